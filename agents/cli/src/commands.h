@@ -1,0 +1,31 @@
+// The subcommands of the tripmesh binary. Each Add* registers its flags on the
+// CLI11 app and sets `run` to the function the subcommand runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "tripmesh/runtime/transport.h"
+
+namespace tripmesh::cli {
+
+using Runner = std::function<int()>;
+
+// Flags every MQTT-speaking subcommand shares.
+struct BrokerFlags {
+  std::string broker;
+  std::string username, password;
+  std::string transport = "mosquitto";
+  // Applies $TRIPMESH_BROKER / $TRIPMESH_USERNAME / $TRIPMESH_PASSWORD and defaults.
+  runtime::TransportOptions Resolve() const;
+};
+void AddBrokerFlags(CLI::App* cmd, BrokerFlags& flags);
+
+void AddCompany(CLI::App& app, Runner& run);
+void AddVehicle(CLI::App& app, Runner& run);
+void AddDemo(CLI::App& app, Runner& run);
+void AddSecure(CLI::App& app, Runner& run);
+void AddMonitor(CLI::App& app, Runner& run);
+
+}  // namespace tripmesh::cli

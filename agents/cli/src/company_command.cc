@@ -1,0 +1,36 @@
+#include "commands.h"
+#include "tripmesh/company/company_agent.h"
+
+namespace tripmesh::cli {
+
+void AddCompany(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand("company", "Run a company agent until SIGINT or SIGTERM");
+  auto options = std::make_shared<company::CompanyOptions>();
+  auto flags = std::make_shared<BrokerFlags>();
+  cmd->add_option("--id", options->id, "Company id (voltpoint, eflux, ecocharge)")->required();
+  cmd->add_option("--data", options->data_dir, "Folder of map.json and companies/")
+      ->capture_default_str();
+  cmd->add_option("--db", options->db_path, "SQLite file (default var/<id>.db)");
+  cmd->add_option("--workers", options->workers, "Worker lanes (default: one per core)");
+  cmd->add_option("--hold-ttl", options->hold_ttl_s, "Seconds a hold waits for confirm")
+      ->capture_default_str();
+  cmd->add_flag("!--no-sync-full", options->sync_full,
+                "SQLite synchronous=NORMAL: survives process kills, not power loss");
+  auto keepalive = std::make_shared<int>(15);
+  cmd->add_option("--keepalive", *keepalive,
+                  "MQTT keepalive seconds (the Last Will fires after 1.5x)")
+      ->check(CLI::Range(5, 3600))
+      ->capture_default_str();
+  AddBrokerFlags(cmd, *flags);
+  cmd->callback([&run, options, flags, keepalive] {
+    run = [options, flags, keepalive] {
+      options->mqtt = flags->Resolve();
+      options->mqtt.keepalive_s = *keepalive;
+      auto kind = runtime::ParseTransportKind(flags->transport);
+      options->transport = kind ? *kind : runtime::TransportKind::kMosquitto;
+      return company::RunCompany(*options);
+    };
+  });
+}
+
+}  // namespace tripmesh::cli

@@ -1,0 +1,177 @@
+// tripmesh demo: a local mosquitto on a free port, the three company agents as
+// child processes, and a handful of vehicles that plan and reserve.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "commands.h"
+#include "tripmesh/runtime/process.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/topics/topics.h"
+#include "tripmesh/vehicle/format.h"
+#include "tripmesh/vehicle/vehicle_client.h"
+
+namespace tripmesh::cli {
+namespace {
+
+struct DemoFlags {
+  std::string data = "data";
+  std::string dir = "var/demo";
+  int vehicles = 8;
+  int linger_s = 0;
+};
+
+struct Trip {
+  const char* home;
+  const char* from;
+  const char* to;
+  double soc;
+};
+
+// Trips whose charging stops all lie at the home company's stations.
+constexpr Trip kTrips[] = {
+    {"voltpoint", "salvador-ba", "vitoria-da-conquista-ba", 0.6},
+    {"eflux", "fortaleza-ce", "juazeiro-do-norte-ce", 0.7},
+    {"ecocharge", "recife-pe", "petrolina-pe", 0.8},
+    {"voltpoint", "salvador-ba", "barreiras-ba", 0.9},
+    {"eflux", "fortaleza-ce", "crateus-ce", 0.4},
+    {"ecocharge", "recife-pe", "salgueiro-pe", 0.5},
+    {"voltpoint", "feira-de-santana-ba", "paulo-afonso-ba", 0.35},
+    {"eflux", "sobral-ce", "russas-ce", 0.3},
+};
+
+std::atomic<bool> interrupted{false};
+
+bool WaitOnline(const std::string& broker, const std::vector<std::string>& companies) {
+  runtime::TransportOptions o;
+  o.broker = broker;
+  o.client_id = "demo-watch";
+  o.clean_start = true;
+  auto t = runtime::NewMosquittoTransport(o);
+  std::mutex mu;
+  std::map<std::string, bool> online;
+  t->SetReceiver([&](runtime::InboundMessage m) {
+    auto s = schemas::Decode<schemas::CompanyStatus>(m.payload);
+    std::lock_guard lock(mu);
+    if (s) online[s->company] = s->online;
+  });
+  if (!t->Connect(std::chrono::seconds(5)) || !t->Subscribe("tripmesh/v1/companies/+/status", 1))
+    return false;
+  for (int i = 0; i < 300 && !interrupted; ++i) {
+    {
+      std::lock_guard lock(mu);
+      bool all = true;
+      for (const auto& c : companies) all = all && online[c];
+      if (all) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+int RunDemo(const DemoFlags& f) {
+  signal(SIGINT, [](int) { interrupted = true; });
+  signal(SIGTERM, [](int) { interrupted = true; });
+  std::error_code ec;
+  std::filesystem::remove_all(f.dir, ec);
+  std::filesystem::create_directories(f.dir, ec);
+  std::string conf = f.data + "/../mosquitto/dev.conf";
+  auto broker =
+      runtime::LocalBroker::Start(f.dir + "/broker", std::filesystem::exists(conf) ? conf : "");
+  if (!broker) {
+    std::fprintf(stderr, "tripmesh demo: %s\n", broker.error().message.c_str());
+    return 1;
+  }
+  std::string uri = (*broker)->uri();
+  std::printf("broker     mosquitto on %s (log %s/broker/mosquitto.log)\n", uri.c_str(),
+              f.dir.c_str());
+  std::vector<std::string> companies = {"voltpoint", "eflux", "ecocharge"};
+  std::vector<std::unique_ptr<runtime::Process>> agents;
+  for (const auto& c : companies) {
+    auto p = runtime::Process::Spawn({runtime::SelfExe(), "company", "--id", c, "--broker", uri,
+                                      "--data", f.data, "--db", f.dir + "/" + c + ".db"},
+                                     f.dir + "/" + c + ".log");
+    if (!p) {
+      std::fprintf(stderr, "tripmesh demo: %s\n", p.error().message.c_str());
+      return 1;
+    }
+    agents.push_back(std::move(*p));
+    std::printf("company    %-10s pid %d (log %s/%s.log)\n", c.c_str(), agents.back()->pid(),
+                f.dir.c_str(), c.c_str());
+  }
+  if (!WaitOnline(uri, companies)) {
+    std::fprintf(stderr, "tripmesh demo: the companies did not come online; see %s/*.log\n",
+                 f.dir.c_str());
+    return 1;
+  }
+  std::printf("\nwatch it live:  mosquitto_sub -h 127.0.0.1 -p %d -t 'tripmesh/v1/#' -v\n\n",
+              (*broker)->port());
+
+  int confirmed = 0, failed = 0, stops = 0;
+  for (int i = 0; i < f.vehicles && !interrupted; ++i) {
+    const Trip& trip = kTrips[i % std::size(kTrips)];
+    vehicle::VehicleOptions vo;
+    vo.id = fmt::format("demo-car-{}", i + 1);
+    vo.home = trip.home;
+    vo.mqtt.broker = uri;
+    auto client = vehicle::VehicleClient::Connect(vo);
+    if (!client) {
+      std::printf("%-12s cannot connect: %s\n", vo.id.c_str(), client.error().message.c_str());
+      ++failed;
+      continue;
+    }
+    schemas::PlanRequest req;
+    req.from = trip.from;
+    req.to = trip.to;
+    req.vehicle = {60, 0.17, trip.soc, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
+    auto plans = (*client)->Plan(req);
+    if (!plans) {
+      std::printf("%-12s %s -> %s: plan failed: %s\n", vo.id.c_str(), trip.from, trip.to,
+                  plans.error().message.c_str());
+      ++failed;
+      continue;
+    }
+    const auto& plan = plans->plans.front();
+    auto r = (*client)->Reserve({"", plan.plan_id, std::nullopt, false});
+    bool ok = r && r->status == "confirmed";
+    ok ? ++confirmed : ++failed;
+    stops += static_cast<int>(plan.stops.size());
+    std::printf("%-12s %-24s -> %-24s %4.0f km %2zu stop(s) %-10s %s\n", vo.id.c_str(), trip.from,
+                trip.to, plan.total_km, plan.stops.size(), ok ? "confirmed" : "failed",
+                r ? r->reservation_id.c_str() : r.error().message.c_str());
+  }
+  std::printf("\nsummary: %d reservation(s) confirmed, %d failed, %d charging stop(s) booked\n",
+              confirmed, failed, stops);
+  if (f.linger_s > 0 && !interrupted) {
+    std::printf("running for %d s more; Ctrl-C stops everything\n", f.linger_s);
+    for (int i = 0; i < f.linger_s * 10 && !interrupted; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  for (auto& a : agents) a->Stop();
+  std::printf("stopped the companies and the broker\n");
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void AddDemo(CLI::App& app, Runner& run) {
+  auto f = std::make_shared<DemoFlags>();
+  auto* cmd = app.add_subcommand("demo", "Local mosquitto + the three companies + a few vehicles");
+  cmd->add_option("--data", f->data, "Folder of map.json and companies/")->capture_default_str();
+  cmd->add_option("--dir", f->dir, "Working folder for logs and databases")->capture_default_str();
+  cmd->add_option("--vehicles", f->vehicles, "Vehicles that plan and reserve")
+      ->capture_default_str();
+  cmd->add_option("--linger", f->linger_s, "Seconds to keep running afterwards")
+      ->capture_default_str();
+  cmd->callback([&run, f] { run = [f] { return RunDemo(*f); }; });
+}
+
+}  // namespace tripmesh::cli

@@ -1,0 +1,174 @@
+// tripmesh monitor: a readable live view of a tripmesh system from its topics
+// alone, usable against any tripmesh broker.
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "commands.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::cli {
+namespace {
+
+struct MonitorFlags {
+  BrokerFlags broker;
+  double duration_s = 0;  // 0: until Ctrl-C
+};
+
+std::atomic<bool> stop_monitor{false};
+
+// What the topics have said so far. Thread safety: Add() on the network
+// thread, Render() on the main thread, both under mu_.
+class MonitorView {
+ public:
+  void Add(const runtime::InboundMessage& m) {
+    auto route = topics::ParseTopic(m.topic);
+    if (!route) return;
+    std::lock_guard lock(mu_);
+    ++messages_;
+    Company& c = companies_[route->company];
+    switch (route->kind) {
+      case topics::Kind::kCompanyStatus:
+        if (auto s = schemas::Decode<schemas::CompanyStatus>(m.payload))
+          c.online = s->online ? "online" : "OFFLINE";
+        break;
+      case topics::Kind::kCompanyInfo:
+        if (auto i = schemas::Decode<schemas::CompanyInfo>(m.payload)) c.stations = i->stations;
+        break;
+      case topics::Kind::kEvent:
+        if (auto e = schemas::Decode<schemas::Event>(m.payload)) {
+          if (e->kind == "reservation") {
+            auto& last = c.reservations[e->reservation_id];
+            if (!last.empty()) --c.by_status[last];
+            last = e->status;
+            ++c.by_status[e->status];
+            if (e->status == "failed" || e->status == "expired") {
+              Recent(fmt::format("{} {} {} {}", route->company, e->reservation_id, e->status,
+                                 e->detail));
+            }
+          } else if (e->kind == "saga") {
+            bool done = e->status == "confirmed" || e->status == "failed" || e->status == "aborted";
+            if (done) {
+              c.sagas.erase(e->reservation_id);
+            } else {
+              c.sagas.insert(e->reservation_id);
+            }
+          }
+        }
+        break;
+      case topics::Kind::kVehicleReplies:
+      case topics::Kind::kCompanyReplies:
+        if (m.payload.find("\"type\":\"error\"") != std::string::npos) {
+          if (auto e = schemas::Decode<schemas::ErrorReply>(m.payload)) {
+            Recent(fmt::format("to {}: {}: {}",
+                               route->vehicle.empty() ? route->company : route->vehicle,
+                               ErrcName(e->error.code), e->error.message));
+          }
+        }
+        break;
+      case topics::Kind::kRequest:
+        ++c.requests;
+        break;
+      default:
+        break;
+    }
+    if (route->company.empty()) companies_.erase("");
+  }
+
+  std::string Render() {
+    std::lock_guard lock(mu_);
+    std::string out = fmt::format("tripmesh monitor — {} message(s) seen\n\n", messages_);
+    out += fmt::format("  {:<12}{:<9}{:>9}{:>10}{:>8}{:>11}{:>9}{:>8}{:>9}{:>8}\n", "company",
+                       "status", "stations", "requests", "held", "confirmed", "expired", "failed",
+                       "cancel", "sagas");
+    for (const auto& [id, c] : companies_) {
+      auto n = [&](const char* s) {
+        auto it = c.by_status.find(s);
+        return it == c.by_status.end() ? 0 : it->second;
+      };
+      out += fmt::format("  {:<12}{:<9}{:>9}{:>10}{:>8}{:>11}{:>9}{:>8}{:>9}{:>8}\n", id, c.online,
+                         c.stations, c.requests, n("held"), n("confirmed"), n("expired"),
+                         n("failed"), n("cancelled"), c.sagas.size());
+    }
+    out += "\nrecent failures:\n";
+    if (recent_.empty()) out += "  none\n";
+    for (const auto& r : recent_) out += "  " + r + "\n";
+    return out;
+  }
+
+ private:
+  struct Company {
+    std::string online = "?";
+    int stations = 0;
+    std::int64_t requests = 0;
+    std::map<std::string, std::string> reservations;  // id -> last status
+    std::map<std::string, int> by_status;
+    std::set<std::string> sagas;
+  };
+  void Recent(std::string line) {
+    recent_.push_back(line.substr(0, 160));
+    if (recent_.size() > 8) recent_.pop_front();
+  }
+
+  std::mutex mu_;
+  std::map<std::string, Company> companies_;
+  std::deque<std::string> recent_;
+  std::int64_t messages_ = 0;
+};
+
+int RunMonitor(const MonitorFlags& f) {
+  signal(SIGINT, [](int) { stop_monitor = true; });
+  signal(SIGTERM, [](int) { stop_monitor = true; });
+  runtime::TransportOptions o = f.broker.Resolve();
+  o.client_id = fmt::format("monitor-{}", getpid());
+  o.clean_start = true;
+  auto kind = runtime::ParseTransportKind(f.broker.transport);
+  auto t = runtime::NewTransport(kind ? *kind : runtime::TransportKind::kMosquitto, o);
+  MonitorView view;
+  t->SetReceiver([&](runtime::InboundMessage m) { view.Add(m); });
+  if (auto st = t->Connect(std::chrono::seconds(10)); !st) {
+    std::fprintf(stderr, "tripmesh monitor: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  if (auto st = t->Subscribe(topics::Everything(), 1); !st) {
+    std::fprintf(stderr, "tripmesh monitor: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  bool tty = isatty(STDOUT_FILENO);
+  auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  while (!stop_monitor && (f.duration_s <= 0 || elapsed() < f.duration_s)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(tty ? 1000 : 200));
+    if (tty) std::printf("\033[H\033[2J%s", view.Render().c_str());
+    std::fflush(stdout);
+  }
+  t->Disconnect();
+  if (!tty) std::printf("%s", view.Render().c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddMonitor(CLI::App& app, Runner& run) {
+  auto f = std::make_shared<MonitorFlags>();
+  auto* cmd = app.add_subcommand("monitor", "A readable live view of tripmesh/v1/# (Ctrl-C stops)");
+  AddBrokerFlags(cmd, f->broker);
+  cmd->add_option("--duration", f->duration_s,
+                  "Seconds to watch, then print the view and exit (0: until Ctrl-C)")
+      ->capture_default_str();
+  cmd->callback([&run, f] { run = [f] { return RunMonitor(*f); }; });
+}
+
+}  // namespace tripmesh::cli

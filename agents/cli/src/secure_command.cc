@@ -1,0 +1,110 @@
+// tripmesh secure: the password file, the ACL and the broker config of a
+// secured deployment, generated from data/.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "commands.h"
+#include "tripmesh/runtime/files.h"
+#include "tripmesh/runtime/process.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::cli {
+namespace {
+
+struct SecureFlags {
+  std::string data = "data";
+  std::string out = "var/secure";
+  std::string conf = "mosquitto/secure.conf";
+  std::vector<std::string> vehicles;
+  int sim_vehicles = 0;
+};
+
+std::string NewPassword() {
+  std::random_device rd;
+  std::string out;
+  for (int i = 0; i < 24; ++i) out += "0123456789abcdef"[rd() % 16];
+  return out;
+}
+
+int Fail(const std::string& why) {
+  std::fprintf(stderr, "tripmesh secure: %s\n", why.c_str());
+  return 1;
+}
+
+int RunSecure(const SecureFlags& f) {
+  auto world = runtime::LoadWorld(f.data);
+  if (!world) return Fail(world.error().message);
+  topics::AclAccounts accounts;
+  for (const auto& c : world->catalogues()) accounts.companies.push_back(c.info.company);
+  accounts.vehicles = f.vehicles;
+  for (int i = 1; i <= f.sim_vehicles; ++i) accounts.vehicles.push_back("sim-" + std::to_string(i));
+  for (const auto& v : accounts.vehicles) {
+    if (!topics::IsVehicleId(v)) return Fail("vehicle id must match [A-Za-z0-9_-]{1,64}: " + v);
+  }
+  auto conf = runtime::ReadFile(f.conf);
+  if (!conf) return Fail(conf.error().message);
+
+  std::error_code ec;
+  std::filesystem::create_directories(f.out, ec);
+  std::string dir = std::filesystem::absolute(f.out).lexically_normal().string();
+  std::vector<std::string> users;
+  for (const auto& c : accounts.companies) {
+    users.push_back(c);
+    users.push_back(c + "-admin");
+  }
+  users.insert(users.end(), accounts.vehicles.begin(), accounts.vehicles.end());
+  users.push_back(accounts.monitor);
+
+  // Plain "user:password" lines, hashed in place by mosquitto_passwd -U; the
+  // clear passwords go to a credentials file only the owner can read.
+  umask(077);
+  std::ofstream passwd(dir + "/passwd"), credentials(dir + "/credentials");
+  for (const auto& u : users) {
+    std::string pw = NewPassword();
+    passwd << u << ":" << pw << "\n";
+    credentials << u << " " << pw << "\n";
+  }
+  passwd.close();
+  credentials.close();
+  auto hash = runtime::Process::Spawn({"mosquitto_passwd", "-U", dir + "/passwd"});
+  int status = -1;
+  if (!hash || !(*hash)->Wait(std::chrono::seconds(60), &status) || status != 0) {
+    return Fail("mosquitto_passwd -U failed (is mosquitto installed?)");
+  }
+  std::ofstream(dir + "/acl") << topics::MosquittoAcl(accounts);
+  std::string text = *conf;
+  for (std::size_t at; (at = text.find("@DIR@")) != std::string::npos;) text.replace(at, 5, dir);
+  std::ofstream(dir + "/mosquitto.conf") << text;
+  std::printf(
+      "wrote %s/{mosquitto.conf,passwd,acl,credentials}: %zu accounts (%zu companies with admins, "
+      "%zu vehicles, 1 monitor)\n",
+      dir.c_str(), users.size(), accounts.companies.size(), accounts.vehicles.size());
+  std::printf("start the broker:  mosquitto -c %s/mosquitto.conf\n", dir.c_str());
+  std::printf(
+      "each agent logs in as itself, e.g.  tripmesh company --id %s --username %s --password "
+      "\"$(awk '$1==\"%s\"{print $2}' %s/credentials)\"\n",
+      accounts.companies.front().c_str(), accounts.companies.front().c_str(),
+      accounts.companies.front().c_str(), dir.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddSecure(CLI::App& app, Runner& run) {
+  auto f = std::make_shared<SecureFlags>();
+  auto* cmd = app.add_subcommand("secure",
+                                 "Generate the password file, ACL and config of a secured broker");
+  cmd->add_option("--data", f->data, "Folder of map.json and companies/")->capture_default_str();
+  cmd->add_option("--out", f->out, "Folder to write into")->capture_default_str();
+  cmd->add_option("--conf", f->conf, "Broker config template")->capture_default_str();
+  cmd->add_option("--vehicle", f->vehicles, "A vehicle account (repeatable)");
+  cmd->add_option("--sim-vehicles", f->sim_vehicles, "Accounts sim-1 .. sim-N for the simulator");
+  cmd->callback([&run, f] { run = [f] { return RunSecure(*f); }; });
+}
+
+}  // namespace tripmesh::cli

@@ -1,0 +1,43 @@
+// A company agent: owns its stations and charging points, answers the request
+// ops of PROTOCOL.md over MQTT, and publishes its retained catalogue, status
+// and availability.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "tripmesh/core/clock.h"
+#include "tripmesh/runtime/transport.h"
+#include "tripmesh/schemas/result.h"
+
+namespace tripmesh::company {
+
+struct CompanyOptions {
+  std::string id;  // voltpoint, eflux, ecocharge
+  std::string data_dir = "data";
+  std::string db_path;      // default: var/<id>.db
+  std::size_t workers = 0;  // lanes; 0: one per core
+  runtime::TransportKind transport = runtime::TransportKind::kMosquitto;
+  runtime::TransportOptions
+      mqtt;                // broker, credentials, keepalive; client id and will are set here
+  Time hold_ttl_s = 600;   // how long a hold_only reservation waits for confirm
+  Time plan_ttl_s = 1800;  // how long a plan_id can be reserved
+  bool sync_full = true;   // SQLite synchronous=FULL (else NORMAL)
+};
+
+class CompanyAgent {
+ public:
+  // Loads the world and the store, connects, publishes the retained topics and
+  // starts answering. `clock` must outlive the agent.
+  [[nodiscard]] static Result<std::unique_ptr<CompanyAgent>> Start(CompanyOptions options,
+                                                                   const core::Clock& clock);
+  virtual ~CompanyAgent() = default;
+  // Publishes status offline, stops taking messages, drains the lanes.
+  virtual void Stop() = 0;
+};
+
+// Runs an agent until SIGINT or SIGTERM; returns the process exit code.
+int RunCompany(CompanyOptions options);
+
+}  // namespace tripmesh::company

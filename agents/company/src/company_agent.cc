@@ -1,0 +1,290 @@
+#include "tripmesh/company/company_agent.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "handlers.h"
+#include "metrics.h"
+#include "peer_client.h"
+#include "reservation_book.h"
+#include "tripmesh/runtime/files.h"
+#include "tripmesh/runtime/log.h"
+#include "tripmesh/runtime/serial_lanes.h"
+#include "tripmesh/runtime/store.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::company {
+namespace {
+
+using runtime::LogLevel;
+using Steady = std::chrono::steady_clock;
+
+constexpr auto kTick = std::chrono::milliseconds(200);
+constexpr int kMetricsEveryTicks = 25;
+
+class CompanyAgentImpl final : public CompanyAgent {
+ public:
+  CompanyAgentImpl(CompanyOptions options, const core::Clock& clock, core::World world)
+      : options_(std::move(options)), clock_(clock), world_(std::move(world)) {}
+
+  ~CompanyAgentImpl() override { Stop(); }
+
+  Status Init() {
+    catalogue_ = world_.FindCompany(options_.id);
+    if (!catalogue_) {
+      return Fail(Errc::kNotFound, "no catalogue for company " + options_.id + " in " +
+                                       options_.data_dir + "/companies");
+    }
+    std::string db = options_.db_path.empty() ? "var/" + options_.id + ".db" : options_.db_path;
+    if (auto parent = std::filesystem::path(db).parent_path(); !parent.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(parent, ec);
+    }
+    runtime::StoreOptions so;
+    so.synchronous_full = options_.sync_full;
+    auto store = runtime::Store::Open(db, so);
+    if (!store) return tl::unexpected<tripmesh::Error>(store.error());
+    store_ = std::move(*store);
+    book_ = std::make_unique<ReservationBook>(options_.id, world_, *store_, clock_);
+    if (auto st = book_->Load(); !st) return st;
+    book_->SetChangeListener([this](const schemas::Reservation& r) { OnChange(r); });
+    transport_ = runtime::NewTransport(options_.transport, MqttOptions());
+    peers_ = std::make_unique<PeerClient>(options_.id, *transport_);
+    handlers_ = std::make_unique<Handlers>(options_.id, world_, *book_, clock_, options_.hold_ttl_s,
+                                           options_.plan_ttl_s, peers_.get());
+    std::size_t workers =
+        options_.workers ? options_.workers : std::max(2u, std::thread::hardware_concurrency());
+    lanes_ = std::make_unique<runtime::SerialLanes>(workers);
+
+    transport_->SetReceiver([this](runtime::InboundMessage m) { OnMessage(std::move(m)); });
+    transport_->SetConnectionHandler([this](bool up) {
+      if (up) PublishStatus(true);  // after a reconnection the Will may have fired
+    });
+    if (auto st = transport_->Connect(std::chrono::seconds(10)); !st) return st;
+    PublishCatalogue();
+    if (auto st = transport_->Subscribe(topics::RequestsFilter(options_.id), 1); !st) return st;
+    if (auto st = transport_->Subscribe(topics::CompanyReplies(options_.id) + "/#", 1); !st)
+      return st;
+    ticker_ = std::thread([this] { Tick(); });
+    runtime::Log(LogLevel::kInfo, "{} ready: {} stations, broker {}, store {}", options_.id,
+                 catalogue_->stations.size(), options_.mqtt.broker, db);
+    return {};
+  }
+
+  void Stop() override {
+    if (!accepting_.exchange(false)) return;
+    // Wait out a receiver that saw accepting_ before it turned false.
+    while (posting_.load() > 0) std::this_thread::yield();
+    {
+      std::lock_guard lock(tick_mu_);
+      stopping_ = true;
+    }
+    tick_cv_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+    lanes_.reset();  // runs what was already received, replies included
+    if (transport_) {
+      PublishStatus(false);
+      (void)transport_->Flush(std::chrono::seconds(2));
+      transport_->Disconnect();
+    }
+  }
+
+ private:
+  runtime::TransportOptions MqttOptions() const {
+    runtime::TransportOptions mqtt = options_.mqtt;
+    mqtt.client_id = "company-" + options_.id;
+    mqtt.clean_start = false;
+    mqtt.will = runtime::OutboundMessage{
+        topics::CompanyStatus(options_.id),
+        schemas::Encode(schemas::CompanyStatus{options_.id, false, clock_.Now()}),
+        1,
+        true,
+        "",
+        ""};
+    return mqtt;
+  }
+
+  void OnMessage(runtime::InboundMessage m) {  // network thread: no disk, no waiting
+    if (m.topic.rfind(replies_prefix_, 0) == 0) {
+      peers_->OnReply(m);
+      return;
+    }
+    std::string key = topics::RequesterOf(m.topic);
+    posting_.fetch_add(1);
+    if (accepting_.load()) lanes_->Post(key, [this, m = std::move(m)] { Process(m); });
+    posting_.fetch_sub(1);
+  }
+
+  void Process(const runtime::InboundMessage& m) {  // lane thread
+    auto started = Steady::now();
+    std::string agent = topics::RequesterOf(m.topic);
+    if (agent.empty()) {
+      metrics_.Count("dropped_bad_topic");
+      runtime::Log(LogLevel::kWarn, "dropped a message on {}: no requester in the topic",
+                   m.topic.substr(0, 200));
+      return;
+    }
+    bool agent_is_company = world_.FindCompany(agent) != nullptr;
+    std::string reply_to =
+        agent_is_company ? topics::CompanyReplies(agent) : topics::VehicleReplies(agent);
+    Reply reply;
+    if (!m.response_topic.empty() &&
+        !topics::InNamespaceOf(m.response_topic, agent, agent_is_company)) {
+      reply = ErrorReply(Errc::kForbidden,
+                         "response topic " + m.response_topic.substr(0, 200) +
+                             " is outside the namespace of " + agent,
+                         m.payload);
+    } else {
+      if (!m.response_topic.empty()) reply_to = m.response_topic;
+      auto route = topics::ParseTopic(m.topic);
+      Result<topics::Op> op =
+          route ? topics::ParseOp(route->name) : tl::unexpected<tripmesh::Error>(route.error());
+      if (route && route->kind != topics::Kind::kRequest)
+        op = Fail(Errc::kInvalidRequest, "not a request topic", "topic");
+      reply = op ? handlers_->Handle(*op, agent, agent_is_company, m.payload)
+                 : ErrorReply(op.error().code, op.error().message, m.payload, op.error().field);
+    }
+    (void)transport_->Publish(
+        {reply_to, std::move(reply.payload), 1, false, "", m.correlation_data});
+    metrics_.Count("requests");
+    if (reply.error) metrics_.Count(std::string("errors.") + std::string(ErrcName(*reply.error)));
+    metrics_.Latency(std::chrono::duration<double, std::milli>(Steady::now() - started).count());
+  }
+
+  static Reply ErrorReply(Errc code, std::string message, std::string_view payload,
+                          std::string field = {}) {
+    std::string id =
+        payload.size() <= schemas::kMaxPayloadBytes ? schemas::PeekRequestId(payload) : "";
+    return {schemas::Encode(schemas::ErrorReply{id, {code, std::move(message), std::move(field)}}),
+            code};
+  }
+
+  void OnChange(const schemas::Reservation& r) {
+    metrics_.Count("reservations." + r.status);
+    schemas::Event e{options_.id,
+                     "reservation",
+                     r.reservation_id,
+                     r.vehicle,
+                     r.status,
+                     clock_.Now(),
+                     r.error ? r.error->message : ""};
+    (void)transport_->Publish(
+        {topics::Event(options_.id, "reservation"), schemas::Encode(e), 1, false, "", ""});
+  }
+
+  void PublishStatus(bool online) {
+    (void)transport_->Publish(
+        {topics::CompanyStatus(options_.id),
+         schemas::Encode(schemas::CompanyStatus{options_.id, online, clock_.Now()}), 1, true, "",
+         ""});
+  }
+
+  void PublishCatalogue() {
+    (void)transport_->Publish(
+        {topics::CompanyInfo(options_.id), schemas::Encode(catalogue_->info), 1, true, "", ""});
+    for (const auto& s : catalogue_->stations) {
+      (void)transport_->Publish(
+          {topics::Station(options_.id, s.id), schemas::Encode(s), 1, true, "", ""});
+      PublishAvailability(s);
+    }
+    PublishStatus(true);
+  }
+
+  void PublishAvailability(const schemas::Station& s) {
+    (void)transport_->Publish({topics::StationAvailability(options_.id, s.id),
+                               schemas::Encode(book_->Availability(s)), 1, true, "", ""});
+  }
+
+  void PublishMetrics() {
+    schemas::CompanyMetrics m;
+    m.company = options_.id;
+    m.timestamp = clock_.Now();
+    metrics_.Read(m.counters, m.latency_p50_ms, m.latency_p99_ms);
+    m.queue_depth = static_cast<std::int64_t>(lanes_->QueueDepth());
+    auto stats = store_->stats();
+    m.counters["store.commits"] = stats.commits;
+    m.counters["store.writes"] = stats.writes;
+    (void)transport_->Publish({topics::Metrics(options_.id), schemas::Encode(m), 1, true, "", ""});
+  }
+
+  void Tick() {  // background thread: hold expiry, availability, metrics
+    for (int tick = 1;; ++tick) {
+      {
+        std::unique_lock lock(tick_mu_);
+        if (tick_cv_.wait_for(lock, kTick, [&] { return stopping_; })) return;
+      }
+      book_->ExpireHolds();
+      for (const auto& id : book_->TakeDirtyStations()) {
+        if (const auto* s = world_.FindStation(id)) PublishAvailability(*s);
+      }
+      if (tick % kMetricsEveryTicks == 0) {
+        handlers_->ExpirePlans();
+        PublishMetrics();
+      }
+    }
+  }
+
+  CompanyOptions options_;
+  const core::Clock& clock_;
+  core::World world_;
+  const schemas::Catalogue* catalogue_ = nullptr;
+  std::unique_ptr<runtime::Store> store_;
+  std::unique_ptr<ReservationBook> book_;
+  std::unique_ptr<Handlers> handlers_;
+  Metrics metrics_;
+  std::unique_ptr<runtime::Transport> transport_;
+  std::unique_ptr<PeerClient> peers_;
+  std::string replies_prefix_ = topics::CompanyReplies(options_.id);
+
+  std::mutex tick_mu_;
+  std::condition_variable tick_cv_;
+  bool stopping_ = false;
+  std::thread ticker_;
+
+  std::atomic<bool> accepting_{true};            // the receiver posts only while true ...
+  std::atomic<int> posting_{0};                  // ... and Stop() waits for one caught in between
+  std::unique_ptr<runtime::SerialLanes> lanes_;  // last: drained before what it calls is gone
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CompanyAgent>> CompanyAgent::Start(CompanyOptions options,
+                                                          const core::Clock& clock) {
+  auto world = runtime::LoadWorld(options.data_dir);
+  if (!world) return tl::unexpected<tripmesh::Error>(world.error());
+  auto agent = std::make_unique<CompanyAgentImpl>(std::move(options), clock, std::move(*world));
+  if (auto st = agent->Init(); !st) {
+    agent->Stop();
+    return tl::unexpected<tripmesh::Error>(st.error());
+  }
+  return std::unique_ptr<CompanyAgent>(std::move(agent));
+}
+
+int RunCompany(CompanyOptions options) {
+  runtime::SetLogName(options.id);
+  // Block the stop signals before any thread starts, so that only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  core::RealClock clock;
+  auto agent = CompanyAgent::Start(std::move(options), clock);
+  if (!agent) {
+    runtime::Log(LogLevel::kError, "cannot start: {}", agent.error().message);
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  runtime::Log(LogLevel::kInfo, "stopping on signal {}", sig);
+  (*agent)->Stop();
+  return 0;
+}
+
+}  // namespace tripmesh::company

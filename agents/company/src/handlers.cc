@@ -1,0 +1,212 @@
+#include "handlers.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "tripmesh/core/ledger.h"
+#include "tripmesh/core/planner.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+
+namespace tripmesh::company {
+namespace {
+
+constexpr auto kPeerTimeout = std::chrono::milliseconds(2000);
+
+std::string NewPlanId(const std::string& company) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("p-{}-{:016x}", company, rng());
+}
+
+template <typename T>
+tl::unexpected<Error> Forward(const Result<T>& r) {
+  return tl::unexpected<Error>(r.error());
+}
+
+}  // namespace
+
+Handlers::Handlers(std::string company, const core::World& world, ReservationBook& book,
+                   const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, PeerClient* peers)
+    : company_(std::move(company)),
+      world_(world),
+      book_(book),
+      clock_(clock),
+      hold_ttl_s_(hold_ttl_s),
+      plan_ttl_s_(plan_ttl_s),
+      peers_(peers) {}
+
+Reply Handlers::Handle(topics::Op op, const std::string& agent, bool agent_is_company,
+                       std::string_view payload) {
+  Result<std::string> out;
+  if (payload.size() > schemas::kMaxPayloadBytes) {
+    out = Fail(Errc::kInvalidRequest,
+               fmt::format("payload of {} bytes is over the limit of {}", payload.size(),
+                           schemas::kMaxPayloadBytes),
+               "payload");
+  } else if (op == topics::Op::kAvailability && !agent_is_company) {
+    out = Fail(Errc::kForbidden, "availability is answered for companies only");
+  } else {
+    switch (op) {
+      case topics::Op::kPlan:
+        out = Plan(agent, payload);
+        break;
+      case topics::Op::kReserve:
+        out = Reserve(agent, payload);
+        break;
+      case topics::Op::kConfirm:
+      case topics::Op::kCancel:
+      case topics::Op::kGet:
+        out = OnReservation(op, agent, payload);
+        break;
+      case topics::Op::kList:
+        out = List(agent, payload);
+        break;
+      case topics::Op::kAvailability:
+        out = Availability(payload);
+        break;
+    }
+  }
+  if (out) return {std::move(*out), std::nullopt};
+  std::string request_id =
+      payload.size() <= schemas::kMaxPayloadBytes ? schemas::PeekRequestId(payload) : "";
+  return {schemas::Encode(schemas::ErrorReply{request_id, out.error()}), out.error().code};
+}
+
+Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicle,
+                                                       const schemas::PlanRequest& req) {
+  // Round 1 plans over every company's stations, with this company's ledger
+  // and the other companies' stations assumed free. Round 2 asks the companies
+  // whose stations round 1 used for their real free intervals, all at once, and
+  // plans again with those stations and this company's only.
+  Time depart = req.depart_at.value_or(clock_.Now());
+  std::map<std::string, std::vector<schemas::FreeInterval>> remote_free;  // "station/point"
+  std::set<std::string> remote_known;                                     // stations with an answer
+  Time window_end = depart;
+  bool round_two = false;
+  core::PlanContext ctx;
+  ctx.station_allowed = [&](const schemas::Station& s) {
+    return s.company == company_ || (!round_two && peers_) || remote_known.count(s.id) > 0;
+  };
+  ctx.earliest_start = [&](const schemas::Station& s, const schemas::Point& p, Time from, Time d) {
+    if (s.company == company_) return book_.EarliestStart(s.id, p.id, from, d);
+    auto it = remote_free.find(s.id + "/" + p.id);
+    return it == remote_free.end() ? from : core::EarliestStartIn(it->second, from, d, window_end);
+  };
+  auto plans = core::PlanTrip(world_, req, depart, ctx);
+  if (!plans) return plans;
+  std::map<std::string, std::vector<std::string>> ask;
+  for (const auto& p : *plans) {
+    window_end = std::max(window_end, p.arrive_at);
+    for (const auto& s : p.stops) {
+      auto& list = ask[s.company];
+      if (s.company != company_ && std::find(list.begin(), list.end(), s.station) == list.end()) {
+        list.push_back(s.station);
+      }
+    }
+  }
+  std::erase_if(ask, [&](const auto& kv) { return kv.first == company_ || kv.second.empty(); });
+  if (!ask.empty()) {
+    window_end = std::min(window_end + 12 * 3600, depart + 7 * 86400 - 1);
+    for (const auto& [company, result] :
+         peers_->Availability(ask, depart, window_end, kPeerTimeout)) {
+      for (const auto& pf : result.points) {
+        remote_known.insert(pf.station);
+        remote_free[pf.station + "/" + pf.point] = pf.free;
+      }
+    }
+    round_two = true;
+    plans = core::PlanTrip(world_, req, depart, ctx);
+    if (!plans) return plans;
+  }
+  Time now = clock_.Now();
+  std::lock_guard lock(mu_);
+  for (auto& p : *plans) {
+    p.plan_id = NewPlanId(company_);
+    plans_[p.plan_id] = {vehicle, p, req.vehicle, now};
+  }
+  return plans;
+}
+
+Result<std::string> Handlers::Plan(const std::string& agent, std::string_view payload) {
+  auto req = schemas::Decode<schemas::PlanRequest>(payload);
+  if (!req) return Forward(req);
+  auto plans = MakePlans(agent, *req);
+  if (!plans) return Forward(plans);
+  return schemas::Encode(schemas::PlanResult{req->request_id, std::move(*plans)});
+}
+
+Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view payload) {
+  auto req = schemas::Decode<schemas::ReserveRequest>(payload);
+  if (!req) return Forward(req);
+  schemas::Plan plan;
+  schemas::VehicleSpec spec;
+  if (req->plan) {
+    auto plans = MakePlans(agent, *req->plan);
+    if (!plans) return Forward(plans);
+    plan = plans->front();
+    spec = req->plan->vehicle;
+  } else {
+    std::lock_guard lock(mu_);
+    auto it = plans_.find(req->plan_id);
+    if (it == plans_.end() || it->second.vehicle != agent) {
+      return Fail(Errc::kNotFound, "no plan " + req->plan_id + " for " + agent + "; plan again",
+                  "plan_id");
+    }
+    if (it->second.created_at + plan_ttl_s_ <= clock_.Now()) {
+      return Fail(Errc::kExpired, "plan " + req->plan_id + " is too old; plan again", "plan_id");
+    }
+    plan = it->second.plan;
+    spec = it->second.spec;
+  }
+  auto r = book_.Reserve(agent, req->request_id, plan, spec, req->hold_only ? hold_ttl_s_ : 0);
+  if (!r) return Forward(r);
+  r->request_id = req->request_id;
+  return schemas::Encode(*r);
+}
+
+Result<std::string> Handlers::OnReservation(topics::Op op, const std::string& agent,
+                                            std::string_view payload) {
+  auto req = schemas::Decode<schemas::ReservationRef>(payload);
+  if (!req) return Forward(req);
+  Result<schemas::Reservation> r =
+      op == topics::Op::kConfirm  ? book_.Confirm(agent, req->reservation_id)
+      : op == topics::Op::kCancel ? book_.Cancel(agent, req->reservation_id)
+                                  : book_.Get(agent, req->reservation_id);
+  if (!r) return Forward(r);
+  r->request_id = req->request_id;
+  return schemas::Encode(*r);
+}
+
+Result<std::string> Handlers::List(const std::string& agent, std::string_view payload) {
+  auto req = schemas::Decode<schemas::ListRequest>(payload);
+  if (!req) return Forward(req);
+  return schemas::Encode(schemas::ReservationList{req->request_id, agent, book_.List(agent)});
+}
+
+Result<std::string> Handlers::Availability(std::string_view payload) {
+  auto req = schemas::Decode<schemas::AvailabilityRequest>(payload);
+  if (!req) return Forward(req);
+  schemas::AvailabilityResult out{req->request_id, company_, req->from, req->to, {}};
+  for (const auto& id : req->stations) {
+    const schemas::Station* s = world_.FindStation(id);
+    if (!s || s->company != company_) {
+      return Fail(Errc::kNotFound, "no station " + id + " at " + company_, "stations");
+    }
+    for (const auto& p : s->points) {
+      out.points.push_back({s->id, p.id, book_.FreeIntervals(s->id, p.id, req->from, req->to)});
+    }
+  }
+  return schemas::Encode(out);
+}
+
+void Handlers::ExpirePlans() {
+  Time now = clock_.Now();
+  std::lock_guard lock(mu_);
+  std::erase_if(plans_, [&](const auto& kv) { return kv.second.created_at + plan_ttl_s_ <= now; });
+}
+
+}  // namespace tripmesh::company

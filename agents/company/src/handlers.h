@@ -1,0 +1,64 @@
+// The request ops of PROTOCOL.md for trips at this company's stations. Knows
+// nothing of MQTT: a request payload in, an encoded reply out.
+// Thread safety: Handle() may be called from any lane.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "peer_client.h"
+#include "reservation_book.h"
+#include "tripmesh/core/clock.h"
+#include "tripmesh/core/world.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::company {
+
+struct Reply {
+  std::string payload;        // encoded result or error
+  std::optional<Errc> error;  // set when payload is an error
+};
+
+class Handlers {
+ public:
+  // `peers` asks other companies for availability; null plans with this company's stations only.
+  Handlers(std::string company, const core::World& world, ReservationBook& book,
+           const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, PeerClient* peers);
+
+  Reply Handle(topics::Op op, const std::string& agent, bool agent_is_company,
+               std::string_view payload);
+  // Drops plans older than the plan time-to-live.
+  void ExpirePlans();
+
+ private:
+  struct CachedPlan {
+    std::string vehicle;
+    schemas::Plan plan;
+    schemas::VehicleSpec spec;
+    Time created_at = 0;
+  };
+
+  Result<std::string> Plan(const std::string& agent, std::string_view payload);
+  Result<std::string> Reserve(const std::string& agent, std::string_view payload);
+  Result<std::string> OnReservation(topics::Op op, const std::string& agent,
+                                    std::string_view payload);
+  Result<std::string> List(const std::string& agent, std::string_view payload);
+  Result<std::string> Availability(std::string_view payload);
+  Result<std::vector<schemas::Plan>> MakePlans(const std::string& vehicle,
+                                               const schemas::PlanRequest& req);
+
+  std::string company_;
+  const core::World& world_;
+  ReservationBook& book_;
+  const core::Clock& clock_;
+  Time hold_ttl_s_, plan_ttl_s_;
+  PeerClient* peers_;
+
+  std::mutex mu_;  // guards plans_
+  std::unordered_map<std::string, CachedPlan> plans_;
+};
+
+}  // namespace tripmesh::company

@@ -1,0 +1,403 @@
+#include "reservation_book.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+
+#include "tripmesh/core/planner.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+
+namespace tripmesh::company {
+namespace {
+
+constexpr Time kPastGraceS = 300;  // a stop may start this long before "now" and still be booked
+
+constexpr const char* kSchema[] = {
+    "CREATE TABLE IF NOT EXISTS reservations("
+    " id TEXT PRIMARY KEY, vehicle TEXT NOT NULL, request_id TEXT, status TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, expires_at INTEGER, body TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS reservations_by_vehicle ON reservations(vehicle)",
+    "CREATE TABLE IF NOT EXISTS bookings("
+    " reservation_id TEXT NOT NULL REFERENCES reservations(id), station TEXT NOT NULL,"
+    " point TEXT NOT NULL, start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, expires_at INTEGER,"
+    " PRIMARY KEY(station, point, start_at))",
+    "CREATE INDEX IF NOT EXISTS bookings_by_reservation ON bookings(reservation_id)",
+};
+
+std::string NewReservationId(const std::string& company) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("r-{}-{:016x}", company, rng());
+}
+
+runtime::Value OptTime(const std::optional<Time>& t) {
+  return t ? runtime::Value(*t) : runtime::Value(nullptr);
+}
+
+}  // namespace
+
+ReservationBook::ReservationBook(std::string company, const core::World& world,
+                                 runtime::Store& store, const core::Clock& clock)
+    : company_(std::move(company)), world_(world), store_(store), clock_(clock) {
+  if (const auto* cat = world_.FindCompany(company_)) {
+    for (const auto& s : cat->stations) {
+      for (const auto& p : s.points) ledgers_.emplace(Key(s.id, p.id), core::PointLedger{});
+    }
+  }
+}
+
+Status ReservationBook::Load() {
+  std::vector<std::pair<schemas::Reservation, std::string>> loaded;
+  std::vector<std::pair<core::Interval, PointKey>> intervals;
+  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
+    for (const char* sql : kSchema) {
+      if (auto s = tx.Exec(sql); !s) return s;
+    }
+    auto q =
+        tx.Query("SELECT body, request_id FROM reservations", {}, [&](const runtime::Row& row) {
+          auto r = schemas::Decode<schemas::Reservation>(row.Str(0));
+          if (r) loaded.emplace_back(std::move(*r), row.Str(1));
+        });
+    if (!q) return q;
+    return tx.Query(
+        "SELECT reservation_id, station, point, start_at, end_at, expires_at FROM bookings", {},
+        [&](const runtime::Row& row) {
+          core::Interval iv{row.Int(3), row.Int(4), row.Str(0), std::nullopt};
+          if (!row.IsNull(5)) iv.expires_at = row.Int(5);
+          intervals.emplace_back(std::move(iv), Key(row.Str(1), row.Str(2)));
+        });
+  });
+  if (!st) return st;
+  for (auto& [r, request_id] : loaded) Remember(r, request_id);
+  for (auto& [iv, key] : intervals) {
+    auto it = ledgers_.find(key);
+    if (it == ledgers_.end()) {
+      return Fail(Errc::kInternal, "stored booking on unknown point " + key);
+    }
+    if (auto s = it->second.Add(std::move(iv)); !s) {
+      return Fail(Errc::kInternal, "stored bookings overlap on " + key);
+    }
+  }
+  ExpireHolds();
+  return {};
+}
+
+core::PointLedger& ReservationBook::LedgerOf(const std::string& station, const std::string& point) {
+  return ledgers_.at(Key(station, point));
+}
+
+std::vector<std::string_view> ReservationBook::StationsOf(
+    const std::vector<schemas::ReservationItem>& items) const {
+  std::vector<std::string_view> keys;
+  for (const auto& i : items) keys.push_back(i.station);
+  return keys;
+}
+
+void ReservationBook::Remember(const schemas::Reservation& r, const std::string& request_id) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = reservations_.insert_or_assign(r.reservation_id, Entry{r, request_id});
+  if (inserted) {
+    by_vehicle_[r.vehicle].push_back(r.reservation_id);
+    if (!request_id.empty()) by_request_[{r.vehicle, request_id}] = r.reservation_id;
+  }
+  it->second.reservation.request_id.clear();
+  if (r.status == "held" && r.expires_at) {
+    holds_by_expiry_.insert({*r.expires_at, r.reservation_id});
+  } else {
+    for (auto h = holds_by_expiry_.begin(); h != holds_by_expiry_.end();) {
+      h = h->second == r.reservation_id ? holds_by_expiry_.erase(h) : std::next(h);
+    }
+  }
+}
+
+void ReservationBook::MarkDirty(const std::vector<schemas::ReservationItem>& items) {
+  std::lock_guard lock(mu_);
+  for (const auto& i : items) dirty_stations_.insert(i.station);
+}
+
+std::set<std::string> ReservationBook::TakeDirtyStations() {
+  std::lock_guard lock(mu_);
+  return std::exchange(dirty_stations_, {});
+}
+
+Status ReservationBook::Persist(const schemas::Reservation& r, const std::string& request_id,
+                                bool insert_items, bool delete_items, bool book_items) {
+  schemas::Reservation body = r;
+  body.request_id.clear();
+  std::string json = schemas::Encode(body);
+  return store_.Write([&](runtime::Tx& tx) -> Status {
+    auto st = tx.Exec(
+        "INSERT INTO reservations(id, vehicle, request_id, status, created_at, expires_at, body)"
+        " VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
+        " expires_at=excluded.expires_at, body=excluded.body",
+        {r.reservation_id, r.vehicle,
+         request_id.empty() ? runtime::Value(nullptr) : runtime::Value(request_id), r.status,
+         r.created_at, OptTime(r.expires_at), json});
+    if (!st) return st;
+    if (delete_items) {
+      st = tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {r.reservation_id});
+      if (!st) return st;
+    }
+    if (book_items) {
+      st =
+          tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?", {r.reservation_id});
+      if (!st) return st;
+    }
+    if (insert_items) {
+      for (const auto& i : r.items) {
+        st = tx.Exec(
+            "INSERT INTO bookings(reservation_id, station, point, start_at, end_at, expires_at)"
+            " VALUES(?,?,?,?,?,?)",
+            {r.reservation_id, i.station, i.point, i.start_at, i.end_at,
+             r.status == "held" ? OptTime(r.expires_at) : runtime::Value(nullptr)});
+        if (!st) return st;
+      }
+    }
+    return {};
+  });
+}
+
+Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle,
+                                                      const std::string& request_id,
+                                                      const schemas::Plan& plan,
+                                                      const schemas::VehicleSpec& spec,
+                                                      Time hold_ttl_s) {
+  if (!request_id.empty()) {
+    std::lock_guard lock(mu_);
+    auto it = by_request_.find({vehicle, request_id});
+    if (it != by_request_.end()) return reservations_.at(it->second).reservation;
+  }
+  Time now = clock_.Now();
+  schemas::Reservation r;
+  r.reservation_id = NewReservationId(company_);
+  r.vehicle = vehicle;
+  r.created_at = now;
+  for (const auto& s : plan.stops) {
+    if (s.company != company_) {
+      return Fail(Errc::kUnavailable, "stop at " + s.station + " belongs to " + s.company +
+                                          ": cross-company reservations are not supported yet");
+    }
+    if (s.start_at < now - kPastGraceS) {
+      return Fail(Errc::kExpired,
+                  "the plan's stop at " + s.station + " started in the past; plan again");
+    }
+    r.items.push_back({s.company, s.station, s.city, s.point, s.start_at, s.end_at, s.kwh, s.cost});
+    r.cost += s.cost;
+  }
+  r.cost = std::round(r.cost * 100) / 100;
+  bool hold = hold_ttl_s > 0;
+  if (hold) r.expires_at = now + hold_ttl_s;
+
+  auto guard = station_locks_.Lock(StationsOf(r.items));
+  std::vector<const schemas::ReservationItem*> placed;
+  std::optional<Error> failure;
+  for (auto& item : r.items) {
+    const schemas::Station* station = world_.FindStation(item.station);
+    if (!station) {
+      failure = Error{Errc::kNotFound, "unknown station " + item.station, "plan_id"};
+      break;
+    }
+    // The planned point first, then any other compatible point that charges at
+    // least as fast, so the planned energy still fits the window.
+    std::vector<std::string> candidates = {item.point};
+    double planned_kw = 0;
+    for (const auto& p : station->points) {
+      if (p.id == item.point) planned_kw = core::ChargePowerKw(p, spec);
+    }
+    for (const auto& p : station->points) {
+      if (p.id != item.point && core::Compatible(p, spec) &&
+          core::ChargePowerKw(p, spec) >= planned_kw) {
+        candidates.push_back(p.id);
+      }
+    }
+    bool ok = false;
+    for (const auto& point : candidates) {
+      if (!ledgers_.count(Key(item.station, point))) continue;
+      core::Interval iv{item.start_at, item.end_at, r.reservation_id, r.expires_at};
+      if (LedgerOf(item.station, point).Add(std::move(iv))) {
+        item.point = point;
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) {
+      failure = Error{Errc::kUnavailable,
+                      "no free compatible point at " + item.station + " from " +
+                          FormatTime(item.start_at) + " to " + FormatTime(item.end_at),
+                      ""};
+      break;
+    }
+    placed.push_back(&item);
+  }
+  if (failure) {
+    for (const auto* item : placed)
+      LedgerOf(item->station, item->point).Remove(r.reservation_id, item->start_at);
+    r.status = "failed";
+    r.error = *failure;
+    r.expires_at.reset();
+  } else {
+    r.status = hold ? "held" : "confirmed";
+  }
+  if (auto st = Persist(r, request_id, !failure, false, false); !st) {
+    if (!failure) {
+      for (const auto& item : r.items)
+        LedgerOf(item.station, item.point).Remove(r.reservation_id, item.start_at);
+    }
+    return tl::unexpected<Error>(st.error());
+  }
+  Remember(r, request_id);
+  if (!failure) MarkDirty(r.items);
+  if (listener_) listener_(r);
+  return r;
+}
+
+Result<schemas::Reservation> ReservationBook::Get(const std::string& vehicle,
+                                                  const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = reservations_.find(id);
+  if (it == reservations_.end() || it->second.reservation.vehicle != vehicle) {
+    return Fail(Errc::kNotFound, "no reservation " + id + " for vehicle " + vehicle,
+                "reservation_id");
+  }
+  return it->second.reservation;
+}
+
+std::vector<schemas::Reservation> ReservationBook::List(const std::string& vehicle) const {
+  std::lock_guard lock(mu_);
+  std::vector<schemas::Reservation> out;
+  auto it = by_vehicle_.find(vehicle);
+  if (it == by_vehicle_.end()) return out;
+  for (const auto& id : it->second) out.push_back(reservations_.at(id).reservation);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.created_at, a.reservation_id) < std::tie(b.created_at, b.reservation_id);
+  });
+  return out;
+}
+
+Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle,
+                                                      const std::string& id) {
+  auto current = Get(vehicle, id);
+  if (!current) return current;
+  auto guard = station_locks_.Lock(StationsOf(current->items));
+  current = Get(vehicle, id);  // again, under the stations' locks
+  if (!current) return current;
+  schemas::Reservation r = *current;
+  if (r.status == "confirmed") return r;
+  if (r.status == "expired") {
+    return Fail(Errc::kExpired, "the hold of reservation " + id + " expired", "reservation_id");
+  }
+  if (r.status != "held") {
+    return Fail(Errc::kConflict, "reservation " + id + " is " + r.status, "reservation_id");
+  }
+  if (r.expires_at && *r.expires_at <= clock_.Now()) {
+    return Fail(Errc::kExpired,
+                "the hold of reservation " + id + " expired at " + FormatTime(*r.expires_at),
+                "reservation_id");
+  }
+  for (const auto& item : r.items) {
+    if (auto st = LedgerOf(item.station, item.point).MakeBooking(id, item.start_at); !st) {
+      return Fail(Errc::kInternal, "ledger lost a hold of " + id);
+    }
+  }
+  r.status = "confirmed";
+  r.expires_at.reset();
+  if (auto st = Persist(r, "", false, false, true); !st) {
+    for (const auto& item : r.items) {
+      LedgerOf(item.station, item.point).Remove(id, item.start_at);
+      (void)LedgerOf(item.station, item.point)
+          .Add({item.start_at, item.end_at, id, current->expires_at});
+    }
+    return tl::unexpected<Error>(st.error());
+  }
+  Remember(r, "");
+  MarkDirty(r.items);
+  if (listener_) listener_(r);
+  return r;
+}
+
+Result<schemas::Reservation> ReservationBook::Cancel(const std::string& vehicle,
+                                                     const std::string& id) {
+  return Release(vehicle, id, "cancelled", false);
+}
+
+Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle,
+                                                      const std::string& id,
+                                                      const std::string& status,
+                                                      bool must_be_held) {
+  auto current = Get(vehicle, id);
+  if (!current) return current;
+  auto guard = station_locks_.Lock(StationsOf(current->items));
+  current = Get(vehicle, id);
+  if (!current) return current;
+  schemas::Reservation r = *current;
+  if (r.status == status) return r;
+  bool live = r.status == "held" || (r.status == "confirmed" && !must_be_held);
+  if (!live)
+    return Fail(Errc::kConflict, "reservation " + id + " is " + r.status, "reservation_id");
+  if (must_be_held && r.expires_at && *r.expires_at > clock_.Now()) {
+    return Fail(Errc::kConflict, "the hold of " + id + " has not expired");
+  }
+  r.status = status;
+  if (status != "expired") r.expires_at.reset();
+  if (auto st = Persist(r, "", false, true, false); !st) return tl::unexpected<Error>(st.error());
+  for (const auto& item : r.items) LedgerOf(item.station, item.point).Remove(id, item.start_at);
+  Remember(r, "");
+  MarkDirty(r.items);
+  if (listener_) listener_(r);
+  return r;
+}
+
+std::size_t ReservationBook::ExpireHolds() {
+  Time now = clock_.Now();
+  std::vector<std::pair<std::string, std::string>> due;  // (vehicle, id)
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [at, id] : holds_by_expiry_) {
+      if (at > now) break;
+      due.emplace_back(reservations_.at(id).reservation.vehicle, id);
+    }
+  }
+  std::size_t expired = 0;
+  for (const auto& [vehicle, id] : due) {
+    if (Release(vehicle, id, "expired", true)) ++expired;
+  }
+  return expired;
+}
+
+Time ReservationBook::EarliestStart(const std::string& station, const std::string& point, Time from,
+                                    Time duration) {
+  auto guard = station_locks_.Lock({station});
+  return LedgerOf(station, point).EarliestStart(from, duration);
+}
+
+std::vector<schemas::FreeInterval> ReservationBook::FreeIntervals(const std::string& station,
+                                                                  const std::string& point,
+                                                                  Time from, Time to) {
+  auto guard = station_locks_.Lock({station});
+  return LedgerOf(station, point).FreeIntervals(from, to);
+}
+
+schemas::StationAvailability ReservationBook::Availability(const schemas::Station& station) {
+  schemas::StationAvailability a;
+  a.company = company_;
+  a.station = station.id;
+  a.timestamp = clock_.Now();
+  auto guard = station_locks_.Lock({station.id});
+  for (const auto& p : station.points) {
+    const auto& ledger = LedgerOf(station.id, p.id);
+    a.points.push_back({p.id, ledger.StatusAt(a.timestamp), ledger.NextFreeAt(a.timestamp)});
+  }
+  return a;
+}
+
+std::map<std::string, std::vector<core::Interval>> ReservationBook::Snapshot() {
+  std::map<std::string, std::vector<core::Interval>> out;
+  for (auto& [key, ledger] : ledgers_) {
+    auto guard = station_locks_.Lock({key.substr(0, key.find('/'))});
+    for (const auto& [start, iv] : ledger.intervals()) out[key].push_back(iv);
+  }
+  return out;
+}
+
+}  // namespace tripmesh::company

@@ -1,0 +1,107 @@
+// The reservations of one company and the ledgers of its points, kept in
+// memory and made durable in the agent's SQLite store before any reply.
+//
+// Thread safety: every method may be called from any lane. Work on a station's
+// points runs under that station's keyed lock (stations taken in sorted order);
+// the reservation index has its own mutex, never held while waiting on the store.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tripmesh/core/clock.h"
+#include "tripmesh/core/ledger.h"
+#include "tripmesh/core/world.h"
+#include "tripmesh/runtime/keyed_locks.h"
+#include "tripmesh/runtime/store.h"
+#include "tripmesh/schemas/messages.h"
+
+namespace tripmesh::company {
+
+class ReservationBook {
+ public:
+  // Called with every reservation whose status changed, after it is durable.
+  using ChangeListener = std::function<void(const schemas::Reservation&)>;
+
+  ReservationBook(std::string company, const core::World& world, runtime::Store& store,
+                  const core::Clock& clock);
+
+  // Creates the tables and loads every reservation and booking into memory.
+  [[nodiscard]] Status Load();
+  void SetChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
+
+  // Books (or holds, with hold_ttl_s > 0) every stop of `plan` at this
+  // company. A point taken since planning is swapped for another compatible
+  // point of the same station for the same window; when none is free the
+  // reservation is stored as failed (kUnavailable in its error). A repeated
+  // (vehicle, request_id) returns the first answer.
+  [[nodiscard]] Result<schemas::Reservation> Reserve(const std::string& vehicle,
+                                                     const std::string& request_id,
+                                                     const schemas::Plan& plan,
+                                                     const schemas::VehicleSpec& spec,
+                                                     Time hold_ttl_s);
+  [[nodiscard]] Result<schemas::Reservation> Confirm(const std::string& vehicle,
+                                                     const std::string& id);
+  [[nodiscard]] Result<schemas::Reservation> Cancel(const std::string& vehicle,
+                                                    const std::string& id);
+  [[nodiscard]] Result<schemas::Reservation> Get(const std::string& vehicle,
+                                                 const std::string& id) const;
+  std::vector<schemas::Reservation> List(const std::string& vehicle) const;
+  // Releases every hold whose expiry has passed; returns how many reservations expired.
+  std::size_t ExpireHolds();
+
+  // Earliest free start for `duration` at a point, and the point's OCPI status now.
+  Time EarliestStart(const std::string& station, const std::string& point, Time from,
+                     Time duration);
+  schemas::StationAvailability Availability(const schemas::Station& station);
+  std::vector<schemas::FreeInterval> FreeIntervals(const std::string& station,
+                                                   const std::string& point, Time from, Time to);
+  // Stations whose ledger changed since the last call.
+  std::set<std::string> TakeDirtyStations();
+  // Every interval of every point, for consistency checks in tests and tools.
+  std::map<std::string, std::vector<core::Interval>> Snapshot();
+
+ private:
+  struct Entry {
+    schemas::Reservation reservation;
+    std::string request_id;
+  };
+  using PointKey = std::string;  // "<station>/<point>"
+  static PointKey Key(const std::string& station, const std::string& point) {
+    return station + "/" + point;
+  }
+  core::PointLedger& LedgerOf(const std::string& station, const std::string& point);
+  // Moves a reservation to a final state that frees its points (cancelled, expired).
+  [[nodiscard]] Result<schemas::Reservation> Release(const std::string& vehicle,
+                                                     const std::string& id,
+                                                     const std::string& status, bool must_be_held);
+  [[nodiscard]] Status Persist(const schemas::Reservation& r, const std::string& request_id,
+                               bool insert_items, bool delete_items, bool book_items);
+  void Remember(const schemas::Reservation& r, const std::string& request_id);
+  void MarkDirty(const std::vector<schemas::ReservationItem>& items);
+  std::vector<std::string_view> StationsOf(
+      const std::vector<schemas::ReservationItem>& items) const;
+
+  std::string company_;
+  const core::World& world_;
+  runtime::Store& store_;
+  const core::Clock& clock_;
+  ChangeListener listener_;
+  runtime::KeyedLocks station_locks_;
+  // Fixed after Load: one ledger per point of this company; each guarded by its station's lock.
+  std::unordered_map<PointKey, core::PointLedger> ledgers_;
+
+  mutable std::mutex mu_;  // guards the fields below
+  std::unordered_map<std::string, Entry> reservations_;
+  std::unordered_map<std::string, std::vector<std::string>> by_vehicle_;
+  std::map<std::pair<std::string, std::string>, std::string> by_request_;  // (vehicle, request_id)
+  std::set<std::pair<Time, std::string>> holds_by_expiry_;
+  std::set<std::string> dirty_stations_;
+};
+
+}  // namespace tripmesh::company

@@ -1,0 +1,47 @@
+// Time as every agent reads it. Injected, so tests run on a manual clock and
+// the simulator on an accelerated one.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+
+#include "tripmesh/schemas/time.h"
+
+namespace tripmesh::core {
+
+// Thread safety: Now() may be called from any thread.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Time Now() const = 0;
+};
+
+class RealClock final : public Clock {
+ public:
+  Time Now() const override;
+};
+
+// Simulated time that starts at `start` and runs `scale` times faster than real time.
+class AcceleratedClock final : public Clock {
+ public:
+  AcceleratedClock(Time start, double scale);
+  Time Now() const override;
+
+ private:
+  Time start_;
+  double scale_;
+  std::chrono::steady_clock::time_point origin_;
+};
+
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(Time start) : now_(start) {}
+  Time Now() const override { return now_.load(); }
+  void Set(Time t) { now_.store(t); }
+  void Advance(Time seconds) { now_.fetch_add(seconds); }
+
+ private:
+  std::atomic<Time> now_;
+};
+
+}  // namespace tripmesh::core

@@ -1,0 +1,102 @@
+// One SQLite database per agent (WAL). All statements run on the store's own
+// writer thread; concurrent Write() calls share one transaction (group commit)
+// and each returns only once that transaction is committed.
+// Thread safety: Write() and Read() may be called from any thread but the
+// writer thread itself.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "tripmesh/schemas/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tripmesh::runtime {
+
+using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> cols) : cols_(std::move(cols)) {}
+  std::int64_t Int(std::size_t i) const;
+  double Real(std::size_t i) const;
+  std::string Str(std::size_t i) const;
+  bool IsNull(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(cols_.at(i)); }
+
+ private:
+  std::vector<Value> cols_;
+};
+
+// A handle on the open transaction; valid only inside a Write/Read callback.
+class Tx {
+ public:
+  [[nodiscard]] Status Exec(std::string_view sql, const std::vector<Value>& args = {});
+  [[nodiscard]] Status Query(std::string_view sql, const std::vector<Value>& args,
+                             const std::function<void(const Row&)>& each);
+  std::int64_t Changes() const;
+
+ private:
+  friend class Store;
+  explicit Tx(class Store* store) : store_(store) {}
+  [[nodiscard]] Result<sqlite3_stmt*> Prepare(std::string_view sql, const std::vector<Value>& args);
+  class Store* store_;
+};
+
+struct StoreOptions {
+  bool synchronous_full = true;  // FULL survives power loss; NORMAL survives process kills only
+  std::size_t max_batch = 512;   // operations per group commit
+};
+
+struct StoreStats {
+  std::int64_t commits = 0;
+  std::int64_t writes = 0;
+};
+
+class Store {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Store>> Open(const std::string& path,
+                                                           StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Runs `work` in a savepoint of the shared transaction: a failing work item
+  // is rolled back alone. Returns after the commit is durable.
+  [[nodiscard]] Status Write(std::function<Status(Tx&)> work);
+  // Runs `work` on the writer thread outside any write transaction.
+  [[nodiscard]] Status Read(std::function<Status(Tx&)> work);
+  StoreStats stats() const;
+
+ private:
+  friend class Tx;
+  struct Job;
+  Store(sqlite3* db, StoreOptions options);
+  void Run();
+  [[nodiscard]] Status ExecRaw(const char* sql);
+  [[nodiscard]] Status Submit(std::function<Status(Tx&)> work, bool write);
+
+  sqlite3* db_;
+  StoreOptions options_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;  // writer thread only
+
+  mutable std::mutex mu_;  // guards the fields below
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  bool stopping_ = false;
+  StoreStats stats_;
+  std::thread writer_;  // last: starts after, and stops before, the rest
+};
+
+}  // namespace tripmesh::runtime

@@ -1,0 +1,79 @@
+// The MQTT transport behind a narrow interface. Two implementations:
+// libmosquitto (the default) and paho.mqtt.cpp; nothing outside this target
+// knows which one runs.
+//
+// Thread safety: every method may be called from any thread. The receiver and
+// the connection handler run on the transport's network thread and must not
+// block on locks or disk: hand the message to a lane and return.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tripmesh/schemas/result.h"
+
+namespace tripmesh::runtime {
+
+struct InboundMessage {
+  std::string topic;
+  std::string payload;
+  std::string response_topic;    // MQTT v5 Response Topic, empty when absent
+  std::string correlation_data;  // MQTT v5 Correlation Data, empty when absent
+  bool retained = false;
+};
+
+struct OutboundMessage {
+  std::string topic;
+  std::string payload;
+  int qos = 1;
+  bool retain = false;
+  std::string response_topic;
+  std::string correlation_data;
+};
+
+enum class TransportKind { kMosquitto, kPaho };
+
+struct TransportOptions {
+  std::string broker = "mqtt://127.0.0.1:1883";  // mqtt://host:port
+  std::string client_id;
+  std::string username, password;
+  bool clean_start = false;          // false: a persistent session
+  int session_expiry_s = 7 * 86400;  // how long the broker keeps the session while we are away
+  int keepalive_s = 15;
+  std::optional<OutboundMessage> will;  // Last Will, e.g. a retained status offline
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // Set before Connect.
+  virtual void SetReceiver(std::function<void(InboundMessage)> receiver) = 0;
+  // Called with true on every (re)connection and false on every loss.
+  virtual void SetConnectionHandler(std::function<void(bool connected)> handler) = 0;
+
+  // Connects and waits for the broker's answer; then reconnects on its own with
+  // backoff and resubscribes after every reconnection.
+  [[nodiscard]] virtual Status Connect(std::chrono::milliseconds timeout) = 0;
+  // Subscriptions are remembered and renewed on reconnection. Waits for SUBACK.
+  [[nodiscard]] virtual Status Subscribe(const std::string& filter, int qos) = 0;
+  // Queues a message; QoS 1 messages are kept and resent across reconnections.
+  [[nodiscard]] virtual Status Publish(OutboundMessage msg) = 0;
+  // Waits until every queued QoS >= 1 publish was acknowledged, or the timeout.
+  [[nodiscard]] virtual Status Flush(std::chrono::milliseconds timeout) = 0;
+  // Clean disconnect: the broker does not send the Last Will.
+  virtual void Disconnect() = 0;
+};
+
+[[nodiscard]] Result<TransportKind> ParseTransportKind(std::string_view name);
+std::unique_ptr<Transport> NewTransport(TransportKind kind, TransportOptions options);
+std::unique_ptr<Transport> NewMosquittoTransport(TransportOptions options);
+std::unique_ptr<Transport> NewPahoTransport(TransportOptions options);
+
+// Splits "mqtt://host:port" (or "tcp://", or "host:port"); port defaults to 1883.
+[[nodiscard]] Status ParseBrokerUri(const std::string& uri, std::string& host, int& port);
+
+}  // namespace tripmesh::runtime

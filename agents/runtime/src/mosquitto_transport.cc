@@ -1,0 +1,253 @@
+// libmosquitto behind runtime::Transport: one client, its own network thread
+// (mosquitto_loop_start), MQTT v5, TCP_NODELAY, persistent session.
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "tripmesh/runtime/transport.h"
+
+namespace tripmesh::runtime {
+namespace {
+
+std::once_flag lib_init;
+
+class MosquittoTransport final : public Transport {
+ public:
+  explicit MosquittoTransport(TransportOptions options) : options_(std::move(options)) {
+    std::call_once(lib_init, [] { mosquitto_lib_init(); });
+    mosq_ = mosquitto_new(options_.client_id.empty() ? nullptr : options_.client_id.c_str(),
+                          options_.clean_start, this);
+  }
+
+  ~MosquittoTransport() override {
+    Disconnect();
+    mosquitto_destroy(mosq_);
+  }
+
+  MosquittoTransport(const MosquittoTransport&) = delete;
+  MosquittoTransport& operator=(const MosquittoTransport&) = delete;
+
+  void SetReceiver(std::function<void(InboundMessage)> receiver) override {
+    receiver_ = std::move(receiver);
+  }
+  void SetConnectionHandler(std::function<void(bool)> handler) override {
+    connection_handler_ = std::move(handler);
+  }
+
+  Status Connect(std::chrono::milliseconds timeout) override {
+    if (!mosq_) return Fail(Errc::kInternal, "mosquitto_new failed");
+    std::string host;
+    int port;
+    if (auto st = ParseBrokerUri(options_.broker, host, port); !st) return st;
+    mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+    mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
+    mosquitto_reconnect_delay_set(mosq_, 1, 10, true);
+    if (!options_.username.empty()) {
+      mosquitto_username_pw_set(mosq_, options_.username.c_str(),
+                                options_.password.empty() ? nullptr : options_.password.c_str());
+    }
+    if (options_.will) {
+      const auto& w = *options_.will;
+      mosquitto_will_set_v5(mosq_, w.topic.c_str(), static_cast<int>(w.payload.size()),
+                            w.payload.data(), w.qos, w.retain, nullptr);
+    }
+    mosquitto_connect_v5_callback_set(mosq_, OnConnect);
+    mosquitto_disconnect_v5_callback_set(mosq_, OnDisconnect);
+    mosquitto_message_v5_callback_set(mosq_, OnMessage);
+    mosquitto_subscribe_v5_callback_set(mosq_, OnSubscribe);
+    mosquitto_publish_v5_callback_set(mosq_, OnPublish);
+
+    mosquitto_property* props = nullptr;
+    if (!options_.clean_start) {
+      mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
+                                   static_cast<uint32_t>(options_.session_expiry_s));
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    int rc;
+    // The TCP connect blocks; retry until the broker listens or the time is up.
+    while ((rc = mosquitto_connect_bind_v5(mosq_, host.c_str(), port, options_.keepalive_s, nullptr,
+                                           props)) != MOSQ_ERR_SUCCESS &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    mosquitto_property_free_all(&props);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      return Fail(Errc::kTimeout,
+                  "cannot reach the broker at " + options_.broker + ": " + mosquitto_strerror(rc));
+    }
+    if (mosquitto_loop_start(mosq_) != MOSQ_ERR_SUCCESS) {
+      return Fail(Errc::kInternal, "cannot start the MQTT network thread");
+    }
+    loop_started_ = true;
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_until(lock, deadline, [&] { return connack_ != -1; })) {
+      lock.unlock();
+      Disconnect();
+      return Fail(Errc::kTimeout, "the broker at " + options_.broker + " did not answer CONNECT");
+    }
+    if (connack_ != 0) {
+      int reason = connack_;
+      lock.unlock();
+      Disconnect();
+      return Fail(
+          reason == MQTT_RC_NOT_AUTHORIZED || reason == MQTT_RC_BAD_USERNAME_OR_PASSWORD
+              ? Errc::kForbidden
+              : Errc::kInternal,
+          std::string("the broker refused the connection: ") + mosquitto_reason_string(reason));
+    }
+    return {};
+  }
+
+  Status Subscribe(const std::string& filter, int qos) override {
+    int mid = 0;
+    {
+      std::lock_guard lock(mu_);
+      subscriptions_.emplace_back(filter, qos);
+    }
+    int rc = mosquitto_subscribe_v5(mosq_, &mid, filter.c_str(), qos, 0, nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      return Fail(Errc::kInternal, "subscribe " + filter + ": " + mosquitto_strerror(rc));
+    }
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::seconds(10), [&] { return subacked_.count(mid) > 0; })) {
+      return Fail(Errc::kTimeout, "no SUBACK for " + filter);
+    }
+    subacked_.erase(mid);
+    return {};
+  }
+
+  Status Publish(OutboundMessage msg) override {
+    mosquitto_property* props = nullptr;
+    if (!msg.response_topic.empty()) {
+      mosquitto_property_add_string(&props, MQTT_PROP_RESPONSE_TOPIC, msg.response_topic.c_str());
+    }
+    if (!msg.correlation_data.empty()) {
+      mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, msg.correlation_data.data(),
+                                    static_cast<uint16_t>(msg.correlation_data.size()));
+    }
+    published_.fetch_add(1);
+    int rc = mosquitto_publish_v5(mosq_, nullptr, msg.topic.c_str(),
+                                  static_cast<int>(msg.payload.size()), msg.payload.data(), msg.qos,
+                                  msg.retain, props);
+    mosquitto_property_free_all(&props);
+    // While disconnected libmosquitto keeps a QoS >= 1 message queued and sends
+    // it after reconnecting, but still answers MOSQ_ERR_NO_CONN.
+    if (rc == MOSQ_ERR_NO_CONN && msg.qos > 0) return {};
+    if (rc != MOSQ_ERR_SUCCESS) {
+      published_.fetch_sub(1);
+      return Fail(Errc::kInternal, "publish " + msg.topic + ": " + mosquitto_strerror(rc));
+    }
+    return {};
+  }
+
+  Status Flush(std::chrono::milliseconds timeout) override {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (acked_.load() < published_.load()) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return Fail(Errc::kTimeout, "publishes still unacknowledged");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return {};
+  }
+
+  void Disconnect() override {
+    if (!loop_started_) return;
+    mosquitto_disconnect_v5(mosq_, MQTT_RC_NORMAL_DISCONNECTION, nullptr);
+    mosquitto_loop_stop(mosq_, false);
+    loop_started_ = false;
+  }
+
+ private:
+  static MosquittoTransport* Self(void* obj) { return static_cast<MosquittoTransport*>(obj); }
+
+  static void OnConnect(mosquitto* mosq, void* obj, int rc, int, const mosquitto_property*) {
+    auto* self = Self(obj);
+    if (rc == 0) {
+      std::vector<std::pair<std::string, int>> subs;
+      {
+        std::lock_guard lock(self->mu_);
+        subs = self->subscriptions_;
+      }
+      for (const auto& [filter, qos] : subs) {
+        mosquitto_subscribe_v5(mosq, nullptr, filter.c_str(), qos, 0, nullptr);
+      }
+    }
+    {
+      std::lock_guard lock(self->mu_);
+      self->connack_ = rc;
+    }
+    self->cv_.notify_all();
+    if (rc == 0 && self->connection_handler_) self->connection_handler_(true);
+  }
+
+  static void OnDisconnect(mosquitto*, void* obj, int, const mosquitto_property*) {
+    auto* self = Self(obj);
+    if (self->connection_handler_) self->connection_handler_(false);
+  }
+
+  static void OnSubscribe(mosquitto*, void* obj, int mid, int, const int*,
+                          const mosquitto_property*) {
+    auto* self = Self(obj);
+    {
+      std::lock_guard lock(self->mu_);
+      self->subacked_.insert(mid);
+    }
+    self->cv_.notify_all();
+  }
+
+  static void OnPublish(mosquitto*, void* obj, int, int, const mosquitto_property*) {
+    Self(obj)->acked_.fetch_add(1);
+  }
+
+  static void OnMessage(mosquitto*, void* obj, const mosquitto_message* m,
+                        const mosquitto_property* props) {
+    auto* self = Self(obj);
+    if (!self->receiver_) return;
+    InboundMessage in;
+    in.topic = m->topic;
+    in.payload.assign(static_cast<const char*>(m->payload), static_cast<size_t>(m->payloadlen));
+    in.retained = m->retain;
+    char* response = nullptr;
+    if (mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &response, false)) {
+      in.response_topic = response;
+      std::free(response);
+    }
+    void* corr = nullptr;
+    uint16_t corr_len = 0;
+    if (mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &corr, &corr_len,
+                                       false)) {
+      in.correlation_data.assign(static_cast<const char*>(corr), corr_len);
+      std::free(corr);
+    }
+    self->receiver_(std::move(in));
+  }
+
+  TransportOptions options_;
+  mosquitto* mosq_ = nullptr;
+  bool loop_started_ = false;
+  std::function<void(InboundMessage)> receiver_;
+  std::function<void(bool)> connection_handler_;
+  std::atomic<std::int64_t> published_{0}, acked_{0};
+
+  std::mutex mu_;  // guards the fields below
+  std::condition_variable cv_;
+  int connack_ = -1;
+  std::set<int> subacked_;
+  std::vector<std::pair<std::string, int>> subscriptions_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> NewMosquittoTransport(TransportOptions options) {
+  return std::make_unique<MosquittoTransport>(std::move(options));
+}
+
+}  // namespace tripmesh::runtime

@@ -1,0 +1,198 @@
+#include "tripmesh/runtime/process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace tripmesh::runtime {
+
+Result<std::unique_ptr<Process>> Process::Spawn(std::vector<std::string> argv,
+                                                const std::string& log_path) {
+  if (argv.empty()) return Fail(Errc::kInvalidRequest, "no program to run");
+  int out_fd = -1;
+  if (!log_path.empty()) {
+    out_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (out_fd < 0) return Fail(Errc::kInternal, "cannot open " + log_path);
+  }
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return Fail(Errc::kInternal, "fork failed");
+  if (pid == 0) {
+    // Child: default signal mask and dispositions, so SIGTERM/SIGINT work.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    if (out_fd >= 0) {
+      dup2(out_fd, STDOUT_FILENO);
+      dup2(out_fd, STDERR_FILENO);
+    }
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  if (out_fd >= 0) ::close(out_fd);
+  return std::unique_ptr<Process>(new Process(pid));
+}
+
+Process::~Process() { Stop(std::chrono::seconds(5)); }
+
+void Process::Signal(int sig) {
+  if (!reaped_) ::kill(pid_, sig);
+}
+
+bool Process::Wait(std::chrono::milliseconds timeout, int* status) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!reaped_) {
+    int st = 0;
+    pid_t r = waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (status) *status = status_;
+  return true;
+}
+
+bool Process::Running() { return !Wait(std::chrono::milliseconds(0)); }
+
+void Process::Stop(std::chrono::milliseconds grace) {
+  if (reaped_) return;
+  Signal(SIGCONT);  // a frozen process cannot handle SIGTERM
+  Signal(SIGTERM);
+  if (!Wait(grace)) {
+    Signal(SIGKILL);
+    Wait(std::chrono::seconds(10));
+  }
+}
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+std::string SelfExe() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("tripmesh") : p.string();
+}
+
+bool WaitForPort(int port, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (ok) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+namespace {
+
+constexpr const char* kDevConf =
+    "listener 1883 127.0.0.1\n"
+    "allow_anonymous true\n"
+    "set_tcp_nodelay true\n"
+    "persistence true\n"
+    "autosave_interval 1\n"
+    "max_queued_messages 100000\n"
+    "log_type error\nlog_type warning\n";
+
+}  // namespace
+
+Result<std::unique_ptr<LocalBroker>> LocalBroker::Start(const std::string& dir,
+                                                        const std::string& conf, int port) {
+  std::unique_ptr<LocalBroker> b(new LocalBroker());
+  b->dir_ = dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string text = kDevConf;
+  if (!conf.empty()) {
+    std::ifstream in(conf);
+    if (!in) return Fail(Errc::kNotFound, "cannot read broker config " + conf);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  b->port_ = port ? port : FreeLoopbackPort();
+  // Point the config's "listener 1883 ..." line at the chosen port.
+  std::string rewritten;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("listener 1883", 0) == 0) {
+      line = "listener " + std::to_string(b->port_) + line.substr(13);
+    } else if (line.rfind("listener 9001", 0) == 0) {  // websockets: a free port too
+      line = "listener " + std::to_string(FreeLoopbackPort()) + line.substr(13);
+    }
+    rewritten += line + "\n";
+  }
+  text = rewritten;
+  if (text.find("persistence_location") == std::string::npos)
+    text += "\npersistence_location " + dir + "/\n";
+  if (geteuid() == 0) text += "user root\n";  // else it drops to 'mosquitto', who cannot write dir
+  b->conf_path_ = dir + "/mosquitto.conf";
+  std::ofstream(b->conf_path_) << text;
+  if (auto st = b->Launch(); !st) return tl::unexpected<Error>(st.error());
+  return b;
+}
+
+Status LocalBroker::Launch() {
+  auto p = Process::Spawn({"mosquitto", "-c", conf_path_}, dir_ + "/mosquitto.log");
+  if (!p) return tl::unexpected<Error>(p.error());
+  process_ = std::move(*p);
+  if (!WaitForPort(port_, std::chrono::seconds(10))) {
+    return Fail(Errc::kTimeout, "mosquitto did not listen on port " + std::to_string(port_) +
+                                    " (see " + dir_ + "/mosquitto.log)");
+  }
+  return {};
+}
+
+LocalBroker::~LocalBroker() {
+  if (process_) process_->Stop(std::chrono::seconds(5));
+}
+
+void LocalBroker::Kill() {
+  if (!process_) return;
+  process_->Signal(SIGKILL);
+  process_->Wait(std::chrono::seconds(10));
+}
+
+Status LocalBroker::Restart() {
+  if (process_ && process_->Running()) Kill();
+  return Launch();
+}
+
+}  // namespace tripmesh::runtime

@@ -1,0 +1,54 @@
+#include "tripmesh/runtime/serial_lanes.h"
+
+namespace tripmesh::runtime {
+
+SerialLanes::SerialLanes(std::size_t lanes) {
+  if (lanes == 0) lanes = 1;
+  for (std::size_t i = 0; i < lanes; ++i) lanes_.push_back(std::make_unique<Lane>());
+  for (auto& lane : lanes_) lane->thread = std::thread([this, l = lane.get()] { Run(*l); });
+}
+
+SerialLanes::~SerialLanes() {
+  for (auto& lane : lanes_) {
+    {
+      std::lock_guard lock(lane->mu);
+      lane->stopping = true;
+    }
+    lane->cv.notify_all();
+  }
+  for (auto& lane : lanes_) lane->thread.join();
+}
+
+void SerialLanes::Post(std::string_view key, std::function<void()> task) {
+  Lane& lane = *lanes_[std::hash<std::string_view>{}(key) % lanes_.size()];
+  {
+    std::lock_guard lock(lane.mu);
+    lane.tasks.push_back(std::move(task));
+  }
+  lane.cv.notify_one();
+}
+
+std::size_t SerialLanes::QueueDepth() const {
+  std::size_t depth = 0;
+  for (const auto& lane : lanes_) {
+    std::lock_guard lock(lane->mu);
+    depth += lane->tasks.size();
+  }
+  return depth;
+}
+
+void SerialLanes::Run(Lane& lane) {
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(lane.mu);
+      lane.cv.wait(lock, [&] { return lane.stopping || !lane.tasks.empty(); });
+      if (lane.tasks.empty()) return;  // stopping and drained
+      task = std::move(lane.tasks.front());
+      lane.tasks.pop_front();
+    }
+    task();
+  }
+}
+
+}  // namespace tripmesh::runtime

@@ -1,0 +1,228 @@
+#include "tripmesh/runtime/store.h"
+
+#include <sqlite3.h>
+
+#include <future>
+
+namespace tripmesh::runtime {
+
+struct Store::Job {
+  std::function<Status(Tx&)> work;
+  bool write = true;
+  std::promise<Status> done;
+};
+
+std::int64_t Row::Int(std::size_t i) const {
+  const Value& v = cols_.at(i);
+  if (auto* p = std::get_if<std::int64_t>(&v)) return *p;
+  if (auto* d = std::get_if<double>(&v)) return static_cast<std::int64_t>(*d);
+  return 0;
+}
+
+double Row::Real(std::size_t i) const {
+  const Value& v = cols_.at(i);
+  if (auto* d = std::get_if<double>(&v)) return *d;
+  if (auto* p = std::get_if<std::int64_t>(&v)) return static_cast<double>(*p);
+  return 0;
+}
+
+std::string Row::Str(std::size_t i) const {
+  const Value& v = cols_.at(i);
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  return {};
+}
+
+Result<sqlite3_stmt*> Tx::Prepare(std::string_view sql, const std::vector<Value>& args) {
+  auto& cache = store_->statements_;
+  auto it = cache.find(std::string(sql));
+  sqlite3_stmt* stmt;
+  if (it == cache.end()) {
+    if (sqlite3_prepare_v2(store_->db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+        SQLITE_OK) {
+      return Fail(Errc::kInternal, std::string("sqlite prepare: ") + sqlite3_errmsg(store_->db_));
+    }
+    cache.emplace(std::string(sql), stmt);
+  } else {
+    stmt = it->second;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    int idx = static_cast<int>(i + 1);
+    const Value& v = args[i];
+    if (auto* n = std::get_if<std::int64_t>(&v)) {
+      sqlite3_bind_int64(stmt, idx, *n);
+    } else if (auto* d = std::get_if<double>(&v)) {
+      sqlite3_bind_double(stmt, idx, *d);
+    } else if (auto* s = std::get_if<std::string>(&v)) {
+      sqlite3_bind_text(stmt, idx, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+    } else {
+      sqlite3_bind_null(stmt, idx);
+    }
+  }
+  return stmt;
+}
+
+Status Tx::Exec(std::string_view sql, const std::vector<Value>& args) {
+  auto stmt = Prepare(sql, args);
+  if (!stmt) return tl::unexpected<Error>(stmt.error());
+  int rc;
+  while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+  }
+  sqlite3_reset(*stmt);
+  if (rc != SQLITE_DONE) {
+    return Fail(rc == SQLITE_CONSTRAINT ? Errc::kConflict : Errc::kInternal,
+                std::string("sqlite: ") + sqlite3_errmsg(store_->db_));
+  }
+  return {};
+}
+
+Status Tx::Query(std::string_view sql, const std::vector<Value>& args,
+                 const std::function<void(const Row&)>& each) {
+  auto stmt = Prepare(sql, args);
+  if (!stmt) return tl::unexpected<Error>(stmt.error());
+  int rc;
+  while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+    int n = sqlite3_column_count(*stmt);
+    std::vector<Value> cols;
+    cols.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      switch (sqlite3_column_type(*stmt, i)) {
+        case SQLITE_INTEGER:
+          cols.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(*stmt, i)));
+          break;
+        case SQLITE_FLOAT:
+          cols.emplace_back(sqlite3_column_double(*stmt, i));
+          break;
+        case SQLITE_NULL:
+          cols.emplace_back(nullptr);
+          break;
+        default:
+          cols.emplace_back(
+              std::string(reinterpret_cast<const char*>(sqlite3_column_text(*stmt, i)),
+                          static_cast<std::size_t>(sqlite3_column_bytes(*stmt, i))));
+      }
+    }
+    each(Row(std::move(cols)));
+  }
+  sqlite3_reset(*stmt);
+  if (rc != SQLITE_DONE)
+    return Fail(Errc::kInternal, std::string("sqlite: ") + sqlite3_errmsg(store_->db_));
+  return {};
+}
+
+std::int64_t Tx::Changes() const { return sqlite3_changes(store_->db_); }
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions options) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Fail(Errc::kInternal, "cannot open database " + path + ": " + msg);
+  }
+  std::unique_ptr<Store> store(new Store(db, options));
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+    if (auto st = store->ExecRaw(pragma); !st) return tl::unexpected<Error>(st.error());
+  }
+  if (auto st = store->ExecRaw(options.synchronous_full ? "PRAGMA synchronous=FULL"
+                                                        : "PRAGMA synchronous=NORMAL");
+      !st) {
+    return tl::unexpected<Error>(st.error());
+  }
+  store->writer_ = std::thread([s = store.get()] { s->Run(); });
+  return store;
+}
+
+Store::Store(sqlite3* db, StoreOptions options) : db_(db), options_(options) {}
+
+Store::~Store() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Status Store::ExecRaw(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Fail(Errc::kInternal, std::string("sqlite: ") + sql + ": " + msg);
+  }
+  return {};
+}
+
+Status Store::Submit(std::function<Status(Tx&)> work, bool write) {
+  auto job = std::make_shared<Job>();
+  job->work = std::move(work);
+  job->write = write;
+  auto done = job->done.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Fail(Errc::kInternal, "store is closing");
+    queue_.push_back(job);
+  }
+  cv_.notify_one();
+  return done.get();
+}
+
+Status Store::Write(std::function<Status(Tx&)> work) { return Submit(std::move(work), true); }
+Status Store::Read(std::function<Status(Tx&)> work) { return Submit(std::move(work), false); }
+
+StoreStats Store::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Store::Run() {
+  Tx tx(this);
+  while (true) {
+    std::vector<std::shared_ptr<Job>> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        if (!batch.empty() && queue_.front()->write != batch.front()->write) break;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    if (!batch.front()->write) {
+      for (auto& job : batch) job->done.set_value(job->work(tx));
+      continue;
+    }
+    std::vector<Status> results;
+    Status begun = ExecRaw("BEGIN IMMEDIATE");
+    for (auto& job : batch) {
+      if (!begun) {
+        results.push_back(begun);
+        continue;
+      }
+      (void)ExecRaw("SAVEPOINT op");
+      Status st = job->work(tx);
+      if (!st) (void)ExecRaw("ROLLBACK TO op");
+      (void)ExecRaw("RELEASE op");
+      results.push_back(std::move(st));
+    }
+    Status committed = begun ? ExecRaw("COMMIT") : begun;
+    if (!committed && begun) (void)ExecRaw("ROLLBACK");
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.commits;
+      stats_.writes += static_cast<std::int64_t>(batch.size());
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->done.set_value(committed ? std::move(results[i]) : committed);
+    }
+  }
+}
+
+}  // namespace tripmesh::runtime

@@ -1,0 +1,43 @@
+// A vehicle's side of the request/reply ops: publishes to its home company
+// with an MQTT v5 Response Topic and Correlation Data, waits for the reply.
+// Thread safety: every method may be called from any thread; calls run
+// concurrently, each matched to its reply by correlation data.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "tripmesh/runtime/transport.h"
+#include "tripmesh/schemas/messages.h"
+#include "tripmesh/schemas/result.h"
+
+namespace tripmesh::vehicle {
+
+struct VehicleOptions {
+  std::string id;    // vehicle id, [A-Za-z0-9_-]{1,64}
+  std::string home;  // home company
+  runtime::TransportKind transport = runtime::TransportKind::kMosquitto;
+  runtime::TransportOptions mqtt;
+  std::chrono::milliseconds timeout{15000};  // per request
+};
+
+class VehicleClient {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<VehicleClient>> Connect(VehicleOptions options);
+  virtual ~VehicleClient() = default;
+
+  [[nodiscard]] virtual Result<schemas::PlanResult> Plan(const schemas::PlanRequest& req) = 0;
+  [[nodiscard]] virtual Result<schemas::Reservation> Reserve(
+      const schemas::ReserveRequest& req) = 0;
+  [[nodiscard]] virtual Result<schemas::Reservation> Confirm(const std::string& reservation_id) = 0;
+  [[nodiscard]] virtual Result<schemas::Reservation> Cancel(const std::string& reservation_id) = 0;
+  [[nodiscard]] virtual Result<schemas::Reservation> Get(const std::string& reservation_id) = 0;
+  [[nodiscard]] virtual Result<schemas::ReservationList> List() = 0;
+  // Any op with a raw payload; the raw reply (result or error) comes back as text.
+  [[nodiscard]] virtual Result<std::string> Request(const std::string& op, std::string payload) = 0;
+  // The last raw reply this client received (for --json output).
+  virtual std::string last_reply() const = 0;
+};
+
+}  // namespace tripmesh::vehicle

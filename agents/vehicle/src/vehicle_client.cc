@@ -1,0 +1,132 @@
+#include "tripmesh/vehicle/vehicle_client.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <future>
+#include <mutex>
+#include <random>
+#include <unordered_map>
+
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::vehicle {
+namespace {
+
+std::string RandomHex() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{:016x}", rng());
+}
+
+class VehicleClientImpl final : public VehicleClient {
+ public:
+  explicit VehicleClientImpl(VehicleOptions options) : options_(std::move(options)) {}
+
+  Status Init() {
+    if (!topics::IsVehicleId(options_.id)) {
+      return Fail(Errc::kInvalidRequest, "vehicle id must match [A-Za-z0-9_-]{1,64}", "id");
+    }
+    if (!topics::IsCompanyId(options_.home)) {
+      return Fail(Errc::kInvalidRequest, "home company id must match [a-z0-9-]{1,32}", "home");
+    }
+    reply_topic_ = topics::VehicleReplies(options_.id);
+    runtime::TransportOptions mqtt = options_.mqtt;
+    if (mqtt.client_id.empty())
+      mqtt.client_id = "vehicle-" + options_.id + "-" + RandomHex().substr(0, 8);
+    mqtt.clean_start = true;
+    transport_ = runtime::NewTransport(options_.transport, mqtt);
+    transport_->SetReceiver([this](runtime::InboundMessage m) { OnReply(std::move(m)); });
+    if (auto st = transport_->Connect(options_.timeout); !st) return st;
+    return transport_->Subscribe(reply_topic_, 1);
+  }
+
+  ~VehicleClientImpl() override {
+    if (transport_) transport_->Disconnect();
+  }
+
+  Result<std::string> Request(const std::string& op, std::string payload) override {
+    std::string corr = RandomHex();
+    std::future<std::string> reply;
+    {
+      std::lock_guard lock(mu_);
+      reply = pending_[corr].get_future();
+    }
+    auto st = transport_->Publish({topics::Request(options_.home, options_.id, op),
+                                   std::move(payload), 1, false, reply_topic_, corr});
+    if (st && reply.wait_for(options_.timeout) == std::future_status::ready) return reply.get();
+    std::lock_guard lock(mu_);
+    pending_.erase(corr);
+    if (!st) return tl::unexpected<Error>(st.error());
+    return Fail(Errc::kTimeout, fmt::format("no reply from {} within {} ms", options_.home,
+                                            options_.timeout.count()));
+  }
+
+  Result<schemas::PlanResult> Plan(const schemas::PlanRequest& req) override {
+    return Call<schemas::PlanResult>("plan", schemas::Encode(req));
+  }
+  Result<schemas::Reservation> Reserve(const schemas::ReserveRequest& req) override {
+    return Call<schemas::Reservation>("reserve", schemas::Encode(req));
+  }
+  Result<schemas::Reservation> Confirm(const std::string& id) override {
+    return Call<schemas::Reservation>("confirm", schemas::EncodeRef({"", id}, "confirm"));
+  }
+  Result<schemas::Reservation> Cancel(const std::string& id) override {
+    return Call<schemas::Reservation>("cancel", schemas::EncodeRef({"", id}, "cancel"));
+  }
+  Result<schemas::Reservation> Get(const std::string& id) override {
+    return Call<schemas::Reservation>("get", schemas::EncodeRef({"", id}, "get"));
+  }
+  Result<schemas::ReservationList> List() override {
+    return Call<schemas::ReservationList>("list", schemas::Encode(schemas::ListRequest{}));
+  }
+
+  std::string last_reply() const override {
+    std::lock_guard lock(mu_);
+    return last_reply_;
+  }
+
+ private:
+  template <typename T>
+  Result<T> Call(const std::string& op, std::string payload) {
+    auto text = Request(op, std::move(payload));
+    if (!text) return tl::unexpected<Error>(text.error());
+    auto type = schemas::PeekType(*text);
+    if (!type) return Fail(Errc::kInternal, "unreadable reply: " + type.error().message);
+    if (*type == "error") {
+      auto e = schemas::Decode<schemas::ErrorReply>(*text);
+      if (!e) return Fail(Errc::kInternal, "unreadable error reply: " + e.error().message);
+      return tl::unexpected<Error>(e->error);
+    }
+    auto out = schemas::Decode<T>(*text);
+    if (!out) return Fail(Errc::kInternal, "unreadable reply: " + out.error().message);
+    return out;
+  }
+
+  void OnReply(runtime::InboundMessage m) {  // network thread
+    std::lock_guard lock(mu_);
+    auto it = pending_.find(m.correlation_data);
+    if (it == pending_.end()) return;  // a late reply to a request that timed out
+    last_reply_ = m.payload;
+    it->second.set_value(std::move(m.payload));
+    pending_.erase(it);
+  }
+
+  VehicleOptions options_;
+  std::string reply_topic_;
+  std::unique_ptr<runtime::Transport> transport_;
+  mutable std::mutex mu_;  // guards the fields below
+  std::unordered_map<std::string, std::promise<std::string>> pending_;
+  std::string last_reply_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<VehicleClient>> VehicleClient::Connect(VehicleOptions options) {
+  auto client = std::make_unique<VehicleClientImpl>(std::move(options));
+  if (auto st = client->Init(); !st) return tl::unexpected<Error>(st.error());
+  return std::unique_ptr<VehicleClient>(std::move(client));
+}
+
+}  // namespace tripmesh::vehicle

@@ -1,0 +1,32 @@
+// Encoders: message struct -> one-line JSON with its "type", written with fmt.
+// Numbers are written with enough digits to round-trip what a person reads
+// (money 2 decimals, soc 4, km 1); times as RFC 3339 UTC.
+#pragma once
+
+#include <string>
+
+#include "tripmesh/schemas/messages.h"
+
+namespace tripmesh::schemas {
+
+// Thread safety: every function here may be called from any thread.
+std::string Encode(const CompanyInfo& m);
+std::string Encode(const CompanyStatus& m);
+std::string Encode(const Station& m);
+std::string Encode(const StationAvailability& m);
+std::string Encode(const PlanRequest& m);
+std::string Encode(const ReserveRequest& m);
+std::string Encode(const ListRequest& m);
+std::string Encode(const AvailabilityRequest& m);
+std::string Encode(const PlanResult& m);
+std::string Encode(const Reservation& m);
+std::string Encode(const ReservationList& m);
+std::string Encode(const AvailabilityResult& m);
+std::string Encode(const ErrorReply& m);
+std::string Encode(const Event& m);
+std::string Encode(const VehicleTelemetry& m);
+std::string Encode(const CompanyMetrics& m);
+// confirm, cancel and get share one payload shape; `op` names the type ("confirm.request").
+std::string EncodeRef(const ReservationRef& m, std::string_view op);
+
+}  // namespace tripmesh::schemas

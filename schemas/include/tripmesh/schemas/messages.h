@@ -1,0 +1,223 @@
+// Plain structs of every tripmesh message (PROTOCOL.md). Each payload on the
+// wire is one JSON object whose "type" names its schema in schemas/*.schema.json.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tripmesh/schemas/result.h"
+#include "tripmesh/schemas/time.h"
+
+namespace tripmesh::schemas {
+
+// ---- catalogue and map (retained topics and data/ files) ----
+struct Tariff {
+  double price_per_kwh = 0;
+  std::optional<double> price_per_hour;
+  std::string currency = "BRL";
+};
+
+struct Point {
+  std::string id;
+  double max_power_kw = 0;
+  std::string power_type;        // "AC" | "DC"
+  std::string connector;         // OCPI ConnectorType, e.g. IEC_62196_T2_COMBO
+  std::optional<Tariff> tariff;  // overrides the station's tariff for this point
+};
+
+struct Station {
+  std::string company, id, name, city;
+  double lat = 0, lon = 0;
+  std::string time_zone;
+  Tariff tariff;
+  std::vector<Point> points;
+};
+
+struct CompanyInfo {
+  std::string company, name, state;
+  int stations = 0;
+};
+
+struct Catalogue {  // data/companies/<c>.json
+  CompanyInfo info;
+  std::vector<Station> stations;
+};
+
+struct CompanyStatus {
+  std::string company;
+  bool online = false;
+  Time timestamp = 0;
+};
+
+struct PointAvailability {
+  std::string point;
+  std::string status;  // OCPI: AVAILABLE, RESERVED, CHARGING, OUTOFORDER, INOPERATIVE
+  std::optional<Time> next_free_at;
+};
+
+struct StationAvailability {
+  std::string company, station;
+  Time timestamp = 0;
+  std::vector<PointAvailability> points;
+};
+
+struct MapCity {
+  std::string id, name, state;
+  double lat = 0, lon = 0;
+  std::string time_zone;
+  std::int64_t population = 0;
+};
+
+struct MapRoad {
+  std::string a, b, highway;
+  double km = 0;
+};
+
+struct Map {  // data/map.json
+  std::vector<MapCity> cities;
+  std::vector<MapRoad> roads;
+};
+
+// ---- vehicle requests ----
+struct VehicleSpec {
+  double battery_kwh = 0;
+  double consumption_kwh_per_km = 0;
+  double soc = 0;
+  double min_soc = 0.10;
+  std::optional<double> max_charge_kw;
+  std::vector<std::string> connectors;  // empty: any connector
+};
+
+enum class Prefer { kFastest, kCheapest };
+
+struct PlanRequest {
+  std::string request_id;
+  std::string from, to;
+  std::optional<Time> depart_at;
+  VehicleSpec vehicle;
+  Prefer prefer = Prefer::kFastest;
+  int alternatives = 3;
+};
+
+struct ReserveRequest {
+  std::string request_id;
+  std::string plan_id;              // either a plan_id ...
+  std::optional<PlanRequest> plan;  // ... or an inline plan request
+  bool hold_only = false;
+};
+
+struct ReservationRef {  // confirm, cancel, get
+  std::string request_id;
+  std::string reservation_id;
+};
+
+struct ListRequest {
+  std::string request_id;
+};
+
+struct AvailabilityRequest {
+  std::string request_id;
+  std::vector<std::string> stations;
+  Time from = 0, to = 0;
+};
+
+// ---- replies ----
+struct Stop {
+  std::string company, station, city, point;
+  Time arrive_at = 0, start_at = 0, end_at = 0;
+  double soc_in = 0, soc_out = 0, kwh = 0, cost = 0;
+  double odometer_km = 0;  // km driven from departure to this stop
+};
+
+struct Plan {
+  std::string plan_id;
+  double total_km = 0;
+  std::int64_t total_duration_s = 0, drive_s = 0, charge_s = 0, wait_s = 0;
+  double cost = 0;
+  std::string currency = "BRL";
+  double arrival_soc = 0;
+  Time depart_at = 0, arrive_at = 0;
+  std::vector<std::string> route;
+  std::vector<Stop> stops;
+};
+
+struct PlanResult {
+  std::string request_id;
+  std::vector<Plan> plans;
+};
+
+struct ReservationItem {
+  std::string company, station, city, point;
+  Time start_at = 0, end_at = 0;
+  double kwh = 0, cost = 0;
+};
+
+struct Reservation {
+  std::string request_id;
+  std::string reservation_id;
+  std::string vehicle;
+  std::string status;  // held | confirmed | fulfilled | no_show | expired | cancelled | failed
+  std::vector<ReservationItem> items;
+  double cost = 0;
+  std::string currency = "BRL";
+  Time created_at = 0;
+  std::optional<Time> expires_at;  // for held
+  std::optional<Error> error;      // for failed
+};
+
+struct ReservationList {
+  std::string request_id;
+  std::string vehicle;
+  std::vector<Reservation> reservations;
+};
+
+struct FreeInterval {
+  Time start = 0, end = 0;
+};
+
+struct PointFree {
+  std::string station, point;
+  std::vector<FreeInterval> free;
+};
+
+struct AvailabilityResult {
+  std::string request_id;
+  std::string company;
+  Time from = 0, to = 0;
+  std::vector<PointFree> points;
+};
+
+struct ErrorReply {
+  std::string request_id;
+  Error error;
+};
+
+// ---- events, telemetry, metrics ----
+struct Event {
+  std::string company;
+  std::string kind;  // reservation.held, reservation.confirmed, ...
+  std::string reservation_id, vehicle, status;
+  Time timestamp = 0;
+  std::string detail;
+};
+
+struct VehicleTelemetry {
+  std::string vehicle;
+  std::string city;  // the city it is at or last passed
+  double soc = 0;
+  std::string state;  // parked | driving | charging | waiting
+  Time timestamp = 0;
+};
+
+struct CompanyMetrics {
+  std::string company;
+  Time timestamp = 0;
+  std::map<std::string, std::int64_t> counters;
+  double latency_p50_ms = 0, latency_p99_ms = 0;
+  std::int64_t queue_depth = 0;
+};
+
+}  // namespace tripmesh::schemas

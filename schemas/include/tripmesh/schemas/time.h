@@ -1,0 +1,20 @@
+// Wire times are RFC 3339 UTC strings; inside tripmesh a time is whole seconds
+// since the Unix epoch.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "tripmesh/schemas/result.h"
+
+namespace tripmesh {
+
+using Time = std::int64_t;
+
+// "2026-11-22T14:05:00Z".
+std::string FormatTime(Time t);
+// Accepts "Z" or a numeric offset and optional fractional seconds (dropped).
+[[nodiscard]] Result<Time> ParseTime(std::string_view text);
+
+}  // namespace tripmesh

@@ -1,0 +1,380 @@
+#include "tripmesh/schemas/decode.h"
+
+#include "json_fields.h"
+
+namespace tripmesh::schemas {
+namespace {
+
+using internal::Fields;
+using internal::ReadObject;
+
+constexpr double kHuge = 1e12;
+constexpr std::size_t kIdLen = 128;
+
+void Nested(Fields& f, std::string_view key, bool required,
+            const std::function<void(Fields&)>& read) {
+  simdjson::dom::object obj;
+  if (!f.Object(key, obj, required)) return;
+  Fields inner(obj, f.PathOf(key));
+  read(inner);
+  if (!inner.ok()) f.Adopt(inner.error());
+}
+
+template <typename T>
+Result<T> Read(std::string_view json, const std::function<void(Fields&, T&)>& read) {
+  T out;
+  auto st = ReadObject(json, [&](Fields& f) { read(f, out); });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return out;
+}
+
+void ReadTariff(Fields& f, Tariff& t) {
+  f.Num("price_per_kwh", t.price_per_kwh, true, 0, 1000);
+  f.Num("price_per_hour", t.price_per_hour, 0, 10000);
+  f.Str("currency", t.currency, true, 3);
+}
+
+void ReadStation(Fields& f, Station& s) {
+  f.Type("station", false);
+  f.Str("company", s.company, true, 32);
+  f.Str("id", s.id, true, 64);
+  f.Str("name", s.name, false, 128);
+  f.Str("city", s.city, true, 64);
+  Nested(f, "coordinates", true, [&](Fields& c) {
+    c.Num("lat", s.lat, true, -90, 90);
+    c.Num("lon", s.lon, true, -180, 180);
+  });
+  f.Str("time_zone", s.time_zone, true, 64);
+  Nested(f, "tariff", true, [&](Fields& t) { ReadTariff(t, s.tariff); });
+  f.Objects("points", true, 64, [&](Fields& p) {
+    Point& pt = s.points.emplace_back();
+    p.Str("id", pt.id, true, 32);
+    p.Num("max_power_kw", pt.max_power_kw, true, 1, 1000);
+    p.Str("power_type", pt.power_type, true, 2);
+    if (p.ok() && pt.power_type != "AC" && pt.power_type != "DC")
+      p.Fail("power_type", "expected AC or DC");
+    p.Str("connector", pt.connector, true, 40);
+    Nested(p, "tariff", false, [&](Fields& t) { ReadTariff(t, pt.tariff.emplace()); });
+  });
+}
+
+void ReadInfo(Fields& f, CompanyInfo& i) {
+  f.Type("company.info", false);
+  f.Str("company", i.company, true, 32);
+  f.Str("name", i.name, true, 128);
+  f.Str("state", i.state, true, 2);
+  std::int64_t n = 0;
+  f.Int("stations", n, true, 0, 1000000);
+  i.stations = static_cast<int>(n);
+}
+
+void ReadVehicle(Fields& f, VehicleSpec& v) {
+  f.Num("battery_kwh", v.battery_kwh, true, 1, 1000);
+  f.Num("consumption_kwh_per_km", v.consumption_kwh_per_km, true, 0.01, 5);
+  f.Num("soc", v.soc, true, 0, 1);
+  f.Num("min_soc", v.min_soc, false, 0, 0.9);
+  f.Num("max_charge_kw", v.max_charge_kw, 1, 1000);
+  f.StrArray("connectors", v.connectors, false, 16, 40);
+}
+
+void ReadPlanRequest(Fields& f, PlanRequest& r, bool typed) {
+  if (typed) f.Type("plan.request", false);
+  f.Str("request_id", r.request_id, false, kIdLen);
+  f.Str("from", r.from, true, 64);
+  f.Str("to", r.to, true, 64);
+  f.TimeField("depart_at", r.depart_at);
+  Nested(f, "vehicle", true, [&](Fields& v) { ReadVehicle(v, r.vehicle); });
+  std::string prefer;
+  if (f.Str("prefer", prefer, false, 16)) {
+    if (prefer == "fastest") {
+      r.prefer = Prefer::kFastest;
+    } else if (prefer == "cheapest") {
+      r.prefer = Prefer::kCheapest;
+    } else {
+      f.Fail("prefer", "expected \"fastest\" or \"cheapest\"");
+    }
+  }
+  std::int64_t alternatives = r.alternatives;
+  f.Int("alternatives", alternatives, false, 1, 10);
+  r.alternatives = static_cast<int>(alternatives);
+}
+
+void ReadStop(Fields& f, Stop& s) {
+  f.Str("company", s.company, true, 32);
+  f.Str("station", s.station, true, 64);
+  f.Str("city", s.city, true, 64);
+  f.Str("point", s.point, true, 32);
+  f.TimeField("arrive_at", s.arrive_at, true);
+  f.TimeField("start_at", s.start_at, true);
+  f.TimeField("end_at", s.end_at, true);
+  f.Num("soc_in", s.soc_in, true, 0, 1);
+  f.Num("soc_out", s.soc_out, true, 0, 1);
+  f.Num("kwh", s.kwh, true, 0, kHuge);
+  f.Num("cost", s.cost, true, 0, kHuge);
+  f.Num("odometer_km", s.odometer_km, false, 0, kHuge);
+}
+
+void ReadItem(Fields& f, ReservationItem& i) {
+  f.Str("company", i.company, true, 32);
+  f.Str("station", i.station, true, 64);
+  f.Str("city", i.city, true, 64);
+  f.Str("point", i.point, true, 32);
+  f.TimeField("start_at", i.start_at, true);
+  f.TimeField("end_at", i.end_at, true);
+  f.Num("kwh", i.kwh, true, 0, kHuge);
+  f.Num("cost", i.cost, true, 0, kHuge);
+}
+
+void ReadErrorBody(Fields& f, Error& e) {
+  std::string code;
+  f.Str("code", code, true, 32);
+  if (f.ok() && !ParseErrc(code, e.code)) f.Fail("code", "unknown error code " + code);
+  f.Str("message", e.message, false, 4096);
+  f.Str("field", e.field, false, 256);
+}
+
+void ReadReservation(Fields& f, Reservation& r) {
+  f.Type("reservation", false);
+  f.Str("request_id", r.request_id, false, kIdLen);
+  f.Str("reservation_id", r.reservation_id, true, kIdLen);
+  f.Str("vehicle", r.vehicle, true, 64);
+  f.Str("status", r.status, true, 16);
+  f.Objects("items", true, 64, [&](Fields& i) { ReadItem(i, r.items.emplace_back()); });
+  f.Num("cost", r.cost, false, 0, kHuge);
+  f.Str("currency", r.currency, false, 3);
+  f.TimeField("created_at", r.created_at, false);
+  f.TimeField("expires_at", r.expires_at);
+  Nested(f, "error", false, [&](Fields& e) { ReadErrorBody(e, r.error.emplace()); });
+}
+
+}  // namespace
+
+template <>
+Result<Station> Decode<Station>(std::string_view json) {
+  return Read<Station>(json, ReadStation);
+}
+
+template <>
+Result<CompanyInfo> Decode<CompanyInfo>(std::string_view json) {
+  return Read<CompanyInfo>(json, ReadInfo);
+}
+
+template <>
+Result<Catalogue> Decode<Catalogue>(std::string_view json) {
+  return Read<Catalogue>(json, [](Fields& f, Catalogue& c) {
+    f.Type("company.catalogue", true);
+    Nested(f, "info", true, [&](Fields& i) { ReadInfo(i, c.info); });
+    f.Objects("stations", true, 100000,
+              [&](Fields& s) { ReadStation(s, c.stations.emplace_back()); });
+  });
+}
+
+template <>
+Result<Map> Decode<Map>(std::string_view json) {
+  return Read<Map>(json, [](Fields& f, Map& m) {
+    f.Type("map", true);
+    f.Objects("cities", true, 1000000, [&](Fields& c) {
+      MapCity& city = m.cities.emplace_back();
+      c.Str("id", city.id, true, 64);
+      c.Str("name", city.name, true, 128);
+      c.Str("state", city.state, true, 2);
+      c.Num("lat", city.lat, true, -90, 90);
+      c.Num("lon", city.lon, true, -180, 180);
+      c.Str("time_zone", city.time_zone, true, 64);
+      c.Int("population", city.population, false, 0, 100000000000);
+    });
+    f.Objects("roads", true, 10000000, [&](Fields& r) {
+      MapRoad& road = m.roads.emplace_back();
+      r.Str("a", road.a, true, 64);
+      r.Str("b", road.b, true, 64);
+      r.Str("highway", road.highway, false, 32);
+      r.Num("km", road.km, true, 0.1, 100000);
+    });
+  });
+}
+
+template <>
+Result<CompanyStatus> Decode<CompanyStatus>(std::string_view json) {
+  return Read<CompanyStatus>(json, [](Fields& f, CompanyStatus& s) {
+    f.Type("company.status", false);
+    f.Str("company", s.company, true, 32);
+    f.Bool("online", s.online, true);
+    f.TimeField("timestamp", s.timestamp, true);
+  });
+}
+
+template <>
+Result<StationAvailability> Decode<StationAvailability>(std::string_view json) {
+  return Read<StationAvailability>(json, [](Fields& f, StationAvailability& a) {
+    f.Type("station.availability", false);
+    f.Str("company", a.company, true, 32);
+    f.Str("station", a.station, true, 64);
+    f.TimeField("timestamp", a.timestamp, true);
+    f.Objects("points", true, 64, [&](Fields& p) {
+      PointAvailability& pa = a.points.emplace_back();
+      p.Str("point", pa.point, true, 32);
+      p.Str("status", pa.status, true, 16);
+      p.TimeField("next_free_at", pa.next_free_at);
+    });
+  });
+}
+
+template <>
+Result<PlanRequest> Decode<PlanRequest>(std::string_view json) {
+  return Read<PlanRequest>(json, [](Fields& f, PlanRequest& r) { ReadPlanRequest(f, r, true); });
+}
+
+template <>
+Result<ReserveRequest> Decode<ReserveRequest>(std::string_view json) {
+  return Read<ReserveRequest>(json, [](Fields& f, ReserveRequest& r) {
+    f.Type("reserve.request", false);
+    f.Str("request_id", r.request_id, false, kIdLen);
+    bool has_id = f.Str("plan_id", r.plan_id, false, kIdLen);
+    Nested(f, "plan", false, [&](Fields& p) { ReadPlanRequest(p, r.plan.emplace(), false); });
+    if (f.ok() && has_id == r.plan.has_value())
+      f.Fail("plan_id", "give exactly one of plan_id and plan");
+    f.Bool("hold_only", r.hold_only, false);
+  });
+}
+
+template <>
+Result<ReservationRef> Decode<ReservationRef>(std::string_view json) {
+  return Read<ReservationRef>(json, [](Fields& f, ReservationRef& r) {
+    f.Str("request_id", r.request_id, false, kIdLen);
+    f.Str("reservation_id", r.reservation_id, true, kIdLen);
+  });
+}
+
+template <>
+Result<ListRequest> Decode<ListRequest>(std::string_view json) {
+  return Read<ListRequest>(json, [](Fields& f, ListRequest& r) {
+    f.Type("list.request", false);
+    f.Str("request_id", r.request_id, false, kIdLen);
+  });
+}
+
+template <>
+Result<AvailabilityRequest> Decode<AvailabilityRequest>(std::string_view json) {
+  return Read<AvailabilityRequest>(json, [](Fields& f, AvailabilityRequest& r) {
+    f.Type("availability.request", false);
+    f.Str("request_id", r.request_id, false, kIdLen);
+    f.StrArray("stations", r.stations, true, 10000, 64);
+    f.TimeField("from", r.from, true);
+    f.TimeField("to", r.to, true);
+    if (f.ok() && (r.to <= r.from || r.to - r.from > 7 * 86400)) {
+      f.Fail("to", "expected a window after 'from' of at most 7 days");
+    }
+  });
+}
+
+template <>
+Result<PlanResult> Decode<PlanResult>(std::string_view json) {
+  return Read<PlanResult>(json, [](Fields& f, PlanResult& r) {
+    f.Type("plan.result", true);
+    f.Str("request_id", r.request_id, false, kIdLen);
+    f.Objects("plans", true, 10, [&](Fields& p) {
+      Plan& plan = r.plans.emplace_back();
+      p.Str("plan_id", plan.plan_id, true, kIdLen);
+      p.Num("total_km", plan.total_km, true, 0, kHuge);
+      p.Int("total_duration_s", plan.total_duration_s, true, 0, INT64_MAX);
+      p.Int("drive_s", plan.drive_s, true, 0, INT64_MAX);
+      p.Int("charge_s", plan.charge_s, true, 0, INT64_MAX);
+      p.Int("wait_s", plan.wait_s, true, 0, INT64_MAX);
+      p.Num("cost", plan.cost, true, 0, kHuge);
+      p.Str("currency", plan.currency, true, 3);
+      p.Num("arrival_soc", plan.arrival_soc, true, 0, 1);
+      p.TimeField("depart_at", plan.depart_at, true);
+      p.TimeField("arrive_at", plan.arrive_at, true);
+      p.StrArray("route", plan.route, true, 100000, 64);
+      p.Objects("stops", true, 1000, [&](Fields& s) { ReadStop(s, plan.stops.emplace_back()); });
+    });
+  });
+}
+
+template <>
+Result<Reservation> Decode<Reservation>(std::string_view json) {
+  return Read<Reservation>(json, ReadReservation);
+}
+
+template <>
+Result<ReservationList> Decode<ReservationList>(std::string_view json) {
+  return Read<ReservationList>(json, [](Fields& f, ReservationList& l) {
+    f.Type("reservation.list", true);
+    f.Str("request_id", l.request_id, false, kIdLen);
+    f.Str("vehicle", l.vehicle, true, 64);
+    f.Objects("reservations", true, 100000,
+              [&](Fields& r) { ReadReservation(r, l.reservations.emplace_back()); });
+  });
+}
+
+template <>
+Result<AvailabilityResult> Decode<AvailabilityResult>(std::string_view json) {
+  return Read<AvailabilityResult>(json, [](Fields& f, AvailabilityResult& a) {
+    f.Type("availability.result", true);
+    f.Str("request_id", a.request_id, false, kIdLen);
+    f.Str("company", a.company, true, 32);
+    f.TimeField("from", a.from, true);
+    f.TimeField("to", a.to, true);
+    f.Objects("points", true, 100000, [&](Fields& p) {
+      PointFree& pf = a.points.emplace_back();
+      p.Str("station", pf.station, true, 64);
+      p.Str("point", pf.point, true, 32);
+      p.Objects("free", true, 100000, [&](Fields& i) {
+        FreeInterval& fi = pf.free.emplace_back();
+        i.TimeField("start", fi.start, true);
+        i.TimeField("end", fi.end, true);
+      });
+    });
+  });
+}
+
+template <>
+Result<ErrorReply> Decode<ErrorReply>(std::string_view json) {
+  return Read<ErrorReply>(json, [](Fields& f, ErrorReply& e) {
+    f.Type("error", true);
+    f.Str("request_id", e.request_id, false, kIdLen);
+    ReadErrorBody(f, e.error);
+  });
+}
+
+template <>
+Result<Event> Decode<Event>(std::string_view json) {
+  return Read<Event>(json, [](Fields& f, Event& e) {
+    f.Str("type", e.kind, true, 64);
+    if (f.ok() && e.kind.rfind("event.", 0) != 0) f.Fail("type", "expected event.<kind>");
+    if (f.ok()) e.kind = e.kind.substr(6);
+    f.Str("company", e.company, true, 32);
+    f.Str("reservation_id", e.reservation_id, false, kIdLen);
+    f.Str("vehicle", e.vehicle, false, 64);
+    f.Str("status", e.status, false, 16);
+    f.TimeField("timestamp", e.timestamp, true);
+    f.Str("detail", e.detail, false, 4096);
+  });
+}
+
+template <>
+Result<VehicleTelemetry> Decode<VehicleTelemetry>(std::string_view json) {
+  return Read<VehicleTelemetry>(json, [](Fields& f, VehicleTelemetry& t) {
+    f.Type("vehicle.telemetry", false);
+    f.Str("vehicle", t.vehicle, true, 64);
+    f.Str("city", t.city, true, 64);
+    f.Num("soc", t.soc, true, 0, 1);
+    f.Str("state", t.state, true, 16);
+    f.TimeField("timestamp", t.timestamp, true);
+  });
+}
+
+Result<std::string> PeekType(std::string_view json) {
+  std::string type;
+  auto st = ReadObject(json, [&](Fields& f) { f.Str("type", type, false, 64); });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return type;
+}
+
+std::string PeekRequestId(std::string_view json) {
+  std::string id;
+  (void)ReadObject(json, [&](Fields& f) { f.Str("request_id", id, false, kIdLen); });
+  return id;
+}
+
+}  // namespace tripmesh::schemas

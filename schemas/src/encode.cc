@@ -1,0 +1,285 @@
+#include "tripmesh/schemas/encode.h"
+
+#include "json_writer.h"
+
+namespace tripmesh::schemas {
+namespace {
+
+using internal::JsonWriter;
+
+constexpr int kMoney = 2, kSoc = 4, kKm = 1, kKwh = 3, kCoord = 5;
+
+JsonWriter Typed(std::string_view type) {
+  JsonWriter w;
+  w.Begin().Str("type", type);
+  return w;
+}
+
+void OptionalRequestId(JsonWriter& w, const std::string& id) {
+  if (!id.empty()) w.Str("request_id", id);
+}
+
+void WriteTariff(JsonWriter& w, std::string_view key, const Tariff& t) {
+  w.BeginObject(key).Num("price_per_kwh", t.price_per_kwh, kMoney);
+  if (t.price_per_hour) w.Num("price_per_hour", *t.price_per_hour, kMoney);
+  w.Str("currency", t.currency).End();
+}
+
+void WriteErrorBody(JsonWriter& w, const Error& e) {
+  w.Str("code", ErrcName(e.code)).Str("message", e.message);
+  if (!e.field.empty()) w.Str("field", e.field);
+}
+
+void WriteVehicle(JsonWriter& w, const VehicleSpec& v) {
+  w.BeginObject("vehicle")
+      .Num("battery_kwh", v.battery_kwh, kKwh)
+      .Num("consumption_kwh_per_km", v.consumption_kwh_per_km, 4)
+      .Num("soc", v.soc, kSoc)
+      .Num("min_soc", v.min_soc, kSoc);
+  if (v.max_charge_kw) w.Num("max_charge_kw", *v.max_charge_kw, 1);
+  if (!v.connectors.empty()) {
+    w.BeginArray("connectors");
+    for (const auto& c : v.connectors) w.Str(c);
+    w.EndArray();
+  }
+  w.End();
+}
+
+void WritePlanRequestFields(JsonWriter& w, const PlanRequest& m) {
+  w.Str("from", m.from).Str("to", m.to);
+  if (m.depart_at) w.Time("depart_at", *m.depart_at);
+  WriteVehicle(w, m.vehicle);
+  w.Str("prefer", m.prefer == Prefer::kCheapest ? "cheapest" : "fastest")
+      .Int("alternatives", m.alternatives);
+}
+
+void WriteReservationFields(JsonWriter& w, const Reservation& m) {
+  w.Str("reservation_id", m.reservation_id).Str("vehicle", m.vehicle).Str("status", m.status);
+  w.BeginArray("items");
+  for (const auto& i : m.items) {
+    w.BeginObject()
+        .Str("company", i.company)
+        .Str("station", i.station)
+        .Str("city", i.city)
+        .Str("point", i.point)
+        .Time("start_at", i.start_at)
+        .Time("end_at", i.end_at)
+        .Num("kwh", i.kwh, kKwh)
+        .Num("cost", i.cost, kMoney)
+        .End();
+  }
+  w.EndArray().Num("cost", m.cost, kMoney).Str("currency", m.currency);
+  if (m.created_at) w.Time("created_at", m.created_at);
+  if (m.expires_at) w.Time("expires_at", *m.expires_at);
+  if (m.error) {
+    w.BeginObject("error");
+    WriteErrorBody(w, *m.error);
+    w.End();
+  }
+}
+
+}  // namespace
+
+std::string Encode(const CompanyInfo& m) {
+  auto w = Typed("company.info");
+  w.Str("company", m.company).Str("name", m.name).Str("state", m.state).Int("stations", m.stations);
+  return w.End().Take();
+}
+
+std::string Encode(const CompanyStatus& m) {
+  auto w = Typed("company.status");
+  w.Str("company", m.company).Bool("online", m.online).Time("timestamp", m.timestamp);
+  return w.End().Take();
+}
+
+std::string Encode(const Station& m) {
+  auto w = Typed("station");
+  w.Str("company", m.company).Str("id", m.id);
+  if (!m.name.empty()) w.Str("name", m.name);
+  w.Str("city", m.city)
+      .BeginObject("coordinates")
+      .Num("lat", m.lat, kCoord)
+      .Num("lon", m.lon, kCoord)
+      .End()
+      .Str("time_zone", m.time_zone);
+  WriteTariff(w, "tariff", m.tariff);
+  w.BeginArray("points");
+  for (const auto& p : m.points) {
+    w.BeginObject()
+        .Str("id", p.id)
+        .Num("max_power_kw", p.max_power_kw, 1)
+        .Str("power_type", p.power_type)
+        .Str("connector", p.connector);
+    if (p.tariff) WriteTariff(w, "tariff", *p.tariff);
+    w.End();
+  }
+  return w.EndArray().End().Take();
+}
+
+std::string Encode(const StationAvailability& m) {
+  auto w = Typed("station.availability");
+  w.Str("company", m.company).Str("station", m.station).Time("timestamp", m.timestamp);
+  w.BeginArray("points");
+  for (const auto& p : m.points) {
+    w.BeginObject().Str("point", p.point).Str("status", p.status);
+    if (p.next_free_at) w.Time("next_free_at", *p.next_free_at);
+    w.End();
+  }
+  return w.EndArray().End().Take();
+}
+
+std::string Encode(const PlanRequest& m) {
+  auto w = Typed("plan.request");
+  OptionalRequestId(w, m.request_id);
+  WritePlanRequestFields(w, m);
+  return w.End().Take();
+}
+
+std::string Encode(const ReserveRequest& m) {
+  auto w = Typed("reserve.request");
+  OptionalRequestId(w, m.request_id);
+  if (m.plan) {
+    w.BeginObject("plan");
+    WritePlanRequestFields(w, *m.plan);
+    w.End();
+  } else {
+    w.Str("plan_id", m.plan_id);
+  }
+  w.Bool("hold_only", m.hold_only);
+  return w.End().Take();
+}
+
+std::string EncodeRef(const ReservationRef& m, std::string_view op) {
+  auto w = Typed(std::string(op) + ".request");
+  OptionalRequestId(w, m.request_id);
+  w.Str("reservation_id", m.reservation_id);
+  return w.End().Take();
+}
+
+std::string Encode(const ListRequest& m) {
+  auto w = Typed("list.request");
+  OptionalRequestId(w, m.request_id);
+  return w.End().Take();
+}
+
+std::string Encode(const AvailabilityRequest& m) {
+  auto w = Typed("availability.request");
+  OptionalRequestId(w, m.request_id);
+  w.BeginArray("stations");
+  for (const auto& s : m.stations) w.Str(s);
+  w.EndArray().Time("from", m.from).Time("to", m.to);
+  return w.End().Take();
+}
+
+std::string Encode(const PlanResult& m) {
+  auto w = Typed("plan.result");
+  OptionalRequestId(w, m.request_id);
+  w.BeginArray("plans");
+  for (const auto& p : m.plans) {
+    w.BeginObject()
+        .Str("plan_id", p.plan_id)
+        .Num("total_km", p.total_km, kKm)
+        .Int("total_duration_s", p.total_duration_s)
+        .Int("drive_s", p.drive_s)
+        .Int("charge_s", p.charge_s)
+        .Int("wait_s", p.wait_s)
+        .Num("cost", p.cost, kMoney)
+        .Str("currency", p.currency)
+        .Num("arrival_soc", p.arrival_soc, kSoc)
+        .Time("depart_at", p.depart_at)
+        .Time("arrive_at", p.arrive_at)
+        .BeginArray("route");
+    for (const auto& c : p.route) w.Str(c);
+    w.EndArray().BeginArray("stops");
+    for (const auto& s : p.stops) {
+      w.BeginObject()
+          .Str("company", s.company)
+          .Str("station", s.station)
+          .Str("city", s.city)
+          .Str("point", s.point)
+          .Time("arrive_at", s.arrive_at)
+          .Time("start_at", s.start_at)
+          .Time("end_at", s.end_at)
+          .Num("soc_in", s.soc_in, kSoc)
+          .Num("soc_out", s.soc_out, kSoc)
+          .Num("kwh", s.kwh, kKwh)
+          .Num("cost", s.cost, kMoney)
+          .Num("odometer_km", s.odometer_km, kKm)
+          .End();
+    }
+    w.EndArray().End();
+  }
+  return w.EndArray().End().Take();
+}
+
+std::string Encode(const Reservation& m) {
+  auto w = Typed("reservation");
+  OptionalRequestId(w, m.request_id);
+  WriteReservationFields(w, m);
+  return w.End().Take();
+}
+
+std::string Encode(const ReservationList& m) {
+  auto w = Typed("reservation.list");
+  OptionalRequestId(w, m.request_id);
+  w.Str("vehicle", m.vehicle).BeginArray("reservations");
+  for (const auto& r : m.reservations) {
+    w.BeginObject().Str("type", "reservation");
+    WriteReservationFields(w, r);
+    w.End();
+  }
+  return w.EndArray().End().Take();
+}
+
+std::string Encode(const AvailabilityResult& m) {
+  auto w = Typed("availability.result");
+  OptionalRequestId(w, m.request_id);
+  w.Str("company", m.company).Time("from", m.from).Time("to", m.to).BeginArray("points");
+  for (const auto& p : m.points) {
+    w.BeginObject().Str("station", p.station).Str("point", p.point).BeginArray("free");
+    for (const auto& f : p.free) w.BeginObject().Time("start", f.start).Time("end", f.end).End();
+    w.EndArray().End();
+  }
+  return w.EndArray().End().Take();
+}
+
+std::string Encode(const ErrorReply& m) {
+  auto w = Typed("error");
+  OptionalRequestId(w, m.request_id);
+  WriteErrorBody(w, m.error);
+  return w.End().Take();
+}
+
+std::string Encode(const Event& m) {
+  auto w = Typed("event." + m.kind);
+  w.Str("company", m.company);
+  if (!m.reservation_id.empty()) w.Str("reservation_id", m.reservation_id);
+  if (!m.vehicle.empty()) w.Str("vehicle", m.vehicle);
+  if (!m.status.empty()) w.Str("status", m.status);
+  w.Time("timestamp", m.timestamp);
+  if (!m.detail.empty()) w.Str("detail", m.detail);
+  return w.End().Take();
+}
+
+std::string Encode(const VehicleTelemetry& m) {
+  auto w = Typed("vehicle.telemetry");
+  w.Str("vehicle", m.vehicle)
+      .Str("city", m.city)
+      .Num("soc", m.soc, kSoc)
+      .Str("state", m.state)
+      .Time("timestamp", m.timestamp);
+  return w.End().Take();
+}
+
+std::string Encode(const CompanyMetrics& m) {
+  auto w = Typed("company.metrics");
+  w.Str("company", m.company).Time("timestamp", m.timestamp).BeginObject("counters");
+  for (const auto& [k, v] : m.counters) w.Int(k, v);
+  w.End()
+      .Num("latency_p50_ms", m.latency_p50_ms, 3)
+      .Num("latency_p99_ms", m.latency_p99_ms, 3)
+      .Int("queue_depth", m.queue_depth);
+  return w.End().Take();
+}
+
+}  // namespace tripmesh::schemas

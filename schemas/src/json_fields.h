@@ -1,0 +1,68 @@
+// Reading the fields of one JSON object with precise errors. After the first
+// error every further read is a no-op, so a decoder reads all its fields and
+// checks ok() once.
+#pragma once
+
+#include <simdjson.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tripmesh/schemas/result.h"
+#include "tripmesh/schemas/time.h"
+
+namespace tripmesh::schemas::internal {
+
+class Fields {
+ public:
+  Fields(simdjson::dom::object obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+
+  bool ok() const { return !error_; }
+  const Error& error() const { return *error_; }
+  std::string PathOf(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  void Fail(std::string_view key, std::string message) {
+    if (!error_) {
+      std::string field = PathOf(key);
+      error_ = Error{Errc::kInvalidRequest, "field '" + field + "': " + message, field};
+    }
+  }
+  void Adopt(const Error& e) {
+    if (!error_) error_ = e;
+  }
+
+  // Each returns false when the field is absent (and then fails if required).
+  bool Str(std::string_view key, std::string& out, bool required, std::size_t max_len = 256);
+  bool Num(std::string_view key, double& out, bool required, double min, double max);
+  bool Num(std::string_view key, std::optional<double>& out, double min, double max);
+  bool Int(std::string_view key, std::int64_t& out, bool required, std::int64_t min,
+           std::int64_t max);
+  bool Bool(std::string_view key, bool& out, bool required);
+  bool TimeField(std::string_view key, Time& out, bool required);
+  bool TimeField(std::string_view key, std::optional<Time>& out);
+  bool Object(std::string_view key, simdjson::dom::object& out, bool required);
+  bool Array(std::string_view key, simdjson::dom::array& out, bool required, std::size_t max_len);
+  bool StrArray(std::string_view key, std::vector<std::string>& out, bool required,
+                std::size_t max_len, std::size_t max_str = 128);
+  // The "type" field, if present, must equal `expected`; `required` demands it.
+  void Type(std::string_view expected, bool required);
+  // Calls read(object, path) for each element of an array of objects.
+  void Objects(std::string_view key, bool required, std::size_t max_len,
+               const std::function<void(Fields&)>& read);
+
+ private:
+  bool Get(std::string_view key, simdjson::dom::element& out, bool required);
+
+  simdjson::dom::object obj_;
+  std::string path_;
+  std::optional<Error> error_;
+};
+
+// Parses `json` as one object (thread-local parser) and hands its fields to `read`.
+[[nodiscard]] Status ReadObject(std::string_view json, const std::function<void(Fields&)>& read);
+
+}  // namespace tripmesh::schemas::internal

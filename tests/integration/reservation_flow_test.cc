@@ -1,0 +1,229 @@
+// One company, real processes: the request ops end to end.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <thread>
+
+#include "company_fixture.h"
+#include "tripmesh/runtime/files.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+
+namespace tripmesh::testing {
+namespace {
+
+class ReservationFlowTest : public CompanyFixture {
+ protected:
+  void SetUp() override { StartWorld({"voltpoint"}, {"--hold-ttl", "2", "--keepalive", "5"}); }
+};
+
+TEST_F(ReservationFlowTest, PlanReserveGetListCancelRoundTrip) {
+  auto car = Vehicle("car-7", "voltpoint");
+  ASSERT_TRUE(car);
+  auto trip = Trip("salvador-ba", "vitoria-da-conquista-ba", 0.6);
+  auto plans = car->Plan(trip);
+  ASSERT_TRUE(plans) << plans.error().message;
+  const auto& plan = plans->plans.front();
+  ASSERT_FALSE(plan.stops.empty());
+
+  auto r = car->Reserve({"", plan.plan_id, std::nullopt, false});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, "confirmed");
+  ASSERT_EQ(r->items.size(), plan.stops.size());
+  EXPECT_EQ(r->items[0].start_at, plan.stops[0].start_at);
+
+  auto got = car->Get(r->reservation_id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, "confirmed");
+  EXPECT_EQ(got->items.size(), r->items.size());
+
+  auto list = car->List();
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->reservations.size(), 1u);
+  EXPECT_EQ(list->reservations[0].reservation_id, r->reservation_id);
+
+  // Booked: the same trip now waits or takes another point.
+  auto busy = car->Plan(trip);
+  ASSERT_TRUE(busy);
+  const auto& first = busy->plans.front().stops.front();
+  EXPECT_TRUE(first.point != plan.stops[0].point || first.start_at > first.arrive_at);
+
+  auto cancelled = car->Cancel(r->reservation_id);
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(cancelled->status, "cancelled");
+  EXPECT_EQ(car->Get(r->reservation_id)->status, "cancelled");
+
+  // Free again: the same plan, the same point, no wait.
+  auto again = car->Plan(trip);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->plans.front().stops[0].point, plan.stops[0].point);
+  EXPECT_EQ(again->plans.front().wait_s, 0);
+  auto rebooked = car->Reserve({"", again->plans.front().plan_id, std::nullopt, false});
+  ASSERT_TRUE(rebooked);
+  EXPECT_EQ(rebooked->status, "confirmed");
+
+  EXPECT_TRUE(recorder_->WaitFor(
+      [&](const runtime::InboundMessage& m) {
+        return m.topic == "tripmesh/v1/companies/voltpoint/events/reservation" &&
+               m.payload.find(r->reservation_id) != std::string::npos &&
+               m.payload.find("\"cancelled\"") != std::string::npos;
+      },
+      std::chrono::seconds(5)));
+}
+
+TEST_F(ReservationFlowTest, BookedPointsMakeThePlanWaitOrMoveAndTheWaitIsTheRealGap) {
+  // Fill the CCS2 points of Feira de Santana around the arrival of a Salvador -> Jequié trip.
+  auto trip = Trip("salvador-ba", "jequie-ba", 0.5);
+  trip.vehicle.connectors = {"IEC_62196_T2_COMBO"};
+  std::map<std::string, std::vector<std::pair<Time, Time>>> booked;  // point -> intervals
+  auto book = [&](const std::string& id, std::optional<double> max_kw) {
+    auto car = Vehicle(id, "voltpoint");
+    auto t = trip;
+    t.vehicle.max_charge_kw = max_kw;
+    auto r = car->Reserve({"", "", t, false});
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->status, "confirmed");
+    for (const auto& i : r->items)
+      booked[i.station + "/" + i.point].push_back({i.start_at, i.end_at});
+  };
+  book("filler-1", std::nullopt);
+  book("filler-2", std::nullopt);
+  book("filler-3", 50.0);
+  auto car = Vehicle("car-late", "voltpoint");
+  auto plans = car->Plan(trip);
+  ASSERT_TRUE(plans) << plans.error().message;
+  for (const auto& p : plans->plans) {
+    Time waits = 0;
+    for (const auto& s : p.stops) {
+      waits += s.start_at - s.arrive_at;
+      bool gap_closes_here = s.start_at == s.arrive_at;
+      for (auto [start, end] : booked[s.station + "/" + s.point]) {
+        EXPECT_TRUE(s.end_at <= start || s.start_at >= end)
+            << "plan overlaps a booking at " << s.station;
+        gap_closes_here = gap_closes_here || s.start_at == end;
+      }
+      EXPECT_TRUE(gap_closes_here) << "a wait at " << s.station << " that no booking explains";
+    }
+    EXPECT_EQ(p.wait_s, waits);
+  }
+}
+
+TEST_F(ReservationFlowTest, HoldThenConfirm) {
+  auto car = Vehicle("car-hold", "voltpoint");
+  auto r = car->Reserve({"", "", Trip("salvador-ba", "jequie-ba", 0.5), true});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, "held");
+  ASSERT_TRUE(r->expires_at);
+  auto c = car->Confirm(r->reservation_id);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->status, "confirmed");
+  EXPECT_FALSE(c->expires_at);
+  EXPECT_EQ(car->Confirm(r->reservation_id)->status, "confirmed");  // idempotent
+}
+
+TEST_F(ReservationFlowTest, UnconfirmedHoldExpiresAndFreesThePoint) {
+  auto car = Vehicle("car-late", "voltpoint");
+  auto trip = Trip("salvador-ba", "jequie-ba", 0.5);
+  auto r = car->Reserve({"", "", trip, true});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->status, "held");
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // hold-ttl is 2 s
+  auto c = car->Confirm(r->reservation_id);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, Errc::kExpired);
+  EXPECT_EQ(car->Get(r->reservation_id)->status, "expired");
+  auto plan = car->Plan(trip);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->plans.front().stops[0].point, r->items[0].point);
+  EXPECT_EQ(plan->plans.front().wait_s, 0);
+}
+
+TEST_F(ReservationFlowTest, RepeatedRequestIdGetsTheFirstAnswer) {
+  auto car = Vehicle("car-retry", "voltpoint");
+  schemas::ReserveRequest req{"retry-1", "", Trip("salvador-ba", "jequie-ba", 0.5), false};
+  auto a = car->Reserve(req);
+  auto b = car->Reserve(req);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->reservation_id, b->reservation_id);
+  EXPECT_EQ(car->List()->reservations.size(), 1u);
+}
+
+TEST_F(ReservationFlowTest, NotAnotherVehiclesReservation) {
+  auto owner = Vehicle("car-owner", "voltpoint");
+  auto other = Vehicle("car-other", "voltpoint");
+  auto r = owner->Reserve({"", "", Trip("salvador-ba", "jequie-ba", 0.5), false});
+  ASSERT_TRUE(r);
+  auto peek = other->Get(r->reservation_id);
+  ASSERT_FALSE(peek);
+  EXPECT_EQ(peek.error().code, Errc::kNotFound);
+  EXPECT_FALSE(other->Cancel(r->reservation_id));
+  EXPECT_EQ(owner->Get(r->reservation_id)->status, "confirmed");
+}
+
+TEST_F(ReservationFlowTest, MosquittoRrGetsAPlanReply) {
+  std::string payload = schemas::Encode(Trip("salvador-ba", "jequie-ba", 0.5));
+  std::string out;
+  int rc = RunCommand("mosquitto_rr -V 5 -h 127.0.0.1 -p " + std::to_string(broker_->port()) +
+                          " -t tripmesh/v1/companies/voltpoint/requests/rr-car/plan"
+                          " -e tripmesh/v1/vehicles/rr-car/replies -W 10 -m '" +
+                          payload + "'",
+                      &out);
+  ASSERT_EQ(rc, 0) << out;
+  auto result = schemas::Decode<schemas::PlanResult>(out.substr(0, out.find_last_not_of("\n") + 1));
+  ASSERT_TRUE(result) << out;
+  EXPECT_EQ(result->plans.front().route.back(), "jequie-ba");
+}
+
+TEST_F(ReservationFlowTest, CliPrintsATableJsonAndAOneLineReason) {
+  std::string base =
+      TripmeshBinary() + " vehicle --id cli-car --home voltpoint --broker " + broker_->uri();
+  std::string out;
+  ASSERT_EQ(RunCommand(base + " plan --from salvador-ba --to jequie-ba --soc 0.5", &out), 0) << out;
+  EXPECT_NE(out.find("Plan 1 of "), std::string::npos) << out;
+  EXPECT_NE(out.find("total"), std::string::npos) << out;
+  EXPECT_NE(out.find("vp-feira-de-santana"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(base + " --json plan --from salvador-ba --to jequie-ba --soc 0.5", &out), 0);
+  EXPECT_TRUE(schemas::Decode<schemas::PlanResult>(out.substr(0, out.size() - 1))) << out;
+  EXPECT_EQ(RunCommand(base + " plan --from atlantis-ba --to jequie-ba 2>&1", &out), 1);
+  EXPECT_NE(out.find("unknown_city: unknown city atlantis-ba"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(base + " reserve --from salvador-ba --to jequie-ba --soc 0.5", &out), 0)
+      << out;
+  EXPECT_NE(out.find("confirmed"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(base + " list", &out), 0);
+  EXPECT_NE(out.find("1 reservation(s) of cli-car"), std::string::npos) << out;
+}
+
+TEST_F(ReservationFlowTest, MonitorShowsCompaniesReservationsAndFailuresFromTheTopicsAlone) {
+  std::string log = dir_ + "/monitor.out";
+  auto monitor = runtime::Process::Spawn(
+      {TripmeshBinary(), "monitor", "--broker", broker_->uri(), "--duration", "3"}, log);
+  ASSERT_TRUE(monitor);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto car = Vehicle("car-watched", "voltpoint");
+  ASSERT_EQ(car->Reserve({"", "", Trip("salvador-ba", "jequie-ba", 0.5), false})->status,
+            "confirmed");
+  EXPECT_FALSE(car->Plan(Trip("atlantis-ba", "jequie-ba", 0.5)));
+  int status = -1;
+  ASSERT_TRUE((*monitor)->Wait(std::chrono::seconds(10), &status));
+  EXPECT_EQ(status, 0);
+  auto out = runtime::ReadFile(log);
+  ASSERT_TRUE(out);
+  EXPECT_NE(out->find("voltpoint   online          16"), std::string::npos) << *out;
+  EXPECT_NE(out->find("unknown_city: unknown city atlantis-ba"), std::string::npos) << *out;
+  std::size_t row = out->find("voltpoint");
+  ASSERT_NE(row, std::string::npos);
+  std::string line = out->substr(row, out->find('\n', row) - row);
+  EXPECT_NE(line.find("          1"), std::string::npos) << "one confirmed reservation: " << line;
+}
+
+TEST_F(ReservationFlowTest, StatusGoesOfflineWhenTheAgentDiesAndOnlineWhenItReturns) {
+  agents_["voltpoint"]->Signal(SIGKILL);
+  agents_["voltpoint"]->Wait(std::chrono::seconds(5));
+  EXPECT_TRUE(WaitOnline(broker_->uri(), "voltpoint", false, std::chrono::seconds(15)));
+  RestartCompany("voltpoint");
+  EXPECT_TRUE(WaitOnline(broker_->uri(), "voltpoint", true));
+}
+
+}  // namespace
+}  // namespace tripmesh::testing

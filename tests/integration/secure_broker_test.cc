@@ -1,0 +1,189 @@
+// A secured mosquitto (password file + ACL from `tripmesh secure`): the topic
+// carries identity because nobody can publish under another's name.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "testing.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::testing {
+namespace {
+
+class SecureBrokerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = NewTempDir(std::string("Secure-") + info->name());
+    std::string out;
+    ASSERT_EQ(RunCommand(TripmeshBinary() + " secure --data " + DataDir() + " --conf " +
+                             SourceDir() + "/mosquitto/secure.conf --out " + dir_ +
+                             "/secure --vehicle car-a --vehicle car-b",
+                         &out),
+              0)
+        << out;
+    std::ifstream creds(dir_ + "/secure/credentials");
+    for (std::string user, pw; creds >> user >> pw;) password_[user] = pw;
+    ASSERT_EQ(password_.size(), 9u);
+    auto b = runtime::LocalBroker::Start(dir_ + "/broker", dir_ + "/secure/mosquitto.conf");
+    ASSERT_TRUE(b) << b.error().message;
+    broker_ = std::move(*b);
+    monitor_ = Recorder::Start(broker_->uri(), std::string("Secure.") + info->name(), "monitor",
+                               password_["monitor"]);
+    auto p = runtime::Process::Spawn(
+        {TripmeshBinary(), "company", "--id", "voltpoint", "--broker", broker_->uri(), "--data",
+         DataDir(), "--db", dir_ + "/voltpoint.db", "--username", "voltpoint", "--password",
+         password_["voltpoint"]},
+        dir_ + "/voltpoint.log");
+    ASSERT_TRUE(p);
+    company_ = std::move(*p);
+    ASSERT_TRUE(WaitOnline(broker_->uri(), "voltpoint", true, std::chrono::seconds(20), "monitor",
+                           password_["monitor"]))
+        << "see " << dir_ << "/voltpoint.log";
+  }
+
+  struct Raw {
+    std::unique_ptr<runtime::Transport> t;
+    std::mutex mu;
+    std::vector<runtime::InboundMessage> got;
+    std::size_t Count() {
+      std::lock_guard lock(mu);
+      return got.size();
+    }
+  };
+  std::unique_ptr<Raw> Connect(const std::string& user, const std::string& password,
+                               const std::string& subscribe = "") {
+    auto r = std::make_unique<Raw>();
+    runtime::TransportOptions o;
+    o.broker = broker_->uri();
+    o.client_id = "raw-" + user;
+    o.clean_start = true;
+    o.username = user;
+    o.password = password;
+    r->t = runtime::NewMosquittoTransport(o);
+    auto* raw = r.get();
+    r->t->SetReceiver([raw](runtime::InboundMessage m) {
+      std::lock_guard lock(raw->mu);
+      raw->got.push_back(std::move(m));
+    });
+    EXPECT_TRUE(r->t->Connect(std::chrono::seconds(5)));
+    if (!subscribe.empty()) {
+      EXPECT_TRUE(r->t->Subscribe(subscribe, 1));
+    }
+    return r;
+  }
+  bool MonitorSees(const std::string& topic,
+                   std::chrono::milliseconds wait = std::chrono::milliseconds(1500)) {
+    return monitor_->WaitFor([&](const runtime::InboundMessage& m) { return m.topic == topic; },
+                             wait);
+  }
+  std::string PlanPayload() { return schemas::Encode(CompanyTrip()); }
+  static schemas::PlanRequest CompanyTrip() {
+    schemas::PlanRequest r;
+    r.from = "salvador-ba";
+    r.to = "jequie-ba";
+    r.vehicle = {60, 0.17, 0.5, 0.10, std::nullopt, {"IEC_62196_T2_COMBO"}};
+    return r;
+  }
+
+  std::string dir_;
+  std::map<std::string, std::string> password_;
+  std::unique_ptr<runtime::LocalBroker> broker_;
+  std::unique_ptr<Recorder> monitor_;
+  std::unique_ptr<runtime::Process> company_;
+};
+
+TEST_F(SecureBrokerTest, FullReserveFlowWorksWithEveryAgentAuthenticated) {
+  auto car = ConnectVehicle(broker_->uri(), "car-a", "voltpoint", password_["car-a"]);
+  ASSERT_TRUE(car);
+  auto r = car->Reserve({"", "", CompanyTrip(), false});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, "confirmed");
+  EXPECT_EQ(car->Get(r->reservation_id)->status, "confirmed");
+  EXPECT_TRUE(MonitorSees("tripmesh/v1/companies/voltpoint/events/reservation"));
+}
+
+TEST_F(SecureBrokerTest, WrongPasswordAndAnonymousAreRefusedWithAClearMessage) {
+  vehicle::VehicleOptions o;
+  o.id = "car-a";
+  o.home = "voltpoint";
+  o.mqtt.broker = broker_->uri();
+  o.mqtt.username = "car-a";
+  o.mqtt.password = "not-the-password";
+  auto c = vehicle::VehicleClient::Connect(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, Errc::kForbidden);
+  EXPECT_NE(c.error().message.find("refused the connection"), std::string::npos)
+      << c.error().message;
+  o.mqtt.username.clear();
+  o.mqtt.password.clear();
+  auto anonymous = vehicle::VehicleClient::Connect(o);
+  ASSERT_FALSE(anonymous);
+  EXPECT_EQ(anonymous.error().code, Errc::kForbidden);
+  std::string out;
+  EXPECT_EQ(RunCommand(TripmeshBinary() + " vehicle --id car-a --home voltpoint --broker " +
+                           broker_->uri() + " --username car-a --password wrong list 2>&1",
+                       &out),
+            1);
+  EXPECT_NE(out.find("refused the connection"), std::string::npos) << out;
+}
+
+TEST_F(SecureBrokerTest, VehicleCannotPublishSagaMessagesNorAsAnotherVehicle) {
+  auto a = Connect("car-a", password_["car-a"], "tripmesh/v1/vehicles/car-a/#");
+  ASSERT_TRUE(
+      a->t->Publish({topics::Saga("voltpoint", "eflux", "request"), "{}", 1, false, "", ""}));
+  ASSERT_TRUE(a->t->Publish({topics::Request("voltpoint", "car-b", "plan"), PlanPayload(), 1, false,
+                             topics::VehicleReplies("car-a"), "x"}));
+  EXPECT_FALSE(MonitorSees(topics::Saga("voltpoint", "eflux", "request")));
+  EXPECT_FALSE(
+      MonitorSees(topics::Request("voltpoint", "car-b", "plan"), std::chrono::milliseconds(100)));
+  EXPECT_EQ(a->Count(), 0u);
+  // Under its own name the same request goes through.
+  ASSERT_TRUE(a->t->Publish({topics::Request("voltpoint", "car-a", "plan"), PlanPayload(), 1, false,
+                             topics::VehicleReplies("car-a"), "y"}));
+  EXPECT_TRUE(MonitorSees(topics::Request("voltpoint", "car-a", "plan")));
+  for (int i = 0; i < 100 && a->Count() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(a->Count(), 1u);
+}
+
+TEST_F(SecureBrokerTest, VehicleCannotReadAnotherVehiclesRepliesNorRedirectThem) {
+  auto b = Connect("car-b", password_["car-b"]);
+  ASSERT_TRUE(b->t->Subscribe("tripmesh/v1/vehicles/car-a/#", 1));  // granted, but nothing may flow
+  ASSERT_TRUE(b->t->Subscribe("tripmesh/v1/vehicles/car-b/#", 1));
+  auto a = Connect("car-a", password_["car-a"], "tripmesh/v1/vehicles/car-a/#");
+  ASSERT_TRUE(a->t->Publish({topics::Request("voltpoint", "car-a", "plan"), PlanPayload(), 1, false,
+                             topics::VehicleReplies("car-a"), "1"}));
+  // A Response Topic in car-b's namespace is refused by the company, on car-a's own topic.
+  ASSERT_TRUE(a->t->Publish({topics::Request("voltpoint", "car-a", "plan"), PlanPayload(), 1, false,
+                             topics::VehicleReplies("car-b"), "2"}));
+  for (int i = 0; i < 100 && a->Count() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(a->Count(), 2u);
+  std::lock_guard lock(a->mu);
+  auto forbidden = std::find_if(a->got.begin(), a->got.end(),
+                                [](const auto& m) { return m.correlation_data == "2"; });
+  ASSERT_NE(forbidden, a->got.end());
+  EXPECT_EQ(schemas::Decode<schemas::ErrorReply>(forbidden->payload)->error.code, Errc::kForbidden);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(b->Count(), 0u);
+}
+
+TEST_F(SecureBrokerTest, MonitorSeesEverythingAndPublishesNothing) {
+  EXPECT_TRUE(MonitorSees(topics::Station("voltpoint", "vp-salvador-pituba")));
+  EXPECT_TRUE(MonitorSees(topics::CompanyStatus("voltpoint")));
+  auto m = Connect("monitor", password_["monitor"]);
+  ASSERT_TRUE(
+      m->t->Publish({topics::Request("voltpoint", "monitor", "list"), "{}", 1, false, "", ""}));
+  ASSERT_TRUE(m->t->Publish({topics::CompanyStatus("voltpoint"), "{}", 1, true, "", ""}));
+  EXPECT_FALSE(MonitorSees(topics::Request("voltpoint", "monitor", "list")));
+  for (const auto& msg : monitor_->Messages()) EXPECT_NE(msg.payload, "{}") << msg.topic;
+}
+
+}  // namespace
+}  // namespace tripmesh::testing

@@ -1,0 +1,65 @@
+#include "tripmesh/runtime/store.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "testing.h"
+
+namespace tripmesh::runtime {
+namespace {
+
+TEST(StoreTest, ConcurrentWritersShareCommitsAndAllLand) {
+  std::string path = tripmesh::testing::NewTempDir("store") + "/t.db";
+  {
+    auto store = Store::Open(path, {false, 512});
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE((*store)->Write(
+        [](Tx& tx) { return tx.Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)"); }));
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 8; ++w) {
+      writers.emplace_back([&, w] {
+        for (int i = 0; i < 250; ++i) {
+          std::int64_t k = w * 1000 + i;
+          ASSERT_TRUE((*store)->Write([k](Tx& tx) {
+            return tx.Exec("INSERT INTO t VALUES(?, ?)", {k, std::string("x")});
+          }));
+        }
+      });
+    }
+    for (auto& t : writers) t.join();
+    auto stats = (*store)->stats();
+    EXPECT_EQ(stats.writes, 2001);
+    EXPECT_LT(stats.commits, stats.writes);  // group commit batched some of them
+  }
+  auto reopened = Store::Open(path);
+  ASSERT_TRUE(reopened);
+  std::int64_t count = 0;
+  ASSERT_TRUE((*reopened)->Read([&](Tx& tx) {
+    return tx.Query("SELECT count(*) FROM t", {}, [&](const Row& r) { count = r.Int(0); });
+  }));
+  EXPECT_EQ(count, 2000);
+}
+
+TEST(StoreTest, AFailingWriteIsRolledBackAlone) {
+  auto store = Store::Open(tripmesh::testing::NewTempDir("store") + "/t.db");
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(
+      (*store)->Write([](Tx& tx) { return tx.Exec("CREATE TABLE t(k INTEGER PRIMARY KEY)"); }));
+  ASSERT_TRUE((*store)->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES(1)"); }));
+  auto dup = (*store)->Write([](Tx& tx) -> Status {
+    if (auto st = tx.Exec("INSERT INTO t VALUES(2)"); !st) return st;
+    return tx.Exec("INSERT INTO t VALUES(1)");  // constraint violation: the whole item rolls back
+  });
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, Errc::kConflict);
+  std::int64_t count = 0;
+  ASSERT_TRUE((*store)->Read([&](Tx& tx) {
+    return tx.Query("SELECT count(*) FROM t", {}, [&](const Row& r) { count = r.Int(0); });
+  }));
+  EXPECT_EQ(count, 1);
+}
+
+}  // namespace
+}  // namespace tripmesh::runtime

@@ -1,0 +1,132 @@
+#include "tripmesh/schemas/decode.h"
+
+#include <gtest/gtest.h>
+
+#include "tripmesh/schemas/encode.h"
+
+namespace tripmesh::schemas {
+namespace {
+
+constexpr const char* kPlan =
+    R"({"type":"plan.request","request_id":"r1","from":"salvador-ba","to":"recife-pe",)"
+    R"("vehicle":{"battery_kwh":60,"consumption_kwh_per_km":0.17,"soc":0.8,"connectors":["IEC_62196_T2_COMBO"]},)"
+    R"("prefer":"cheapest","alternatives":2,"depart_at":"2026-11-22T14:05:00Z"})";
+
+TEST(DecodeTest, PlanRequestReadsEveryField) {
+  auto r = Decode<PlanRequest>(kPlan);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->request_id, "r1");
+  EXPECT_EQ(r->from, "salvador-ba");
+  EXPECT_DOUBLE_EQ(r->vehicle.battery_kwh, 60);
+  EXPECT_DOUBLE_EQ(r->vehicle.min_soc, 0.10);
+  EXPECT_EQ(r->vehicle.connectors.size(), 1u);
+  EXPECT_EQ(r->prefer, Prefer::kCheapest);
+  EXPECT_EQ(r->alternatives, 2);
+  EXPECT_EQ(*r->depart_at, *ParseTime("2026-11-22T14:05:00Z"));
+}
+
+TEST(DecodeTest, MalformedJsonIsInvalidJson) {
+  for (const char* bad : {"", "{", "[1,2]", "null", "\"x\"", "{\"a\":}", "\xff\xfe"}) {
+    auto r = Decode<PlanRequest>(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Errc::kInvalidJson) << bad;
+  }
+}
+
+TEST(DecodeTest, WrongTypeNamesTheNestedField) {
+  auto r = Decode<PlanRequest>(
+      R"({"from":"a","to":"b","vehicle":{"battery_kwh":60,"consumption_kwh_per_km":0.17,"soc":"full"}})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kInvalidRequest);
+  EXPECT_EQ(r.error().field, "vehicle.soc");
+}
+
+TEST(DecodeTest, MissingFieldIsNamed) {
+  auto r = Decode<PlanRequest>(R"({"from":"a","vehicle":{}})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "to");
+}
+
+TEST(DecodeTest, OutOfRangeValuesAreRefused) {
+  auto r = Decode<PlanRequest>(
+      R"({"from":"a","to":"b","alternatives":11,"vehicle":{"battery_kwh":60,"consumption_kwh_per_km":0.17,"soc":0.5}})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "alternatives");
+  r = Decode<PlanRequest>(
+      R"({"from":"a","to":"b","vehicle":{"battery_kwh":60,"consumption_kwh_per_km":0.17,"soc":1.5}})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "vehicle.soc");
+}
+
+TEST(DecodeTest, WrongTypeFieldIsRefused) {
+  auto r = Decode<ListRequest>(R"({"type":"plan.request"})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "type");
+}
+
+TEST(DecodeTest, ReserveNeedsExactlyOneOfPlanIdAndPlan) {
+  EXPECT_FALSE(Decode<ReserveRequest>(R"({})"));
+  EXPECT_TRUE(Decode<ReserveRequest>(R"({"plan_id":"p1","hold_only":true})"));
+  auto both = Decode<ReserveRequest>(std::string(R"({"plan_id":"p1","plan":)") + kPlan + "}");
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().field, "plan_id");
+}
+
+TEST(DecodeTest, ArrayElementErrorsCarryTheirIndex) {
+  auto r = Decode<AvailabilityRequest>(
+      R"({"stations":["a",7],"from":"2026-11-22T14:05:00Z","to":"2026-11-22T15:05:00Z"})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "stations[1]");
+}
+
+TEST(DecodeTest, ReservationRoundTripsThroughEncode) {
+  Reservation r;
+  r.request_id = "q\"1";
+  r.reservation_id = "r-voltpoint-1";
+  r.vehicle = "car-7";
+  r.status = "held";
+  r.items.push_back({"voltpoint", "vp-x", "salvador-ba", "2", 1000, 4600, 30.5, 66.8});
+  r.cost = 66.8;
+  r.created_at = 900;
+  r.expires_at = 1500;
+  auto back = Decode<Reservation>(Encode(r));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->request_id, r.request_id);
+  EXPECT_EQ(back->items.size(), 1u);
+  EXPECT_EQ(back->items[0].end_at, 4600);
+  EXPECT_DOUBLE_EQ(back->items[0].kwh, 30.5);
+  EXPECT_EQ(*back->expires_at, 1500);
+}
+
+TEST(DecodeTest, ErrorReplyRoundTrips) {
+  ErrorReply e{"id-1", {Errc::kUnknownCity, "unknown city x", "from"}};
+  std::string json = Encode(e);
+  EXPECT_NE(json.find("\"code\":\"unknown_city\""), std::string::npos);
+  auto back = Decode<ErrorReply>(json);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->error.code, Errc::kUnknownCity);
+  EXPECT_EQ(back->error.field, "from");
+}
+
+TEST(DecodeTest, EncoderEscapesControlCharacters) {
+  ErrorReply e{"", {Errc::kInternal, "line\nbreak\t\x01 \\ \"q\"", ""}};
+  auto back = Decode<ErrorReply>(Encode(e));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->error.message, e.error.message);
+}
+
+TEST(TimeTest, FormatsAndParsesRfc3339) {
+  auto t = ParseTime("2026-11-22T14:05:00Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(FormatTime(*t), "2026-11-22T14:05:00Z");
+  EXPECT_EQ(*ParseTime("2026-11-22T11:05:00-03:00"), *t);
+  EXPECT_EQ(*ParseTime("2026-11-22T14:05:00.250Z"), *t);
+  EXPECT_EQ(FormatTime(0), "1970-01-01T00:00:00Z");
+  for (const char* bad : {"2026-11-22", "2026-13-01T00:00:00Z", "2026-11-22T14:05:00", "yesterday",
+                          "2026-11-22T14:05:00Zjunk"}) {
+    EXPECT_FALSE(ParseTime(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace tripmesh::schemas

@@ -1,0 +1,59 @@
+// A real mosquitto, a recorder of the whole tree, and real company agents.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "testing.h"
+#include "tripmesh/runtime/process.h"
+
+namespace tripmesh::testing {
+
+class CompanyFixture : public ::testing::Test {
+ protected:
+  void StartWorld(const std::vector<std::string>& companies, std::vector<std::string> extra = {}) {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = NewTempDir(std::string(info->test_suite_name()) + "-" + info->name());
+    auto b = runtime::LocalBroker::Start(dir_ + "/broker");
+    ASSERT_TRUE(b) << b.error().message;
+    broker_ = std::move(*b);
+    recorder_ =
+        Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
+    extra_ = std::move(extra);
+    for (const auto& c : companies) {
+      agents_[c] = StartCompany(c, broker_->uri(), dir_, extra_);
+      ASSERT_TRUE(agents_[c]);
+    }
+  }
+  void RestartCompany(const std::string& c) {
+    agents_[c] = StartCompany(c, broker_->uri(), dir_, extra_);
+    ASSERT_TRUE(agents_[c]);
+  }
+  std::unique_ptr<vehicle::VehicleClient> Vehicle(const std::string& id, const std::string& home) {
+    return ConnectVehicle(broker_->uri(), id, home);
+  }
+  // A departure a day ahead at a whole hour, so plans made in one test agree.
+  static Time Tomorrow() {
+    Time now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    return (now / 3600 + 24) * 3600;
+  }
+  static schemas::PlanRequest Trip(const std::string& from, const std::string& to, double soc) {
+    schemas::PlanRequest r;
+    r.from = from;
+    r.to = to;
+    r.depart_at = Tomorrow();
+    r.vehicle = {60, 0.17, soc, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
+    return r;
+  }
+
+  std::string dir_;
+  std::unique_ptr<runtime::LocalBroker> broker_;
+  std::unique_ptr<Recorder> recorder_;
+  std::map<std::string, std::unique_ptr<runtime::Process>> agents_;
+  std::vector<std::string> extra_;
+};
+
+}  // namespace tripmesh::testing

@@ -1,0 +1,162 @@
+#include "testing.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "tripmesh/runtime/files.h"
+#include "tripmesh/schemas/decode.h"
+
+namespace tripmesh::testing {
+
+std::string SourceDir() { return TRIPMESH_SOURCE_DIR; }
+std::string DataDir() { return SourceDir() + "/data"; }
+
+const core::World& DefaultWorld() {
+  static const core::World world = [] {
+    auto w = runtime::LoadWorld(DataDir());
+    if (!w) {
+      std::fprintf(stderr, "cannot load the default world: %s\n", w.error().message.c_str());
+      std::abort();
+    }
+    return std::move(*w);
+  }();
+  return world;
+}
+std::string TripmeshBinary() { return TRIPMESH_BINARY; }
+
+std::string NewTempDir(const std::string& name) {
+  static std::atomic<int> counter{0};
+  std::string dir = std::string(TRIPMESH_BINARY_DIR) + "/test-tmp/" + name + "-" +
+                    std::to_string(getpid()) + "-" + std::to_string(counter++);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::unique_ptr<Recorder> Recorder::Start(const std::string& broker, const std::string& name,
+                                          const std::string& username,
+                                          const std::string& password) {
+  auto r = std::make_unique<Recorder>();
+  std::string dir = std::string(TRIPMESH_BINARY_DIR) + "/emitted";
+  std::filesystem::create_directories(dir);
+  r->log_ = std::fopen((dir + "/" + name + ".jsonl").c_str(), "a");
+  runtime::TransportOptions o;
+  o.broker = broker;
+  o.client_id = "recorder-" + name + "-" + std::to_string(getpid());
+  o.clean_start = true;
+  o.username = username;
+  o.password = password;
+  r->transport_ = runtime::NewMosquittoTransport(o);
+  auto* raw = r.get();
+  r->transport_->SetReceiver([raw](runtime::InboundMessage m) {
+    std::lock_guard lock(raw->mu_);
+    if (raw->log_ && m.payload.size() < 65536 && m.payload.find('\n') == std::string::npos) {
+      std::fprintf(raw->log_, "%s\t%s\n", m.topic.c_str(), m.payload.c_str());
+    }
+    raw->messages_.push_back(std::move(m));
+  });
+  EXPECT_TRUE(r->transport_->Connect(std::chrono::seconds(5)));
+  EXPECT_TRUE(r->transport_->Subscribe("tripmesh/v1/#", 1));
+  return r;
+}
+
+Recorder::~Recorder() {
+  transport_->Disconnect();
+  if (log_) std::fclose(log_);
+}
+
+std::vector<runtime::InboundMessage> Recorder::Messages() {
+  std::lock_guard lock(mu_);
+  return messages_;
+}
+
+bool Recorder::WaitFor(const std::function<bool(const runtime::InboundMessage&)>& match,
+                       std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& m : messages_) {
+        if (match(m)) return true;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+bool WaitOnline(const std::string& broker, const std::string& company, bool online,
+                std::chrono::milliseconds timeout, const std::string& username,
+                const std::string& password) {
+  runtime::TransportOptions o;
+  o.broker = broker;
+  o.client_id = "wait-" + company + "-" + std::to_string(getpid());
+  o.clean_start = true;
+  o.username = username;
+  o.password = password;
+  auto t = runtime::NewMosquittoTransport(o);
+  std::atomic<bool> seen{false};
+  t->SetReceiver([&](runtime::InboundMessage m) {
+    auto s = schemas::Decode<schemas::CompanyStatus>(m.payload);
+    if (s && s->online == online) seen = true;
+  });
+  if (!t->Connect(std::chrono::seconds(5))) return false;
+  // A retained status is re-sent on every subscribe: poll by resubscribing.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!seen && std::chrono::steady_clock::now() < deadline) {
+    (void)t->Subscribe("tripmesh/v1/companies/" + company + "/status", 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  t->Disconnect();
+  return seen;
+}
+
+std::unique_ptr<runtime::Process> StartCompany(const std::string& id, const std::string& broker,
+                                               const std::string& dir,
+                                               std::vector<std::string> extra) {
+  std::vector<std::string> argv = {
+      TripmeshBinary(), "company", "--id",    id,     "--broker",
+      broker,           "--data",  DataDir(), "--db", dir + "/" + id + ".db"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto p = runtime::Process::Spawn(argv, dir + "/" + id + ".log");
+  EXPECT_TRUE(p) << (p ? "" : p.error().message);
+  if (!p) return nullptr;
+  EXPECT_TRUE(WaitOnline(broker, id))
+      << id << " did not come online; see " << dir << "/" << id << ".log";
+  return std::move(*p);
+}
+
+std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(const std::string& broker,
+                                                       const std::string& id,
+                                                       const std::string& home,
+                                                       const std::string& password) {
+  vehicle::VehicleOptions o;
+  o.id = id;
+  o.home = home;
+  o.mqtt.broker = broker;
+  if (!password.empty()) {
+    o.mqtt.username = id;
+    o.mqtt.password = password;
+  }
+  o.timeout = std::chrono::seconds(20);
+  auto c = vehicle::VehicleClient::Connect(o);
+  EXPECT_TRUE(c) << (c ? "" : c.error().message);
+  return c ? std::move(*c) : nullptr;
+}
+
+int RunCommand(const std::string& command, std::string* output) {
+  std::FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return -1;
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  int status = pclose(pipe);
+  if (output) *output = out;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace tripmesh::testing

@@ -1,0 +1,66 @@
+// Test-only helpers: temp folders, the tripmesh binary, a real broker, real
+// company agents as child processes, and a recorder of every message on the
+// tree (its log is checked against schemas/ after the integration tests).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tripmesh/core/world.h"
+#include "tripmesh/runtime/process.h"
+#include "tripmesh/runtime/transport.h"
+#include "tripmesh/schemas/result.h"
+#include "tripmesh/vehicle/vehicle_client.h"
+
+namespace tripmesh::testing {
+
+std::string SourceDir();
+// The default world of data/, loaded once per test binary.
+const core::World& DefaultWorld();
+std::string DataDir();
+std::string TripmeshBinary();
+// A fresh folder under the build tree, unique to this process and call.
+std::string NewTempDir(const std::string& name);
+
+// Records every message under tripmesh/v1/# and appends it to
+// <build>/emitted/<name>.jsonl as "topic<TAB>payload" lines.
+class Recorder {
+ public:
+  static std::unique_ptr<Recorder> Start(const std::string& broker, const std::string& name,
+                                         const std::string& username = "",
+                                         const std::string& password = "");
+  ~Recorder();
+  std::vector<runtime::InboundMessage> Messages();
+  bool WaitFor(const std::function<bool(const runtime::InboundMessage&)>& match,
+               std::chrono::milliseconds timeout);
+
+ private:
+  std::unique_ptr<runtime::Transport> transport_;
+  std::mutex mu_;
+  std::vector<runtime::InboundMessage> messages_;
+  std::FILE* log_ = nullptr;
+};
+
+// Starts `tripmesh company` and waits until its retained status says online.
+std::unique_ptr<runtime::Process> StartCompany(const std::string& id, const std::string& broker,
+                                               const std::string& dir,
+                                               std::vector<std::string> extra = {});
+bool WaitOnline(const std::string& broker, const std::string& company, bool online = true,
+                std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                const std::string& username = "", const std::string& password = "");
+
+std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(const std::string& broker,
+                                                       const std::string& id,
+                                                       const std::string& home,
+                                                       const std::string& password = "");
+
+// Runs a shell command and returns its exit code and standard output.
+int RunCommand(const std::string& command, std::string* output = nullptr);
+
+}  // namespace tripmesh::testing

@@ -1,0 +1,76 @@
+#include "tripmesh/topics/topics.h"
+
+#include <gtest/gtest.h>
+
+namespace tripmesh::topics {
+namespace {
+
+TEST(TopicsTest, BuildersAndParserAgree) {
+  auto r = ParseTopic(Request("voltpoint", "car-7", "plan"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Kind::kRequest);
+  EXPECT_EQ(r->company, "voltpoint");
+  EXPECT_EQ(r->agent, "car-7");
+  EXPECT_EQ(r->name, "plan");
+  auto s = ParseTopic(Saga("eflux", "voltpoint", "commit"));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->kind, Kind::kSaga);
+  EXPECT_EQ(s->company, "eflux");
+  EXPECT_EQ(s->agent, "voltpoint");
+  auto a = ParseTopic(StationAvailability("ecocharge", "ec-recife-1"));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->kind, Kind::kStationAvailability);
+  EXPECT_EQ(a->station, "ec-recife-1");
+  EXPECT_EQ(ParseTopic(VehicleTelemetry("car_9"))->kind, Kind::kVehicleTelemetry);
+  EXPECT_EQ(ParseTopic(CompanyStatus("eflux"))->kind, Kind::kCompanyStatus);
+  EXPECT_EQ(ParseTopic(Metrics("eflux"))->kind, Kind::kMetrics);
+  EXPECT_EQ(ParseTopic(Event("eflux", "reservation"))->kind, Kind::kEvent);
+}
+
+TEST(TopicsTest, ParseRejectsTopicOutsideTheTree) {
+  for (const char* bad :
+       {"", "tripmesh", "tripmesh/v2/companies/a/info", "other/v1/companies/a/info",
+        "tripmesh/v1/companies/A/info", "tripmesh/v1/companies/a/unknown",
+        "tripmesh/v1/companies/a/requests/car-1", "tripmesh/v1/companies/a/requests/car 1/plan",
+        "tripmesh/v1/companies/a/requests/car-1/plan/extra", "tripmesh/v1/vehicles/x/other"}) {
+    auto r = ParseTopic(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().field, "topic");
+  }
+}
+
+TEST(TopicsTest, UnknownOpIsItsOwnError) {
+  EXPECT_TRUE(ParseOp("reserve"));
+  auto r = ParseOp("teleport");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kUnknownOp);
+}
+
+TEST(TopicsTest, RequesterIsFoundEvenInABadRequestTopic) {
+  EXPECT_EQ(RequesterOf("tripmesh/v1/companies/a/requests/car-1/plan/extra"), "car-1");
+  EXPECT_EQ(RequesterOf("tripmesh/v1/companies/a/requests/bad car/plan"), "");
+  EXPECT_EQ(RequesterOf("tripmesh/v1/companies/a/info"), "");
+}
+
+TEST(TopicsTest, ResponseTopicMustStayInTheRequestersNamespace) {
+  EXPECT_TRUE(InNamespaceOf("tripmesh/v1/vehicles/car-7/replies", "car-7", false));
+  EXPECT_TRUE(InNamespaceOf("tripmesh/v1/vehicles/car-7/replies/cli-1", "car-7", false));
+  EXPECT_FALSE(InNamespaceOf("tripmesh/v1/vehicles/car-8/replies", "car-7", false));
+  EXPECT_FALSE(InNamespaceOf("tripmesh/v1/vehicles/car-77/replies", "car-7", false));
+  EXPECT_FALSE(InNamespaceOf("tripmesh/v1/vehicles/car-7", "car-7", false));
+  EXPECT_FALSE(InNamespaceOf("tripmesh/v1/vehicles/car-7/#", "car-7", false));
+  EXPECT_FALSE(InNamespaceOf("tripmesh/v1/companies/eflux/replies", "car-7", false));
+  EXPECT_TRUE(InNamespaceOf("tripmesh/v1/companies/eflux/replies", "eflux", true));
+}
+
+TEST(TopicsTest, IdsFollowTheProtocol) {
+  EXPECT_TRUE(IsCompanyId("voltpoint"));
+  EXPECT_FALSE(IsCompanyId("VoltPoint"));
+  EXPECT_FALSE(IsCompanyId(std::string(33, 'a')));
+  EXPECT_TRUE(IsVehicleId("Car_7-x"));
+  EXPECT_FALSE(IsVehicleId("car/7"));
+  EXPECT_FALSE(IsVehicleId(std::string(65, 'a')));
+}
+
+}  // namespace
+}  // namespace tripmesh::topics

@@ -1,0 +1,91 @@
+// The topic tree of PROTOCOL.md under the root "tripmesh/v1". This is the only
+// code that knows topic strings: builders for every topic, and one parser.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tripmesh/schemas/result.h"
+
+namespace tripmesh::topics {
+
+inline constexpr std::string_view kRoot = "tripmesh/v1";
+
+enum class Kind {
+  kCompanyInfo,          // companies/{c}/info
+  kCompanyStatus,        // companies/{c}/status
+  kStation,              // companies/{c}/stations/{s}
+  kStationAvailability,  // companies/{c}/stations/{s}/availability
+  kRequest,              // companies/{c}/requests/{agent}/{op}
+  kCompanyReplies,       // companies/{c}/replies[/...]
+  kSaga,                 // companies/{to}/saga/{from}/{kind}
+  kEvent,                // companies/{c}/events/{kind}
+  kAdmin,                // companies/{c}/admin/{op}
+  kMetrics,              // companies/{c}/metrics
+  kVehicleReplies,       // vehicles/{v}/replies[/...]
+  kVehicleTelemetry,     // vehicles/{v}/telemetry
+};
+
+enum class Op { kPlan, kReserve, kConfirm, kCancel, kGet, kList, kAvailability };
+
+struct Route {
+  Kind kind = Kind::kCompanyInfo;
+  std::string company;  // {c}, or {to} of a saga topic
+  std::string station;  // {s}
+  std::string agent;    // requester of a request; {from} of a saga topic
+  std::string vehicle;  // {v}
+  std::string name;     // the op of a request or admin topic, the kind of a saga or event topic
+};
+
+// Parses a full topic ("tripmesh/v1/..."). Segments that carry ids must be valid
+// ids (companies [a-z0-9-]{1,32}, vehicles [A-Za-z0-9_-]{1,64}); anything else
+// under or outside the tree is kInvalidRequest with field "topic". The op of a
+// request is not checked here: see ParseOp.
+[[nodiscard]] Result<Route> ParseTopic(std::string_view topic);
+[[nodiscard]] Result<Op> ParseOp(std::string_view op);
+std::string_view OpName(Op op);
+
+// The {agent} of a topic under companies/{c}/requests/{agent}/..., even when the
+// rest of the topic is malformed ("" when there is no valid one), so that a bad
+// request can still get its error on the requester's default reply topic.
+std::string RequesterOf(std::string_view topic);
+
+bool IsCompanyId(std::string_view id);
+bool IsVehicleId(std::string_view id);
+
+std::string CompanyInfo(std::string_view c);
+std::string CompanyStatus(std::string_view c);
+std::string Station(std::string_view c, std::string_view s);
+std::string StationAvailability(std::string_view c, std::string_view s);
+std::string Request(std::string_view c, std::string_view agent, std::string_view op);
+std::string CompanyReplies(std::string_view c);
+std::string Saga(std::string_view to, std::string_view from, std::string_view kind);
+std::string Event(std::string_view c, std::string_view kind);
+std::string Admin(std::string_view c, std::string_view op);
+std::string Metrics(std::string_view c);
+std::string VehicleReplies(std::string_view v);
+std::string VehicleTelemetry(std::string_view v);
+
+// Subscription filters.
+std::string RequestsFilter(std::string_view c);  // companies/{c}/requests/#
+std::string SagaFilter(std::string_view c);      // companies/{c}/saga/#
+std::string Everything();                        // tripmesh/v1/#
+
+// True when `topic` lies in the namespace of `agent`: vehicles/{agent}/... for a
+// vehicle, companies/{agent}/... for a company. Used to refuse a Response Topic
+// that would redirect a reply into someone else's namespace.
+bool InNamespaceOf(std::string_view topic, std::string_view agent, bool agent_is_company);
+
+// The mosquitto ACL (acl_file syntax) that makes the topic carry identity:
+// every account may publish only under its own name. Accounts: each company
+// (user name = company id), "<company>-admin" for admin ops, each vehicle
+// (user name = vehicle id), and a read-only "monitor".
+struct AclAccounts {
+  std::vector<std::string> companies;
+  std::vector<std::string> vehicles;
+  std::string monitor = "monitor";
+};
+std::string MosquittoAcl(const AclAccounts& accounts);
+
+}  // namespace tripmesh::topics

@@ -1,0 +1,230 @@
+#include "tripmesh/topics/topics.h"
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace tripmesh::topics {
+namespace {
+
+constexpr std::array<std::pair<Op, std::string_view>, 7> kOps = {{
+    {Op::kPlan, "plan"},
+    {Op::kReserve, "reserve"},
+    {Op::kConfirm, "confirm"},
+    {Op::kCancel, "cancel"},
+    {Op::kGet, "get"},
+    {Op::kList, "list"},
+    {Op::kAvailability, "availability"},
+}};
+
+std::string Join(std::initializer_list<std::string_view> parts) {
+  std::string out(kRoot);
+  for (auto p : parts) {
+    out += '/';
+    out += p;
+  }
+  return out;
+}
+
+bool IsNameSegment(std::string_view s) {  // op, kind, station: [a-z0-9._-]{1,64}
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::vector<std::string_view> SplitTopic(std::string_view t) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    size_t slash = t.find('/', start);
+    parts.push_back(t.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+tl::unexpected<Error> BadTopic(std::string_view why) {
+  return Fail(Errc::kInvalidRequest, "topic " + std::string(why), "topic");
+}
+
+Result<Route> ParseCompanyTopic(const std::vector<std::string_view>& p) {
+  // p[0..1] = tripmesh, v1; p[2] = companies; p[3] = {c}
+  Route r;
+  if (p.size() < 5 || !IsCompanyId(p[3])) return BadTopic("does not name a valid company");
+  r.company = p[3];
+  std::string_view what = p[4];
+  size_t n = p.size();
+  if (what == "info" && n == 5) {
+    r.kind = Kind::kCompanyInfo;
+  } else if (what == "status" && n == 5) {
+    r.kind = Kind::kCompanyStatus;
+  } else if (what == "metrics" && n == 5) {
+    r.kind = Kind::kMetrics;
+  } else if (what == "replies") {
+    r.kind = Kind::kCompanyReplies;
+  } else if (what == "stations" && (n == 6 || (n == 7 && p[6] == "availability"))) {
+    if (!IsNameSegment(p[5])) return BadTopic("has an invalid station id");
+    r.kind = n == 6 ? Kind::kStation : Kind::kStationAvailability;
+    r.station = p[5];
+  } else if (what == "requests" && n == 7) {
+    if (!IsVehicleId(p[5])) return BadTopic("has an invalid requester id");
+    if (!IsNameSegment(p[6])) return BadTopic("has an invalid op");
+    r.kind = Kind::kRequest;
+    r.agent = p[5];
+    r.name = p[6];
+  } else if (what == "saga" && n == 7) {
+    if (!IsCompanyId(p[5])) return BadTopic("has an invalid saga sender");
+    if (!IsNameSegment(p[6])) return BadTopic("has an invalid saga kind");
+    r.kind = Kind::kSaga;
+    r.agent = p[5];
+    r.name = p[6];
+  } else if ((what == "events" || what == "admin") && n == 6) {
+    if (!IsNameSegment(p[5])) return BadTopic("has an invalid kind");
+    r.kind = what == "events" ? Kind::kEvent : Kind::kAdmin;
+    r.name = p[5];
+  } else {
+    return BadTopic("is not part of the tripmesh/v1 tree");
+  }
+  return r;
+}
+
+}  // namespace
+
+bool IsCompanyId(std::string_view id) {
+  if (id.empty() || id.size() > 32) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+bool IsVehicleId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string RequesterOf(std::string_view topic) {
+  auto p = SplitTopic(topic);
+  if (p.size() >= 6 && p[0] == "tripmesh" && p[1] == "v1" && p[2] == "companies" &&
+      p[4] == "requests" && IsVehicleId(p[5])) {
+    return std::string(p[5]);
+  }
+  return {};
+}
+
+Result<Route> ParseTopic(std::string_view topic) {
+  auto p = SplitTopic(topic);
+  if (p.size() < 4 || p[0] != "tripmesh" || p[1] != "v1") return BadTopic("is outside tripmesh/v1");
+  if (p[2] == "companies") return ParseCompanyTopic(p);
+  if (p[2] == "vehicles" && p.size() >= 5 && IsVehicleId(p[3])) {
+    Route r;
+    r.vehicle = p[3];
+    if (p[4] == "replies") {
+      r.kind = Kind::kVehicleReplies;
+      return r;
+    }
+    if (p[4] == "telemetry" && p.size() == 5) {
+      r.kind = Kind::kVehicleTelemetry;
+      return r;
+    }
+  }
+  return BadTopic("is not part of the tripmesh/v1 tree");
+}
+
+Result<Op> ParseOp(std::string_view op) {
+  for (const auto& [o, name] : kOps) {
+    if (name == op) return o;
+  }
+  return Fail(Errc::kUnknownOp,
+              "unknown op '" + std::string(op.substr(0, 64)) +
+                  "'; ops are plan, reserve, confirm, cancel, get, list, availability");
+}
+
+std::string_view OpName(Op op) {
+  for (const auto& [o, name] : kOps) {
+    if (o == op) return name;
+  }
+  return "plan";
+}
+
+std::string CompanyInfo(std::string_view c) { return Join({"companies", c, "info"}); }
+std::string CompanyStatus(std::string_view c) { return Join({"companies", c, "status"}); }
+std::string Station(std::string_view c, std::string_view s) {
+  return Join({"companies", c, "stations", s});
+}
+std::string StationAvailability(std::string_view c, std::string_view s) {
+  return Join({"companies", c, "stations", s, "availability"});
+}
+std::string Request(std::string_view c, std::string_view agent, std::string_view op) {
+  return Join({"companies", c, "requests", agent, op});
+}
+std::string CompanyReplies(std::string_view c) { return Join({"companies", c, "replies"}); }
+std::string Saga(std::string_view to, std::string_view from, std::string_view kind) {
+  return Join({"companies", to, "saga", from, kind});
+}
+std::string Event(std::string_view c, std::string_view kind) {
+  return Join({"companies", c, "events", kind});
+}
+std::string Admin(std::string_view c, std::string_view op) {
+  return Join({"companies", c, "admin", op});
+}
+std::string Metrics(std::string_view c) { return Join({"companies", c, "metrics"}); }
+std::string VehicleReplies(std::string_view v) { return Join({"vehicles", v, "replies"}); }
+std::string VehicleTelemetry(std::string_view v) { return Join({"vehicles", v, "telemetry"}); }
+std::string RequestsFilter(std::string_view c) { return Join({"companies", c, "requests", "#"}); }
+std::string SagaFilter(std::string_view c) { return Join({"companies", c, "saga", "#"}); }
+std::string Everything() { return Join({"#"}); }
+
+bool InNamespaceOf(std::string_view topic, std::string_view agent, bool agent_is_company) {
+  std::string prefix = Join({agent_is_company ? "companies" : "vehicles", agent}) + "/";
+  if (topic.size() <= prefix.size() || topic.substr(0, prefix.size()) != prefix) return false;
+  // No wildcards and no empty levels: a reply topic is a concrete topic.
+  for (char c : topic) {
+    if (c == '+' || c == '#' || c == '\0') return false;
+  }
+  return topic.find("//") == std::string_view::npos && topic.back() != '/';
+}
+
+std::string MosquittoAcl(const AclAccounts& a) {
+  const std::string root(kRoot);
+  std::string acl =
+      "# Generated by `tripmesh secure` from data/: who may publish and read what.\n"
+      "# Identity comes from the topic, so every account publishes only under its own name.\n";
+  for (const auto& c : a.companies) {
+    const std::string me = root + "/companies/" + c;
+    acl += "\nuser " + c + "\n";
+    acl += "topic read " + me + "/#\n";
+    for (const char* own : {"/info", "/status", "/stations/#", "/events/#", "/metrics"}) {
+      acl += "topic write " + me + own + "\n";
+    }
+    acl += "topic write " + root + "/companies/+/saga/" + c + "/#\n";
+    acl += "topic write " + root + "/companies/+/requests/" + c + "/#\n";
+    acl += "topic write " + root + "/companies/+/replies/#\n";
+    acl += "topic write " + root + "/vehicles/+/replies/#\n";
+    acl += "\nuser " + c + "-admin\n";
+    acl += "topic write " + me + "/admin/#\n";
+    acl += "topic read " + me + "/#\n";
+  }
+  for (const auto& v : a.vehicles) {
+    acl += "\nuser " + v + "\n";
+    acl += "topic write " + root + "/companies/+/requests/" + v + "/#\n";
+    acl += "topic write " + root + "/vehicles/" + v + "/telemetry\n";
+    acl += "topic read " + root + "/vehicles/" + v + "/#\n";
+    for (const char* shared : {"/info", "/status", "/stations/#"}) {
+      acl += "topic read " + root + "/companies/+" + shared + "\n";
+    }
+  }
+  acl += "\nuser " + a.monitor + "\ntopic read " + root + "/#\n";
+  return acl;
+}
+
+}  // namespace tripmesh::topics
