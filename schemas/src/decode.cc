@@ -364,6 +364,88 @@ Result<VehicleTelemetry> Decode<VehicleTelemetry>(std::string_view json) {
   });
 }
 
+template <>
+Result<SagaRequest> Decode<SagaRequest>(std::string_view json) {
+  return Read<SagaRequest>(json, [](Fields& f, SagaRequest& r) {
+    f.Type("saga.request", true);
+    f.Str("saga_id", r.saga_id, true, kIdLen);
+    f.Str("reservation_id", r.reservation_id, true, kIdLen);
+    f.Str("vehicle", r.vehicle, true, 64);
+    f.Objects("items", true, 64, [&](Fields& i) {
+      SagaItem& item = r.items.emplace_back();
+      i.Str("station", item.station, true, 64);
+      i.Str("point", item.point, false, 32);
+      i.TimeField("start_at", item.start_at, true);
+      i.TimeField("end_at", item.end_at, true);
+      i.Num("kwh", item.kwh, true, 0, kHuge);
+      if (i.ok() && item.end_at <= item.start_at)
+        i.Fail("end_at", "expected a time after start_at");
+    });
+    if (f.ok() && r.items.empty()) f.Fail("items", "expected at least one item");
+    f.Int("hold_ttl_s", r.hold_ttl_s, true, 1, 86400);
+  });
+}
+
+template <>
+Result<SagaAck> Decode<SagaAck>(std::string_view json) {
+  return Read<SagaAck>(json, [](Fields& f, SagaAck& a) {
+    f.Type("saga.ack", true);
+    f.Str("saga_id", a.saga_id, true, kIdLen);
+    std::string phase;
+    f.Str("phase", phase, true, 16);
+    if (f.ok()) {
+      if (phase == "request") {
+        a.phase = SagaPhase::kRequest;
+      } else if (phase == "commit") {
+        a.phase = SagaPhase::kCommit;
+      } else if (phase == "compensate") {
+        a.phase = SagaPhase::kCompensate;
+      } else {
+        f.Fail("phase", "expected request, commit or compensate");
+      }
+    }
+    f.Bool("ok", a.ok, true);
+    f.Objects("holds", false, 64, [&](Fields& h) {
+      SagaHold& hold = a.holds.emplace_back();
+      h.Str("hold_id", hold.hold_id, true, kIdLen);
+      h.Str("station", hold.station, true, 64);
+      h.Str("point", hold.point, true, 32);
+      h.TimeField("start_at", hold.start_at, true);
+      h.TimeField("end_at", hold.end_at, true);
+      h.Num("price", hold.price, true, 0, kHuge);
+    });
+    f.TimeField("expires_at", a.expires_at);
+    std::string code;
+    if (f.Str("code", code, false, 32)) {
+      Errc c{};
+      if (!ParseErrc(code, c)) {
+        f.Fail("code", "unknown error code " + code);
+      } else {
+        a.code = c;
+      }
+    }
+    f.Str("detail", a.detail, false, 4096);
+    if (f.ok() && !a.ok && !a.code) f.Fail("code", "required when ok is false");
+  });
+}
+
+template <>
+Result<SagaCommit> Decode<SagaCommit>(std::string_view json) {
+  return Read<SagaCommit>(json, [](Fields& f, SagaCommit& c) {
+    f.Type("saga.commit", true);
+    f.Str("saga_id", c.saga_id, true, kIdLen);
+  });
+}
+
+template <>
+Result<SagaCompensate> Decode<SagaCompensate>(std::string_view json) {
+  return Read<SagaCompensate>(json, [](Fields& f, SagaCompensate& c) {
+    f.Type("saga.compensate", true);
+    f.Str("saga_id", c.saga_id, true, kIdLen);
+    f.Str("reason", c.reason, false, 4096);
+  });
+}
+
 Result<std::string> PeekType(std::string_view json) {
   std::string type;
   auto st = ReadObject(json, [&](Fields& f) { f.Str("type", type, false, 64); });

@@ -282,4 +282,67 @@ std::string Encode(const CompanyMetrics& m) {
   return w.End().Take();
 }
 
+std::string_view SagaPhaseName(SagaPhase p) {
+  switch (p) {
+    case SagaPhase::kRequest:
+      return "request";
+    case SagaPhase::kCommit:
+      return "commit";
+    case SagaPhase::kCompensate:
+      return "compensate";
+  }
+  return "request";
+}
+
+std::string Encode(const SagaRequest& m) {
+  auto w = Typed("saga.request");
+  w.Str("saga_id", m.saga_id)
+      .Str("reservation_id", m.reservation_id)
+      .Str("vehicle", m.vehicle)
+      .BeginArray("items");
+  for (const auto& i : m.items) {
+    w.BeginObject().Str("station", i.station);
+    if (!i.point.empty()) w.Str("point", i.point);
+    w.Time("start_at", i.start_at).Time("end_at", i.end_at).Num("kwh", i.kwh, kKwh).End();
+  }
+  w.EndArray().Int("hold_ttl_s", m.hold_ttl_s);
+  return w.End().Take();
+}
+
+std::string Encode(const SagaAck& m) {
+  auto w = Typed("saga.ack");
+  w.Str("saga_id", m.saga_id).Str("phase", SagaPhaseName(m.phase)).Bool("ok", m.ok);
+  if (!m.holds.empty()) {
+    w.BeginArray("holds");
+    for (const auto& h : m.holds) {
+      w.BeginObject()
+          .Str("hold_id", h.hold_id)
+          .Str("station", h.station)
+          .Str("point", h.point)
+          .Time("start_at", h.start_at)
+          .Time("end_at", h.end_at)
+          .Num("price", h.price, kMoney)
+          .End();
+    }
+    w.EndArray();
+  }
+  if (m.expires_at) w.Time("expires_at", *m.expires_at);
+  if (m.code) w.Str("code", ErrcName(*m.code));
+  if (!m.detail.empty()) w.Str("detail", m.detail);
+  return w.End().Take();
+}
+
+std::string Encode(const SagaCommit& m) {
+  auto w = Typed("saga.commit");
+  w.Str("saga_id", m.saga_id);
+  return w.End().Take();
+}
+
+std::string Encode(const SagaCompensate& m) {
+  auto w = Typed("saga.compensate");
+  w.Str("saga_id", m.saga_id);
+  if (!m.reason.empty()) w.Str("reason", m.reason);
+  return w.End().Take();
+}
+
 }  // namespace tripmesh::schemas

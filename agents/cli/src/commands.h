@@ -27,5 +27,6 @@ void AddVehicle(CLI::App& app, Runner& run);
 void AddDemo(CLI::App& app, Runner& run);
 void AddSecure(CLI::App& app, Runner& run);
 void AddMonitor(CLI::App& app, Runner& run);
+void AddCheck(CLI::App& app, Runner& run);
 
 }  // namespace tripmesh::cli

@@ -14,6 +14,13 @@ void AddCompany(CLI::App& app, Runner& run) {
   cmd->add_option("--workers", options->workers, "Worker lanes (default: one per core)");
   cmd->add_option("--hold-ttl", options->hold_ttl_s, "Seconds a hold waits for confirm")
       ->capture_default_str();
+  auto saga_timeout_ms = std::make_shared<int>(5000);
+  cmd->add_option("--saga-timeout-ms", *saga_timeout_ms,
+                  "How long a saga waits for a participant's answer before compensating")
+      ->check(CLI::Range(100, 600000))
+      ->capture_default_str();
+  cmd->add_option("--saga-crash-at", options->saga_crash_at,
+                  "Fault injection for tests: SIGKILL self at this saga step");
   cmd->add_flag("!--no-sync-full", options->sync_full,
                 "SQLite synchronous=NORMAL: survives process kills, not power loss");
   auto keepalive = std::make_shared<int>(15);
@@ -22,8 +29,9 @@ void AddCompany(CLI::App& app, Runner& run) {
       ->check(CLI::Range(5, 3600))
       ->capture_default_str();
   AddBrokerFlags(cmd, *flags);
-  cmd->callback([&run, options, flags, keepalive] {
-    run = [options, flags, keepalive] {
+  cmd->callback([&run, options, flags, keepalive, saga_timeout_ms] {
+    run = [options, flags, keepalive, saga_timeout_ms] {
+      options->saga_timeout = std::chrono::milliseconds(*saga_timeout_ms);
       options->mqtt = flags->Resolve();
       options->mqtt.keepalive_s = *keepalive;
       auto kind = runtime::ParseTransportKind(flags->transport);

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   tripmesh::cli::AddDemo(app, run);
   tripmesh::cli::AddSecure(app, run);
   tripmesh::cli::AddMonitor(app, run);
+  tripmesh::cli::AddCheck(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 2;
 }

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -11,6 +12,8 @@
 #include "metrics.h"
 #include "peer_client.h"
 #include "reservation_book.h"
+#include "saga_coordinator.h"
+#include "saga_participant.h"
 #include "tripmesh/runtime/files.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/runtime/serial_lanes.h"
@@ -54,13 +57,38 @@ class CompanyAgentImpl final : public CompanyAgent {
     book_ = std::make_unique<ReservationBook>(options_.id, world_, *store_, clock_);
     if (auto st = book_->Load(); !st) return st;
     book_->SetChangeListener([this](const schemas::Reservation& r) { OnChange(r); });
+    participant_ = std::make_unique<SagaParticipant>(options_.id, world_, *book_, *store_, clock_);
+    if (auto st = participant_->Load(); !st) return st;
+    participant_->SetListener([this](const std::string& saga, const std::string& coordinator,
+                                     const std::string& state, const std::string& detail) {
+      SagaEvent(saga, "", state, coordinator + (detail.empty() ? "" : ": " + detail));
+    });
     transport_ = runtime::NewTransport(options_.transport, MqttOptions());
-    peers_ = std::make_unique<PeerClient>(options_.id, *transport_);
-    handlers_ = std::make_unique<Handlers>(options_.id, world_, *book_, clock_, options_.hold_ttl_s,
-                                           options_.plan_ttl_s, peers_.get());
     std::size_t workers =
         options_.workers ? options_.workers : std::max(2u, std::thread::hardware_concurrency());
     lanes_ = std::make_unique<runtime::SerialLanes>(workers);
+    SagaOptions saga;
+    saga.request_timeout = options_.saga_timeout;
+    saga.reply_timeout = 2 * options_.saga_timeout;
+    saga.hold_ttl_s = options_.hold_ttl_s;
+    saga.crash_at = options_.saga_crash_at;
+    if (const char* env = std::getenv("TRIPMESH_SAGA_CRASH_AT"); env && saga.crash_at.empty()) {
+      saga.crash_at = env;
+    }
+    SagaCoordinator::Hooks hooks;
+    hooks.publish = [this](runtime::OutboundMessage m) { (void)transport_->Publish(std::move(m)); };
+    hooks.post = [this](const std::string& key, std::function<void()> task) {
+      lanes_->Post(key, std::move(task));
+    };
+    hooks.changed = [this](const std::string& id, const std::string& vehicle,
+                           const std::string& state,
+                           const std::string& detail) { SagaEvent(id, vehicle, state, detail); };
+    coordinator_ = std::make_unique<SagaCoordinator>(options_.id, *book_, *store_, clock_,
+                                                     std::move(saga), std::move(hooks));
+    if (auto st = coordinator_->Load(); !st) return st;
+    peers_ = std::make_unique<PeerClient>(options_.id, *transport_);
+    handlers_ = std::make_unique<Handlers>(options_.id, world_, *book_, clock_, options_.hold_ttl_s,
+                                           options_.plan_ttl_s, peers_.get(), coordinator_.get());
 
     transport_->SetReceiver([this](runtime::InboundMessage m) { OnMessage(std::move(m)); });
     transport_->SetConnectionHandler([this](bool up) {
@@ -71,6 +99,8 @@ class CompanyAgentImpl final : public CompanyAgent {
     if (auto st = transport_->Subscribe(topics::RequestsFilter(options_.id), 1); !st) return st;
     if (auto st = transport_->Subscribe(topics::CompanyReplies(options_.id) + "/#", 1); !st)
       return st;
+    if (auto st = transport_->Subscribe(topics::SagaFilter(options_.id), 1); !st) return st;
+    coordinator_->Resume();
     ticker_ = std::thread([this] { Tick(); });
     runtime::Log(LogLevel::kInfo, "{} ready: {} stations, broker {}, store {}", options_.id,
                  catalogue_->stations.size(), options_.mqtt.broker, db);
@@ -115,6 +145,10 @@ class CompanyAgentImpl final : public CompanyAgent {
       peers_->OnReply(m);
       return;
     }
+    if (m.topic.rfind(saga_prefix_, 0) == 0) {
+      OnSagaMessage(std::move(m));
+      return;
+    }
     std::string key = topics::RequesterOf(m.topic);
     posting_.fetch_add(1);
     if (accepting_.load()) lanes_->Post(key, [this, m = std::move(m)] { Process(m); });
@@ -147,14 +181,84 @@ class CompanyAgentImpl final : public CompanyAgent {
           route ? topics::ParseOp(route->name) : tl::unexpected<tripmesh::Error>(route.error());
       if (route && route->kind != topics::Kind::kRequest)
         op = Fail(Errc::kInvalidRequest, "not a request topic", "topic");
-      reply = op ? handlers_->Handle(*op, agent, agent_is_company, m.payload)
+      ReplyTo deferred_to{
+          reply_to, m.correlation_data,
+          m.payload.size() <= schemas::kMaxPayloadBytes ? schemas::PeekRequestId(m.payload) : ""};
+      reply = op ? handlers_->Handle(*op, agent, agent_is_company, m.payload, deferred_to)
                  : ErrorReply(op.error().code, op.error().message, m.payload, op.error().field);
     }
-    (void)transport_->Publish(
-        {reply_to, std::move(reply.payload), 1, false, "", m.correlation_data});
+    if (!reply.deferred) {
+      (void)transport_->Publish(
+          {reply_to, std::move(reply.payload), 1, false, "", m.correlation_data});
+    }
     metrics_.Count("requests");
     if (reply.error) metrics_.Count(std::string("errors.") + std::string(ErrcName(*reply.error)));
     metrics_.Latency(std::chrono::duration<double, std::milli>(Steady::now() - started).count());
+  }
+
+  // Saga messages run on the saga's lane; a malformed one has nobody to answer.
+  void OnSagaMessage(runtime::InboundMessage m) {
+    auto route = topics::ParseTopic(m.topic);
+    if (!route || route->kind != topics::Kind::kSaga || !world_.FindCompany(route->agent) ||
+        m.payload.size() > schemas::kMaxPayloadBytes) {
+      metrics_.Count("saga.dropped");
+      runtime::Log(LogLevel::kWarn, "dropped a saga message on {}", m.topic.substr(0, 200));
+      return;
+    }
+    std::string from = route->agent, kind = route->name;
+    if (kind == "ack") {
+      auto ack = schemas::Decode<schemas::SagaAck>(m.payload);
+      if (ack) {
+        coordinator_->OnAck(from, *ack);
+      } else {
+        DropSaga(m.topic, ack.error());
+      }
+      return;
+    }
+    std::string saga_id;
+    std::function<schemas::SagaAck()> handle;
+    if (kind == "request") {
+      auto req = schemas::Decode<schemas::SagaRequest>(m.payload);
+      if (!req) return DropSaga(m.topic, req.error());
+      saga_id = req->saga_id;
+      handle = [this, from, req = *req] { return participant_->OnRequest(from, req); };
+    } else if (kind == "commit") {
+      auto c = schemas::Decode<schemas::SagaCommit>(m.payload);
+      if (!c) return DropSaga(m.topic, c.error());
+      saga_id = c->saga_id;
+      handle = [this, from, c = *c] { return participant_->OnCommit(from, c); };
+    } else if (kind == "compensate") {
+      auto c = schemas::Decode<schemas::SagaCompensate>(m.payload);
+      if (!c) return DropSaga(m.topic, c.error());
+      saga_id = c->saga_id;
+      handle = [this, from, c = *c] { return participant_->OnCompensate(from, c); };
+    } else {
+      return DropSaga(m.topic, Error{Errc::kUnknownOp, "unknown saga message " + kind, "topic"});
+    }
+    posting_.fetch_add(1);
+    if (accepting_.load()) {
+      lanes_->Post(saga_id, [this, from, handle = std::move(handle)] {
+        schemas::SagaAck ack = handle();
+        metrics_.Count("saga." + std::string(schemas::SagaPhaseName(ack.phase)) +
+                       (ack.ok ? ".ok" : ".refused"));
+        (void)transport_->Publish(
+            {topics::Saga(from, options_.id, "ack"), schemas::Encode(ack), 1, false, "", ""});
+      });
+    }
+    posting_.fetch_sub(1);
+  }
+
+  void DropSaga(const std::string& topic, const Error& e) {
+    metrics_.Count("saga.dropped");
+    runtime::Log(LogLevel::kWarn, "dropped a saga message on {}: {}", topic.substr(0, 200),
+                 e.message);
+  }
+
+  void SagaEvent(const std::string& id, const std::string& vehicle, const std::string& status,
+                 const std::string& detail) {
+    schemas::Event e{options_.id, "saga", id, vehicle, status, clock_.Now(), detail};
+    (void)transport_->Publish(
+        {topics::Event(options_.id, "saga"), schemas::Encode(e), 1, false, "", ""});
   }
 
   static Reply ErrorReply(Errc code, std::string message, std::string_view payload,
@@ -220,6 +324,10 @@ class CompanyAgentImpl final : public CompanyAgent {
         if (tick_cv_.wait_for(lock, kTick, [&] { return stopping_; })) return;
       }
       book_->ExpireHolds();
+      for (const auto& saga : participant_->DueHolds()) {
+        lanes_->Post(saga, [this, saga] { participant_->Expire(saga); });
+      }
+      coordinator_->Tick();
       for (const auto& id : book_->TakeDirtyStations()) {
         if (const auto* s = world_.FindStation(id)) PublishAvailability(*s);
       }
@@ -236,11 +344,16 @@ class CompanyAgentImpl final : public CompanyAgent {
   const schemas::Catalogue* catalogue_ = nullptr;
   std::unique_ptr<runtime::Store> store_;
   std::unique_ptr<ReservationBook> book_;
+  std::unique_ptr<SagaParticipant> participant_;
+  std::unique_ptr<SagaCoordinator> coordinator_;
   std::unique_ptr<Handlers> handlers_;
   Metrics metrics_;
   std::unique_ptr<runtime::Transport> transport_;
   std::unique_ptr<PeerClient> peers_;
   std::string replies_prefix_ = topics::CompanyReplies(options_.id);
+  std::string saga_prefix_ =
+      topics::SagaFilter(options_.id)
+          .substr(0, topics::SagaFilter(options_.id).size() - 1);  // ".../saga/"
 
   std::mutex tick_mu_;
   std::condition_variable tick_cv_;

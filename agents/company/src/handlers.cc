@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -30,17 +31,19 @@ tl::unexpected<Error> Forward(const Result<T>& r) {
 }  // namespace
 
 Handlers::Handlers(std::string company, const core::World& world, ReservationBook& book,
-                   const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, PeerClient* peers)
+                   const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, PeerClient* peers,
+                   SagaCoordinator* sagas)
     : company_(std::move(company)),
       world_(world),
       book_(book),
       clock_(clock),
       hold_ttl_s_(hold_ttl_s),
       plan_ttl_s_(plan_ttl_s),
-      peers_(peers) {}
+      peers_(peers),
+      sagas_(sagas) {}
 
 Reply Handlers::Handle(topics::Op op, const std::string& agent, bool agent_is_company,
-                       std::string_view payload) {
+                       std::string_view payload, const ReplyTo& reply_to) {
   Result<std::string> out;
   if (payload.size() > schemas::kMaxPayloadBytes) {
     out = Fail(Errc::kInvalidRequest,
@@ -55,12 +58,12 @@ Reply Handlers::Handle(topics::Op op, const std::string& agent, bool agent_is_co
         out = Plan(agent, payload);
         break;
       case topics::Op::kReserve:
-        out = Reserve(agent, payload);
+        out = Reserve(agent, payload, reply_to);
         break;
       case topics::Op::kConfirm:
       case topics::Op::kCancel:
       case topics::Op::kGet:
-        out = OnReservation(op, agent, payload);
+        out = OnReservation(op, agent, payload, reply_to);
         break;
       case topics::Op::kList:
         out = List(agent, payload);
@@ -70,7 +73,10 @@ Reply Handlers::Handle(topics::Op op, const std::string& agent, bool agent_is_co
         break;
     }
   }
-  if (out) return {std::move(*out), std::nullopt};
+  if (out) {
+    bool deferred = out->empty();
+    return {std::move(*out), std::nullopt, deferred};
+  }
   std::string request_id =
       payload.size() <= schemas::kMaxPayloadBytes ? schemas::PeekRequestId(payload) : "";
   return {schemas::Encode(schemas::ErrorReply{request_id, out.error()}), out.error().code};
@@ -139,9 +145,22 @@ Result<std::string> Handlers::Plan(const std::string& agent, std::string_view pa
   return schemas::Encode(schemas::PlanResult{req->request_id, std::move(*plans)});
 }
 
-Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view payload) {
+Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view payload,
+                                      const ReplyTo& reply_to) {
   auto req = schemas::Decode<schemas::ReserveRequest>(payload);
   if (!req) return Forward(req);
+  if (auto earlier = book_.FindByRequest(agent, req->request_id)) {
+    earlier->request_id = req->request_id;
+    return schemas::Encode(*earlier);
+  }
+  if (sagas_) {
+    if (auto earlier = sagas_->InFlightByRequest(agent, req->request_id)) {
+      return Fail(Errc::kConflict,
+                  "request " + req->request_id + " is already reserving " +
+                      earlier->reservation_id + "; ask with get",
+                  "request_id");
+    }
+  }
   schemas::Plan plan;
   schemas::VehicleSpec spec;
   if (req->plan) {
@@ -162,20 +181,75 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
     plan = it->second.plan;
     spec = it->second.spec;
   }
+  bool remote = std::any_of(plan.stops.begin(), plan.stops.end(),
+                            [&](const auto& s) { return s.company != company_; });
+  if (remote) return StartSaga(agent, *req, plan, reply_to);
   auto r = book_.Reserve(agent, req->request_id, plan, spec, req->hold_only ? hold_ttl_s_ : 0);
   if (!r) return Forward(r);
   r->request_id = req->request_id;
   return schemas::Encode(*r);
 }
 
+Result<std::string> Handlers::StartSaga(const std::string& agent,
+                                        const schemas::ReserveRequest& req,
+                                        const schemas::Plan& plan, const ReplyTo& reply_to) {
+  if (!sagas_) {
+    return Fail(Errc::kUnavailable, "this agent does not reserve stops at other companies");
+  }
+  Time now = clock_.Now();
+  schemas::Reservation r;
+  r.reservation_id = ReservationBook::NewReservationId(company_);
+  r.vehicle = agent;
+  r.created_at = now;
+  double cost = 0;
+  for (const auto& s : plan.stops) {
+    if (s.start_at < now - ReservationBook::kPastGraceS) {
+      return Fail(Errc::kExpired,
+                  "the plan's stop at " + s.station + " started in the past; plan again");
+    }
+    r.items.push_back({s.company, s.station, s.city, s.point, s.start_at, s.end_at, s.kwh, s.cost});
+    cost += s.cost;
+  }
+  r.cost = std::round(cost * 100) / 100;
+  sagas_->Start(std::move(r), req.request_id, req.hold_only, reply_to);
+  return std::string();
+}
+
 Result<std::string> Handlers::OnReservation(topics::Op op, const std::string& agent,
-                                            std::string_view payload) {
+                                            std::string_view payload, const ReplyTo& reply_to) {
   auto req = schemas::Decode<schemas::ReservationRef>(payload);
   if (!req) return Forward(req);
-  Result<schemas::Reservation> r =
-      op == topics::Op::kConfirm  ? book_.Confirm(agent, req->reservation_id)
-      : op == topics::Op::kCancel ? book_.Cancel(agent, req->reservation_id)
-                                  : book_.Get(agent, req->reservation_id);
+  std::optional<schemas::Reservation> saga;
+  if (sagas_) {
+    saga = sagas_->InFlight(req->reservation_id);
+    if (saga && saga->vehicle != agent) saga.reset();
+  }
+  if (!saga) {
+    auto recorded = book_.Get(agent, req->reservation_id);
+    if (recorded && book_.IsCrossCompany(*recorded)) saga = *recorded;
+  }
+  Result<schemas::Reservation> r;
+  if (saga && op == topics::Op::kConfirm) {
+    if (saga->status == "confirmed") {
+      r = *saga;
+    } else if (saga->status == "expired") {
+      return Fail(Errc::kExpired, "the hold of reservation " + req->reservation_id + " expired",
+                  "reservation_id");
+    } else {
+      sagas_->Confirm(*saga, reply_to);
+      return std::string();
+    }
+  } else if (saga && op == topics::Op::kCancel) {
+    sagas_->Cancel(*saga, reply_to);
+    return std::string();
+  } else if (saga) {
+    if (saga->status.empty()) saga->status = "held";  // its holds are being requested
+    r = *saga;
+  } else {
+    r = op == topics::Op::kConfirm  ? book_.Confirm(agent, req->reservation_id)
+        : op == topics::Op::kCancel ? book_.Cancel(agent, req->reservation_id)
+                                    : book_.Get(agent, req->reservation_id);
+  }
   if (!r) return Forward(r);
   r->request_id = req->request_id;
   return schemas::Encode(*r);

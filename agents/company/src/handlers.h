@@ -11,6 +11,7 @@
 
 #include "peer_client.h"
 #include "reservation_book.h"
+#include "saga_coordinator.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
 #include "tripmesh/topics/topics.h"
@@ -20,16 +21,20 @@ namespace tripmesh::company {
 struct Reply {
   std::string payload;        // encoded result or error
   std::optional<Errc> error;  // set when payload is an error
+  bool deferred = false;      // a saga publishes the reply when it settles
 };
 
 class Handlers {
  public:
   // `peers` asks other companies for availability; null plans with this company's stations only.
+  // `sagas` coordinates reservations with stops at other companies; without
+  // it such a reserve answers unavailable.
   Handlers(std::string company, const core::World& world, ReservationBook& book,
-           const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, PeerClient* peers);
+           const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, PeerClient* peers,
+           SagaCoordinator* sagas);
 
   Reply Handle(topics::Op op, const std::string& agent, bool agent_is_company,
-               std::string_view payload);
+               std::string_view payload, const ReplyTo& reply_to);
   // Drops plans older than the plan time-to-live.
   void ExpirePlans();
 
@@ -42,9 +47,13 @@ class Handlers {
   };
 
   Result<std::string> Plan(const std::string& agent, std::string_view payload);
-  Result<std::string> Reserve(const std::string& agent, std::string_view payload);
+  // An empty result means the reply is deferred to the saga.
+  Result<std::string> Reserve(const std::string& agent, std::string_view payload,
+                              const ReplyTo& reply_to);
   Result<std::string> OnReservation(topics::Op op, const std::string& agent,
-                                    std::string_view payload);
+                                    std::string_view payload, const ReplyTo& reply_to);
+  Result<std::string> StartSaga(const std::string& agent, const schemas::ReserveRequest& req,
+                                const schemas::Plan& plan, const ReplyTo& reply_to);
   Result<std::string> List(const std::string& agent, std::string_view payload);
   Result<std::string> Availability(std::string_view payload);
   Result<std::vector<schemas::Plan>> MakePlans(const std::string& vehicle,
@@ -56,6 +65,7 @@ class Handlers {
   const core::Clock& clock_;
   Time hold_ttl_s_, plan_ttl_s_;
   PeerClient* peers_;
+  SagaCoordinator* sagas_;
 
   std::mutex mu_;  // guards plans_
   std::unordered_map<std::string, CachedPlan> plans_;

@@ -12,30 +12,30 @@
 namespace tripmesh::company {
 namespace {
 
-constexpr Time kPastGraceS = 300;  // a stop may start this long before "now" and still be booked
-
 constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS reservations("
     " id TEXT PRIMARY KEY, vehicle TEXT NOT NULL, request_id TEXT, status TEXT NOT NULL,"
     " created_at INTEGER NOT NULL, expires_at INTEGER, body TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS reservations_by_vehicle ON reservations(vehicle)",
+    // reservation_id names the owner: a local reservation, or the saga id of a
+    // saga's items held here as a participant.
     "CREATE TABLE IF NOT EXISTS bookings("
-    " reservation_id TEXT NOT NULL REFERENCES reservations(id), station TEXT NOT NULL,"
+    " reservation_id TEXT NOT NULL, station TEXT NOT NULL,"
     " point TEXT NOT NULL, start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, expires_at INTEGER,"
     " PRIMARY KEY(station, point, start_at))",
     "CREATE INDEX IF NOT EXISTS bookings_by_reservation ON bookings(reservation_id)",
 };
-
-std::string NewReservationId(const std::string& company) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("r-{}-{:016x}", company, rng());
-}
 
 runtime::Value OptTime(const std::optional<Time>& t) {
   return t ? runtime::Value(*t) : runtime::Value(nullptr);
 }
 
 }  // namespace
+
+std::string ReservationBook::NewReservationId(const std::string& company) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("r-{}-{:016x}", company, rng());
+}
 
 ReservationBook::ReservationBook(std::string company, const core::World& world,
                                  runtime::Store& store, const core::Clock& clock)
@@ -102,7 +102,7 @@ void ReservationBook::Remember(const schemas::Reservation& r, const std::string&
     if (!request_id.empty()) by_request_[{r.vehicle, request_id}] = r.reservation_id;
   }
   it->second.reservation.request_id.clear();
-  if (r.status == "held" && r.expires_at) {
+  if (r.status == "held" && r.expires_at && !IsCrossCompany(r)) {
     holds_by_expiry_.insert({*r.expires_at, r.reservation_id});
   } else {
     for (auto h = holds_by_expiry_.begin(); h != holds_by_expiry_.end();) {
@@ -175,8 +175,8 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
   r.created_at = now;
   for (const auto& s : plan.stops) {
     if (s.company != company_) {
-      return Fail(Errc::kUnavailable, "stop at " + s.station + " belongs to " + s.company +
-                                          ": cross-company reservations are not supported yet");
+      return Fail(Errc::kInternal,
+                  "stop at " + s.station + " belongs to " + s.company + ": a saga must reserve it");
     }
     if (s.start_at < now - kPastGraceS) {
       return Fail(Errc::kExpired,
@@ -283,6 +283,7 @@ Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle
   current = Get(vehicle, id);  // again, under the stations' locks
   if (!current) return current;
   schemas::Reservation r = *current;
+  if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
   if (r.status == "confirmed") return r;
   if (r.status == "expired") {
     return Fail(Errc::kExpired, "the hold of reservation " + id + " expired", "reservation_id");
@@ -331,6 +332,7 @@ Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle
   current = Get(vehicle, id);
   if (!current) return current;
   schemas::Reservation r = *current;
+  if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
   if (r.status == status) return r;
   bool live = r.status == "held" || (r.status == "confirmed" && !must_be_held);
   if (!live)
@@ -398,6 +400,27 @@ std::map<std::string, std::vector<core::Interval>> ReservationBook::Snapshot() {
     for (const auto& [start, iv] : ledger.intervals()) out[key].push_back(iv);
   }
   return out;
+}
+
+bool ReservationBook::IsCrossCompany(const schemas::Reservation& r) const {
+  return std::any_of(r.items.begin(), r.items.end(),
+                     [&](const auto& i) { return i.company != company_; });
+}
+
+Status ReservationBook::Record(const schemas::Reservation& r, const std::string& request_id) {
+  if (auto st = Persist(r, request_id, false, false, false); !st) return st;
+  Remember(r, request_id);
+  if (listener_) listener_(r);
+  return {};
+}
+
+std::optional<schemas::Reservation> ReservationBook::FindByRequest(
+    const std::string& vehicle, const std::string& request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = by_request_.find({vehicle, request_id});
+  if (it == by_request_.end()) return std::nullopt;
+  return reservations_.at(it->second).reservation;
 }
 
 }  // namespace tripmesh::company

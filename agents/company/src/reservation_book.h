@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -30,6 +31,9 @@ class ReservationBook {
 
   ReservationBook(std::string company, const core::World& world, runtime::Store& store,
                   const core::Clock& clock);
+
+  static constexpr Time kPastGraceS = 300;  // a stop may start this long ago and still be booked
+  static std::string NewReservationId(const std::string& company);
 
   // Creates the tables and loads every reservation and booking into memory.
   [[nodiscard]] Status Load();
@@ -66,11 +70,47 @@ class ReservationBook {
   // Every interval of every point, for consistency checks in tests and tools.
   std::map<std::string, std::vector<core::Interval>> Snapshot();
 
+  // ---- the coordinator's record of a reservation that spans companies ----
+  // Stores (and announces) `r` as it is; its items live at the participants,
+  // so this touches no ledger. Confirm/Cancel/ExpireHolds leave such records alone.
+  [[nodiscard]] Status Record(const schemas::Reservation& r, const std::string& request_id);
+  // The vehicle's earlier reservation for this request id, if any.
+  std::optional<schemas::Reservation> FindByRequest(const std::string& vehicle,
+                                                    const std::string& request_id) const;
+  bool IsCrossCompany(const schemas::Reservation& r) const;
+
+  // ---- owner-level slots, for the saga participant (owner = saga id) ----
+  struct Slot {
+    std::string station, point;  // point empty: any free point of the station
+    Time start_at = 0, end_at = 0;
+  };
+  using ExtraWrite = std::function<Status(runtime::Tx&)>;
+  // Holds (expires_at set) or books every slot for `owner`, or none. A slot
+  // whose point is taken (or empty) gets another point of its station with the
+  // same connector that charges at least as fast. `extra` runs in the same
+  // transaction and sees the points chosen; with `exact` no other point is tried.
+  using PlacedWrite = std::function<Status(runtime::Tx&, const std::vector<Slot>&)>;
+  [[nodiscard]] Result<std::vector<Slot>> PlaceSlots(const std::string& owner,
+                                                     std::vector<Slot> slots,
+                                                     std::optional<Time> expires_at, bool exact,
+                                                     const PlacedWrite& extra);
+  // Turns the owner's holds at these slots into bookings; kNotFound (nothing
+  // changed) when one is no longer held.
+  [[nodiscard]] Status BookSlots(const std::string& owner, const std::vector<Slot>& slots,
+                                 const ExtraWrite& extra);
+  // Removes the owner's holds or bookings at these slots.
+  [[nodiscard]] Status ReleaseSlots(const std::string& owner, const std::vector<Slot>& slots,
+                                    const ExtraWrite& extra);
+
  private:
   struct Entry {
     schemas::Reservation reservation;
     std::string request_id;
   };
+  std::vector<std::string_view> StationsOf(const std::vector<Slot>& slots) const;
+  // The points of `station` that may replace `point` for a slot, best first.
+  std::vector<std::string> SlotCandidates(const schemas::Station& station,
+                                          const std::string& point) const;
   using PointKey = std::string;  // "<station>/<point>"
   static PointKey Key(const std::string& station, const std::string& point) {
     return station + "/" + point;

@@ -56,6 +56,14 @@ template <>
 Result<Event> Decode<Event>(std::string_view);
 template <>
 Result<VehicleTelemetry> Decode<VehicleTelemetry>(std::string_view);
+template <>
+Result<SagaRequest> Decode<SagaRequest>(std::string_view);
+template <>
+Result<SagaAck> Decode<SagaAck>(std::string_view);
+template <>
+Result<SagaCommit> Decode<SagaCommit>(std::string_view);
+template <>
+Result<SagaCompensate> Decode<SagaCompensate>(std::string_view);
 
 // The "type" of a payload ("" when it has none), and its "request_id" ("" when none),
 // for routing and for addressing an error reply to a request that did not decode.

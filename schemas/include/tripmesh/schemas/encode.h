@@ -26,6 +26,10 @@ std::string Encode(const ErrorReply& m);
 std::string Encode(const Event& m);
 std::string Encode(const VehicleTelemetry& m);
 std::string Encode(const CompanyMetrics& m);
+std::string Encode(const SagaRequest& m);
+std::string Encode(const SagaAck& m);
+std::string Encode(const SagaCommit& m);
+std::string Encode(const SagaCompensate& m);
 // confirm, cancel and get share one payload shape; `op` names the type ("confirm.request").
 std::string EncodeRef(const ReservationRef& m, std::string_view op);
 

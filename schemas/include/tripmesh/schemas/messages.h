@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tripmesh/schemas/result.h"
@@ -193,6 +194,47 @@ struct AvailabilityResult {
 struct ErrorReply {
   std::string request_id;
   Error error;
+};
+
+// ---- saga (companies/{to}/saga/{from}/{kind}) ----
+struct SagaItem {
+  std::string station, point;  // point empty: any free point of the station
+  Time start_at = 0, end_at = 0;
+  double kwh = 0;
+};
+
+struct SagaRequest {
+  std::string saga_id, reservation_id, vehicle;
+  std::vector<SagaItem> items;
+  Time hold_ttl_s = 0;
+};
+
+struct SagaHold {
+  std::string hold_id, station, point;
+  Time start_at = 0, end_at = 0;
+  double price = 0;
+};
+
+enum class SagaPhase { kRequest, kCommit, kCompensate };
+std::string_view SagaPhaseName(SagaPhase p);
+
+struct SagaAck {
+  std::string saga_id;
+  SagaPhase phase = SagaPhase::kRequest;
+  bool ok = false;
+  std::vector<SagaHold> holds;     // request phase, ok
+  std::optional<Time> expires_at;  // request phase, ok
+  std::optional<Errc> code;        // when !ok
+  std::string detail;
+};
+
+struct SagaCommit {
+  std::string saga_id;
+};
+
+struct SagaCompensate {
+  std::string saga_id;
+  std::string reason;
 };
 
 // ---- events, telemetry, metrics ----

@@ -3,6 +3,7 @@
 // and availability.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -24,6 +25,12 @@ struct CompanyOptions {
   Time hold_ttl_s = 600;   // how long a hold_only reservation waits for confirm
   Time plan_ttl_s = 1800;  // how long a plan_id can be reserved
   bool sync_full = true;   // SQLite synchronous=FULL (else NORMAL)
+  // How long a saga waits for every participant's request ack before compensating.
+  std::chrono::milliseconds saga_timeout{5000};
+  // Fault injection for the saga tests: the coordinator SIGKILLs itself at this
+  // step (after_requests, after_first_ack, after_decision, after_commits).
+  // Default: $TRIPMESH_SAGA_CRASH_AT.
+  std::string saga_crash_at;
 };
 
 class CompanyAgent {

@@ -1,0 +1,139 @@
+// ReservationBook's owner-level slots: the participant side of a saga holds,
+// books and releases intervals through these, on the same ledgers and under
+// the same station locks as local reservations, so nothing is booked twice.
+#include <algorithm>
+
+#include "reservation_book.h"
+
+namespace tripmesh::company {
+namespace {
+
+Status WriteSlots(runtime::Tx& tx, const std::string& owner,
+                  const std::vector<ReservationBook::Slot>& slots, std::optional<Time> expires_at) {
+  for (const auto& s : slots) {
+    auto st = tx.Exec(
+        "INSERT INTO bookings(reservation_id, station, point, start_at, end_at, expires_at)"
+        " VALUES(?,?,?,?,?,?)",
+        {owner, s.station, s.point, s.start_at, s.end_at,
+         expires_at ? runtime::Value(*expires_at) : runtime::Value(nullptr)});
+    if (!st) return st;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string_view> ReservationBook::StationsOf(const std::vector<Slot>& slots) const {
+  std::vector<std::string_view> keys;
+  for (const auto& s : slots) keys.push_back(s.station);
+  return keys;
+}
+
+std::vector<std::string> ReservationBook::SlotCandidates(const schemas::Station& station,
+                                                         const std::string& point) const {
+  const schemas::Point* planned = nullptr;
+  for (const auto& p : station.points) {
+    if (p.id == point) planned = &p;
+  }
+  std::vector<const schemas::Point*> others;
+  for (const auto& p : station.points) {
+    if (&p == planned) continue;
+    if (!planned ||
+        (p.connector == planned->connector && p.max_power_kw >= planned->max_power_kw)) {
+      others.push_back(&p);
+    }
+  }
+  std::stable_sort(others.begin(), others.end(),
+                   [](const auto* a, const auto* b) { return a->max_power_kw > b->max_power_kw; });
+  std::vector<std::string> out;
+  if (planned) out.push_back(planned->id);
+  for (const auto* p : others) out.push_back(p->id);
+  return out;
+}
+
+Result<std::vector<ReservationBook::Slot>> ReservationBook::PlaceSlots(
+    const std::string& owner, std::vector<Slot> slots, std::optional<Time> expires_at, bool exact,
+    const PlacedWrite& extra) {
+  for (const auto& s : slots) {
+    const schemas::Station* station = world_.FindStation(s.station);
+    if (!station || station->company != company_) {
+      return Fail(Errc::kNotFound, "no station " + s.station + " at " + company_, "items");
+    }
+    if (!s.point.empty() && !ledgers_.count(Key(s.station, s.point))) {
+      return Fail(Errc::kNotFound, "no point " + s.point + " at " + s.station, "items");
+    }
+  }
+  auto guard = station_locks_.Lock(StationsOf(slots));
+  std::vector<const Slot*> placed;
+  auto undo = [&] {
+    for (const auto* s : placed) LedgerOf(s->station, s->point).Remove(owner, s->start_at);
+  };
+  for (auto& s : slots) {
+    bool ok = false;
+    std::vector<std::string> candidates = {s.point};
+    if (!exact) candidates = SlotCandidates(*world_.FindStation(s.station), s.point);
+    for (const auto& point : candidates) {
+      if (LedgerOf(s.station, point).Add({s.start_at, s.end_at, owner, expires_at})) {
+        s.point = point;
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) {
+      undo();
+      return Fail(Errc::kUnavailable, "no free point at " + s.station + " from " +
+                                          FormatTime(s.start_at) + " to " + FormatTime(s.end_at));
+    }
+    placed.push_back(&s);
+  }
+  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
+    if (auto w = WriteSlots(tx, owner, slots, expires_at); !w) return w;
+    return extra ? extra(tx, slots) : Status{};
+  });
+  if (!st) {
+    undo();
+    return tl::unexpected<Error>(st.error());
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& s : slots) dirty_stations_.insert(s.station);
+  return slots;
+}
+
+Status ReservationBook::BookSlots(const std::string& owner, const std::vector<Slot>& slots,
+                                  const ExtraWrite& extra) {
+  auto guard = station_locks_.Lock(StationsOf(slots));
+  for (const auto& s : slots) {
+    const auto& ivs = LedgerOf(s.station, s.point).intervals();
+    auto it = ivs.find(s.start_at);
+    if (it == ivs.end() || it->second.owner != owner) {
+      return Fail(Errc::kNotFound, "no hold of " + owner + " at " + s.station + "/" + s.point);
+    }
+  }
+  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
+    auto w = tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?", {owner});
+    if (!w) return w;
+    return extra ? extra(tx) : Status{};
+  });
+  if (!st) return st;
+  for (const auto& s : slots) (void)LedgerOf(s.station, s.point).MakeBooking(owner, s.start_at);
+  std::lock_guard lock(mu_);
+  for (const auto& s : slots) dirty_stations_.insert(s.station);
+  return {};
+}
+
+Status ReservationBook::ReleaseSlots(const std::string& owner, const std::vector<Slot>& slots,
+                                     const ExtraWrite& extra) {
+  auto guard = station_locks_.Lock(StationsOf(slots));
+  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
+    auto w = tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {owner});
+    if (!w) return w;
+    return extra ? extra(tx) : Status{};
+  });
+  if (!st) return st;
+  for (const auto& s : slots) LedgerOf(s.station, s.point).Remove(owner, s.start_at);
+  std::lock_guard lock(mu_);
+  for (const auto& s : slots) dirty_stations_.insert(s.station);
+  return {};
+}
+
+}  // namespace tripmesh::company

@@ -1,0 +1,478 @@
+#include "saga_coordinator.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "tripmesh/runtime/log.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::company {
+namespace {
+
+using schemas::SagaPhase;
+
+constexpr auto kMaxBackoff = std::chrono::milliseconds(8000);
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS sagas("
+    " saga_id TEXT PRIMARY KEY, reservation_id TEXT NOT NULL, state TEXT NOT NULL,"
+    " outcome TEXT, hold_only INTEGER NOT NULL, request_id TEXT, body TEXT NOT NULL)";
+
+std::string_view PhaseTopicKind(SagaPhase p) { return schemas::SagaPhaseName(p); }
+
+}  // namespace
+
+SagaCoordinator::SagaCoordinator(std::string company, ReservationBook& book, runtime::Store& store,
+                                 const core::Clock& clock, SagaOptions options, Hooks hooks)
+    : company_(std::move(company)),
+      book_(book),
+      store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)) {}
+
+Status SagaCoordinator::Load() {
+  std::vector<std::shared_ptr<Saga>> loaded;
+  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
+    if (auto s = tx.Exec(kSchema); !s) return s;
+    return tx.Query(
+        "SELECT saga_id, state, outcome, hold_only, request_id, body FROM sagas"
+        " WHERE state != 'done'",
+        {}, [&](const runtime::Row& row) {
+          auto r = schemas::Decode<schemas::Reservation>(row.Str(5));
+          if (!r) return;
+          auto s = std::make_shared<Saga>();
+          s->saga_id = row.Str(0);
+          s->state = row.Str(1);
+          s->outcome = row.IsNull(2) ? "" : row.Str(2);
+          s->hold_only = row.Int(3) != 0;
+          s->request_id = row.IsNull(4) ? "" : row.Str(4);
+          s->reservation = std::move(*r);
+          for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
+          loaded.push_back(std::move(s));
+        });
+  });
+  if (!st) return st;
+  std::lock_guard lock(mu_);
+  for (auto& s : loaded) {
+    views_[s->reservation.reservation_id] = s->reservation;
+    sagas_[s->saga_id] = std::move(s);
+  }
+  return {};
+}
+
+void SagaCoordinator::Resume() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, s] : sagas_) ids.push_back(id);
+  }
+  for (const auto& id : ids) {
+    Run(id, [this](Saga& s) {
+      if (s.state == "requesting") {
+        // Which participants acked died with the previous run: undo them all.
+        DecideCompensate(s, "failed",
+                         Error{Errc::kTimeout, "the coordinator restarted before every ack", ""});
+      } else if (s.state == "committing") {
+        SendPhase(s, SagaPhase::kCommit, false);
+      } else if (s.state == "compensating") {
+        SendPhase(s, SagaPhase::kCompensate, false);
+      }
+    });
+  }
+}
+
+void SagaCoordinator::Run(const std::string& saga_id, std::function<void(Saga&)> step,
+                          std::function<void()> missing) {
+  hooks_.post(saga_id, [this, saga_id, step = std::move(step), missing = std::move(missing)] {
+    std::shared_ptr<Saga> s;
+    {
+      std::lock_guard lock(mu_);
+      auto it = sagas_.find(saga_id);
+      if (it != sagas_.end()) s = it->second;
+    }
+    if (s) {
+      step(*s);
+    } else if (missing) {
+      missing();
+    }
+  });
+}
+
+Status SagaCoordinator::Persist(const Saga& s) {
+  std::string body = schemas::Encode(s.reservation);
+  return store_.Write([&](runtime::Tx& tx) {
+    return tx.Exec(
+        "INSERT INTO sagas(saga_id, reservation_id, state, outcome, hold_only, request_id, body)"
+        " VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
+        " outcome=excluded.outcome, body=excluded.body",
+        {s.saga_id, s.reservation.reservation_id, s.state,
+         s.outcome.empty() ? runtime::Value(nullptr) : runtime::Value(s.outcome),
+         std::int64_t{s.hold_only}, s.request_id, body});
+  });
+}
+
+void SagaCoordinator::MaybeCrash(const std::string& step) const {
+  if (options_.crash_at == step) {
+    runtime::Log(runtime::LogLevel::kWarn, "fault injection: killing myself {}", step);
+    ::raise(SIGKILL);
+  }
+}
+
+std::map<std::string, std::vector<schemas::SagaItem>> SagaCoordinator::ItemsByCompany(
+    const Saga& s) const {
+  std::map<std::string, std::vector<schemas::SagaItem>> out;
+  for (const auto& i : s.reservation.items) {
+    out[i.company].push_back({i.station, i.point, i.start_at, i.end_at, i.kwh});
+  }
+  return out;
+}
+
+void SagaCoordinator::Enter(Saga& s, const std::string& state, const std::string& detail) {
+  s.state = state;
+  {
+    std::lock_guard lock(mu_);
+    if (state == "done") {
+      views_.erase(s.reservation.reservation_id);
+      if (!s.request_id.empty()) by_request_.erase({s.reservation.vehicle, s.request_id});
+    } else {
+      views_[s.reservation.reservation_id] = s.reservation;
+    }
+  }
+  if (hooks_.changed) {
+    hooks_.changed(s.reservation.reservation_id, s.reservation.vehicle,
+                   state == "done" ? s.reservation.status : state, detail);
+  }
+}
+
+void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked) {
+  auto by_company = ItemsByCompany(s);
+  for (auto& [company, ack] : s.acks) {
+    if (only_unacked && ack.has_value()) continue;
+    std::string payload;
+    if (phase == SagaPhase::kRequest) {
+      schemas::SagaRequest req{s.saga_id, s.reservation.reservation_id, s.reservation.vehicle,
+                               by_company[company],
+                               s.hold_only ? options_.hold_ttl_s : options_.commit_hold_ttl_s};
+      payload = schemas::Encode(req);
+    } else if (phase == SagaPhase::kCommit) {
+      payload = schemas::Encode(schemas::SagaCommit{s.saga_id});
+    } else {
+      payload = schemas::Encode(schemas::SagaCompensate{s.saga_id, s.outcome});
+    }
+    hooks_.publish({topics::Saga(company, company_, PhaseTopicKind(phase)), std::move(payload), 1,
+                    false, "", ""});
+  }
+  auto now = Steady::now();
+  if (phase == SagaPhase::kRequest) {
+    s.deadline = now + options_.request_timeout;
+  } else {
+    s.next_send = now + s.backoff;
+    s.backoff = std::min(s.backoff * 2, kMaxBackoff);
+  }
+}
+
+void SagaCoordinator::Start(schemas::Reservation r, const std::string& request_id, bool hold_only,
+                            ReplyTo reply) {
+  auto s = std::make_shared<Saga>();
+  s->saga_id = SagaIdOf(r.reservation_id);
+  s->request_id = request_id;
+  s->hold_only = hold_only;
+  s->reservation = std::move(r);
+  s->state = "requesting";
+  for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
+  s->reply_deadline = Steady::now() + options_.reply_timeout;
+  s->waiting.push_back(std::move(reply));
+  {
+    std::lock_guard lock(mu_);
+    sagas_[s->saga_id] = s;
+    views_[s->reservation.reservation_id] = s->reservation;
+    if (!request_id.empty()) {
+      by_request_[{s->reservation.vehicle, request_id}] = s->reservation.reservation_id;
+    }
+  }
+  Run(s->saga_id, [this](Saga& saga) {
+    if (auto st = Persist(saga); !st) {
+      ReplyError(saga, st.error());
+      std::lock_guard lock(mu_);
+      sagas_.erase(saga.saga_id);
+      views_.erase(saga.reservation.reservation_id);
+      return;
+    }
+    Enter(saga, "requesting");
+    SendPhase(saga, SagaPhase::kRequest, false);
+    MaybeCrash("after_requests");
+  });
+}
+
+void SagaCoordinator::Confirm(const schemas::Reservation& r, ReplyTo reply) {
+  Run(
+      SagaIdOf(r.reservation_id),
+      [this, reply](Saga& s) {
+        s.waiting.push_back(reply);
+        if (s.state == "committing") return;  // answered when the commits are acked
+        if (s.state != "held") {
+          ReplyError(s, Error{Errc::kConflict,
+                              "reservation " + s.reservation.reservation_id + " is " +
+                                  (s.state == "compensating" ? s.outcome : s.state),
+                              "reservation_id"});
+          return;
+        }
+        if (s.reservation.expires_at && *s.reservation.expires_at <= clock_.Now()) {
+          ReplyError(s, Error{Errc::kExpired,
+                              "the hold of reservation " + s.reservation.reservation_id +
+                                  " expired at " + FormatTime(*s.reservation.expires_at),
+                              "reservation_id"});
+          DecideCompensate(s, "expired", std::nullopt);
+          return;
+        }
+        s.reply_deadline = Steady::now() + options_.reply_timeout;
+        DecideCommit(s);
+      },
+      [this, r, reply] { AnswerFromRecord(r, reply, "confirmed"); });
+}
+
+void SagaCoordinator::Cancel(const schemas::Reservation& r, ReplyTo reply) {
+  std::string id = SagaIdOf(r.reservation_id);
+  bool in_flight = false;
+  {
+    std::lock_guard lock(mu_);
+    in_flight = sagas_.count(id) > 0;
+    if (!in_flight && r.status == "confirmed") {
+      // A settled saga comes back to life to compensate every participant.
+      auto s = std::make_shared<Saga>();
+      s->saga_id = id;
+      s->reservation = r;
+      s->state = "done";
+      for (const auto& i : r.items) s->acks[i.company] = std::nullopt;
+      sagas_[id] = std::move(s);
+      in_flight = true;
+    }
+  }
+  if (!in_flight) {
+    AnswerFromRecord(r, std::move(reply), "cancelled");
+    return;
+  }
+  Run(
+      id,
+      [this, reply](Saga& s) {
+        s.waiting.push_back(reply);
+        if (s.state == "held" || s.state == "done") {
+          DecideCompensate(s, "cancelled", std::nullopt);
+        } else if (s.state == "compensating" && s.outcome == "cancelled") {
+          Reply(s, s.reservation);
+        } else {
+          ReplyError(s, Error{Errc::kConflict,
+                              "reservation " + s.reservation.reservation_id + " is " +
+                                  (s.state == "compensating" ? s.outcome : s.state) +
+                                  "; try again when it settles",
+                              "reservation_id"});
+        }
+      },
+      [this, r, reply] { AnswerFromRecord(r, reply, "cancelled"); });
+}
+
+void SagaCoordinator::AnswerFromRecord(const schemas::Reservation& before, const ReplyTo& reply,
+                                       const std::string& wanted) {
+  auto now = book_.Get(before.vehicle, before.reservation_id);
+  Saga tmp;
+  tmp.waiting.push_back(reply);
+  if (now && now->status == wanted) {
+    Reply(tmp, *now);
+  } else if (now) {
+    ReplyError(tmp,
+               Error{Errc::kConflict, "reservation " + now->reservation_id + " is " + now->status,
+                     "reservation_id"});
+  } else {
+    ReplyError(tmp, now.error());
+  }
+}
+
+std::optional<schemas::Reservation> SagaCoordinator::InFlight(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = views_.find(id);
+  if (it == views_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<schemas::Reservation> SagaCoordinator::InFlightByRequest(
+    const std::string& vehicle, const std::string& request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = by_request_.find({vehicle, request_id});
+  if (it == by_request_.end()) return std::nullopt;
+  auto v = views_.find(it->second);
+  if (v == views_.end()) return std::nullopt;
+  return v->second;
+}
+
+void SagaCoordinator::OnAck(const std::string& from, const schemas::SagaAck& ack) {
+  Run(ack.saga_id, [this, from, ack](Saga& s) {
+    auto it = s.acks.find(from);
+    if (it == s.acks.end()) return;  // not a participant of this saga
+    bool current = (ack.phase == SagaPhase::kRequest && s.state == "requesting") ||
+                   (ack.phase == SagaPhase::kCommit && s.state == "committing") ||
+                   (ack.phase == SagaPhase::kCompensate && s.state == "compensating");
+    if (!current || it->second.has_value()) return;  // stale or repeated
+    it->second = ack.ok;
+    if (ack.phase == SagaPhase::kRequest) {
+      if (!ack.ok) {
+        DecideCompensate(
+            s, "failed",
+            Error{ack.code.value_or(Errc::kUnavailable), from + ": " + ack.detail, ""});
+        return;
+      }
+      // The participant may have chosen other points of the same stations.
+      std::size_t k = 0;
+      for (auto& item : s.reservation.items) {
+        if (item.company != from || k >= ack.holds.size()) continue;
+        item.point = ack.holds[k].point;
+        item.cost = ack.holds[k].price;
+        ++k;
+      }
+      if (ack.expires_at &&
+          (!s.reservation.expires_at || *ack.expires_at < *s.reservation.expires_at))
+        s.reservation.expires_at = ack.expires_at;
+      MaybeCrash("after_first_ack");
+      if (std::any_of(s.acks.begin(), s.acks.end(), [](const auto& a) { return !a.second; }))
+        return;
+      double cost = 0;
+      for (const auto& i : s.reservation.items) cost += i.cost;
+      s.reservation.cost = std::round(cost * 100) / 100;
+      if (s.hold_only) {
+        s.reservation.status = "held";
+        for (auto& a : s.acks) a.second.reset();
+        s.state = "held";
+        if (auto st = Persist(s); !st) {
+          DecideCompensate(s, "failed", st.error());
+          return;
+        }
+        if (auto st = book_.Record(s.reservation, s.request_id); !st) return;
+        Enter(s, "held");
+        Reply(s, s.reservation);
+      } else {
+        DecideCommit(s);
+      }
+    } else if (ack.phase == SagaPhase::kCommit) {
+      if (!ack.ok) {
+        DecideCompensate(s, "failed",
+                         Error{ack.code.value_or(Errc::kExpired), from + ": " + ack.detail, ""});
+        return;
+      }
+      if (std::all_of(s.acks.begin(), s.acks.end(), [](const auto& a) { return a.second; })) {
+        s.reservation.status = "confirmed";
+        s.reservation.expires_at.reset();
+        Finish(s);
+      }
+    } else if (std::all_of(s.acks.begin(), s.acks.end(),
+                           [](const auto& a) { return a.second.has_value(); })) {
+      Finish(s);
+    }
+  });
+}
+
+void SagaCoordinator::DecideCommit(Saga& s) {
+  s.state = "committing";
+  for (auto& a : s.acks) a.second.reset();
+  s.backoff = std::chrono::milliseconds(500);
+  if (auto st = Persist(s); !st) {
+    DecideCompensate(s, "failed", st.error());
+    return;
+  }
+  MaybeCrash("after_decision");
+  Enter(s, "committing");
+  SendPhase(s, SagaPhase::kCommit, false);
+  MaybeCrash("after_commits");
+}
+
+void SagaCoordinator::DecideCompensate(Saga& s, const std::string& outcome,
+                                       std::optional<Error> error) {
+  s.state = "compensating";
+  s.outcome = outcome;
+  for (auto& a : s.acks) a.second.reset();
+  s.backoff = std::chrono::milliseconds(500);
+  s.reservation.status = outcome;
+  s.reservation.error = error;
+  if (outcome != "expired") s.reservation.expires_at.reset();
+  // Durable before any compensate goes out; on failure the tick retries.
+  if (auto st = Persist(s); !st) return;
+  (void)book_.Record(s.reservation, s.request_id);
+  Enter(s, "compensating", error ? error->message : outcome);
+  // The outcome is final now: the vehicle need not wait for the releases.
+  Reply(s, s.reservation);
+  SendPhase(s, SagaPhase::kCompensate, false);
+}
+
+void SagaCoordinator::Finish(Saga& s) {
+  std::string prior = s.state;
+  s.state = "done";
+  if (auto st = Persist(s); !st) {
+    s.state = prior;
+    return;
+  }
+  if (prior == "committing") (void)book_.Record(s.reservation, s.request_id);
+  Enter(s, "done");
+  Reply(s, s.reservation);
+  std::lock_guard lock(mu_);
+  sagas_.erase(s.saga_id);
+}
+
+void SagaCoordinator::Reply(Saga& s, const schemas::Reservation& r) {
+  for (auto& to : s.waiting) {
+    schemas::Reservation copy = r;
+    copy.request_id = to.request_id;
+    hooks_.publish({to.topic, schemas::Encode(copy), 1, false, "", to.correlation});
+  }
+  s.waiting.clear();
+}
+
+void SagaCoordinator::ReplyError(Saga& s, const Error& e) {
+  for (auto& to : s.waiting) {
+    hooks_.publish({to.topic, schemas::Encode(schemas::ErrorReply{to.request_id, e}), 1, false, "",
+                    to.correlation});
+  }
+  s.waiting.clear();
+}
+
+void SagaCoordinator::Tick() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, s] : sagas_) ids.push_back(id);
+  }
+  for (const auto& id : ids) {
+    Run(id, [this](Saga& s) {
+      auto now = Steady::now();
+      if (s.state == "requesting" && now >= s.deadline) {
+        std::string silent;
+        for (const auto& [c, a] : s.acks) {
+          if (!a) silent += (silent.empty() ? "" : ", ") + c;
+        }
+        DecideCompensate(s, "failed",
+                         Error{Errc::kTimeout,
+                               "no answer from " + silent + " within " +
+                                   std::to_string(options_.request_timeout.count()) + " ms",
+                               ""});
+      } else if (s.state == "held" && s.reservation.expires_at &&
+                 *s.reservation.expires_at <= clock_.Now()) {
+        DecideCompensate(s, "expired", std::nullopt);
+      } else if (s.state == "committing" || s.state == "compensating") {
+        if (s.state == "committing" && !s.waiting.empty() && now >= s.reply_deadline) {
+          ReplyError(s, Error{Errc::kTimeout,
+                              "reservation " + s.reservation.reservation_id +
+                                  " is still being committed; ask again with get",
+                              ""});
+        }
+        if (now >= s.next_send) {
+          SendPhase(s, s.state == "committing" ? SagaPhase::kCommit : SagaPhase::kCompensate, true);
+        }
+      }
+    });
+  }
+}
+
+}  // namespace tripmesh::company

@@ -1,0 +1,122 @@
+// The coordinator side of the saga (PROTOCOL.md "Saga"), run by the vehicle's
+// home company for a reservation whose stops belong to several companies.
+//
+// Every state change is written to the store before the next message goes
+// out; commit and compensate are resent (with backoff) until acknowledged,
+// across restarts. States: requesting -> held (hold_only) -> committing ->
+// done(confirmed), or any of those -> compensating -> done(failed | expired |
+// cancelled); a confirmed reservation is cancelled by compensating again.
+//
+// Thread safety: the public methods may be called from any thread; the work of
+// one saga runs on that saga's lane (the `post` hook), one step at a time.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "reservation_book.h"
+#include "tripmesh/core/clock.h"
+#include "tripmesh/runtime/store.h"
+#include "tripmesh/runtime/transport.h"
+#include "tripmesh/schemas/messages.h"
+
+namespace tripmesh::company {
+
+// Where a deferred reply goes once the saga settles.
+struct ReplyTo {
+  std::string topic, correlation, request_id;
+};
+
+struct SagaOptions {
+  std::chrono::milliseconds request_timeout{5000};  // participants' request acks
+  std::chrono::milliseconds reply_timeout{10000};   // longest a vehicle waits for commit acks
+  Time hold_ttl_s = 600;                            // hold_only reservations
+  Time commit_hold_ttl_s = 120;                     // holds that are committed at once
+  std::string crash_at;  // fault injection: SIGKILL self at this step (tests only)
+};
+
+class SagaCoordinator {
+ public:
+  struct Hooks {
+    std::function<void(runtime::OutboundMessage)> publish;
+    std::function<void(const std::string& key, std::function<void()>)> post;
+    // (reservation id, vehicle, saga state, detail) after each durable change
+    std::function<void(const std::string&, const std::string&, const std::string&,
+                       const std::string&)>
+        changed;
+  };
+
+  SagaCoordinator(std::string company, ReservationBook& book, runtime::Store& store,
+                  const core::Clock& clock, SagaOptions options, Hooks hooks);
+
+  // Loads every unfinished saga; a saga caught in `requesting` is compensated.
+  [[nodiscard]] Status Load();
+  // Sends what every loaded saga owes; call once the transport is up.
+  void Resume();
+
+  // Starts the saga of `r` (status and error unset; items at several companies).
+  void Start(schemas::Reservation r, const std::string& request_id, bool hold_only, ReplyTo reply);
+  void Confirm(const schemas::Reservation& r, ReplyTo reply);
+  void Cancel(const schemas::Reservation& r, ReplyTo reply);
+  // The reservation as a vehicle sees it while its saga is in flight.
+  std::optional<schemas::Reservation> InFlight(const std::string& reservation_id) const;
+  std::optional<schemas::Reservation> InFlightByRequest(const std::string& vehicle,
+                                                        const std::string& request_id) const;
+
+  void OnAck(const std::string& from, const schemas::SagaAck& ack);
+  // Timeouts, expiries and resends: call periodically from any thread.
+  void Tick();
+
+  static std::string SagaIdOf(const std::string& reservation_id) { return "s" + reservation_id; }
+
+ private:
+  using Steady = std::chrono::steady_clock;
+  struct Saga {
+    std::string saga_id, request_id, state, outcome;
+    schemas::Reservation reservation;  // items carry the participants' points
+    bool hold_only = false;
+    std::map<std::string, std::optional<bool>> acks;  // company -> ack of the current phase
+    Steady::time_point deadline{}, next_send{};
+    std::chrono::milliseconds backoff{500};
+    std::vector<ReplyTo> waiting;
+    Steady::time_point reply_deadline{};
+  };
+
+  // Runs `step` on the saga's lane, or `missing` there when the saga has settled.
+  void Run(const std::string& saga_id, std::function<void(Saga&)> step,
+           std::function<void()> missing = {});
+  void AnswerFromRecord(const schemas::Reservation& before, const ReplyTo& reply,
+                        const std::string& wanted);
+  [[nodiscard]] Status Persist(const Saga& s);
+  void SendPhase(Saga& s, schemas::SagaPhase phase, bool only_unacked);
+  void DecideCommit(Saga& s);
+  void DecideCompensate(Saga& s, const std::string& outcome, std::optional<Error> error);
+  void Finish(Saga& s);
+  void Reply(Saga& s, const schemas::Reservation& r);
+  void ReplyError(Saga& s, const Error& e);
+  void Enter(Saga& s, const std::string& state, const std::string& detail = "");
+  void MaybeCrash(const std::string& step) const;
+  std::map<std::string, std::vector<schemas::SagaItem>> ItemsByCompany(const Saga& s) const;
+
+  std::string company_;
+  ReservationBook& book_;
+  runtime::Store& store_;
+  const core::Clock& clock_;
+  SagaOptions options_;
+  Hooks hooks_;
+
+  mutable std::mutex mu_;  // guards the maps, not the sagas: each is touched on its lane only
+  std::unordered_map<std::string, std::shared_ptr<Saga>> sagas_;  // unfinished, by saga id
+  // What get/list show of an unfinished saga, by reservation id, and (vehicle, request id).
+  std::unordered_map<std::string, schemas::Reservation> views_;
+  std::map<std::pair<std::string, std::string>, std::string> by_request_;
+};
+
+}  // namespace tripmesh::company

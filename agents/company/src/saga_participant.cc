@@ -1,0 +1,268 @@
+#include "saga_participant.h"
+
+#include <fmt/format.h>
+
+#include "tripmesh/core/planner.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+
+namespace tripmesh::company {
+namespace {
+
+using schemas::SagaAck;
+using schemas::SagaPhase;
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS saga_parts("
+    " saga_id TEXT PRIMARY KEY, coordinator TEXT NOT NULL, reservation_id TEXT NOT NULL,"
+    " vehicle TEXT NOT NULL, state TEXT NOT NULL, expires_at INTEGER, ack TEXT NOT NULL)";
+
+}  // namespace
+
+SagaParticipant::SagaParticipant(std::string company, const core::World& world,
+                                 ReservationBook& book, runtime::Store& store,
+                                 const core::Clock& clock)
+    : company_(std::move(company)), world_(world), book_(book), store_(store), clock_(clock) {}
+
+Status SagaParticipant::Load() {
+  std::vector<Part> loaded;
+  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
+    if (auto s = tx.Exec(kSchema); !s) return s;
+    return tx.Query(
+        "SELECT saga_id, coordinator, reservation_id, vehicle, state, expires_at, ack"
+        " FROM saga_parts",
+        {}, [&](const runtime::Row& row) {
+          Part p{row.Str(0), row.Str(1), row.Str(2), row.Str(3), row.Str(4), {}, {}, {}, {}, {}};
+          if (!row.IsNull(5)) p.expires_at = row.Int(5);
+          if (auto ack = schemas::Decode<SagaAck>(row.Str(6))) {
+            for (const auto& h : ack->holds) {
+              p.slots.push_back({h.station, h.point, h.start_at, h.end_at});
+              p.prices.push_back(h.price);
+            }
+            p.code = ack->code;
+            p.detail = ack->detail;
+          }
+          loaded.push_back(std::move(p));
+        });
+  });
+  if (!st) return st;
+  for (const auto& p : loaded) Keep(p);
+  return {};
+}
+
+std::optional<SagaParticipant::Part> SagaParticipant::Find(const std::string& saga_id) const {
+  std::lock_guard lock(mu_);
+  auto it = parts_.find(saga_id);
+  if (it == parts_.end()) return std::nullopt;
+  return it->second;
+}
+
+void SagaParticipant::Keep(const Part& p) {
+  std::lock_guard lock(mu_);
+  if (auto it = parts_.find(p.saga_id); it != parts_.end() && it->second.expires_at) {
+    holds_by_expiry_.erase({*it->second.expires_at, p.saga_id});
+  }
+  parts_[p.saga_id] = p;
+  if (p.state == "held" && p.expires_at) holds_by_expiry_.insert({*p.expires_at, p.saga_id});
+}
+
+Status SagaParticipant::WritePart(runtime::Tx& tx, const Part& p) const {
+  std::string ack = schemas::Encode(
+      p.code ? Refuse(p.saga_id, SagaPhase::kRequest, *p.code, p.detail) : RequestAck(p));
+  return tx.Exec(
+      "INSERT INTO saga_parts(saga_id, coordinator, reservation_id, vehicle, state, expires_at,"
+      " ack) VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
+      " expires_at=excluded.expires_at, ack=excluded.ack",
+      {p.saga_id, p.coordinator, p.reservation_id, p.vehicle, p.state,
+       p.expires_at ? runtime::Value(*p.expires_at) : runtime::Value(nullptr), ack});
+}
+
+SagaAck SagaParticipant::RequestAck(const Part& p) const {
+  SagaAck a;
+  a.saga_id = p.saga_id;
+  a.phase = SagaPhase::kRequest;
+  a.ok = true;
+  for (std::size_t i = 0; i < p.slots.size(); ++i) {
+    const auto& s = p.slots[i];
+    a.holds.push_back({fmt::format("{}-{}", p.saga_id, i), s.station, s.point, s.start_at, s.end_at,
+                       p.prices[i]});
+  }
+  a.expires_at = p.expires_at;
+  return a;
+}
+
+SagaAck SagaParticipant::Refuse(const std::string& saga_id, SagaPhase phase, Errc code,
+                                std::string detail) const {
+  SagaAck a;
+  a.saga_id = saga_id;
+  a.phase = phase;
+  a.ok = false;
+  a.code = code;
+  a.detail = std::move(detail);
+  return a;
+}
+
+void SagaParticipant::Changed(const Part& p) {
+  if (listener_) listener_(p.saga_id, p.coordinator, "participant." + p.state, p.detail);
+}
+
+SagaAck SagaParticipant::OnRequest(const std::string& coordinator,
+                                   const schemas::SagaRequest& req) {
+  if (auto p = Find(req.saga_id)) {
+    if (p->coordinator != coordinator) {
+      return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kForbidden,
+                    "saga " + req.saga_id + " belongs to another coordinator");
+    }
+    if (p->state == "held" || p->state == "committed") return RequestAck(*p);
+    if (p->code) return Refuse(req.saga_id, SagaPhase::kRequest, *p->code, p->detail);
+    return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kConflict,
+                  "saga " + req.saga_id + " was " + p->state + " before this request");
+  }
+  Part p{req.saga_id, coordinator, req.reservation_id, req.vehicle, "held", {}, {}, {}, {}, {}};
+  Time now = clock_.Now();
+  p.expires_at = now + std::min(req.hold_ttl_s, kMaxHoldTtlS);
+  std::vector<ReservationBook::Slot> wanted;
+  for (const auto& i : req.items) wanted.push_back({i.station, i.point, i.start_at, i.end_at});
+  auto placed =
+      book_.PlaceSlots(req.saga_id, wanted, p.expires_at, false,
+                       [&](runtime::Tx& tx, const std::vector<ReservationBook::Slot>& slots) {
+                         p.slots = slots;
+                         p.prices.clear();
+                         for (std::size_t i = 0; i < slots.size(); ++i) {
+                           const schemas::Station* st = world_.FindStation(slots[i].station);
+                           for (const auto& pt : st->points) {
+                             if (pt.id == slots[i].point) {
+                               p.prices.push_back(core::PriceOf(
+                                   *st, pt, req.items[i].kwh, slots[i].end_at - slots[i].start_at));
+                             }
+                           }
+                         }
+                         return WritePart(tx, p);
+                       });
+  if (placed) {
+    p.slots = *placed;
+  } else {
+    if (placed.error().code == Errc::kInternal) {  // nothing stored: a retry may succeed
+      return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal, placed.error().message);
+    }
+    p.state = "refused";
+    p.expires_at.reset();
+    p.code = placed.error().code;
+    p.detail = placed.error().message;
+    auto st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p); });
+    if (!st) return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal, st.error().message);
+  }
+  Keep(p);
+  Changed(p);
+  return p.code ? Refuse(p.saga_id, SagaPhase::kRequest, *p.code, p.detail) : RequestAck(p);
+}
+
+bool SagaParticipant::Rehold(Part& p) {
+  p.state = "committed";
+  p.expires_at.reset();
+  auto placed = book_.PlaceSlots(
+      p.saga_id, p.slots, std::nullopt, true,
+      [&](runtime::Tx& tx, const std::vector<ReservationBook::Slot>&) { return WritePart(tx, p); });
+  return placed.has_value();
+}
+
+SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas::SagaCommit& msg) {
+  auto found = Find(msg.saga_id);
+  if (!found || found->coordinator != coordinator) {
+    return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kNotFound,
+                  "no saga " + msg.saga_id + " from " + coordinator);
+  }
+  Part p = *found;
+  SagaAck ok{msg.saga_id, SagaPhase::kCommit, true, {}, {}, {}, {}};
+  if (p.state == "committed") return ok;
+  if (p.state == "held" && p.expires_at && *p.expires_at <= clock_.Now()) {
+    Expire(p.saga_id);
+    p = *Find(msg.saga_id);
+  }
+  Status st;
+  p.expires_at.reset();
+  if (p.state == "held") {
+    p.state = "committed";
+    st = book_.BookSlots(p.saga_id, p.slots, [&](runtime::Tx& tx) { return WritePart(tx, p); });
+  } else if (p.state == "expired") {
+    // A commit that arrives after the hold lapsed still succeeds when the same
+    // points are free: the coordinator decided in time, only the message was late.
+    if (!Rehold(p)) {
+      return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kExpired,
+                    "the hold of saga " + msg.saga_id + " expired and its points were taken");
+    }
+  } else {
+    return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kConflict,
+                  "saga " + msg.saga_id + " is " + p.state);
+  }
+  if (!st) return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kInternal, st.error().message);
+  Keep(p);
+  Changed(p);
+  return ok;
+}
+
+SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
+                                      const schemas::SagaCompensate& msg) {
+  SagaAck ok{msg.saga_id, SagaPhase::kCompensate, true, {}, {}, {}, {}};
+  auto found = Find(msg.saga_id);
+  if (found && found->coordinator != coordinator) {
+    return Refuse(msg.saga_id, SagaPhase::kCompensate, Errc::kForbidden,
+                  "saga " + msg.saga_id + " belongs to another coordinator");
+  }
+  Part p;
+  Status st;
+  if (!found) {
+    // The request has not arrived (or never will): remember the abort so a
+    // late request is refused instead of holding points nobody will commit.
+    p = Part{msg.saga_id,
+             coordinator,
+             "",
+             "",
+             "aborted",
+             {},
+             {},
+             {},
+             Errc::kConflict,
+             "aborted before its request arrived: " + msg.reason};
+    st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p); });
+  } else if (found->state == "held" || found->state == "committed") {
+    p = *found;
+    p.state = "compensated";
+    p.expires_at.reset();
+    p.detail = msg.reason;
+    st = book_.ReleaseSlots(p.saga_id, p.slots, [&](runtime::Tx& tx) { return WritePart(tx, p); });
+  } else {
+    return ok;
+  }
+  if (!st) return Refuse(msg.saga_id, SagaPhase::kCompensate, Errc::kInternal, st.error().message);
+  Keep(p);
+  Changed(p);
+  return ok;
+}
+
+std::vector<std::string> SagaParticipant::DueHolds() const {
+  Time now = clock_.Now();
+  std::vector<std::string> out;
+  std::lock_guard lock(mu_);
+  for (const auto& [at, id] : holds_by_expiry_) {
+    if (at > now) break;
+    out.push_back(id);
+  }
+  return out;
+}
+
+void SagaParticipant::Expire(const std::string& saga_id) {
+  auto found = Find(saga_id);
+  if (!found || found->state != "held" || !found->expires_at || *found->expires_at > clock_.Now()) {
+    return;
+  }
+  Part p = *found;
+  p.state = "expired";
+  auto st =
+      book_.ReleaseSlots(p.saga_id, p.slots, [&](runtime::Tx& tx) { return WritePart(tx, p); });
+  if (!st) return;
+  Keep(p);
+  Changed(p);
+}
+
+}  // namespace tripmesh::company

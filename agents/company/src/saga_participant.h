@@ -1,0 +1,81 @@
+// The participant side of the saga (PROTOCOL.md "Saga"): holds all of a
+// request's items or none, turns them into bookings on commit, releases them
+// on compensate, and releases an expired hold on its own. Each saga's state is
+// durable before its ack is returned, so a repeated message gets the same answer.
+//
+// Thread safety: calls for one saga must not run concurrently (the agent runs
+// them on the saga's lane); calls for different sagas may.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "reservation_book.h"
+#include "tripmesh/core/clock.h"
+#include "tripmesh/core/world.h"
+#include "tripmesh/runtime/store.h"
+#include "tripmesh/schemas/messages.h"
+
+namespace tripmesh::company {
+
+class SagaParticipant {
+ public:
+  // Called after every durable state change: (saga id, coordinator, state, detail).
+  using Listener = std::function<void(const std::string&, const std::string&, const std::string&,
+                                      const std::string&)>;
+
+  SagaParticipant(std::string company, const core::World& world, ReservationBook& book,
+                  runtime::Store& store, const core::Clock& clock);
+
+  [[nodiscard]] Status Load();
+  void SetListener(Listener l) { listener_ = std::move(l); }
+
+  schemas::SagaAck OnRequest(const std::string& coordinator, const schemas::SagaRequest& req);
+  schemas::SagaAck OnCommit(const std::string& coordinator, const schemas::SagaCommit& msg);
+  schemas::SagaAck OnCompensate(const std::string& coordinator, const schemas::SagaCompensate& msg);
+
+  // Sagas whose hold has expired; Expire() releases one of them.
+  std::vector<std::string> DueHolds() const;
+  void Expire(const std::string& saga_id);
+
+  static constexpr Time kMaxHoldTtlS = 3600;
+
+ private:
+  struct Part {
+    std::string saga_id, coordinator, reservation_id, vehicle;
+    std::string state;  // held | committed | refused | aborted | compensated | expired
+    std::vector<ReservationBook::Slot> slots;
+    std::vector<double> prices;
+    std::optional<Time> expires_at;
+    std::optional<Errc> code;  // why a request was refused
+    std::string detail;
+  };
+
+  std::optional<Part> Find(const std::string& saga_id) const;
+  void Keep(const Part& p);
+  Status WritePart(runtime::Tx& tx, const Part& p) const;
+  schemas::SagaAck RequestAck(const Part& p) const;
+  schemas::SagaAck Refuse(const std::string& saga_id, schemas::SagaPhase phase, Errc code,
+                          std::string detail) const;
+  // Holds the part's slots again after its hold expired (a late commit).
+  bool Rehold(Part& p);
+  void Changed(const Part& p);
+
+  std::string company_;
+  const core::World& world_;
+  ReservationBook& book_;
+  runtime::Store& store_;
+  const core::Clock& clock_;
+  Listener listener_;
+
+  mutable std::mutex mu_;  // guards the fields below
+  std::unordered_map<std::string, Part> parts_;
+  std::set<std::pair<Time, std::string>> holds_by_expiry_;
+};
+
+}  // namespace tripmesh::company
