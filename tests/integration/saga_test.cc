@@ -87,6 +87,54 @@ class SagaTest : public CompanyFixture {
     }
     return out;
   }
+  // A plan of LongTrip that stops at every company, cached under a plan_id.
+  schemas::Plan ThreeCompanyPlan(vehicle::VehicleClient& car) {
+    auto plans = car.Plan(LongTrip());
+    EXPECT_TRUE(plans) << plans.error().message;
+    if (!plans) return {};
+    for (const auto& p : plans->plans) {
+      std::set<std::string> companies;
+      for (const auto& s : p.stops) companies.insert(s.company);
+      if (companies.size() == 3) return p;
+    }
+    ADD_FAILURE() << "no plan stops at all three companies";
+    return plans->plans.front();
+  }
+  // Speaks the saga protocol as `from` with a plain MQTT client.
+  void PublishSaga(const std::string& to, const std::string& from, const std::string& kind,
+                   const std::string& payload) {
+    runtime::TransportOptions o;
+    o.broker = broker_->uri();
+    o.client_id = "saga-test-" + from;
+    auto t = runtime::NewTransport(runtime::TransportKind::kMosquitto, o);
+    ASSERT_TRUE(t->Connect(5s));
+    ASSERT_TRUE(t->Publish({topics::Saga(to, from, kind), payload, 1, false, "", ""}));
+    ASSERT_TRUE(t->Flush(5s));
+    t->Disconnect();
+  }
+  // The n-th ack (1-based) on companies/{to}/saga/{from}/ack for `saga`.
+  std::optional<schemas::SagaAck> WaitAck(const std::string& to, const std::string& from,
+                                          const std::string& saga, schemas::SagaPhase phase,
+                                          int n = 1) {
+    std::string topic = topics::Saga(to, from, "ack");
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until) {
+      int seen = 0;
+      for (const auto& m : recorder_->Messages()) {
+        if (m.topic != topic) continue;
+        auto a = schemas::Decode<schemas::SagaAck>(m.payload);
+        if (a && a->saga_id == saga && a->phase == phase && ++seen == n) return *a;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+  }
+  void RestartWith(const std::string& company, std::vector<std::string> extra) {
+    agents_[company]->Signal(SIGTERM);
+    ASSERT_TRUE(agents_[company]->Wait(10s));
+    agents_[company] = StartCompany(company, broker_->uri(), dir_, std::move(extra));
+    ASSERT_TRUE(agents_[company]);
+  }
 };
 
 TEST_F(SagaTest, ThreeCompanyReservationIsConfirmedAndEachStoreHoldsExactlyItsItems) {
@@ -112,6 +160,225 @@ TEST_F(SagaTest, ThreeCompanyReservationIsConfirmedAndEachStoreHoldsExactlyItsIt
   auto again = car->Reserve({"req-1", "", LongTrip(), false});
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->reservation_id, r->reservation_id);
+}
+
+TEST_F(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
+  auto car = Vehicle("car-refused", "voltpoint");
+  schemas::Plan plan = ThreeCompanyPlan(*car);
+  // Someone else takes every point of the E-Flux stop's station for its window.
+  const schemas::Stop* stop = nullptr;
+  for (const auto& s : plan.stops) {
+    if (s.company == "eflux") stop = &s;
+  }
+  ASSERT_TRUE(stop);
+  const auto* station = DefaultWorld().FindStation(stop->station);
+  ASSERT_TRUE(station);
+  schemas::SagaRequest taker{"s-taker", "r-taker", "someone-else", {}, 600};
+  for (const auto& p : station->points) {
+    taker.items.push_back({station->id, p.id, stop->start_at, stop->end_at, 1});
+  }
+  PublishSaga("eflux", "ecocharge", "request", schemas::Encode(taker));
+  auto held = WaitAck("ecocharge", "eflux", "s-taker", schemas::SagaPhase::kRequest);
+  ASSERT_TRUE(held && held->ok) << (held ? held->detail : "no ack");
+
+  auto r = car->Reserve({"", plan.plan_id, std::nullopt, false});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, "failed");
+  ASSERT_TRUE(r->error);
+  EXPECT_EQ(r->error->code, Errc::kUnavailable) << r->error->message;
+
+  PublishSaga("eflux", "ecocharge", "compensate",
+              schemas::Encode(schemas::SagaCompensate{"s-taker", "test over"}));
+  ASSERT_TRUE(WaitAck("ecocharge", "eflux", "s-taker", schemas::SagaPhase::kCompensate));
+  ExpectSettled(Settle());
+  for (const auto& c : kCompanies) {
+    EXPECT_TRUE(BookingsAt(c).empty()) << c;
+    EXPECT_TRUE(BookingsAt(c, true).empty()) << c << " still holds something";
+  }
+  auto got = car->Get(r->reservation_id);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->status, "failed");
+}
+
+TEST_F(SagaTest, AFrozenParticipantTimesOutAndLeavesNoOrphanOnceResumed) {
+  auto car = Vehicle("car-frozen", "voltpoint");
+  schemas::Plan plan = ThreeCompanyPlan(*car);
+  agents_["ecocharge"]->Signal(SIGSTOP);
+  auto r = car->Reserve({"", plan.plan_id, std::nullopt, false});
+  std::this_thread::sleep_for(500ms);  // frozen well past the 1.5 s timeout
+  agents_["ecocharge"]->Signal(SIGCONT);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, "failed");
+  ASSERT_TRUE(r->error);
+  EXPECT_EQ(r->error->code, Errc::kTimeout) << r->error->message;
+  EXPECT_NE(r->error->message.find("ecocharge"), std::string::npos) << r->error->message;
+  ExpectSettled(Settle());
+  for (const auto& c : kCompanies) EXPECT_TRUE(BookingsAt(c).empty()) << c;
+}
+
+TEST_F(SagaTest, HoldThenConfirmSurvivesAParticipantKillAndCancelReleasesEverything) {
+  auto car = Vehicle("car-two-step", "voltpoint");
+  schemas::Plan plan = ThreeCompanyPlan(*car);
+  auto held = car->Reserve({"", plan.plan_id, std::nullopt, true});
+  ASSERT_TRUE(held) << held.error().message;
+  ASSERT_EQ(held->status, "held") << (held->error ? held->error->message : "");
+  ASSERT_TRUE(held->expires_at);
+  EXPECT_FALSE(BookingsAt("eflux", true).empty());
+
+  agents_["eflux"]->Signal(SIGKILL);
+  ASSERT_TRUE(agents_["eflux"]->Wait(5s));
+  RestartCompany("eflux");
+  auto confirmed = car->Confirm(held->reservation_id);
+  ASSERT_TRUE(confirmed) << confirmed.error().message;
+  EXPECT_EQ(confirmed->status, "confirmed");
+  ExpectSettled(Settle());
+  for (const auto& c : kCompanies) EXPECT_FALSE(BookingsAt(c).empty()) << c;
+
+  auto cancelled = car->Cancel(held->reservation_id);
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(cancelled->status, "cancelled");
+  ExpectSettled(Settle());
+  for (const auto& c : kCompanies) EXPECT_TRUE(BookingsAt(c).empty()) << c;
+  auto again = car->Cancel(held->reservation_id);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->status, "cancelled");
+}
+
+TEST_F(SagaTest, AnUnconfirmedHoldExpiresEverywhere) {
+  RestartWith("voltpoint", {"--saga-timeout-ms", "1500", "--hold-ttl", "1"});
+  auto car = Vehicle("car-late", "voltpoint");
+  schemas::Plan plan = ThreeCompanyPlan(*car);
+  auto held = car->Reserve({"", plan.plan_id, std::nullopt, true});
+  ASSERT_TRUE(held) << held.error().message;
+  ASSERT_EQ(held->status, "held");
+  std::this_thread::sleep_for(2500ms);
+  auto late = car->Confirm(held->reservation_id);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, Errc::kExpired) << late.error().message;
+  ExpectSettled(Settle());
+  for (const auto& c : kCompanies) {
+    EXPECT_TRUE(BookingsAt(c).empty()) << c;
+    EXPECT_TRUE(BookingsAt(c, true).empty()) << c;
+  }
+  auto got = car->Get(held->reservation_id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, "expired");
+}
+
+// Killed at each step, the coordinator finishes every saga after a restart,
+// and every company agrees on the outcome.
+class CoordinatorCrashTest : public SagaTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(CoordinatorCrashTest, EverySagaReachesAFinalStateEverywhereAfterARestart) {
+  std::string step = GetParam();
+  RestartWith("voltpoint", {"--saga-timeout-ms", "1500", "--saga-crash-at", step});
+  auto car = ConnectVehicle(broker_->uri(), "car-crash", "voltpoint", "", 2s);
+  ASSERT_TRUE(car);
+  schemas::Plan plan = ThreeCompanyPlan(*car);
+  auto r = car->Reserve({"", plan.plan_id, std::nullopt, false});
+  EXPECT_FALSE(r) << "the coordinator answered although it died " << step;
+  int status = 0;
+  ASSERT_TRUE(agents_["voltpoint"]->Wait(10s, &status)) << "no crash " << step;
+  EXPECT_EQ(status, 128 + SIGKILL);
+  RestartCompany("voltpoint");
+  ExpectSettled(Settle());
+  auto list = car->List();
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->reservations.size(), 1u);
+  const auto& got = list->reservations.front();
+  bool decided = step == "after_decision" || step == "after_commits";
+  EXPECT_EQ(got.status, decided ? "confirmed" : "failed") << step;
+  for (const auto& c : kCompanies) {
+    EXPECT_EQ(BookingsAt(c).empty(), !decided) << c;
+    EXPECT_TRUE(BookingsAt(c, true).empty()) << c;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, CoordinatorCrashTest,
+                         ::testing::Values("after_requests", "after_first_ack", "after_decision",
+                                           "after_commits"));
+
+TEST_F(SagaTest, BrokerRestartMidLoadLetsEverySagaFinish) {
+  constexpr int kVehicles = 12;
+  std::vector<std::unique_ptr<vehicle::VehicleClient>> cars;
+  for (int i = 0; i < kVehicles; ++i) {
+    cars.push_back(
+        ConnectVehicle(broker_->uri(), "car-b" + std::to_string(i), kCompanies[i % 3], "", 30s));
+    ASSERT_TRUE(cars.back());
+  }
+  std::vector<std::thread> threads;
+  std::vector<std::string> outcome(kVehicles);
+  for (int i = 0; i < kVehicles; ++i) {
+    threads.emplace_back([&, i] {
+      auto trip = LongTrip();
+      trip.depart_at = *trip.depart_at + 600 * i;
+      auto r = cars[i]->Reserve({"b-" + std::to_string(i), "", trip, false});
+      outcome[i] = r ? r->status : std::string(ErrcName(r.error().code));
+    });
+  }
+  std::this_thread::sleep_for(150ms);
+  broker_->Kill();
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(broker_->Restart());
+  for (auto& t : threads) t.join();
+  ExpectSettled(Settle(40s));
+  // Every reservation a vehicle heard of as confirmed is booked everywhere
+  // (the checker's missing_items), whatever the others' fate.
+  for (int i = 0; i < kVehicles; ++i) {
+    auto list = cars[i]->List();
+    if (!list) continue;  // the reconnect may still be under way
+    for (const auto& r : list->reservations) {
+      EXPECT_TRUE(r.status == "confirmed" || r.status == "failed") << r.status;
+    }
+  }
+}
+
+TEST_F(SagaTest, DuplicatedAndReorderedSagaMessagesLeaveTheStateOfACleanRun) {
+  const auto* station = DefaultWorld().FindStation("ec-caruaru");
+  ASSERT_TRUE(station) << "ec-caruaru";
+  Time start = Tomorrow() + 3600;
+  auto request = [&](const std::string& saga) {
+    schemas::SagaRequest r{saga, "r-" + saga, "car-dup", {}, 600};
+    r.items.push_back({station->id, station->points.front().id, start, start + 1800, 20});
+    return schemas::Encode(r);
+  };
+  // A compensate before its request: the late request is refused.
+  PublishSaga("ecocharge", "eflux", "compensate",
+              schemas::Encode(schemas::SagaCompensate{"s-early", "gave up"}));
+  ASSERT_TRUE(WaitAck("eflux", "ecocharge", "s-early", schemas::SagaPhase::kCompensate));
+  PublishSaga("ecocharge", "eflux", "request", request("s-early"));
+  auto refused = WaitAck("eflux", "ecocharge", "s-early", schemas::SagaPhase::kRequest);
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->ok);
+  EXPECT_EQ(refused->code, Errc::kConflict);
+
+  // A request twice, then a commit twice: one booking, the same answers.
+  PublishSaga("ecocharge", "eflux", "request", request("s-dup"));
+  PublishSaga("ecocharge", "eflux", "request", request("s-dup"));
+  auto first = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kRequest, 1);
+  auto second = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kRequest, 2);
+  ASSERT_TRUE(first && second);
+  EXPECT_TRUE(first->ok);
+  EXPECT_EQ(schemas::Encode(*first), schemas::Encode(*second));
+  PublishSaga("ecocharge", "eflux", "commit", schemas::Encode(schemas::SagaCommit{"s-dup"}));
+  PublishSaga("ecocharge", "eflux", "commit", schemas::Encode(schemas::SagaCommit{"s-dup"}));
+  auto c1 = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kCommit, 1);
+  auto c2 = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kCommit, 2);
+  ASSERT_TRUE(c1 && c2);
+  EXPECT_TRUE(c1->ok && c2->ok);
+  auto bookings = BookingsAt("ecocharge");
+  EXPECT_EQ(bookings.size(), 1u);
+  EXPECT_EQ(bookings["s-dup"], 1);
+  EXPECT_FALSE(bookings.count("s-early"));
+  EXPECT_TRUE(BookingsAt("ecocharge", true).empty());
+
+  // Another company cannot commit or compensate eflux's saga.
+  PublishSaga("ecocharge", "voltpoint", "compensate",
+              schemas::Encode(schemas::SagaCompensate{"s-dup", "not mine"}));
+  auto forbidden = WaitAck("voltpoint", "ecocharge", "s-dup", schemas::SagaPhase::kCompensate);
+  ASSERT_TRUE(forbidden);
+  EXPECT_FALSE(forbidden->ok);
+  EXPECT_EQ(BookingsAt("ecocharge")["s-dup"], 1);
 }
 
 }  // namespace

@@ -133,7 +133,8 @@ std::unique_ptr<runtime::Process> StartCompany(const std::string& id, const std:
 std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(const std::string& broker,
                                                        const std::string& id,
                                                        const std::string& home,
-                                                       const std::string& password) {
+                                                       const std::string& password,
+                                                       std::chrono::milliseconds timeout) {
   vehicle::VehicleOptions o;
   o.id = id;
   o.home = home;
@@ -142,7 +143,7 @@ std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(const std::string& broker
     o.mqtt.username = id;
     o.mqtt.password = password;
   }
-  o.timeout = std::chrono::seconds(20);
+  o.timeout = timeout;
   auto c = vehicle::VehicleClient::Connect(o);
   EXPECT_TRUE(c) << (c ? "" : c.error().message);
   return c ? std::move(*c) : nullptr;

@@ -55,10 +55,9 @@ bool WaitOnline(const std::string& broker, const std::string& company, bool onli
                 std::chrono::milliseconds timeout = std::chrono::seconds(20),
                 const std::string& username = "", const std::string& password = "");
 
-std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(const std::string& broker,
-                                                       const std::string& id,
-                                                       const std::string& home,
-                                                       const std::string& password = "");
+std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(
+    const std::string& broker, const std::string& id, const std::string& home,
+    const std::string& password = "", std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 // Runs a shell command and returns its exit code and standard output.
 int RunCommand(const std::string& command, std::string* output = nullptr);

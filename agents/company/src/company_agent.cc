@@ -64,9 +64,12 @@ class CompanyAgentImpl final : public CompanyAgent {
       SagaEvent(saga, "", state, coordinator + (detail.empty() ? "" : ": " + detail));
     });
     transport_ = runtime::NewTransport(options_.transport, MqttOptions());
+    // A vehicle's plan waits on its peers' availability answers while holding
+    // its lane, so lanes outnumber cores.
     std::size_t workers =
-        options_.workers ? options_.workers : std::max(2u, std::thread::hardware_concurrency());
+        options_.workers ? options_.workers : 4 * std::max(2u, std::thread::hardware_concurrency());
     lanes_ = std::make_unique<runtime::SerialLanes>(workers);
+    peer_lanes_ = std::make_unique<runtime::SerialLanes>(2);
     SagaOptions saga;
     saga.request_timeout = options_.saga_timeout;
     saga.reply_timeout = 2 * options_.saga_timeout;
@@ -118,6 +121,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     tick_cv_.notify_all();
     if (ticker_.joinable()) ticker_.join();
     lanes_.reset();  // runs what was already received, replies included
+    peer_lanes_.reset();
     if (transport_) {
       PublishStatus(false);
       (void)transport_->Flush(std::chrono::seconds(2));
@@ -150,8 +154,15 @@ class CompanyAgentImpl final : public CompanyAgent {
       return;
     }
     std::string key = topics::RequesterOf(m.topic);
+    // Peers' requests (availability) only read and never wait, but a vehicle's
+    // plan holds its lane while it waits for them: they get lanes of their own,
+    // or two companies planning at once would wait on each other.
+    bool from_peer = world_.FindCompany(key) != nullptr;
+    if (from_peer) key += "/" + m.correlation_data;
     posting_.fetch_add(1);
-    if (accepting_.load()) lanes_->Post(key, [this, m = std::move(m)] { Process(m); });
+    if (accepting_.load()) {
+      (from_peer ? peer_lanes_ : lanes_)->Post(key, [this, m = std::move(m)] { Process(m); });
+    }
     posting_.fetch_sub(1);
   }
 
@@ -310,7 +321,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     m.company = options_.id;
     m.timestamp = clock_.Now();
     metrics_.Read(m.counters, m.latency_p50_ms, m.latency_p99_ms);
-    m.queue_depth = static_cast<std::int64_t>(lanes_->QueueDepth());
+    m.queue_depth = static_cast<std::int64_t>(lanes_->QueueDepth() + peer_lanes_->QueueDepth());
     auto stats = store_->stats();
     m.counters["store.commits"] = stats.commits;
     m.counters["store.writes"] = stats.writes;
@@ -360,9 +371,11 @@ class CompanyAgentImpl final : public CompanyAgent {
   bool stopping_ = false;
   std::thread ticker_;
 
-  std::atomic<bool> accepting_{true};            // the receiver posts only while true ...
-  std::atomic<int> posting_{0};                  // ... and Stop() waits for one caught in between
-  std::unique_ptr<runtime::SerialLanes> lanes_;  // last: drained before what it calls is gone
+  std::atomic<bool> accepting_{true};  // the receiver posts only while true ...
+  std::atomic<int> posting_{0};        // ... and Stop() waits for one caught in between
+  // Last: drained before what they call is gone.
+  std::unique_ptr<runtime::SerialLanes> lanes_;       // vehicles' requests and sagas
+  std::unique_ptr<runtime::SerialLanes> peer_lanes_;  // other companies' requests
 };
 
 }  // namespace

@@ -44,7 +44,11 @@ Status SagaCoordinator::Load() {
         " WHERE state != 'done'",
         {}, [&](const runtime::Row& row) {
           auto r = schemas::Decode<schemas::Reservation>(row.Str(5));
-          if (!r) return;
+          if (!r) {
+            runtime::Log(runtime::LogLevel::kError, "saga {} has an unreadable body: {}",
+                         row.Str(0), r.error().message);
+            return;
+          }
           auto s = std::make_shared<Saga>();
           s->saga_id = row.Str(0);
           s->state = row.Str(1);
@@ -53,6 +57,9 @@ Status SagaCoordinator::Load() {
           s->request_id = row.IsNull(4) ? "" : row.Str(4);
           s->reservation = std::move(*r);
           for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
+          // Which participants acked died with the previous run, so such a saga
+          // is undone; from now on its request acks are stale.
+          if (s->state == "requesting") s->state = "aborting";
           loaded.push_back(std::move(s));
         });
   });
@@ -73,8 +80,7 @@ void SagaCoordinator::Resume() {
   }
   for (const auto& id : ids) {
     Run(id, [this](Saga& s) {
-      if (s.state == "requesting") {
-        // Which participants acked died with the previous run: undo them all.
+      if (s.state == "aborting") {
         DecideCompensate(s, "failed",
                          Error{Errc::kTimeout, "the coordinator restarted before every ack", ""});
       } else if (s.state == "committing") {
@@ -183,6 +189,7 @@ void SagaCoordinator::Start(schemas::Reservation r, const std::string& request_i
   s->request_id = request_id;
   s->hold_only = hold_only;
   s->reservation = std::move(r);
+  s->reservation.status = "held";  // as get shows it until the saga settles
   s->state = "requesting";
   for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
   s->reply_deadline = Steady::now() + options_.reply_timeout;

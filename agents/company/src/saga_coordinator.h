@@ -56,7 +56,8 @@ class SagaCoordinator {
   SagaCoordinator(std::string company, ReservationBook& book, runtime::Store& store,
                   const core::Clock& clock, SagaOptions options, Hooks hooks);
 
-  // Loads every unfinished saga; a saga caught in `requesting` is compensated.
+  // Loads every unfinished saga; a saga caught in `requesting` is compensated
+  // by Resume(), even if its request acks arrive in between.
   [[nodiscard]] Status Load();
   // Sends what every loaded saga owes; call once the transport is up.
   void Resume();

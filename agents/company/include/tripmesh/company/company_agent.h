@@ -18,7 +18,7 @@ struct CompanyOptions {
   std::string id;  // voltpoint, eflux, ecocharge
   std::string data_dir = "data";
   std::string db_path;      // default: var/<id>.db
-  std::size_t workers = 0;  // lanes; 0: one per core
+  std::size_t workers = 0;  // lanes; 0: four per core
   runtime::TransportKind transport = runtime::TransportKind::kMosquitto;
   runtime::TransportOptions
       mqtt;                // broker, credentials, keepalive; client id and will are set here
