@@ -346,7 +346,7 @@ Result<Event> Decode<Event>(std::string_view json) {
     f.Str("company", e.company, true, 32);
     f.Str("reservation_id", e.reservation_id, false, kIdLen);
     f.Str("vehicle", e.vehicle, false, 64);
-    f.Str("status", e.status, false, 16);
+    f.Str("status", e.status, false, 64);
     f.TimeField("timestamp", e.timestamp, true);
     f.Str("detail", e.detail, false, 4096);
   });

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -35,16 +36,19 @@ class SecureBrokerTest : public ::testing::Test {
     broker_ = std::move(*b);
     monitor_ = Recorder::Start(broker_->uri(), std::string("Secure.") + info->name(), "monitor",
                                password_["monitor"]);
+    company_ = SpawnCompany("voltpoint");
+  }
+  std::unique_ptr<runtime::Process> SpawnCompany(const std::string& id) {
     auto p = runtime::Process::Spawn(
-        {TripmeshBinary(), "company", "--id", "voltpoint", "--broker", broker_->uri(), "--data",
-         DataDir(), "--db", dir_ + "/voltpoint.db", "--username", "voltpoint", "--password",
-         password_["voltpoint"]},
-        dir_ + "/voltpoint.log");
-    ASSERT_TRUE(p);
-    company_ = std::move(*p);
-    ASSERT_TRUE(WaitOnline(broker_->uri(), "voltpoint", true, std::chrono::seconds(20), "monitor",
+        {TripmeshBinary(), "company", "--id", id, "--broker", broker_->uri(), "--data", DataDir(),
+         "--db", dir_ + "/" + id + ".db", "--username", id, "--password", password_[id]},
+        dir_ + "/" + id + ".log");
+    EXPECT_TRUE(p);
+    if (!p) return nullptr;
+    EXPECT_TRUE(WaitOnline(broker_->uri(), id, true, std::chrono::seconds(20), "monitor",
                            password_["monitor"]))
-        << "see " << dir_ << "/voltpoint.log";
+        << "see " << dir_ << "/" << id << ".log";
+    return std::move(*p);
   }
 
   struct Raw {
@@ -106,6 +110,25 @@ TEST_F(SecureBrokerTest, FullReserveFlowWorksWithEveryAgentAuthenticated) {
   EXPECT_EQ(r->status, "confirmed");
   EXPECT_EQ(car->Get(r->reservation_id)->status, "confirmed");
   EXPECT_TRUE(MonitorSees("tripmesh/v1/companies/voltpoint/events/reservation"));
+}
+
+TEST_F(SecureBrokerTest, ASagaAcrossThreeCompaniesWorksUnderTheAcl) {
+  auto eflux = SpawnCompany("eflux");
+  auto ecocharge = SpawnCompany("ecocharge");
+  auto car = ConnectVehicle(broker_->uri(), "car-b", "voltpoint", password_["car-b"]);
+  ASSERT_TRUE(car);
+  schemas::PlanRequest trip;
+  trip.from = "salvador-ba";
+  trip.to = "fortaleza-ce";
+  trip.vehicle = {50, 0.165, 1.0, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
+  auto r = car->Reserve({"", "", trip, false});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+  std::set<std::string> companies;
+  for (const auto& i : r->items) companies.insert(i.company);
+  EXPECT_EQ(companies.size(), 3u);
+  EXPECT_TRUE(MonitorSees("tripmesh/v1/companies/eflux/saga/voltpoint/commit"));
+  EXPECT_TRUE(MonitorSees("tripmesh/v1/companies/voltpoint/saga/ecocharge/ack"));
 }
 
 TEST_F(SecureBrokerTest, WrongPasswordAndAnonymousAreRefusedWithAClearMessage) {

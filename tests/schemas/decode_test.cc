@@ -115,6 +115,50 @@ TEST(DecodeTest, EncoderEscapesControlCharacters) {
   EXPECT_EQ(back->error.message, e.error.message);
 }
 
+TEST(DecodeTest, SagaMessagesRoundTrip) {
+  SagaRequest req{"s-1", "r-1", "car-1", {{"ef-sobral", "", 1000, 2800, 12.5}}, 120};
+  auto r = Decode<SagaRequest>(Encode(req));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->items.at(0).station, "ef-sobral");
+  EXPECT_TRUE(r->items.at(0).point.empty());
+  EXPECT_EQ(r->hold_ttl_s, 120);
+
+  SagaAck ok{"s-1", SagaPhase::kRequest, true, {{"h", "ef-sobral", "p1", 1000, 2800, 18.6}},
+             5000,  std::nullopt,        ""};
+  auto a = Decode<SagaAck>(Encode(ok));
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_TRUE(a->ok);
+  EXPECT_EQ(a->holds.at(0).point, "p1");
+  EXPECT_EQ(a->expires_at, 5000);
+
+  SagaAck no{"s-1", SagaPhase::kCommit, false, {}, std::nullopt, Errc::kExpired, "lapsed"};
+  a = Decode<SagaAck>(Encode(no));
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->phase, SagaPhase::kCommit);
+  EXPECT_EQ(a->code, Errc::kExpired);
+  EXPECT_EQ(Decode<SagaCompensate>(Encode(SagaCompensate{"s-1", "why"}))->reason, "why");
+  EXPECT_EQ(Decode<SagaCommit>(Encode(SagaCommit{"s-1"}))->saga_id, "s-1");
+}
+
+TEST(DecodeTest, BadSagaMessagesNameTheField) {
+  auto a = Decode<SagaAck>(R"({"type":"saga.ack","saga_id":"s","phase":"commit","ok":false})");
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().field, "code");
+  a = Decode<SagaAck>(R"({"type":"saga.ack","saga_id":"s","phase":"later","ok":true})");
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().field, "phase");
+  auto r = Decode<SagaRequest>(
+      R"({"type":"saga.request","saga_id":"s","reservation_id":"r","vehicle":"v","hold_ttl_s":5,)"
+      R"("items":[{"station":"x","start_at":"2026-11-22T14:05:00Z","end_at":"2026-11-22T14:00:00Z","kwh":1}]})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "items[0].end_at");
+  r = Decode<SagaRequest>(
+      R"({"type":"saga.request","saga_id":"s","reservation_id":"r","vehicle":"v","hold_ttl_s":5,"items":[]})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "items");
+  EXPECT_FALSE(Decode<SagaCommit>(R"({"type":"saga.compensate","saga_id":"s"})"));
+}
+
 TEST(TimeTest, FormatsAndParsesRfc3339) {
   auto t = ParseTime("2026-11-22T14:05:00Z");
   ASSERT_TRUE(t);

@@ -9,9 +9,12 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "commands.h"
+#include "tripmesh/company/consistency.h"
+#include "tripmesh/core/clock.h"
 #include "tripmesh/runtime/process.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/topics/topics.h"
@@ -35,15 +38,16 @@ struct Trip {
   double soc;
 };
 
-// Trips whose charging stops all lie at the home company's stations.
+// Half the trips cross state lines, so their stops belong to several
+// companies and run as sagas; the others stay at the home company's stations.
 constexpr Trip kTrips[] = {
-    {"voltpoint", "salvador-ba", "vitoria-da-conquista-ba", 0.6},
+    {"voltpoint", "salvador-ba", "recife-pe", 0.8},
     {"eflux", "fortaleza-ce", "juazeiro-do-norte-ce", 0.7},
-    {"ecocharge", "recife-pe", "petrolina-pe", 0.8},
+    {"ecocharge", "recife-pe", "fortaleza-ce", 0.9},
     {"voltpoint", "salvador-ba", "barreiras-ba", 0.9},
-    {"eflux", "fortaleza-ce", "crateus-ce", 0.4},
+    {"eflux", "fortaleza-ce", "petrolina-pe", 0.8},
     {"ecocharge", "recife-pe", "salgueiro-pe", 0.5},
-    {"voltpoint", "feira-de-santana-ba", "paulo-afonso-ba", 0.35},
+    {"voltpoint", "feira-de-santana-ba", "caruaru-pe", 0.6},
     {"eflux", "sobral-ce", "russas-ce", 0.3},
 };
 
@@ -114,7 +118,7 @@ int RunDemo(const DemoFlags& f) {
   std::printf("\nwatch it live:  mosquitto_sub -h 127.0.0.1 -p %d -t 'tripmesh/v1/#' -v\n\n",
               (*broker)->port());
 
-  int confirmed = 0, failed = 0, stops = 0;
+  int confirmed = 0, failed = 0, stops = 0, spanning = 0;
   for (int i = 0; i < f.vehicles && !interrupted; ++i) {
     const Trip& trip = kTrips[i % std::size(kTrips)];
     vehicle::VehicleOptions vo;
@@ -143,12 +147,27 @@ int RunDemo(const DemoFlags& f) {
     bool ok = r && r->status == "confirmed";
     ok ? ++confirmed : ++failed;
     stops += static_cast<int>(plan.stops.size());
-    std::printf("%-12s %-24s -> %-24s %4.0f km %2zu stop(s) %-10s %s\n", vo.id.c_str(), trip.from,
-                trip.to, plan.total_km, plan.stops.size(), ok ? "confirmed" : "failed",
-                r ? r->reservation_id.c_str() : r.error().message.c_str());
+    std::set<std::string> spans;
+    for (const auto& s : plan.stops) spans.insert(s.company);
+    spanning += ok && spans.size() > 1;
+    std::string detail = !r                                     ? r.error().message
+                         : r->error && r->error->message.size() ? r->error->message
+                                                                : r->reservation_id;
+    std::printf("%-12s %-20s -> %-24s %4.0f km %zu stop(s) at %zu company(ies) %-10s %s\n",
+                vo.id.c_str(), trip.from, trip.to, plan.total_km, plan.stops.size(), spans.size(),
+                ok ? "confirmed" : "failed", detail.c_str());
   }
-  std::printf("\nsummary: %d reservation(s) confirmed, %d failed, %d charging stop(s) booked\n",
-              confirmed, failed, stops);
+  std::printf(
+      "\nsummary: %d reservation(s) confirmed (%d across companies), %d failed, %d charging "
+      "stop(s) booked\n",
+      confirmed, spanning, failed, stops);
+  std::map<std::string, std::string> stores;
+  for (const auto& c : companies) stores[c] = f.dir + "/" + c + ".db";
+  core::RealClock clock;
+  if (auto report = company::CheckConsistency(stores, clock.Now()); report) {
+    std::printf("consistency: %s%s\n", report->ok() ? "" : "FINDINGS: ", report->Summary().c_str());
+    if (!report->ok()) ++failed;
+  }
   if (f.linger_s > 0 && !interrupted) {
     std::printf("running for %d s more; Ctrl-C stops everything\n", f.linger_s);
     for (int i = 0; i < f.linger_s * 10 && !interrupted; ++i) {

@@ -57,8 +57,12 @@ class MonitorView {
                                  e->detail));
             }
           } else if (e->kind == "saga") {
-            bool done = e->status == "confirmed" || e->status == "failed" || e->status == "aborted";
-            if (done) {
+            // A coordinator's saga is in flight until it reaches a reservation's
+            // final status; participants' events (participant.*) are not sagas.
+            bool done = e->status == "confirmed" || e->status == "failed" ||
+                        e->status == "expired" || e->status == "cancelled";
+            if (e->status.rfind("participant.", 0) == 0) {
+            } else if (done) {
               c.sagas.erase(e->reservation_id);
             } else {
               c.sagas.insert(e->reservation_id);

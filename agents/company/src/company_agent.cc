@@ -59,10 +59,9 @@ class CompanyAgentImpl final : public CompanyAgent {
     book_->SetChangeListener([this](const schemas::Reservation& r) { OnChange(r); });
     participant_ = std::make_unique<SagaParticipant>(options_.id, world_, *book_, *store_, clock_);
     if (auto st = participant_->Load(); !st) return st;
-    participant_->SetListener([this](const std::string& saga, const std::string& coordinator,
-                                     const std::string& state, const std::string& detail) {
-      SagaEvent(saga, "", state, coordinator + (detail.empty() ? "" : ": " + detail));
-    });
+    participant_->SetListener(
+        [this](const std::string& id, const std::string& vehicle, const std::string& state,
+               const std::string& detail) { SagaEvent(id, vehicle, state, detail); });
     transport_ = runtime::NewTransport(options_.transport, MqttOptions());
     // A vehicle's plan waits on its peers' availability answers while holding
     // its lane, so lanes outnumber cores.

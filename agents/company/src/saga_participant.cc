@@ -103,7 +103,12 @@ SagaAck SagaParticipant::Refuse(const std::string& saga_id, SagaPhase phase, Err
 }
 
 void SagaParticipant::Changed(const Part& p) {
-  if (listener_) listener_(p.saga_id, p.coordinator, "participant." + p.state, p.detail);
+  if (listener_) {
+    std::string detail = "saga " + p.saga_id + " of " + p.coordinator;
+    if (!p.detail.empty()) detail += ": " + p.detail;
+    listener_(p.reservation_id.empty() ? p.saga_id : p.reservation_id, p.vehicle,
+              "participant." + p.state, detail);
+  }
 }
 
 SagaAck SagaParticipant::OnRequest(const std::string& coordinator,

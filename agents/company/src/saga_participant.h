@@ -25,7 +25,8 @@ namespace tripmesh::company {
 
 class SagaParticipant {
  public:
-  // Called after every durable state change: (saga id, coordinator, state, detail).
+  // Called after every durable state change:
+  // (reservation id, vehicle, "participant.<state>", detail naming the saga and coordinator).
   using Listener = std::function<void(const std::string&, const std::string&, const std::string&,
                                       const std::string&)>;
 
