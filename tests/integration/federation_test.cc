@@ -20,10 +20,11 @@ const std::vector<std::string> kCompanies = {"voltpoint", "eflux", "ecocharge"};
 class FederationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = NewTempDir("Federation");
+    std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = NewTempDir("Federation-" + test);
     for (const auto& c : kCompanies) port_[c] = runtime::FreeLoopbackPort();
     for (const auto& c : kCompanies) StartBroker(c);
-    recorder_ = Recorder::Start(brokers_["voltpoint"]->uri(), "Federation.voltpoint");
+    recorder_ = Recorder::Start(brokers_["voltpoint"]->uri(), "Federation." + test);
     for (const auto& c : kCompanies) {
       agents_[c] = StartCompany(c, brokers_[c]->uri(), dir_);
       ASSERT_TRUE(agents_[c]);

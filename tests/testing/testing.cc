@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -43,7 +44,10 @@ std::unique_ptr<Recorder> Recorder::Start(const std::string& broker, const std::
   auto r = std::make_unique<Recorder>();
   std::string dir = std::string(TRIPMESH_BINARY_DIR) + "/emitted";
   std::filesystem::create_directories(dir);
-  r->log_ = std::fopen((dir + "/" + name + ".jsonl").c_str(), "a");
+  std::string file = name;  // parameterized tests have '/' in their names
+  std::replace(file.begin(), file.end(), '/', '_');
+  r->log_ = std::fopen((dir + "/" + file + ".jsonl").c_str(), "a");
+  EXPECT_TRUE(r->log_) << "cannot write " << dir << "/" << file << ".jsonl";
   runtime::TransportOptions o;
   o.broker = broker;
   o.client_id = "recorder-" + name + "-" + std::to_string(getpid());
