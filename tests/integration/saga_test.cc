@@ -381,5 +381,18 @@ TEST_F(SagaTest, DuplicatedAndReorderedSagaMessagesLeaveTheStateOfACleanRun) {
   EXPECT_EQ(BookingsAt("ecocharge")["s-dup"], 1);
 }
 
+TEST_F(SagaTest, TheSimulatorsFleetLeavesEveryStoreConsistent) {
+  std::string out;
+  int code = RunCommand(TripmeshBinary() + " sim --vehicles 40 --seed 7 --broker " +
+                            broker_->uri() + " --data " + DataDir() + " --check " + dir_ + " 2>&1",
+                        &out);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("trips 40 in"), std::string::npos) << out;
+  EXPECT_NE(out.find("consistency: "), std::string::npos) << out;
+  EXPECT_NE(out.find("0 orphans, 0 overlaps"), std::string::npos) << out;
+  EXPECT_EQ(out.find("FINDINGS"), std::string::npos) << out;
+  ExpectSettled(Settle());
+}
+
 }  // namespace
 }  // namespace tripmesh::testing

@@ -22,11 +22,15 @@ struct BrokerFlags {
 };
 void AddBrokerFlags(CLI::App* cmd, BrokerFlags& flags);
 
+// A progress bar on a TTY, else a line every tenth: (done, total, confirmed).
+void PrintProgress(int done, int total, int confirmed, bool tty);
+
 void AddCompany(CLI::App& app, Runner& run);
 void AddVehicle(CLI::App& app, Runner& run);
 void AddDemo(CLI::App& app, Runner& run);
 void AddSecure(CLI::App& app, Runner& run);
 void AddMonitor(CLI::App& app, Runner& run);
 void AddCheck(CLI::App& app, Runner& run);
+void AddSim(CLI::App& app, Runner& run);
 
 }  // namespace tripmesh::cli

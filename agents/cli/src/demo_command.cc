@@ -2,6 +2,7 @@
 // child processes, and a handful of vehicles that plan and reserve.
 #include <fmt/format.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -15,10 +16,12 @@
 #include "commands.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
+#include "tripmesh/runtime/files.h"
 #include "tripmesh/runtime/process.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/topics/topics.h"
 #include "tripmesh/vehicle/format.h"
+#include "tripmesh/vehicle/simulator.h"
 #include "tripmesh/vehicle/vehicle_client.h"
 
 namespace tripmesh::cli {
@@ -28,6 +31,7 @@ struct DemoFlags {
   std::string data = "data";
   std::string dir = "var/demo";
   int vehicles = 8;
+  int fleet = 40;
   int linger_s = 0;
 };
 
@@ -161,6 +165,28 @@ int RunDemo(const DemoFlags& f) {
       "\nsummary: %d reservation(s) confirmed (%d across companies), %d failed, %d charging "
       "stop(s) booked\n",
       confirmed, spanning, failed, stops);
+  if (f.fleet > 0 && !interrupted) {
+    std::printf("\nnow a simulated fleet of %d vehicles (tripmesh sim), homed at all three:\n",
+                f.fleet);
+    std::fflush(stdout);
+    auto world = runtime::LoadWorld(f.data);
+    vehicle::SimOptions sim;
+    sim.vehicles = f.fleet;
+    sim.id_prefix = "demo-sim";
+    sim.mqtt.broker = uri;
+    auto summary =
+        world ? vehicle::RunSim(sim, *world,
+                                [tty = isatty(STDERR_FILENO) != 0](int done, int total, int ok) {
+                                  PrintProgress(done, total, ok, tty);
+                                })
+              : Result<vehicle::SimSummary>(tl::unexpected<Error>(world.error()));
+    if (summary) {
+      std::printf("%s\n", summary->Format().c_str());
+    } else {
+      std::printf("fleet failed: %s\n", summary.error().message.c_str());
+      ++failed;
+    }
+  }
   std::map<std::string, std::string> stores;
   for (const auto& c : companies) stores[c] = f.dir + "/" + c + ".db";
   core::RealClock clock;
@@ -187,6 +213,8 @@ void AddDemo(CLI::App& app, Runner& run) {
   cmd->add_option("--data", f->data, "Folder of map.json and companies/")->capture_default_str();
   cmd->add_option("--dir", f->dir, "Working folder for logs and databases")->capture_default_str();
   cmd->add_option("--vehicles", f->vehicles, "Vehicles that plan and reserve")
+      ->capture_default_str();
+  cmd->add_option("--fleet", f->fleet, "Simulated vehicles after the first few (0: none)")
       ->capture_default_str();
   cmd->add_option("--linger", f->linger_s, "Seconds to keep running afterwards")
       ->capture_default_str();

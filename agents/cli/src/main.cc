@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   tripmesh::cli::AddSecure(app, run);
   tripmesh::cli::AddMonitor(app, run);
   tripmesh::cli::AddCheck(app, run);
+  tripmesh::cli::AddSim(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 2;
 }

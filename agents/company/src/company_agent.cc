@@ -94,14 +94,19 @@ class CompanyAgentImpl final : public CompanyAgent {
 
     transport_->SetReceiver([this](runtime::InboundMessage m) { OnMessage(std::move(m)); });
     transport_->SetConnectionHandler([this](bool up) {
-      if (up) PublishStatus(true);  // after a reconnection the Will may have fired
+      // After a reconnection the Will may have fired; the first "online" waits
+      // for the subscriptions (below).
+      if (up && subscribed_.load()) PublishStatus(true);
     });
     if (auto st = transport_->Connect(std::chrono::seconds(10)); !st) return st;
-    PublishCatalogue();
+    // Subscribed before "online" goes out: a requester that waits for the
+    // status must find the subscriptions in place.
     if (auto st = transport_->Subscribe(topics::RequestsFilter(options_.id), 1); !st) return st;
     if (auto st = transport_->Subscribe(topics::CompanyReplies(options_.id) + "/#", 1); !st)
       return st;
     if (auto st = transport_->Subscribe(topics::SagaFilter(options_.id), 1); !st) return st;
+    subscribed_ = true;
+    PublishCatalogue();
     coordinator_->Resume();
     ticker_ = std::thread([this] { Tick(); });
     runtime::Log(LogLevel::kInfo, "{} ready: {} stations, broker {}, store {}", options_.id,
@@ -370,6 +375,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   bool stopping_ = false;
   std::thread ticker_;
 
+  std::atomic<bool> subscribed_{false};
   std::atomic<bool> accepting_{true};  // the receiver posts only while true ...
   std::atomic<int> posting_{0};        // ... and Stop() waits for one caught in between
   // Last: drained before what they call is gone.
