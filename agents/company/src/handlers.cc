@@ -243,7 +243,6 @@ Result<std::string> Handlers::OnReservation(topics::Op op, const std::string& ag
     sagas_->Cancel(*saga, reply_to);
     return std::string();
   } else if (saga) {
-    if (saga->status.empty()) saga->status = "held";  // its holds are being requested
     r = *saga;
   } else {
     r = op == topics::Op::kConfirm  ? book_.Confirm(agent, req->reservation_id)

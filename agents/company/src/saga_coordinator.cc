@@ -22,8 +22,6 @@ constexpr const char* kSchema =
     " saga_id TEXT PRIMARY KEY, reservation_id TEXT NOT NULL, state TEXT NOT NULL,"
     " outcome TEXT, hold_only INTEGER NOT NULL, request_id TEXT, body TEXT NOT NULL)";
 
-std::string_view PhaseTopicKind(SagaPhase p) { return schemas::SagaPhaseName(p); }
-
 }  // namespace
 
 SagaCoordinator::SagaCoordinator(std::string company, ReservationBook& book, runtime::Store& store,
@@ -170,8 +168,8 @@ void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked) {
     } else {
       payload = schemas::Encode(schemas::SagaCompensate{s.saga_id, s.outcome});
     }
-    hooks_.publish({topics::Saga(company, company_, PhaseTopicKind(phase)), std::move(payload), 1,
-                    false, "", ""});
+    hooks_.publish({topics::Saga(company, company_, schemas::SagaPhaseName(phase)),
+                    std::move(payload), 1, false, "", ""});
   }
   auto now = Steady::now();
   if (phase == SagaPhase::kRequest) {
