@@ -52,8 +52,8 @@ class TransportContractTest : public ::testing::TestWithParam<TransportKind> {
 };
 
 TEST_P(TransportContractTest, PublishReachesSubscriberWithV5Properties) {
+  Inbox inbox;  // outlives the transport that delivers into it
   auto sub = Make("sub");
-  Inbox inbox;
   inbox.Attach(*sub);
   ASSERT_TRUE(sub->Connect(std::chrono::seconds(5)));
   ASSERT_TRUE(sub->Subscribe("tripmesh/v1/test/#", 1));
@@ -75,8 +75,8 @@ TEST_P(TransportContractTest, RetainedMessageReachesALateSubscriber) {
   ASSERT_TRUE(pub->Connect(std::chrono::seconds(5)));
   ASSERT_TRUE(pub->Publish({"tripmesh/v1/test/retained", "r", 1, true, "", ""}));
   ASSERT_TRUE(pub->Flush(std::chrono::seconds(5)));
+  Inbox inbox;  // outlives the transport that delivers into it
   auto sub = Make("sub");
-  Inbox inbox;
   inbox.Attach(*sub);
   ASSERT_TRUE(sub->Connect(std::chrono::seconds(5)));
   ASSERT_TRUE(sub->Subscribe("tripmesh/v1/test/retained", 1));
@@ -86,8 +86,8 @@ TEST_P(TransportContractTest, RetainedMessageReachesALateSubscriber) {
 }
 
 TEST_P(TransportContractTest, ManyQoS1MessagesArriveWithNoLoss) {
+  Inbox inbox;  // outlives the transport that delivers into it
   auto sub = Make("sub");
-  Inbox inbox;
   inbox.Attach(*sub);
   ASSERT_TRUE(sub->Connect(std::chrono::seconds(5)));
   ASSERT_TRUE(sub->Subscribe("tripmesh/v1/test/n", 1));
@@ -100,8 +100,8 @@ TEST_P(TransportContractTest, ManyQoS1MessagesArriveWithNoLoss) {
 }
 
 TEST_P(TransportContractTest, ReconnectsAndResubscribesAfterBrokerRestart) {
+  Inbox inbox;  // outlives the transport that delivers into it
   auto sub = Make("sub-restart", false);
-  Inbox inbox;
   inbox.Attach(*sub);
   std::atomic<int> ups{0};
   sub->SetConnectionHandler([&](bool up) { ups += up ? 1 : 0; });
