@@ -57,33 +57,6 @@ constexpr Trip kTrips[] = {
 
 std::atomic<bool> interrupted{false};
 
-bool WaitOnline(const std::string& broker, const std::vector<std::string>& companies) {
-  runtime::TransportOptions o;
-  o.broker = broker;
-  o.client_id = "demo-watch";
-  o.clean_start = true;
-  auto t = runtime::NewMosquittoTransport(o);
-  std::mutex mu;
-  std::map<std::string, bool> online;
-  t->SetReceiver([&](runtime::InboundMessage m) {
-    auto s = schemas::Decode<schemas::CompanyStatus>(m.payload);
-    std::lock_guard lock(mu);
-    if (s) online[s->company] = s->online;
-  });
-  if (!t->Connect(std::chrono::seconds(5)) || !t->Subscribe("tripmesh/v1/companies/+/status", 1))
-    return false;
-  for (int i = 0; i < 300 && !interrupted; ++i) {
-    {
-      std::lock_guard lock(mu);
-      bool all = true;
-      for (const auto& c : companies) all = all && online[c];
-      if (all) return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
 int RunDemo(const DemoFlags& f) {
   signal(SIGINT, [](int) { interrupted = true; });
   signal(SIGTERM, [](int) { interrupted = true; });
@@ -114,8 +87,12 @@ int RunDemo(const DemoFlags& f) {
     std::printf("company    %-10s pid %d (log %s/%s.log)\n", c.c_str(), agents.back()->pid(),
                 f.dir.c_str(), c.c_str());
   }
-  if (!WaitOnline(uri, companies)) {
-    std::fprintf(stderr, "tripmesh demo: the companies did not come online; see %s/*.log\n",
+  runtime::TransportOptions watch;
+  watch.broker = uri;
+  if (auto st = vehicle::WaitForCompanies(watch, companies, std::chrono::seconds(30),
+                                          [] { return interrupted.load(); });
+      !st) {
+    std::fprintf(stderr, "tripmesh demo: %s; see %s/*.log\n", st.error().message.c_str(),
                  f.dir.c_str());
     return 1;
   }

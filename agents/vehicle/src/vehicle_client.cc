@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <future>
+#include <map>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <unordered_map>
 
 #include "tripmesh/schemas/decode.h"
@@ -127,6 +129,42 @@ Result<std::unique_ptr<VehicleClient>> VehicleClient::Connect(VehicleOptions opt
   auto client = std::make_unique<VehicleClientImpl>(std::move(options));
   if (auto st = client->Init(); !st) return tl::unexpected<Error>(st.error());
   return std::unique_ptr<VehicleClient>(std::move(client));
+}
+
+Status WaitForCompanies(const runtime::TransportOptions& mqtt,
+                        const std::vector<std::string>& companies,
+                        std::chrono::milliseconds timeout, const std::function<bool()>& cancelled) {
+  runtime::TransportOptions o = mqtt;
+  o.client_id = "watch-" + RandomHex().substr(0, 12);
+  o.clean_start = true;
+  o.will.reset();
+  auto t = runtime::NewMosquittoTransport(o);
+  std::mutex mu;
+  std::map<std::string, bool> online;
+  t->SetReceiver([&](runtime::InboundMessage m) {
+    auto s = schemas::Decode<schemas::CompanyStatus>(m.payload);
+    std::lock_guard lock(mu);
+    if (s) online[s->company] = s->online;
+  });
+  if (auto st = t->Connect(timeout); !st) return st;
+  if (auto st = t->Subscribe(topics::CompanyStatus("+"), 1); !st) return st;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string missing;
+  while (true) {
+    missing.clear();
+    {
+      std::lock_guard lock(mu);
+      for (const auto& c : companies) {
+        if (!online[c]) missing += (missing.empty() ? "" : ", ") + c;
+      }
+    }
+    if (missing.empty()) break;
+    if (std::chrono::steady_clock::now() >= deadline || (cancelled && cancelled())) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  t->Disconnect();
+  if (missing.empty()) return {};
+  return Fail(Errc::kTimeout, "not online: " + missing);
 }
 
 }  // namespace tripmesh::vehicle

@@ -54,6 +54,7 @@ class LocalBroker {
   ~LocalBroker();
   int port() const { return port_; }
   std::string uri() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   void Kill();                     // SIGKILL
   [[nodiscard]] Status Restart();  // start again on the same port and persistence folder
 

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/messages.h"
@@ -39,5 +41,13 @@ class VehicleClient {
   // The last raw reply this client received (for --json output).
   virtual std::string last_reply() const = 0;
 };
+
+// Waits until every one of `companies` says online on its retained status
+// topic; kTimeout naming the missing ones after `timeout`, or as soon as
+// `cancelled` returns true.
+[[nodiscard]] Status WaitForCompanies(const runtime::TransportOptions& mqtt,
+                                      const std::vector<std::string>& companies,
+                                      std::chrono::milliseconds timeout,
+                                      const std::function<bool()>& cancelled = {});
 
 }  // namespace tripmesh::vehicle

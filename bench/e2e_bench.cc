@@ -1,0 +1,291 @@
+// End-to-end load: a local mosquitto, the three company agents as processes,
+// and closed-loop vehicles (each its own MQTT client) that plan and reserve in
+// one call, each sending its next request as soon as its reply arrives. In the
+// same run it measures the raw broker (QoS 1 request/reply between two plain
+// clients at the same concurrency), so every figure is also a ratio to it.
+//
+//   e2e_bench [--seconds 10] [--concurrency 1,8,64] [--kinds single,three]
+//   e2e_bench --reservations 100000   # the agents' memory after that many
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "broker_baseline.h"
+#include "harness.h"
+#include "tripmesh/vehicle/vehicle_client.h"
+
+namespace tripmesh::bench {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+struct Flags {
+  std::string data = TRIPMESH_DATA_DIR;
+  std::string tripmesh = TRIPMESH_EXE;
+  std::string conf = TRIPMESH_BROKER_CONF;
+  double seconds = 10, warmup = 2;
+  std::vector<int> concurrency = {1, 8, 64};
+  std::vector<std::string> kinds = {"single", "three"};
+  long reservations = 0;  // memory mode when > 0
+  bool keep = false;
+};
+
+struct Trip {
+  int timeline;  // see TripRequest
+  const char* home;
+  const char* from;
+  const char* to;
+  double soc;
+};
+
+// All with a 60 kWh car. Single-company trips stop only at the home company's
+// stations (two stops each) and need no saga; three-company trips stop at all
+// three companies (four stops each) and run as sagas coordinated by the home
+// company, which also asks the other two for their availability first.
+constexpr Trip kSingle[] = {{0, "voltpoint", "salvador-ba", "paulo-afonso-ba", 0.3},
+                            {1, "eflux", "sobral-ce", "russas-ce", 0.3},
+                            {2, "ecocharge", "recife-pe", "salgueiro-pe", 0.5}};
+constexpr Trip kThree[] = {{3, "voltpoint", "paulo-afonso-ba", "russas-ce", 0.3},
+                           {4, "eflux", "ico-ce", "ribeira-do-pombal-ba", 0.6},
+                           {5, "ecocharge", "paulo-afonso-ba", "russas-ce", 0.3}};
+
+const Trip& TripOf(const std::string& kind, std::size_t i) {
+  bool single = kind == "single" || (kind == "mixed" && i % 2 == 0);
+  return single ? kSingle[i % std::size(kSingle)] : kThree[i % std::size(kThree)];
+}
+
+// The benchmark measures the reservation machinery, not a queue for points:
+// each trip has a timeline of its own, a thousand days from the others, on
+// which departures are an hour apart, longer than any of its charging stops.
+// So a closed loop keeps finding free points instead of measuring refusals.
+std::atomic<long> departures[6];
+schemas::PlanRequest TripRequest(const Trip& t) {
+  static const Time base = (RealNow() / 86400 + 2) * 86400;
+  long n = departures[t.timeline].fetch_add(1);
+  schemas::PlanRequest req;
+  req.from = t.from;
+  req.to = t.to;
+  req.depart_at = base + t.timeline * 1000 * 86400 + n * 3600;
+  req.alternatives = 1;
+  req.vehicle = {60, 0.17, t.soc, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
+  return req;
+}
+
+struct Car {
+  std::unique_ptr<vehicle::VehicleClient> client;
+  const Trip* trip;
+};
+
+std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n) {
+  static std::atomic<int> fleet{0};
+  int tag = fleet.fetch_add(1);
+  std::vector<Car> cars;
+  for (int i = 0; i < n; ++i) {
+    const Trip& t = TripOf(kind, static_cast<std::size_t>(i));
+    vehicle::VehicleOptions vo;
+    vo.id = fmt::format("bench-{}-{}", tag, i);
+    vo.home = t.home;
+    vo.mqtt.broker = agents.broker_uri();
+    vo.timeout = std::chrono::seconds(60);
+    auto client = vehicle::VehicleClient::Connect(vo);
+    if (!client) Die("vehicle: " + client.error().message);
+    cars.push_back({std::move(*client), &t});
+  }
+  return cars;
+}
+
+struct LoadResult {
+  long confirmed = 0, companies_spanned = 0;
+  std::map<std::string, long> failed;
+  Latencies latency;
+  CpuShares cpu;
+  double rate() const { return static_cast<double>(confirmed) / cpu.wall_s; }
+};
+
+// Every car reserves back to back until `deadline` or until `target`
+// reservations are confirmed; only calls that start at `measured_from` or
+// later and end by the deadline count. `progress` runs about once a second.
+LoadResult Drive(const Agents& agents, std::vector<Car>& cars, Steady::time_point measured_from,
+                 Steady::time_point deadline, long target,
+                 const std::function<void(const LoadResult&)>& progress = {}) {
+  LoadResult out;
+  std::mutex mu;
+  std::atomic<bool> stop{false};
+  CpuSnapshot before = agents.SampleCpu();
+  bool sampled = false;
+  std::vector<std::thread> threads;
+  for (auto& car : cars) {
+    threads.emplace_back([&] {
+      while (!stop && Steady::now() < deadline) {
+        auto t0 = Steady::now();
+        auto r = car.client->Reserve({"", "", TripRequest(*car.trip), false});
+        auto t1 = Steady::now();
+        if (t0 < measured_from || t1 > deadline) continue;
+        std::lock_guard lock(mu);
+        if (!sampled) before = agents.SampleCpu();
+        sampled = true;
+        if (r && r->status == "confirmed") {
+          out.latency.Add(std::chrono::duration<double, std::milli>(t1 - t0).count());
+          std::set<std::string> companies;
+          for (const auto& item : r->items) companies.insert(item.company);
+          out.companies_spanned += static_cast<long>(companies.size());
+          if (++out.confirmed >= target) stop = true;
+        } else {
+          Errc code = !r ? r.error().code : r->error ? r->error->code : Errc::kInternal;
+          ++out.failed[std::string(ErrcName(code))];
+        }
+      }
+    });
+  }
+  while (!stop && Steady::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (!progress) continue;
+    std::lock_guard lock(mu);
+    out.cpu = agents.SampleCpu().Since(before);
+    progress(out);
+  }
+  for (auto& t : threads) t.join();
+  out.cpu = agents.SampleCpu().Since(before);
+  return out;
+}
+
+Steady::time_point After(Steady::time_point t, double seconds) {
+  return t + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
+}
+
+struct Row {
+  std::string kind;
+  int vehicles;
+  LoadResult load;
+  BrokerResult* broker;
+  double messages_per_reservation;
+};
+
+void PrintTable(const std::vector<Row>& rows, const std::map<std::string, MessageCount>& msgs) {
+  std::printf("\nmessages per confirmed reservation (all of tripmesh/v1/#):\n");
+  for (const auto& [kind, m] : msgs) std::printf("- %s: %s\n", kind.c_str(), m.Format().c_str());
+  std::printf(
+      "\n| kind | vehicles | confirmed/s | p50 ms | p99 ms | failed | broker rt/s | broker p50 ms "
+      "| broker p99 ms | p50 ratio | p99 ratio | of broker msg rate | cores: broker / agents / "
+      "vehicles |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& r : rows) {
+    long failed = 0;
+    for (const auto& [code, n] : r.load.failed) failed += n;
+    const auto& b = *r.broker;
+    double share = r.load.rate() * r.messages_per_reservation / (2 * b.round_trips_per_s);
+    std::printf(
+        "| %s | %d | %.0f | %.2f | %.2f | %ld | %.0f | %.3f | %.3f | %.1fx | %.1fx | %.0f %% | %s "
+        "|\n",
+        r.kind.c_str(), r.vehicles, r.load.rate(), r.load.latency.At(0.50), r.load.latency.At(0.99),
+        failed, b.round_trips_per_s, b.latency.At(0.50), b.latency.At(0.99),
+        r.load.latency.At(0.50) / b.latency.At(0.50), r.load.latency.At(0.99) / b.latency.At(0.99),
+        100 * share, r.load.cpu.Format().c_str());
+  }
+}
+
+void Cleanup(const std::string& dir, bool keep) {
+  if (keep) {
+    std::printf("stores and logs kept in %s\n", dir.c_str());
+  } else {
+    std::filesystem::remove_all(dir);
+  }
+}
+
+int RunLoad(const Flags& f) {
+  std::string dir = TempDir("tripmesh-e2e");
+  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir);
+  std::fprintf(stderr, "broker on %s, three agents online\n", agents->broker_uri().c_str());
+  std::map<std::string, MessageCount> msgs;
+  for (const auto& kind : f.kinds) {
+    auto cars = MakeCars(*agents, kind, static_cast<int>(std::size(kSingle)));
+    msgs[kind] = CountMessages(agents->broker_uri(), 30, [&](int i) {
+      auto& car = cars[static_cast<std::size_t>(i) % cars.size()];
+      auto r = car.client->Reserve({"", "", TripRequest(*car.trip), false});
+      return r && r->status == "confirmed";
+    });
+  }
+  std::vector<BrokerResult> brokers(f.concurrency.size());
+  std::vector<Row> rows;
+  for (std::size_t i = 0; i < f.concurrency.size(); ++i) {
+    int c = f.concurrency[i];
+    std::fprintf(stderr, "raw broker, %d request(s) in flight...\n", c);
+    brokers[i] = BrokerRoundTrips(agents->broker_uri(), c, f.warmup, f.seconds);
+    for (const auto& kind : f.kinds) {
+      std::fprintf(stderr, "%s-company reservations, %d vehicle(s)...\n", kind.c_str(), c);
+      auto cars = MakeCars(*agents, kind, c);
+      auto start = Steady::now();
+      auto from = After(start, f.warmup);
+      LoadResult load = Drive(*agents, cars, from, After(from, f.seconds), LONG_MAX);
+      if (load.confirmed == 0) Die(fmt::format("nothing confirmed with {} vehicle(s)", c));
+      std::string failures;
+      for (const auto& [code, n] : load.failed) failures += fmt::format(", {} {}", code, n);
+      std::fprintf(
+          stderr, "  %.0f confirmed/s, p99 %.1f ms, %.2f companies each%s\n", load.rate(),
+          load.latency.At(0.99),
+          static_cast<double>(load.companies_spanned) / static_cast<double>(load.confirmed),
+          failures.empty() ? "" : ("; failed: " + failures.substr(2)).c_str());
+      rows.push_back({kind, c, std::move(load), &brokers[i], msgs[kind].per_reservation});
+    }
+  }
+  PrintTable(rows, msgs);
+  std::printf("\nagents: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),
+              agents->CheckConsistency().c_str());
+  Cleanup(dir, f.keep);
+  return 0;
+}
+
+// Confirms `f.reservations` reservations (half single-company, half across the
+// three) with 64 vehicles, then reports the agents' memory.
+int RunMemory(const Flags& f) {
+  std::string dir = TempDir("tripmesh-e2e-memory");
+  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir);
+  std::printf("at start: %s\n", agents->MemoryReport().c_str());
+  auto cars = MakeCars(*agents, "mixed", 64);
+  bool tty = isatty(STDERR_FILENO) != 0;
+  auto load = Drive(*agents, cars, Steady::now(), Steady::time_point::max(), f.reservations,
+                    [&](const LoadResult& l) {
+                      std::fprintf(stderr, "%s%ld/%ld confirmed, %.0f/s, largest agent %.1f MiB%s",
+                                   tty ? "\r" : "", l.confirmed, f.reservations, l.rate(),
+                                   agents->MaxAgentRssMiB(), tty ? "   " : "\n");
+                    });
+  if (tty) std::fprintf(stderr, "\n");
+  long failed = 0;
+  for (const auto& [code, n] : load.failed) failed += n;
+  std::printf("%ld confirmed (%ld failed) in %.0f s, %.0f/s; p50 %.1f ms, p99 %.1f ms\n",
+              load.confirmed, failed, load.cpu.wall_s, load.rate(), load.latency.At(0.5),
+              load.latency.At(0.99));
+  std::printf("after: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),
+              agents->CheckConsistency().c_str());
+  Cleanup(dir, f.keep);
+  return 0;
+}
+
+}  // namespace
+}  // namespace tripmesh::bench
+
+int main(int argc, char** argv) {
+  using namespace tripmesh::bench;
+  CLI::App app{"End-to-end load: tripmesh reservations against the raw broker"};
+  Flags f;
+  app.add_option("--seconds", f.seconds, "Measured seconds per point")->capture_default_str();
+  app.add_option("--warmup", f.warmup, "Seconds run before measuring")->capture_default_str();
+  app.add_option("--concurrency", f.concurrency, "Vehicles in flight, e.g. 1,8,64")->delimiter(',');
+  app.add_option("--kinds", f.kinds, "single and/or three")->delimiter(',');
+  app.add_option("--reservations", f.reservations,
+                 "Memory mode: confirm this many, then report the agents' memory");
+  app.add_option("--data", f.data, "World folder")->capture_default_str();
+  app.add_option("--tripmesh", f.tripmesh, "The tripmesh binary")->capture_default_str();
+  app.add_flag("--keep", f.keep, "Keep the stores and logs");
+  CLI11_PARSE(app, argc, argv);
+  return f.reservations > 0 ? RunMemory(f) : RunLoad(f);
+}

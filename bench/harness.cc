@@ -1,0 +1,147 @@
+#include "harness.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tripmesh/company/consistency.h"
+#include "tripmesh/vehicle/vehicle_client.h"
+
+namespace tripmesh::bench {
+namespace {
+
+const std::vector<std::string> kCompanies = {"voltpoint", "eflux", "ecocharge"};
+
+// utime + stime of a process, from /proc/<pid>/stat (fields 14 and 15).
+double CpuSeconds(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A field of /proc/<pid>/status in KiB (VmRSS, VmHWM).
+long StatusKiB(pid_t pid, const std::string& field) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void Die(const std::string& message) {
+  std::fprintf(stderr, "e2e_bench: %s\n", message.c_str());
+  std::exit(1);
+}
+
+Time RealNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string TempDir(const std::string& prefix) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!mkdtemp(pattern.data())) Die("cannot make a temp folder");
+  return pattern;
+}
+
+double Latencies::At(double q) const {
+  if (ms_.empty()) return 0;
+  if (!sorted_) std::sort(ms_.begin(), ms_.end());
+  sorted_ = true;
+  return ms_[std::min(ms_.size() - 1,
+                      static_cast<std::size_t>(q * static_cast<double>(ms_.size())))];
+}
+
+std::string CpuShares::Format() const {
+  return fmt::format("{:.2f} / {:.2f} / {:.2f}", cores.count("broker") ? cores.at("broker") : 0,
+                     cores.count("agents") ? cores.at("agents") : 0,
+                     cores.count("vehicles") ? cores.at("vehicles") : 0);
+}
+
+CpuShares CpuSnapshot::Since(const CpuSnapshot& before) const {
+  CpuShares out;
+  out.wall_s = wall_s - before.wall_s;
+  for (const auto& [name, s] : cpu_s) {
+    auto it = before.cpu_s.find(name);
+    out.cores[name] = (s - (it == before.cpu_s.end() ? 0 : it->second)) / out.wall_s;
+  }
+  return out;
+}
+
+std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::string& data,
+                                      const std::string& conf, const std::string& dir) {
+  auto a = std::make_unique<Agents>();
+  a->dir_ = dir;
+  auto broker = runtime::LocalBroker::Start(dir + "/broker", conf);
+  if (!broker) Die("broker: " + broker.error().message);
+  a->broker_ = std::move(*broker);
+  for (const auto& c : kCompanies) {
+    auto p = runtime::Process::Spawn({tripmesh, "company", "--id", c, "--broker", a->broker_uri(),
+                                      "--data", data, "--db", dir + "/" + c + ".db"},
+                                     dir + "/" + c + ".log");
+    if (!p) Die(c + ": " + p.error().message);
+    a->companies_[c] = std::move(*p);
+  }
+  runtime::TransportOptions watch;
+  watch.broker = a->broker_uri();
+  if (auto st = vehicle::WaitForCompanies(watch, kCompanies, std::chrono::seconds(30)); !st) {
+    Die(st.error().message + "; see " + dir + "/*.log");
+  }
+  return a;
+}
+
+CpuSnapshot Agents::SampleCpu() const {
+  CpuSnapshot s;
+  s.wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  s.cpu_s["broker"] = CpuSeconds(std::to_string(broker_->pid()));
+  for (const auto& [c, p] : companies_) s.cpu_s["agents"] += CpuSeconds(std::to_string(p->pid()));
+  s.cpu_s["vehicles"] = CpuSeconds("self");
+  return s;
+}
+
+std::string Agents::MemoryReport() const {
+  std::string out;
+  for (const auto& [c, p] : companies_) {
+    std::error_code ec;
+    auto db = std::filesystem::file_size(dir_ + "/" + c + ".db", ec);
+    out += fmt::format("{}{} RSS {:.1f} MiB (peak {:.1f} MiB), store {:.1f} MiB",
+                       out.empty() ? "" : "; ", c, StatusKiB(p->pid(), "VmRSS") / 1024.0,
+                       StatusKiB(p->pid(), "VmHWM") / 1024.0, ec ? 0.0 : double(db) / (1 << 20));
+  }
+  return out;
+}
+
+double Agents::MaxAgentRssMiB() const {
+  long most = 0;
+  for (const auto& [c, p] : companies_) most = std::max(most, StatusKiB(p->pid(), "VmRSS"));
+  return most / 1024.0;
+}
+
+std::string Agents::CheckConsistency() const {
+  std::map<std::string, std::string> stores;
+  for (const auto& c : kCompanies) stores[c] = dir_ + "/" + c + ".db";
+  auto report = company::CheckConsistency(stores, RealNow());
+  if (!report) return "checker failed: " + report.error().message;
+  return (report->ok() ? "" : "FINDINGS: ") + report->Summary();
+}
+
+}  // namespace tripmesh::bench

@@ -1,0 +1,67 @@
+// What the end-to-end benchmark runs on: a local mosquitto and the three
+// company agents as child processes, with their CPU time and memory read from
+// /proc, and latencies collected per call.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tripmesh/runtime/process.h"
+#include "tripmesh/schemas/time.h"
+
+namespace tripmesh::bench {
+
+[[noreturn]] void Die(const std::string& message);
+Time RealNow();
+std::string TempDir(const std::string& prefix);
+
+class Latencies {
+ public:
+  void Add(double ms) { ms_.push_back(ms); }
+  double At(double q) const;  // percentile, 0..1
+  std::size_t size() const { return ms_.size(); }
+
+ private:
+  mutable std::vector<double> ms_;  // sorted on demand
+  mutable bool sorted_ = false;
+};
+
+// Cores each process used over an interval.
+struct CpuShares {
+  double wall_s = 0;
+  std::map<std::string, double> cores;  // "broker", "agents", "vehicles"
+  std::string Format() const;
+};
+
+struct CpuSnapshot {
+  double wall_s = 0;
+  std::map<std::string, double> cpu_s;
+  CpuShares Since(const CpuSnapshot& before) const;
+};
+
+class Agents {
+ public:
+  // Starts mosquitto with `conf` and `tripmesh company` for each company, in
+  // `dir`, and waits until all three say online.
+  static std::unique_ptr<Agents> Start(const std::string& tripmesh, const std::string& data,
+                                       const std::string& conf, const std::string& dir);
+  std::string broker_uri() const { return broker_->uri(); }
+  // CPU seconds so far of the broker, the agents together, and this process.
+  CpuSnapshot SampleCpu() const;
+  // Resident and peak memory of each agent, and its store's size.
+  std::string MemoryReport() const;
+  double MaxAgentRssMiB() const;
+  // The consistency checker over the three stores, as one line.
+  std::string CheckConsistency() const;
+
+ private:
+  std::string dir_;
+  std::unique_ptr<runtime::LocalBroker> broker_;
+  std::map<std::string, std::unique_ptr<runtime::Process>> companies_;
+};
+
+}  // namespace tripmesh::bench
