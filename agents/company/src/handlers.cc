@@ -83,7 +83,8 @@ Reply Handlers::Handle(topics::Op op, const std::string& agent, bool agent_is_co
 }
 
 Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicle,
-                                                       const schemas::PlanRequest& req) {
+                                                       const schemas::PlanRequest& req,
+                                                       bool remember) {
   // Round 1 plans over every company's stations, with this company's ledger
   // and the other companies' stations assumed free. Round 2 asks the companies
   // whose stations round 1 used for their real free intervals, all at once, and
@@ -128,11 +129,21 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
     plans = core::PlanTrip(world_, req, depart, ctx);
     if (!plans) return plans;
   }
+  if (!remember || plans->empty()) return plans;
   Time now = clock_.Now();
   std::lock_guard lock(mu_);
+  auto& results = plan_results_[vehicle];
+  results.emplace_back();
   for (auto& p : *plans) {
     p.plan_id = NewPlanId(company_);
     plans_[p.plan_id] = {vehicle, p, req.vehicle, now};
+    results.back().push_back(p.plan_id);
+  }
+  // Only a vehicle's latest results can be reserved, so a chatty vehicle
+  // cannot grow the agent's memory.
+  while (results.size() > kPlanResultsPerVehicle) {
+    for (const auto& id : results.front()) plans_.erase(id);
+    results.pop_front();
   }
   return plans;
 }
@@ -140,7 +151,7 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
 Result<std::string> Handlers::Plan(const std::string& agent, std::string_view payload) {
   auto req = schemas::Decode<schemas::PlanRequest>(payload);
   if (!req) return Forward(req);
-  auto plans = MakePlans(agent, *req);
+  auto plans = MakePlans(agent, *req, true);
   if (!plans) return Forward(plans);
   return schemas::Encode(schemas::PlanResult{req->request_id, std::move(*plans)});
 }
@@ -164,7 +175,7 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
   schemas::Plan plan;
   schemas::VehicleSpec spec;
   if (req->plan) {
-    auto plans = MakePlans(agent, *req->plan);
+    auto plans = MakePlans(agent, *req->plan, false);
     if (!plans) return Forward(plans);
     plan = plans->front();
     spec = req->plan->vehicle;
@@ -280,6 +291,11 @@ void Handlers::ExpirePlans() {
   Time now = clock_.Now();
   std::lock_guard lock(mu_);
   std::erase_if(plans_, [&](const auto& kv) { return kv.second.created_at + plan_ttl_s_ <= now; });
+  for (auto it = plan_results_.begin(); it != plan_results_.end();) {
+    auto& results = it->second;
+    while (!results.empty() && !plans_.count(results.front().front())) results.pop_front();
+    it = results.empty() ? plan_results_.erase(it) : std::next(it);
+  }
 }
 
 }  // namespace tripmesh::company

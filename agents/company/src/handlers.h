@@ -3,6 +3,7 @@
 // Thread safety: Handle() may be called from any lane.
 #pragma once
 
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -56,8 +57,9 @@ class Handlers {
                                 const schemas::Plan& plan, const ReplyTo& reply_to);
   Result<std::string> List(const std::string& agent, std::string_view payload);
   Result<std::string> Availability(std::string_view payload);
+  // Plans are kept for a later reserve by plan_id only when `remember`.
   Result<std::vector<schemas::Plan>> MakePlans(const std::string& vehicle,
-                                               const schemas::PlanRequest& req);
+                                               const schemas::PlanRequest& req, bool remember);
 
   std::string company_;
   const core::World& world_;
@@ -67,8 +69,11 @@ class Handlers {
   PeerClient* peers_;
   SagaCoordinator* sagas_;
 
-  std::mutex mu_;  // guards plans_
+  static constexpr std::size_t kPlanResultsPerVehicle = 4;
+  std::mutex mu_;  // guards the fields below
   std::unordered_map<std::string, CachedPlan> plans_;
+  // Each vehicle's latest plan results (their plan ids), oldest first.
+  std::unordered_map<std::string, std::deque<std::vector<std::string>>> plan_results_;
 };
 
 }  // namespace tripmesh::company

@@ -17,6 +17,7 @@ constexpr const char* kSchema[] = {
     " id TEXT PRIMARY KEY, vehicle TEXT NOT NULL, request_id TEXT, status TEXT NOT NULL,"
     " created_at INTEGER NOT NULL, expires_at INTEGER, body TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS reservations_by_vehicle ON reservations(vehicle)",
+    "CREATE INDEX IF NOT EXISTS reservations_by_request ON reservations(vehicle, request_id)",
     // reservation_id names the owner: a local reservation, or the saga id of a
     // saga's items held here as a participant.
     "CREATE TABLE IF NOT EXISTS bookings("
@@ -54,11 +55,11 @@ Status ReservationBook::Load() {
     for (const char* sql : kSchema) {
       if (auto s = tx.Exec(sql); !s) return s;
     }
-    auto q =
-        tx.Query("SELECT body, request_id FROM reservations", {}, [&](const runtime::Row& row) {
-          auto r = schemas::Decode<schemas::Reservation>(row.Str(0));
-          if (r) loaded.emplace_back(std::move(*r), row.Str(1));
-        });
+    auto q = tx.Query("SELECT body, request_id FROM reservations WHERE status='held'", {},
+                      [&](const runtime::Row& row) {
+                        auto r = schemas::Decode<schemas::Reservation>(row.Str(0));
+                        if (r) loaded.emplace_back(std::move(*r), row.Str(1));
+                      });
     if (!q) return q;
     return tx.Query(
         "SELECT reservation_id, station, point, start_at, end_at, expires_at FROM bookings", {},
@@ -69,7 +70,7 @@ Status ReservationBook::Load() {
         });
   });
   if (!st) return st;
-  for (auto& [r, request_id] : loaded) Remember(r, request_id);
+  for (auto& [r, request_id] : loaded) Remember(r);
   for (auto& [iv, key] : intervals) {
     auto it = ledgers_.find(key);
     if (it == ledgers_.end()) {
@@ -94,21 +95,29 @@ std::vector<std::string_view> ReservationBook::StationsOf(
   return keys;
 }
 
-void ReservationBook::Remember(const schemas::Reservation& r, const std::string& request_id) {
+void ReservationBook::Remember(const schemas::Reservation& r) {
   std::lock_guard lock(mu_);
-  auto [it, inserted] = reservations_.insert_or_assign(r.reservation_id, Entry{r, request_id});
-  if (inserted) {
-    by_vehicle_[r.vehicle].push_back(r.reservation_id);
-    if (!request_id.empty()) by_request_[{r.vehicle, request_id}] = r.reservation_id;
+  if (auto it = holds_.find(r.reservation_id); it != holds_.end()) {
+    holds_by_expiry_.erase({it->second.first, r.reservation_id});
+    holds_.erase(it);
   }
-  it->second.reservation.request_id.clear();
   if (r.status == "held" && r.expires_at && !IsCrossCompany(r)) {
+    holds_[r.reservation_id] = {*r.expires_at, r.vehicle};
     holds_by_expiry_.insert({*r.expires_at, r.reservation_id});
-  } else {
-    for (auto h = holds_by_expiry_.begin(); h != holds_by_expiry_.end();) {
-      h = h->second == r.reservation_id ? holds_by_expiry_.erase(h) : std::next(h);
-    }
   }
+}
+
+std::optional<schemas::Reservation> ReservationBook::ReadOne(
+    const std::string& where, const std::vector<runtime::Value>& args) const {
+  std::optional<schemas::Reservation> out;
+  auto st = store_.Read([&](runtime::Tx& tx) {
+    return tx.Query("SELECT body FROM reservations WHERE " + where, args,
+                    [&](const runtime::Row& row) {
+                      if (auto r = schemas::Decode<schemas::Reservation>(row.Str(0))) out = *r;
+                    });
+  });
+  if (!st) return std::nullopt;
+  return out;
 }
 
 void ReservationBook::MarkDirty(const std::vector<schemas::ReservationItem>& items) {
@@ -163,11 +172,7 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
                                                       const schemas::Plan& plan,
                                                       const schemas::VehicleSpec& spec,
                                                       Time hold_ttl_s) {
-  if (!request_id.empty()) {
-    std::lock_guard lock(mu_);
-    auto it = by_request_.find({vehicle, request_id});
-    if (it != by_request_.end()) return reservations_.at(it->second).reservation;
-  }
+  if (auto earlier = FindByRequest(vehicle, request_id)) return *earlier;
   Time now = clock_.Now();
   schemas::Reservation r;
   r.reservation_id = NewReservationId(company_);
@@ -246,7 +251,7 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
     }
     return tl::unexpected<Error>(st.error());
   }
-  Remember(r, request_id);
+  Remember(r);
   if (!failure) MarkDirty(r.items);
   if (listener_) listener_(r);
   return r;
@@ -254,23 +259,23 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
 
 Result<schemas::Reservation> ReservationBook::Get(const std::string& vehicle,
                                                   const std::string& id) const {
-  std::lock_guard lock(mu_);
-  auto it = reservations_.find(id);
-  if (it == reservations_.end() || it->second.reservation.vehicle != vehicle) {
+  auto r = ReadOne("id=? AND vehicle=?", {id, vehicle});
+  if (!r) {
     return Fail(Errc::kNotFound, "no reservation " + id + " for vehicle " + vehicle,
                 "reservation_id");
   }
-  return it->second.reservation;
+  return *r;
 }
 
 std::vector<schemas::Reservation> ReservationBook::List(const std::string& vehicle) const {
-  std::lock_guard lock(mu_);
   std::vector<schemas::Reservation> out;
-  auto it = by_vehicle_.find(vehicle);
-  if (it == by_vehicle_.end()) return out;
-  for (const auto& id : it->second) out.push_back(reservations_.at(id).reservation);
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.created_at, a.reservation_id) < std::tie(b.created_at, b.reservation_id);
+  (void)store_.Read([&](runtime::Tx& tx) {
+    return tx.Query("SELECT body FROM reservations WHERE vehicle=? ORDER BY created_at, id",
+                    {vehicle}, [&](const runtime::Row& row) {
+                      if (auto r = schemas::Decode<schemas::Reservation>(row.Str(0))) {
+                        out.push_back(std::move(*r));
+                      }
+                    });
   });
   return out;
 }
@@ -311,7 +316,7 @@ Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle
     }
     return tl::unexpected<Error>(st.error());
   }
-  Remember(r, "");
+  Remember(r);
   MarkDirty(r.items);
   if (listener_) listener_(r);
   return r;
@@ -344,7 +349,7 @@ Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle
   if (status != "expired") r.expires_at.reset();
   if (auto st = Persist(r, "", false, true, false); !st) return tl::unexpected<Error>(st.error());
   for (const auto& item : r.items) LedgerOf(item.station, item.point).Remove(id, item.start_at);
-  Remember(r, "");
+  Remember(r);
   MarkDirty(r.items);
   if (listener_) listener_(r);
   return r;
@@ -357,7 +362,7 @@ std::size_t ReservationBook::ExpireHolds() {
     std::lock_guard lock(mu_);
     for (const auto& [at, id] : holds_by_expiry_) {
       if (at > now) break;
-      due.emplace_back(reservations_.at(id).reservation.vehicle, id);
+      due.emplace_back(holds_.at(id).second, id);
     }
   }
   std::size_t expired = 0;
@@ -409,7 +414,7 @@ bool ReservationBook::IsCrossCompany(const schemas::Reservation& r) const {
 
 Status ReservationBook::Record(const schemas::Reservation& r, const std::string& request_id) {
   if (auto st = Persist(r, request_id, false, false, false); !st) return st;
-  Remember(r, request_id);
+  Remember(r);
   if (listener_) listener_(r);
   return {};
 }
@@ -417,10 +422,7 @@ Status ReservationBook::Record(const schemas::Reservation& r, const std::string&
 std::optional<schemas::Reservation> ReservationBook::FindByRequest(
     const std::string& vehicle, const std::string& request_id) const {
   if (request_id.empty()) return std::nullopt;
-  std::lock_guard lock(mu_);
-  auto it = by_request_.find({vehicle, request_id});
-  if (it == by_request_.end()) return std::nullopt;
-  return reservations_.at(it->second).reservation;
+  return ReadOne("vehicle=? AND request_id=?", {vehicle, request_id});
 }
 
 }  // namespace tripmesh::company

@@ -1,5 +1,7 @@
-// The reservations of one company and the ledgers of its points, kept in
-// memory and made durable in the agent's SQLite store before any reply.
+// The reservations of one company and the ledgers of its points. Reservations
+// live in the agent's SQLite store (durable before any reply) and are read
+// from it; memory holds the ledgers and the live holds, so it stays flat
+// however many reservations have been made.
 //
 // Thread safety: every method may be called from any lane. Work on a station's
 // points runs under that station's keyed lock (stations taken in sorted order);
@@ -35,7 +37,7 @@ class ReservationBook {
   static constexpr Time kPastGraceS = 300;  // a stop may start this long ago and still be booked
   static std::string NewReservationId(const std::string& company);
 
-  // Creates the tables and loads every reservation and booking into memory.
+  // Creates the tables and loads every booking and live hold into memory.
   [[nodiscard]] Status Load();
   void SetChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
 
@@ -103,10 +105,6 @@ class ReservationBook {
                                     const ExtraWrite& extra);
 
  private:
-  struct Entry {
-    schemas::Reservation reservation;
-    std::string request_id;
-  };
   std::vector<std::string_view> StationsOf(const std::vector<Slot>& slots) const;
   // The points of `station` that may replace `point` for a slot, best first.
   std::vector<std::string> SlotCandidates(const schemas::Station& station,
@@ -122,7 +120,10 @@ class ReservationBook {
                                                      const std::string& status, bool must_be_held);
   [[nodiscard]] Status Persist(const schemas::Reservation& r, const std::string& request_id,
                                bool insert_items, bool delete_items, bool book_items);
-  void Remember(const schemas::Reservation& r, const std::string& request_id);
+  // Tracks r's hold for expiry while it is held.
+  void Remember(const schemas::Reservation& r);
+  std::optional<schemas::Reservation> ReadOne(const std::string& where,
+                                              const std::vector<runtime::Value>& args) const;
   void MarkDirty(const std::vector<schemas::ReservationItem>& items);
   std::vector<std::string_view> StationsOf(
       const std::vector<schemas::ReservationItem>& items) const;
@@ -136,10 +137,8 @@ class ReservationBook {
   // Fixed after Load: one ledger per point of this company; each guarded by its station's lock.
   std::unordered_map<PointKey, core::PointLedger> ledgers_;
 
-  mutable std::mutex mu_;  // guards the fields below
-  std::unordered_map<std::string, Entry> reservations_;
-  std::unordered_map<std::string, std::vector<std::string>> by_vehicle_;
-  std::map<std::pair<std::string, std::string>, std::string> by_request_;  // (vehicle, request_id)
+  mutable std::mutex mu_;                                                // guards the fields below
+  std::unordered_map<std::string, std::pair<Time, std::string>> holds_;  // id -> expiry, vehicle
   std::set<std::pair<Time, std::string>> holds_by_expiry_;
   std::set<std::string> dirty_stations_;
 };

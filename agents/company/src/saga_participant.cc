@@ -16,6 +16,8 @@ constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS saga_parts("
     " saga_id TEXT PRIMARY KEY, coordinator TEXT NOT NULL, reservation_id TEXT NOT NULL,"
     " vehicle TEXT NOT NULL, state TEXT NOT NULL, expires_at INTEGER, ack TEXT NOT NULL)";
+constexpr const char* kSelectPart =
+    "SELECT saga_id, coordinator, reservation_id, vehicle, state, expires_at, ack FROM saga_parts";
 
 }  // namespace
 
@@ -24,46 +26,61 @@ SagaParticipant::SagaParticipant(std::string company, const core::World& world,
                                  const core::Clock& clock)
     : company_(std::move(company)), world_(world), book_(book), store_(store), clock_(clock) {}
 
+// A part as stored: its holds and refusal are those of the ack it sent.
+SagaParticipant::Part SagaParticipant::PartOf(const runtime::Row& row) {
+  Part p{row.Str(0), row.Str(1), row.Str(2), row.Str(3), row.Str(4), {}, {}, {}, {}, {}};
+  if (!row.IsNull(5)) p.expires_at = row.Int(5);
+  if (auto ack = schemas::Decode<SagaAck>(row.Str(6))) {
+    for (const auto& h : ack->holds) {
+      p.slots.push_back({h.station, h.point, h.start_at, h.end_at});
+      p.prices.push_back(h.price);
+    }
+    p.code = ack->code;
+    p.detail = ack->detail;
+  }
+  return p;
+}
+
 Status SagaParticipant::Load() {
   std::vector<Part> loaded;
   auto st = store_.Write([&](runtime::Tx& tx) -> Status {
     if (auto s = tx.Exec(kSchema); !s) return s;
-    return tx.Query(
-        "SELECT saga_id, coordinator, reservation_id, vehicle, state, expires_at, ack"
-        " FROM saga_parts",
-        {}, [&](const runtime::Row& row) {
-          Part p{row.Str(0), row.Str(1), row.Str(2), row.Str(3), row.Str(4), {}, {}, {}, {}, {}};
-          if (!row.IsNull(5)) p.expires_at = row.Int(5);
-          if (auto ack = schemas::Decode<SagaAck>(row.Str(6))) {
-            for (const auto& h : ack->holds) {
-              p.slots.push_back({h.station, h.point, h.start_at, h.end_at});
-              p.prices.push_back(h.price);
-            }
-            p.code = ack->code;
-            p.detail = ack->detail;
-          }
-          loaded.push_back(std::move(p));
-        });
+    return tx.Query(std::string(kSelectPart) + " WHERE state='held'", {},
+                    [&](const runtime::Row& row) { loaded.push_back(PartOf(row)); });
   });
   if (!st) return st;
   for (const auto& p : loaded) Keep(p);
   return {};
 }
 
+// Held parts live in memory (they expire on their own); settled ones are read
+// from the store when a repeated message asks, so memory stays flat however
+// many sagas have passed.
 std::optional<SagaParticipant::Part> SagaParticipant::Find(const std::string& saga_id) const {
-  std::lock_guard lock(mu_);
-  auto it = parts_.find(saga_id);
-  if (it == parts_.end()) return std::nullopt;
-  return it->second;
+  {
+    std::lock_guard lock(mu_);
+    auto it = held_.find(saga_id);
+    if (it != held_.end()) return it->second;
+  }
+  std::optional<Part> found;
+  auto st = store_.Read([&](runtime::Tx& tx) {
+    return tx.Query(std::string(kSelectPart) + " WHERE saga_id=?", {saga_id},
+                    [&](const runtime::Row& row) { found = PartOf(row); });
+  });
+  if (!st) return std::nullopt;
+  return found;
 }
 
 void SagaParticipant::Keep(const Part& p) {
   std::lock_guard lock(mu_);
-  if (auto it = parts_.find(p.saga_id); it != parts_.end() && it->second.expires_at) {
-    holds_by_expiry_.erase({*it->second.expires_at, p.saga_id});
+  if (auto it = held_.find(p.saga_id); it != held_.end()) {
+    if (it->second.expires_at) holds_by_expiry_.erase({*it->second.expires_at, p.saga_id});
+    held_.erase(it);
   }
-  parts_[p.saga_id] = p;
-  if (p.state == "held" && p.expires_at) holds_by_expiry_.insert({*p.expires_at, p.saga_id});
+  if (p.state == "held") {
+    held_[p.saga_id] = p;
+    if (p.expires_at) holds_by_expiry_.insert({*p.expires_at, p.saga_id});
+  }
 }
 
 Status SagaParticipant::WritePart(runtime::Tx& tx, const Part& p) const {

@@ -57,6 +57,7 @@ class SagaParticipant {
     std::string detail;
   };
 
+  static Part PartOf(const runtime::Row& row);
   std::optional<Part> Find(const std::string& saga_id) const;
   void Keep(const Part& p);
   Status WritePart(runtime::Tx& tx, const Part& p) const;
@@ -74,8 +75,8 @@ class SagaParticipant {
   const core::Clock& clock_;
   Listener listener_;
 
-  mutable std::mutex mu_;  // guards the fields below
-  std::unordered_map<std::string, Part> parts_;
+  mutable std::mutex mu_;                       // guards the fields below
+  std::unordered_map<std::string, Part> held_;  // parts in state "held"
   std::set<std::pair<Time, std::string>> holds_by_expiry_;
 };
 

@@ -8,9 +8,28 @@ namespace tripmesh::runtime {
 
 struct Store::Job {
   std::function<Status(Tx&)> work;
-  bool write = true;
   std::promise<Status> done;
 };
+
+namespace {
+
+Result<sqlite3*> OpenConnection(const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Fail(Errc::kInternal, "cannot open database " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+void Close(sqlite3* db, std::unordered_map<std::string, sqlite3_stmt*>& statements) {
+  for (auto& [sql, stmt] : statements) sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+}  // namespace
 
 std::int64_t Row::Int(std::size_t i) const {
   const Value& v = cols_.at(i);
@@ -33,13 +52,13 @@ std::string Row::Str(std::size_t i) const {
 }
 
 Result<sqlite3_stmt*> Tx::Prepare(std::string_view sql, const std::vector<Value>& args) {
-  auto& cache = store_->statements_;
+  auto& cache = *cache_;
   auto it = cache.find(std::string(sql));
   sqlite3_stmt* stmt;
   if (it == cache.end()) {
-    if (sqlite3_prepare_v2(store_->db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
         SQLITE_OK) {
-      return Fail(Errc::kInternal, std::string("sqlite prepare: ") + sqlite3_errmsg(store_->db_));
+      return Fail(Errc::kInternal, std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
     }
     cache.emplace(std::string(sql), stmt);
   } else {
@@ -72,7 +91,7 @@ Status Tx::Exec(std::string_view sql, const std::vector<Value>& args) {
   sqlite3_reset(*stmt);
   if (rc != SQLITE_DONE) {
     return Fail(rc == SQLITE_CONSTRAINT ? Errc::kConflict : Errc::kInternal,
-                std::string("sqlite: ") + sqlite3_errmsg(store_->db_));
+                std::string("sqlite: ") + sqlite3_errmsg(db_));
   }
   return {};
 }
@@ -107,26 +126,22 @@ Status Tx::Query(std::string_view sql, const std::vector<Value>& args,
   }
   sqlite3_reset(*stmt);
   if (rc != SQLITE_DONE)
-    return Fail(Errc::kInternal, std::string("sqlite: ") + sqlite3_errmsg(store_->db_));
+    return Fail(Errc::kInternal, std::string("sqlite: ") + sqlite3_errmsg(db_));
   return {};
 }
 
-std::int64_t Tx::Changes() const { return sqlite3_changes(store_->db_); }
+std::int64_t Tx::Changes() const { return sqlite3_changes(db_); }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions options) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return Fail(Errc::kInternal, "cannot open database " + path + ": " + msg);
-  }
-  std::unique_ptr<Store> store(new Store(db, options));
-  for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+  auto db = OpenConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) return tl::unexpected<Error>(db.error());
+  std::unique_ptr<Store> store(new Store(*db, options));
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON"}) {
     if (auto st = store->ExecRaw(pragma); !st) return tl::unexpected<Error>(st.error());
   }
+  auto reader = OpenConnection(path, SQLITE_OPEN_READONLY);
+  if (!reader) return tl::unexpected<Error>(reader.error());
+  store->reader_ = *reader;
   if (auto st = store->ExecRaw(options.synchronous_full ? "PRAGMA synchronous=FULL"
                                                         : "PRAGMA synchronous=NORMAL");
       !st) {
@@ -145,8 +160,8 @@ Store::~Store() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
-  sqlite3_close(db_);
+  Close(db_, statements_);
+  if (reader_) Close(reader_, read_statements_);
 }
 
 Status Store::ExecRaw(const char* sql) {
@@ -159,10 +174,9 @@ Status Store::ExecRaw(const char* sql) {
   return {};
 }
 
-Status Store::Submit(std::function<Status(Tx&)> work, bool write) {
+Status Store::Write(std::function<Status(Tx&)> work) {
   auto job = std::make_shared<Job>();
   job->work = std::move(work);
-  job->write = write;
   auto done = job->done.get_future();
   {
     std::lock_guard lock(mu_);
@@ -173,8 +187,20 @@ Status Store::Submit(std::function<Status(Tx&)> work, bool write) {
   return done.get();
 }
 
-Status Store::Write(std::function<Status(Tx&)> work) { return Submit(std::move(work), true); }
-Status Store::Read(std::function<Status(Tx&)> work) { return Submit(std::move(work), false); }
+Status Store::Read(std::function<Status(Tx&)> work) {
+  std::lock_guard lock(read_mu_);
+  Tx tx(reader_, &read_statements_);
+  // One read transaction, so a multi-statement read sees one snapshot.
+  char* err = nullptr;
+  if (sqlite3_exec(reader_, "BEGIN", nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Fail(Errc::kInternal, "sqlite: BEGIN: " + msg);
+  }
+  Status st = work(tx);
+  (void)sqlite3_exec(reader_, "COMMIT", nullptr, nullptr, nullptr);
+  return st;
+}
 
 StoreStats Store::stats() const {
   std::lock_guard lock(mu_);
@@ -182,7 +208,7 @@ StoreStats Store::stats() const {
 }
 
 void Store::Run() {
-  Tx tx(this);
+  Tx tx(db_, &statements_);
   while (true) {
     std::vector<std::shared_ptr<Job>> batch;
     {
@@ -190,14 +216,9 @@ void Store::Run() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
       while (!queue_.empty() && batch.size() < options_.max_batch) {
-        if (!batch.empty() && queue_.front()->write != batch.front()->write) break;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-    }
-    if (!batch.front()->write) {
-      for (auto& job : batch) job->done.set_value(job->work(tx));
-      continue;
     }
     std::vector<Status> results;
     Status begun = ExecRaw("BEGIN IMMEDIATE");

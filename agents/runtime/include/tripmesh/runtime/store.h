@@ -1,6 +1,7 @@
-// One SQLite database per agent (WAL). All statements run on the store's own
-// writer thread; concurrent Write() calls share one transaction (group commit)
-// and each returns only once that transaction is committed.
+// One SQLite database per agent (WAL). Writes run on the store's own writer
+// thread; concurrent Write() calls share one transaction (group commit) and
+// each returns only once that transaction is committed. Reads use a second
+// connection, so they see every committed write and never wait for a commit.
 // Thread safety: Write() and Read() may be called from any thread but the
 // writer thread itself.
 #pragma once
@@ -49,9 +50,11 @@ class Tx {
 
  private:
   friend class Store;
-  explicit Tx(class Store* store) : store_(store) {}
+  using Cache = std::unordered_map<std::string, sqlite3_stmt*>;
+  Tx(sqlite3* db, Cache* cache) : db_(db), cache_(cache) {}
   [[nodiscard]] Result<sqlite3_stmt*> Prepare(std::string_view sql, const std::vector<Value>& args);
-  class Store* store_;
+  sqlite3* db_;
+  Cache* cache_;
 };
 
 struct StoreOptions {
@@ -75,7 +78,7 @@ class Store {
   // Runs `work` in a savepoint of the shared transaction: a failing work item
   // is rolled back alone. Returns after the commit is durable.
   [[nodiscard]] Status Write(std::function<Status(Tx&)> work);
-  // Runs `work` on the writer thread outside any write transaction.
+  // Runs `work` on the reader connection (one read at a time).
   [[nodiscard]] Status Read(std::function<Status(Tx&)> work);
   StoreStats stats() const;
 
@@ -85,11 +88,14 @@ class Store {
   Store(sqlite3* db, StoreOptions options);
   void Run();
   [[nodiscard]] Status ExecRaw(const char* sql);
-  [[nodiscard]] Status Submit(std::function<Status(Tx&)> work, bool write);
 
   sqlite3* db_;
   StoreOptions options_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;  // writer thread only
+
+  std::mutex read_mu_;  // guards the reader connection and its statements
+  sqlite3* reader_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> read_statements_;
 
   mutable std::mutex mu_;  // guards the fields below
   std::condition_variable cv_;
