@@ -37,6 +37,7 @@ struct Flags {
   std::vector<int> concurrency = {1, 8, 64};
   std::vector<std::string> kinds = {"single", "three"};
   long reservations = 0;  // memory mode when > 0
+  std::vector<std::string> agent_args;
   bool keep = false;
 };
 
@@ -203,7 +204,7 @@ void Cleanup(const std::string& dir, bool keep) {
 
 int RunLoad(const Flags& f) {
   std::string dir = TempDir("tripmesh-e2e");
-  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir);
+  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args);
   std::fprintf(stderr, "broker on %s, three agents online\n", agents->broker_uri().c_str());
   std::map<std::string, MessageCount> msgs;
   for (const auto& kind : f.kinds) {
@@ -248,7 +249,7 @@ int RunLoad(const Flags& f) {
 // three) with 64 vehicles, then reports the agents' memory.
 int RunMemory(const Flags& f) {
   std::string dir = TempDir("tripmesh-e2e-memory");
-  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir);
+  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args);
   std::printf("at start: %s\n", agents->MemoryReport().c_str());
   auto cars = MakeCars(*agents, "mixed", 64);
   bool tty = isatty(STDERR_FILENO) != 0;
@@ -286,6 +287,8 @@ int main(int argc, char** argv) {
   app.add_option("--data", f.data, "World folder")->capture_default_str();
   app.add_option("--tripmesh", f.tripmesh, "The tripmesh binary")->capture_default_str();
   app.add_flag("--keep", f.keep, "Keep the stores and logs");
+  app.add_option("--agent-arg", f.agent_args,
+                 "Extra argument for every company agent, e.g. --agent-arg=--no-sync-full");
   CLI11_PARSE(app, argc, argv);
   return f.reservations > 0 ? RunMemory(f) : RunLoad(f);
 }

@@ -87,16 +87,19 @@ CpuShares CpuSnapshot::Since(const CpuSnapshot& before) const {
 }
 
 std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::string& data,
-                                      const std::string& conf, const std::string& dir) {
+                                      const std::string& conf, const std::string& dir,
+                                      const std::vector<std::string>& agent_args) {
   auto a = std::make_unique<Agents>();
   a->dir_ = dir;
   auto broker = runtime::LocalBroker::Start(dir + "/broker", conf);
   if (!broker) Die("broker: " + broker.error().message);
   a->broker_ = std::move(*broker);
   for (const auto& c : kCompanies) {
-    auto p = runtime::Process::Spawn({tripmesh, "company", "--id", c, "--broker", a->broker_uri(),
-                                      "--data", data, "--db", dir + "/" + c + ".db"},
-                                     dir + "/" + c + ".log");
+    std::vector<std::string> argv = {
+        tripmesh,        "company", "--id", c,      "--broker",
+        a->broker_uri(), "--data",  data,   "--db", dir + "/" + c + ".db"};
+    argv.insert(argv.end(), agent_args.begin(), agent_args.end());
+    auto p = runtime::Process::Spawn(argv, dir + "/" + c + ".log");
     if (!p) Die(c + ": " + p.error().message);
     a->companies_[c] = std::move(*p);
   }

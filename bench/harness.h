@@ -48,7 +48,8 @@ class Agents {
   // Starts mosquitto with `conf` and `tripmesh company` for each company, in
   // `dir`, and waits until all three say online.
   static std::unique_ptr<Agents> Start(const std::string& tripmesh, const std::string& data,
-                                       const std::string& conf, const std::string& dir);
+                                       const std::string& conf, const std::string& dir,
+                                       const std::vector<std::string>& agent_args = {});
   std::string broker_uri() const { return broker_->uri(); }
   // CPU seconds so far of the broker, the agents together, and this process.
   CpuSnapshot SampleCpu() const;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tripmesh/runtime/transport.h"
+#include "tripmesh/vehicle/simulator.h"
 
 namespace tripmesh::cli {
 
@@ -23,7 +24,7 @@ struct BrokerFlags {
 void AddBrokerFlags(CLI::App* cmd, BrokerFlags& flags);
 
 // A progress bar on a TTY, else a line every tenth: (done, total, confirmed).
-void PrintProgress(int done, int total, int confirmed, bool tty);
+void PrintProgress(const vehicle::SimProgressInfo& p, bool tty);
 
 void AddCompany(CLI::App& app, Runner& run);
 void AddVehicle(CLI::App& app, Runner& run);

@@ -33,6 +33,7 @@ struct DemoFlags {
   int vehicles = 8;
   int fleet = 40;
   int linger_s = 0;
+  double time_scale = 2400;
 };
 
 struct Trip {
@@ -74,11 +75,17 @@ int RunDemo(const DemoFlags& f) {
   std::printf("broker     mosquitto on %s (log %s/broker/mosquitto.log)\n", uri.c_str(),
               f.dir.c_str());
   std::vector<std::string> companies = {"voltpoint", "eflux", "ecocharge"};
+  // One simulation clock for the companies and the fleet, so that trips are
+  // driven in about a minute while holds and departures keep their meaning.
+  Time clock_start = core::RealClock().Now();
+  core::AcceleratedClock clock(clock_start, f.time_scale);
   std::vector<std::unique_ptr<runtime::Process>> agents;
   for (const auto& c : companies) {
-    auto p = runtime::Process::Spawn({runtime::SelfExe(), "company", "--id", c, "--broker", uri,
-                                      "--data", f.data, "--db", f.dir + "/" + c + ".db"},
-                                     f.dir + "/" + c + ".log");
+    auto p = runtime::Process::Spawn(
+        {runtime::SelfExe(), "company", "--id", c, "--broker", uri, "--data", f.data, "--db",
+         f.dir + "/" + c + ".db", "--time-scale", fmt::format("{}", f.time_scale), "--clock-start",
+         FormatTime(clock_start)},
+        f.dir + "/" + c + ".log");
     if (!p) {
       std::fprintf(stderr, "tripmesh demo: %s\n", p.error().message.c_str());
       return 1;
@@ -151,11 +158,14 @@ int RunDemo(const DemoFlags& f) {
     sim.vehicles = f.fleet;
     sim.id_prefix = "demo-sim";
     sim.mqtt.broker = uri;
+    sim.clock = &clock;
+    sim.time_scale = f.time_scale;
+    sim.depart_within_s = 2 * 3600;
+    sim.stop = [] { return interrupted.load(); };
     auto summary =
         world ? vehicle::RunSim(sim, *world,
-                                [tty = isatty(STDERR_FILENO) != 0](int done, int total, int ok) {
-                                  PrintProgress(done, total, ok, tty);
-                                })
+                                [tty = isatty(STDERR_FILENO) != 0](
+                                    const vehicle::SimProgressInfo& p) { PrintProgress(p, tty); })
               : Result<vehicle::SimSummary>(tl::unexpected<Error>(world.error()));
     if (summary) {
       std::printf("%s\n", summary->Format().c_str());
@@ -166,7 +176,6 @@ int RunDemo(const DemoFlags& f) {
   }
   std::map<std::string, std::string> stores;
   for (const auto& c : companies) stores[c] = f.dir + "/" + c + ".db";
-  core::RealClock clock;
   if (auto report = company::CheckConsistency(stores, clock.Now()); report) {
     std::printf("consistency: %s%s\n", report->ok() ? "" : "FINDINGS: ", report->Summary().c_str());
     if (!report->ok()) ++failed;
@@ -192,6 +201,10 @@ void AddDemo(CLI::App& app, Runner& run) {
   cmd->add_option("--vehicles", f->vehicles, "Vehicles that plan and reserve")
       ->capture_default_str();
   cmd->add_option("--fleet", f->fleet, "Simulated vehicles after the first few (0: none)")
+      ->capture_default_str();
+  cmd->add_option("--time-scale", f->time_scale,
+                  "How many times faster than real time the companies' and the fleet's clock runs")
+      ->check(CLI::Range(1.0, 100000.0))
       ->capture_default_str();
   cmd->add_option("--linger", f->linger_s, "Seconds to keep running afterwards")
       ->capture_default_str();

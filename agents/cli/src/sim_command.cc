@@ -2,14 +2,17 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "commands.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/runtime/files.h"
+#include "tripmesh/schemas/time.h"
 #include "tripmesh/vehicle/simulator.h"
 
 namespace tripmesh::cli {
@@ -20,18 +23,38 @@ struct SimFlags {
   BrokerFlags broker;
   std::string data = "data";
   std::string check;  // folder of <company>.db to check afterwards
+  double time_scale = 0;
+  std::string clock_start;
+  double depart_within_h = 4;
 };
 
-int RunSimulation(vehicle::SimOptions sim, const std::string& data, const std::string& check) {
-  auto world = runtime::LoadWorld(data);
+int RunSimulation(const SimFlags& f) {
+  vehicle::SimOptions sim = f.sim;
+  auto world = runtime::LoadWorld(f.data);
   if (!world) {
     std::cerr << "tripmesh sim: " << world.error().message << "\n";
     return 2;
   }
+  std::unique_ptr<core::Clock> clock = std::make_unique<core::RealClock>();
+  if (f.time_scale > 0) {
+    Time start = clock->Now();
+    if (!f.clock_start.empty()) {
+      auto t = ParseTime(f.clock_start);
+      if (!t) {
+        std::cerr << "tripmesh sim: --clock-start: " << t.error().message << "\n";
+        return 2;
+      }
+      start = *t;
+    }
+    clock = std::make_unique<core::AcceleratedClock>(start, f.time_scale);
+    sim.clock = clock.get();
+    sim.time_scale = f.time_scale;
+    sim.depart_within_s = static_cast<Time>(f.depart_within_h * 3600);
+  }
+  const std::string& check = f.check;
   bool tty = isatty(STDERR_FILENO);
-  auto summary = vehicle::RunSim(sim, *world, [tty](int done, int total, int confirmed) {
-    PrintProgress(done, total, confirmed, tty);
-  });
+  auto summary = vehicle::RunSim(
+      sim, *world, [tty](const vehicle::SimProgressInfo& p) { PrintProgress(p, tty); });
   if (!summary) {
     std::cerr << "tripmesh sim: " << summary.error().message << "\n";
     return 1;
@@ -42,8 +65,7 @@ int RunSimulation(vehicle::SimOptions sim, const std::string& data, const std::s
   for (const auto& c : world->catalogues()) {
     stores[c.info.company] = check + "/" + c.info.company + ".db";
   }
-  core::RealClock clock;
-  auto report = company::CheckConsistency(stores, clock.Now());
+  auto report = company::CheckConsistency(stores, clock->Now());
   if (!report) {
     std::cerr << "tripmesh sim: consistency check: " << report.error().message << "\n";
     return 1;
@@ -54,14 +76,28 @@ int RunSimulation(vehicle::SimOptions sim, const std::string& data, const std::s
 
 }  // namespace
 
-void PrintProgress(int done, int total, int confirmed, bool tty) {
+void PrintProgress(const vehicle::SimProgressInfo& p, bool tty) {
+  std::string line =
+      p.driving
+          ? fmt::format("{} parked of {}; {} on the road, {} charging, {} waiting; {}", p.done,
+                        p.total, p.on_road, p.charging, p.waiting, FormatTime(p.now).substr(0, 16))
+          : fmt::format("{}/{} vehicles reserved, {} confirmed", p.done, p.total, p.confirmed);
   if (tty) {
-    int width = 30, filled = total ? done * width / total : width;
-    std::fprintf(stderr, "\r[%s%s] %d/%d vehicles, %d confirmed", std::string(filled, '#').c_str(),
-                 std::string(width - filled, '.').c_str(), done, total, confirmed);
-    if (done == total) std::fprintf(stderr, "\n");
-  } else if (done == total || (total >= 10 && done % (total / 10) == 0)) {
-    std::fprintf(stderr, "%d/%d vehicles, %d confirmed\n", done, total, confirmed);
+    int width = 30, filled = p.total ? p.done * width / p.total : width;
+    std::fprintf(stderr, "\r[%s%s] %s\033[K", std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), line.c_str());
+    if (p.done == p.total) std::fprintf(stderr, "\n");
+    return;
+  }
+  // Without a terminal: a line per tenth of the reserving, and every few
+  // seconds of driving.
+  static auto last = std::chrono::steady_clock::time_point{};
+  auto now = std::chrono::steady_clock::now();
+  bool tenth = !p.driving && p.total >= 10 && p.done % (p.total / 10) == 0;
+  bool tick = p.driving && now - last > std::chrono::seconds(5);
+  if (p.done == p.total || tenth || tick) {
+    last = now;
+    std::fprintf(stderr, "%s\n", line.c_str());
   }
 }
 
@@ -83,6 +119,22 @@ void AddSim(CLI::App& app, Runner& run) {
   cmd->add_option("--cancel-share", f->sim.cancel_share, "Share of drivers who cancel")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--expire-share", f->sim.expire_share,
+                  "Share of drivers who hold and let the hold expire")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--time-scale", f->time_scale,
+                  "Drive the trips on a clock this many times faster than real time; the "
+                  "companies must run with the same --time-scale and --clock-start (0: reserve "
+                  "only, departures tomorrow)")
+      ->check(CLI::Range(0.0, 100000.0))
+      ->capture_default_str();
+  cmd->add_option("--clock-start", f->clock_start,
+                  "RFC 3339 start of the accelerated clock (default: now)");
+  cmd->add_option("--depart-within", f->depart_within_h,
+                  "With --time-scale: hours within which each vehicle leaves")
+      ->check(CLI::Range(0.5, 48.0))
+      ->capture_default_str();
   cmd->add_option("--home", f->sim.homes,
                   "Home companies taken in turn (repeatable; default: every company)");
   cmd->add_option("--data", f->data, "Folder of map.json and companies/")->capture_default_str();
@@ -94,7 +146,7 @@ void AddSim(CLI::App& app, Runner& run) {
       f->sim.mqtt = f->broker.Resolve();
       auto kind = runtime::ParseTransportKind(f->broker.transport);
       f->sim.transport = kind ? *kind : runtime::TransportKind::kMosquitto;
-      return RunSimulation(f->sim, f->data, f->check);
+      return RunSimulation(*f);
     };
   });
 }

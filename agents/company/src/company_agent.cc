@@ -1,5 +1,6 @@
 #include "tripmesh/company/company_agent.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -73,6 +74,13 @@ class CompanyAgentImpl final : public CompanyAgent {
     saga.request_timeout = options_.saga_timeout;
     saga.reply_timeout = 2 * options_.saga_timeout;
     saga.hold_ttl_s = options_.hold_ttl_s;
+    // On an accelerated clock a saga's commit still takes real milliseconds:
+    // keep its holds alive for about ten real seconds (within the participants' cap).
+    if (options_.time_scale > 1) {
+      saga.commit_hold_ttl_s =
+          std::clamp<Time>(static_cast<Time>(10 * options_.time_scale), saga.commit_hold_ttl_s,
+                           SagaParticipant::kMaxHoldTtlS);
+    }
     saga.crash_at = options_.saga_crash_at;
     if (const char* env = std::getenv("TRIPMESH_SAGA_CRASH_AT"); env && saga.crash_at.empty()) {
       saga.crash_at = env;
@@ -405,8 +413,15 @@ int RunCompany(CompanyOptions options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  core::RealClock clock;
-  auto agent = CompanyAgent::Start(std::move(options), clock);
+  std::unique_ptr<core::Clock> clock;
+  if (options.time_scale != 1) {
+    Time start = options.clock_start ? options.clock_start : core::RealClock().Now();
+    clock = std::make_unique<core::AcceleratedClock>(start, options.time_scale);
+    runtime::Log(LogLevel::kInfo, "clock runs {}x from {}", options.time_scale, FormatTime(start));
+  } else {
+    clock = std::make_unique<core::RealClock>();
+  }
+  auto agent = CompanyAgent::Start(std::move(options), *clock);
   if (!agent) {
     runtime::Log(LogLevel::kError, "cannot start: {}", agent.error().message);
     return 1;

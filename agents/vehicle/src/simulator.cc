@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "driving.h"
 #include "tripmesh/vehicle/vehicle_client.h"
 
 namespace tripmesh::vehicle {
@@ -37,12 +38,22 @@ const std::vector<CarModel>& Models() {
   return models;
 }
 
-enum class Behaviour { kBook, kHoldThenConfirm, kBookThenCancel };
+enum class Behaviour { kBook, kHoldThenConfirm, kBookThenCancel, kHoldAndWalkAway };
 
 struct Plan {
   std::string id, home;
   schemas::PlanRequest trip;
+  Time depart_offset_s = 0;  // on a simulation clock: departure after the reservation
   Behaviour behaviour = Behaviour::kBook;
+};
+
+// What one vehicle ended with.
+struct Outcome {
+  std::unique_ptr<VehicleClient> client;  // kept to drive and to ask about its hold
+  Result<schemas::Reservation> reservation = Fail(Errc::kInternal, "not run");
+  std::optional<schemas::Plan> plan;
+  int retries = 0;
+  bool cancelled = false;
 };
 
 std::vector<Plan> MakeFleet(const SimOptions& o, const core::World& world) {
@@ -79,12 +90,16 @@ std::vector<Plan> MakeFleet(const SimOptions& o, const core::World& world) {
     p.trip.from = from;
     p.trip.to = to;
     p.trip.depart_at = tomorrow + static_cast<Time>(unit(rng) * 14 * 3600) / 300 * 300;
+    p.depart_offset_s = 1200 + static_cast<Time>(unit(rng) * static_cast<double>(std::max<Time>(
+                                                                 0, o.depart_within_s - 1200)));
     p.trip.vehicle = {m.battery_kwh, m.consumption_kwh_per_km, 0.5 + 0.5 * unit(rng),
                       0.10,          m.max_charge_kw,          m.connectors};
     double b = unit(rng);
-    p.behaviour = b < o.hold_share                    ? Behaviour::kHoldThenConfirm
-                  : b < o.hold_share + o.cancel_share ? Behaviour::kBookThenCancel
-                                                      : Behaviour::kBook;
+    double hold = o.hold_share, cancel = hold + o.cancel_share, expire = cancel + o.expire_share;
+    p.behaviour = b < hold     ? Behaviour::kHoldThenConfirm
+                  : b < cancel ? Behaviour::kBookThenCancel
+                  : b < expire ? Behaviour::kHoldAndWalkAway
+                               : Behaviour::kBook;
     fleet.push_back(std::move(p));
   }
   return fleet;
@@ -100,108 +115,213 @@ double Percentile(std::vector<double> v, double q) {
 
 std::string SimSummary::Format() const {
   std::string failures;
-  for (const auto& [code, n] : failed) failures += fmt::format(" {} {}", code, n);
   int failed_total = 0;
-  for (const auto& [code, n] : failed) failed_total += n;
-  return fmt::format(
+  for (const auto& [code, n] : failed) {
+    failures += fmt::format(" {} {}", code, n);
+    failed_total += n;
+  }
+  std::string out = fmt::format(
       "trips {} in {:.1f} s: confirmed {} (held then confirmed {}, then cancelled {}), failed "
       "{}{}\n"
+      "holds let go {} ({} seen expired)\n"
       "across companies: {} confirmed at 2 companies, {} at 3 ({:.0f} % of confirmed)\n"
-      "latency of reserve/confirm: p50 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms; retries {}",
+      "waits for a free point: mean {:.1f} min, max {:.0f} min per trip\n"
+      "latency of plan/reserve/confirm: p50 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms; retries {}",
       trips, seconds, confirmed, held_then_confirmed, cancelled, failed_total,
-      failures.empty() ? "" : " (" + failures.substr(1) + ")", spanning_two, spanning_three,
-      confirmed ? 100.0 * (spanning_two + spanning_three) / confirmed : 0.0, p50_ms, p99_ms, max_ms,
-      retries);
+      failures.empty() ? "" : " (" + failures.substr(1) + ")", holds_let_go, holds_expired,
+      spanning_two, spanning_three,
+      confirmed ? 100.0 * (spanning_two + spanning_three) / confirmed : 0.0, wait_mean_min,
+      wait_max_min, p50_ms, p99_ms, max_ms, retries);
+  if (telemetry > 0) {
+    out += fmt::format("\ndriven: {} trips to their destination, {} telemetry messages", arrived,
+                       telemetry);
+  }
+  return out;
 }
+
+namespace {
+
+// Plans, then books the best plan (re-planning after `unavailable`), and
+// carries out the driver's behaviour.
+Outcome Reserve(const SimOptions& o, const Plan& p,
+                const std::function<double(const std::function<bool()>&)>& timed,
+                std::optional<Error>& connect_error) {
+  Outcome out;
+  VehicleOptions vo;
+  vo.id = p.id;
+  vo.home = p.home;
+  vo.transport = o.transport;
+  vo.mqtt = o.mqtt;
+  vo.timeout = std::chrono::seconds(60);
+  auto client = VehicleClient::Connect(vo);
+  if (!client) {
+    connect_error = client.error();
+    out.reservation = tl::unexpected<Error>(client.error());
+    return out;
+  }
+  out.client = std::move(*client);
+  auto& car = *out.client;
+  schemas::PlanRequest trip = p.trip;
+  trip.alternatives = 1;
+  bool hold =
+      p.behaviour == Behaviour::kHoldThenConfirm || p.behaviour == Behaviour::kHoldAndWalkAway;
+  for (int attempt = 0; attempt <= o.max_retries; ++attempt) {
+    if (o.clock) trip.depart_at = o.clock->Now() + p.depart_offset_s;
+    Result<schemas::PlanResult> plans = Fail(Errc::kInternal, "not run");
+    timed([&] { return (plans = car.Plan(trip)).has_value(); });
+    if (!plans) {
+      out.reservation = tl::unexpected<Error>(plans.error());
+      return out;
+    }
+    out.plan = plans->plans.front();
+    timed([&] {
+      out.reservation = car.Reserve({"", out.plan->plan_id, std::nullopt, hold});
+      return out.reservation.has_value();
+    });
+    auto& r = out.reservation;
+    if (r && r->status == "held" && p.behaviour == Behaviour::kHoldThenConfirm) {
+      timed([&] { return (r = car.Confirm(r->reservation_id)).has_value(); });
+    }
+    bool again = r && r->status == "failed" && r->error && r->error->code == Errc::kUnavailable;
+    if (!again || attempt == o.max_retries) break;
+    ++out.retries;
+  }
+  auto& r = out.reservation;
+  if (r && r->status == "confirmed" && p.behaviour == Behaviour::kBookThenCancel) {
+    auto c = car.Cancel(r->reservation_id);
+    out.cancelled = c && c->status == "cancelled";
+  }
+  return out;
+}
+
+// Asks each walked-away driver's hold until it reads expired; gives up when
+// the clock is well past the last expiry.
+int CountExpired(const SimOptions& o, std::vector<Outcome>& outcomes) {
+  int expired = 0;
+  for (auto& out : outcomes) {
+    if (!out.reservation || out.reservation->status != "held" || !out.client) continue;
+    const auto& r = *out.reservation;
+    for (int i = 0; i < 100; ++i) {
+      auto now = o.clock ? o.clock->Now() : 0;
+      auto got = out.client->Get(r.reservation_id);
+      if (got && got->status == "expired") {
+        ++expired;
+        break;
+      }
+      if (!o.clock || !r.expires_at || now > *r.expires_at + 600) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  return expired;
+}
+
+}  // namespace
 
 Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
                           const SimProgress& progress) {
   if (o.vehicles < 1) return Fail(Errc::kInvalidRequest, "at least one vehicle", "vehicles");
+  if (o.clock && o.time_scale <= 0) {
+    return Fail(Errc::kInvalidRequest, "time scale must be positive", "time_scale");
+  }
   for (const auto& h : o.homes) {
     if (!world.FindCompany(h)) return Fail(Errc::kNotFound, "no company " + h, "homes");
   }
   std::vector<Plan> fleet = MakeFleet(o, world);
-  std::mutex mu;  // guards summary and latencies
-  SimSummary summary;
+  std::vector<Outcome> outcomes(fleet.size());
+  std::mutex mu;  // guards latencies, fatal and the progress counts
   std::vector<double> latencies;
-  std::atomic<int> next{0}, done{0};
+  std::atomic<int> next{0};
+  int done = 0, confirmed = 0, connected = 0;
   std::optional<Error> fatal;
   auto started = Clock::now();
 
-  auto timed = [&](auto&& call) {
+  auto timed = [&](const std::function<bool()>& call) {
     auto t0 = Clock::now();
-    auto r = call();
+    call();
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     std::lock_guard lock(mu);
     latencies.push_back(ms);
-    return r;
+    return ms;
   };
-  auto run_one = [&](const Plan& p) {
-    VehicleOptions vo;
-    vo.id = p.id;
-    vo.home = p.home;
-    vo.transport = o.transport;
-    vo.mqtt = o.mqtt;
-    vo.timeout = std::chrono::seconds(60);
-    auto client = VehicleClient::Connect(vo);
-    if (!client) {
-      std::lock_guard lock(mu);
-      if (!fatal) fatal = client.error();
-      return;
-    }
-    auto& car = **client;
-    Result<schemas::Reservation> r = Fail(Errc::kInternal, "not run");
-    int retries = 0;
-    for (int attempt = 0; attempt <= o.max_retries; ++attempt) {
-      bool hold = p.behaviour == Behaviour::kHoldThenConfirm;
-      r = timed([&] { return car.Reserve({"", "", p.trip, hold}); });
-      if (r && r->status == "held") r = timed([&] { return car.Confirm(r->reservation_id); });
-      bool again = r && r->status == "failed" && r->error && r->error->code == Errc::kUnavailable;
-      if (!again || attempt == o.max_retries) break;
-      ++retries;
-    }
-    bool cancelled = false;
-    if (r && r->status == "confirmed" && p.behaviour == Behaviour::kBookThenCancel) {
-      auto c = car.Cancel(r->reservation_id);
-      cancelled = c && c->status == "cancelled";
-    }
-    std::lock_guard lock(mu);
-    ++summary.trips;
-    summary.retries += retries;
-    if (r && r->status == "confirmed") {
-      ++summary.confirmed;
-      summary.held_then_confirmed += p.behaviour == Behaviour::kHoldThenConfirm;
-      summary.cancelled += cancelled;
-      std::set<std::string> companies;
-      for (const auto& i : r->items) companies.insert(i.company);
-      summary.spanning_two += companies.size() == 2;
-      summary.spanning_three += companies.size() >= 3;
-    } else {
-      Errc code = !r ? r.error().code : r->error ? r->error->code : Errc::kInternal;
-      ++summary.failed[std::string(ErrcName(code))];
-    }
-  };
-
   std::vector<std::thread> workers;
   int threads = std::max(1, std::min(o.concurrency, o.vehicles));
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
       for (int i; (i = next.fetch_add(1)) < o.vehicles;) {
-        run_one(fleet[static_cast<std::size_t>(i)]);
-        int d = done.fetch_add(1) + 1;
-        if (progress) {
-          int confirmed;
-          {
-            std::lock_guard lock(mu);
-            confirmed = summary.confirmed;
-          }
-          progress(d, o.vehicles, confirmed);
-        }
+        if (o.stop && o.stop()) break;
+        std::optional<Error> connect_error;
+        auto& out = outcomes[static_cast<std::size_t>(i)];
+        out = Reserve(o, fleet[static_cast<std::size_t>(i)], timed, connect_error);
+        // Vehicles that will not drive or be asked again need no connection.
+        bool keep = out.reservation && !out.cancelled &&
+                    (out.reservation->status == "held" ||
+                     (o.clock && out.reservation->status == "confirmed"));
+        if (!keep) out.client.reset();
+        std::lock_guard lock(mu);
+        if (connect_error && !fatal) fatal = connect_error;
+        connected += !connect_error;
+        ++done;
+        confirmed += out.reservation && out.reservation->status == "confirmed";
+        if (progress) progress({false, done, o.vehicles, confirmed, 0, 0, 0, 0});
       }
     });
   }
   for (auto& w : workers) w.join();
-  if (fatal && summary.trips == 0) return tl::unexpected<Error>(*fatal);
+
+  SimSummary summary;
+  std::vector<double> waits;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const auto& out = outcomes[i];
+    ++summary.trips;
+    summary.retries += out.retries;
+    const auto& r = out.reservation;
+    if (r && r->status == "confirmed") {
+      ++summary.confirmed;
+      summary.held_then_confirmed += fleet[i].behaviour == Behaviour::kHoldThenConfirm;
+      summary.cancelled += out.cancelled;
+      std::set<std::string> companies;
+      for (const auto& item : r->items) companies.insert(item.company);
+      summary.spanning_two += companies.size() == 2;
+      summary.spanning_three += companies.size() >= 3;
+      if (out.plan) waits.push_back(static_cast<double>(out.plan->wait_s) / 60);
+    } else if (r && r->status == "held") {
+      ++summary.holds_let_go;
+    } else {
+      Errc code = !r ? r.error().code : r->error ? r->error->code : Errc::kInternal;
+      ++summary.failed[std::string(ErrcName(code))];
+    }
+  }
+  if (fatal && connected == 0) return tl::unexpected<Error>(*fatal);
+  if (!waits.empty()) {
+    for (double w : waits) summary.wait_mean_min += w / static_cast<double>(waits.size());
+    summary.wait_max_min = *std::max_element(waits.begin(), waits.end());
+  }
+
+  if (o.clock) {
+    std::vector<std::vector<schemas::VehicleTelemetry>> timelines(outcomes.size());
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const auto& out = outcomes[i];
+      if (!out.client || !out.plan || out.reservation->status != "confirmed") continue;
+      timelines[i] = Timeline(fleet[i].id, *out.plan, fleet[i].trip.from, fleet[i].trip.to,
+                              fleet[i].trip.vehicle.soc);
+    }
+    FleetState last;
+    DriveFleet(
+        timelines, *o.clock, o.time_scale, o.stop,
+        [&](std::size_t i, const schemas::VehicleTelemetry& m) {
+          (void)outcomes[i].client->PublishTelemetry(m);
+        },
+        [&](const FleetState& f) {
+          last = f;
+          if (progress) {
+            progress({true, f.arrived, f.total, summary.confirmed, f.now, f.driving, f.charging,
+                      f.waiting});
+          }
+        });
+    summary.arrived = last.arrived;
+    summary.telemetry = last.published;
+  }
+  summary.holds_expired = CountExpired(o, outcomes);
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   summary.p50_ms = Percentile(latencies, 0.50);
   summary.p99_ms = Percentile(latencies, 0.99);

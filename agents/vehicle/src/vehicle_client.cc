@@ -84,6 +84,11 @@ class VehicleClientImpl final : public VehicleClient {
     return Call<schemas::ReservationList>("list", schemas::Encode(schemas::ListRequest{}));
   }
 
+  Status PublishTelemetry(const schemas::VehicleTelemetry& m) override {
+    return transport_->Publish(
+        {topics::VehicleTelemetry(options_.id), schemas::Encode(m), 0, false, "", ""});
+  }
+
   std::string last_reply() const override {
     std::lock_guard lock(mu_);
     return last_reply_;

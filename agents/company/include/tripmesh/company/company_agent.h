@@ -31,6 +31,10 @@ struct CompanyOptions {
   // step (after_requests, after_first_ack, after_decision, after_commits).
   // Default: $TRIPMESH_SAGA_CRASH_AT.
   std::string saga_crash_at;
+  // For RunCompany: a clock that runs `time_scale` times faster than real time
+  // from `clock_start` (0: now), shared with a simulated fleet. 1: the real clock.
+  double time_scale = 1;
+  Time clock_start = 0;
 };
 
 class CompanyAgent {

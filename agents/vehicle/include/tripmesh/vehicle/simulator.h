@@ -1,8 +1,11 @@
 // A fleet of simulated vehicles: each its own MQTT client under its own id,
 // homed at one of the companies, with a realistic car and a trip between two
-// cities of the world, departing during the next day. Drivers plan and book in
-// one call, hold then confirm, or book then cancel. Deterministic for a seed
-// (the trips, cars and behaviours; not the timing of the race for points).
+// cities of the world. Drivers plan, then book, hold then confirm, book then
+// cancel, or hold and let the hold expire. On a simulation clock the fleet
+// then drives: each vehicle leaves at its departure, waits and charges at its
+// stops and parks at its destination, publishing telemetry at every change.
+// Deterministic for a seed (the trips, cars and behaviours; not the timing of
+// the race for points).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/result.h"
@@ -20,29 +24,47 @@ namespace tripmesh::vehicle {
 struct SimOptions {
   int vehicles = 50;
   std::uint64_t seed = 1;
-  int concurrency = 16;       // vehicles reserving at the same moment
-  double hold_share = 0.2;    // drivers who hold, then confirm
-  double cancel_share = 0.1;  // drivers who cancel after booking
-  int max_retries = 2;        // re-plans after an `unavailable` failure
+  int concurrency = 16;        // vehicles reserving at the same moment
+  double hold_share = 0.2;     // drivers who hold, then confirm
+  double cancel_share = 0.1;   // drivers who cancel after booking
+  double expire_share = 0.05;  // drivers who hold and never confirm
+  int max_retries = 2;         // re-plans after an `unavailable` failure
   std::string id_prefix = "sim";
   // Home companies, taken in turn; empty: every company. A federated vehicle
   // must be homed at the company whose broker it connects to.
   std::vector<std::string> homes;
   runtime::TransportKind transport = runtime::TransportKind::kMosquitto;
   runtime::TransportOptions mqtt;  // broker and credentials shared by the fleet
+  // With a clock (the companies' accelerated clock), departures fall within
+  // `depart_within_s` of the moment each vehicle reserves, and the fleet drives
+  // until the last vehicle parks. Without, departures are tomorrow and nobody drives.
+  const core::Clock* clock = nullptr;
+  double time_scale = 1;  // how much faster than real time `clock` runs
+  Time depart_within_s = 4 * 3600;
+  std::function<bool()> stop;  // when it returns true, the fleet stops early (Ctrl-C)
 };
 
 struct SimSummary {
   int trips = 0, confirmed = 0, held_then_confirmed = 0, cancelled = 0, retries = 0;
-  std::map<std::string, int> failed;          // by error code
-  int spanning_two = 0, spanning_three = 0;   // confirmed reservations across companies
-  double p50_ms = 0, p99_ms = 0, max_ms = 0;  // reserve (and confirm) latency
+  int holds_let_go = 0, holds_expired = 0;     // held and never confirmed; seen expired
+  int arrived = 0;                             // trips driven to the end
+  long telemetry = 0;                          // telemetry messages published
+  double wait_mean_min = 0, wait_max_min = 0;  // waits for a free point, per confirmed trip
+  std::map<std::string, int> failed;           // by error code
+  int spanning_two = 0, spanning_three = 0;    // confirmed reservations across companies
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;   // reserve (and confirm) latency
   double seconds = 0;
   std::string Format() const;
 };
 
-// Called after each vehicle finishes: (done, total, confirmed so far).
-using SimProgress = std::function<void(int, int, int)>;
+struct SimProgressInfo {
+  bool driving = false;                    // false: reserving
+  int done = 0, total = 0, confirmed = 0;  // vehicles reserved or parked, of total
+  Time now = 0;                            // simulation time, when driving
+  int on_road = 0, charging = 0, waiting = 0;
+};
+// Called after each reservation, and about twice a second while driving.
+using SimProgress = std::function<void(const SimProgressInfo&)>;
 
 [[nodiscard]] Result<SimSummary> RunSim(const SimOptions& options, const core::World& world,
                                         const SimProgress& progress = {});

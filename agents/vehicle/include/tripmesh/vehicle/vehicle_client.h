@@ -38,6 +38,9 @@ class VehicleClient {
   [[nodiscard]] virtual Result<schemas::ReservationList> List() = 0;
   // Any op with a raw payload; the raw reply (result or error) comes back as text.
   [[nodiscard]] virtual Result<std::string> Request(const std::string& op, std::string payload) = 0;
+  // Publishes the vehicle's state on vehicles/{v}/telemetry (QoS 0: the next
+  // one supersedes a lost one).
+  [[nodiscard]] virtual Status PublishTelemetry(const schemas::VehicleTelemetry& m) = 0;
   // The last raw reply this client received (for --json output).
   virtual std::string last_reply() const = 0;
 };
