@@ -123,6 +123,7 @@ void ReadItem(Fields& f, ReservationItem& i) {
   f.TimeField("end_at", i.end_at, true);
   f.Num("kwh", i.kwh, true, 0, kHuge);
   f.Num("cost", i.cost, true, 0, kHuge);
+  f.TimeField("checked_in_at", i.checked_in_at);
 }
 
 void ReadErrorBody(Fields& f, Error& e) {
@@ -242,6 +243,16 @@ Result<ReservationRef> Decode<ReservationRef>(std::string_view json) {
   return Read<ReservationRef>(json, [](Fields& f, ReservationRef& r) {
     f.Str("request_id", r.request_id, false, kIdLen);
     f.Str("reservation_id", r.reservation_id, true, kIdLen);
+  });
+}
+
+template <>
+Result<CheckinRequest> Decode<CheckinRequest>(std::string_view json) {
+  return Read<CheckinRequest>(json, [](Fields& f, CheckinRequest& r) {
+    f.Type("checkin.request", false);
+    f.Str("request_id", r.request_id, false, kIdLen);
+    f.Str("reservation_id", r.reservation_id, true, kIdLen);
+    f.Str("station", r.station, true, 64);
   });
 }
 

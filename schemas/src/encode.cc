@@ -65,8 +65,9 @@ void WriteReservationFields(JsonWriter& w, const Reservation& m) {
         .Time("start_at", i.start_at)
         .Time("end_at", i.end_at)
         .Num("kwh", i.kwh, kKwh)
-        .Num("cost", i.cost, kMoney)
-        .End();
+        .Num("cost", i.cost, kMoney);
+    if (i.checked_in_at) w.Time("checked_in_at", *i.checked_in_at);
+    w.End();
   }
   w.EndArray().Num("cost", m.cost, kMoney).Str("currency", m.currency);
   if (m.created_at) w.Time("created_at", m.created_at);
@@ -153,6 +154,13 @@ std::string EncodeRef(const ReservationRef& m, std::string_view op) {
   auto w = Typed(std::string(op) + ".request");
   OptionalRequestId(w, m.request_id);
   w.Str("reservation_id", m.reservation_id);
+  return w.End().Take();
+}
+
+std::string Encode(const CheckinRequest& m) {
+  auto w = Typed("checkin.request");
+  OptionalRequestId(w, m.request_id);
+  w.Str("reservation_id", m.reservation_id).Str("station", m.station);
   return w.End().Take();
 }
 

@@ -20,7 +20,8 @@ class FleetTest : public CompanyFixture {
  protected:
   void SetUp() override {
     start_ = core::RealClock().Now();
-    StartWorld(kCompanies, ClockFlags({"--hold-ttl", "3600"}));
+    // Holds and the no-show grace last half a real second on this clock.
+    StartWorld(kCompanies, ClockFlags({"--hold-ttl", "3600", "--no-show-grace", "3600"}));
   }
   std::vector<std::string> ClockFlags(std::vector<std::string> more = {}) const {
     std::vector<std::string> flags = {"--time-scale", std::to_string(static_cast<int>(kScale)),
@@ -41,7 +42,8 @@ class FleetTest : public CompanyFixture {
 };
 
 TEST_F(FleetTest, VehiclesDriveChargeAndParkWhileLetGoHoldsExpire) {
-  std::string out = Sim("--vehicles 24 --seed 5 --depart-within 1 --expire-share 0.25");
+  std::string out =
+      Sim("--vehicles 24 --seed 5 --depart-within 1 --expire-share 0.25 --no-show-share 0.3");
   EXPECT_NE(out.find("trips 24 in"), std::string::npos) << out;
   EXPECT_EQ(out.find("FINDINGS"), std::string::npos) << out;
   EXPECT_NE(out.find("0 orphans, 0 overlaps"), std::string::npos) << out;
@@ -78,6 +80,26 @@ TEST_F(FleetTest, VehiclesDriveChargeAndParkWhileLetGoHoldsExpire) {
   // Telemetry is QoS 0: on loopback nothing is lost, but allow for it.
   EXPECT_GE(parked, arrived - 1);
   EXPECT_GT(charged, 0);
+
+  // Drivers who checked in at every stop are fulfilled; those who skipped one
+  // are no-shows, and their points were freed (the checker found nothing).
+  auto ended = out.find("reservations ended: ");
+  ASSERT_NE(ended, std::string::npos) << out;
+  int fulfilled = 0, no_show = 0;
+  ASSERT_EQ(std::sscanf(out.c_str() + ended, "reservations ended: fulfilled %d, no_show %d",
+                        &fulfilled, &no_show),
+            2)
+      << out;
+  EXPECT_GT(fulfilled, 0) << out;
+  EXPECT_GT(no_show, 0) << out;
+  int events = 0;
+  for (const auto& m : recorder_->Messages()) {
+    if (m.topic.find("/events/reservation") == std::string::npos) continue;
+    auto e = schemas::Decode<schemas::Event>(m.payload);
+    ASSERT_TRUE(e) << m.payload;
+    events += e->status == "fulfilled" || e->status == "no_show";
+  }
+  EXPECT_GT(events, 0);
 }
 
 }  // namespace

@@ -139,6 +139,57 @@ TEST_F(ReservationFlowTest, UnconfirmedHoldExpiresAndFreesThePoint) {
   EXPECT_EQ(plan->plans.front().wait_s, 0);
 }
 
+TEST_F(ReservationFlowTest, CheckInAtEveryStopFulfilsTheReservation) {
+  auto car = Vehicle("car-c", "voltpoint");
+  ASSERT_TRUE(car);
+  // Leaving now with 10 %: the first stop is at Salvador at once, the next
+  // ones hours later.
+  auto trip = Trip("salvador-ba", "vitoria-da-conquista-ba", 0.1);
+  trip.depart_at.reset();
+  auto r = car->Reserve({"", "", trip, false});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->status, "confirmed");
+  ASSERT_GE(r->items.size(), 2u);
+  const auto& first = r->items.front();
+  const auto& later = r->items.back();
+
+  auto nowhere = car->CheckIn(r->reservation_id, "vp-nowhere");
+  ASSERT_FALSE(nowhere);
+  EXPECT_EQ(nowhere.error().code, Errc::kNotFound);
+  auto early = car->CheckIn(r->reservation_id, later.station);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, Errc::kConflict) << early.error().message;
+  auto stranger = Vehicle("car-d", "voltpoint")->CheckIn(r->reservation_id, first.station);
+  ASSERT_FALSE(stranger);
+  EXPECT_EQ(stranger.error().code, Errc::kNotFound);
+
+  auto in = car->CheckIn(r->reservation_id, first.station);
+  ASSERT_TRUE(in) << in.error().message;
+  EXPECT_EQ(in->status, "confirmed");
+  ASSERT_TRUE(in->items.front().checked_in_at);
+  EXPECT_FALSE(in->items.back().checked_in_at);
+  auto twice = car->CheckIn(r->reservation_id, first.station);
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->items.front().checked_in_at, in->items.front().checked_in_at);
+
+  // A trip of one stop that starts now: checked in, it is fulfilled.
+  auto short_trip = Trip("salvador-ba", "feira-de-santana-ba", 0.1);
+  short_trip.depart_at.reset();
+  auto one = car->Reserve({"", "", short_trip, false});
+  ASSERT_TRUE(one) << one.error().message;
+  ASSERT_EQ(one->items.size(), 1u);
+  auto done = car->CheckIn(one->reservation_id, one->items[0].station);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(done->status, "fulfilled");
+  EXPECT_EQ(car->Get(one->reservation_id)->status, "fulfilled");
+  EXPECT_TRUE(recorder_->WaitFor(
+      [&](const runtime::InboundMessage& m) {
+        auto e = schemas::Decode<schemas::Event>(m.payload);
+        return e && e->reservation_id == one->reservation_id && e->status == "fulfilled";
+      },
+      std::chrono::seconds(5)));
+}
+
 TEST_F(ReservationFlowTest, RepeatedRequestIdGetsTheFirstAnswer) {
   auto car = Vehicle("car-retry", "voltpoint");
   schemas::ReserveRequest req{"retry-1", "", Trip("salvador-ba", "jequie-ba", 0.5), false};

@@ -7,13 +7,14 @@
 namespace tripmesh::topics {
 namespace {
 
-constexpr std::array<std::pair<Op, std::string_view>, 7> kOps = {{
+constexpr std::array<std::pair<Op, std::string_view>, 8> kOps = {{
     {Op::kPlan, "plan"},
     {Op::kReserve, "reserve"},
     {Op::kConfirm, "confirm"},
     {Op::kCancel, "cancel"},
     {Op::kGet, "get"},
     {Op::kList, "list"},
+    {Op::kCheckin, "checkin"},
     {Op::kAvailability, "availability"},
 }};
 
@@ -146,7 +147,7 @@ Result<Op> ParseOp(std::string_view op) {
   }
   return Fail(Errc::kUnknownOp,
               "unknown op '" + std::string(op.substr(0, 64)) +
-                  "'; ops are plan, reserve, confirm, cancel, get, list, availability");
+                  "'; ops are plan, reserve, confirm, cancel, get, list, checkin, availability");
 }
 
 std::string_view OpName(Op op) {

@@ -17,6 +17,11 @@ void AddCompany(CLI::App& app, Runner& run) {
   cmd->add_option("--workers", options->workers, "Worker lanes (default: one per core)");
   cmd->add_option("--hold-ttl", options->hold_ttl_s, "Seconds a hold waits for confirm")
       ->capture_default_str();
+  cmd->add_option("--no-show-grace", options->no_show_grace_s,
+                  "Seconds after a stop's start without a check-in before the reservation is a "
+                  "no-show and its points are freed")
+      ->check(CLI::Range(60, 86400))
+      ->capture_default_str();
   auto saga_timeout_ms = std::make_shared<int>(5000);
   cmd->add_option("--saga-timeout-ms", *saga_timeout_ms,
                   "How long a saga waits for a participant's answer before compensating")

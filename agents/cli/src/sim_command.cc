@@ -123,6 +123,10 @@ void AddSim(CLI::App& app, Runner& run) {
                   "Share of drivers who hold and let the hold expire")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--no-show-share", f->sim.no_show_share,
+                  "Share of drivers who skip a stop (with --time-scale)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--time-scale", f->time_scale,
                   "Drive the trips on a clock this many times faster than real time; the "
                   "companies must run with the same --time-scale and --clock-start (0: reserve "

@@ -21,8 +21,9 @@ struct VehicleFlags {
   // reserve
   std::string plan_id;
   bool hold_only = false;
-  // confirm, cancel, get
+  // confirm, cancel, get, checkin
   std::string reservation_id;
+  std::string station;  // checkin
 };
 
 void AddTripFlags(CLI::App* cmd, VehicleFlags& f, bool required) {
@@ -115,6 +116,9 @@ int RunOp(const std::string& op, VehicleFlags& f) {
   if (op == "cancel")
     return Print(c.Cancel(f.reservation_id), c, f.json, vehicle::FormatReservation);
   if (op == "get") return Print(c.Get(f.reservation_id), c, f.json, vehicle::FormatReservation);
+  if (op == "checkin") {
+    return Print(c.CheckIn(f.reservation_id, f.station), c, f.json, vehicle::FormatReservation);
+  }
   return Print(c.List(), c, f.json, vehicle::FormatList);
 }
 
@@ -150,6 +154,12 @@ void AddVehicle(CLI::App& app, Runner& run) {
     sub->add_option("reservation_id", f->reservation_id, "Reservation id")->required();
     sub->callback(on(op));
   }
+  auto* checkin = cmd->add_subcommand(
+      "checkin", "Check in at a stop of a confirmed reservation (the car is at the point)");
+  checkin->add_option("reservation_id", f->reservation_id, "Reservation id")->required();
+  checkin->add_option("--station", f->station, "Station of the stop, e.g. vp-salvador-aeroporto")
+      ->required();
+  checkin->callback(on("checkin"));
   cmd->add_subcommand("list", "List this vehicle's reservations")->callback(on("list"));
 }
 

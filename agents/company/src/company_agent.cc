@@ -57,6 +57,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     store_ = std::move(*store);
     book_ = std::make_unique<ReservationBook>(options_.id, world_, *store_, clock_);
     if (auto st = book_->Load(); !st) return st;
+    book_->set_no_show_grace(options_.no_show_grace_s);
     book_->SetChangeListener([this](const schemas::Reservation& r) { OnChange(r); });
     participant_ = std::make_unique<SagaParticipant>(options_.id, world_, *book_, *store_, clock_);
     if (auto st = participant_->Load(); !st) return st;
@@ -347,6 +348,10 @@ class CompanyAgentImpl final : public CompanyAgent {
         if (tick_cv_.wait_for(lock, kTick, [&] { return stopping_; })) return;
       }
       book_->ExpireHolds();
+      // On the vehicle's lane, so a late check-in and the no-show never cross.
+      for (const auto& [vehicle, id] : book_->DueNoShows(clock_.Now())) {
+        lanes_->Post(vehicle, [this, vehicle, id] { handlers_->EndNoShow(vehicle, id); });
+      }
       for (const auto& saga : participant_->DueHolds()) {
         lanes_->Post(saga, [this, saga] { participant_->Expire(saga); });
       }

@@ -68,6 +68,9 @@ Reply Handlers::Handle(topics::Op op, const std::string& agent, bool agent_is_co
       case topics::Op::kList:
         out = List(agent, payload);
         break;
+      case topics::Op::kCheckin:
+        out = Checkin(agent, payload);
+        break;
       case topics::Op::kAvailability:
         out = Availability(payload);
         break;
@@ -263,6 +266,33 @@ Result<std::string> Handlers::OnReservation(topics::Op op, const std::string& ag
   if (!r) return Forward(r);
   r->request_id = req->request_id;
   return schemas::Encode(*r);
+}
+
+Result<std::string> Handlers::Checkin(const std::string& agent, std::string_view payload) {
+  auto req = schemas::Decode<schemas::CheckinRequest>(payload);
+  if (!req) return Forward(req);
+  if (sagas_) {
+    if (auto saga = sagas_->InFlight(req->reservation_id); saga && saga->vehicle == agent) {
+      return Fail(Errc::kConflict,
+                  "reservation " + req->reservation_id + " is " + saga->status +
+                      " and still settling; check in once it is confirmed",
+                  "reservation_id");
+    }
+  }
+  auto r = book_.CheckIn(agent, req->reservation_id, req->station);
+  if (!r) return Forward(r);
+  r->request_id = req->request_id;
+  return schemas::Encode(*r);
+}
+
+void Handlers::EndNoShow(const std::string& vehicle, const std::string& id) {
+  auto r = book_.Get(vehicle, id);
+  if (!r || r->status != "confirmed") return;
+  if (book_.IsCrossCompany(*r)) {
+    if (sagas_) sagas_->EndAsNoShow(*r);
+  } else {
+    (void)book_.EndAsNoShow(vehicle, id);
+  }
 }
 
 Result<std::string> Handlers::List(const std::string& agent, std::string_view payload) {

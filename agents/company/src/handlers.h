@@ -36,6 +36,8 @@ class Handlers {
 
   Reply Handle(topics::Op op, const std::string& agent, bool agent_is_company,
                std::string_view payload, const ReplyTo& reply_to);
+  // Ends a confirmed reservation whose vehicle missed a stop as no_show.
+  void EndNoShow(const std::string& vehicle, const std::string& reservation_id);
   // Drops plans older than the plan time-to-live.
   void ExpirePlans();
 
@@ -56,6 +58,7 @@ class Handlers {
   Result<std::string> StartSaga(const std::string& agent, const schemas::ReserveRequest& req,
                                 const schemas::Plan& plan, const ReplyTo& reply_to);
   Result<std::string> List(const std::string& agent, std::string_view payload);
+  Result<std::string> Checkin(const std::string& agent, std::string_view payload);
   Result<std::string> Availability(std::string_view payload);
   // Plans are kept for a later reserve by plan_id only when `remember`.
   Result<std::vector<schemas::Plan>> MakePlans(const std::string& vehicle,

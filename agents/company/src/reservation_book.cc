@@ -15,9 +15,12 @@ namespace {
 constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS reservations("
     " id TEXT PRIMARY KEY, vehicle TEXT NOT NULL, request_id TEXT, status TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL, expires_at INTEGER, body TEXT NOT NULL)",
+    " created_at INTEGER NOT NULL, expires_at INTEGER, body TEXT NOT NULL, due_at INTEGER)",
     "CREATE INDEX IF NOT EXISTS reservations_by_vehicle ON reservations(vehicle)",
     "CREATE INDEX IF NOT EXISTS reservations_by_request ON reservations(vehicle, request_id)",
+    // due_at: for a confirmed reservation, the start of its first stop the
+    // vehicle has not checked in at (the no-show sweep looks there).
+    "CREATE INDEX IF NOT EXISTS reservations_by_due ON reservations(due_at)",
     // reservation_id names the owner: a local reservation, or the saga id of a
     // saga's items held here as a participant.
     "CREATE TABLE IF NOT EXISTS bookings("
@@ -29,6 +32,24 @@ constexpr const char* kSchema[] = {
 
 runtime::Value OptTime(const std::optional<Time>& t) {
   return t ? runtime::Value(*t) : runtime::Value(nullptr);
+}
+
+std::optional<Time> DueAt(const schemas::Reservation& r) {
+  if (r.status != "confirmed") return std::nullopt;
+  std::optional<Time> due;
+  for (const auto& i : r.items) {
+    if (!i.checked_in_at && (!due || i.start_at < *due)) due = i.start_at;
+  }
+  return due;
+}
+
+// Stores made before due_at existed get the column.
+Status AddDueAt(runtime::Tx& tx) {
+  bool present = false;
+  auto st = tx.Query("PRAGMA table_info(reservations)", {},
+                     [&](const runtime::Row& row) { present = present || row.Str(1) == "due_at"; });
+  if (!st || present) return st;
+  return tx.Exec("ALTER TABLE reservations ADD COLUMN due_at INTEGER");
 }
 
 }  // namespace
@@ -53,6 +74,9 @@ Status ReservationBook::Load() {
   std::vector<std::pair<core::Interval, PointKey>> intervals;
   auto st = store_.Write([&](runtime::Tx& tx) -> Status {
     for (const char* sql : kSchema) {
+      if (std::string_view(sql).find("reservations_by_due") != std::string_view::npos) {
+        if (auto s = AddDueAt(tx); !s) return s;
+      }
       if (auto s = tx.Exec(sql); !s) return s;
     }
     auto q = tx.Query("SELECT body, request_id FROM reservations WHERE status='held'", {},
@@ -137,12 +161,12 @@ Status ReservationBook::Persist(const schemas::Reservation& r, const std::string
   std::string json = schemas::Encode(body);
   return store_.Write([&](runtime::Tx& tx) -> Status {
     auto st = tx.Exec(
-        "INSERT INTO reservations(id, vehicle, request_id, status, created_at, expires_at, body)"
-        " VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
-        " expires_at=excluded.expires_at, body=excluded.body",
+        "INSERT INTO reservations(id, vehicle, request_id, status, created_at, expires_at, body,"
+        " due_at) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
+        " expires_at=excluded.expires_at, body=excluded.body, due_at=excluded.due_at",
         {r.reservation_id, r.vehicle,
          request_id.empty() ? runtime::Value(nullptr) : runtime::Value(request_id), r.status,
-         r.created_at, OptTime(r.expires_at), json});
+         r.created_at, OptTime(r.expires_at), json, OptTime(DueAt(r))});
     if (!st) return st;
     if (delete_items) {
       st = tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {r.reservation_id});
@@ -325,6 +349,66 @@ Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle
 Result<schemas::Reservation> ReservationBook::Cancel(const std::string& vehicle,
                                                      const std::string& id) {
   return Release(vehicle, id, "cancelled", false);
+}
+
+Result<schemas::Reservation> ReservationBook::EndAsNoShow(const std::string& vehicle,
+                                                          const std::string& id) {
+  return Release(vehicle, id, "no_show", false);
+}
+
+Result<schemas::Reservation> ReservationBook::CheckIn(const std::string& vehicle,
+                                                      const std::string& id,
+                                                      const std::string& station) {
+  auto current = Get(vehicle, id);
+  if (!current) return current;
+  // Under the stations' locks, like confirm and cancel, so a check-in and the
+  // no-show sweep never both decide.
+  auto guard = station_locks_.Lock(StationsOf(current->items));
+  current = Get(vehicle, id);
+  if (!current) return current;
+  schemas::Reservation r = *current;
+  if (r.status == "fulfilled") return r;
+  if (r.status != "confirmed") {
+    return Fail(r.status == "no_show" ? Errc::kExpired : Errc::kConflict,
+                "reservation " + id + " is " + r.status, "reservation_id");
+  }
+  Time now = clock_.Now();
+  schemas::ReservationItem* stop = nullptr;
+  for (auto& i : r.items) {
+    if (i.station != station) continue;
+    if (i.checked_in_at) return r;  // said twice
+    if (!stop || (now >= i.start_at - kEarlyCheckinS && now <= i.end_at)) stop = &i;
+  }
+  if (!stop) {
+    return Fail(Errc::kNotFound, "reservation " + id + " has no stop at " + station, "station");
+  }
+  if (now < stop->start_at - kEarlyCheckinS) {
+    return Fail(Errc::kConflict,
+                "too early: the stop at " + station + " starts at " + FormatTime(stop->start_at),
+                "station");
+  }
+  if (now > stop->end_at) {
+    return Fail(Errc::kExpired, "the stop at " + station + " ended at " + FormatTime(stop->end_at),
+                "station");
+  }
+  stop->checked_in_at = now;
+  bool all = std::all_of(r.items.begin(), r.items.end(),
+                         [](const auto& i) { return i.checked_in_at.has_value(); });
+  if (all) r.status = "fulfilled";
+  if (auto st = Persist(r, "", false, false, false); !st) return tl::unexpected<Error>(st.error());
+  if (all && listener_) listener_(r);
+  return r;
+}
+
+std::vector<std::pair<std::string, std::string>> ReservationBook::DueNoShows(Time now) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  (void)store_.Read([&](runtime::Tx& tx) {
+    return tx.Query(
+        "SELECT vehicle, id FROM reservations WHERE due_at <= ? AND status='confirmed' LIMIT 256",
+        {now - no_show_grace_s_},
+        [&](const runtime::Row& row) { out.emplace_back(row.Str(0), row.Str(1)); });
+  });
+  return out;
 }
 
 Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle,

@@ -58,6 +58,21 @@ class ReservationBook {
   [[nodiscard]] Result<schemas::Reservation> Get(const std::string& vehicle,
                                                  const std::string& id) const;
   std::vector<schemas::Reservation> List(const std::string& vehicle) const;
+  // The vehicle arrived at `station`, a stop of its confirmed reservation:
+  // allowed from kEarlyCheckinS before the stop starts until it ends. When
+  // every stop is checked in the reservation is fulfilled. Also for the
+  // coordinator's record of a reservation that spans companies.
+  [[nodiscard]] Result<schemas::Reservation> CheckIn(const std::string& vehicle,
+                                                     const std::string& id,
+                                                     const std::string& station);
+  static constexpr Time kEarlyCheckinS = 3600;
+  // A stop not checked in this long after its start makes the reservation a no-show.
+  void set_no_show_grace(Time seconds) { no_show_grace_s_ = seconds; }
+  // Confirmed reservations (vehicle, id) with a stop missed by more than the grace.
+  std::vector<std::pair<std::string, std::string>> DueNoShows(Time now) const;
+  // Ends a local reservation as no_show and frees every point it held.
+  [[nodiscard]] Result<schemas::Reservation> EndAsNoShow(const std::string& vehicle,
+                                                         const std::string& id);
   // Releases every hold whose expiry has passed; returns how many reservations expired.
   std::size_t ExpireHolds();
 
@@ -133,6 +148,7 @@ class ReservationBook {
   runtime::Store& store_;
   const core::Clock& clock_;
   ChangeListener listener_;
+  Time no_show_grace_s_ = 900;
   runtime::KeyedLocks station_locks_;
   // Fixed after Load: one ledger per point of this company; each guarded by its station's lock.
   std::unordered_map<PointKey, core::PointLedger> ledgers_;

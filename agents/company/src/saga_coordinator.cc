@@ -242,6 +242,15 @@ void SagaCoordinator::Confirm(const schemas::Reservation& r, ReplyTo reply) {
 }
 
 void SagaCoordinator::Cancel(const schemas::Reservation& r, ReplyTo reply) {
+  End(r, std::move(reply), "cancelled");
+}
+
+void SagaCoordinator::EndAsNoShow(const schemas::Reservation& r) {
+  End(r, std::nullopt, "no_show");
+}
+
+void SagaCoordinator::End(const schemas::Reservation& r, std::optional<ReplyTo> reply,
+                          const std::string& outcome) {
   std::string id = SagaIdOf(r.reservation_id);
   bool in_flight = false;
   {
@@ -259,16 +268,16 @@ void SagaCoordinator::Cancel(const schemas::Reservation& r, ReplyTo reply) {
     }
   }
   if (!in_flight) {
-    AnswerFromRecord(r, std::move(reply), "cancelled");
+    if (reply) AnswerFromRecord(r, *reply, outcome);
     return;
   }
   Run(
       id,
-      [this, reply](Saga& s) {
-        s.waiting.push_back(reply);
+      [this, reply, outcome](Saga& s) {
+        if (reply) s.waiting.push_back(*reply);
         if (s.state == "held" || s.state == "done") {
-          DecideCompensate(s, "cancelled", std::nullopt);
-        } else if (s.state == "compensating" && s.outcome == "cancelled") {
+          DecideCompensate(s, outcome, std::nullopt);
+        } else if (s.state == "compensating" && s.outcome == outcome) {
           Reply(s, s.reservation);
         } else {
           ReplyError(s, Error{Errc::kConflict,
@@ -278,7 +287,9 @@ void SagaCoordinator::Cancel(const schemas::Reservation& r, ReplyTo reply) {
                               "reservation_id"});
         }
       },
-      [this, r, reply] { AnswerFromRecord(r, reply, "cancelled"); });
+      [this, r, reply, outcome] {
+        if (reply) AnswerFromRecord(r, *reply, outcome);
+      });
 }
 
 void SagaCoordinator::AnswerFromRecord(const schemas::Reservation& before, const ReplyTo& reply,

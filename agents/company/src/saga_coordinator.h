@@ -66,6 +66,9 @@ class SagaCoordinator {
   void Start(schemas::Reservation r, const std::string& request_id, bool hold_only, ReplyTo reply);
   void Confirm(const schemas::Reservation& r, ReplyTo reply);
   void Cancel(const schemas::Reservation& r, ReplyTo reply);
+  // A confirmed reservation whose vehicle missed a stop: compensates every
+  // participant and records it as no_show.
+  void EndAsNoShow(const schemas::Reservation& r);
   // The reservation as a vehicle sees it while its saga is in flight.
   std::optional<schemas::Reservation> InFlight(const std::string& reservation_id) const;
   std::optional<schemas::Reservation> InFlightByRequest(const std::string& vehicle,
@@ -93,6 +96,8 @@ class SagaCoordinator {
   // Runs `step` on the saga's lane, or `missing` there when the saga has settled.
   void Run(const std::string& saga_id, std::function<void(Saga&)> step,
            std::function<void()> missing = {});
+  // Compensates a held or settled saga with `outcome` as its final status.
+  void End(const schemas::Reservation& r, std::optional<ReplyTo> reply, const std::string& outcome);
   void AnswerFromRecord(const schemas::Reservation& before, const ReplyTo& reply,
                         const std::string& wanted);
   [[nodiscard]] Status Persist(const Saga& s);

@@ -1,6 +1,6 @@
 // Driving a reserved trip on the simulation clock: the telemetry a vehicle
-// publishes at every change of state, and a scheduler that publishes the
-// whole fleet's telemetry when the clock reaches each moment.
+// publishes at every change of state and the stops it checks in at, and a
+// scheduler that plays the whole fleet's trips as the clock reaches each moment.
 #pragma once
 
 #include <functional>
@@ -12,12 +12,19 @@
 
 namespace tripmesh::vehicle {
 
-// A trip's telemetry, in time order: driving from the origin, then at each
-// stop waiting (when its point is not free yet), charging, and driving on,
-// and parked at the destination.
-std::vector<schemas::VehicleTelemetry> Timeline(const std::string& vehicle,
-                                                const schemas::Plan& plan, const std::string& from,
-                                                const std::string& to, double soc);
+// One moment of a trip: the telemetry to publish, and the station to check
+// in at when the vehicle plugs in there.
+struct DriveEvent {
+  schemas::VehicleTelemetry telemetry;
+  std::string checkin_station;
+};
+
+// A trip's events, in time order: driving from the origin, then at each stop
+// waiting (when its point is not free yet), charging (check in), and driving
+// on, and parked at the destination. Stop `skip` (-1: none) is driven past.
+std::vector<DriveEvent> Timeline(const std::string& vehicle, const schemas::Plan& plan,
+                                 const std::string& from, const std::string& to, double soc,
+                                 int skip = -1);
 
 struct FleetState {
   Time now = 0;
@@ -25,12 +32,12 @@ struct FleetState {
   long published = 0;
 };
 
-// Publishes `timelines[i]` through `publish(i, message)` as `clock` passes
-// each timestamp (`time_scale` tells how long to sleep in real time), until
-// every timeline is done or `stop` returns true. `progress` runs about twice a second.
-void DriveFleet(const std::vector<std::vector<schemas::VehicleTelemetry>>& timelines,
-                const core::Clock& clock, double time_scale, const std::function<bool()>& stop,
-                const std::function<void(std::size_t, const schemas::VehicleTelemetry&)>& publish,
+// Hands `timelines[i]`'s events to `publish(i, event)` as `clock` passes each
+// timestamp (`time_scale` tells how long to sleep in real time), until every
+// timeline is done or `stop` returns true. `progress` runs about twice a second.
+void DriveFleet(const std::vector<std::vector<DriveEvent>>& timelines, const core::Clock& clock,
+                double time_scale, const std::function<bool()>& stop,
+                const std::function<void(std::size_t, const DriveEvent&)>& publish,
                 const std::function<void(const FleetState&)>& progress);
 
 }  // namespace tripmesh::vehicle

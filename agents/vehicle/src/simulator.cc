@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "driving.h"
+#include "tripmesh/runtime/serial_lanes.h"
 #include "tripmesh/vehicle/vehicle_client.h"
 
 namespace tripmesh::vehicle {
@@ -45,6 +46,8 @@ struct Plan {
   schemas::PlanRequest trip;
   Time depart_offset_s = 0;  // on a simulation clock: departure after the reservation
   Behaviour behaviour = Behaviour::kBook;
+  bool skips_a_stop = false;    // a no-show driver, when driving
+  std::uint64_t skip_pick = 0;  // which stop, modulo the stops planned
 };
 
 // What one vehicle ended with.
@@ -100,6 +103,8 @@ std::vector<Plan> MakeFleet(const SimOptions& o, const core::World& world) {
                   : b < cancel ? Behaviour::kBookThenCancel
                   : b < expire ? Behaviour::kHoldAndWalkAway
                                : Behaviour::kBook;
+    p.skips_a_stop = unit(rng) < o.no_show_share;
+    p.skip_pick = rng();
     fleet.push_back(std::move(p));
   }
   return fleet;
@@ -133,8 +138,14 @@ std::string SimSummary::Format() const {
       confirmed ? 100.0 * (spanning_two + spanning_three) / confirmed : 0.0, wait_mean_min,
       wait_max_min, p50_ms, p99_ms, max_ms, retries);
   if (telemetry > 0) {
-    out += fmt::format("\ndriven: {} trips to their destination, {} telemetry messages", arrived,
-                       telemetry);
+    std::string failed_checkins;
+    for (const auto& [code, n] : checkin_failed) failed_checkins += fmt::format(", {} {}", code, n);
+    out += fmt::format(
+        "\ndriven: {} trips to their destination, {} telemetry messages, {} check-ins{}\n"
+        "reservations ended: fulfilled {}, no_show {}",
+        arrived, telemetry, checkins,
+        failed_checkins.empty() ? "" : " (failed:" + failed_checkins.substr(1) + ")", fulfilled,
+        no_show);
   }
   return out;
 }
@@ -213,6 +224,76 @@ int CountExpired(const SimOptions& o, std::vector<Outcome>& outcomes) {
     }
   }
   return expired;
+}
+
+// Drives every confirmed trip on the clock: telemetry at each change, a
+// check-in at each stop (on the vehicle's own lane, so the schedule never
+// waits for a reply), none from the stop a no-show driver skips onwards.
+// Then reads how each reservation ended.
+void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outcome>& outcomes,
+           SimSummary& summary, const SimProgress& progress) {
+  std::vector<std::vector<DriveEvent>> timelines(outcomes.size());
+  std::vector<std::size_t> driven;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const auto& out = outcomes[i];
+    if (!out.client || !out.plan || out.reservation->status != "confirmed") continue;
+    int skip = -1;
+    if (fleet[i].skips_a_stop && !out.plan->stops.empty()) {
+      skip = static_cast<int>(fleet[i].skip_pick % out.plan->stops.size());
+    }
+    timelines[i] = Timeline(fleet[i].id, *out.plan, fleet[i].trip.from, fleet[i].trip.to,
+                            fleet[i].trip.vehicle.soc, skip);
+    if (skip >= 0) {
+      Time skipped = out.plan->stops[static_cast<std::size_t>(skip)].start_at;
+      for (auto& e : timelines[i]) {
+        if (e.telemetry.timestamp >= skipped) e.checkin_station.clear();
+      }
+    }
+    if (!out.plan->stops.empty()) driven.push_back(i);  // a trip without stops has nothing to end
+  }
+  std::mutex mu;  // guards the check-in counts
+  FleetState last;
+  {
+    runtime::SerialLanes checkins(8);
+    DriveFleet(
+        timelines, *o.clock, o.time_scale, o.stop,
+        [&](std::size_t i, const DriveEvent& e) {
+          auto& out = outcomes[i];
+          (void)out.client->PublishTelemetry(e.telemetry);
+          if (e.checkin_station.empty()) return;
+          checkins.Post(fleet[i].id, [&out, &mu, &summary, station = e.checkin_station] {
+            auto r = out.client->CheckIn(out.reservation->reservation_id, station);
+            std::lock_guard lock(mu);
+            if (r) {
+              ++summary.checkins;
+            } else {
+              ++summary.checkin_failed[std::string(ErrcName(r.error().code))];
+            }
+          });
+        },
+        [&](const FleetState& f) {
+          last = f;
+          if (progress) {
+            progress({true, f.arrived, f.total, summary.confirmed, f.now, f.driving, f.charging,
+                      f.waiting});
+          }
+        });
+  }
+  summary.arrived = last.arrived;
+  summary.telemetry = last.published;
+  // A missed stop turns into no_show once its grace has passed on the clock.
+  auto until = Clock::now() + std::chrono::seconds(20);
+  for (std::size_t i : driven) {
+    auto& out = outcomes[i];
+    Result<schemas::Reservation> r = Fail(Errc::kInternal, "not asked");
+    do {
+      r = out.client->Get(out.reservation->reservation_id);
+      if (!r || r->status != "confirmed") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } while (Clock::now() < until && !(o.stop && o.stop()));
+    summary.fulfilled += r && r->status == "fulfilled";
+    summary.no_show += r && r->status == "no_show";
+  }
 }
 
 }  // namespace
@@ -297,30 +378,7 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
     summary.wait_max_min = *std::max_element(waits.begin(), waits.end());
   }
 
-  if (o.clock) {
-    std::vector<std::vector<schemas::VehicleTelemetry>> timelines(outcomes.size());
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
-      const auto& out = outcomes[i];
-      if (!out.client || !out.plan || out.reservation->status != "confirmed") continue;
-      timelines[i] = Timeline(fleet[i].id, *out.plan, fleet[i].trip.from, fleet[i].trip.to,
-                              fleet[i].trip.vehicle.soc);
-    }
-    FleetState last;
-    DriveFleet(
-        timelines, *o.clock, o.time_scale, o.stop,
-        [&](std::size_t i, const schemas::VehicleTelemetry& m) {
-          (void)outcomes[i].client->PublishTelemetry(m);
-        },
-        [&](const FleetState& f) {
-          last = f;
-          if (progress) {
-            progress({true, f.arrived, f.total, summary.confirmed, f.now, f.driving, f.charging,
-                      f.waiting});
-          }
-        });
-    summary.arrived = last.arrived;
-    summary.telemetry = last.published;
-  }
+  if (o.clock) Drive(o, fleet, outcomes, summary, progress);
   summary.holds_expired = CountExpired(o, outcomes);
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   summary.p50_ms = Percentile(latencies, 0.50);

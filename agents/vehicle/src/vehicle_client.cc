@@ -80,6 +80,10 @@ class VehicleClientImpl final : public VehicleClient {
   Result<schemas::Reservation> Get(const std::string& id) override {
     return Call<schemas::Reservation>("get", schemas::EncodeRef({"", id}, "get"));
   }
+  Result<schemas::Reservation> CheckIn(const std::string& id, const std::string& station) override {
+    return Call<schemas::Reservation>("checkin",
+                                      schemas::Encode(schemas::CheckinRequest{"", id, station}));
+  }
   Result<schemas::ReservationList> List() override {
     return Call<schemas::ReservationList>("list", schemas::Encode(schemas::ListRequest{}));
   }

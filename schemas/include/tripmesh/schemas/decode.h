@@ -39,6 +39,8 @@ Result<ReserveRequest> Decode<ReserveRequest>(std::string_view);
 template <>
 Result<ReservationRef> Decode<ReservationRef>(std::string_view);
 template <>
+Result<CheckinRequest> Decode<CheckinRequest>(std::string_view);
+template <>
 Result<ListRequest> Decode<ListRequest>(std::string_view);
 template <>
 Result<AvailabilityRequest> Decode<AvailabilityRequest>(std::string_view);

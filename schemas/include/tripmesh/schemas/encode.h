@@ -32,5 +32,6 @@ std::string Encode(const SagaCommit& m);
 std::string Encode(const SagaCompensate& m);
 // confirm, cancel and get share one payload shape; `op` names the type ("confirm.request").
 std::string EncodeRef(const ReservationRef& m, std::string_view op);
+std::string Encode(const CheckinRequest& m);
 
 }  // namespace tripmesh::schemas

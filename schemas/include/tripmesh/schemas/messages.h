@@ -110,6 +110,12 @@ struct ReserveRequest {
   bool hold_only = false;
 };
 
+struct CheckinRequest {  // a vehicle arrived at one stop of its reservation
+  std::string request_id;
+  std::string reservation_id;
+  std::string station;
+};
+
 struct ReservationRef {  // confirm, cancel, get
   std::string request_id;
   std::string reservation_id;
@@ -154,6 +160,7 @@ struct ReservationItem {
   std::string company, station, city, point;
   Time start_at = 0, end_at = 0;
   double kwh = 0, cost = 0;
+  std::optional<Time> checked_in_at = std::nullopt;  // the vehicle arrived at this stop
 };
 
 struct Reservation {

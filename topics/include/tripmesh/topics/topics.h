@@ -27,7 +27,7 @@ enum class Kind {
   kVehicleTelemetry,     // vehicles/{v}/telemetry
 };
 
-enum class Op { kPlan, kReserve, kConfirm, kCancel, kGet, kList, kAvailability };
+enum class Op { kPlan, kReserve, kConfirm, kCancel, kGet, kList, kCheckin, kAvailability };
 
 struct Route {
   Kind kind = Kind::kCompanyInfo;

@@ -24,7 +24,10 @@ struct CompanyOptions {
       mqtt;                // broker, credentials, keepalive; client id and will are set here
   Time hold_ttl_s = 600;   // how long a hold_only reservation waits for confirm
   Time plan_ttl_s = 1800;  // how long a plan_id can be reserved
-  bool sync_full = true;   // SQLite synchronous=FULL (else NORMAL)
+  // A confirmed reservation becomes no_show when its vehicle has not checked
+  // in at a stop this long after the stop's start; its points are then freed.
+  Time no_show_grace_s = 900;
+  bool sync_full = true;  // SQLite synchronous=FULL (else NORMAL)
   // How long a saga waits for every participant's request ack before compensating.
   std::chrono::milliseconds saga_timeout{5000};
   // Fault injection for the saga tests: the coordinator SIGKILLs itself at this

@@ -24,11 +24,12 @@ namespace tripmesh::vehicle {
 struct SimOptions {
   int vehicles = 50;
   std::uint64_t seed = 1;
-  int concurrency = 16;        // vehicles reserving at the same moment
-  double hold_share = 0.2;     // drivers who hold, then confirm
-  double cancel_share = 0.1;   // drivers who cancel after booking
-  double expire_share = 0.05;  // drivers who hold and never confirm
-  int max_retries = 2;         // re-plans after an `unavailable` failure
+  int concurrency = 16;         // vehicles reserving at the same moment
+  double hold_share = 0.2;      // drivers who hold, then confirm
+  double cancel_share = 0.1;    // drivers who cancel after booking
+  double expire_share = 0.05;   // drivers who hold and never confirm
+  double no_show_share = 0.05;  // drivers who skip a stop (when driving)
+  int max_retries = 2;          // re-plans after an `unavailable` failure
   std::string id_prefix = "sim";
   // Home companies, taken in turn; empty: every company. A federated vehicle
   // must be homed at the company whose broker it connects to.
@@ -48,6 +49,9 @@ struct SimSummary {
   int trips = 0, confirmed = 0, held_then_confirmed = 0, cancelled = 0, retries = 0;
   int holds_let_go = 0, holds_expired = 0;     // held and never confirmed; seen expired
   int arrived = 0;                             // trips driven to the end
+  int checkins = 0;                            // stops checked in at
+  std::map<std::string, int> checkin_failed;   // by error code
+  int fulfilled = 0, no_show = 0;              // how driven reservations ended
   long telemetry = 0;                          // telemetry messages published
   double wait_mean_min = 0, wait_max_min = 0;  // waits for a free point, per confirmed trip
   std::map<std::string, int> failed;           // by error code

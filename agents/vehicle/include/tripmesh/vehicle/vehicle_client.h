@@ -36,6 +36,9 @@ class VehicleClient {
   [[nodiscard]] virtual Result<schemas::Reservation> Cancel(const std::string& reservation_id) = 0;
   [[nodiscard]] virtual Result<schemas::Reservation> Get(const std::string& reservation_id) = 0;
   [[nodiscard]] virtual Result<schemas::ReservationList> List() = 0;
+  // The vehicle is at `station`, a stop of its confirmed reservation.
+  [[nodiscard]] virtual Result<schemas::Reservation> CheckIn(const std::string& reservation_id,
+                                                             const std::string& station) = 0;
   // Any op with a raw payload; the raw reply (result or error) comes back as text.
   [[nodiscard]] virtual Result<std::string> Request(const std::string& op, std::string payload) = 0;
   // Publishes the vehicle's state on vehicles/{v}/telemetry (QoS 0: the next
