@@ -34,6 +34,7 @@ struct DemoFlags {
   int fleet = 40;
   int linger_s = 0;
   double time_scale = 2400;
+  double depart_within_h = 2;
 };
 
 struct Trip {
@@ -159,8 +160,15 @@ int RunDemo(const DemoFlags& f) {
     sim.id_prefix = "demo-sim";
     sim.mqtt.broker = uri;
     sim.clock = &clock;
+    // libmosquitto's network loop uses select(), so one process holds at most
+    // a few hundred of its clients; paho's uses poll().
+    if (f.fleet > vehicle::kMosquittoFleetLimit) {
+      sim.transport = runtime::TransportKind::kPaho;
+      std::printf("(over %d vehicles in one process: the fleet uses paho.mqtt.cpp)\n",
+                  vehicle::kMosquittoFleetLimit);
+    }
     sim.time_scale = f.time_scale;
-    sim.depart_within_s = 2 * 3600;
+    sim.depart_within_s = static_cast<Time>(f.depart_within_h * 3600);
     sim.stop = [] { return interrupted.load(); };
     auto summary =
         world ? vehicle::RunSim(sim, *world,
@@ -205,6 +213,10 @@ void AddDemo(CLI::App& app, Runner& run) {
   cmd->add_option("--time-scale", f->time_scale,
                   "How many times faster than real time the companies' and the fleet's clock runs")
       ->check(CLI::Range(1.0, 100000.0))
+      ->capture_default_str();
+  cmd->add_option("--depart-within", f->depart_within_h,
+                  "Hours within which the fleet's vehicles leave")
+      ->check(CLI::Range(0.5, 48.0))
       ->capture_default_str();
   cmd->add_option("--linger", f->linger_s, "Seconds to keep running afterwards")
       ->capture_default_str();

@@ -123,6 +123,11 @@ void AddSim(CLI::App& app, Runner& run) {
                   "Share of drivers who hold and let the hold expire")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  auto max_wait_h = std::make_shared<double>(3);
+  cmd->add_option("--max-wait", *max_wait_h,
+                  "Hours of waiting for points beyond which a driver books nothing")
+      ->check(CLI::Range(0.0, 72.0))
+      ->capture_default_str();
   cmd->add_option("--no-show-share", f->sim.no_show_share,
                   "Share of drivers who skip a stop (with --time-scale)")
       ->check(CLI::Range(0.0, 1.0))
@@ -145,8 +150,9 @@ void AddSim(CLI::App& app, Runner& run) {
   cmd->add_option("--check", f->check,
                   "Afterwards, check the stores <DIR>/<company>.db for consistency");
   AddBrokerFlags(cmd, f->broker);
-  cmd->callback([&run, f] {
-    run = [f] {
+  cmd->callback([&run, f, max_wait_h] {
+    run = [f, max_wait_h] {
+      f->sim.max_wait_s = static_cast<Time>(*max_wait_h * 3600);
       f->sim.mqtt = f->broker.Resolve();
       auto kind = runtime::ParseTransportKind(f->broker.transport);
       f->sim.transport = kind ? *kind : runtime::TransportKind::kMosquitto;

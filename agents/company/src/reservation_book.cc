@@ -155,7 +155,8 @@ std::set<std::string> ReservationBook::TakeDirtyStations() {
 }
 
 Status ReservationBook::Persist(const schemas::Reservation& r, const std::string& request_id,
-                                bool insert_items, bool delete_items, bool book_items) {
+                                bool insert_items, bool delete_items, bool book_items,
+                                const std::function<Status(runtime::Tx&)>& also) {
   schemas::Reservation body = r;
   body.request_id.clear();
   std::string json = schemas::Encode(body);
@@ -187,7 +188,7 @@ Status ReservationBook::Persist(const schemas::Reservation& r, const std::string
         if (!st) return st;
       }
     }
-    return {};
+    return also ? also(tx) : Status{};
   });
 }
 
@@ -496,8 +497,9 @@ bool ReservationBook::IsCrossCompany(const schemas::Reservation& r) const {
                      [&](const auto& i) { return i.company != company_; });
 }
 
-Status ReservationBook::Record(const schemas::Reservation& r, const std::string& request_id) {
-  if (auto st = Persist(r, request_id, false, false, false); !st) return st;
+Status ReservationBook::Record(const schemas::Reservation& r, const std::string& request_id,
+                               const std::function<Status(runtime::Tx&)>& also) {
+  if (auto st = Persist(r, request_id, false, false, false, also); !st) return st;
   Remember(r);
   if (listener_) listener_(r);
   return {};

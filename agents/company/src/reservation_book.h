@@ -90,7 +90,9 @@ class ReservationBook {
   // ---- the coordinator's record of a reservation that spans companies ----
   // Stores (and announces) `r` as it is; its items live at the participants,
   // so this touches no ledger. Confirm/Cancel/ExpireHolds leave such records alone.
-  [[nodiscard]] Status Record(const schemas::Reservation& r, const std::string& request_id);
+  // `also` runs in the same transaction (the coordinator's saga state).
+  [[nodiscard]] Status Record(const schemas::Reservation& r, const std::string& request_id,
+                              const std::function<Status(runtime::Tx&)>& also = {});
   // The vehicle's earlier reservation for this request id, if any.
   std::optional<schemas::Reservation> FindByRequest(const std::string& vehicle,
                                                     const std::string& request_id) const;
@@ -134,7 +136,8 @@ class ReservationBook {
                                                      const std::string& id,
                                                      const std::string& status, bool must_be_held);
   [[nodiscard]] Status Persist(const schemas::Reservation& r, const std::string& request_id,
-                               bool insert_items, bool delete_items, bool book_items);
+                               bool insert_items, bool delete_items, bool book_items,
+                               const std::function<Status(runtime::Tx&)>& also = {});
   // Tracks r's hold for expiry while it is held.
   void Remember(const schemas::Reservation& r);
   std::optional<schemas::Reservation> ReadOne(const std::string& where,

@@ -107,17 +107,24 @@ void SagaCoordinator::Run(const std::string& saga_id, std::function<void(Saga&)>
   });
 }
 
+Status SagaCoordinator::WriteSaga(runtime::Tx& tx, const Saga& s) {
+  return tx.Exec(
+      "INSERT INTO sagas(saga_id, reservation_id, state, outcome, hold_only, request_id, body)"
+      " VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
+      " outcome=excluded.outcome, body=excluded.body",
+      {s.saga_id, s.reservation.reservation_id, s.state,
+       s.outcome.empty() ? runtime::Value(nullptr) : runtime::Value(s.outcome),
+       std::int64_t{s.hold_only}, s.request_id, schemas::Encode(s.reservation)});
+}
+
 Status SagaCoordinator::Persist(const Saga& s) {
-  std::string body = schemas::Encode(s.reservation);
-  return store_.Write([&](runtime::Tx& tx) {
-    return tx.Exec(
-        "INSERT INTO sagas(saga_id, reservation_id, state, outcome, hold_only, request_id, body)"
-        " VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
-        " outcome=excluded.outcome, body=excluded.body",
-        {s.saga_id, s.reservation.reservation_id, s.state,
-         s.outcome.empty() ? runtime::Value(nullptr) : runtime::Value(s.outcome),
-         std::int64_t{s.hold_only}, s.request_id, body});
-  });
+  return store_.Write([&](runtime::Tx& tx) { return WriteSaga(tx, s); });
+}
+
+// The saga's state and the vehicle-visible record in one commit.
+Status SagaCoordinator::PersistWithRecord(const Saga& s) {
+  return book_.Record(s.reservation, s.request_id,
+                      [&](runtime::Tx& tx) { return WriteSaga(tx, s); });
 }
 
 void SagaCoordinator::MaybeCrash(const std::string& step) const {
@@ -415,8 +422,7 @@ void SagaCoordinator::DecideCompensate(Saga& s, const std::string& outcome,
   s.reservation.error = error;
   if (outcome != "expired") s.reservation.expires_at.reset();
   // Durable before any compensate goes out; on failure the tick retries.
-  if (auto st = Persist(s); !st) return;
-  (void)book_.Record(s.reservation, s.request_id);
+  if (auto st = PersistWithRecord(s); !st) return;
   Enter(s, "compensating", error ? error->message : outcome);
   // The outcome is final now: the vehicle need not wait for the releases.
   Reply(s, s.reservation);
@@ -426,11 +432,10 @@ void SagaCoordinator::DecideCompensate(Saga& s, const std::string& outcome,
 void SagaCoordinator::Finish(Saga& s) {
   std::string prior = s.state;
   s.state = "done";
-  if (auto st = Persist(s); !st) {
+  if (auto st = prior == "committing" ? PersistWithRecord(s) : Persist(s); !st) {
     s.state = prior;
     return;
   }
-  if (prior == "committing") (void)book_.Record(s.reservation, s.request_id);
   Enter(s, "done");
   Reply(s, s.reservation);
   std::lock_guard lock(mu_);

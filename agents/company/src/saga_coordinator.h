@@ -100,7 +100,9 @@ class SagaCoordinator {
   void End(const schemas::Reservation& r, std::optional<ReplyTo> reply, const std::string& outcome);
   void AnswerFromRecord(const schemas::Reservation& before, const ReplyTo& reply,
                         const std::string& wanted);
+  [[nodiscard]] static Status WriteSaga(runtime::Tx& tx, const Saga& s);
   [[nodiscard]] Status Persist(const Saga& s);
+  [[nodiscard]] Status PersistWithRecord(const Saga& s);
   void SendPhase(Saga& s, schemas::SagaPhase phase, bool only_unacked);
   void DecideCommit(Saga& s);
   void DecideCompensate(Saga& s, const std::string& outcome, std::optional<Error> error);

@@ -57,6 +57,7 @@ struct Outcome {
   std::optional<schemas::Plan> plan;
   int retries = 0;
   bool cancelled = false;
+  bool gave_up = false;  // the best plan waited longer than the driver accepts
 };
 
 std::vector<Plan> MakeFleet(const SimOptions& o, const core::World& world) {
@@ -128,13 +129,13 @@ std::string SimSummary::Format() const {
   std::string out = fmt::format(
       "trips {} in {:.1f} s: confirmed {} (held then confirmed {}, then cancelled {}), failed "
       "{}{}\n"
-      "holds let go {} ({} seen expired)\n"
+      "holds let go {} ({} seen expired); drivers who would not wait over {:.0f} h: {}\n"
       "across companies: {} confirmed at 2 companies, {} at 3 ({:.0f} % of confirmed)\n"
       "waits for a free point: mean {:.1f} min, max {:.0f} min per trip\n"
       "latency of plan/reserve/confirm: p50 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms; retries {}",
       trips, seconds, confirmed, held_then_confirmed, cancelled, failed_total,
       failures.empty() ? "" : " (" + failures.substr(1) + ")", holds_let_go, holds_expired,
-      spanning_two, spanning_three,
+      static_cast<double>(max_wait_s) / 3600, gave_up, spanning_two, spanning_three,
       confirmed ? 100.0 * (spanning_two + spanning_three) / confirmed : 0.0, wait_mean_min,
       wait_max_min, p50_ms, p99_ms, max_ms, retries);
   if (telemetry > 0) {
@@ -185,6 +186,11 @@ Outcome Reserve(const SimOptions& o, const Plan& p,
       return out;
     }
     out.plan = plans->plans.front();
+    if (out.plan->wait_s > o.max_wait_s) {
+      out.gave_up = true;
+      out.reservation = Fail(Errc::kUnavailable, "the best plan waits too long");
+      return out;
+    }
     timed([&] {
       out.reservation = car.Reserve({"", out.plan->plan_id, std::nullopt, hold});
       return out.reservation.has_value();
@@ -301,6 +307,15 @@ void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outc
 Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
                           const SimProgress& progress) {
   if (o.vehicles < 1) return Fail(Errc::kInvalidRequest, "at least one vehicle", "vehicles");
+  if (o.clock && o.vehicles > kMosquittoFleetLimit &&
+      o.transport == runtime::TransportKind::kMosquitto) {
+    return Fail(Errc::kInvalidRequest,
+                fmt::format("a driving fleet over {} vehicles keeps too many libmosquitto clients "
+                            "in one process (select() stops at 1024 descriptors); use "
+                            "--transport paho",
+                            kMosquittoFleetLimit),
+                "transport");
+  }
   if (o.clock && o.time_scale <= 0) {
     return Fail(Errc::kInvalidRequest, "time scale must be positive", "time_scale");
   }
@@ -350,6 +365,7 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
   for (auto& w : workers) w.join();
 
   SimSummary summary;
+  summary.max_wait_s = o.max_wait_s;
   std::vector<double> waits;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const auto& out = outcomes[i];
@@ -367,6 +383,8 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
       if (out.plan) waits.push_back(static_cast<double>(out.plan->wait_s) / 60);
     } else if (r && r->status == "held") {
       ++summary.holds_let_go;
+    } else if (out.gave_up) {
+      ++summary.gave_up;
     } else {
       Errc code = !r ? r.error().code : r->error ? r->error->code : Errc::kInternal;
       ++summary.failed[std::string(ErrcName(code))];

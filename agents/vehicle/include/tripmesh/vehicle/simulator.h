@@ -30,6 +30,7 @@ struct SimOptions {
   double expire_share = 0.05;   // drivers who hold and never confirm
   double no_show_share = 0.05;  // drivers who skip a stop (when driving)
   int max_retries = 2;          // re-plans after an `unavailable` failure
+  Time max_wait_s = 3 * 3600;   // a driver books no plan that waits longer for points
   std::string id_prefix = "sim";
   // Home companies, taken in turn; empty: every company. A federated vehicle
   // must be homed at the company whose broker it connects to.
@@ -45,8 +46,15 @@ struct SimOptions {
   std::function<bool()> stop;  // when it returns true, the fleet stops early (Ctrl-C)
 };
 
+// libmosquitto's network loop uses select() and three descriptors per client,
+// so one process can keep about 340 of its clients connected; a driving fleet
+// larger than this needs the paho transport (poll()).
+constexpr int kMosquittoFleetLimit = 300;
+
 struct SimSummary {
   int trips = 0, confirmed = 0, held_then_confirmed = 0, cancelled = 0, retries = 0;
+  int gave_up = 0;      // drivers whose best plan waited over max_wait_s: no reservation
+  Time max_wait_s = 0;  // as in the options, for the report
   int holds_let_go = 0, holds_expired = 0;     // held and never confirmed; seen expired
   int arrived = 0;                             // trips driven to the end
   int checkins = 0;                            // stops checked in at
