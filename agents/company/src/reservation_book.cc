@@ -305,12 +305,19 @@ std::vector<schemas::Reservation> ReservationBook::List(const std::string& vehic
   return out;
 }
 
-Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle,
-                                                      const std::string& id) {
+Result<schemas::Reservation> ReservationBook::GetLocked(
+    const std::string& vehicle, const std::string& id,
+    std::optional<runtime::KeyedLocks::Guard>& guard) const {
   auto current = Get(vehicle, id);
   if (!current) return current;
-  auto guard = station_locks_.Lock(StationsOf(current->items));
-  current = Get(vehicle, id);  // again, under the stations' locks
+  guard.emplace(station_locks_.Lock(StationsOf(current->items)));
+  return Get(vehicle, id);  // again, under the stations' locks
+}
+
+Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle,
+                                                      const std::string& id) {
+  std::optional<runtime::KeyedLocks::Guard> guard;
+  auto current = GetLocked(vehicle, id, guard);
   if (!current) return current;
   schemas::Reservation r = *current;
   if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
@@ -360,12 +367,10 @@ Result<schemas::Reservation> ReservationBook::EndAsNoShow(const std::string& veh
 Result<schemas::Reservation> ReservationBook::CheckIn(const std::string& vehicle,
                                                       const std::string& id,
                                                       const std::string& station) {
-  auto current = Get(vehicle, id);
-  if (!current) return current;
   // Under the stations' locks, like confirm and cancel, so a check-in and the
   // no-show sweep never both decide.
-  auto guard = station_locks_.Lock(StationsOf(current->items));
-  current = Get(vehicle, id);
+  std::optional<runtime::KeyedLocks::Guard> guard;
+  auto current = GetLocked(vehicle, id, guard);
   if (!current) return current;
   schemas::Reservation r = *current;
   if (r.status == "fulfilled") return r;
@@ -416,10 +421,8 @@ Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle
                                                       const std::string& id,
                                                       const std::string& status,
                                                       bool must_be_held) {
-  auto current = Get(vehicle, id);
-  if (!current) return current;
-  auto guard = station_locks_.Lock(StationsOf(current->items));
-  current = Get(vehicle, id);
+  std::optional<runtime::KeyedLocks::Guard> guard;
+  auto current = GetLocked(vehicle, id, guard);
   if (!current) return current;
   schemas::Reservation r = *current;
   if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");

@@ -138,6 +138,10 @@ class ReservationBook {
   [[nodiscard]] Status Persist(const schemas::Reservation& r, const std::string& request_id,
                                bool insert_items, bool delete_items, bool book_items,
                                const std::function<Status(runtime::Tx&)>& also = {});
+  // The reservation, read again once its stations' locks are in `guard`.
+  [[nodiscard]] Result<schemas::Reservation> GetLocked(
+      const std::string& vehicle, const std::string& id,
+      std::optional<runtime::KeyedLocks::Guard>& guard) const;
   // Tracks r's hold for expiry while it is held.
   void Remember(const schemas::Reservation& r);
   std::optional<schemas::Reservation> ReadOne(const std::string& where,
@@ -152,7 +156,7 @@ class ReservationBook {
   const core::Clock& clock_;
   ChangeListener listener_;
   Time no_show_grace_s_ = 900;
-  runtime::KeyedLocks station_locks_;
+  mutable runtime::KeyedLocks station_locks_;
   // Fixed after Load: one ledger per point of this company; each guarded by its station's lock.
   std::unordered_map<PointKey, core::PointLedger> ledgers_;
 
