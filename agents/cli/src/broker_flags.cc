@@ -1,6 +1,7 @@
 #include <cstdlib>
 
 #include "commands.h"
+#include "tripmesh/schemas/time.h"
 
 namespace tripmesh::cli {
 
@@ -25,6 +26,22 @@ runtime::TransportOptions BrokerFlags::Resolve() const {
   o.username = !username.empty() ? username : env("TRIPMESH_USERNAME");
   o.password = !password.empty() ? password : env("TRIPMESH_PASSWORD");
   return o;
+}
+
+void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, double min_scale) {
+  cmd->add_option("--time-scale", time_scale,
+                  "Run the clock this many times faster than real time (simulation); the "
+                  "companies and the fleet must share --time-scale and --clock-start")
+      ->check(CLI::Range(min_scale, 100000.0))
+      ->capture_default_str();
+  cmd->add_option_function<std::string>(
+      "--clock-start",
+      [&clock_start](const std::string& text) {
+        auto t = ParseTime(text);
+        if (!t) throw CLI::ValidationError("--clock-start", t.error().message);
+        clock_start = *t;
+      },
+      "RFC 3339 time the accelerated clock starts from (default: now)");
 }
 
 }  // namespace tripmesh::cli

@@ -1,8 +1,5 @@
-#include <cstdio>
-
 #include "commands.h"
 #include "tripmesh/company/company_agent.h"
-#include "tripmesh/schemas/time.h"
 
 namespace tripmesh::cli {
 
@@ -31,29 +28,15 @@ void AddCompany(CLI::App& app, Runner& run) {
                   "Fault injection for tests: SIGKILL self at this saga step");
   cmd->add_flag("!--no-sync-full", options->sync_full,
                 "SQLite synchronous=NORMAL: survives process kills, not power loss");
-  cmd->add_option("--time-scale", options->time_scale,
-                  "Run the agent's clock this many times faster than real time (simulation)")
-      ->check(CLI::Range(1.0, 100000.0))
-      ->capture_default_str();
-  auto clock_start = std::make_shared<std::string>();
-  cmd->add_option("--clock-start", *clock_start,
-                  "RFC 3339 time the accelerated clock starts from (default: now)");
+  AddClockFlags(cmd, options->time_scale, options->clock_start, 1.0);
   auto keepalive = std::make_shared<int>(15);
   cmd->add_option("--keepalive", *keepalive,
                   "MQTT keepalive seconds (the Last Will fires after 1.5x)")
       ->check(CLI::Range(5, 3600))
       ->capture_default_str();
   AddBrokerFlags(cmd, *flags);
-  cmd->callback([&run, options, flags, keepalive, saga_timeout_ms, clock_start] {
-    run = [options, flags, keepalive, saga_timeout_ms, clock_start] {
-      if (!clock_start->empty()) {
-        auto t = ParseTime(*clock_start);
-        if (!t) {
-          std::fprintf(stderr, "tripmesh company: --clock-start: %s\n", t.error().message.c_str());
-          return 2;
-        }
-        options->clock_start = *t;
-      }
+  cmd->callback([&run, options, flags, keepalive, saga_timeout_ms] {
+    run = [options, flags, keepalive, saga_timeout_ms] {
       options->saga_timeout = std::chrono::milliseconds(*saga_timeout_ms);
       options->mqtt = flags->Resolve();
       options->mqtt.keepalive_s = *keepalive;

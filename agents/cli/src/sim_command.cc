@@ -24,7 +24,7 @@ struct SimFlags {
   std::string data = "data";
   std::string check;  // folder of <company>.db to check afterwards
   double time_scale = 0;
-  std::string clock_start;
+  Time clock_start = 0;  // 0: now
   double depart_within_h = 4;
 };
 
@@ -37,15 +37,7 @@ int RunSimulation(const SimFlags& f) {
   }
   std::unique_ptr<core::Clock> clock = std::make_unique<core::RealClock>();
   if (f.time_scale > 0) {
-    Time start = clock->Now();
-    if (!f.clock_start.empty()) {
-      auto t = ParseTime(f.clock_start);
-      if (!t) {
-        std::cerr << "tripmesh sim: --clock-start: " << t.error().message << "\n";
-        return 2;
-      }
-      start = *t;
-    }
+    Time start = f.clock_start ? f.clock_start : clock->Now();
     clock = std::make_unique<core::AcceleratedClock>(start, f.time_scale);
     sim.clock = clock.get();
     sim.time_scale = f.time_scale;
@@ -132,14 +124,8 @@ void AddSim(CLI::App& app, Runner& run) {
                   "Share of drivers who skip a stop (with --time-scale)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--time-scale", f->time_scale,
-                  "Drive the trips on a clock this many times faster than real time; the "
-                  "companies must run with the same --time-scale and --clock-start (0: reserve "
-                  "only, departures tomorrow)")
-      ->check(CLI::Range(0.0, 100000.0))
-      ->capture_default_str();
-  cmd->add_option("--clock-start", f->clock_start,
-                  "RFC 3339 start of the accelerated clock (default: now)");
+  // 0: reserve only, departures tomorrow.
+  AddClockFlags(cmd, f->time_scale, f->clock_start, 0.0);
   cmd->add_option("--depart-within", f->depart_within_h,
                   "With --time-scale: hours within which each vehicle leaves")
       ->check(CLI::Range(0.5, 48.0))
