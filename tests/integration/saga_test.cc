@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -129,6 +130,32 @@ class SagaTest : public CompanyFixture {
     }
     return std::nullopt;
   }
+  // Saga "s-taker" from `by` holds every point of `company`'s stop of `plan`
+  // for that stop's window, as if another vehicle had booked them.
+  void TakeStopOf(const schemas::Plan& plan, const std::string& company, const std::string& by) {
+    const schemas::Stop* stop = nullptr;
+    for (const auto& s : plan.stops) {
+      if (s.company == company) stop = &s;
+    }
+    ASSERT_TRUE(stop);
+    const auto* station = DefaultWorld().FindStation(stop->station);
+    ASSERT_TRUE(station);
+    schemas::SagaRequest taker{"s-taker", "r-taker", "someone-else", {}, 600};
+    for (const auto& p : station->points) {
+      taker.items.push_back({station->id, p.id, stop->start_at, stop->end_at, 1});
+    }
+    PublishSaga(company, by, "request", schemas::Encode(taker));
+    auto held = WaitAck(by, company, "s-taker", schemas::SagaPhase::kRequest);
+    ASSERT_TRUE(held && held->ok) << (held ? held->detail : "no ack");
+  }
+  int SagaMessagesOn(const std::string& filter_prefix, const std::string& saga = "") {
+    int n = 0;
+    for (const auto& m : recorder_->Messages()) {
+      n += m.topic.rfind(filter_prefix, 0) == 0 &&
+           (saga.empty() || m.payload.find("\"" + saga + "\"") != std::string::npos);
+    }
+    return n;
+  }
   void RestartWith(const std::string& company, std::vector<std::string> extra) {
     agents_[company]->Signal(SIGTERM);
     ASSERT_TRUE(agents_[company]->Wait(10s));
@@ -166,20 +193,7 @@ TEST_F(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
   auto car = Vehicle("car-refused", "voltpoint");
   schemas::Plan plan = ThreeCompanyPlan(*car);
   // Someone else takes every point of the E-Flux stop's station for its window.
-  const schemas::Stop* stop = nullptr;
-  for (const auto& s : plan.stops) {
-    if (s.company == "eflux") stop = &s;
-  }
-  ASSERT_TRUE(stop);
-  const auto* station = DefaultWorld().FindStation(stop->station);
-  ASSERT_TRUE(station);
-  schemas::SagaRequest taker{"s-taker", "r-taker", "someone-else", {}, 600};
-  for (const auto& p : station->points) {
-    taker.items.push_back({station->id, p.id, stop->start_at, stop->end_at, 1});
-  }
-  PublishSaga("eflux", "ecocharge", "request", schemas::Encode(taker));
-  auto held = WaitAck("ecocharge", "eflux", "s-taker", schemas::SagaPhase::kRequest);
-  ASSERT_TRUE(held && held->ok) << (held ? held->detail : "no ack");
+  TakeStopOf(plan, "eflux", "ecocharge");
 
   auto r = car->Reserve({"", plan.plan_id, std::nullopt, false});
   ASSERT_TRUE(r) << r.error().message;
@@ -198,6 +212,40 @@ TEST_F(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
   auto got = car->Get(r->reservation_id);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->status, "failed");
+}
+
+TEST_F(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer) {
+  auto car = Vehicle("car-home-part", "voltpoint");
+  auto r = car->Reserve({"", ThreeCompanyPlan(*car).plan_id, std::nullopt, false});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+  ExpectSettled(Settle());
+  std::string saga = "s" + r->reservation_id;
+  EXPECT_EQ(SagaMessagesOn(topics::Saga("voltpoint", "voltpoint", "")), 0);
+  EXPECT_EQ(SagaMessagesOn(topics::Saga("eflux", "voltpoint", "request"), saga), 1);
+  EXPECT_EQ(BookingsAt("voltpoint")[saga],
+            static_cast<int>(std::count_if(r->items.begin(), r->items.end(), [](const auto& i) {
+              return i.company == "voltpoint";
+            })));
+
+  // The home company's own stop is taken: the saga fails before any peer holds.
+  schemas::Plan plan = ThreeCompanyPlan(*car);
+  TakeStopOf(plan, "voltpoint", "eflux");
+  auto failed = car->Reserve({"", plan.plan_id, std::nullopt, false});
+  ASSERT_TRUE(failed) << failed.error().message;
+  EXPECT_EQ(failed->status, "failed");
+  ASSERT_TRUE(failed->error);
+  EXPECT_EQ(failed->error->code, Errc::kUnavailable) << failed->error->message;
+  std::string refused = "s" + failed->reservation_id;
+  EXPECT_EQ(SagaMessagesOn(topics::Saga("eflux", "voltpoint", "request"), refused), 0);
+  EXPECT_EQ(SagaMessagesOn(topics::Saga("ecocharge", "voltpoint", "request"), refused), 0);
+  PublishSaga("voltpoint", "eflux", "compensate",
+              schemas::Encode(schemas::SagaCompensate{"s-taker", "test over"}));
+  ASSERT_TRUE(WaitAck("eflux", "voltpoint", "s-taker", schemas::SagaPhase::kCompensate));
+  ExpectSettled(Settle());
+  for (const auto& c : kCompanies) {
+    EXPECT_EQ(BookingsAt(c, true).count(refused), 0u) << c << " holds for the failed saga";
+  }
 }
 
 TEST_F(SagaTest, AFrozenParticipantTimesOutAndLeavesNoOrphanOnceResumed) {

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+#include <variant>
 
 #include "handlers.h"
 #include "metrics.h"
@@ -94,6 +96,22 @@ class CompanyAgentImpl final : public CompanyAgent {
     hooks.changed = [this](const std::string& id, const std::string& vehicle,
                            const std::string& state,
                            const std::string& detail) { SagaEvent(id, vehicle, state, detail); };
+    hooks.participate = [this](const LocalSagaMessage& msg, SagaParticipant::Also* also) {
+      schemas::SagaAck ack = std::visit(
+          [this, also](const auto& m) -> schemas::SagaAck {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<M, schemas::SagaRequest>) {
+              return participant_->OnRequest(options_.id, m, also);
+            } else if constexpr (std::is_same_v<M, schemas::SagaCommit>) {
+              return participant_->OnCommit(options_.id, m, also);
+            } else {
+              return participant_->OnCompensate(options_.id, m, also);
+            }
+          },
+          msg);
+      CountSagaAck(ack);
+      return ack;
+    };
     coordinator_ = std::make_unique<SagaCoordinator>(options_.id, *book_, *store_, clock_,
                                                      std::move(saga), std::move(hooks));
     if (auto st = coordinator_->Load(); !st) return st;
@@ -263,13 +281,17 @@ class CompanyAgentImpl final : public CompanyAgent {
     if (accepting_.load()) {
       lanes_->Post(saga_id, [this, from, handle = std::move(handle)] {
         schemas::SagaAck ack = handle();
-        metrics_.Count("saga." + std::string(schemas::SagaPhaseName(ack.phase)) +
-                       (ack.ok ? ".ok" : ".refused"));
+        CountSagaAck(ack);
         (void)transport_->Publish(
             {topics::Saga(from, options_.id, "ack"), schemas::Encode(ack), 1, false, "", ""});
       });
     }
     posting_.fetch_sub(1);
+  }
+
+  void CountSagaAck(const schemas::SagaAck& ack) {
+    metrics_.Count("saga." + std::string(schemas::SagaPhaseName(ack.phase)) +
+                   (ack.ok ? ".ok" : ".refused"));
   }
 
   void DropSaga(const std::string& topic, const Error& e) {

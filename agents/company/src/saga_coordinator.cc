@@ -160,23 +160,37 @@ void SagaCoordinator::Enter(Saga& s, const std::string& state, const std::string
   }
 }
 
-void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked) {
+LocalSagaMessage SagaCoordinator::MessageFor(const Saga& s, SagaPhase phase,
+                                             const std::vector<schemas::SagaItem>& items) const {
+  if (phase == SagaPhase::kRequest) {
+    return schemas::SagaRequest{s.saga_id, s.reservation.reservation_id, s.reservation.vehicle,
+                                items,
+                                s.hold_only ? options_.hold_ttl_s : options_.commit_hold_ttl_s};
+  }
+  if (phase == SagaPhase::kCommit) return schemas::SagaCommit{s.saga_id};
+  return schemas::SagaCompensate{s.saga_id, s.outcome};
+}
+
+void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked,
+                                const std::string& skip) {
   auto by_company = ItemsByCompany(s);
+  std::optional<LocalSagaMessage> local;
   for (auto& [company, ack] : s.acks) {
-    if (only_unacked && ack.has_value()) continue;
-    std::string payload;
-    if (phase == SagaPhase::kRequest) {
-      schemas::SagaRequest req{s.saga_id, s.reservation.reservation_id, s.reservation.vehicle,
-                               by_company[company],
-                               s.hold_only ? options_.hold_ttl_s : options_.commit_hold_ttl_s};
-      payload = schemas::Encode(req);
-    } else if (phase == SagaPhase::kCommit) {
-      payload = schemas::Encode(schemas::SagaCommit{s.saga_id});
-    } else {
-      payload = schemas::Encode(schemas::SagaCompensate{s.saga_id, s.outcome});
+    if ((only_unacked && ack.has_value()) || company == skip) continue;
+    LocalSagaMessage msg = MessageFor(s, phase, by_company[company]);
+    if (company == company_ && hooks_.participate) {
+      local = std::move(msg);
+      continue;
     }
+    std::string payload = std::visit([](const auto& m) { return schemas::Encode(m); }, msg);
     hooks_.publish({topics::Saga(company, company_, schemas::SagaPhaseName(phase)),
                     std::move(payload), 1, false, "", ""});
+  }
+  // After the peers' messages are out, so the home company's own work overlaps theirs.
+  if (local) {
+    hooks_.post(s.saga_id, [this, msg = std::move(*local)] {
+      OnAck(company_, hooks_.participate(msg, nullptr));
+    });
   }
   auto now = Steady::now();
   if (phase == SagaPhase::kRequest) {
@@ -185,6 +199,36 @@ void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked) {
     s.next_send = now + s.backoff;
     s.backoff = std::min(s.backoff * 2, kMaxBackoff);
   }
+}
+
+Status SagaCoordinator::PersistAndSend(Saga& s, SagaPhase phase) {
+  if (!hooks_.participate || !s.acks.count(company_)) {
+    if (auto st = Persist(s); !st) return st;
+    AfterPersist(s, phase);
+    SendPhase(s, phase, false);
+    return {};
+  }
+  SagaParticipant::Also also{[&](runtime::Tx& tx) { return WriteSaga(tx, s); }, false};
+  auto mine = ItemsByCompany(s)[company_];
+  schemas::SagaAck ack = hooks_.participate(MessageFor(s, phase, mine), &also);
+  if (!also.done) {
+    // The part changed nothing (a repeat) or failed: the state goes alone.
+    if (auto st = Persist(s); !st) return st;
+  }
+  AfterPersist(s, phase);
+  if (ack.ok || phase != SagaPhase::kRequest) {
+    SendPhase(s, phase, false, company_);
+  } else {
+    // A refused hold fails the saga at once: the peers need not hold anything.
+    s.deadline = Steady::now() + options_.request_timeout;
+  }
+  OnAck(company_, ack);
+  return {};
+}
+
+void SagaCoordinator::AfterPersist(Saga& s, SagaPhase phase) {
+  if (phase == SagaPhase::kCommit) MaybeCrash("after_decision");
+  Enter(s, s.state);
 }
 
 void SagaCoordinator::Start(schemas::Reservation r, const std::string& request_id, bool hold_only,
@@ -208,15 +252,13 @@ void SagaCoordinator::Start(schemas::Reservation r, const std::string& request_i
     }
   }
   Run(s->saga_id, [this](Saga& saga) {
-    if (auto st = Persist(saga); !st) {
+    if (auto st = PersistAndSend(saga, SagaPhase::kRequest); !st) {
       ReplyError(saga, st.error());
       std::lock_guard lock(mu_);
       sagas_.erase(saga.saga_id);
       views_.erase(saga.reservation.reservation_id);
       return;
     }
-    Enter(saga, "requesting");
-    SendPhase(saga, SagaPhase::kRequest, false);
     MaybeCrash("after_requests");
   });
 }
@@ -402,13 +444,10 @@ void SagaCoordinator::DecideCommit(Saga& s) {
   s.state = "committing";
   for (auto& a : s.acks) a.second.reset();
   s.backoff = std::chrono::milliseconds(500);
-  if (auto st = Persist(s); !st) {
+  if (auto st = PersistAndSend(s, SagaPhase::kCommit); !st) {
     DecideCompensate(s, "failed", st.error());
     return;
   }
-  MaybeCrash("after_decision");
-  Enter(s, "committing");
-  SendPhase(s, SagaPhase::kCommit, false);
   MaybeCrash("after_commits");
 }
 

@@ -19,9 +19,11 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "reservation_book.h"
+#include "saga_participant.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/runtime/transport.h"
@@ -33,6 +35,11 @@ namespace tripmesh::company {
 struct ReplyTo {
   std::string topic, correlation, request_id;
 };
+
+// A saga message for this company's own participant, which the coordinator
+// hands over in process instead of through the broker.
+using LocalSagaMessage =
+    std::variant<schemas::SagaRequest, schemas::SagaCommit, schemas::SagaCompensate>;
 
 struct SagaOptions {
   std::chrono::milliseconds request_timeout{5000};  // participants' request acks
@@ -51,6 +58,10 @@ class SagaCoordinator {
     std::function<void(const std::string&, const std::string&, const std::string&,
                        const std::string&)>
         changed;
+    // This company's own participant: runs the message (with `also` in the
+    // same commit) and returns its ack. Unset, the coordinator reaches itself
+    // through the broker like any peer.
+    std::function<schemas::SagaAck(const LocalSagaMessage&, SagaParticipant::Also*)> participate;
   };
 
   SagaCoordinator(std::string company, ReservationBook& book, runtime::Store& store,
@@ -103,7 +114,15 @@ class SagaCoordinator {
   [[nodiscard]] static Status WriteSaga(runtime::Tx& tx, const Saga& s);
   [[nodiscard]] Status Persist(const Saga& s);
   [[nodiscard]] Status PersistWithRecord(const Saga& s);
-  void SendPhase(Saga& s, schemas::SagaPhase phase, bool only_unacked);
+  LocalSagaMessage MessageFor(const Saga& s, schemas::SagaPhase phase,
+                              const std::vector<schemas::SagaItem>& items) const;
+  // Sends `phase` to the participants (only those yet to ack it, or all), except `skip`.
+  void SendPhase(Saga& s, schemas::SagaPhase phase, bool only_unacked,
+                 const std::string& skip = "");
+  // Writes the saga's state, then sends `phase`; this company's own part runs
+  // in the same commit as the state when it takes part.
+  [[nodiscard]] Status PersistAndSend(Saga& s, schemas::SagaPhase phase);
+  void AfterPersist(Saga& s, schemas::SagaPhase phase);  // fault injection, then the event
   void DecideCommit(Saga& s);
   void DecideCompensate(Saga& s, const std::string& outcome, std::optional<Error> error);
   void Finish(Saga& s);

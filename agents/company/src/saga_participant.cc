@@ -83,9 +83,12 @@ void SagaParticipant::Keep(const Part& p) {
   }
 }
 
-Status SagaParticipant::WritePart(runtime::Tx& tx, const Part& p) const {
+Status SagaParticipant::WritePart(runtime::Tx& tx, const Part& p, const Also* also) const {
   std::string ack = schemas::Encode(
       p.code ? Refuse(p.saga_id, SagaPhase::kRequest, *p.code, p.detail) : RequestAck(p));
+  if (also && also->write) {
+    if (auto st = also->write(tx); !st) return st;
+  }
   return tx.Exec(
       "INSERT INTO saga_parts(saga_id, coordinator, reservation_id, vehicle, state, expires_at,"
       " ack) VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
@@ -128,8 +131,8 @@ void SagaParticipant::Changed(const Part& p) {
   }
 }
 
-SagaAck SagaParticipant::OnRequest(const std::string& coordinator,
-                                   const schemas::SagaRequest& req) {
+SagaAck SagaParticipant::OnRequest(const std::string& coordinator, const schemas::SagaRequest& req,
+                                   Also* also) {
   if (auto p = Find(req.saga_id)) {
     if (p->coordinator != coordinator) {
       return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kForbidden,
@@ -159,10 +162,11 @@ SagaAck SagaParticipant::OnRequest(const std::string& coordinator,
                              }
                            }
                          }
-                         return WritePart(tx, p);
+                         return WritePart(tx, p, also);
                        });
   if (placed) {
     p.slots = *placed;
+    if (also) also->done = true;
   } else {
     if (placed.error().code == Errc::kInternal) {  // nothing stored: a retry may succeed
       return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal, placed.error().message);
@@ -171,24 +175,27 @@ SagaAck SagaParticipant::OnRequest(const std::string& coordinator,
     p.expires_at.reset();
     p.code = placed.error().code;
     p.detail = placed.error().message;
-    auto st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p); });
+    auto st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
     if (!st) return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal, st.error().message);
+    if (also) also->done = true;
   }
   Keep(p);
   Changed(p);
   return p.code ? Refuse(p.saga_id, SagaPhase::kRequest, *p.code, p.detail) : RequestAck(p);
 }
 
-bool SagaParticipant::Rehold(Part& p) {
+bool SagaParticipant::Rehold(Part& p, const Also* also) {
   p.state = "committed";
   p.expires_at.reset();
-  auto placed = book_.PlaceSlots(
-      p.saga_id, p.slots, std::nullopt, true,
-      [&](runtime::Tx& tx, const std::vector<ReservationBook::Slot>&) { return WritePart(tx, p); });
+  auto placed = book_.PlaceSlots(p.saga_id, p.slots, std::nullopt, true,
+                                 [&](runtime::Tx& tx, const std::vector<ReservationBook::Slot>&) {
+                                   return WritePart(tx, p, also);
+                                 });
   return placed.has_value();
 }
 
-SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas::SagaCommit& msg) {
+SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas::SagaCommit& msg,
+                                  Also* also) {
   auto found = Find(msg.saga_id);
   if (!found || found->coordinator != coordinator) {
     return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kNotFound,
@@ -205,11 +212,12 @@ SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas:
   p.expires_at.reset();
   if (p.state == "held") {
     p.state = "committed";
-    st = book_.BookSlots(p.saga_id, p.slots, [&](runtime::Tx& tx) { return WritePart(tx, p); });
+    st = book_.BookSlots(p.saga_id, p.slots,
+                         [&](runtime::Tx& tx) { return WritePart(tx, p, also); });
   } else if (p.state == "expired") {
     // A commit that arrives after the hold lapsed still succeeds when the same
     // points are free: the coordinator decided in time, only the message was late.
-    if (!Rehold(p)) {
+    if (!Rehold(p, also)) {
       return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kExpired,
                     "the hold of saga " + msg.saga_id + " expired and its points were taken");
     }
@@ -218,13 +226,14 @@ SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas:
                   "saga " + msg.saga_id + " is " + p.state);
   }
   if (!st) return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kInternal, st.error().message);
+  if (also) also->done = true;
   Keep(p);
   Changed(p);
   return ok;
 }
 
 SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
-                                      const schemas::SagaCompensate& msg) {
+                                      const schemas::SagaCompensate& msg, Also* also) {
   SagaAck ok{msg.saga_id, SagaPhase::kCompensate, true, {}, {}, {}, {}};
   auto found = Find(msg.saga_id);
   if (found && found->coordinator != coordinator) {
@@ -246,17 +255,19 @@ SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
              {},
              Errc::kConflict,
              "aborted before its request arrived: " + msg.reason};
-    st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p); });
+    st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
   } else if (found->state == "held" || found->state == "committed") {
     p = *found;
     p.state = "compensated";
     p.expires_at.reset();
     p.detail = msg.reason;
-    st = book_.ReleaseSlots(p.saga_id, p.slots, [&](runtime::Tx& tx) { return WritePart(tx, p); });
+    st = book_.ReleaseSlots(p.saga_id, p.slots,
+                            [&](runtime::Tx& tx) { return WritePart(tx, p, also); });
   } else {
     return ok;
   }
   if (!st) return Refuse(msg.saga_id, SagaPhase::kCompensate, Errc::kInternal, st.error().message);
+  if (also) also->done = true;
   Keep(p);
   Changed(p);
   return ok;

@@ -36,9 +36,20 @@ class SagaParticipant {
   [[nodiscard]] Status Load();
   void SetListener(Listener l) { listener_ = std::move(l); }
 
-  schemas::SagaAck OnRequest(const std::string& coordinator, const schemas::SagaRequest& req);
-  schemas::SagaAck OnCommit(const std::string& coordinator, const schemas::SagaCommit& msg);
-  schemas::SagaAck OnCompensate(const std::string& coordinator, const schemas::SagaCompensate& msg);
+  // The home company's coordinator writing its saga state in the same commit
+  // as its own part's change: one durable commit instead of two.
+  struct Also {
+    ReservationBook::ExtraWrite write;
+    bool done = false;  // `write` ran in a transaction that committed
+  };
+
+  // With `also`, it joins the transaction of this part's change, if there is one.
+  schemas::SagaAck OnRequest(const std::string& coordinator, const schemas::SagaRequest& req,
+                             Also* also = nullptr);
+  schemas::SagaAck OnCommit(const std::string& coordinator, const schemas::SagaCommit& msg,
+                            Also* also = nullptr);
+  schemas::SagaAck OnCompensate(const std::string& coordinator, const schemas::SagaCompensate& msg,
+                                Also* also = nullptr);
 
   // Sagas whose hold has expired; Expire() releases one of them.
   std::vector<std::string> DueHolds() const;
@@ -60,12 +71,12 @@ class SagaParticipant {
   static Part PartOf(const runtime::Row& row);
   std::optional<Part> Find(const std::string& saga_id) const;
   void Keep(const Part& p);
-  Status WritePart(runtime::Tx& tx, const Part& p) const;
+  Status WritePart(runtime::Tx& tx, const Part& p, const Also* also = nullptr) const;
   schemas::SagaAck RequestAck(const Part& p) const;
   schemas::SagaAck Refuse(const std::string& saga_id, schemas::SagaPhase phase, Errc code,
                           std::string detail) const;
   // Holds the part's slots again after its hold expired (a late commit).
-  bool Rehold(Part& p);
+  bool Rehold(Part& p, const Also* also);
   void Changed(const Part& p);
 
   std::string company_;
