@@ -16,15 +16,6 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-std::unique_ptr<runtime::Transport> Connect(const std::string& broker, const std::string& id) {
-  runtime::TransportOptions o;
-  o.broker = broker;
-  o.client_id = id;
-  o.clean_start = true;
-  auto t = runtime::NewMosquittoTransport(o);
-  return t;
-}
-
 Steady::time_point After(Steady::time_point t, double seconds) {
   return t + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
 }
@@ -46,8 +37,8 @@ std::string KindOf(const std::string& topic) {
 
 BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double warmup,
                               double seconds) {
-  auto responder = Connect(broker, fmt::format("bench-responder-{}", in_flight));
-  auto requester = Connect(broker, fmt::format("bench-requester-{}", in_flight));
+  auto responder = PlainClient(broker, fmt::format("bench-responder-{}", in_flight));
+  auto requester = PlainClient(broker, fmt::format("bench-requester-{}", in_flight));
   const std::string reply(700, 'r');
   responder->SetReceiver([&](runtime::InboundMessage m) {
     (void)responder->Publish({m.topic + "/reply", reply, 1, false, "", ""});
@@ -115,7 +106,7 @@ std::string MessageCount::Format() const {
 
 MessageCount CountMessages(const std::string& broker, int n,
                            const std::function<bool(int)>& reserve) {
-  auto counter = Connect(broker, "bench-counter");
+  auto counter = PlainClient(broker, "bench-counter");
   std::mutex mu;
   std::map<std::string, long> counts;
   std::atomic<bool> counting{false};

@@ -22,6 +22,7 @@
 
 #include "broker_baseline.h"
 #include "harness.h"
+#include "protocol_floor.h"
 #include "tripmesh/vehicle/vehicle_client.h"
 
 namespace tripmesh::bench {
@@ -194,6 +195,26 @@ void PrintTable(const std::vector<Row>& rows, const std::map<std::string, Messag
   }
 }
 
+// Beside the light-load row, what the saga's rules alone cost on this machine.
+void PrintFloor(const std::string& broker, const std::string& dir, const Flags& f,
+                const std::vector<Row>& rows) {
+  const Row* light = nullptr;
+  for (const auto& r : rows) {
+    if (r.kind == "three" && r.vehicles == 1) light = &r;
+  }
+  if (!light) return;
+  std::fprintf(stderr, "protocol floor...\n");
+  FloorOptions o;
+  Latencies floor = ProtocolFloor(broker, dir, o, f.warmup, f.seconds);
+  double broker_p99 = light->broker->latency.At(0.99);
+  std::printf(
+      "\nprotocol floor (%d broker round trips and %d one-row synchronous=FULL commits in a row, "
+      "no agent work): p50 %.2f ms, p99 %.2f ms = %.1fx the broker p99; three-company p99 at 1 "
+      "vehicle = %.1fx the floor p99\n",
+      o.round_trips, o.commits, floor.At(0.5), floor.At(0.99), floor.At(0.99) / broker_p99,
+      light->load.latency.At(0.99) / floor.At(0.99));
+}
+
 void Cleanup(const std::string& dir, bool keep) {
   if (keep) {
     std::printf("stores and logs kept in %s\n", dir.c_str());
@@ -239,6 +260,7 @@ int RunLoad(const Flags& f) {
     }
   }
   PrintTable(rows, msgs);
+  PrintFloor(agents->broker_uri(), dir, f, rows);
   std::printf("\nagents: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),
               agents->CheckConsistency().c_str());
   Cleanup(dir, f.keep);

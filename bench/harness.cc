@@ -50,6 +50,14 @@ void Die(const std::string& message) {
   std::exit(1);
 }
 
+std::unique_ptr<runtime::Transport> PlainClient(const std::string& broker, const std::string& id) {
+  runtime::TransportOptions o;
+  o.broker = broker;
+  o.client_id = id;
+  o.clean_start = true;
+  return runtime::NewMosquittoTransport(o);
+}
+
 Time RealNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tripmesh/runtime/process.h"
+#include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/time.h"
 
 namespace tripmesh::bench {
@@ -18,6 +19,8 @@ namespace tripmesh::bench {
 [[noreturn]] void Die(const std::string& message);
 Time RealNow();
 std::string TempDir(const std::string& prefix);
+// A plain libmosquitto client with a clean session, not yet connected.
+std::unique_ptr<runtime::Transport> PlainClient(const std::string& broker, const std::string& id);
 
 class Latencies {
  public:

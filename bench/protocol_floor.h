@@ -1,0 +1,28 @@
+// The least a three-company reservation can cost under PROTOCOL.md's saga
+// rules on this machine, with no agent work at all: its broker round trips and
+// its durable commits, one after another. An implementation cannot be faster
+// than this floor; the benchmark reports it beside tripmesh's latency.
+#pragma once
+
+#include <string>
+
+#include "harness.h"
+
+namespace tripmesh::bench {
+
+struct FloorOptions {
+  // vehicle -> home company -> vehicle, saga request -> ack, commit -> ack
+  int round_trips = 3;
+  // The rules' durable writes in a row: the coordinator's state before its
+  // requests, the participant's hold before its ack, the coordinator's decision
+  // before its commits, the participant's booking before its ack.
+  int commits = 4;
+};
+
+// Runs the chain for `seconds` after `warmup`: QoS 1 round trips between two
+// plain libmosquitto clients, and one-row SQLite transactions (WAL,
+// synchronous=FULL) in a database under `dir`. Latencies in ms per chain.
+Latencies ProtocolFloor(const std::string& broker, const std::string& dir, FloorOptions options,
+                        double warmup, double seconds);
+
+}  // namespace tripmesh::bench
