@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -59,6 +60,37 @@ TEST(StoreTest, AFailingWriteIsRolledBackAlone) {
     return tx.Query("SELECT count(*) FROM t", {}, [&](const Row& r) { count = r.Int(0); });
   }));
   EXPECT_EQ(count, 1);
+}
+
+// Early lock release: a writer that lets go of its lock once its write is
+// queued still commits before whoever takes the lock next.
+TEST(StoreTest, WritesCommitInTheOrderTheirLocksWereTaken) {
+  auto store = Store::Open(tripmesh::testing::NewTempDir("store") + "/t.db", {false, 512});
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->Write(
+      [](Tx& tx) { return tx.Exec("CREATE TABLE log(n INTEGER PRIMARY KEY, who INTEGER)"); }));
+  std::mutex lock;
+  std::vector<std::int64_t> taken;  // guarded by `lock`
+  std::vector<std::thread> threads;
+  for (std::int64_t t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        lock.lock();
+        taken.push_back(t);
+        auto st =
+            (*store)->Write([t](Tx& tx) { return tx.Exec("INSERT INTO log(who) VALUES(?)", {t}); },
+                            [&] { lock.unlock(); });
+        EXPECT_TRUE(st);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::vector<std::int64_t> committed;
+  ASSERT_TRUE((*store)->Read([&](Tx& tx) {
+    return tx.Query("SELECT who FROM log ORDER BY n", {},
+                    [&](const Row& r) { committed.push_back(r.Int(0)); });
+  }));
+  EXPECT_EQ(committed, taken);
 }
 
 }  // namespace

@@ -63,7 +63,8 @@ Result<std::vector<ReservationBook::Slot>> ReservationBook::PlaceSlots(
       return Fail(Errc::kNotFound, "no point " + s.point + " at " + s.station, "items");
     }
   }
-  auto guard = station_locks_.Lock(StationsOf(slots));
+  std::optional<runtime::KeyedLocks::Guard> guard;
+  guard.emplace(station_locks_.Lock(StationsOf(slots)));
   std::vector<const Slot*> placed;
   auto undo = [&] {
     for (const auto* s : placed) LedgerOf(s->station, s->point).Remove(owner, s->start_at);
@@ -86,11 +87,16 @@ Result<std::vector<ReservationBook::Slot>> ReservationBook::PlaceSlots(
     }
     placed.push_back(&s);
   }
-  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
-    if (auto w = WriteSlots(tx, owner, slots, expires_at); !w) return w;
-    return extra ? extra(tx, slots) : Status{};
-  });
+  // The ledgers show the slots taken before they are durable, so the stations
+  // are released once the write is queued (its commit precedes the next one's).
+  auto st = store_.Write(
+      [&](runtime::Tx& tx) -> Status {
+        if (auto w = WriteSlots(tx, owner, slots, expires_at); !w) return w;
+        return extra ? extra(tx, slots) : Status{};
+      },
+      [&] { guard.reset(); });
   if (!st) {
+    guard.emplace(station_locks_.Lock(StationsOf(slots)));
     undo();
     return tl::unexpected<Error>(st.error());
   }
@@ -101,21 +107,37 @@ Result<std::vector<ReservationBook::Slot>> ReservationBook::PlaceSlots(
 
 Status ReservationBook::BookSlots(const std::string& owner, const std::vector<Slot>& slots,
                                   const ExtraWrite& extra) {
-  auto guard = station_locks_.Lock(StationsOf(slots));
+  std::optional<runtime::KeyedLocks::Guard> guard;
+  guard.emplace(station_locks_.Lock(StationsOf(slots)));
+  std::vector<core::Interval> holds;
   for (const auto& s : slots) {
     const auto& ivs = LedgerOf(s.station, s.point).intervals();
     auto it = ivs.find(s.start_at);
     if (it == ivs.end() || it->second.owner != owner) {
       return Fail(Errc::kNotFound, "no hold of " + owner + " at " + s.station + "/" + s.point);
     }
+    holds.push_back(it->second);
   }
-  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
-    auto w = tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?", {owner});
-    if (!w) return w;
-    return extra ? extra(tx) : Status{};
-  });
-  if (!st) return st;
+  // Booked in the ledgers first (a booking never expires, so no sweep frees it
+  // while the write is in flight), then the stations are released once the
+  // write is queued; a failed write turns the bookings back into the holds.
   for (const auto& s : slots) (void)LedgerOf(s.station, s.point).MakeBooking(owner, s.start_at);
+  auto st = store_.Write(
+      [&](runtime::Tx& tx) -> Status {
+        auto w = tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?", {owner});
+        if (!w) return w;
+        return extra ? extra(tx) : Status{};
+      },
+      [&] { guard.reset(); });
+  if (!st) {
+    guard.emplace(station_locks_.Lock(StationsOf(slots)));
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      auto& ledger = LedgerOf(slots[i].station, slots[i].point);
+      ledger.Remove(owner, slots[i].start_at);
+      (void)ledger.Add(holds[i]);
+    }
+    return st;
+  }
   std::lock_guard lock(mu_);
   for (const auto& s : slots) dirty_stations_.insert(s.station);
   return {};

@@ -156,40 +156,44 @@ std::set<std::string> ReservationBook::TakeDirtyStations() {
 
 Status ReservationBook::Persist(const schemas::Reservation& r, const std::string& request_id,
                                 bool insert_items, bool delete_items, bool book_items,
-                                const std::function<Status(runtime::Tx&)>& also) {
+                                const std::function<Status(runtime::Tx&)>& also,
+                                const std::function<void()>& queued) {
   schemas::Reservation body = r;
   body.request_id.clear();
   std::string json = schemas::Encode(body);
-  return store_.Write([&](runtime::Tx& tx) -> Status {
-    auto st = tx.Exec(
-        "INSERT INTO reservations(id, vehicle, request_id, status, created_at, expires_at, body,"
-        " due_at) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
-        " expires_at=excluded.expires_at, body=excluded.body, due_at=excluded.due_at",
-        {r.reservation_id, r.vehicle,
-         request_id.empty() ? runtime::Value(nullptr) : runtime::Value(request_id), r.status,
-         r.created_at, OptTime(r.expires_at), json, OptTime(DueAt(r))});
-    if (!st) return st;
-    if (delete_items) {
-      st = tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {r.reservation_id});
-      if (!st) return st;
-    }
-    if (book_items) {
-      st =
-          tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?", {r.reservation_id});
-      if (!st) return st;
-    }
-    if (insert_items) {
-      for (const auto& i : r.items) {
-        st = tx.Exec(
-            "INSERT INTO bookings(reservation_id, station, point, start_at, end_at, expires_at)"
-            " VALUES(?,?,?,?,?,?)",
-            {r.reservation_id, i.station, i.point, i.start_at, i.end_at,
-             r.status == "held" ? OptTime(r.expires_at) : runtime::Value(nullptr)});
+  return store_.Write(
+      [&](runtime::Tx& tx) -> Status {
+        auto st = tx.Exec(
+            "INSERT INTO reservations(id, vehicle, request_id, status, created_at, expires_at, "
+            "body,"
+            " due_at) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
+            " expires_at=excluded.expires_at, body=excluded.body, due_at=excluded.due_at",
+            {r.reservation_id, r.vehicle,
+             request_id.empty() ? runtime::Value(nullptr) : runtime::Value(request_id), r.status,
+             r.created_at, OptTime(r.expires_at), json, OptTime(DueAt(r))});
         if (!st) return st;
-      }
-    }
-    return also ? also(tx) : Status{};
-  });
+        if (delete_items) {
+          st = tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {r.reservation_id});
+          if (!st) return st;
+        }
+        if (book_items) {
+          st = tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?",
+                       {r.reservation_id});
+          if (!st) return st;
+        }
+        if (insert_items) {
+          for (const auto& i : r.items) {
+            st = tx.Exec(
+                "INSERT INTO bookings(reservation_id, station, point, start_at, end_at, expires_at)"
+                " VALUES(?,?,?,?,?,?)",
+                {r.reservation_id, i.station, i.point, i.start_at, i.end_at,
+                 r.status == "held" ? OptTime(r.expires_at) : runtime::Value(nullptr)});
+            if (!st) return st;
+          }
+        }
+        return also ? also(tx) : Status{};
+      },
+      queued);
 }
 
 Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle,
@@ -219,7 +223,8 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
   bool hold = hold_ttl_s > 0;
   if (hold) r.expires_at = now + hold_ttl_s;
 
-  auto guard = station_locks_.Lock(StationsOf(r.items));
+  std::optional<runtime::KeyedLocks::Guard> guard;
+  guard.emplace(station_locks_.Lock(StationsOf(r.items)));
   std::vector<const schemas::ReservationItem*> placed;
   std::optional<Error> failure;
   for (auto& item : r.items) {
@@ -269,8 +274,11 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
   } else {
     r.status = hold ? "held" : "confirmed";
   }
-  if (auto st = Persist(r, request_id, !failure, false, false); !st) {
+  // The ledgers already show the new items, so the stations are released as
+  // soon as the write is queued: the next writer's commit comes after this one.
+  if (auto st = Persist(r, request_id, !failure, false, false, {}, [&] { guard.reset(); }); !st) {
     if (!failure) {
+      auto relock = station_locks_.Lock(StationsOf(r.items));
       for (const auto& item : r.items)
         LedgerOf(item.station, item.point).Remove(r.reservation_id, item.start_at);
     }

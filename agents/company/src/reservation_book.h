@@ -137,7 +137,8 @@ class ReservationBook {
                                                      const std::string& status, bool must_be_held);
   [[nodiscard]] Status Persist(const schemas::Reservation& r, const std::string& request_id,
                                bool insert_items, bool delete_items, bool book_items,
-                               const std::function<Status(runtime::Tx&)>& also = {});
+                               const std::function<Status(runtime::Tx&)>& also = {},
+                               const std::function<void()>& queued = {});
   // The reservation, read again once its stations' locks are in `guard`.
   [[nodiscard]] Result<schemas::Reservation> GetLocked(
       const std::string& vehicle, const std::string& id,

@@ -174,16 +174,22 @@ Status Store::ExecRaw(const char* sql) {
   return {};
 }
 
-Status Store::Write(std::function<Status(Tx&)> work) {
+Status Store::Write(std::function<Status(Tx&)> work) { return Write(std::move(work), {}); }
+
+Status Store::Write(std::function<Status(Tx&)> work, const std::function<void()>& queued) {
   auto job = std::make_shared<Job>();
   job->work = std::move(work);
   auto done = job->done.get_future();
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return Fail(Errc::kInternal, "store is closing");
+    if (stopping_) {
+      if (queued) queued();
+      return Fail(Errc::kInternal, "store is closing");
+    }
     queue_.push_back(job);
   }
   cv_.notify_one();
+  if (queued) queued();
   return done.get();
 }
 

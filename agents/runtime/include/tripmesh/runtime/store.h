@@ -78,6 +78,11 @@ class Store {
   // Runs `work` in a savepoint of the shared transaction: a failing work item
   // is rolled back alone. Returns after the commit is durable.
   [[nodiscard]] Status Write(std::function<Status(Tx&)> work);
+  // As Write, and calls `queued` once `work` has its place in the queue, before
+  // waiting for the commit. Writes run in the order they were queued, so a
+  // caller may release its locks in `queued` and still have its write ordered
+  // before those of whoever takes the locks next (early lock release).
+  [[nodiscard]] Status Write(std::function<Status(Tx&)> work, const std::function<void()>& queued);
   // Runs `work` on the reader connection (one read at a time).
   [[nodiscard]] Status Read(std::function<Status(Tx&)> work);
   StoreStats stats() const;

@@ -1,0 +1,80 @@
+// The owner-level slots of the saga participant against a real store: the
+// ledgers take a slot before its write is durable (so the station's lock can
+// go as soon as the write is queued), and a write that fails puts them back.
+#include <gtest/gtest.h>
+
+#include "reservation_book.h"
+#include "testing.h"
+#include "tripmesh/core/clock.h"
+
+namespace tripmesh::company {
+namespace {
+
+constexpr Time kNow = 1'800'000'000;
+constexpr Time kStart = kNow + 3600, kEnd = kStart + 1800;
+const std::string kStation = "vp-salvador-pituba";
+
+class PointSlotsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = runtime::Store::Open(tripmesh::testing::NewTempDir("slots") + "/vp.db");
+    ASSERT_TRUE(store);
+    store_ = std::move(*store);
+    book_ = std::make_unique<ReservationBook>("voltpoint", tripmesh::testing::DefaultWorld(),
+                                              *store_, clock_);
+    ASSERT_TRUE(book_->Load());
+  }
+  // The interval at point 1 of the station, if any.
+  std::optional<core::Interval> AtPoint1() {
+    auto snapshot = book_->Snapshot();
+    for (const auto& iv : snapshot[kStation + "/1"]) {
+      if (iv.start == kStart) return iv;
+    }
+    return std::nullopt;
+  }
+  std::optional<std::optional<Time>> StoredExpiry(const std::string& owner) {
+    std::optional<std::optional<Time>> out;
+    EXPECT_TRUE(store_->Read([&](runtime::Tx& tx) {
+      return tx.Query("SELECT expires_at FROM bookings WHERE reservation_id=?", {owner},
+                      [&](const runtime::Row& row) {
+                        out = row.IsNull(0) ? std::nullopt : std::optional<Time>(row.Int(0));
+                      });
+    }));
+    return out;
+  }
+  static Status Failing(runtime::Tx&) { return Fail(Errc::kInternal, "the disk is full"); }
+
+  core::ManualClock clock_{kNow};
+  std::unique_ptr<runtime::Store> store_;
+  std::unique_ptr<ReservationBook> book_;
+  const std::vector<ReservationBook::Slot> slot_ = {{kStation, "1", kStart, kEnd}};
+};
+
+TEST_F(PointSlotsTest, AHoldWhoseWriteFailsLeavesThePointFree) {
+  auto placed = book_->PlaceSlots("s-a", slot_, kNow + 120, true,
+                                  [](runtime::Tx& tx, const auto&) { return Failing(tx); });
+  ASSERT_FALSE(placed);
+  EXPECT_EQ(placed.error().code, Errc::kInternal);
+  EXPECT_FALSE(AtPoint1());
+  EXPECT_FALSE(StoredExpiry("s-a"));
+  // Another owner gets the very point.
+  ASSERT_TRUE(book_->PlaceSlots("s-b", slot_, kNow + 120, true, {}));
+  ASSERT_TRUE(AtPoint1());
+  EXPECT_EQ(AtPoint1()->owner, "s-b");
+}
+
+TEST_F(PointSlotsTest, ABookingWhoseWriteFailsIsAHoldAgain) {
+  ASSERT_TRUE(book_->PlaceSlots("s-a", slot_, kNow + 120, true, {}));
+  ASSERT_FALSE(book_->BookSlots("s-a", slot_, &PointSlotsTest::Failing));
+  ASSERT_TRUE(AtPoint1());
+  EXPECT_EQ(AtPoint1()->owner, "s-a");
+  EXPECT_EQ(AtPoint1()->expires_at, std::optional<Time>(kNow + 120));
+  EXPECT_EQ(StoredExpiry("s-a"), std::optional<std::optional<Time>>(kNow + 120));
+
+  ASSERT_TRUE(book_->BookSlots("s-a", slot_, {}));
+  EXPECT_EQ(AtPoint1()->expires_at, std::nullopt);
+  EXPECT_EQ(StoredExpiry("s-a"), std::make_optional(std::optional<Time>()));
+}
+
+}  // namespace
+}  // namespace tripmesh::company
