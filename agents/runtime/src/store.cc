@@ -2,13 +2,15 @@
 
 #include <sqlite3.h>
 
-#include <future>
-
 namespace tripmesh::runtime {
 
+// A queued write. `finished`, `lead` and `result` are guarded by Store::mu_.
 struct Store::Job {
   std::function<Status(Tx&)> work;
-  std::promise<Status> done;
+  std::condition_variable cv;
+  bool finished = false;  // its transaction has ended; `result` is final
+  bool lead = false;      // the previous leader handed the queue to it
+  Status result;
 };
 
 namespace {
@@ -147,7 +149,6 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
       !st) {
     return tl::unexpected<Error>(st.error());
   }
-  store->writer_ = std::thread([s = store.get()] { s->Run(); });
   return store;
 }
 
@@ -155,11 +156,10 @@ Store::Store(sqlite3* db, StoreOptions options) : db_(db), options_(options) {}
 
 Store::~Store() {
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     stopping_ = true;
+    idle_cv_.wait(lock, [&] { return !leading_; });
   }
-  cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
   Close(db_, statements_);
   if (reader_) Close(reader_, read_statements_);
 }
@@ -179,7 +179,7 @@ Status Store::Write(std::function<Status(Tx&)> work) { return Write(std::move(wo
 Status Store::Write(std::function<Status(Tx&)> work, const std::function<void()>& queued) {
   auto job = std::make_shared<Job>();
   job->work = std::move(work);
-  auto done = job->done.get_future();
+  bool lead;
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
@@ -187,10 +187,71 @@ Status Store::Write(std::function<Status(Tx&)> work, const std::function<void()>
       return Fail(Errc::kInternal, "store is closing");
     }
     queue_.push_back(job);
+    lead = !leading_;
+    leading_ = true;
   }
-  cv_.notify_one();
   if (queued) queued();
-  return done.get();
+  if (!lead) {
+    std::unique_lock lock(mu_);
+    job->cv.wait(lock, [&] { return job->finished || job->lead; });
+    if (job->finished) return std::move(job->result);
+  }
+  // This caller's job is at the head of the queue, so the first batch takes it.
+  while (true) {
+    std::vector<std::shared_ptr<Job>> batch;
+    {
+      std::lock_guard lock(mu_);
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+    std::shared_ptr<Job> next;
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.commits;
+      stats_.writes += static_cast<std::int64_t>(batch.size());
+      for (auto& j : batch) j->finished = true;
+      if (job->finished) {
+        // Hand the queue on to the oldest waiter, rather than keep committing
+        // for others while this caller's own reply waits.
+        if (queue_.empty()) {
+          leading_ = false;
+          idle_cv_.notify_all();  // under the lock: the destructor may be waiting
+        } else {
+          next = queue_.front();
+          next->lead = true;
+        }
+      }
+    }
+    for (auto& j : batch) {
+      if (j != job) j->cv.notify_one();
+    }
+    if (!job->finished) continue;
+    if (next) next->cv.notify_one();
+    return std::move(job->result);
+  }
+}
+
+void Store::CommitBatch(std::vector<std::shared_ptr<Job>>& batch) {
+  Tx tx(db_, &statements_);
+  Status begun = ExecRaw("BEGIN IMMEDIATE");
+  for (auto& job : batch) {
+    if (!begun) {
+      job->result = begun;
+      continue;
+    }
+    (void)ExecRaw("SAVEPOINT op");
+    job->result = job->work(tx);
+    if (!job->result) (void)ExecRaw("ROLLBACK TO op");
+    (void)ExecRaw("RELEASE op");
+  }
+  Status committed = begun ? ExecRaw("COMMIT") : begun;
+  if (!committed && begun) (void)ExecRaw("ROLLBACK");
+  if (!committed) {
+    for (auto& job : batch) job->result = committed;
+  }
 }
 
 Status Store::Read(std::function<Status(Tx&)> work) {
@@ -211,45 +272,6 @@ Status Store::Read(std::function<Status(Tx&)> work) {
 StoreStats Store::stats() const {
   std::lock_guard lock(mu_);
   return stats_;
-}
-
-void Store::Run() {
-  Tx tx(db_, &statements_);
-  while (true) {
-    std::vector<std::shared_ptr<Job>> batch;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    std::vector<Status> results;
-    Status begun = ExecRaw("BEGIN IMMEDIATE");
-    for (auto& job : batch) {
-      if (!begun) {
-        results.push_back(begun);
-        continue;
-      }
-      (void)ExecRaw("SAVEPOINT op");
-      Status st = job->work(tx);
-      if (!st) (void)ExecRaw("ROLLBACK TO op");
-      (void)ExecRaw("RELEASE op");
-      results.push_back(std::move(st));
-    }
-    Status committed = begun ? ExecRaw("COMMIT") : begun;
-    if (!committed && begun) (void)ExecRaw("ROLLBACK");
-    {
-      std::lock_guard lock(mu_);
-      ++stats_.commits;
-      stats_.writes += static_cast<std::int64_t>(batch.size());
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->done.set_value(committed ? std::move(results[i]) : committed);
-    }
-  }
 }
 
 }  // namespace tripmesh::runtime

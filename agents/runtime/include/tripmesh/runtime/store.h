@@ -1,9 +1,12 @@
-// One SQLite database per agent (WAL). Writes run on the store's own writer
-// thread; concurrent Write() calls share one transaction (group commit) and
-// each returns only once that transaction is committed. Reads use a second
+// One SQLite database per agent (WAL). Concurrent Write() calls share one
+// transaction (group commit) and each returns only once that transaction is
+// committed. There is no writer thread: the first caller to find the store idle
+// commits on its own thread (the leader), taking along every write queued
+// meanwhile; the callers it carries just wait. A lone write thus costs no
+// thread hand-off, and under load writes still batch. Reads use a second
 // connection, so they see every committed write and never wait for a commit.
-// Thread safety: Write() and Read() may be called from any thread but the
-// writer thread itself.
+// Thread safety: Write() and Read() may be called from any thread, but not
+// from inside a write's work.
 #pragma once
 
 #include <condition_variable>
@@ -14,7 +17,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -91,23 +93,25 @@ class Store {
   friend class Tx;
   struct Job;
   Store(sqlite3* db, StoreOptions options);
-  void Run();
+  // The leader's loop: commits batches until the queue is empty.
+  void Lead();
+  void CommitBatch(std::vector<std::shared_ptr<Job>>& batch);
   [[nodiscard]] Status ExecRaw(const char* sql);
 
   sqlite3* db_;
   StoreOptions options_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;  // writer thread only
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;  // the leader only
 
   std::mutex read_mu_;  // guards the reader connection and its statements
   sqlite3* reader_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> read_statements_;
 
-  mutable std::mutex mu_;  // guards the fields below
-  std::condition_variable cv_;
+  mutable std::mutex mu_;            // guards the fields below and every Job's state
+  std::condition_variable idle_cv_;  // signalled when leading_ turns false
   std::deque<std::shared_ptr<Job>> queue_;
+  bool leading_ = false;  // a caller is committing; new writes queue for it
   bool stopping_ = false;
   StoreStats stats_;
-  std::thread writer_;  // last: starts after, and stops before, the rest
 };
 
 }  // namespace tripmesh::runtime
