@@ -189,6 +189,25 @@ TEST_F(SagaTest, ThreeCompanyReservationIsConfirmedAndEachStoreHoldsExactlyItsIt
   EXPECT_EQ(again->reservation_id, r->reservation_id);
 }
 
+// The vehicle hears `confirmed` before the coordinator's final record is on
+// disk; a `get` or `cancel` sent the moment it arrives must see it confirmed.
+TEST_F(SagaTest, GetAndCancelSentTheMomentAConfirmationArrivesSeeItConfirmed) {
+  auto car = Vehicle("car-quick", "voltpoint");
+  for (int i = 0; i < 6; ++i) {
+    auto r = car->Reserve({"quick-" + std::to_string(i), "", LongTrip(), false});
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+    auto got = car->Get(r->reservation_id);
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got->status, "confirmed");
+    auto cancelled = car->Cancel(r->reservation_id);
+    ASSERT_TRUE(cancelled) << cancelled.error().message;
+    EXPECT_EQ(cancelled->status, "cancelled");
+  }
+  ExpectSettled(Settle());
+  for (const auto& c : kCompanies) EXPECT_TRUE(BookingsAt(c).empty()) << c;
+}
+
 TEST_F(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
   auto car = Vehicle("car-refused", "voltpoint");
   schemas::Plan plan = ThreeCompanyPlan(*car);

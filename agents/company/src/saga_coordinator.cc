@@ -337,7 +337,14 @@ void SagaCoordinator::End(const schemas::Reservation& r, std::optional<ReplyTo> 
         }
       },
       [this, r, reply, outcome] {
-        if (reply) AnswerFromRecord(r, *reply, outcome);
+        // The saga settled while this waited for its lane: a confirmed
+        // reservation is ended from its record now, anything else answers.
+        auto now = book_.Get(r.vehicle, r.reservation_id);
+        if (now && now->status == "confirmed") {
+          End(*now, reply, outcome);
+        } else if (reply) {
+          AnswerFromRecord(r, *reply, outcome);
+        }
       });
 }
 
@@ -470,9 +477,20 @@ void SagaCoordinator::DecideCompensate(Saga& s, const std::string& outcome,
 
 void SagaCoordinator::Finish(Saga& s) {
   std::string prior = s.state;
+  if (prior == "committing") {
+    // The outcome is fixed: the decision and every participant's booking are
+    // on disk, and a restart before the final record resends the commits,
+    // whose repeated acks end the saga the same way. So the vehicle need not
+    // wait for that record; `get` shows the confirmation meanwhile.
+    {
+      std::lock_guard lock(mu_);
+      views_[s.reservation.reservation_id] = s.reservation;
+    }
+    Reply(s, s.reservation);
+  }
   s.state = "done";
   if (auto st = prior == "committing" ? PersistWithRecord(s) : Persist(s); !st) {
-    s.state = prior;
+    s.state = prior;  // the tick tries again
     return;
   }
   Enter(s, "done");
@@ -521,6 +539,13 @@ void SagaCoordinator::Tick() {
                  *s.reservation.expires_at <= clock_.Now()) {
         DecideCompensate(s, "expired", std::nullopt);
       } else if (s.state == "committing" || s.state == "compensating") {
+        bool all_acked = std::all_of(s.acks.begin(), s.acks.end(), [&](const auto& a) {
+          return a.second.has_value() && (*a.second || s.state == "compensating");
+        });
+        if (all_acked) {
+          Finish(s);  // its final record failed to write
+          return;
+        }
         if (s.state == "committing" && !s.waiting.empty() && now >= s.reply_deadline) {
           ReplyError(s, Error{Errc::kTimeout,
                               "reservation " + s.reservation.reservation_id +
