@@ -1,6 +1,7 @@
-// The owner-level slots of the saga participant against a real store: the
-// ledgers take a slot before its write is durable (so the station's lock can
-// go as soon as the write is queued), and a write that fails puts them back.
+// The owner-level slots of the saga participant, and a local reservation,
+// against a real store: the ledgers take a slot before its write is durable
+// (so the station's lock can go as soon as the write is queued), and a write
+// that fails puts them back.
 #include <gtest/gtest.h>
 
 #include "reservation_book.h"
@@ -74,6 +75,35 @@ TEST_F(PointSlotsTest, ABookingWhoseWriteFailsIsAHoldAgain) {
   ASSERT_TRUE(book_->BookSlots("s-a", slot_, {}));
   EXPECT_EQ(AtPoint1()->expires_at, std::nullopt);
   EXPECT_EQ(StoredExpiry("s-a"), std::make_optional(std::optional<Time>()));
+}
+
+// The store refuses the write itself (a trigger stands in for a full disk),
+// after the ledgers took both points: both must be free again.
+TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
+  schemas::Plan plan;
+  for (const char* point : {"1", "2"}) {
+    plan.stops.push_back(
+        {"voltpoint", kStation, "salvador-ba", point, kStart, kStart, kEnd, 0.2, 0.8, 30, 65.7, 0});
+  }
+  schemas::VehicleSpec spec{60, 0.17, 0.2, 0.1, std::nullopt, {"IEC_62196_T2_COMBO"}};
+  ASSERT_TRUE(store_->Write([](runtime::Tx& tx) {
+    return tx.Exec(
+        "CREATE TRIGGER full_disk BEFORE INSERT ON bookings"
+        " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+  }));
+  auto failed = book_->Reserve("car-a", "req-a", plan, spec, 0);
+  ASSERT_FALSE(failed);
+  EXPECT_FALSE(AtPoint1());
+  EXPECT_TRUE(book_->Snapshot()[kStation + "/2"].empty());
+  EXPECT_FALSE(book_->Get("car-a", "x"));
+
+  ASSERT_TRUE(store_->Write([](runtime::Tx& tx) { return tx.Exec("DROP TRIGGER full_disk"); }));
+  auto again = book_->Reserve("car-b", "req-b", plan, spec, 0);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->status, "confirmed") << (again->error ? again->error->message : "");
+  ASSERT_TRUE(AtPoint1());
+  EXPECT_EQ(AtPoint1()->owner, again->reservation_id);
+  EXPECT_EQ(book_->List("car-a").size(), 0u);
 }
 
 }  // namespace
