@@ -242,6 +242,9 @@ void SagaCoordinator::Start(schemas::Reservation r, const std::string& request_i
   s->state = "requesting";
   for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
   s->reply_deadline = Steady::now() + options_.reply_timeout;
+  // A tick may reach the saga's lane before its first step does: it must not
+  // find a deadline that has already passed.
+  s->deadline = Steady::now() + options_.request_timeout;
   s->waiting.push_back(std::move(reply));
   {
     std::lock_guard lock(mu_);
