@@ -93,8 +93,7 @@ class Store {
   friend class Tx;
   struct Job;
   Store(sqlite3* db, StoreOptions options);
-  // The leader's loop: commits batches until the queue is empty.
-  void Lead();
+  // Runs a batch in one transaction; sets each job's result (leader only).
   void CommitBatch(std::vector<std::shared_ptr<Job>>& batch);
   [[nodiscard]] Status ExecRaw(const char* sql);
 
