@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "checkpointer.h"
+
 namespace tripmesh::runtime {
 
 // A queued write. `finished`, `lead` and `result` are guarded by Store::mu_.
@@ -149,6 +151,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
       !st) {
     return tl::unexpected<Error>(st.error());
   }
+  if (options.checkpoint_pages > 0) {
+    auto c = Checkpointer::Start(path, store->db_, options.checkpoint_pages);
+    if (!c) return tl::unexpected<Error>(c.error());
+    store->checkpointer_ = std::move(*c);
+  }
   return store;
 }
 
@@ -160,6 +167,7 @@ Store::~Store() {
     stopping_ = true;
     idle_cv_.wait(lock, [&] { return !leading_; });
   }
+  checkpointer_.reset();
   Close(db_, statements_);
   if (reader_) Close(reader_, read_statements_);
 }
@@ -271,7 +279,9 @@ Status Store::Read(std::function<Status(Tx&)> work) {
 
 StoreStats Store::stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  StoreStats s = stats_;
+  if (checkpointer_) s.checkpoints = checkpointer_->checkpoints();
+  return s;
 }
 
 }  // namespace tripmesh::runtime

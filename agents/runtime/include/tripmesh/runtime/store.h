@@ -28,6 +28,8 @@ struct sqlite3_stmt;
 
 namespace tripmesh::runtime {
 
+class Checkpointer;
+
 using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 
 class Row {
@@ -62,11 +64,15 @@ class Tx {
 struct StoreOptions {
   bool synchronous_full = true;  // FULL survives power loss; NORMAL survives process kills only
   std::size_t max_batch = 512;   // operations per group commit
+  // Log pages that start a checkpoint on the store's own thread (0: SQLite's
+  // default, inside the commit that crosses 1000 pages).
+  int checkpoint_pages = 1000;
 };
 
 struct StoreStats {
   std::int64_t commits = 0;
   std::int64_t writes = 0;
+  std::int64_t checkpoints = 0;  // run on the checkpoint thread
 };
 
 class Store {
@@ -104,6 +110,7 @@ class Store {
   std::mutex read_mu_;  // guards the reader connection and its statements
   sqlite3* reader_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> read_statements_;
+  std::unique_ptr<Checkpointer> checkpointer_;
 
   mutable std::mutex mu_;            // guards the fields below and every Job's state
   std::condition_variable idle_cv_;  // signalled when leading_ turns false
