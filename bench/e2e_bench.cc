@@ -3,13 +3,17 @@
 // one call, each sending its next request as soon as its reply arrives. In the
 // same run it measures the raw broker (QoS 1 request/reply between two plain
 // clients at the same concurrency), so every figure is also a ratio to it.
+// The "-planned" kinds plan first, unmeasured, and time only the `reserve`
+// of the chosen plan_id: the reservation without the planning.
 //
 //   e2e_bench [--seconds 10] [--concurrency 1,8,64] [--kinds single,three]
+//   e2e_bench --kinds three,three-planned --concurrency 1
 //   e2e_bench --reservations 100000   # the agents' memory after that many
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -61,8 +65,10 @@ constexpr Trip kThree[] = {{3, "voltpoint", "paulo-afonso-ba", "russas-ce", 0.3}
                            {4, "eflux", "ico-ce", "ribeira-do-pombal-ba", 0.6},
                            {5, "ecocharge", "paulo-afonso-ba", "russas-ce", 0.3}};
 
+bool Planned(const std::string& kind) { return kind.ends_with("-planned"); }
+
 const Trip& TripOf(const std::string& kind, std::size_t i) {
-  bool single = kind == "single" || (kind == "mixed" && i % 2 == 0);
+  bool single = kind.starts_with("single") || (kind == "mixed" && i % 2 == 0);
   return single ? kSingle[i % std::size(kSingle)] : kThree[i % std::size(kThree)];
 }
 
@@ -86,7 +92,18 @@ schemas::PlanRequest TripRequest(const Trip& t) {
 struct Car {
   std::unique_ptr<vehicle::VehicleClient> client;
   const Trip* trip;
+  bool planned;
 };
+
+// The request a car times: an inline plan, or the plan_id of a plan it asked
+// for just before (not timed). Empty when that plan failed.
+std::optional<schemas::ReserveRequest> NextReserve(const Car& car) {
+  schemas::PlanRequest trip = TripRequest(*car.trip);
+  if (!car.planned) return schemas::ReserveRequest{"", "", std::move(trip), false};
+  auto plans = car.client->Plan(trip);
+  if (!plans || plans->plans.empty()) return std::nullopt;
+  return schemas::ReserveRequest{"", plans->plans.front().plan_id, std::nullopt, false};
+}
 
 std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n) {
   static std::atomic<int> fleet{0};
@@ -101,7 +118,7 @@ std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n) 
     vo.timeout = std::chrono::seconds(60);
     auto client = vehicle::VehicleClient::Connect(vo);
     if (!client) Die("vehicle: " + client.error().message);
-    cars.push_back({std::move(*client), &t});
+    cars.push_back({std::move(*client), &t, Planned(kind)});
   }
   return cars;
 }
@@ -129,8 +146,10 @@ LoadResult Drive(const Agents& agents, std::vector<Car>& cars, Steady::time_poin
   for (auto& car : cars) {
     threads.emplace_back([&] {
       while (!stop && Steady::now() < deadline) {
+        auto req = NextReserve(car);
         auto t0 = Steady::now();
-        auto r = car.client->Reserve({"", "", TripRequest(*car.trip), false});
+        auto r = req ? car.client->Reserve(*req)
+                     : Result<schemas::Reservation>(Fail(Errc::kNoRoute, "plan failed"));
         auto t1 = Steady::now();
         if (t0 < measured_from || t1 > deadline) continue;
         std::lock_guard lock(mu);
@@ -200,19 +219,21 @@ void PrintFloor(const std::string& broker, const std::string& dir, const Flags& 
                 const std::vector<Row>& rows) {
   const Row* light = nullptr;
   for (const auto& r : rows) {
-    if (r.kind == "three" && r.vehicles == 1) light = &r;
+    if (r.kind.starts_with("three") && r.vehicles == 1 && (!light || Planned(r.kind))) light = &r;
   }
   if (!light) return;
   std::fprintf(stderr, "protocol floor...\n");
   FloorOptions o;
+  o.sync_full =
+      std::find(f.agent_args.begin(), f.agent_args.end(), "--no-sync-full") == f.agent_args.end();
   Latencies floor = ProtocolFloor(broker, dir, o, f.warmup, f.seconds);
   double broker_p99 = light->broker->latency.At(0.99);
   std::printf(
-      "\nprotocol floor (%d broker round trips and %d one-row synchronous=FULL commits in a row, "
+      "\nprotocol floor (%d broker round trips and %d one-row synchronous=%s commits in a row, "
       "no agent work): p50 %.2f ms, p99 %.2f ms = %.1fx the broker p99; three-company p99 at 1 "
       "vehicle = %.1fx the floor p99\n",
-      o.round_trips, o.commits, floor.At(0.5), floor.At(0.99), floor.At(0.99) / broker_p99,
-      light->load.latency.At(0.99) / floor.At(0.99));
+      o.round_trips, o.commits, o.sync_full ? "FULL" : "NORMAL", floor.At(0.5), floor.At(0.99),
+      floor.At(0.99) / broker_p99, light->load.latency.At(0.99) / floor.At(0.99));
 }
 
 void Cleanup(const std::string& dir, bool keep) {
@@ -232,7 +253,9 @@ int RunLoad(const Flags& f) {
     auto cars = MakeCars(*agents, kind, static_cast<int>(std::size(kSingle)));
     msgs[kind] = CountMessages(agents->broker_uri(), 30, [&](int i) {
       auto& car = cars[static_cast<std::size_t>(i) % cars.size()];
-      auto r = car.client->Reserve({"", "", TripRequest(*car.trip), false});
+      auto req = NextReserve(car);
+      auto r = req ? car.client->Reserve(*req)
+                   : Result<schemas::Reservation>(Fail(Errc::kNoRoute, "plan failed"));
       return r && r->status == "confirmed";
     });
   }
@@ -303,7 +326,10 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", f.seconds, "Measured seconds per point")->capture_default_str();
   app.add_option("--warmup", f.warmup, "Seconds run before measuring")->capture_default_str();
   app.add_option("--concurrency", f.concurrency, "Vehicles in flight, e.g. 1,8,64")->delimiter(',');
-  app.add_option("--kinds", f.kinds, "single and/or three")->delimiter(',');
+  app.add_option("--kinds", f.kinds,
+                 "single, three, single-planned, three-planned (planned: only the reserve of "
+                 "a plan_id is timed)")
+      ->delimiter(',');
   app.add_option("--reservations", f.reservations,
                  "Memory mode: confirm this many, then report the agents' memory");
   app.add_option("--data", f.data, "World folder")->capture_default_str();

@@ -35,7 +35,7 @@ Latencies ProtocolFloor(const std::string& broker, const std::string& dir, Floor
   std::string path = dir + "/floor.db";
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) Die("floor: cannot open " + path);
   Exec(db, "PRAGMA journal_mode=WAL");
-  Exec(db, "PRAGMA synchronous=FULL");
+  Exec(db, options.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   Exec(db, "CREATE TABLE IF NOT EXISTS steps(id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
   sqlite3_stmt* insert = nullptr;
   sqlite3_prepare_v2(db, "INSERT INTO steps(body) VALUES(?)", -1, &insert, nullptr);

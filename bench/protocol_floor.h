@@ -17,11 +17,12 @@ struct FloorOptions {
   // requests, the participant's hold before its ack, the coordinator's decision
   // before its commits, the participant's booking before its ack.
   int commits = 4;
+  bool sync_full = true;  // else synchronous=NORMAL, as agents run with --no-sync-full
 };
 
 // Runs the chain for `seconds` after `warmup`: QoS 1 round trips between two
 // plain libmosquitto clients, and one-row SQLite transactions (WAL,
-// synchronous=FULL) in a database under `dir`. Latencies in ms per chain.
+// synchronous as in `options`) in a database under `dir`. Latencies in ms per chain.
 Latencies ProtocolFloor(const std::string& broker, const std::string& dir, FloorOptions options,
                         double warmup, double seconds);
 
