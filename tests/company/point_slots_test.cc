@@ -93,6 +93,7 @@ TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
   }));
   auto failed = book_->Reserve("car-a", "req-a", plan, spec, 0);
   ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, Errc::kInternal) << failed.error().message;
   EXPECT_FALSE(AtPoint1());
   EXPECT_TRUE(book_->Snapshot()[kStation + "/2"].empty());
   EXPECT_FALSE(book_->Get("car-a", "x"));

@@ -94,7 +94,11 @@ Status Tx::Exec(std::string_view sql, const std::vector<Value>& args) {
   }
   sqlite3_reset(*stmt);
   if (rc != SQLITE_DONE) {
-    return Fail(rc == SQLITE_CONSTRAINT ? Errc::kConflict : Errc::kInternal,
+    // Only a key taken twice is the caller's conflict; a trigger's abort, a
+    // NOT NULL or a full disk is the agent's own failure.
+    int code = sqlite3_extended_errcode(db_);
+    bool taken = code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
+    return Fail(taken ? Errc::kConflict : Errc::kInternal,
                 std::string("sqlite: ") + sqlite3_errmsg(db_));
   }
   return {};
