@@ -208,42 +208,38 @@ Status Store::Write(std::function<Status(Tx&)> work, const std::function<void()>
     job->cv.wait(lock, [&] { return job->finished || job->lead; });
     if (job->finished) return std::move(job->result);
   }
-  // This caller's job is at the head of the queue, so the first batch takes it.
-  while (true) {
-    std::vector<std::shared_ptr<Job>> batch;
-    {
-      std::lock_guard lock(mu_);
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+  // This caller's job is at the head of the queue (it found the store idle,
+  // or was handed the queue as its oldest waiter), so this batch takes it.
+  std::vector<std::shared_ptr<Job>> batch;
+  {
+    std::lock_guard lock(mu_);
+    while (!queue_.empty() && batch.size() < options_.max_batch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
     }
-    CommitBatch(batch);
-    std::shared_ptr<Job> next;
-    {
-      std::lock_guard lock(mu_);
-      ++stats_.commits;
-      stats_.writes += static_cast<std::int64_t>(batch.size());
-      for (auto& j : batch) j->finished = true;
-      if (job->finished) {
-        // Hand the queue on to the oldest waiter, rather than keep committing
-        // for others while this caller's own reply waits.
-        if (queue_.empty()) {
-          leading_ = false;
-          idle_cv_.notify_all();  // under the lock: the destructor may be waiting
-        } else {
-          next = queue_.front();
-          next->lead = true;
-        }
-      }
-    }
-    for (auto& j : batch) {
-      if (j != job) j->cv.notify_one();
-    }
-    if (!job->finished) continue;
-    if (next) next->cv.notify_one();
-    return std::move(job->result);
   }
+  CommitBatch(batch);
+  std::shared_ptr<Job> next;
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.commits;
+    stats_.writes += static_cast<std::int64_t>(batch.size());
+    for (auto& j : batch) j->finished = true;
+    // Hand the queue on to the oldest waiter, rather than keep committing for
+    // others while this caller's own reply waits.
+    if (queue_.empty()) {
+      leading_ = false;
+      idle_cv_.notify_all();  // under the lock: the destructor may be waiting
+    } else {
+      next = queue_.front();
+      next->lead = true;
+    }
+  }
+  for (auto& j : batch) {
+    if (j != job) j->cv.notify_one();
+  }
+  if (next) next->cv.notify_one();
+  return std::move(job->result);
 }
 
 void Store::CommitBatch(std::vector<std::shared_ptr<Job>>& batch) {
