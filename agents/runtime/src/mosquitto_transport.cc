@@ -1,8 +1,9 @@
-// libmosquitto behind runtime::Transport: one client, its own network thread
-// (mosquitto_loop_start), MQTT v5, TCP_NODELAY, persistent session.
+// libmosquitto behind runtime::Transport: one client, its own network thread,
+// MQTT v5, TCP_NODELAY, persistent session.
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -48,7 +49,6 @@ class MosquittoTransport final : public Transport {
     if (auto st = ParseBrokerUri(options_.broker, host, port); !st) return st;
     mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
     mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
-    mosquitto_reconnect_delay_set(mosq_, 1, 10, true);
     if (!options_.username.empty()) {
       mosquitto_username_pw_set(mosq_, options_.username.c_str(),
                                 options_.password.empty() ? nullptr : options_.password.c_str());
@@ -82,9 +82,13 @@ class MosquittoTransport final : public Transport {
       return Fail(Errc::kTimeout,
                   "cannot reach the broker at " + options_.broker + ": " + mosquitto_strerror(rc));
     }
-    if (mosquitto_loop_start(mosq_) != MOSQ_ERR_SUCCESS) {
-      return Fail(Errc::kInternal, "cannot start the MQTT network thread");
-    }
+    // Not mosquitto_loop_start: with it every publish is queued for the
+    // network thread, which a byte on a socket pair wakes to write it. Left
+    // unthreaded, libmosquitto writes a publish on the caller's thread at
+    // once (under its own lock), and the network thread only reads, pings,
+    // reconnects and finishes writes the socket could not take whole.
+    stopping_ = false;
+    loop_ = std::thread([this] { Loop(); });
     loop_started_ = true;
     std::unique_lock lock(mu_);
     if (!cv_.wait_until(lock, deadline, [&] { return connack_ != -1; })) {
@@ -160,12 +164,37 @@ class MosquittoTransport final : public Transport {
 
   void Disconnect() override {
     if (!loop_started_) return;
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
     mosquitto_disconnect_v5(mosq_, MQTT_RC_NORMAL_DISCONNECTION, nullptr);
-    mosquitto_loop_stop(mosq_, false);
+    loop_.join();
     loop_started_ = false;
   }
 
  private:
+  // What mosquitto_loop_forever does, but stoppable while it waits to
+  // reconnect: reads, pings, writes what publishes left, and after a lost
+  // connection tries again after 1, 2, 4 ... 10 s.
+  void Loop() {
+    int delay_s = 1;
+    while (!stopping_.load()) {
+      if (mosquitto_loop(mosq_, kPollMs, 1) == MOSQ_ERR_SUCCESS) {
+        delay_s = 1;
+        continue;
+      }
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::seconds(delay_s), [&] { return stopping_.load(); });
+      }
+      if (stopping_.load()) return;
+      delay_s = std::min(2 * delay_s, 10);
+      (void)mosquitto_reconnect(mosq_);
+    }
+  }
+
   static MosquittoTransport* Self(void* obj) { return static_cast<MosquittoTransport*>(obj); }
 
   static void OnConnect(mosquitto* mosq, void* obj, int rc, int, const mosquitto_property*) {
@@ -232,7 +261,10 @@ class MosquittoTransport final : public Transport {
 
   TransportOptions options_;
   mosquitto* mosq_ = nullptr;
+  static constexpr int kPollMs = 500;  // how soon an idle loop sees Disconnect
   bool loop_started_ = false;
+  std::thread loop_;
+  std::atomic<bool> stopping_{false};
   std::function<void(InboundMessage)> receiver_;
   std::function<void(bool)> connection_handler_;
   std::atomic<std::int64_t> published_{0}, acked_{0};
