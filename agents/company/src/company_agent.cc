@@ -34,6 +34,37 @@ using Steady = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(200);
 constexpr int kMetricsEveryTicks = 25;
 
+// Monitors' events raised while a lane runs a task wait until the task's own
+// messages (a saga step, an ack, a reply) are out: written first, each would
+// hold up the next step of a reservation by one more write and broker hop.
+class DeferredEvents {
+ public:
+  DeferredEvents(const void* owner, std::vector<runtime::OutboundMessage>& events)
+      : outer_(current_) {
+    current_ = {owner, &events};
+  }
+  ~DeferredEvents() { current_ = outer_; }
+  DeferredEvents(const DeferredEvents&) = delete;
+  DeferredEvents& operator=(const DeferredEvents&) = delete;
+
+  // Keeps `m` for the end of the task if `owner` runs one on this thread.
+  static bool Defer(const void* owner, runtime::OutboundMessage& m) {
+    if (current_.owner != owner || !current_.events) return false;
+    current_.events->push_back(std::move(m));
+    return true;
+  }
+
+ private:
+  struct Scope {
+    const void* owner = nullptr;
+    std::vector<runtime::OutboundMessage>* events = nullptr;
+  };
+  static thread_local Scope current_;
+  Scope outer_;
+};
+
+thread_local DeferredEvents::Scope DeferredEvents::current_;
+
 class CompanyAgentImpl final : public CompanyAgent {
  public:
   CompanyAgentImpl(CompanyOptions options, const core::Clock& clock, core::World world)
@@ -91,7 +122,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     SagaCoordinator::Hooks hooks;
     hooks.publish = [this](runtime::OutboundMessage m) { (void)transport_->Publish(std::move(m)); };
     hooks.post = [this](const std::string& key, std::function<void()> task) {
-      lanes_->Post(key, std::move(task));
+      lanes_->Post(key, DeferringEvents(std::move(task)));
     };
     hooks.changed = [this](const std::string& id, const std::string& vehicle,
                            const std::string& state,
@@ -192,7 +223,9 @@ class CompanyAgentImpl final : public CompanyAgent {
     if (from_peer) key += "/" + m.correlation_data;
     posting_.fetch_add(1);
     if (accepting_.load()) {
-      (from_peer ? peer_lanes_ : lanes_)->Post(key, [this, m = std::move(m)] { Process(m); });
+      (from_peer ? peer_lanes_ : lanes_)->Post(key, DeferringEvents([this, m = std::move(m)] {
+                                                 Process(m);
+                                               }));
     }
     posting_.fetch_sub(1);
   }
@@ -279,12 +312,12 @@ class CompanyAgentImpl final : public CompanyAgent {
     }
     posting_.fetch_add(1);
     if (accepting_.load()) {
-      lanes_->Post(saga_id, [this, from, handle = std::move(handle)] {
-        schemas::SagaAck ack = handle();
-        CountSagaAck(ack);
-        (void)transport_->Publish(
-            {topics::Saga(from, options_.id, "ack"), schemas::Encode(ack), 1, false, "", ""});
-      });
+      lanes_->Post(saga_id, DeferringEvents([this, from, handle = std::move(handle)] {
+                     schemas::SagaAck ack = handle();
+                     CountSagaAck(ack);
+                     (void)transport_->Publish({topics::Saga(from, options_.id, "ack"),
+                                                schemas::Encode(ack), 1, false, "", ""});
+                   }));
     }
     posting_.fetch_sub(1);
   }
@@ -303,8 +336,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   void SagaEvent(const std::string& id, const std::string& vehicle, const std::string& status,
                  const std::string& detail) {
     schemas::Event e{options_.id, "saga", id, vehicle, status, clock_.Now(), detail};
-    (void)transport_->Publish(
-        {topics::Event(options_.id, "saga"), schemas::Encode(e), 1, false, "", ""});
+    PublishEvent({topics::Event(options_.id, "saga"), schemas::Encode(e), 1, false, "", ""});
   }
 
   static Reply ErrorReply(Errc code, std::string message, std::string_view payload,
@@ -324,8 +356,23 @@ class CompanyAgentImpl final : public CompanyAgent {
                      r.status,
                      clock_.Now(),
                      r.error ? r.error->message : ""};
-    (void)transport_->Publish(
-        {topics::Event(options_.id, "reservation"), schemas::Encode(e), 1, false, "", ""});
+    PublishEvent({topics::Event(options_.id, "reservation"), schemas::Encode(e), 1, false, "", ""});
+  }
+
+  void PublishEvent(runtime::OutboundMessage m) {
+    if (!DeferredEvents::Defer(this, m)) (void)transport_->Publish(std::move(m));
+  }
+
+  // `task` as a lane runs it: the events it raises go out after it.
+  std::function<void()> DeferringEvents(std::function<void()> task) {
+    return [this, task = std::move(task)] {
+      std::vector<runtime::OutboundMessage> events;
+      {
+        DeferredEvents scope(this, events);
+        task();
+      }
+      for (auto& e : events) (void)transport_->Publish(std::move(e));
+    };
   }
 
   void PublishStatus(bool online) {
@@ -372,10 +419,11 @@ class CompanyAgentImpl final : public CompanyAgent {
       book_->ExpireHolds();
       // On the vehicle's lane, so a late check-in and the no-show never cross.
       for (const auto& [vehicle, id] : book_->DueNoShows(clock_.Now())) {
-        lanes_->Post(vehicle, [this, vehicle, id] { handlers_->EndNoShow(vehicle, id); });
+        lanes_->Post(vehicle,
+                     DeferringEvents([this, vehicle, id] { handlers_->EndNoShow(vehicle, id); }));
       }
       for (const auto& saga : participant_->DueHolds()) {
-        lanes_->Post(saga, [this, saga] { participant_->Expire(saga); });
+        lanes_->Post(saga, DeferringEvents([this, saga] { participant_->Expire(saga); }));
       }
       coordinator_->Tick();
       for (const auto& id : book_->TakeDirtyStations()) {
