@@ -23,12 +23,12 @@ class Checkpointer {
  public:
   // Takes over `writer`'s checkpoints (its WAL hook): once a commit leaves
   // `pages` or more in the log, the thread copies them back on a connection of
-  // its own to `path`, without blocking writers (a passive checkpoint). The log
-  // starts over only once every frame is copied, which under steady writes a
-  // concurrent copy may never reach; after `kPasses` passes the next commit
-  // copies the few frames written meanwhile itself. Should the thread fall behind by
-  // `kFallbackFactor` times `pages`, commits checkpoint themselves, as SQLite
-  // would, so the log stays bounded.
+  // its own to `path`, without blocking writers (a passive checkpoint). The
+  // log starts over only once every frame is copied, which under steady
+  // writes a concurrent copy may never reach; after `kPasses` passes the next
+  // commit copies the few frames written meanwhile itself. Should the thread
+  // fall behind by `kFallbackFactor` times `pages`, commits checkpoint
+  // themselves, as SQLite would, so the log stays bounded.
   [[nodiscard]] static Result<std::unique_ptr<Checkpointer>> Start(const std::string& path,
                                                                    sqlite3* writer, int pages);
   ~Checkpointer();  // stops the thread; `writer` must still be open
@@ -48,9 +48,9 @@ class Checkpointer {
   sqlite3* db_;  // the thread's own connection
   sqlite3* writer_;
   int pages_;
-  std::atomic<bool> signalled_{false};  // a checkpoint is asked for or running
-  std::atomic<bool> catch_up_{false};   // the thread left frames for the next commit
-  std::atomic<std::int64_t> checkpoints_{0};
+  std::atomic<bool> signalled_{false};        // a checkpoint is asked for or running
+  std::atomic<bool> catch_up_{false};         // the thread left frames for the next commit
+  std::atomic<std::int64_t> checkpoints_{0};  // rounds the thread ran
   std::mutex running_;  // held while a checkpoint runs, on the thread or a commit
   std::mutex mu_;
   std::condition_variable cv_;

@@ -166,11 +166,14 @@ class MosquittoTransport final : public Transport {
     if (!loop_started_) return;
     {
       std::lock_guard lock(mu_);
-      stopping_ = true;
+      stopping_ = true;  // before the DISCONNECT: the loop must not reconnect
     }
     cv_.notify_all();
     mosquitto_disconnect_v5(mosq_, MQTT_RC_NORMAL_DISCONNECTION, nullptr);
     loop_.join();
+    // libmosquitto queues rather than writes while the loop runs a callback:
+    // a DISCONNECT queued so goes out now.
+    mosquitto_loop_write(mosq_, 1);
     loop_started_ = false;
   }
 
