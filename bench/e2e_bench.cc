@@ -96,13 +96,19 @@ struct Car {
 };
 
 // The request a car times: an inline plan, or the plan_id of a plan it asked
-// for just before (not timed). Empty when that plan failed.
-std::optional<schemas::ReserveRequest> NextReserve(const Car& car) {
+// for just before (not timed); the plan's error when that plan failed.
+Result<schemas::ReserveRequest> NextReserve(const Car& car) {
   schemas::PlanRequest trip = TripRequest(*car.trip);
   if (!car.planned) return schemas::ReserveRequest{"", "", std::move(trip), false};
   auto plans = car.client->Plan(trip);
-  if (!plans || plans->plans.empty()) return std::nullopt;
+  if (!plans) return tl::unexpected<Error>(plans.error());
+  if (plans->plans.empty()) return Fail(Errc::kNoRoute, "the plan found no trip");
   return schemas::ReserveRequest{"", plans->plans.front().plan_id, std::nullopt, false};
+}
+
+Result<schemas::Reservation> Reserve(const Car& car, const Result<schemas::ReserveRequest>& req) {
+  if (!req) return tl::unexpected<Error>(req.error());
+  return car.client->Reserve(*req);
 }
 
 std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n) {
@@ -148,8 +154,7 @@ LoadResult Drive(const Agents& agents, std::vector<Car>& cars, Steady::time_poin
       while (!stop && Steady::now() < deadline) {
         auto req = NextReserve(car);
         auto t0 = Steady::now();
-        auto r = req ? car.client->Reserve(*req)
-                     : Result<schemas::Reservation>(Fail(Errc::kNoRoute, "plan failed"));
+        auto r = Reserve(car, req);
         auto t1 = Steady::now();
         if (t0 < measured_from || t1 > deadline) continue;
         std::lock_guard lock(mu);
@@ -253,9 +258,7 @@ int RunLoad(const Flags& f) {
     auto cars = MakeCars(*agents, kind, static_cast<int>(std::size(kSingle)));
     msgs[kind] = CountMessages(agents->broker_uri(), 30, [&](int i) {
       auto& car = cars[static_cast<std::size_t>(i) % cars.size()];
-      auto req = NextReserve(car);
-      auto r = req ? car.client->Reserve(*req)
-                   : Result<schemas::Reservation>(Fail(Errc::kNoRoute, "plan failed"));
+      auto r = Reserve(car, NextReserve(car));
       return r && r->status == "confirmed";
     });
   }
