@@ -65,5 +65,25 @@ TEST(KeyedLocksTest, OppositeOrderMultiKeyLocksDoNotDeadlock) {
   EXPECT_EQ(counter, 60000);
 }
 
+TEST(KeyedLocksTest, OneKeyLockExcludesTheSameKeyInAMultiKeyLock) {
+  KeyedLocks locks;
+  std::int64_t counter = 0;  // guarded by the lock of "a"
+  std::thread single([&] {
+    for (int i = 0; i < 20000; ++i) {
+      auto lock = locks.LockOne("a");
+      ++counter;
+    }
+  });
+  std::thread multi([&] {
+    for (int i = 0; i < 20000; ++i) {
+      auto guard = locks.Lock({"b", "a"});
+      ++counter;
+    }
+  });
+  single.join();
+  multi.join();
+  EXPECT_EQ(counter, 40000);
+}
+
 }  // namespace
 }  // namespace tripmesh::runtime

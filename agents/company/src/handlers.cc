@@ -7,6 +7,8 @@
 #include <map>
 #include <random>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "tripmesh/core/ledger.h"
 #include "tripmesh/core/planner.h"
@@ -93,17 +95,18 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
   // whose stations round 1 used for their real free intervals, all at once, and
   // plans again with those stations and this company's only.
   Time depart = req.depart_at.value_or(clock_.Now());
-  std::map<std::string, std::vector<schemas::FreeInterval>> remote_free;  // "station/point"
-  std::set<std::string> remote_known;                                     // stations with an answer
+  // Keyed by the world's own objects: a plan asks about points hundreds of times.
+  std::unordered_map<const schemas::Point*, std::vector<schemas::FreeInterval>> remote_free;
+  std::unordered_set<const schemas::Station*> remote_known;  // stations with an answer
   Time window_end = depart;
   bool round_two = false;
   core::PlanContext ctx;
   ctx.station_allowed = [&](const schemas::Station& s) {
-    return s.company == company_ || (!round_two && peers_) || remote_known.count(s.id) > 0;
+    return s.company == company_ || (!round_two && peers_) || remote_known.count(&s) > 0;
   };
   ctx.earliest_start = [&](const schemas::Station& s, const schemas::Point& p, Time from, Time d) {
     if (s.company == company_) return book_.EarliestStart(s.id, p.id, from, d);
-    auto it = remote_free.find(s.id + "/" + p.id);
+    auto it = remote_free.find(&p);
     return it == remote_free.end() ? from : core::EarliestStartIn(it->second, from, d, window_end);
   };
   auto plans = core::PlanTrip(world_, req, depart, ctx);
@@ -124,8 +127,13 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
     for (const auto& [company, result] :
          peers_->Availability(ask, depart, window_end, kPeerTimeout)) {
       for (const auto& pf : result.points) {
-        remote_known.insert(pf.station);
-        remote_free[pf.station + "/" + pf.point] = pf.free;
+        const schemas::Station* station = world_.FindStation(pf.station);
+        if (!station || station->company != company) continue;  // not that company's to answer
+        auto point = std::find_if(station->points.begin(), station->points.end(),
+                                  [&](const auto& p) { return p.id == pf.point; });
+        if (point == station->points.end()) continue;
+        remote_known.insert(station);
+        remote_free[&*point] = pf.free;
       }
     }
     round_two = true;

@@ -109,7 +109,11 @@ Status ReservationBook::Load() {
 }
 
 core::PointLedger& ReservationBook::LedgerOf(const std::string& station, const std::string& point) {
-  return ledgers_.at(Key(station, point));
+  // A planner looks up hundreds of points per plan: build the key in a buffer
+  // this thread keeps, not in a new string each time.
+  thread_local std::string key;
+  key.assign(station).append("/").append(point);
+  return ledgers_.at(key);
 }
 
 std::vector<std::string_view> ReservationBook::StationsOf(
@@ -470,7 +474,7 @@ std::size_t ReservationBook::ExpireHolds() {
 
 Time ReservationBook::EarliestStart(const std::string& station, const std::string& point, Time from,
                                     Time duration) {
-  auto guard = station_locks_.Lock({station});
+  auto lock = station_locks_.LockOne(station);
   return LedgerOf(station, point).EarliestStart(from, duration);
 }
 

@@ -27,4 +27,8 @@ KeyedLocks::Guard KeyedLocks::Lock(const std::vector<std::string_view>& keys) {
   return Guard(this, std::move(stripes));
 }
 
+std::unique_lock<std::mutex> KeyedLocks::LockOne(std::string_view key) {
+  return std::unique_lock(stripes_[std::hash<std::string_view>{}(key) % kStripes]);
+}
+
 }  // namespace tripmesh::runtime
