@@ -2,7 +2,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <map>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "company_fixture.h"
 #include "tripmesh/schemas/decode.h"
@@ -42,6 +46,38 @@ TEST_F(CrossCompanyPlanTest, PlanMixesCompaniesAfterAskingThemForAvailability) {
                m.payload.find("\"availability.result\"") != std::string::npos;
       },
       std::chrono::seconds(2)));
+}
+
+TEST_F(CrossCompanyPlanTest, PointsBookedAtOtherCompaniesMakeThePlanWaitOrMove) {
+  // Book the long trip a few times: each booking takes points at E-Flux and
+  // EcoCharge that the plan before it was given.
+  std::map<std::string, std::vector<std::pair<Time, Time>>> booked;  // station/point -> intervals
+  for (int i = 0; i < 3; ++i) {
+    auto filler = Vehicle("filler-" + std::to_string(i), "voltpoint");
+    auto r = filler->Reserve({"", "", LongTrip(), false});
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+    for (const auto& item : r->items) {
+      if (item.company != "voltpoint") {
+        booked[item.station + "/" + item.point].push_back({item.start_at, item.end_at});
+      }
+    }
+  }
+  ASSERT_FALSE(booked.empty());
+  auto car = Vehicle("car-late", "voltpoint");
+  auto plans = car->Plan(LongTrip());
+  ASSERT_TRUE(plans) << plans.error().message;
+  for (const auto& p : plans->plans) {
+    for (const auto& s : p.stops) {
+      for (auto [start, end] : booked[s.station + "/" + s.point]) {
+        EXPECT_TRUE(s.end_at <= start || s.start_at >= end)
+            << "plan overlaps a booking at " << s.station << "/" << s.point;
+      }
+    }
+  }
+  auto r = car->Reserve({"", plans->plans.front().plan_id, std::nullopt, false});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
 }
 
 TEST_F(CrossCompanyPlanTest, ACompanyThatDoesNotAnswerIsLeftOutOfThePlan) {

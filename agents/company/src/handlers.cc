@@ -91,9 +91,12 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
                                                        const schemas::PlanRequest& req,
                                                        bool remember) {
   // Round 1 plans over every company's stations, with this company's ledger
-  // and the other companies' stations assumed free. Round 2 asks the companies
-  // whose stations round 1 used for their real free intervals, all at once, and
-  // plans again with those stations and this company's only.
+  // and the other companies' stations assumed free. Then it asks the companies
+  // whose stations round 1 used for their real free intervals, all at once.
+  // When every such stop of round 1 is free as planned, round 1 stands: it was
+  // planned on a superset of what round 2 could use, with the same times.
+  // Otherwise round 2 plans again with the answered stations and this
+  // company's only.
   Time depart = req.depart_at.value_or(clock_.Now());
   // Keyed by the world's own objects: a plan asks about points hundreds of times.
   std::unordered_map<const schemas::Point*, std::vector<schemas::FreeInterval>> remote_free;
@@ -136,9 +139,27 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
         remote_free[&*point] = pf.free;
       }
     }
-    round_two = true;
-    plans = core::PlanTrip(world_, req, depart, ctx);
-    if (!plans) return plans;
+    auto free_as_planned = [&](const schemas::Stop& stop) {
+      if (stop.company == company_) return true;
+      const schemas::Station* station = world_.FindStation(stop.station);
+      if (!station) return false;
+      for (const auto& point : station->points) {
+        if (point.id != stop.point) continue;
+        auto it = remote_free.find(&point);
+        return it != remote_free.end() &&
+               core::EarliestStartIn(it->second, stop.start_at, stop.end_at - stop.start_at,
+                                     window_end) == stop.start_at;
+      }
+      return false;
+    };
+    bool stands = std::all_of(plans->begin(), plans->end(), [&](const schemas::Plan& p) {
+      return std::all_of(p.stops.begin(), p.stops.end(), free_as_planned);
+    });
+    if (!stands) {
+      round_two = true;
+      plans = core::PlanTrip(world_, req, depart, ctx);
+      if (!plans) return plans;
+    }
   }
   if (!remember || plans->empty()) return plans;
   Time now = clock_.Now();
