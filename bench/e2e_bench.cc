@@ -9,6 +9,7 @@
 //   e2e_bench [--seconds 10] [--concurrency 1,8,64] [--kinds single,three]
 //   e2e_bench --kinds three,three-planned --concurrency 1
 //   e2e_bench --reservations 100000   # the agents' memory after that many
+//   e2e_bench --concurrency 1 --kinds three-planned --saga-steps
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 #include "broker_baseline.h"
 #include "harness.h"
 #include "protocol_floor.h"
+#include "saga_steps.h"
 #include "tripmesh/vehicle/vehicle_client.h"
 
 namespace tripmesh::bench {
@@ -44,6 +46,7 @@ struct Flags {
   long reservations = 0;  // memory mode when > 0
   std::vector<std::string> agent_args;
   bool keep = false;
+  bool saga_steps = false;
 };
 
 struct Trip {
@@ -241,6 +244,38 @@ void PrintFloor(const std::string& broker, const std::string& dir, const Flags& 
       floor.At(0.99) / broker_p99, light->load.latency.At(0.99) / floor.At(0.99));
 }
 
+// One vehicle's three-company sagas, step by step as the broker delivered them.
+void PrintSagaSteps(const Agents& agents, const Flags& f,
+                    const std::vector<BrokerResult>& brokers) {
+  std::fprintf(stderr, "saga steps at one vehicle...\n");
+  SagaStepMonitor monitor(agents.broker_uri());
+  auto cars = MakeCars(agents, "three-planned", 1);
+  auto from = After(Steady::now(), f.warmup);
+  monitor.Start();
+  (void)Drive(agents, cars, from, After(from, f.seconds), LONG_MAX);
+  SagaSteps steps = monitor.Stop();
+  if (steps.reservations == 0) Die("saga steps: no saga seen");
+  const BrokerResult* one = nullptr;
+  for (std::size_t i = 0; i < f.concurrency.size(); ++i) {
+    if (f.concurrency[i] == 1) one = &brokers[i];
+  }
+  std::printf(
+      "\nsaga steps at one vehicle (%ld three-planned reservations, seen by a monitor on "
+      "tripmesh/v1/#; each step includes the broker's hops to the company and back)\n\n"
+      "| step | p50 ms | p99 ms |%s\n|---|---|---|%s\n",
+      steps.reservations, one ? " p50 / broker round trip p50 |" : "", one ? "---|" : "");
+  auto row = [&](const char* name, const Latencies& l) {
+    std::string ratio = one ? fmt::format(" {:.1f}x |", l.At(0.5) / one->latency.At(0.5)) : "";
+    std::printf("| %s | %.3f | %.3f |%s\n", name, l.At(0.5), l.At(0.99), ratio.c_str());
+  };
+  row("home: holds its stops, writes the saga, sends the requests", steps.home_request);
+  row("participants: hold, write, ack (the slower of two)", steps.participants_hold);
+  row("home: writes the decision and its bookings, sends the commits", steps.home_decision);
+  row("participants: book, write, ack (the slower of two)", steps.participants_book);
+  row("home: replies to the vehicle", steps.home_reply);
+  row("reserve to reply", steps.total);
+}
+
 void Cleanup(const std::string& dir, bool keep) {
   if (keep) {
     std::printf("stores and logs kept in %s\n", dir.c_str());
@@ -287,6 +322,7 @@ int RunLoad(const Flags& f) {
   }
   PrintTable(rows, msgs);
   PrintFloor(agents->broker_uri(), dir, f, rows);
+  if (f.saga_steps) PrintSagaSteps(*agents, f, brokers);
   std::printf("\nagents: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),
               agents->CheckConsistency().c_str());
   Cleanup(dir, f.keep);
@@ -338,6 +374,8 @@ int main(int argc, char** argv) {
   app.add_option("--data", f.data, "World folder")->capture_default_str();
   app.add_option("--tripmesh", f.tripmesh, "The tripmesh binary")->capture_default_str();
   app.add_flag("--keep", f.keep, "Keep the stores and logs");
+  app.add_flag("--saga-steps", f.saga_steps,
+               "Also time each step of one vehicle's three-company sagas, from the topics");
   app.add_option("--agent-arg", f.agent_args,
                  "Extra argument for every company agent, e.g. --agent-arg=--no-sync-full");
   CLI11_PARSE(app, argc, argv);

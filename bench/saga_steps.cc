@@ -1,0 +1,116 @@
+#include "saga_steps.h"
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "tripmesh/runtime/transport.h"
+
+namespace tripmesh::bench {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+struct Seen {
+  Steady::time_point at;
+  std::string topic;
+  std::string payload;
+};
+
+std::vector<std::string> Split(const std::string& topic) {
+  std::vector<std::string> parts;
+  std::size_t from = 0;
+  for (std::size_t at; (at = topic.find('/', from)) != std::string::npos; from = at + 1) {
+    parts.push_back(topic.substr(from, at - from));
+  }
+  parts.push_back(topic.substr(from));
+  return parts;
+}
+
+double Ms(Steady::time_point a, Steady::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// One saga's marks, filled in the order the broker delivered its messages.
+struct Marks {
+  Steady::time_point reserve;
+  std::optional<Steady::time_point> first_request, last_hold_ack, first_commit, last_book_ack;
+};
+
+void Account(const Marks& m, Steady::time_point reply, SagaSteps& out) {
+  if (!m.first_request || !m.last_hold_ack || !m.first_commit || !m.last_book_ack) return;
+  ++out.reservations;
+  out.home_request.Add(Ms(m.reserve, *m.first_request));
+  out.participants_hold.Add(Ms(*m.first_request, *m.last_hold_ack));
+  out.home_decision.Add(Ms(*m.last_hold_ack, *m.first_commit));
+  out.participants_book.Add(Ms(*m.first_commit, *m.last_book_ack));
+  out.home_reply.Add(Ms(*m.last_book_ack, reply));
+  out.total.Add(Ms(m.reserve, reply));
+}
+
+}  // namespace
+
+struct SagaStepMonitor::Impl {
+  std::unique_ptr<runtime::Transport> client;
+  std::mutex mu;
+  bool recording = false;
+  std::vector<Seen> seen;
+};
+
+SagaStepMonitor::SagaStepMonitor(const std::string& broker) : impl_(std::make_unique<Impl>()) {
+  impl_->client = PlainClient(broker, "bench-saga-steps");
+  impl_->client->SetReceiver([impl = impl_.get()](runtime::InboundMessage m) {
+    auto at = Steady::now();
+    std::lock_guard lock(impl->mu);
+    if (impl->recording) impl->seen.push_back({at, std::move(m.topic), std::move(m.payload)});
+  });
+  if (!impl_->client->Connect(std::chrono::seconds(5))) Die("saga steps: cannot connect");
+  if (!impl_->client->Subscribe("tripmesh/v1/#", 0)) Die("saga steps: cannot subscribe");
+}
+
+SagaStepMonitor::~SagaStepMonitor() { impl_->client->Disconnect(); }
+
+void SagaStepMonitor::Start() {
+  std::lock_guard lock(impl_->mu);
+  impl_->seen.clear();
+  impl_->recording = true;
+}
+
+SagaSteps SagaStepMonitor::Stop() {
+  std::vector<Seen> seen;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->recording = false;
+    seen.swap(impl_->seen);
+  }
+  // tripmesh/v1/companies/{home}/requests/{car}/reserve opens a saga;
+  // .../companies/{to}/saga/{from}/{kind} mark its steps; a reservation on
+  // vehicles/{car}/replies closes it.
+  SagaSteps out;
+  std::optional<Marks> open;
+  for (const auto& s : seen) {
+    auto p = Split(s.topic);
+    if (p.size() < 4 || p[0] != "tripmesh" || p[1] != "v1") continue;
+    if (p[2] == "companies" && p.size() == 7 && p[4] == "requests" && p[6] == "reserve") {
+      open = Marks{s.at, {}, {}, {}, {}};
+    } else if (open && p[2] == "companies" && p.size() == 7 && p[4] == "saga") {
+      const std::string& kind = p[6];
+      if (kind == "request" && !open->first_request) open->first_request = s.at;
+      if (kind == "commit" && !open->first_commit) open->first_commit = s.at;
+      if (kind == "ack" && s.payload.find("\"phase\":\"request\"") != std::string::npos) {
+        open->last_hold_ack = s.at;
+      }
+      if (kind == "ack" && s.payload.find("\"phase\":\"commit\"") != std::string::npos) {
+        open->last_book_ack = s.at;
+      }
+    } else if (open && p[2] == "vehicles" && p.size() >= 5 && p[4] == "replies" &&
+               s.payload.find("\"type\":\"reservation\"") != std::string::npos) {
+      Account(*open, s.at, out);
+      open.reset();
+    }
+  }
+  return out;
+}
+
+}  // namespace tripmesh::bench
