@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <mutex>
-#include <optional>
 #include <vector>
 
 #include "tripmesh/runtime/transport.h"
@@ -32,20 +31,24 @@ double Ms(Steady::time_point a, Steady::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-// One saga's marks, filled in the order the broker delivered its messages.
+// One saga's marks, filled in the order the broker delivered its messages; a
+// default (zero) time is a mark not seen.
 struct Marks {
-  Steady::time_point reserve;
-  std::optional<Steady::time_point> first_request, last_hold_ack, first_commit, last_book_ack;
+  Steady::time_point reserve, first_request, last_hold_ack, first_commit, last_book_ack;
 };
 
 void Account(const Marks& m, Steady::time_point reply, SagaSteps& out) {
-  if (!m.first_request || !m.last_hold_ack || !m.first_commit || !m.last_book_ack) return;
+  const Steady::time_point none{};
+  if (m.first_request == none || m.last_hold_ack == none || m.first_commit == none ||
+      m.last_book_ack == none) {
+    return;
+  }
   ++out.reservations;
-  out.home_request.Add(Ms(m.reserve, *m.first_request));
-  out.participants_hold.Add(Ms(*m.first_request, *m.last_hold_ack));
-  out.home_decision.Add(Ms(*m.last_hold_ack, *m.first_commit));
-  out.participants_book.Add(Ms(*m.first_commit, *m.last_book_ack));
-  out.home_reply.Add(Ms(*m.last_book_ack, reply));
+  out.home_request.Add(Ms(m.reserve, m.first_request));
+  out.participants_hold.Add(Ms(m.first_request, m.last_hold_ack));
+  out.home_decision.Add(Ms(m.last_hold_ack, m.first_commit));
+  out.participants_book.Add(Ms(m.first_commit, m.last_book_ack));
+  out.home_reply.Add(Ms(m.last_book_ack, reply));
   out.total.Add(Ms(m.reserve, reply));
 }
 
@@ -88,26 +91,29 @@ SagaSteps SagaStepMonitor::Stop() {
   // .../companies/{to}/saga/{from}/{kind} mark its steps; a reservation on
   // vehicles/{car}/replies closes it.
   SagaSteps out;
-  std::optional<Marks> open;
+  Marks open;
+  bool is_open = false;
+  const Steady::time_point none{};
   for (const auto& s : seen) {
     auto p = Split(s.topic);
     if (p.size() < 4 || p[0] != "tripmesh" || p[1] != "v1") continue;
     if (p[2] == "companies" && p.size() == 7 && p[4] == "requests" && p[6] == "reserve") {
-      open = Marks{s.at, {}, {}, {}, {}};
-    } else if (open && p[2] == "companies" && p.size() == 7 && p[4] == "saga") {
+      open = Marks{s.at, none, none, none, none};
+      is_open = true;
+    } else if (is_open && p[2] == "companies" && p.size() == 7 && p[4] == "saga") {
       const std::string& kind = p[6];
-      if (kind == "request" && !open->first_request) open->first_request = s.at;
-      if (kind == "commit" && !open->first_commit) open->first_commit = s.at;
+      if (kind == "request" && open.first_request == none) open.first_request = s.at;
+      if (kind == "commit" && open.first_commit == none) open.first_commit = s.at;
       if (kind == "ack" && s.payload.find("\"phase\":\"request\"") != std::string::npos) {
-        open->last_hold_ack = s.at;
+        open.last_hold_ack = s.at;
       }
       if (kind == "ack" && s.payload.find("\"phase\":\"commit\"") != std::string::npos) {
-        open->last_book_ack = s.at;
+        open.last_book_ack = s.at;
       }
-    } else if (open && p[2] == "vehicles" && p.size() >= 5 && p[4] == "replies" &&
+    } else if (is_open && p[2] == "vehicles" && p.size() >= 5 && p[4] == "replies" &&
                s.payload.find("\"type\":\"reservation\"") != std::string::npos) {
-      Account(*open, s.at, out);
-      open.reset();
+      Account(open, s.at, out);
+      is_open = false;
     }
   }
   return out;
