@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tripmesh/runtime/transport.h"
+#include "tripmesh/topics/topics.h"
 
 namespace tripmesh::bench {
 namespace {
@@ -16,16 +17,6 @@ struct Seen {
   std::string topic;
   std::string payload;
 };
-
-std::vector<std::string> Split(const std::string& topic) {
-  std::vector<std::string> parts;
-  std::size_t from = 0;
-  for (std::size_t at; (at = topic.find('/', from)) != std::string::npos; from = at + 1) {
-    parts.push_back(topic.substr(from, at - from));
-  }
-  parts.push_back(topic.substr(from));
-  return parts;
-}
 
 double Ms(Steady::time_point a, Steady::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -95,13 +86,13 @@ SagaSteps SagaStepMonitor::Stop() {
   bool is_open = false;
   const Steady::time_point none{};
   for (const auto& s : seen) {
-    auto p = Split(s.topic);
-    if (p.size() < 4 || p[0] != "tripmesh" || p[1] != "v1") continue;
-    if (p[2] == "companies" && p.size() == 7 && p[4] == "requests" && p[6] == "reserve") {
+    auto route = topics::ParseTopic(s.topic);
+    if (!route) continue;
+    if (route->kind == topics::Kind::kRequest && route->name == "reserve") {
       open = Marks{s.at, none, none, none, none};
       is_open = true;
-    } else if (is_open && p[2] == "companies" && p.size() == 7 && p[4] == "saga") {
-      const std::string& kind = p[6];
+    } else if (is_open && route->kind == topics::Kind::kSaga) {
+      const std::string& kind = route->name;
       if (kind == "request" && open.first_request == none) open.first_request = s.at;
       if (kind == "commit" && open.first_commit == none) open.first_commit = s.at;
       if (kind == "ack" && s.payload.find("\"phase\":\"request\"") != std::string::npos) {
@@ -110,7 +101,7 @@ SagaSteps SagaStepMonitor::Stop() {
       if (kind == "ack" && s.payload.find("\"phase\":\"commit\"") != std::string::npos) {
         open.last_book_ack = s.at;
       }
-    } else if (is_open && p[2] == "vehicles" && p.size() >= 5 && p[4] == "replies" &&
+    } else if (is_open && route->kind == topics::Kind::kVehicleReplies &&
                s.payload.find("\"type\":\"reservation\"") != std::string::npos) {
       Account(open, s.at, out);
       is_open = false;
