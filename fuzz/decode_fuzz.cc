@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)decoded;
   (void)tripmesh::schemas::PeekType(input);
   (void)tripmesh::schemas::PeekRequestId(input);
+  (void)tripmesh::schemas::PeekDeadline(input);
 #endif
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "tripmesh/schemas/decode.h"
 
+#include <limits>
+
 #include "json_fields.h"
 
 namespace tripmesh::schemas {
@@ -201,6 +203,38 @@ Result<CompanyStatus> Decode<CompanyStatus>(std::string_view json) {
     f.Str("company", s.company, true, 32);
     f.Bool("online", s.online, true);
     f.TimeField("timestamp", s.timestamp, true);
+    f.Str("host", s.host, false, 255);
+    f.Int("pid", s.pid, false, 1, std::numeric_limits<std::int32_t>::max());
+    f.TimeField("started_at", s.started_at, false);
+    f.Str("time_zone", s.time_zone, false, 64);
+    f.Str("reason", s.reason, false, 32);
+  });
+}
+
+template <>
+Result<CompanyMetrics> Decode<CompanyMetrics>(std::string_view json) {
+  return Read<CompanyMetrics>(json, [](Fields& f, CompanyMetrics& m) {
+    f.Type("company.metrics", false);
+    f.Str("company", m.company, true, 32);
+    f.TimeField("timestamp", m.timestamp, true);
+    simdjson::dom::object counters;
+    if (f.Object("counters", counters, true)) {
+      for (auto [key, value] : counters) {
+        std::int64_t n = 0;
+        if (value.get_int64().get(n) != simdjson::SUCCESS) {
+          f.Fail("counters", "counter " + std::string(key) + " is not an integer");
+          break;
+        }
+        if (m.counters.size() >= 1000) {
+          f.Fail("counters", "more than 1000 counters");
+          break;
+        }
+        m.counters[std::string(key)] = n;
+      }
+    }
+    f.Num("latency_p50_ms", m.latency_p50_ms, false, 0, 1e9);
+    f.Num("latency_p99_ms", m.latency_p99_ms, false, 0, 1e9);
+    f.Int("queue_depth", m.queue_depth, false, 0, std::numeric_limits<std::int64_t>::max());
   });
 }
 
@@ -261,6 +295,7 @@ Result<ListRequest> Decode<ListRequest>(std::string_view json) {
   return Read<ListRequest>(json, [](Fields& f, ListRequest& r) {
     f.Type("list.request", false);
     f.Str("request_id", r.request_id, false, kIdLen);
+    f.Str("for_request_id", r.for_request_id, false, kIdLen);
   });
 }
 
@@ -299,6 +334,7 @@ Result<PlanResult> Decode<PlanResult>(std::string_view json) {
       p.StrArray("route", plan.route, true, 100000, 64);
       p.Objects("stops", true, 1000, [&](Fields& s) { ReadStop(s, plan.stops.emplace_back()); });
     });
+    f.StrArray("not_consulted", r.not_consulted, false, 64, 32);
   });
 }
 
@@ -468,6 +504,13 @@ std::string PeekRequestId(std::string_view json) {
   std::string id;
   (void)ReadObject(json, [&](Fields& f) { f.Str("request_id", id, false, kIdLen); });
   return id;
+}
+
+Result<std::optional<Time>> PeekDeadline(std::string_view json) {
+  std::optional<Time> deadline;
+  auto st = ReadObject(json, [&](Fields& f) { f.TimeField("deadline", deadline); });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return deadline;
 }
 
 }  // namespace tripmesh::schemas

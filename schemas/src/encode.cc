@@ -90,6 +90,11 @@ std::string Encode(const CompanyInfo& m) {
 std::string Encode(const CompanyStatus& m) {
   auto w = Typed("company.status");
   w.Str("company", m.company).Bool("online", m.online).Time("timestamp", m.timestamp);
+  if (!m.host.empty()) w.Str("host", m.host);
+  if (m.pid > 0) w.Int("pid", m.pid);
+  if (m.started_at > 0) w.Time("started_at", m.started_at);
+  if (!m.time_zone.empty()) w.Str("time_zone", m.time_zone);
+  if (!m.reason.empty()) w.Str("reason", m.reason);
   return w.End().Take();
 }
 
@@ -167,6 +172,7 @@ std::string Encode(const CheckinRequest& m) {
 std::string Encode(const ListRequest& m) {
   auto w = Typed("list.request");
   OptionalRequestId(w, m.request_id);
+  if (!m.for_request_id.empty()) w.Str("for_request_id", m.for_request_id);
   return w.End().Take();
 }
 
@@ -217,7 +223,13 @@ std::string Encode(const PlanResult& m) {
     }
     w.EndArray().End();
   }
-  return w.EndArray().End().Take();
+  w.EndArray();
+  if (!m.not_consulted.empty()) {
+    w.BeginArray("not_consulted");
+    for (const auto& c : m.not_consulted) w.Str(c);
+    w.EndArray();
+  }
+  return w.End().Take();
 }
 
 std::string Encode(const Reservation& m) {
@@ -351,6 +363,22 @@ std::string Encode(const SagaCompensate& m) {
   w.Str("saga_id", m.saga_id);
   if (!m.reason.empty()) w.Str("reason", m.reason);
   return w.End().Take();
+}
+
+std::string StampRequest(std::string payload, std::string_view request_id,
+                         std::optional<Time> deadline) {
+  if (payload.empty() || payload.front() != '{') return payload;
+  JsonWriter w;
+  w.Begin();
+  if (!request_id.empty() && payload.find("\"request_id\"") == std::string::npos) {
+    w.Str("request_id", request_id);
+  }
+  if (deadline) w.Time("deadline", *deadline);
+  std::string fields = w.End().Take();  // "{...}"
+  if (fields.size() <= 2) return payload;
+  fields.pop_back();  // keep "{" and the fields, drop "}"
+  bool empty_object = payload.find_first_not_of(" \t\r\n", 1) == payload.find('}');
+  return fields + (empty_object ? "" : ",") + payload.substr(1);
 }
 
 }  // namespace tripmesh::schemas

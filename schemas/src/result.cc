@@ -6,7 +6,7 @@
 namespace tripmesh {
 namespace {
 
-constexpr std::array<std::pair<Errc, std::string_view>, 14> kNames = {{
+constexpr std::array<std::pair<Errc, std::string_view>, 16> kNames = {{
     {Errc::kInvalidJson, "invalid_json"},
     {Errc::kInvalidRequest, "invalid_request"},
     {Errc::kUnknownOp, "unknown_op"},
@@ -21,6 +21,8 @@ constexpr std::array<std::pair<Errc, std::string_view>, 14> kNames = {{
     {Errc::kForbidden, "forbidden"},
     {Errc::kOverloaded, "overloaded"},
     {Errc::kInternal, "internal"},
+    {Errc::kOffline, "offline"},
+    {Errc::kUnknownCompany, "unknown_company"},
 }};
 
 }  // namespace

@@ -107,5 +107,19 @@ TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
   EXPECT_EQ(book_->List("car-a").size(), 0u);
 }
 
+TEST(ForRequesterTest, AStoresOwnWordsNeverReachARequester) {
+  Error taken = ForRequester(
+      {Errc::kConflict, "sqlite: UNIQUE constraint failed: bookings.station, bookings.point"});
+  EXPECT_EQ(taken.code, Errc::kConflict);
+  EXPECT_EQ(taken.message.find("sqlite"), std::string::npos) << taken.message;
+  EXPECT_NE(taken.message.find("plan again"), std::string::npos) << taken.message;
+  Error full = ForRequester({Errc::kInternal, "sqlite: database or disk is full"});
+  EXPECT_EQ(full.code, Errc::kInternal);
+  EXPECT_EQ(full.message.find("sqlite"), std::string::npos) << full.message;
+  Error plain = ForRequester({Errc::kNotFound, "no plan p-1 for car-7; plan again", "plan_id"});
+  EXPECT_EQ(plain.message, "no plan p-1 for car-7; plan again");
+  EXPECT_EQ(plain.field, "plan_id");
+}
+
 }  // namespace
 }  // namespace tripmesh::company

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <map>
+#include <regex>
 #include <thread>
 
 #include "company_fixture.h"
@@ -260,12 +261,15 @@ TEST_F(ReservationFlowTest, MonitorShowsCompaniesReservationsAndFailuresFromTheT
   EXPECT_EQ(status, 0);
   auto out = runtime::ReadFile(log);
   ASSERT_TRUE(out);
-  EXPECT_NE(out->find("voltpoint   online          16"), std::string::npos) << *out;
+  EXPECT_TRUE(std::regex_search(*out, std::regex(R"(voltpoint +online since \S+ \(-03\) +16 )")))
+      << *out;
   EXPECT_NE(out->find("unknown_city: unknown city atlantis-ba"), std::string::npos) << *out;
-  std::size_t row = out->find("voltpoint");
+  // What it saw live: the confirmed reservation, under its last status.
+  std::size_t row = out->find("voltpoint", out->find("Seen live"));
   ASSERT_NE(row, std::string::npos);
   std::string line = out->substr(row, out->find('\n', row) - row);
-  EXPECT_NE(line.find("          1"), std::string::npos) << "one confirmed reservation: " << line;
+  EXPECT_TRUE(std::regex_search(line, std::regex(R"(^voltpoint +\d+ +0 +1 +0 +0 +0 +0$)")))
+      << "one confirmed reservation: " << line;
 }
 
 TEST_F(ReservationFlowTest, StatusGoesOfflineWhenTheAgentDiesAndOnlineWhenItReturns) {

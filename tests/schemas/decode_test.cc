@@ -172,5 +172,46 @@ TEST(TimeTest, FormatsAndParsesRfc3339) {
   }
 }
 
+TEST(EnvelopeTest, AStampedRequestCarriesItsIdAndDeadlineAndKeepsItsOwnId) {
+  ListRequest list;
+  std::string stamped = StampRequest(Encode(list), "q-1", 1796118720);
+  auto back = Decode<ListRequest>(stamped);
+  ASSERT_TRUE(back) << stamped;
+  EXPECT_EQ(back->request_id, "q-1");
+  EXPECT_EQ(*PeekDeadline(stamped), std::optional<Time>(1796118720));
+  list.request_id = "mine";
+  EXPECT_EQ(PeekRequestId(StampRequest(Encode(list), "q-2", std::nullopt)), "mine");
+  EXPECT_EQ(StampRequest("{}", "q-3", std::nullopt), R"({"request_id":"q-3"})");
+  EXPECT_EQ(*PeekDeadline(R"({"type":"list.request"})"), std::nullopt);
+  auto bad = PeekDeadline(R"({"deadline":"soon"})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "deadline");
+}
+
+TEST(EnvelopeTest, StatusAndMetricsRoundTrip) {
+  CompanyStatus s{.company = "voltpoint", .online = false, .timestamp = 1796118720};
+  s.host = "vm";
+  s.pid = 42;
+  s.started_at = 1796118000;
+  s.time_zone = "America/Bahia";
+  s.reason = "connection_lost";
+  auto st = Decode<CompanyStatus>(Encode(s));
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->pid, 42);
+  EXPECT_EQ(st->reason, "connection_lost");
+  EXPECT_EQ(st->time_zone, "America/Bahia");
+  CompanyMetrics m{.company = "eflux", .timestamp = 1796118720};
+  m.counters = {{"requests", 12}, {"reservations.confirmed", 3}};
+  m.latency_p99_ms = 9.25;
+  auto mt = Decode<CompanyMetrics>(Encode(m));
+  ASSERT_TRUE(mt);
+  EXPECT_EQ(mt->counters, m.counters);
+  EXPECT_DOUBLE_EQ(mt->latency_p99_ms, 9.25);
+  auto bad = Decode<CompanyMetrics>(
+      R"({"company":"eflux","timestamp":"2026-12-01T09:52:00Z","counters":{"x":"many"}})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "counters");
+}
+
 }  // namespace
 }  // namespace tripmesh::schemas

@@ -20,36 +20,76 @@ struct CheckFlags {
   int grace_s = 5;
 };
 
+// The company stores (<company>.db) in `dir`.
+std::map<std::string, std::string> StoresIn(const core::World& world, const std::string& dir) {
+  std::map<std::string, std::string> stores;
+  for (const auto& c : world.catalogues()) {
+    std::string path = dir + "/" + c.info.company + ".db";
+    if (std::filesystem::exists(path)) stores[c.info.company] = path;
+  }
+  return stores;
+}
+
+// With no store in --var itself, its subfolders (the demo keeps its stores in
+// var/demo): one with stores is taken, several are named.
+Result<std::map<std::string, std::string>> FindStores(const core::World& world,
+                                                      const std::string& var) {
+  auto stores = StoresIn(world, var);
+  if (!stores.empty()) return stores;
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(var, ec)) {
+    if (entry.is_directory() && !StoresIn(world, entry.path().string()).empty()) {
+      found.push_back(entry.path().string());
+    }
+  }
+  if (found.size() == 1) {
+    std::cout << "no store in " << var << "/ itself; checking " << found.front() << "/\n";
+    return StoresIn(world, found.front());
+  }
+  if (found.empty()) {
+    return Fail(Errc::kNotFound, "no <company>.db store in " + var +
+                                     "/ or its folders: name "
+                                     "the folder with --var, or each store with --db company=path");
+  }
+  return Fail(Errc::kNotFound, fmt::format("no store in {}/ itself, but in {}: name one with --var",
+                                           var, fmt::join(found, ", ")));
+}
+
 int RunCheck(const CheckFlags& f) {
   std::map<std::string, std::string> stores;
+  auto world = runtime::LoadWorld(f.data);
+  if (!world && f.dbs.empty()) {
+    std::cerr << "tripmesh: " << world.error().message << " (is --data the folder of map.json?)\n";
+    return kError;
+  }
   if (f.dbs.empty()) {
-    auto world = runtime::LoadWorld(f.data);
-    if (!world) {
-      std::cerr << "tripmesh check: " << world.error().message << "\n";
-      return 2;
+    auto found = FindStores(*world, f.var);
+    if (!found) {
+      std::cerr << "tripmesh: not_found: " << found.error().message << "\n";
+      return kError;
     }
-    for (const auto& c : world->catalogues()) {
-      std::string path = f.var + "/" + c.info.company + ".db";
-      if (std::filesystem::exists(path)) stores[c.info.company] = path;
-    }
+    stores = std::move(*found);
   }
   for (const auto& spec : f.dbs) {
     auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::cerr << "tripmesh check: --db expects company=path, got " << spec << "\n";
-      return 2;
+      std::cerr << "tripmesh: --db expects company=path, got " << spec << "\n";
+      return kUsageError;
     }
     stores[spec.substr(0, eq)] = spec.substr(eq + 1);
   }
-  if (stores.empty()) {
-    std::cerr << "tripmesh check: no store found under " << f.var << "/\n";
-    return 2;
+  std::vector<std::string> unchecked;
+  if (world) {
+    for (const auto& c : world->catalogues()) {
+      if (!stores.count(c.info.company)) unchecked.push_back(c.info.company);
+    }
   }
   core::RealClock clock;
   auto report = company::CheckConsistency(stores, clock.Now(), f.grace_s);
   if (!report) {
-    std::cerr << "tripmesh check: " << report.error().message << "\n";
-    return 2;
+    std::cerr << "tripmesh: " << report.error().message << "\n";
+    return kError;
   }
   auto list = [](const char* what, const std::vector<std::string>& items) {
     for (const auto& i : items) std::cout << what << ": " << i << "\n";
@@ -59,7 +99,13 @@ int RunCheck(const CheckFlags& f) {
   list("overlap", report->overlaps);
   list("stale hold", report->stale_holds);
   std::cout << (report->ok() ? "consistent: " : "INCONSISTENT: ") << report->Summary() << "\n";
-  return report->ok() ? 0 : 1;
+  if (!unchecked.empty()) {
+    std::cout << fmt::format(
+        "not checked: {} (no store given); items they hold for the others "
+        "could not be compared\n",
+        fmt::join(unchecked, ", "));
+  }
+  return report->ok() ? kSuccess : kError;
 }
 
 }  // namespace

@@ -6,12 +6,21 @@
 #include <functional>
 #include <string>
 
+#include "tripmesh/core/world.h"
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/vehicle/simulator.h"
 
 namespace tripmesh::cli {
 
 using Runner = std::function<int()>;
+
+inline constexpr int kSuccess = 0;
+inline constexpr int kError = 1;       // an error reply or a failure
+inline constexpr int kUsageError = 2;  // the command line is wrong
+
+// Parses the command line: -1 when a subcommand is to run, else the exit code
+// (0 after --help or --version, kUsageError after one line naming the wrong word).
+int Parse(CLI::App& app, int argc, char** argv);
 
 // Flags every MQTT-speaking subcommand shares.
 struct BrokerFlags {
@@ -26,8 +35,11 @@ void AddBrokerFlags(CLI::App* cmd, BrokerFlags& flags);
 // simulation clock shared by the companies and the fleet.
 void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, double min_scale);
 
-// A progress bar on a TTY, else a line every tenth: (done, total, confirmed).
-void PrintProgress(const vehicle::SimProgressInfo& p, bool tty);
+// A progress bar on a TTY, else a line every tenth: (done, total, confirmed);
+// simulation times in `zone`.
+void PrintProgress(const vehicle::SimProgressInfo& p, bool tty, const std::string& zone);
+// The zone of the world's region (its first city's), for times of the whole fleet.
+std::string RegionZone(const core::World& world);
 
 void AddCompany(CLI::App& app, Runner& run);
 void AddVehicle(CLI::App& app, Runner& run);
@@ -36,5 +48,6 @@ void AddSecure(CLI::App& app, Runner& run);
 void AddMonitor(CLI::App& app, Runner& run);
 void AddCheck(CLI::App& app, Runner& run);
 void AddSim(CLI::App& app, Runner& run);
+void AddWorld(CLI::App& app, Runner& run);
 
 }  // namespace tripmesh::cli

@@ -170,11 +170,12 @@ int RunDemo(const DemoFlags& f) {
     sim.time_scale = f.time_scale;
     sim.depart_within_s = static_cast<Time>(f.depart_within_h * 3600);
     sim.stop = [] { return interrupted.load(); };
-    auto summary =
-        world ? vehicle::RunSim(sim, *world,
-                                [tty = isatty(STDERR_FILENO) != 0](
-                                    const vehicle::SimProgressInfo& p) { PrintProgress(p, tty); })
-              : Result<vehicle::SimSummary>(tl::unexpected<Error>(world.error()));
+    auto summary = world ? vehicle::RunSim(sim, *world,
+                                           [&world, tty = isatty(STDERR_FILENO) !=
+                                                          0](const vehicle::SimProgressInfo& p) {
+                                             PrintProgress(p, tty, RegionZone(*world));
+                                           })
+                         : Result<vehicle::SimSummary>(tl::unexpected<Error>(world.error()));
     if (summary) {
       std::printf("%s\n", summary->Format().c_str());
     } else {

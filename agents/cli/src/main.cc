@@ -1,4 +1,6 @@
 // tripmesh: one binary, one subcommand per role.
+// Exit codes: 0 success, 1 an error (a reply or a failure, one line on
+// stderr), 2 a usage error (one line naming the wrong word).
 #include <csignal>
 
 #include "commands.h"
@@ -6,6 +8,7 @@
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"tripmesh: reserve electric-vehicle charging across companies, over MQTT"};
+  app.set_version_flag("--version", TRIPMESH_VERSION);
   app.require_subcommand(1);
   tripmesh::cli::Runner run;
   tripmesh::cli::AddCompany(app, run);
@@ -15,6 +18,7 @@ int main(int argc, char** argv) {
   tripmesh::cli::AddMonitor(app, run);
   tripmesh::cli::AddCheck(app, run);
   tripmesh::cli::AddSim(app, run);
-  CLI11_PARSE(app, argc, argv);
-  return run ? run() : 2;
+  tripmesh::cli::AddWorld(app, run);
+  if (int code = tripmesh::cli::Parse(app, argc, argv); code >= 0) return code;
+  return run ? run() : tripmesh::cli::kUsageError;
 }

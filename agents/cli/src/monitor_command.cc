@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "commands.h"
+#include "tripmesh/core/clock.h"
+#include "tripmesh/runtime/local_time.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/topics/topics.h"
 
@@ -39,8 +41,14 @@ class MonitorView {
     Company& c = companies_[route->company];
     switch (route->kind) {
       case topics::Kind::kCompanyStatus:
-        if (auto s = schemas::Decode<schemas::CompanyStatus>(m.payload))
+        if (auto s = schemas::Decode<schemas::CompanyStatus>(m.payload)) {
           c.online = s->online ? "online" : "OFFLINE";
+          c.zone = s->time_zone.empty() ? "UTC" : s->time_zone;
+          c.since = s->online && s->started_at ? s->started_at : s->timestamp;
+        }
+        break;
+      case topics::Kind::kMetrics:
+        if (auto mt = schemas::Decode<schemas::CompanyMetrics>(m.payload)) c.metrics = *mt;
         break;
       case topics::Kind::kCompanyInfo:
         if (auto i = schemas::Decode<schemas::CompanyInfo>(m.payload)) c.stations = i->stations;
@@ -89,19 +97,40 @@ class MonitorView {
     if (route->company.empty()) companies_.erase("");
   }
 
-  std::string Render() {
+  std::string Render(double watched_s) {
     std::lock_guard lock(mu_);
-    std::string out = fmt::format("tripmesh monitor — {} message(s) seen\n\n", messages_);
-    out += fmt::format("  {:<12}{:<9}{:>9}{:>10}{:>8}{:>11}{:>9}{:>8}{:>9}{:>8}\n", "company",
-                       "status", "stations", "requests", "held", "confirmed", "expired", "failed",
-                       "cancel", "sagas");
+    Time now = core::RealClock().Now();
+    std::string out = fmt::format("tripmesh monitor, {}\n\n",
+                                  runtime::FormatLocal(now, runtime::MachineZone(), 0));
+    out += "Running totals, from each company's retained metrics (since its agent started):\n";
+    constexpr const char* kTotals = "  {:<12}{:<34}{:>9}{:>10}{:>11}{:>9}{:>8}{:>10}{:>10}\n";
+    out += fmt::format(kTotals, "company", "status", "stations", "requests", "confirmed", "expired",
+                       "failed", "cancelled", "p99 ms");
+    for (const auto& [id, c] : companies_) {
+      auto total = [&](const char* key) {
+        auto it = c.metrics.counters.find(key);
+        return it == c.metrics.counters.end() ? std::int64_t{0} : it->second;
+      };
+      std::string status =
+          c.since ? c.online + " since " + runtime::FormatLocal(c.since, c.zone, now) : c.online;
+      out += fmt::format(kTotals, id, status, c.stations, total("requests"),
+                         total("reservations.confirmed"), total("reservations.expired"),
+                         total("reservations.failed"), total("reservations.cancelled"),
+                         fmt::format("{:.1f}", c.metrics.latency_p99_ms));
+    }
+    out += fmt::format(
+        "\nSeen live in the {:.0f} s watched ({} message(s)); a reservation counts "
+        "under the last status seen:\n",
+        watched_s, messages_);
+    constexpr const char* kLive = "  {:<12}{:>10}{:>8}{:>11}{:>9}{:>8}{:>10}{:>12}\n";
+    out += fmt::format(kLive, "company", "requests", "held", "confirmed", "expired", "failed",
+                       "cancelled", "sagas open");
     for (const auto& [id, c] : companies_) {
       auto n = [&](const char* s) {
         auto it = c.by_status.find(s);
         return it == c.by_status.end() ? 0 : it->second;
       };
-      out += fmt::format("  {:<12}{:<9}{:>9}{:>10}{:>8}{:>11}{:>9}{:>8}{:>9}{:>8}\n", id, c.online,
-                         c.stations, c.requests, n("held"), n("confirmed"), n("expired"),
+      out += fmt::format(kLive, id, c.requests, n("held"), n("confirmed"), n("expired"),
                          n("failed"), n("cancelled"), c.sagas.size());
     }
     out += "\nrecent failures:\n";
@@ -113,6 +142,9 @@ class MonitorView {
  private:
   struct Company {
     std::string online = "?";
+    std::string zone = "UTC";
+    Time since = 0;
+    schemas::CompanyMetrics metrics;
     int stations = 0;
     std::int64_t requests = 0;
     std::map<std::string, std::string> reservations;  // id -> last status
@@ -140,9 +172,10 @@ int RunMonitor(const MonitorFlags& f) {
   auto t = runtime::NewTransport(kind ? *kind : runtime::TransportKind::kMosquitto, o);
   MonitorView view;
   t->SetReceiver([&](runtime::InboundMessage m) { view.Add(m); });
-  if (auto st = t->Connect(std::chrono::seconds(10)); !st) {
-    std::fprintf(stderr, "tripmesh monitor: %s\n", st.error().message.c_str());
-    return 1;
+  if (auto st = t->Connect(std::chrono::seconds(5)); !st) {
+    std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(st.error().code)).c_str(),
+                 st.error().message.c_str());
+    return kError;
   }
   if (auto st = t->Subscribe(topics::Everything(), 1); !st) {
     std::fprintf(stderr, "tripmesh monitor: %s\n", st.error().message.c_str());
@@ -155,11 +188,11 @@ int RunMonitor(const MonitorFlags& f) {
   };
   while (!stop_monitor && (f.duration_s <= 0 || elapsed() < f.duration_s)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(tty ? 1000 : 200));
-    if (tty) std::printf("\033[H\033[2J%s", view.Render().c_str());
+    if (tty) std::printf("\033[H\033[2J%s", view.Render(elapsed()).c_str());
     std::fflush(stdout);
   }
   t->Disconnect();
-  if (!tty) std::printf("%s", view.Render().c_str());
+  if (!tty) std::printf("%s", view.Render(elapsed()).c_str());
   return 0;
 }
 

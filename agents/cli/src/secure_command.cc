@@ -1,8 +1,12 @@
 // tripmesh secure: the password file, the ACL and the broker config of a
 // secured deployment, generated from data/.
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -22,7 +26,34 @@ struct SecureFlags {
   std::string conf = "mosquitto/secure.conf";
   std::vector<std::string> vehicles;
   int sim_vehicles = 0;
+  int port = 1883, ws_port = 9001;
 };
+
+// Started as root, mosquitto drops to its own user before it reads the
+// password file and the ACL and writes its persistence: they must be that
+// user's. The clear credentials stay root's.
+Status HandToBrokerUser(const std::string& dir) {
+  if (geteuid() != 0) return {};
+  const passwd* user = getpwnam("mosquitto");
+  if (!user) return {};  // no such user: mosquitto stays root and reads them as they are
+  for (const std::string& path : {dir, dir + "/passwd", dir + "/acl"}) {
+    if (chown(path.c_str(), user->pw_uid, user->pw_gid) != 0) {
+      return Fail(Errc::kInternal,
+                  "cannot hand " + path + " to user mosquitto: " + std::strerror(errno));
+    }
+  }
+  return {};
+}
+
+// The template's "listener 1883" and "listener 9001" lines, on the ports asked for.
+std::string WithPorts(std::string text, int port, int ws_port) {
+  auto replace = [&](const std::string& from, const std::string& to) {
+    if (auto at = text.find(from); at != std::string::npos) text.replace(at, from.size(), to);
+  };
+  replace("listener 1883", "listener " + std::to_string(port));
+  replace("listener 9001", "listener " + std::to_string(ws_port));
+  return text;
+}
 
 std::string NewPassword() {
   std::random_device rd;
@@ -77,9 +108,10 @@ int RunSecure(const SecureFlags& f) {
     return Fail("mosquitto_passwd -U failed (is mosquitto installed?)");
   }
   std::ofstream(dir + "/acl") << topics::MosquittoAcl(accounts);
-  std::string text = *conf;
+  std::string text = WithPorts(*conf, f.port, f.ws_port);
   for (std::size_t at; (at = text.find("@DIR@")) != std::string::npos;) text.replace(at, 5, dir);
   std::ofstream(dir + "/mosquitto.conf") << text;
+  if (auto st = HandToBrokerUser(dir); !st) return Fail(st.error().message);
   std::printf(
       "wrote %s/{mosquitto.conf,passwd,acl,credentials}: %zu accounts (%zu companies with admins, "
       "%zu vehicles, 1 monitor)\n",
@@ -104,6 +136,12 @@ void AddSecure(CLI::App& app, Runner& run) {
   cmd->add_option("--conf", f->conf, "Broker config template")->capture_default_str();
   cmd->add_option("--vehicle", f->vehicles, "A vehicle account (repeatable)");
   cmd->add_option("--sim-vehicles", f->sim_vehicles, "Accounts sim-1 .. sim-N for the simulator");
+  cmd->add_option("--port", f->port, "The broker's MQTT port")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  cmd->add_option("--ws-port", f->ws_port, "The broker's websockets port (monitoring)")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   cmd->callback([&run, f] { run = [f] { return RunSecure(*f); }; });
 }
 

@@ -12,6 +12,7 @@
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/runtime/files.h"
+#include "tripmesh/runtime/local_time.h"
 #include "tripmesh/schemas/time.h"
 #include "tripmesh/vehicle/simulator.h"
 
@@ -32,8 +33,8 @@ int RunSimulation(const SimFlags& f) {
   vehicle::SimOptions sim = f.sim;
   auto world = runtime::LoadWorld(f.data);
   if (!world) {
-    std::cerr << "tripmesh sim: " << world.error().message << "\n";
-    return 2;
+    std::cerr << "tripmesh: " << world.error().message << " (is --data the folder of map.json?)\n";
+    return kError;
   }
   std::unique_ptr<core::Clock> clock = std::make_unique<core::RealClock>();
   if (f.time_scale > 0) {
@@ -46,7 +47,9 @@ int RunSimulation(const SimFlags& f) {
   const std::string& check = f.check;
   bool tty = isatty(STDERR_FILENO);
   auto summary = vehicle::RunSim(
-      sim, *world, [tty](const vehicle::SimProgressInfo& p) { PrintProgress(p, tty); });
+      sim, *world, [tty, zone = RegionZone(*world)](const vehicle::SimProgressInfo& p) {
+        PrintProgress(p, tty, zone);
+      });
   if (!summary) {
     std::cerr << "tripmesh sim: " << summary.error().message << "\n";
     return 1;
@@ -68,11 +71,17 @@ int RunSimulation(const SimFlags& f) {
 
 }  // namespace
 
-void PrintProgress(const vehicle::SimProgressInfo& p, bool tty) {
+std::string RegionZone(const core::World& world) {
+  return world.city_count() > 0 && !world.city(0).time_zone.empty() ? world.city(0).time_zone
+                                                                    : "UTC";
+}
+
+void PrintProgress(const vehicle::SimProgressInfo& p, bool tty, const std::string& zone) {
   std::string line =
       p.driving
           ? fmt::format("{} parked of {}; {} on the road, {} charging, {} waiting; {}", p.done,
-                        p.total, p.on_road, p.charging, p.waiting, FormatTime(p.now).substr(0, 16))
+                        p.total, p.on_road, p.charging, p.waiting,
+                        runtime::FormatLocal(p.now, zone, 0))
           : fmt::format("{}/{} vehicles reserved, {} confirmed", p.done, p.total, p.confirmed);
   if (tty) {
     int width = 30, filled = p.total ? p.done * width / p.total : width;

@@ -1,6 +1,8 @@
 #include <cstdio>
+#include <functional>
 
 #include "commands.h"
+#include "tripmesh/runtime/files.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/vehicle/format.h"
 #include "tripmesh/vehicle/vehicle_client.h"
@@ -23,7 +25,9 @@ struct VehicleFlags {
   bool hold_only = false;
   // confirm, cancel, get, checkin
   std::string reservation_id;
-  std::string station;  // checkin
+  std::string station;        // checkin
+  std::string for_request;    // list
+  std::string data = "data";  // the world, for local times
 };
 
 void AddTripFlags(CLI::App* cmd, VehicleFlags& f, bool required) {
@@ -33,12 +37,20 @@ void AddTripFlags(CLI::App* cmd, VehicleFlags& f, bool required) {
     from->required();
     to->required();
   }
-  cmd->add_option("--soc", f.soc, "State of charge at departure, 0..1")->capture_default_str();
-  cmd->add_option("--battery-kwh", f.battery_kwh, "Usable battery")->capture_default_str();
-  cmd->add_option("--consumption", f.consumption, "kWh per km")->capture_default_str();
-  cmd->add_option("--min-soc", f.min_soc, "Lowest state of charge on arrival anywhere")
+  cmd->add_option("--soc", f.soc, "State of charge at departure, 0..1")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--max-charge-kw", f.max_charge_kw, "The car's own charging limit (0: none)");
+  cmd->add_option("--battery-kwh", f.battery_kwh, "Usable battery")
+      ->check(CLI::Range(1.0, 1000.0))
+      ->capture_default_str();
+  cmd->add_option("--consumption", f.consumption, "kWh per km")
+      ->check(CLI::Range(0.01, 5.0))
+      ->capture_default_str();
+  cmd->add_option("--min-soc", f.min_soc, "Lowest state of charge on arrival anywhere")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str();
+  cmd->add_option("--max-charge-kw", f.max_charge_kw, "The car's own charging limit (0: none)")
+      ->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--connectors", f.connectors, "OCPI connector types the car takes")
       ->delimiter(',')
       ->capture_default_str();
@@ -47,6 +59,7 @@ void AddTripFlags(CLI::App* cmd, VehicleFlags& f, bool required) {
       ->check(CLI::IsMember({"fastest", "cheapest"}))
       ->capture_default_str();
   cmd->add_option("--alternatives", f.alternatives, "Plans to return, 1..10")
+      ->check(CLI::Range(1, 10))
       ->capture_default_str();
 }
 
@@ -68,21 +81,27 @@ Result<schemas::PlanRequest> TripRequest(const VehicleFlags& f) {
 
 template <typename T>
 int Print(const Result<T>& r, const vehicle::VehicleClient& client, bool json,
-          std::string (*format)(const T&)) {
+          const std::function<std::string(const T&)>& format) {
   if (!r) {
     if (json && !client.last_reply().empty()) std::puts(client.last_reply().c_str());
     std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(r.error().code)).c_str(),
                  r.error().message.c_str());
-    return 1;
+    return kError;
   }
   std::fputs(json ? (client.last_reply() + "\n").c_str() : format(*r).c_str(), stdout);
-  return 0;
+  return kSuccess;
 }
 
 int RunOp(const std::string& op, VehicleFlags& f) {
   if (op == "reserve" && f.plan_id.empty() && (f.from.empty() || f.to.empty())) {
     std::fprintf(stderr, "tripmesh: reserve needs --plan-id, or --from and --to\n");
-    return 2;
+    return kUsageError;
+  }
+  if (op == "reserve" && !f.plan_id.empty() && (!f.from.empty() || !f.to.empty())) {
+    std::fprintf(stderr,
+                 "tripmesh: reserve takes --plan-id or --from/--to, not both: the plan already "
+                 "has its cities\n");
+    return kUsageError;
   }
   vehicle::VehicleOptions options;
   options.id = f.id;
@@ -93,33 +112,49 @@ int RunOp(const std::string& op, VehicleFlags& f) {
   options.timeout = std::chrono::milliseconds(static_cast<long>(f.timeout_s * 1000));
   auto client = vehicle::VehicleClient::Connect(options);
   if (!client) {
-    std::fprintf(stderr, "tripmesh: %s\n", client.error().message.c_str());
-    return 1;
+    std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(client.error().code)).c_str(),
+                 client.error().message.c_str());
+    return kError;
   }
   auto& c = **client;
+  // The world, for the local time of each city; without it times show in UTC.
+  auto world = runtime::LoadWorld(f.data);
+  vehicle::Places places{world ? &*world : nullptr, core::RealClock().Now()};
+  auto plans = [&](const schemas::PlanResult& p) { return vehicle::FormatPlans(p, places); };
+  auto one = [&](const schemas::Reservation& r) { return vehicle::FormatReservation(r, places); };
+  auto list = [&](const schemas::ReservationList& l) { return vehicle::FormatList(l, places); };
+  using PlanFormat = std::function<std::string(const schemas::PlanResult&)>;
+  using OneFormat = std::function<std::string(const schemas::Reservation&)>;
+  using ListFormat = std::function<std::string(const schemas::ReservationList&)>;
   if (op == "plan" || (op == "reserve" && f.plan_id.empty())) {
     auto trip = TripRequest(f);
     if (!trip) {
       std::fprintf(stderr, "tripmesh: %s\n", trip.error().message.c_str());
-      return 2;
+      return kUsageError;
     }
-    if (op == "plan") return Print(c.Plan(*trip), c, f.json, vehicle::FormatPlans);
-    return Print(c.Reserve({"", "", *trip, f.hold_only}), c, f.json, vehicle::FormatReservation);
+    if (op == "plan") return Print(c.Plan(*trip), c, f.json, PlanFormat(plans));
+    auto r = c.Reserve({"", "", *trip, f.hold_only});
+    int code = Print(r, c, f.json, OneFormat(one));
+    return code == kSuccess && r->status == "failed" ? kError : code;
   }
   if (op == "reserve") {
     auto r = c.Reserve({"", f.plan_id, std::nullopt, f.hold_only});
-    int code = Print(r, c, f.json, vehicle::FormatReservation);
-    return code == 0 && r->status == "failed" ? 1 : code;
+    int code = Print(r, c, f.json, OneFormat(one));
+    return code == kSuccess && r->status == "failed" ? kError : code;
   }
-  if (op == "confirm")
-    return Print(c.Confirm(f.reservation_id), c, f.json, vehicle::FormatReservation);
-  if (op == "cancel")
-    return Print(c.Cancel(f.reservation_id), c, f.json, vehicle::FormatReservation);
-  if (op == "get") return Print(c.Get(f.reservation_id), c, f.json, vehicle::FormatReservation);
+  if (op == "confirm") return Print(c.Confirm(f.reservation_id), c, f.json, OneFormat(one));
+  if (op == "cancel") return Print(c.Cancel(f.reservation_id), c, f.json, OneFormat(one));
+  if (op == "get") return Print(c.Get(f.reservation_id), c, f.json, OneFormat(one));
   if (op == "checkin") {
-    return Print(c.CheckIn(f.reservation_id, f.station), c, f.json, vehicle::FormatReservation);
+    return Print(c.CheckIn(f.reservation_id, f.station), c, f.json,
+                 OneFormat([&](const schemas::Reservation& r) {
+                   return vehicle::FormatCheckin(r, f.station, places);
+                 }));
   }
-  return Print(c.List(), c, f.json, vehicle::FormatList);
+  if (!f.for_request.empty()) {
+    return Print(c.ListForRequest(f.for_request), c, f.json, ListFormat(list));
+  }
+  return Print(c.List(), c, f.json, ListFormat(list));
 }
 
 }  // namespace
@@ -130,7 +165,11 @@ void AddVehicle(CLI::App& app, Runner& run) {
   cmd->add_option("--id", f->id, "Vehicle id")->required();
   cmd->add_option("--home", f->home, "Home company, which coordinates the trip")->required();
   cmd->add_flag("--json", f->json, "Print the raw JSON reply");
-  cmd->add_option("--timeout", f->timeout_s, "Seconds to wait for a reply")->capture_default_str();
+  cmd->add_option("--timeout", f->timeout_s, "Seconds to wait for a reply")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--data", f->data, "Folder of map.json, for each city's local time")
+      ->capture_default_str();
   AddBrokerFlags(cmd, f->broker);
   cmd->require_subcommand(1);
   cmd->fallthrough();
@@ -160,7 +199,10 @@ void AddVehicle(CLI::App& app, Runner& run) {
   checkin->add_option("--station", f->station, "Station of the stop, e.g. vp-salvador-aeroporto")
       ->required();
   checkin->callback(on("checkin"));
-  cmd->add_subcommand("list", "List this vehicle's reservations")->callback(on("list"));
+  auto* list = cmd->add_subcommand("list", "List this vehicle's reservations");
+  list->add_option("--request", f->for_request,
+                   "Only what an earlier request (its id, as a timeout names it) reserved");
+  list->callback(on("list"));
 }
 
 }  // namespace tripmesh::cli

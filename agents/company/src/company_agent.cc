@@ -1,5 +1,7 @@
 #include "tripmesh/company/company_agent.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -17,10 +19,12 @@
 #include "reservation_book.h"
 #include "saga_coordinator.h"
 #include "saga_participant.h"
+#include "sole_agent.h"
 #include "tripmesh/runtime/files.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/runtime/serial_lanes.h"
 #include "tripmesh/runtime/store.h"
+#include "tripmesh/runtime/store_lock.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"
@@ -79,9 +83,14 @@ class CompanyAgentImpl final : public CompanyAgent {
                                        options_.data_dir + "/companies");
     }
     std::string db = options_.db_path.empty() ? "var/" + options_.id + ".db" : options_.db_path;
-    if (auto parent = std::filesystem::path(db).parent_path(); !parent.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(parent, ec);
+    if (auto st = PrepareFolder(db, options_.db_path.empty()); !st) return st;
+    auto lock = runtime::StoreLock::Acquire(db, "company " + options_.id);
+    if (!lock) return tl::unexpected<tripmesh::Error>(lock.error());
+    store_lock_ = std::move(*lock);
+    if (auto st = CheckNoOtherAgent(options_.id, options_.transport, options_.mqtt,
+                                    std::chrono::seconds(10));
+        !st) {
+      return st;
     }
     runtime::StoreOptions so;
     so.synchronous_full = options_.sync_full;
@@ -151,10 +160,11 @@ class CompanyAgentImpl final : public CompanyAgent {
                                            options_.plan_ttl_s, peers_.get(), coordinator_.get());
 
     transport_->SetReceiver([this](runtime::InboundMessage m) { OnMessage(std::move(m)); });
-    transport_->SetConnectionHandler([this](bool up) {
+    transport_->SetConnectionHandler([this](runtime::ConnectionEvent e) {
       // After a reconnection the Will may have fired; the first "online" waits
       // for the subscriptions (below).
-      if (up && subscribed_.load()) PublishStatus(true);
+      if (e == runtime::ConnectionEvent::kUp && subscribed_.load()) PublishStatus(true);
+      if (e == runtime::ConnectionEvent::kTakenOver) OnTakenOver();
     });
     if (auto st = transport_->Connect(std::chrono::seconds(10)); !st) return st;
     // Subscribed before "online" goes out: a requester that waits for the
@@ -173,7 +183,8 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
   void Stop() override {
-    if (!accepting_.exchange(false)) return;
+    if (stopped_.exchange(true)) return;
+    accepting_ = false;
     // Wait out a receiver that saw accepting_ before it turned false.
     while (posting_.load() > 0) std::this_thread::yield();
     {
@@ -185,25 +196,71 @@ class CompanyAgentImpl final : public CompanyAgent {
     lanes_.reset();  // runs what was already received, replies included
     peer_lanes_.reset();
     if (transport_) {
-      PublishStatus(false);
-      (void)transport_->Flush(std::chrono::seconds(2));
+      // The status topic belongs to whoever took the client id over.
+      if (!taken_over_.load()) {
+        PublishStatus(false);
+        (void)transport_->Flush(std::chrono::seconds(2));
+      }
       transport_->Disconnect();
     }
   }
 
  private:
+  // A folder named by the operator must exist (a typo would otherwise grow a
+  // tree of folders); the default var/ is made.
+  static Status PrepareFolder(const std::string& db, bool is_default) {
+    auto parent = std::filesystem::path(db).parent_path();
+    if (parent.empty()) return {};
+    std::error_code ec;
+    if (is_default) {
+      std::filesystem::create_directories(parent, ec);
+    } else if (!std::filesystem::is_directory(parent, ec)) {
+      return Fail(Errc::kNotFound, "folder " + parent.string() +
+                                       " of --db does not exist: create it or name another");
+    }
+    return {};
+  }
+
   runtime::TransportOptions MqttOptions() const {
     runtime::TransportOptions mqtt = options_.mqtt;
     mqtt.client_id = "company-" + options_.id;
     mqtt.clean_start = false;
-    mqtt.will = runtime::OutboundMessage{
-        topics::CompanyStatus(options_.id),
-        schemas::Encode(schemas::CompanyStatus{options_.id, false, clock_.Now()}),
-        1,
-        true,
-        "",
-        ""};
+    schemas::CompanyStatus will = StatusMessage(false);
+    will.reason = "connection_lost";
+    mqtt.will = runtime::OutboundMessage{.topic = topics::CompanyStatus(options_.id),
+                                         .payload = schemas::Encode(will),
+                                         .retain = true};
+    // The broker closes an older connection when a newer one takes the client
+    // id, and says why only to MQTT clients newer than it: after any loss,
+    // look at the status before taking the id back.
+    mqtt.may_reconnect = [this] {
+      auto st = CheckNoOtherAgent(options_.id, options_.transport, options_.mqtt,
+                                  std::chrono::seconds(2));
+      return st || st.error().code != Errc::kConflict;
+    };
     return mqtt;
+  }
+
+  schemas::CompanyStatus StatusMessage(bool online) const {
+    schemas::CompanyStatus s{.company = options_.id, .online = online, .timestamp = clock_.Now()};
+    s.host = host_;
+    s.pid = getpid();
+    s.started_at = started_at_;
+    if (!catalogue_->stations.empty()) s.time_zone = catalogue_->stations.front().time_zone;
+    if (!online) s.reason = "stopped";
+    return s;
+  }
+
+  // Another connection took the client id: serving on would have two agents
+  // take turns with one session. Runs on the transport's thread.
+  void OnTakenOver() {
+    if (taken_over_.exchange(true)) return;
+    accepting_ = false;
+    Error e{Errc::kConflict, "another connection took client id company-" + options_.id +
+                                 " (a second agent for " + options_.id +
+                                 "?); this agent stops serving"};
+    runtime::Log(LogLevel::kError, "{}", e.message);
+    if (options_.on_fatal) options_.on_fatal(e);
   }
 
   void OnMessage(runtime::InboundMessage m) {  // network thread: no disk, no waiting
@@ -251,7 +308,10 @@ class CompanyAgentImpl final : public CompanyAgent {
                          m.payload);
     } else {
       if (!m.response_topic.empty()) reply_to = m.response_topic;
-      auto route = topics::ParseTopic(m.topic);
+      auto past = PastDeadline(m);
+      if (past && *past) return;
+      auto route =
+          past ? topics::ParseTopic(m.topic) : tl::unexpected<tripmesh::Error>(past.error());
       Result<topics::Op> op =
           route ? topics::ParseOp(route->name) : tl::unexpected<tripmesh::Error>(route.error());
       if (route && route->kind != topics::Kind::kRequest)
@@ -269,6 +329,25 @@ class CompanyAgentImpl final : public CompanyAgent {
     metrics_.Count("requests");
     if (reply.error) metrics_.Count(std::string("errors.") + std::string(ErrcName(*reply.error)));
     metrics_.Latency(std::chrono::duration<double, std::milli>(Steady::now() - started).count());
+  }
+
+  // A request whose requester has given up is not started: no state
+  // changes, and nobody waits for the reply.
+  Result<bool> PastDeadline(const runtime::InboundMessage& m) {
+    if (m.payload.size() > schemas::kMaxPayloadBytes) return false;
+    auto deadline = schemas::PeekDeadline(m.payload);
+    if (!deadline) {
+      // Not JSON at all is the op decoder's to answer (invalid_json).
+      return deadline.error().code == Errc::kInvalidJson
+                 ? Result<bool>(false)
+                 : tl::unexpected<tripmesh::Error>(deadline.error());
+    }
+    // A deadline is wall-clock time, also on a simulation clock.
+    if (!*deadline || core::RealClock().Now() <= **deadline) return false;
+    metrics_.Count("requests.past_deadline");
+    runtime::Log(LogLevel::kInfo, "not starting a request on {}: its deadline {} has passed",
+                 m.topic.substr(0, 200), FormatTime(**deadline));
+    return true;
   }
 
   // Saga messages run on the saga's lane; a malformed one has nobody to answer.
@@ -376,10 +455,9 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
   void PublishStatus(bool online) {
-    (void)transport_->Publish(
-        {topics::CompanyStatus(options_.id),
-         schemas::Encode(schemas::CompanyStatus{options_.id, online, clock_.Now()}), 1, true, "",
-         ""});
+    (void)transport_->Publish({.topic = topics::CompanyStatus(options_.id),
+                               .payload = schemas::Encode(StatusMessage(online)),
+                               .retain = true});
   }
 
   void PublishCatalogue() {
@@ -458,7 +536,12 @@ class CompanyAgentImpl final : public CompanyAgent {
   bool stopping_ = false;
   std::thread ticker_;
 
+  std::unique_ptr<runtime::StoreLock> store_lock_;  // held for the agent's life
+  std::string host_ = HostName();
+  Time started_at_ = clock_.Now();
   std::atomic<bool> subscribed_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> taken_over_{false};
   std::atomic<bool> accepting_{true};  // the receiver posts only while true ...
   std::atomic<int> posting_{0};        // ... and Stop() waits for one caught in between
   // Last: drained before what they call is gone.
@@ -482,11 +565,13 @@ Result<std::unique_ptr<CompanyAgent>> CompanyAgent::Start(CompanyOptions options
 
 int RunCompany(CompanyOptions options) {
   runtime::SetLogName(options.id);
-  // Block the stop signals before any thread starts, so that only sigwait sees them.
+  // Block the stop signals before any thread starts, so that only sigwait
+  // sees them; SIGUSR1 is the agent's own word that it stopped serving.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::unique_ptr<core::Clock> clock;
   if (options.time_scale != 1) {
@@ -496,6 +581,7 @@ int RunCompany(CompanyOptions options) {
   } else {
     clock = std::make_unique<core::RealClock>();
   }
+  options.on_fatal = [](const tripmesh::Error&) { ::kill(::getpid(), SIGUSR1); };
   auto agent = CompanyAgent::Start(std::move(options), *clock);
   if (!agent) {
     runtime::Log(LogLevel::kError, "cannot start: {}", agent.error().message);
@@ -503,9 +589,9 @@ int RunCompany(CompanyOptions options) {
   }
   int sig = 0;
   sigwait(&signals, &sig);
-  runtime::Log(LogLevel::kInfo, "stopping on signal {}", sig);
+  if (sig != SIGUSR1) runtime::Log(LogLevel::kInfo, "stopping on signal {}", sig);
   (*agent)->Stop();
-  return 0;
+  return sig == SIGUSR1 ? 1 : 0;
 }
 
 }  // namespace tripmesh::company

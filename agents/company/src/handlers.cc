@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <random>
@@ -12,6 +13,7 @@
 
 #include "tripmesh/core/ledger.h"
 #include "tripmesh/core/planner.h"
+#include "tripmesh/core/suggest.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 
@@ -84,12 +86,52 @@ Reply Handlers::Handle(topics::Op op, const std::string& agent, bool agent_is_co
   }
   std::string request_id =
       payload.size() <= schemas::kMaxPayloadBytes ? schemas::PeekRequestId(payload) : "";
-  return {schemas::Encode(schemas::ErrorReply{request_id, out.error()}), out.error().code};
+  Error e = ForRequester(out.error());
+  return {schemas::Encode(schemas::ErrorReply{request_id, e}), e.code};
+}
+
+Status Handlers::CheckTrip(schemas::PlanRequest& req) const {
+  for (auto* city : {&req.from, &req.to}) {
+    for (char& c : *city) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (req.from == req.to) {
+    return Fail(Errc::kInvalidRequest, "from and to are the same city (" + req.from + ")", "to");
+  }
+  const auto& v = req.vehicle;
+  if (v.soc < v.min_soc) {
+    return Fail(Errc::kInvalidRequest,
+                fmt::format("soc {:.2f} is below min_soc {:.2f}, the least every arrival must "
+                            "keep: lower min_soc for this trip",
+                            v.soc, v.min_soc),
+                "vehicle.soc");
+  }
+  std::vector<std::string> known;
+  for (const auto& [connector, bound] : world_.connector_bounds()) known.push_back(connector);
+  for (std::size_t i = 0; i < v.connectors.size(); ++i) {
+    if (world_.connector_bounds().count(v.connectors[i]) == 0) {
+      return Fail(Errc::kInvalidRequest,
+                  "unknown connector " + v.connectors[i] + core::DidYouMean(v.connectors[i], known),
+                  fmt::format("vehicle.connectors[{}]", i));
+    }
+  }
+  Time now = clock_.Now();
+  if (req.depart_at && *req.depart_at < now) {
+    if (*req.depart_at < now - kPastDepartureGraceS) {
+      return Fail(Errc::kInvalidRequest,
+                  "depart_at " + FormatTime(*req.depart_at) + " is in the past (now " +
+                      FormatTime(now) + "): leave it out to depart now",
+                  "depart_at");
+    }
+    req.depart_at = now;  // a moment ago: plan from now
+  }
+  return {};
 }
 
 Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicle,
-                                                       const schemas::PlanRequest& req,
-                                                       bool remember) {
+                                                       schemas::PlanRequest req, bool remember,
+                                                       std::vector<std::string>* not_consulted) {
+  if (auto st = CheckTrip(req); !st) return tl::unexpected<Error>(st.error());
+  std::vector<std::string> silent;  // companies asked that did not answer in time
   // Round 1 plans over every company's stations, with this company's ledger
   // and the other companies' stations assumed free. Then it asks the companies
   // whose stations round 1 used for their real free intervals, all at once.
@@ -127,8 +169,11 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
   std::erase_if(ask, [&](const auto& kv) { return kv.first == company_ || kv.second.empty(); });
   if (!ask.empty()) {
     window_end = std::min(window_end + 12 * 3600, depart + 7 * 86400 - 1);
-    for (const auto& [company, result] :
-         peers_->Availability(ask, depart, window_end, kPeerTimeout)) {
+    auto answers = peers_->Availability(ask, depart, window_end, kPeerTimeout);
+    for (const auto& [company, stations] : ask) {
+      if (answers.count(company) == 0) silent.push_back(company);
+    }
+    for (const auto& [company, result] : answers) {
       for (const auto& pf : result.points) {
         const schemas::Station* station = world_.FindStation(pf.station);
         if (!station || station->company != company) continue;  // not that company's to answer
@@ -158,8 +203,16 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
     if (!stands) {
       round_two = true;
       plans = core::PlanTrip(world_, req, depart, ctx);
+      if (!plans && !silent.empty()) {
+        return Fail(plans.error().code,
+                    plans.error().message + "; " + fmt::format("{}", fmt::join(silent, ", ")) +
+                        " did not answer in time, so " + (silent.size() == 1 ? "its" : "their") +
+                        " stations were left out",
+                    plans.error().field);
+      }
       if (!plans) return plans;
     }
+    if (not_consulted) *not_consulted = silent;
   }
   if (!remember || plans->empty()) return plans;
   Time now = clock_.Now();
@@ -183,9 +236,11 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
 Result<std::string> Handlers::Plan(const std::string& agent, std::string_view payload) {
   auto req = schemas::Decode<schemas::PlanRequest>(payload);
   if (!req) return Forward(req);
-  auto plans = MakePlans(agent, *req, true);
+  schemas::PlanResult out{.request_id = req->request_id};
+  auto plans = MakePlans(agent, *req, true, &out.not_consulted);
   if (!plans) return Forward(plans);
-  return schemas::Encode(schemas::PlanResult{req->request_id, std::move(*plans)});
+  out.plans = std::move(*plans);
+  return schemas::Encode(out);
 }
 
 Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view payload,
@@ -212,25 +267,50 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
     plan = plans->front();
     spec = req->plan->vehicle;
   } else {
-    std::lock_guard lock(mu_);
-    auto it = plans_.find(req->plan_id);
-    if (it == plans_.end() || it->second.vehicle != agent) {
-      return Fail(Errc::kNotFound, "no plan " + req->plan_id + " for " + agent + "; plan again",
-                  "plan_id");
+    std::string reserved;
+    {
+      std::lock_guard lock(mu_);
+      auto it = plans_.find(req->plan_id);
+      if (it == plans_.end() || it->second.vehicle != agent) {
+        return Fail(Errc::kNotFound, "no plan " + req->plan_id + " for " + agent + "; plan again",
+                    "plan_id");
+      }
+      reserved = it->second.reservation_id;
+      if (reserved.empty() && it->second.created_at + plan_ttl_s_ <= clock_.Now()) {
+        return Fail(Errc::kExpired, "plan " + req->plan_id + " is too old; plan again", "plan_id");
+      }
+      plan = it->second.plan;
+      spec = it->second.spec;
     }
-    if (it->second.created_at + plan_ttl_s_ <= clock_.Now()) {
-      return Fail(Errc::kExpired, "plan " + req->plan_id + " is too old; plan again", "plan_id");
-    }
-    plan = it->second.plan;
-    spec = it->second.spec;
+    // A plan is reserved once: again, it answers with what the first time made.
+    if (!reserved.empty()) return Earlier(agent, reserved, req->request_id);
   }
   bool remote = std::any_of(plan.stops.begin(), plan.stops.end(),
                             [&](const auto& s) { return s.company != company_; });
   if (remote) return StartSaga(agent, *req, plan, reply_to);
   auto r = book_.Reserve(agent, req->request_id, plan, spec, req->hold_only ? hold_ttl_s_ : 0);
   if (!r) return Forward(r);
+  RememberReservation(req->plan_id, r->reservation_id);
   r->request_id = req->request_id;
   return schemas::Encode(*r);
+}
+
+Result<std::string> Handlers::Earlier(const std::string& agent, const std::string& reservation_id,
+                                      const std::string& request_id) {
+  std::optional<schemas::Reservation> in_flight =
+      sagas_ ? sagas_->InFlight(reservation_id) : std::nullopt;
+  auto first =
+      in_flight ? Result<schemas::Reservation>(*in_flight) : book_.Get(agent, reservation_id);
+  if (!first) return Forward(first);
+  first->request_id = request_id;
+  return schemas::Encode(*first);
+}
+
+void Handlers::RememberReservation(const std::string& plan_id, const std::string& reservation_id) {
+  if (plan_id.empty()) return;
+  std::lock_guard lock(mu_);
+  if (auto it = plans_.find(plan_id); it != plans_.end())
+    it->second.reservation_id = reservation_id;
 }
 
 Result<std::string> Handlers::StartSaga(const std::string& agent,
@@ -254,6 +334,7 @@ Result<std::string> Handlers::StartSaga(const std::string& agent,
     cost += s.cost;
   }
   r.cost = std::round(cost * 100) / 100;
+  RememberReservation(req.plan_id, r.reservation_id);
   sagas_->Start(std::move(r), req.request_id, req.hold_only, reply_to);
   return std::string();
 }
@@ -327,7 +408,17 @@ void Handlers::EndNoShow(const std::string& vehicle, const std::string& id) {
 Result<std::string> Handlers::List(const std::string& agent, std::string_view payload) {
   auto req = schemas::Decode<schemas::ListRequest>(payload);
   if (!req) return Forward(req);
-  return schemas::Encode(schemas::ReservationList{req->request_id, agent, book_.List(agent)});
+  if (req->for_request_id.empty()) {
+    return schemas::Encode(schemas::ReservationList{req->request_id, agent, book_.List(agent)});
+  }
+  schemas::ReservationList out{req->request_id, agent, {}};
+  if (auto r = book_.FindByRequest(agent, req->for_request_id)) {
+    out.reservations.push_back(std::move(*r));
+  } else if (auto in_flight =
+                 sagas_ ? sagas_->InFlightByRequest(agent, req->for_request_id) : std::nullopt) {
+    out.reservations.push_back(std::move(*in_flight));
+  }
+  return schemas::Encode(out);
 }
 
 Result<std::string> Handlers::Availability(std::string_view payload) {

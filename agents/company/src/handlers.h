@@ -47,6 +47,7 @@ class Handlers {
     schemas::Plan plan;
     schemas::VehicleSpec spec;
     Time created_at = 0;
+    std::string reservation_id;  // once reserved
   };
 
   Result<std::string> Plan(const std::string& agent, std::string_view payload);
@@ -58,11 +59,23 @@ class Handlers {
   Result<std::string> StartSaga(const std::string& agent, const schemas::ReserveRequest& req,
                                 const schemas::Plan& plan, const ReplyTo& reply_to);
   Result<std::string> List(const std::string& agent, std::string_view payload);
+  // The plan `plan_id` (empty: an inline plan) was reserved as `reservation_id`.
+  void RememberReservation(const std::string& plan_id, const std::string& reservation_id);
+  // The reservation an earlier reserve made, answered again.
+  Result<std::string> Earlier(const std::string& agent, const std::string& reservation_id,
+                              const std::string& request_id);
   Result<std::string> Checkin(const std::string& agent, std::string_view payload);
   Result<std::string> Availability(std::string_view payload);
-  // Plans are kept for a later reserve by plan_id only when `remember`.
-  Result<std::vector<schemas::Plan>> MakePlans(const std::string& vehicle,
-                                               const schemas::PlanRequest& req, bool remember);
+  // Plans are kept for a later reserve by plan_id only when `remember`;
+  // `not_consulted` (if given) gets the companies that did not answer in time.
+  Result<std::vector<schemas::Plan>> MakePlans(const std::string& vehicle, schemas::PlanRequest req,
+                                               bool remember,
+                                               std::vector<std::string>* not_consulted = nullptr);
+  // A trip that makes sense (two cities, a start at or above min_soc, known
+  // connectors, a departure not in the past), with city ids as the map
+  // spells them and a departure of a moment ago moved to now.
+  [[nodiscard]] Status CheckTrip(schemas::PlanRequest& req) const;
+  static constexpr Time kPastDepartureGraceS = 900;
 
   std::string company_;
   const core::World& world_;

@@ -6,10 +6,23 @@
 #include <random>
 
 #include "tripmesh/core/planner.h"
+#include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 
 namespace tripmesh::company {
+
+Error ForRequester(const Error& e) {
+  if (e.message.find("sqlite") == std::string::npos) return e;
+  runtime::Log(runtime::LogLevel::kWarn, "store error kept from a requester: {}", e.message);
+  if (e.code == Errc::kConflict) {
+    return {Errc::kConflict,
+            "a point of this reservation was taken at the same moment by another; plan again",
+            e.field};
+  }
+  return {Errc::kInternal,
+          "the company's store failed (the details are in its log); try again shortly", e.field};
+}
 namespace {
 
 constexpr const char* kSchema[] = {

@@ -26,6 +26,11 @@
 
 namespace tripmesh::company {
 
+// What a requester reads of an error: a store's own words (SQLite's) go to
+// the log, and the requester gets the code with a sentence a person
+// understands. Other errors pass unchanged.
+[[nodiscard]] Error ForRequester(const Error& e);
+
 class ReservationBook {
  public:
   // Called with every reservation whose status changed, after it is durable.

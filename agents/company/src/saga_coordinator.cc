@@ -468,6 +468,7 @@ void SagaCoordinator::DecideCompensate(Saga& s, const std::string& outcome,
   for (auto& a : s.acks) a.second.reset();
   s.backoff = std::chrono::milliseconds(500);
   s.reservation.status = outcome;
+  if (error) error = ForRequester(*error);
   s.reservation.error = error;
   if (outcome != "expired") s.reservation.expires_at.reset();
   // Durable before any compensate goes out; on failure the tick retries.
@@ -511,7 +512,8 @@ void SagaCoordinator::Reply(Saga& s, const schemas::Reservation& r) {
   s.waiting.clear();
 }
 
-void SagaCoordinator::ReplyError(Saga& s, const Error& e) {
+void SagaCoordinator::ReplyError(Saga& s, const Error& original) {
+  Error e = ForRequester(original);
   for (auto& to : s.waiting) {
     hooks_.publish({to.topic, schemas::Encode(schemas::ErrorReply{to.request_id, e}), 1, false, "",
                     to.correlation});

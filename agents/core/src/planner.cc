@@ -8,6 +8,8 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "tripmesh/core/suggest.h"
+
 namespace tripmesh::core {
 namespace {
 
@@ -381,11 +383,31 @@ double PriceOf(const schemas::Station& s, const schemas::Point& p, double kwh, T
 
 Time DriveSeconds(double km) { return static_cast<Time>(std::lround(km / kDriveKmh * 3600)); }
 
+namespace {
+
+void PruneFarWorse(std::vector<schemas::Plan>& plans, Prefer prefer) {
+  if (plans.empty()) return;
+  const schemas::Plan best = plans.front();
+  auto far_worse = [&](const schemas::Plan& p) {
+    if (prefer == Prefer::kCheapest)
+      return p.cost > kAlternativeFactor * best.cost + kAlternativeCostSlack;
+    return static_cast<double>(p.total_duration_s) >
+           kAlternativeFactor * static_cast<double>(best.total_duration_s) + kAlternativeTimeSlackS;
+  };
+  plans.erase(std::remove_if(plans.begin() + 1, plans.end(), far_worse), plans.end());
+}
+
+}  // namespace
+
 Result<std::vector<schemas::Plan>> PlanTrip(const World& w, const schemas::PlanRequest& req,
                                             Time depart_at, const PlanContext& ctx) {
-  if (w.CityIndex(req.from) < 0)
-    return Fail(Errc::kUnknownCity, "unknown city " + req.from, "from");
-  if (w.CityIndex(req.to) < 0) return Fail(Errc::kUnknownCity, "unknown city " + req.to, "to");
+  auto unknown = [&](const std::string& id, const char* field) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < w.city_count(); ++i) ids.push_back(w.city(i).id);
+    return Fail(Errc::kUnknownCity, "unknown city " + id + DidYouMean(id, ids), field);
+  };
+  if (w.CityIndex(req.from) < 0) return unknown(req.from, "from");
+  if (w.CityIndex(req.to) < 0) return unknown(req.to, "to");
   Search search(w, req, ctx);
   if (!search.Connected())
     return Fail(Errc::kNoRoute, "no road joins " + req.from + " and " + req.to);
@@ -425,6 +447,7 @@ Result<std::vector<schemas::Plan>> PlanTrip(const World& w, const schemas::PlanR
   }
   std::sort(found.begin(), found.end(),
             [&](const auto& a, const auto& b) { return Better(a, b, req.prefer); });
+  PruneFarWorse(found, req.prefer);
   if (found.size() > wanted) found.resize(wanted);
   return found;
 }

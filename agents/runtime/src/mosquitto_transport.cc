@@ -38,7 +38,7 @@ class MosquittoTransport final : public Transport {
   void SetReceiver(std::function<void(InboundMessage)> receiver) override {
     receiver_ = std::move(receiver);
   }
-  void SetConnectionHandler(std::function<void(bool)> handler) override {
+  void SetConnectionHandler(std::function<void(ConnectionEvent)> handler) override {
     connection_handler_ = std::move(handler);
   }
 
@@ -70,17 +70,13 @@ class MosquittoTransport final : public Transport {
                                    static_cast<uint32_t>(options_.session_expiry_s));
     }
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    int rc;
-    // The TCP connect blocks; retry until the broker listens or the time is up.
-    while ((rc = mosquitto_connect_bind_v5(mosq_, host.c_str(), port, options_.keepalive_s, nullptr,
-                                           props)) != MOSQ_ERR_SUCCESS &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    // A refused connection or an unknown host is an answer: say so at once.
+    int rc =
+        mosquitto_connect_bind_v5(mosq_, host.c_str(), port, options_.keepalive_s, nullptr, props);
     mosquitto_property_free_all(&props);
     if (rc != MOSQ_ERR_SUCCESS) {
-      return Fail(Errc::kTimeout,
-                  "cannot reach the broker at " + options_.broker + ": " + mosquitto_strerror(rc));
+      std::string why = rc == MOSQ_ERR_EAI ? "unknown host " + host : mosquitto_strerror(rc);
+      return Fail(Errc::kOffline, "cannot reach the broker at " + options_.broker + ": " + why);
     }
     // Not mosquitto_loop_start: with it every publish is queued for the
     // network thread, which a byte on a socket pair wakes to write it. Left
@@ -135,6 +131,10 @@ class MosquittoTransport final : public Transport {
     if (!msg.correlation_data.empty()) {
       mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, msg.correlation_data.data(),
                                     static_cast<uint16_t>(msg.correlation_data.size()));
+    }
+    if (msg.expiry_s > 0) {
+      mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL,
+                                   static_cast<uint32_t>(msg.expiry_s));
     }
     published_.fetch_add(1);
     int rc = mosquitto_publish_v5(mosq_, nullptr, msg.topic.c_str(),
@@ -193,6 +193,10 @@ class MosquittoTransport final : public Transport {
         cv_.wait_for(lock, std::chrono::seconds(delay_s), [&] { return stopping_.load(); });
       }
       if (stopping_.load()) return;
+      if (options_.may_reconnect && !options_.may_reconnect()) {
+        if (connection_handler_) connection_handler_(ConnectionEvent::kTakenOver);
+        return;
+      }
       delay_s = std::min(2 * delay_s, 10);
       (void)mosquitto_reconnect(mosq_);
     }
@@ -217,12 +221,12 @@ class MosquittoTransport final : public Transport {
       self->connack_ = rc;
     }
     self->cv_.notify_all();
-    if (rc == 0 && self->connection_handler_) self->connection_handler_(true);
+    if (rc == 0 && self->connection_handler_) self->connection_handler_(ConnectionEvent::kUp);
   }
 
   static void OnDisconnect(mosquitto*, void* obj, int, const mosquitto_property*) {
     auto* self = Self(obj);
-    if (self->connection_handler_) self->connection_handler_(false);
+    if (self->connection_handler_) self->connection_handler_(ConnectionEvent::kLost);
   }
 
   static void OnSubscribe(mosquitto*, void* obj, int mid, int, const int*,
@@ -269,7 +273,7 @@ class MosquittoTransport final : public Transport {
   std::thread loop_;
   std::atomic<bool> stopping_{false};
   std::function<void(InboundMessage)> receiver_;
-  std::function<void(bool)> connection_handler_;
+  std::function<void(ConnectionEvent)> connection_handler_;
   std::atomic<std::int64_t> published_{0}, acked_{0};
 
   std::mutex mu_;  // guards the fields below

@@ -8,9 +8,11 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "tripmesh/runtime/transport.h"
@@ -66,7 +68,7 @@ class PahoTransport final : public Transport, private mqtt::callback {
   void SetReceiver(std::function<void(InboundMessage)> receiver) override {
     receiver_ = std::move(receiver);
   }
-  void SetConnectionHandler(std::function<void(bool)> handler) override {
+  void SetConnectionHandler(std::function<void(ConnectionEvent)> handler) override {
     connection_handler_ = std::move(handler);
   }
 
@@ -112,11 +114,9 @@ class PahoTransport final : public Transport, private mqtt::callback {
             return Fail(Errc::kForbidden,
                         std::string("the broker refused the connection: ") + e.what());
           }
-          if (std::chrono::steady_clock::now() >= deadline) {
-            return Fail(Errc::kTimeout,
-                        "cannot reach the broker at " + options_.broker + ": " + e.what());
-          }
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          // A refused connection or an unknown host is an answer: say so at once.
+          return Fail(Errc::kOffline,
+                      "cannot reach the broker at " + options_.broker + ": " + e.what());
         }
       }
       SetNoDelayOnSocketsTo(port_);
@@ -149,6 +149,7 @@ class PahoTransport final : public Transport, private mqtt::callback {
       if (!msg.correlation_data.empty()) {
         props.add({mqtt::property::CORRELATION_DATA, msg.correlation_data});
       }
+      if (msg.expiry_s > 0) props.add({mqtt::property::MESSAGE_EXPIRY_INTERVAL, msg.expiry_s});
       auto m = mqtt::message::create(msg.topic, msg.payload, msg.qos, msg.retain, props);
       if (msg.qos > 0) {
         // Keep about kInFlightWindow publishes in flight; our lock is never held
@@ -175,6 +176,7 @@ class PahoTransport final : public Transport, private mqtt::callback {
   }
 
   void Disconnect() override {
+    if (guard_.joinable()) guard_.join();
     if (!client_) return;
     try {
       if (client_->is_connected()) Keep(client_->disconnect())->wait_for(std::chrono::seconds(2));
@@ -218,11 +220,25 @@ class PahoTransport final : public Transport, private mqtt::callback {
         // The next reconnection tries again.
       }
     }
-    if (connection_handler_) connection_handler_(true);
+    if (connection_handler_) connection_handler_(ConnectionEvent::kUp);
   }
 
   void connection_lost(const std::string&) override {
-    if (connection_handler_) connection_handler_(false);
+    if (connection_handler_) connection_handler_(ConnectionEvent::kLost);
+    // paho reconnects on its own after a second: ask first, off its thread.
+    if (!options_.may_reconnect || guarding_.exchange(true)) return;
+    if (guard_.joinable()) guard_.join();
+    guard_ = std::thread([this] {
+      if (!options_.may_reconnect()) {
+        try {
+          client_->disconnect()->wait_for(std::chrono::seconds(1));
+        } catch (const mqtt::exception&) {
+          // Not connected: the disconnect still ends the reconnection attempts.
+        }
+        if (connection_handler_) connection_handler_(ConnectionEvent::kTakenOver);
+      }
+      guarding_ = false;
+    });
   }
 
   void message_arrived(mqtt::const_message_ptr m) override {
@@ -245,7 +261,9 @@ class PahoTransport final : public Transport, private mqtt::callback {
   int port_ = 1883;
   std::unique_ptr<mqtt::async_client> client_;
   std::function<void(InboundMessage)> receiver_;
-  std::function<void(bool)> connection_handler_;
+  std::function<void(ConnectionEvent)> connection_handler_;
+  std::atomic<bool> guarding_{false};
+  std::thread guard_;  // asks may_reconnect after a loss
 
   std::mutex mu_;  // guards the fields below; never held while calling paho
   std::condition_variable window_;

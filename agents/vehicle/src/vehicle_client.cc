@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <mutex>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "tripmesh/runtime/local_time.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"
@@ -39,8 +41,14 @@ class VehicleClientImpl final : public VehicleClient {
       mqtt.client_id = "vehicle-" + options_.id + "-" + RandomHex().substr(0, 8);
     mqtt.clean_start = true;
     transport_ = runtime::NewTransport(options_.transport, mqtt);
-    transport_->SetReceiver([this](runtime::InboundMessage m) { OnReply(std::move(m)); });
+    transport_->SetReceiver([this](runtime::InboundMessage m) { OnMessage(std::move(m)); });
     if (auto st = transport_->Connect(options_.timeout); !st) return st;
+    // The broker sends a subscription's retained messages before it answers
+    // the next SUBSCRIBE: once the replies are subscribed, every company's
+    // status is known.
+    if (options_.check_home) {
+      if (auto st = transport_->Subscribe(topics::CompanyStatus("+"), 1); !st) return st;
+    }
     return transport_->Subscribe(reply_topic_, 1);
   }
 
@@ -49,20 +57,46 @@ class VehicleClientImpl final : public VehicleClient {
   }
 
   Result<std::string> Request(const std::string& op, std::string payload) override {
+    if (auto st = HomeIsServing(); !st) return tl::unexpected<Error>(st.error());
     std::string corr = RandomHex();
+    std::string id = schemas::PeekRequestId(payload);
+    if (id.empty()) id = "q-" + corr;
+    auto timeout_s = static_cast<int>((options_.timeout.count() + 999) / 1000);
+    // Wall-clock time, also when the companies run a simulation clock: it is
+    // the requester's patience that runs out.
+    Time now = core::RealClock().Now();
+    payload = schemas::StampRequest(std::move(payload), id, now + std::max(timeout_s, 1));
     std::future<std::string> reply;
     {
       std::lock_guard lock(mu_);
       reply = pending_[corr].get_future();
+      last_request_id_ = id;
     }
-    auto st = transport_->Publish({topics::Request(options_.home, options_.id, op),
-                                   std::move(payload), 1, false, reply_topic_, corr});
+    runtime::OutboundMessage m{.topic = topics::Request(options_.home, options_.id, op),
+                               .payload = std::move(payload),
+                               .response_topic = reply_topic_,
+                               .correlation_data = corr,
+                               .expiry_s = std::max(timeout_s, 1)};
+    auto st = transport_->Publish(std::move(m));
     if (st && reply.wait_for(options_.timeout) == std::future_status::ready) return reply.get();
     std::lock_guard lock(mu_);
     pending_.erase(corr);
     if (!st) return tl::unexpected<Error>(st.error());
-    return Fail(Errc::kTimeout, fmt::format("no reply from {} within {} ms", options_.home,
-                                            options_.timeout.count()));
+    return Fail(Errc::kTimeout,
+                fmt::format("no reply from {} within {} ms to request {}; it expires unserved "
+                            "unless {} began it in time: ask with list --request {}",
+                            options_.home, options_.timeout.count(), id, options_.home, id));
+  }
+
+  std::string last_request_id() const override {
+    std::lock_guard lock(mu_);
+    return last_request_id_;
+  }
+
+  Result<schemas::ReservationList> ListForRequest(const std::string& request_id) override {
+    schemas::ListRequest req;
+    req.for_request_id = request_id;
+    return Call<schemas::ReservationList>("list", schemas::Encode(req));
   }
 
   Result<schemas::PlanResult> Plan(const schemas::PlanRequest& req) override {
@@ -90,7 +124,7 @@ class VehicleClientImpl final : public VehicleClient {
 
   Status PublishTelemetry(const schemas::VehicleTelemetry& m) override {
     return transport_->Publish(
-        {topics::VehicleTelemetry(options_.id), schemas::Encode(m), 0, false, "", ""});
+        {.topic = topics::VehicleTelemetry(options_.id), .payload = schemas::Encode(m), .qos = 0});
   }
 
   std::string last_reply() const override {
@@ -115,6 +149,43 @@ class VehicleClientImpl final : public VehicleClient {
     return out;
   }
 
+  // The home company must be known to the broker and online.
+  Status HomeIsServing() const {
+    if (!options_.check_home) return {};
+    std::lock_guard lock(mu_);
+    auto it = statuses_.find(options_.home);
+    if (it == statuses_.end()) {
+      std::string known;
+      for (const auto& [c, s] : statuses_) known += (known.empty() ? "" : ", ") + c;
+      return Fail(Errc::kUnknownCompany,
+                  fmt::format("no company {} has ever been online on {} (known: {})", options_.home,
+                              options_.mqtt.broker, known.empty() ? "none" : known));
+    }
+    const auto& s = it->second;
+    if (s.online) return {};
+    Time now = core::RealClock().Now();
+    std::string zone = s.time_zone.empty() ? "UTC" : s.time_zone;
+    if (s.reason == "stopped") {
+      return Fail(Errc::kOffline, fmt::format("{} is offline since {}", options_.home,
+                                              runtime::FormatLocal(s.timestamp, zone, now)));
+    }
+    return Fail(Errc::kOffline,
+                fmt::format("{} is offline: its connection to the broker was lost (it had been "
+                            "online since {})",
+                            options_.home, runtime::FormatLocal(s.timestamp, zone, now)));
+  }
+
+  void OnMessage(runtime::InboundMessage m) {  // network thread
+    if (m.topic != reply_topic_ && m.topic.rfind(reply_topic_ + "/", 0) != 0) {
+      auto s = schemas::Decode<schemas::CompanyStatus>(m.payload);
+      if (!s) return;
+      std::lock_guard lock(mu_);
+      statuses_[s->company] = std::move(*s);
+      return;
+    }
+    OnReply(std::move(m));
+  }
+
   void OnReply(runtime::InboundMessage m) {  // network thread
     std::lock_guard lock(mu_);
     auto it = pending_.find(m.correlation_data);
@@ -129,7 +200,9 @@ class VehicleClientImpl final : public VehicleClient {
   std::unique_ptr<runtime::Transport> transport_;
   mutable std::mutex mu_;  // guards the fields below
   std::unordered_map<std::string, std::promise<std::string>> pending_;
+  std::map<std::string, schemas::CompanyStatus> statuses_;  // by company
   std::string last_reply_;
+  std::string last_request_id_;
 };
 
 }  // namespace

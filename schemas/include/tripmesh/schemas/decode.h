@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,8 @@ template <>
 Result<CompanyInfo> Decode<CompanyInfo>(std::string_view);
 template <>
 Result<CompanyStatus> Decode<CompanyStatus>(std::string_view);
+template <>
+Result<CompanyMetrics> Decode<CompanyMetrics>(std::string_view);
 template <>
 Result<StationAvailability> Decode<StationAvailability>(std::string_view);
 template <>
@@ -71,5 +74,8 @@ Result<SagaCompensate> Decode<SagaCompensate>(std::string_view);
 // for routing and for addressing an error reply to a request that did not decode.
 [[nodiscard]] Result<std::string> PeekType(std::string_view json);
 std::string PeekRequestId(std::string_view json);
+// A request's "deadline" (absent: none); kInvalidRequest naming `deadline`
+// when it is not an RFC 3339 time.
+[[nodiscard]] Result<std::optional<Time>> PeekDeadline(std::string_view json);
 
 }  // namespace tripmesh::schemas

@@ -3,7 +3,9 @@
 // (money 2 decimals, soc 4, km 1); times as RFC 3339 UTC.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "tripmesh/schemas/messages.h"
 
@@ -33,5 +35,9 @@ std::string Encode(const SagaCompensate& m);
 // confirm, cancel and get share one payload shape; `op` names the type ("confirm.request").
 std::string EncodeRef(const ReservationRef& m, std::string_view op);
 std::string Encode(const CheckinRequest& m);
+// An encoded request with a "request_id" (unless it has one) and, when set, a
+// "deadline": the fields every request may carry, added at its start.
+std::string StampRequest(std::string payload, std::string_view request_id,
+                         std::optional<Time> deadline);
 
 }  // namespace tripmesh::schemas

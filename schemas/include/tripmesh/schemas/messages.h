@@ -51,6 +51,15 @@ struct CompanyStatus {
   std::string company;
   bool online = false;
   Time timestamp = 0;
+  // Which agent process this is about (empty/0 when unknown): its host, pid
+  // and when it started serving.
+  std::string host;
+  std::int64_t pid = 0;
+  Time started_at = 0;
+  std::string time_zone;  // the company's own, for showing these times
+  // Offline only: "stopped" (the agent said goodbye at `timestamp`) or
+  // "connection_lost" (its Last Will, written when it connected).
+  std::string reason;
 };
 
 struct PointAvailability {
@@ -123,6 +132,8 @@ struct ReservationRef {  // confirm, cancel, get
 
 struct ListRequest {
   std::string request_id;
+  // Only the reservation an earlier reserve with this request_id made (if any).
+  std::string for_request_id;
 };
 
 struct AvailabilityRequest {
@@ -154,6 +165,9 @@ struct Plan {
 struct PlanResult {
   std::string request_id;
   std::vector<Plan> plans;
+  // Companies whose stations the plans could use but which did not answer in
+  // time: their stations were left out, so the plans are partial.
+  std::vector<std::string> not_consulted;
 };
 
 struct ReservationItem {

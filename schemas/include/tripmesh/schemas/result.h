@@ -23,6 +23,11 @@ enum class Errc {
   kForbidden,       // the requester may not do this (e.g. reply topic outside its namespace)
   kOverloaded,      // the agent sheds load
   kInternal,        // a bug or an I/O failure on our side
+  // Said by clients only, never on the wire: the broker cannot be reached, or
+  // a company's retained status says it is offline; a company id no company
+  // of the broker's uses.
+  kOffline,
+  kUnknownCompany,
 };
 
 struct Error {

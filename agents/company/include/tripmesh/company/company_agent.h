@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,16 +39,22 @@ struct CompanyOptions {
   // from `clock_start` (0: now), shared with a simulated fleet. 1: the real clock.
   double time_scale = 1;
   Time clock_start = 0;
+  // Called once, from a transport thread, when the agent stopped serving on
+  // its own (another connection took its client id). Must not block.
+  std::function<void(const Error&)> on_fatal;
 };
 
 class CompanyAgent {
  public:
-  // Loads the world and the store, connects, publishes the retained topics and
-  // starts answering. `clock` must outlive the agent.
+  // Loads the world, takes the store's lock (one agent per store: kConflict
+  // naming the holder), checks that no other agent serves the company
+  // (kConflict), connects, publishes the retained topics and starts
+  // answering. `clock` must outlive the agent.
   [[nodiscard]] static Result<std::unique_ptr<CompanyAgent>> Start(CompanyOptions options,
                                                                    const core::Clock& clock);
   virtual ~CompanyAgent() = default;
-  // Publishes status offline, stops taking messages, drains the lanes.
+  // Publishes status offline (unless another agent took over), stops taking
+  // messages, drains the lanes.
   virtual void Stop() = 0;
 };
 

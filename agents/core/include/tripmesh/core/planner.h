@@ -20,6 +20,12 @@ inline constexpr Time kPlugOverheadS = 180;     // parking, plugging in and payi
 inline constexpr double kTaperFromSoc = 0.80;   // full power below, tapering above
 inline constexpr double kTaperFloor = 0.30;     // share of power left at 100 %
 inline constexpr double kArrivalMargin = 0.03;  // charge this much above the bare need
+// An alternative is offered only when it is not far worse than the best plan
+// by the preference: total time at most 1.5x the best's + 30 min (fastest),
+// cost at most 1.5x the best's + 20 (cheapest).
+inline constexpr double kAlternativeFactor = 1.5;
+inline constexpr double kAlternativeTimeSlackS = 1800;
+inline constexpr double kAlternativeCostSlack = 20;
 
 bool Compatible(const schemas::Point& p, const schemas::VehicleSpec& v);
 double ChargePowerKw(const schemas::Point& p, const schemas::VehicleSpec& v);

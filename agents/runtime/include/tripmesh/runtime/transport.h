@@ -32,9 +32,18 @@ struct OutboundMessage {
   bool retain = false;
   std::string response_topic;
   std::string correlation_data;
+  // MQTT v5 Message Expiry Interval (0: none): the broker drops the message
+  // rather than deliver it later than this, e.g. to a session that was away.
+  int expiry_s = 0;
 };
 
 enum class TransportKind { kMosquitto, kPaho };
+
+enum class ConnectionEvent {
+  kUp,         // connected (again); subscriptions are being renewed
+  kLost,       // the connection dropped; the transport reconnects on its own
+  kTakenOver,  // another client owns our client id now: the transport stops for good
+};
 
 struct TransportOptions {
   std::string broker = "mqtt://127.0.0.1:1883";  // mqtt://host:port
@@ -44,6 +53,11 @@ struct TransportOptions {
   int session_expiry_s = 7 * 86400;  // how long the broker keeps the session while we are away
   int keepalive_s = 15;
   std::optional<OutboundMessage> will;  // Last Will, e.g. a retained status offline
+  // Asked on the network thread after a lost connection, before reconnecting
+  // with the same client id: false means another client now owns the id (the
+  // broker closes the older connection when a newer one takes it), and the
+  // transport stops for good and reports kTakenOver instead of taking it back.
+  std::function<bool()> may_reconnect;
 };
 
 class Transport {
@@ -52,11 +66,14 @@ class Transport {
 
   // Set before Connect.
   virtual void SetReceiver(std::function<void(InboundMessage)> receiver) = 0;
-  // Called with true on every (re)connection and false on every loss.
-  virtual void SetConnectionHandler(std::function<void(bool connected)> handler) = 0;
+  // Called on every (re)connection and every loss; after kTakenOver nothing
+  // reconnects.
+  virtual void SetConnectionHandler(std::function<void(ConnectionEvent)> handler) = 0;
 
   // Connects and waits for the broker's answer; then reconnects on its own with
-  // backoff and resubscribes after every reconnection.
+  // backoff and resubscribes after every reconnection. A host that does not
+  // resolve or a refused connection fails at once (kUnavailable); a broker that
+  // accepts TCP but does not answer CONNECT fails after `timeout`.
   [[nodiscard]] virtual Status Connect(std::chrono::milliseconds timeout) = 0;
   // Subscriptions are remembered and renewed on reconnection. Waits for SUBACK.
   [[nodiscard]] virtual Status Subscribe(const std::string& filter, int qos) = 0;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tripmesh/core/clock.h"
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/messages.h"
 #include "tripmesh/schemas/result.h"
@@ -22,6 +23,9 @@ struct VehicleOptions {
   runtime::TransportKind transport = runtime::TransportKind::kMosquitto;
   runtime::TransportOptions mqtt;
   std::chrono::milliseconds timeout{15000};  // per request
+  // Read the companies' retained status at connect and answer a request to a
+  // company that is offline (kOffline) or unknown (kUnknownCompany) at once.
+  bool check_home = true;
 };
 
 class VehicleClient {
@@ -39,8 +43,17 @@ class VehicleClient {
   // The vehicle is at `station`, a stop of its confirmed reservation.
   [[nodiscard]] virtual Result<schemas::Reservation> CheckIn(const std::string& reservation_id,
                                                              const std::string& station) = 0;
+  // Only the reservation an earlier reserve with this request_id made (empty
+  // list: none, e.g. the request expired unserved).
+  [[nodiscard]] virtual Result<schemas::ReservationList> ListForRequest(
+      const std::string& request_id) = 0;
   // Any op with a raw payload; the raw reply (result or error) comes back as text.
+  // Every request carries a request_id and a deadline (the wall-clock time
+  // now + timeout, also as its MQTT Message Expiry Interval): a company does
+  // not start it later.
   [[nodiscard]] virtual Result<std::string> Request(const std::string& op, std::string payload) = 0;
+  // The request_id of the last request this client sent (to ask about it later).
+  virtual std::string last_request_id() const = 0;
   // Publishes the vehicle's state on vehicles/{v}/telemetry (QoS 0: the next
   // one supersedes a lost one).
   [[nodiscard]] virtual Status PublishTelemetry(const schemas::VehicleTelemetry& m) = 0;
