@@ -9,9 +9,12 @@
 #include "commands.h"
 #include "tripmesh/core/suggest.h"
 #include "tripmesh/runtime/files.h"
+#include "tripmesh/vehicle/format.h"
 
 namespace tripmesh::cli {
 namespace {
+
+using vehicle::Pad;
 
 struct WorldFlags {
   std::string data = "data";
@@ -22,13 +25,6 @@ struct WorldFlags {
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-// `s` padded with spaces to `width` letters (UTF-8 letters, not bytes).
-std::string Pad(const std::string& s, std::size_t width) {
-  std::size_t letters = 0;
-  for (char c : s) letters += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  return s + std::string(width > letters ? width - letters : 1, ' ');
 }
 
 std::string Quoted(const std::string& s) {

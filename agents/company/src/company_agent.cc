@@ -13,7 +13,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "handlers.h"
+#include "company_core.h"
 #include "metrics.h"
 #include "peer_client.h"
 #include "reservation_book.h"
@@ -97,15 +97,6 @@ class CompanyAgentImpl final : public CompanyAgent {
     auto store = runtime::Store::Open(db, so);
     if (!store) return tl::unexpected<tripmesh::Error>(store.error());
     store_ = std::move(*store);
-    book_ = std::make_unique<ReservationBook>(options_.id, world_, *store_, clock_);
-    if (auto st = book_->Load(); !st) return st;
-    book_->set_no_show_grace(options_.no_show_grace_s);
-    book_->SetChangeListener([this](const schemas::Reservation& r) { OnChange(r); });
-    participant_ = std::make_unique<SagaParticipant>(options_.id, world_, *book_, *store_, clock_);
-    if (auto st = participant_->Load(); !st) return st;
-    participant_->SetListener(
-        [this](const std::string& id, const std::string& vehicle, const std::string& state,
-               const std::string& detail) { SagaEvent(id, vehicle, state, detail); });
     transport_ = runtime::NewTransport(options_.transport, MqttOptions());
     // A vehicle's plan waits on its peers' availability answers while holding
     // its lane, so lanes outnumber cores.
@@ -113,52 +104,11 @@ class CompanyAgentImpl final : public CompanyAgent {
         options_.workers ? options_.workers : 4 * std::max(2u, std::thread::hardware_concurrency());
     lanes_ = std::make_unique<runtime::SerialLanes>(workers);
     peer_lanes_ = std::make_unique<runtime::SerialLanes>(2);
-    SagaOptions saga;
-    saga.request_timeout = options_.saga_timeout;
-    saga.reply_timeout = 2 * options_.saga_timeout;
-    saga.hold_ttl_s = options_.hold_ttl_s;
-    // On an accelerated clock a saga's commit still takes real milliseconds:
-    // keep its holds alive for about ten real seconds (within the participants' cap).
-    if (options_.time_scale > 1) {
-      saga.commit_hold_ttl_s =
-          std::clamp<Time>(static_cast<Time>(10 * options_.time_scale), saga.commit_hold_ttl_s,
-                           SagaParticipant::kMaxHoldTtlS);
-    }
-    saga.crash_at = options_.saga_crash_at;
-    if (const char* env = std::getenv("TRIPMESH_SAGA_CRASH_AT"); env && saga.crash_at.empty()) {
-      saga.crash_at = env;
-    }
-    SagaCoordinator::Hooks hooks;
-    hooks.publish = [this](runtime::OutboundMessage m) { (void)transport_->Publish(std::move(m)); };
-    hooks.post = [this](const std::string& key, std::function<void()> task) {
-      lanes_->Post(key, DeferringEvents(std::move(task)));
-    };
-    hooks.changed = [this](const std::string& id, const std::string& vehicle,
-                           const std::string& state,
-                           const std::string& detail) { SagaEvent(id, vehicle, state, detail); };
-    hooks.participate = [this](const LocalSagaMessage& msg, SagaParticipant::Also* also) {
-      schemas::SagaAck ack = std::visit(
-          [this, also](const auto& m) -> schemas::SagaAck {
-            using M = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same_v<M, schemas::SagaRequest>) {
-              return participant_->OnRequest(options_.id, m, also);
-            } else if constexpr (std::is_same_v<M, schemas::SagaCommit>) {
-              return participant_->OnCommit(options_.id, m, also);
-            } else {
-              return participant_->OnCompensate(options_.id, m, also);
-            }
-          },
-          msg);
-      CountSagaAck(ack);
-      return ack;
-    };
-    coordinator_ = std::make_unique<SagaCoordinator>(options_.id, *book_, *store_, clock_,
-                                                     std::move(saga), std::move(hooks));
-    if (auto st = coordinator_->Load(); !st) return st;
     peers_ = std::make_unique<PeerClient>(options_.id, *transport_);
-    handlers_ = std::make_unique<Handlers>(options_.id, world_, *book_, clock_, options_.hold_ttl_s,
-                                           options_.plan_ttl_s, peers_.get(), coordinator_.get());
-
+    auto core = CompanyCore::Load(CoreOptionsOf(options_), world_, *store_, clock_, peers_.get(),
+                                  CoreHooksOf());
+    if (!core) return tl::unexpected<tripmesh::Error>(core.error());
+    core_ = std::move(*core);
     transport_->SetReceiver([this](runtime::InboundMessage m) { OnMessage(std::move(m)); });
     transport_->SetConnectionHandler([this](runtime::ConnectionEvent e) {
       // After a reconnection the Will may have fired; the first "online" waits
@@ -175,7 +125,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     if (auto st = transport_->Subscribe(topics::SagaFilter(options_.id), 1); !st) return st;
     subscribed_ = true;
     PublishCatalogue();
-    coordinator_->Resume();
+    core_->coordinator().Resume();
     ticker_ = std::thread([this] { Tick(); });
     runtime::Log(LogLevel::kInfo, "{} ready: {} stations, broker {}, store {}", options_.id,
                  catalogue_->stations.size(), options_.mqtt.broker, db);
@@ -206,6 +156,42 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
  private:
+  static CoreOptions CoreOptionsOf(const CompanyOptions& o) {
+    CoreOptions c{.id = o.id,
+                  .hold_ttl_s = o.hold_ttl_s,
+                  .plan_ttl_s = o.plan_ttl_s,
+                  .no_show_grace_s = o.no_show_grace_s};
+    c.saga.request_timeout = o.saga_timeout;
+    c.saga.reply_timeout = 2 * o.saga_timeout;
+    c.saga.hold_ttl_s = o.hold_ttl_s;
+    // On an accelerated clock a saga's commit still takes real milliseconds:
+    // keep its holds alive for about ten real seconds (within the participants' cap).
+    if (o.time_scale > 1) {
+      c.saga.commit_hold_ttl_s =
+          std::clamp<Time>(static_cast<Time>(10 * o.time_scale), c.saga.commit_hold_ttl_s,
+                           SagaParticipant::kMaxHoldTtlS);
+    }
+    c.saga.crash_at = o.saga_crash_at;
+    if (const char* env = std::getenv("TRIPMESH_SAGA_CRASH_AT"); env && c.saga.crash_at.empty()) {
+      c.saga.crash_at = env;
+    }
+    return c;
+  }
+
+  CoreHooks CoreHooksOf() {
+    CoreHooks h;
+    h.publish = [this](runtime::OutboundMessage m) { (void)transport_->Publish(std::move(m)); };
+    h.post = [this](const std::string& key, std::function<void()> task) {
+      lanes_->Post(key, DeferringEvents(std::move(task)));
+    };
+    h.reservation_changed = [this](const schemas::Reservation& r) { OnChange(r); };
+    h.saga_event = [this](const std::string& id, const std::string& vehicle,
+                          const std::string& state,
+                          const std::string& detail) { SagaEvent(id, vehicle, state, detail); };
+    h.acked = [this](const schemas::SagaAck& ack) { CountSagaAck(ack); };
+    return h;
+  }
+
   // A folder named by the operator must exist (a typo would otherwise grow a
   // tree of folders); the default var/ is made.
   static Status PrepareFolder(const std::string& db, bool is_default) {
@@ -319,7 +305,7 @@ class CompanyAgentImpl final : public CompanyAgent {
       ReplyTo deferred_to{
           reply_to, m.correlation_data,
           m.payload.size() <= schemas::kMaxPayloadBytes ? schemas::PeekRequestId(m.payload) : ""};
-      reply = op ? handlers_->Handle(*op, agent, agent_is_company, m.payload, deferred_to)
+      reply = op ? core_->handlers().Handle(*op, agent, agent_is_company, m.payload, deferred_to)
                  : ErrorReply(op.error().code, op.error().message, m.payload, op.error().field);
     }
     if (!reply.deferred) {
@@ -359,44 +345,11 @@ class CompanyAgentImpl final : public CompanyAgent {
       runtime::Log(LogLevel::kWarn, "dropped a saga message on {}", m.topic.substr(0, 200));
       return;
     }
-    std::string from = route->agent, kind = route->name;
-    if (kind == "ack") {
-      auto ack = schemas::Decode<schemas::SagaAck>(m.payload);
-      if (ack) {
-        coordinator_->OnAck(from, *ack);
-      } else {
-        DropSaga(m.topic, ack.error());
-      }
-      return;
-    }
-    std::string saga_id;
-    std::function<schemas::SagaAck()> handle;
-    if (kind == "request") {
-      auto req = schemas::Decode<schemas::SagaRequest>(m.payload);
-      if (!req) return DropSaga(m.topic, req.error());
-      saga_id = req->saga_id;
-      handle = [this, from, req = *req] { return participant_->OnRequest(from, req); };
-    } else if (kind == "commit") {
-      auto c = schemas::Decode<schemas::SagaCommit>(m.payload);
-      if (!c) return DropSaga(m.topic, c.error());
-      saga_id = c->saga_id;
-      handle = [this, from, c = *c] { return participant_->OnCommit(from, c); };
-    } else if (kind == "compensate") {
-      auto c = schemas::Decode<schemas::SagaCompensate>(m.payload);
-      if (!c) return DropSaga(m.topic, c.error());
-      saga_id = c->saga_id;
-      handle = [this, from, c = *c] { return participant_->OnCompensate(from, c); };
-    } else {
-      return DropSaga(m.topic, Error{Errc::kUnknownOp, "unknown saga message " + kind, "topic"});
-    }
     posting_.fetch_add(1);
     if (accepting_.load()) {
-      lanes_->Post(saga_id, DeferringEvents([this, from, handle = std::move(handle)] {
-                     schemas::SagaAck ack = handle();
-                     CountSagaAck(ack);
-                     (void)transport_->Publish({topics::Saga(from, options_.id, "ack"),
-                                                schemas::Encode(ack), 1, false, "", ""});
-                   }));
+      if (auto st = core_->OnSagaMessage(route->agent, route->name, m.payload); !st) {
+        DropSaga(m.topic, st.error());
+      }
     }
     posting_.fetch_sub(1);
   }
@@ -473,7 +426,7 @@ class CompanyAgentImpl final : public CompanyAgent {
 
   void PublishAvailability(const schemas::Station& s) {
     (void)transport_->Publish({topics::StationAvailability(options_.id, s.id),
-                               schemas::Encode(book_->Availability(s)), 1, true, "", ""});
+                               schemas::Encode(core_->book().Availability(s)), 1, true, "", ""});
   }
 
   void PublishMetrics() {
@@ -494,21 +447,12 @@ class CompanyAgentImpl final : public CompanyAgent {
         std::unique_lock lock(tick_mu_);
         if (tick_cv_.wait_for(lock, kTick, [&] { return stopping_; })) return;
       }
-      book_->ExpireHolds();
-      // On the vehicle's lane, so a late check-in and the no-show never cross.
-      for (const auto& [vehicle, id] : book_->DueNoShows(clock_.Now())) {
-        lanes_->Post(vehicle,
-                     DeferringEvents([this, vehicle, id] { handlers_->EndNoShow(vehicle, id); }));
-      }
-      for (const auto& saga : participant_->DueHolds()) {
-        lanes_->Post(saga, DeferringEvents([this, saga] { participant_->Expire(saga); }));
-      }
-      coordinator_->Tick();
-      for (const auto& id : book_->TakeDirtyStations()) {
+      core_->Tick();
+      for (const auto& id : core_->book().TakeDirtyStations()) {
         if (const auto* s = world_.FindStation(id)) PublishAvailability(*s);
       }
       if (tick % kMetricsEveryTicks == 0) {
-        handlers_->ExpirePlans();
+        core_->handlers().ExpirePlans();
         PublishMetrics();
       }
     }
@@ -519,10 +463,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   core::World world_;
   const schemas::Catalogue* catalogue_ = nullptr;
   std::unique_ptr<runtime::Store> store_;
-  std::unique_ptr<ReservationBook> book_;
-  std::unique_ptr<SagaParticipant> participant_;
-  std::unique_ptr<SagaCoordinator> coordinator_;
-  std::unique_ptr<Handlers> handlers_;
+  std::unique_ptr<CompanyCore> core_;
   Metrics metrics_;
   std::unique_ptr<runtime::Transport> transport_;
   std::unique_ptr<PeerClient> peers_;

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "ids.h"
 #include "tripmesh/core/ledger.h"
 #include "tripmesh/core/planner.h"
 #include "tripmesh/core/suggest.h"
@@ -22,10 +23,7 @@ namespace {
 
 constexpr auto kPeerTimeout = std::chrono::milliseconds(2000);
 
-std::string NewPlanId(const std::string& company) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("p-{}-{:016x}", company, rng());
-}
+std::string NewPlanId(const std::string& company) { return "p-" + company + "-" + RandomHex(); }
 
 template <typename T>
 tl::unexpected<Error> Forward(const Result<T>& r) {
@@ -35,7 +33,7 @@ tl::unexpected<Error> Forward(const Result<T>& r) {
 }  // namespace
 
 Handlers::Handlers(std::string company, const core::World& world, ReservationBook& book,
-                   const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, PeerClient* peers,
+                   const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, Peers* peers,
                    SagaCoordinator* sagas)
     : company_(std::move(company)),
       world_(world),

@@ -31,7 +31,7 @@ class Handlers {
   // `sagas` coordinates reservations with stops at other companies; without
   // it such a reserve answers unavailable.
   Handlers(std::string company, const core::World& world, ReservationBook& book,
-           const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, PeerClient* peers,
+           const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, Peers* peers,
            SagaCoordinator* sagas);
 
   Reply Handle(topics::Op op, const std::string& agent, bool agent_is_company,
@@ -82,7 +82,7 @@ class Handlers {
   ReservationBook& book_;
   const core::Clock& clock_;
   Time hold_ttl_s_, plan_ttl_s_;
-  PeerClient* peers_;
+  Peers* peers_;
   SagaCoordinator* sagas_;
 
   static constexpr std::size_t kPlanResultsPerVehicle = 4;

@@ -16,16 +16,25 @@
 
 namespace tripmesh::company {
 
-class PeerClient {
+// The other companies, as a planner asks them.
+class Peers {
+ public:
+  virtual ~Peers() = default;
+  // Asks every company for the free intervals of its stations in [from, to),
+  // all at once; a company that does not answer in time is absent from the result.
+  virtual std::map<std::string, schemas::AvailabilityResult> Availability(
+      const std::map<std::string, std::vector<std::string>>& stations_by_company, Time from,
+      Time to, std::chrono::milliseconds timeout) = 0;
+};
+
+class PeerClient final : public Peers {
  public:
   PeerClient(std::string self, runtime::Transport& transport)
       : self_(std::move(self)), transport_(transport) {}
 
-  // Asks every company for the free intervals of its stations in [from, to),
-  // all at once; a company that does not answer in time is absent from the result.
   std::map<std::string, schemas::AvailabilityResult> Availability(
       const std::map<std::string, std::vector<std::string>>& stations_by_company, Time from,
-      Time to, std::chrono::milliseconds timeout);
+      Time to, std::chrono::milliseconds timeout) override;
 
   // Returns true when the message was a reply to one of our requests.
   bool OnReply(const runtime::InboundMessage& m);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "ids.h"
 #include "tripmesh/core/planner.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/decode.h"
@@ -68,8 +69,7 @@ Status AddDueAt(runtime::Tx& tx) {
 }  // namespace
 
 std::string ReservationBook::NewReservationId(const std::string& company) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("r-{}-{:016x}", company, rng());
+  return "r-" + company + "-" + RandomHex();
 }
 
 ReservationBook::ReservationBook(std::string company, const core::World& world,

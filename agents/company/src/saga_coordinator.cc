@@ -192,7 +192,7 @@ void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked,
       OnAck(company_, hooks_.participate(msg, nullptr));
     });
   }
-  auto now = Steady::now();
+  auto now = Now();
   if (phase == SagaPhase::kRequest) {
     s.deadline = now + options_.request_timeout;
   } else {
@@ -220,7 +220,7 @@ Status SagaCoordinator::PersistAndSend(Saga& s, SagaPhase phase) {
     SendPhase(s, phase, false, company_);
   } else {
     // A refused hold fails the saga at once: the peers need not hold anything.
-    s.deadline = Steady::now() + options_.request_timeout;
+    s.deadline = Now() + options_.request_timeout;
   }
   OnAck(company_, ack);
   return {};
@@ -241,10 +241,10 @@ void SagaCoordinator::Start(schemas::Reservation r, const std::string& request_i
   s->reservation.status = "held";  // as get shows it until the saga settles
   s->state = "requesting";
   for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
-  s->reply_deadline = Steady::now() + options_.reply_timeout;
+  s->reply_deadline = Now() + options_.reply_timeout;
   // A tick may reach the saga's lane before its first step does: it must not
   // find a deadline that has already passed.
-  s->deadline = Steady::now() + options_.request_timeout;
+  s->deadline = Now() + options_.request_timeout;
   s->waiting.push_back(std::move(reply));
   {
     std::lock_guard lock(mu_);
@@ -287,7 +287,7 @@ void SagaCoordinator::Confirm(const schemas::Reservation& r, ReplyTo reply) {
           DecideCompensate(s, "expired", std::nullopt);
           return;
         }
-        s.reply_deadline = Steady::now() + options_.reply_timeout;
+        s.reply_deadline = Now() + options_.reply_timeout;
         DecideCommit(s);
       },
       [this, r, reply] { AnswerFromRecord(r, reply, "confirmed"); });
@@ -529,7 +529,7 @@ void SagaCoordinator::Tick() {
   }
   for (const auto& id : ids) {
     Run(id, [this](Saga& s) {
-      auto now = Steady::now();
+      auto now = Now();
       if (s.state == "requesting" && now >= s.deadline) {
         std::string silent;
         for (const auto& [c, a] : s.acks) {

@@ -47,6 +47,9 @@ struct SagaOptions {
   Time hold_ttl_s = 600;                            // hold_only reservations
   Time commit_hold_ttl_s = 120;                     // holds that are committed at once
   std::string crash_at;  // fault injection: SIGKILL self at this step (tests only)
+  // The time timeouts and resends are measured on (unset: the steady clock);
+  // the simulation drives it by hand.
+  std::function<std::chrono::steady_clock::time_point()> steady_now;
 };
 
 class SagaCoordinator {
@@ -130,6 +133,9 @@ class SagaCoordinator {
   void ReplyError(Saga& s, const Error& e);
   void Enter(Saga& s, const std::string& state, const std::string& detail = "");
   void MaybeCrash(const std::string& step) const;
+  Steady::time_point Now() const {
+    return options_.steady_now ? options_.steady_now() : Steady::now();
+  }
   std::map<std::string, std::vector<schemas::SagaItem>> ItemsByCompany(const Saga& s) const;
 
   std::string company_;

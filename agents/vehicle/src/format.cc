@@ -11,13 +11,6 @@ namespace {
 
 std::string Percent(double soc) { return fmt::format("{:.0f}%", soc * 100); }
 
-// `s` padded with spaces to `width` letters (UTF-8 letters, not bytes).
-std::string Pad(const std::string& s, std::size_t width) {
-  std::size_t letters = 0;
-  for (char c : s) letters += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  return s + std::string(width > letters ? width - letters : 1, ' ');
-}
-
 std::string Row(const std::string& leg, const std::string& to, const std::string& km,
                 const std::string& arrive, const std::string& wait, const std::string& charge,
                 const std::string& soc, const std::string& company, const std::string& cost) {
@@ -34,6 +27,12 @@ std::string Price(const schemas::Reservation& r) {
 }
 
 }  // namespace
+
+std::string Pad(const std::string& s, std::size_t width) {
+  std::size_t letters = 0;
+  for (char c : s) letters += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return s + std::string(width > letters ? width - letters : 1, ' ');
+}
 
 std::string Places::ZoneOf(const std::string& city) const {
   if (!world) return "UTC";

@@ -25,6 +25,9 @@ std::string FormatList(const schemas::ReservationList& list, const Places& place
 // After a check-in at `station`: which stop it was, when, and what is next.
 std::string FormatCheckin(const schemas::Reservation& r, const std::string& station,
                           const Places& places);
+// `s` padded with spaces to `width` letters (UTF-8 letters, not bytes), at
+// least one space.
+std::string Pad(const std::string& s, std::size_t width);
 // "1h 05m", "12m", "40s".
 std::string FormatDuration(std::int64_t seconds);
 

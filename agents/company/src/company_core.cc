@@ -1,0 +1,111 @@
+#include "company_core.h"
+
+#include <type_traits>
+#include <variant>
+
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::company {
+
+Result<std::unique_ptr<CompanyCore>> CompanyCore::Load(CoreOptions options,
+                                                       const core::World& world,
+                                                       runtime::Store& store,
+                                                       const core::Clock& clock, Peers* peers,
+                                                       CoreHooks hooks) {
+  std::unique_ptr<CompanyCore> c(new CompanyCore(std::move(options), clock, std::move(hooks)));
+  const std::string& id = c->options_.id;
+  c->book_ = std::make_unique<ReservationBook>(id, world, store, clock);
+  if (auto st = c->book_->Load(); !st) return tl::unexpected<Error>(st.error());
+  c->book_->set_no_show_grace(c->options_.no_show_grace_s);
+  c->book_->SetChangeListener([c = c.get()](const schemas::Reservation& r) {
+    if (c->hooks_.reservation_changed) c->hooks_.reservation_changed(r);
+  });
+  c->participant_ = std::make_unique<SagaParticipant>(id, world, *c->book_, store, clock);
+  if (auto st = c->participant_->Load(); !st) return tl::unexpected<Error>(st.error());
+  c->participant_->SetListener(c->hooks_.saga_event);
+  SagaCoordinator::Hooks saga;
+  saga.publish = c->hooks_.publish;
+  saga.post = c->hooks_.post;
+  saga.changed = c->hooks_.saga_event;
+  saga.participate = [c = c.get()](const LocalSagaMessage& msg, SagaParticipant::Also* also) {
+    return c->Participate(msg, also);
+  };
+  c->coordinator_ = std::make_unique<SagaCoordinator>(id, *c->book_, store, clock, c->options_.saga,
+                                                      std::move(saga));
+  if (auto st = c->coordinator_->Load(); !st) return tl::unexpected<Error>(st.error());
+  c->handlers_ = std::make_unique<Handlers>(id, world, *c->book_, clock, c->options_.hold_ttl_s,
+                                            c->options_.plan_ttl_s, peers, c->coordinator_.get());
+  return c;
+}
+
+schemas::SagaAck CompanyCore::Participate(const LocalSagaMessage& msg,
+                                          SagaParticipant::Also* also) {
+  const std::string& self = options_.id;
+  schemas::SagaAck ack = std::visit(
+      [&](const auto& m) -> schemas::SagaAck {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, schemas::SagaRequest>) {
+          return participant_->OnRequest(self, m, also);
+        } else if constexpr (std::is_same_v<M, schemas::SagaCommit>) {
+          return participant_->OnCommit(self, m, also);
+        } else {
+          return participant_->OnCompensate(self, m, also);
+        }
+      },
+      msg);
+  if (hooks_.acked) hooks_.acked(ack);
+  return ack;
+}
+
+Status CompanyCore::OnSagaMessage(const std::string& from, std::string_view kind,
+                                  std::string_view payload) {
+  if (kind == "ack") {
+    auto ack = schemas::Decode<schemas::SagaAck>(payload);
+    if (!ack) return tl::unexpected<Error>(ack.error());
+    coordinator_->OnAck(from, *ack);
+    return {};
+  }
+  std::string saga_id;
+  std::function<schemas::SagaAck()> handle;
+  if (kind == "request") {
+    auto req = schemas::Decode<schemas::SagaRequest>(payload);
+    if (!req) return tl::unexpected<Error>(req.error());
+    saga_id = req->saga_id;
+    handle = [this, from, req = *req] { return participant_->OnRequest(from, req); };
+  } else if (kind == "commit") {
+    auto c = schemas::Decode<schemas::SagaCommit>(payload);
+    if (!c) return tl::unexpected<Error>(c.error());
+    saga_id = c->saga_id;
+    handle = [this, from, c = *c] { return participant_->OnCommit(from, c); };
+  } else if (kind == "compensate") {
+    auto c = schemas::Decode<schemas::SagaCompensate>(payload);
+    if (!c) return tl::unexpected<Error>(c.error());
+    saga_id = c->saga_id;
+    handle = [this, from, c = *c] { return participant_->OnCompensate(from, c); };
+  } else {
+    return Fail(Errc::kUnknownOp, "unknown saga message " + std::string(kind), "topic");
+  }
+  hooks_.post(saga_id, [this, from, handle = std::move(handle)] {
+    schemas::SagaAck ack = handle();
+    if (hooks_.acked) hooks_.acked(ack);
+    hooks_.publish(
+        {.topic = topics::Saga(from, options_.id, "ack"), .payload = schemas::Encode(ack)});
+  });
+  return {};
+}
+
+void CompanyCore::Tick() {
+  book_->ExpireHolds();
+  // On the vehicle's lane, so a late check-in and the no-show never cross.
+  for (const auto& [vehicle, id] : book_->DueNoShows(clock_.Now())) {
+    hooks_.post(vehicle, [this, vehicle, id] { handlers_->EndNoShow(vehicle, id); });
+  }
+  for (const auto& saga : participant_->DueHolds()) {
+    hooks_.post(saga, [this, saga] { participant_->Expire(saga); });
+  }
+  coordinator_->Tick();
+}
+
+}  // namespace tripmesh::company
