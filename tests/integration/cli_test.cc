@@ -3,9 +3,10 @@
 // that make sense, and the monitor, check and secure subcommands.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include "company_fixture.h"
 #include "tripmesh/runtime/files.h"
@@ -53,7 +54,10 @@ TEST(CliUsageTest, UsageErrorsExitTwoWithOneLineNamingTheWord) {
             2);
   EXPECT_NE(out.find("--max-charge-kw"), std::string::npos) << out;
   EXPECT_EQ(RunCommand(t + "--version", &out), 0);
-  EXPECT_TRUE(std::regex_search(out, std::regex(R"(^\d+\.\d+\.\d+)"))) << out;
+  ASSERT_FALSE(out.empty());
+  EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(out[0])) &&
+              std::count(out.begin(), out.end(), '.') == 2)
+      << out;
   EXPECT_EQ(RunCommand(t + "vehicle --help", &out), 0);
 }
 
@@ -80,7 +84,9 @@ TEST_F(CliTest, PlansReadInLocalTimeAndNamesAreForgiving) {
   ASSERT_EQ(Run(Car() + "plan --from Salvador-BA --to vitoria-da-conquista-ba --soc 0.6", &out), 0)
       << out;
   EXPECT_NE(out.find("(-03)"), std::string::npos) << out;
-  EXPECT_FALSE(std::regex_search(out, std::regex(R"(\d\d:\d\dZ)"))) << out;
+  for (std::size_t at = out.find(':'); at != std::string::npos; at = out.find(':', at + 1)) {
+    EXPECT_NE(out.substr(at + 3, 1), "Z") << "a UTC time: " << out;
+  }
   EXPECT_EQ(Run(Car() + "plan --from salvdor-ba --to jequie-ba", &out), 1);
   EXPECT_NE(out.find("unknown_city: unknown city salvdor-ba (did you mean salvador-ba?)"),
             std::string::npos)
@@ -171,9 +177,13 @@ TEST_F(CliTest, MonitorShowsRunningTotalsAndFailsFastOnAWrongPort) {
   ASSERT_EQ(Run("monitor --duration 1 --broker " + broker_->uri(), &out), 0) << out;
   EXPECT_NE(out.find("Running totals"), std::string::npos) << out;
   EXPECT_NE(out.find("online since"), std::string::npos) << out;
-  EXPECT_TRUE(
-      std::regex_search(out, std::regex(R"(voltpoint\s+online since .*\(-03\)\s+\d+\s+\d+\s+1\s)")))
-      << out;
+  // company, status "online since <time> (-03)", then stations, requests,
+  // confirmed, expired, failed, cancelled and p99.
+  auto totals = Words(LineStartingWith(out, "voltpoint"));
+  ASSERT_GE(totals.size(), 12u) << out;
+  EXPECT_EQ(totals[1] + " " + totals[2], "online since") << out;
+  EXPECT_EQ(totals[totals.size() - 8], "(-03)") << out;
+  EXPECT_EQ(totals[totals.size() - 5], "1") << "one confirmed: " << out;
   EXPECT_NE(out.find("Seen live"), std::string::npos) << out;
   auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(Run("monitor --duration 30 --broker mqtt://127.0.0.1:" +

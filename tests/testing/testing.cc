@@ -153,6 +153,31 @@ std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(const std::string& broker
   return c ? std::move(*c) : nullptr;
 }
 
+std::vector<std::string> Words(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while ((at = text.find_first_not_of(" \t\n", at)) != std::string_view::npos) {
+    std::size_t end = text.find_first_of(" \t\n", at);
+    out.emplace_back(text.substr(at, end == std::string_view::npos ? end : end - at));
+    at = end;
+  }
+  return out;
+}
+
+std::string LineStartingWith(const std::string& text, const std::string& start, std::size_t from) {
+  for (std::size_t at = from; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + at, end - at);
+    std::size_t first = line.find_first_not_of(' ');
+    if (first != std::string_view::npos && line.substr(first).rfind(start, 0) == 0) {
+      return std::string(line.substr(first));
+    }
+    at = end + 1;
+  }
+  return "";
+}
+
 int RunCommand(const std::string& command, std::string* output) {
   std::FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return -1;

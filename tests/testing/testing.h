@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tripmesh/core/world.h"
@@ -58,6 +59,13 @@ bool WaitOnline(const std::string& broker, const std::string& company, bool onli
 std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(
     const std::string& broker, const std::string& id, const std::string& home,
     const std::string& password = "", std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// The whitespace-separated words of `text`.
+std::vector<std::string> Words(std::string_view text);
+// The line of `text` that starts (after spaces) with `start`, at or after
+// offset `from`; "" when none.
+std::string LineStartingWith(const std::string& text, const std::string& start,
+                             std::size_t from = 0);
 
 // Runs a shell command and returns its exit code and standard output.
 int RunCommand(const std::string& command, std::string* output = nullptr);

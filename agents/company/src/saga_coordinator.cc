@@ -367,6 +367,11 @@ void SagaCoordinator::AnswerFromRecord(const schemas::Reservation& before, const
   }
 }
 
+std::size_t SagaCoordinator::UnfinishedCount() const {
+  std::lock_guard lock(mu_);
+  return sagas_.size();
+}
+
 std::optional<schemas::Reservation> SagaCoordinator::InFlight(const std::string& id) const {
   std::lock_guard lock(mu_);
   auto it = views_.find(id);

@@ -88,6 +88,9 @@ class SagaCoordinator {
   std::optional<schemas::Reservation> InFlightByRequest(const std::string& vehicle,
                                                         const std::string& request_id) const;
 
+  // How many sagas have not reached their final state.
+  std::size_t UnfinishedCount() const;
+
   void OnAck(const std::string& from, const schemas::SagaAck& ack);
   // Timeouts, expiries and resends: call periodically from any thread.
   void Tick();
