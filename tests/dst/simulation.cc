@@ -28,10 +28,10 @@ namespace {
 using Ms = std::int64_t;  // simulated milliseconds since the start
 
 constexpr std::array<const char*, 3> kCompanies = {"voltpoint", "eflux", "ecocharge"};
-constexpr Time kStart = 1796112000;     // 2026-12-01T08:00:00Z
-constexpr Ms kTickMs = 1000;            // each company's periodic work
+constexpr Time kStart = 1796112000;      // 2026-12-01T08:00:00Z
+constexpr Ms kTickMs = 1000;             // each company's periodic work
 constexpr Ms kVehicleTimeoutMs = 30000;  // a vehicle gives up on a reply
-constexpr Ms kSettleMs = 3600 * 1000;   // every saga final within this after the last fault
+constexpr Ms kSettleMs = 3600 * 1000;    // every saga final within this after the last fault
 
 struct Trip {
   const char* home;
@@ -117,8 +117,8 @@ class Simulation {
     auto store = runtime::Store::Open(config_.dir + "/" + n.id + ".db", so);
     if (!store) return Fail("store of " + n.id + ": " + store.error().message);
     n.store = std::move(*store);
-    company::CoreOptions o{.id = n.id, .hold_ttl_s = 300, .plan_ttl_s = 1800,
-                           .no_show_grace_s = 900};
+    company::CoreOptions o{
+        .id = n.id, .hold_ttl_s = 300, .plan_ttl_s = 1800, .no_show_grace_s = 900};
     o.saga.request_timeout = std::chrono::milliseconds(5000);
     o.saga.reply_timeout = std::chrono::milliseconds(10000);
     o.saga.hold_ttl_s = 300;
@@ -129,6 +129,10 @@ class Simulation {
     company::CoreHooks h;
     Node* node = &n;
     h.publish = [this, node](runtime::OutboundMessage m) { Send(node->id, std::move(m)); };
+    h.saga_event = [this, node](const std::string& id, const std::string&, const std::string& state,
+                                const std::string& detail) {
+      Trace("{} saga {}: {} {}", node->id, id, state, detail.substr(0, 80));
+    };
     h.post = [node](const std::string& key, std::function<void()> task) {
       node->tasks.emplace_back(key, std::move(task));
     };
@@ -204,17 +208,18 @@ class Simulation {
     if (!config_.beyond_mqtt && !link.empty()) {
       m.deliver_at = std::max(m.deliver_at, link.back().deliver_at);
     }
-    if (config_.faults && Chance(0.03)) {  // a redelivery after a reconnection
+    if (config_.faults && Chance(0.1)) {
+      // A redelivery after a reconnection (its PUBACK was lost): QoS 1 lets
+      // it come after messages sent later that were acknowledged.
       Message again = m;
-      again.deliver_at = m.deliver_at + Uniform(1, 500);
-      link.push_back(m);
-      link.push_back(std::move(again));
-      return;
+      again.deliver_at = m.deliver_at + Uniform(1, 15000);
+      redeliveries_.push_back({{from, to}, std::move(again)});
     }
     link.push_back(std::move(m));
     if (config_.beyond_mqtt) {
-      std::stable_sort(link.begin(), link.end(),
-                       [](const Message& a, const Message& b) { return a.deliver_at < b.deliver_at; });
+      std::stable_sort(link.begin(), link.end(), [](const Message& a, const Message& b) {
+        return a.deliver_at < b.deliver_at;
+      });
     }
   }
 
@@ -233,7 +238,7 @@ class Simulation {
       if (auto st = n.core->OnSagaMessage(route->agent, route->name, m.payload); !st) {
         Fail("a saga message did not decode: " + st.error().message);
       }
-      return;
+      return MaybeCrashAfterReceipt(n);
     }
     auto op = topics::ParseOp(route->name);
     if (!op) return;
@@ -242,10 +247,18 @@ class Simulation {
       company::ReplyTo reply_to{m.response_topic, m.correlation, schemas::PeekRequestId(m.payload)};
       auto reply = n.core->handlers().Handle(op, agent, false, m.payload, reply_to);
       if (!reply.deferred) {
-        Send(n.id, {.topic = m.response_topic, .payload = reply.payload,
+        Send(n.id, {.topic = m.response_topic,
+                    .payload = reply.payload,
                     .correlation_data = m.correlation});
       }
     });
+    MaybeCrashAfterReceipt(n);
+  }
+
+  // The broker counts a message delivered once the agent has it, before a
+  // lane runs it: a crash in between loses it.
+  void MaybeCrashAfterReceipt(Node& n) {
+    if (faulting_ && n.up && Chance(0.05)) Crash(n);
   }
 
   // ---- vehicles ----
@@ -282,7 +295,8 @@ class Simulation {
   void Act(Vehicle& v) {
     if (v.status == "held") {
       auto choice = Uniform(0, 9);
-      if (choice < 6) return Request(v, "confirm", schemas::EncodeRef({"", v.reservation_id}, "confirm"));
+      if (choice < 6)
+        return Request(v, "confirm", schemas::EncodeRef({"", v.reservation_id}, "confirm"));
       if (choice < 8) return Cancel(v);
       v.status.clear();  // lets the hold expire
     } else if (v.status == "confirmed" && Chance(0.3)) {
@@ -294,7 +308,8 @@ class Simulation {
     plan.from = v.trip.from;
     plan.to = v.trip.to;
     plan.depart_at = v.depart_at;
-    plan.vehicle = {60, 0.17, v.trip.soc, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
+    plan.vehicle = {60,   0.17,         v.trip.soc,
+                    0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
     schemas::ReserveRequest req{fmt::format("rq-{}-{}", v.id, v.cycles_left), "", plan,
                                 Chance(0.5)};
     Request(v, "reserve", schemas::Encode(req));
@@ -336,6 +351,7 @@ class Simulation {
 
   // One step: a random one of whatever can happen now, else time moves on.
   void Step(bool faults) {
+    faulting_ = faults;
     std::vector<std::function<void()>> can;
     for (auto& [link, queue] : links_) {
       if (queue.empty() || queue.front().deliver_at > now_) continue;
@@ -345,6 +361,17 @@ class Simulation {
         auto& q = links_[link];
         Message m = std::move(q.front());
         q.pop_front();
+        Deliver(link.first, link.second, std::move(m));
+      });
+    }
+    for (std::size_t i = 0; i < redeliveries_.size(); ++i) {
+      const auto& [link, m] = redeliveries_[i];
+      if (m.deliver_at > now_) continue;
+      if (link.second.rfind("vehicle:", 0) != 0 && !nodes_[link.second].up) continue;
+      can.push_back([this, i] {
+        auto [link, m] = std::move(redeliveries_[i]);
+        redeliveries_.erase(redeliveries_.begin() + static_cast<std::ptrdiff_t>(i));
+        Trace("redeliver");
         Deliver(link.first, link.second, std::move(m));
       });
     }
@@ -390,6 +417,40 @@ class Simulation {
     can[Pick(can.size())]();
     ++result_.steps;
     CheckNoOverlap();
+    if (result_.steps % 20 == 0) CheckNoOrphanHolds();
+  }
+
+  // A participant's hold or booking for a saga its coordinator has finished
+  // as anything but confirmed: every compensate was acknowledged before the
+  // coordinator finished, so nothing may be left.
+  void CheckNoOrphanHolds() {
+    for (auto& [id, n] : nodes_) {
+      if (!n.up) continue;
+      for (const auto& [point, intervals] : n.core->book().Snapshot()) {
+        for (const auto& iv : intervals) {
+          if (iv.owner.rfind("sr-", 0) != 0) continue;  // a local reservation
+          std::string reservation = iv.owner.substr(1);
+          std::string coordinator = reservation.substr(2, reservation.rfind('-') - 2);
+          Node& c = nodes_[coordinator];
+          if (!c.up || c.core->coordinator().InFlight(reservation)) continue;
+          std::string status = StatusAt(c, reservation);
+          if (status == "failed" || status == "cancelled" || status == "expired") {
+            return Fail(fmt::format("{} at {} still has {} for {}, which {} finished as {}", id,
+                                    point, iv.expires_at ? "a hold" : "a booking", reservation,
+                                    coordinator, status));
+          }
+        }
+      }
+    }
+  }
+
+  std::string StatusAt(Node& n, const std::string& reservation) {
+    std::string status;
+    (void)n.store->Read([&](runtime::Tx& tx) {
+      return tx.Query("SELECT status FROM reservations WHERE id=?", {reservation},
+                      [&](const runtime::Row& row) { status = row.Str(0); });
+    });
+    return status;
   }
 
   void RunTask(Node& n, std::size_t i) {
@@ -412,6 +473,8 @@ class Simulation {
     for (auto& [link, q] : links_) {
       if (!q.empty()) next = std::min(next, std::max(q.front().deliver_at, now_ + 1));
     }
+    for (const auto& r : redeliveries_)
+      next = std::min(next, std::max(r.second.deliver_at, now_ + 1));
     for (auto& [id, n] : nodes_) next = std::min(next, n.up ? n.next_tick : n.restart_at);
     for (auto& v : vehicles_) {
       next = std::min(next, v.waiting_corr.empty() ? v.next_action : v.gave_up_at);
@@ -430,8 +493,8 @@ class Simulation {
       for (const auto& [point, intervals] : n.core->book().Snapshot()) {
         for (std::size_t i = 1; i < intervals.size(); ++i) {
           if (intervals[i].start < intervals[i - 1].end) {
-            return Fail(fmt::format("{} at {}: {} and {} overlap", id, point, intervals[i - 1].owner,
-                                    intervals[i].owner));
+            return Fail(fmt::format("{} at {}: {} and {} overlap", id, point,
+                                    intervals[i - 1].owner, intervals[i].owner));
           }
         }
       }
@@ -439,6 +502,7 @@ class Simulation {
   }
 
   bool Quiet() {
+    if (!redeliveries_.empty()) return false;
     for (auto& [link, q] : links_) {
       if (!q.empty()) return false;
     }
@@ -458,8 +522,9 @@ class Simulation {
     if (result_.ok && !Quiet()) {
       std::string open;
       for (auto& [id, n] : nodes_) {
-        if (n.up) open += fmt::format(" {}: {} saga(s), {} task(s);", id,
-                                      n.core->coordinator().UnfinishedCount(), n.tasks.size());
+        if (n.up)
+          open += fmt::format(" {}: {} saga(s), {} task(s);", id,
+                              n.core->coordinator().UnfinishedCount(), n.tasks.size());
       }
       Fail("sagas still unfinished an hour after the last fault:" + open);
     }
@@ -491,8 +556,8 @@ class Simulation {
     if (!report) return Fail("the checker failed " + when + ": " + report.error().message);
     if (!report->ok()) {
       std::string found;
-      for (const auto* list : {&report->missing_items, &report->orphans, &report->overlaps,
-                               &report->stale_holds}) {
+      for (const auto* list :
+           {&report->missing_items, &report->orphans, &report->overlaps, &report->stale_holds}) {
         for (const auto& f : *list) found += "\n    " + f;
       }
       return Fail("the checker found " + when + ": " + report->Summary() + found);
@@ -505,7 +570,8 @@ class Simulation {
     for (const auto& v : vehicles_) {
       for (const auto& id : v.heard_confirmed) {
         auto r = nodes_[v.home].core->book().Get(v.id, id);
-        if (!r) return Fail(v.id + " heard confirmed for " + id + ", which its company does not know");
+        if (!r)
+          return Fail(v.id + " heard confirmed for " + id + ", which its company does not know");
         // Once confirmed: cancelled by the vehicle, or ended by the clock
         // (nobody checks in here, so a passed stop makes it a no-show).
         bool cancelled = v.cancel_sent.count(id) && r->status == "cancelled";
@@ -527,8 +593,10 @@ class Simulation {
 
   template <typename... Args>
   void Trace(fmt::format_string<Args...> f, Args&&... args) {
-    std::string line = fmt::format("{:>9} ms  ", now_) + fmt::format(f, std::forward<Args>(args)...);
-    for (char c : line) result_.trace_hash = (result_.trace_hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    std::string line =
+        fmt::format("{:>9} ms  ", now_) + fmt::format(f, std::forward<Args>(args)...);
+    for (char c : line)
+      result_.trace_hash = (result_.trace_hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
     trace_.push_back(std::move(line));
     if (trace_.size() > config_.trace_tail) trace_.pop_front();
   }
@@ -539,10 +607,12 @@ class Simulation {
   const core::World& world_;
   SimPeers peers_{*this};
   Ms now_ = 0;
+  bool faulting_ = false;
   std::uint64_t serial_ = 0;
   std::map<std::string, Node> nodes_;
   std::vector<Vehicle> vehicles_;
   std::map<std::pair<std::string, std::string>, std::deque<Message>> links_;
+  std::vector<std::pair<std::pair<std::string, std::string>, Message>> redeliveries_;
   std::deque<std::string> trace_;
   SimResult result_;
 };
