@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
     } else if (a == "--trace") {
       trace = true;
     } else {
-      std::fprintf(stderr,
-                   "usage: saga_dst [--seeds N] [--first S] [--seed S] [--beyond-mqtt] [--trace]\n");
+      std::fprintf(
+          stderr, "usage: saga_dst [--seeds N] [--first S] [--seed S] [--beyond-mqtt] [--trace]\n");
       return 2;
     }
   }
@@ -65,20 +65,21 @@ int main(int argc, char** argv) {
       continue;
     }
     ++failed;
-    std::printf("seed %llu FAILED: %s\n  replay: saga_dst --seed %llu%s --trace (trace hash %016llx)\n",
-                static_cast<unsigned long long>(seed), r.failure.c_str(),
-                static_cast<unsigned long long>(seed), beyond ? " --beyond-mqtt" : "",
-                static_cast<unsigned long long>(r.trace_hash));
+    std::printf(
+        "seed %llu FAILED: %s\n  replay: saga_dst --seed %llu%s --trace (trace hash %016llx)\n",
+        static_cast<unsigned long long>(seed), r.failure.c_str(),
+        static_cast<unsigned long long>(seed), beyond ? " --beyond-mqtt" : "",
+        static_cast<unsigned long long>(r.trace_hash));
     std::printf("  stores kept in %s\n", c.dir.c_str());
     if (failed >= 3) break;
   }
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("saga_dst: seeds %llu..%llu%s, %llu steps, %llu crashes, %llu confirmations heard, %.1f s\n",
-              static_cast<unsigned long long>(first),
-              static_cast<unsigned long long>(first + passed + failed - 1),
-              beyond ? " (beyond MQTT: losses and reordering)" : "",
-              static_cast<unsigned long long>(steps), static_cast<unsigned long long>(crashes),
-              static_cast<unsigned long long>(confirmed), s);
+  std::printf(
+      "saga_dst: seeds %llu..%llu%s, %llu steps, %llu crashes, %llu confirmations heard, %.1f s\n",
+      static_cast<unsigned long long>(first),
+      static_cast<unsigned long long>(first + passed + failed - 1),
+      beyond ? " (beyond MQTT: losses and reordering)" : "", static_cast<unsigned long long>(steps),
+      static_cast<unsigned long long>(crashes), static_cast<unsigned long long>(confirmed), s);
   std::printf("%llu passed, %llu failed\n", static_cast<unsigned long long>(passed),
               static_cast<unsigned long long>(failed));
   return failed ? 1 : 0;

@@ -17,11 +17,11 @@ namespace tripmesh::dst {
 
 struct SimConfig {
   std::uint64_t seed = 1;
-  std::string dir;        // where the stores go (a folder of its own per run)
-  int vehicles = 6;       // each runs a few reserve/confirm/cancel cycles
-  int cycles = 2;         // per vehicle
-  bool faults = true;     // crashes, duplicates, clock jumps
-  bool beyond_mqtt = false;  // also lose and reorder messages between live agents
+  std::string dir;               // where the stores go (a folder of its own per run)
+  int vehicles = 6;              // each runs a few reserve/confirm/cancel cycles
+  int cycles = 2;                // per vehicle
+  bool faults = true;            // crashes, duplicates, clock jumps
+  bool beyond_mqtt = false;      // also lose and reorder messages between live agents
   std::size_t trace_tail = 400;  // trace lines kept for a failure's report
 };
 
