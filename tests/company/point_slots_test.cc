@@ -104,7 +104,21 @@ TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
   EXPECT_EQ(again->status, "confirmed") << (again->error ? again->error->message : "");
   ASSERT_TRUE(AtPoint1());
   EXPECT_EQ(AtPoint1()->owner, again->reservation_id);
-  EXPECT_EQ(book_->List("car-a").size(), 0u);
+  EXPECT_EQ(book_->List("car-a")->size(), 0u);
+}
+
+TEST_F(PointSlotsTest, AStoreThatCannotBeReadIsAnInternalErrorNotAnAbsence) {
+  ASSERT_TRUE(store_->Write(
+      [](runtime::Tx& tx) { return tx.Exec("ALTER TABLE reservations RENAME TO unreadable"); }));
+  auto got = book_->Get("car-a", "r-voltpoint-1");
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, Errc::kInternal) << got.error().message;
+  auto list = book_->List("car-a");
+  ASSERT_FALSE(list);
+  EXPECT_EQ(list.error().code, Errc::kInternal);
+  auto found = book_->FindByRequest("car-a", "req-1");
+  ASSERT_FALSE(found);
+  EXPECT_EQ(found.error().code, Errc::kInternal);
 }
 
 TEST(ForRequesterTest, AStoresOwnWordsNeverReachARequester) {

@@ -180,7 +180,7 @@ class CompanyAgentImpl final : public CompanyAgent {
 
   CoreHooks CoreHooksOf() {
     CoreHooks h;
-    h.publish = [this](runtime::OutboundMessage m) { (void)transport_->Publish(std::move(m)); };
+    h.publish = [this](runtime::OutboundMessage m) { Send(std::move(m)); };
     h.post = [this](const std::string& key, std::function<void()> task) {
       lanes_->Post(key, DeferringEvents(std::move(task)));
     };
@@ -309,8 +309,7 @@ class CompanyAgentImpl final : public CompanyAgent {
                  : ErrorReply(op.error().code, op.error().message, m.payload, op.error().field);
     }
     if (!reply.deferred) {
-      (void)transport_->Publish(
-          {reply_to, std::move(reply.payload), 1, false, "", m.correlation_data});
+      Send({reply_to, std::move(reply.payload), 1, false, "", m.correlation_data});
     }
     metrics_.Count("requests");
     if (reply.error) metrics_.Count(std::string("errors.") + std::string(ErrcName(*reply.error)));
@@ -391,8 +390,18 @@ class CompanyAgentImpl final : public CompanyAgent {
     PublishEvent({topics::Event(options_.id, "reservation"), schemas::Encode(e), 1, false, "", ""});
   }
 
+  // A publish the transport refused (it keeps QoS 1 messages while
+  // disconnected, so this is rare) is logged, never dropped in silence.
+  void Send(runtime::OutboundMessage m) {
+    std::string topic = m.topic;
+    if (auto st = transport_->Publish(std::move(m)); !st) {
+      runtime::Log(LogLevel::kWarn, "could not publish on {}: {}", topic.substr(0, 200),
+                   st.error().message);
+    }
+  }
+
   void PublishEvent(runtime::OutboundMessage m) {
-    if (!DeferredEvents::Defer(this, m)) (void)transport_->Publish(std::move(m));
+    if (!DeferredEvents::Defer(this, m)) Send(std::move(m));
   }
 
   // `task` as a lane runs it: the events it raises go out after it.
@@ -403,30 +412,28 @@ class CompanyAgentImpl final : public CompanyAgent {
         DeferredEvents scope(this, events);
         task();
       }
-      for (auto& e : events) (void)transport_->Publish(std::move(e));
+      for (auto& e : events) Send(std::move(e));
     };
   }
 
   void PublishStatus(bool online) {
-    (void)transport_->Publish({.topic = topics::CompanyStatus(options_.id),
-                               .payload = schemas::Encode(StatusMessage(online)),
-                               .retain = true});
+    Send({.topic = topics::CompanyStatus(options_.id),
+          .payload = schemas::Encode(StatusMessage(online)),
+          .retain = true});
   }
 
   void PublishCatalogue() {
-    (void)transport_->Publish(
-        {topics::CompanyInfo(options_.id), schemas::Encode(catalogue_->info), 1, true, "", ""});
+    Send({topics::CompanyInfo(options_.id), schemas::Encode(catalogue_->info), 1, true, "", ""});
     for (const auto& s : catalogue_->stations) {
-      (void)transport_->Publish(
-          {topics::Station(options_.id, s.id), schemas::Encode(s), 1, true, "", ""});
+      Send({topics::Station(options_.id, s.id), schemas::Encode(s), 1, true, "", ""});
       PublishAvailability(s);
     }
     PublishStatus(true);
   }
 
   void PublishAvailability(const schemas::Station& s) {
-    (void)transport_->Publish({topics::StationAvailability(options_.id, s.id),
-                               schemas::Encode(core_->book().Availability(s)), 1, true, "", ""});
+    Send({topics::StationAvailability(options_.id, s.id),
+          schemas::Encode(core_->book().Availability(s)), 1, true, "", ""});
   }
 
   void PublishMetrics() {
@@ -438,7 +445,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     auto stats = store_->stats();
     m.counters["store.commits"] = stats.commits;
     m.counters["store.writes"] = stats.writes;
-    (void)transport_->Publish({topics::Metrics(options_.id), schemas::Encode(m), 1, true, "", ""});
+    Send({topics::Metrics(options_.id), schemas::Encode(m), 1, true, "", ""});
   }
 
   void Tick() {  // background thread: hold expiry, availability, metrics

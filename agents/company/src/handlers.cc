@@ -245,15 +245,17 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
                                       const ReplyTo& reply_to) {
   auto req = schemas::Decode<schemas::ReserveRequest>(payload);
   if (!req) return Forward(req);
-  if (auto earlier = book_.FindByRequest(agent, req->request_id)) {
-    earlier->request_id = req->request_id;
-    return schemas::Encode(*earlier);
+  auto earlier = book_.FindByRequest(agent, req->request_id);
+  if (!earlier) return Forward(earlier);
+  if (*earlier) {
+    (*earlier)->request_id = req->request_id;
+    return schemas::Encode(**earlier);
   }
   if (sagas_) {
-    if (auto earlier = sagas_->InFlightByRequest(agent, req->request_id)) {
+    if (auto in_flight = sagas_->InFlightByRequest(agent, req->request_id)) {
       return Fail(Errc::kConflict,
                   "request " + req->request_id + " is already reserving " +
-                      earlier->reservation_id + "; ask with get",
+                      in_flight->reservation_id + "; ask with get",
                   "request_id");
     }
   }
@@ -407,11 +409,15 @@ Result<std::string> Handlers::List(const std::string& agent, std::string_view pa
   auto req = schemas::Decode<schemas::ListRequest>(payload);
   if (!req) return Forward(req);
   if (req->for_request_id.empty()) {
-    return schemas::Encode(schemas::ReservationList{req->request_id, agent, book_.List(agent)});
+    auto all = book_.List(agent);
+    if (!all) return Forward(all);
+    return schemas::Encode(schemas::ReservationList{req->request_id, agent, std::move(*all)});
   }
   schemas::ReservationList out{req->request_id, agent, {}};
-  if (auto r = book_.FindByRequest(agent, req->for_request_id)) {
-    out.reservations.push_back(std::move(*r));
+  auto found = book_.FindByRequest(agent, req->for_request_id);
+  if (!found) return Forward(found);
+  if (*found) {
+    out.reservations.push_back(std::move(**found));
   } else if (auto in_flight =
                  sagas_ ? sagas_->InFlightByRequest(agent, req->for_request_id) : std::nullopt) {
     out.reservations.push_back(std::move(*in_flight));

@@ -148,16 +148,25 @@ void ReservationBook::Remember(const schemas::Reservation& r) {
   }
 }
 
-std::optional<schemas::Reservation> ReservationBook::ReadOne(
+Result<std::optional<schemas::Reservation>> ReservationBook::ReadOne(
     const std::string& where, const std::vector<runtime::Value>& args) const {
   std::optional<schemas::Reservation> out;
+  std::optional<Error> unreadable;
   auto st = store_.Read([&](runtime::Tx& tx) {
     return tx.Query("SELECT body FROM reservations WHERE " + where, args,
                     [&](const runtime::Row& row) {
-                      if (auto r = schemas::Decode<schemas::Reservation>(row.Str(0))) out = *r;
+                      auto r = schemas::Decode<schemas::Reservation>(row.Str(0));
+                      if (r) {
+                        out = std::move(*r);
+                      } else {
+                        unreadable = r.error();
+                      }
                     });
   });
-  if (!st) return std::nullopt;
+  if (!st) return tl::unexpected<Error>(st.error());
+  if (unreadable) {
+    return Fail(Errc::kInternal, "a stored reservation does not decode: " + unreadable->message);
+  }
   return out;
 }
 
@@ -218,7 +227,9 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
                                                       const schemas::Plan& plan,
                                                       const schemas::VehicleSpec& spec,
                                                       Time hold_ttl_s) {
-  if (auto earlier = FindByRequest(vehicle, request_id)) return *earlier;
+  auto earlier = FindByRequest(vehicle, request_id);
+  if (!earlier) return tl::unexpected<Error>(earlier.error());
+  if (*earlier) return **earlier;
   Time now = clock_.Now();
   schemas::Reservation r;
   r.reservation_id = NewReservationId(company_);
@@ -310,23 +321,32 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
 Result<schemas::Reservation> ReservationBook::Get(const std::string& vehicle,
                                                   const std::string& id) const {
   auto r = ReadOne("id=? AND vehicle=?", {id, vehicle});
-  if (!r) {
+  if (!r) return tl::unexpected<Error>(r.error());
+  if (!*r) {
     return Fail(Errc::kNotFound, "no reservation " + id + " for vehicle " + vehicle,
                 "reservation_id");
   }
-  return *r;
+  return **r;
 }
 
-std::vector<schemas::Reservation> ReservationBook::List(const std::string& vehicle) const {
+Result<std::vector<schemas::Reservation>> ReservationBook::List(const std::string& vehicle) const {
   std::vector<schemas::Reservation> out;
-  (void)store_.Read([&](runtime::Tx& tx) {
+  std::optional<Error> unreadable;
+  auto st = store_.Read([&](runtime::Tx& tx) {
     return tx.Query("SELECT body FROM reservations WHERE vehicle=? ORDER BY created_at, id",
                     {vehicle}, [&](const runtime::Row& row) {
-                      if (auto r = schemas::Decode<schemas::Reservation>(row.Str(0))) {
+                      auto r = schemas::Decode<schemas::Reservation>(row.Str(0));
+                      if (r) {
                         out.push_back(std::move(*r));
+                      } else {
+                        unreadable = r.error();
                       }
                     });
   });
+  if (!st) return tl::unexpected<Error>(st.error());
+  if (unreadable) {
+    return Fail(Errc::kInternal, "a stored reservation does not decode: " + unreadable->message);
+  }
   return out;
 }
 
@@ -533,9 +553,9 @@ Status ReservationBook::Record(const schemas::Reservation& r, const std::string&
   return {};
 }
 
-std::optional<schemas::Reservation> ReservationBook::FindByRequest(
+Result<std::optional<schemas::Reservation>> ReservationBook::FindByRequest(
     const std::string& vehicle, const std::string& request_id) const {
-  if (request_id.empty()) return std::nullopt;
+  if (request_id.empty()) return std::optional<schemas::Reservation>();
   return ReadOne("vehicle=? AND request_id=?", {vehicle, request_id});
 }
 

@@ -62,7 +62,8 @@ class ReservationBook {
                                                     const std::string& id);
   [[nodiscard]] Result<schemas::Reservation> Get(const std::string& vehicle,
                                                  const std::string& id) const;
-  std::vector<schemas::Reservation> List(const std::string& vehicle) const;
+  // kInternal when the store cannot be read (never an empty list instead).
+  [[nodiscard]] Result<std::vector<schemas::Reservation>> List(const std::string& vehicle) const;
   // The vehicle arrived at `station`, a stop of its confirmed reservation:
   // allowed from kEarlyCheckinS before the stop starts until it ends. When
   // every stop is checked in the reservation is fulfilled. Also for the
@@ -99,8 +100,9 @@ class ReservationBook {
   [[nodiscard]] Status Record(const schemas::Reservation& r, const std::string& request_id,
                               const std::function<Status(runtime::Tx&)>& also = {});
   // The vehicle's earlier reservation for this request id, if any.
-  std::optional<schemas::Reservation> FindByRequest(const std::string& vehicle,
-                                                    const std::string& request_id) const;
+  // kInternal when the store cannot be read.
+  [[nodiscard]] Result<std::optional<schemas::Reservation>> FindByRequest(
+      const std::string& vehicle, const std::string& request_id) const;
   bool IsCrossCompany(const schemas::Reservation& r) const;
 
   // ---- owner-level slots, for the saga participant (owner = saga id) ----
@@ -150,8 +152,10 @@ class ReservationBook {
       std::optional<runtime::KeyedLocks::Guard>& guard) const;
   // Tracks r's hold for expiry while it is held.
   void Remember(const schemas::Reservation& r);
-  std::optional<schemas::Reservation> ReadOne(const std::string& where,
-                                              const std::vector<runtime::Value>& args) const;
+  // The one reservation `where` selects, if any; kInternal when the store
+  // cannot be read or what it holds does not decode.
+  [[nodiscard]] Result<std::optional<schemas::Reservation>> ReadOne(
+      const std::string& where, const std::vector<runtime::Value>& args) const;
   void MarkDirty(const std::vector<schemas::ReservationItem>& items);
   std::vector<std::string_view> StationsOf(
       const std::vector<schemas::ReservationItem>& items) const;

@@ -1,0 +1,269 @@
+// The company's logic without a broker, processes or sleeps: handlers, saga
+// coordinator and participant on CompanyCore, with real SQLite stores, a
+// manual clock, lanes the test drains by hand, and the peers' client on a
+// fake transport.
+#include "company_core.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <set>
+
+#include "fake_transport.h"
+#include "testing.h"
+#include "tripmesh/core/clock.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::company {
+namespace {
+
+constexpr Time kNow = 1796112000;  // 2026-12-01T08:00:00Z
+
+// Every point of every station asked about is free.
+class FreePeers final : public Peers {
+ public:
+  std::map<std::string, schemas::AvailabilityResult> Availability(
+      const std::map<std::string, std::vector<std::string>>& asked, Time from, Time to,
+      std::chrono::milliseconds) override {
+    std::map<std::string, schemas::AvailabilityResult> out;
+    for (const auto& [company, stations] : asked) {
+      auto& r = out[company];
+      r.company = company;
+      for (const auto& s : stations) {
+        for (const auto& p : tripmesh::testing::DefaultWorld().FindStation(s)->points) {
+          r.points.push_back({s, p.id, {{from, to}}});
+        }
+      }
+    }
+    return out;
+  }
+};
+
+class CompanyCoreTest : public ::testing::Test {
+ protected:
+  struct Company {
+    std::unique_ptr<runtime::Store> store;
+    std::unique_ptr<CompanyCore> core;
+    std::deque<std::function<void()>> tasks;  // one lane is enough here
+    std::vector<runtime::OutboundMessage> sent;
+  };
+
+  void SetUp() override {
+    dir_ = tripmesh::testing::NewTempDir("core");
+    for (const char* id : {"voltpoint", "eflux", "ecocharge"}) Open(id);
+  }
+
+  void Open(const std::string& id) {
+    Company& c = companies_[id];
+    auto store = runtime::Store::Open(dir_ + "/" + id + ".db");
+    ASSERT_TRUE(store);
+    c.store = std::move(*store);
+    CoreOptions o{.id = id};
+    o.saga.steady_now = [this] {
+      return std::chrono::steady_clock::time_point(std::chrono::milliseconds(steady_ms_));
+    };
+    CoreHooks h;
+    h.publish = [&c](runtime::OutboundMessage m) { c.sent.push_back(std::move(m)); };
+    h.post = [&c](const std::string&, std::function<void()> task) {
+      c.tasks.push_back(std::move(task));
+    };
+    auto core =
+        CompanyCore::Load(o, tripmesh::testing::DefaultWorld(), *c.store, clock_, &peers_, h);
+    ASSERT_TRUE(core) << core.error().message;
+    c.core = std::move(*core);
+  }
+
+  void Drain(const std::string& id) {
+    auto& tasks = companies_[id].tasks;
+    while (!tasks.empty()) {
+      auto t = std::move(tasks.front());
+      tasks.pop_front();
+      t();
+    }
+  }
+
+  // Moves the saga messages each company sent to their addressees (except
+  // to `silent`), hop after hop until nobody sends any or `hops` are done;
+  // returns what went to vehicles.
+  std::vector<runtime::OutboundMessage> Exchange(const std::string& silent = "", int hops = 1000) {
+    std::vector<runtime::OutboundMessage> to_vehicles;
+    for (bool moved = true; moved && hops-- > 0;) {
+      moved = false;
+      for (auto& [id, c] : companies_) {
+        Drain(id);
+        auto sent = std::move(c.sent);
+        c.sent.clear();
+        for (auto& m : sent) {
+          auto route = topics::ParseTopic(m.topic);
+          EXPECT_TRUE(route) << m.topic;
+          if (!route) continue;
+          if (route->kind == topics::Kind::kVehicleReplies) {
+            to_vehicles.push_back(std::move(m));
+            continue;
+          }
+          if (route->kind != topics::Kind::kSaga || route->company == silent) continue;
+          EXPECT_TRUE(
+              companies_[route->company].core->OnSagaMessage(route->agent, route->name, m.payload));
+          moved = true;
+        }
+      }
+    }
+    return to_vehicles;
+  }
+
+  Reply Ask(const std::string& company, topics::Op op, const std::string& payload) {
+    return companies_[company].core->handlers().Handle(op, "car", false, payload,
+                                                       {topics::VehicleReplies("car"), "corr", ""});
+  }
+
+  static schemas::PlanRequest Trip(const std::string& from, const std::string& to, double soc) {
+    schemas::PlanRequest r;
+    r.from = from;
+    r.to = to;
+    r.depart_at = kNow + 3600;
+    r.vehicle = {60, 0.17, soc, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
+    return r;
+  }
+
+  std::string dir_;
+  core::ManualClock clock_{kNow};
+  std::int64_t steady_ms_ = 0;
+  FreePeers peers_;
+  std::map<std::string, Company> companies_;
+};
+
+TEST_F(CompanyCoreTest, APlanIsBookedOnceAndItsReservationIsDurable) {
+  auto plan =
+      Ask("voltpoint", topics::Op::kPlan, schemas::Encode(Trip("salvador-ba", "jequie-ba", 0.3)));
+  auto plans = schemas::Decode<schemas::PlanResult>(plan.payload);
+  ASSERT_TRUE(plans) << plan.payload;
+  std::string plan_id = plans->plans.front().plan_id;
+  auto first = schemas::Decode<schemas::Reservation>(
+      Ask("voltpoint", topics::Op::kReserve,
+          schemas::Encode(schemas::ReserveRequest{"a", plan_id, {}, false}))
+          .payload);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, "confirmed");
+  auto again = schemas::Decode<schemas::Reservation>(
+      Ask("voltpoint", topics::Op::kReserve,
+          schemas::Encode(schemas::ReserveRequest{"b", plan_id, {}, false}))
+          .payload);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->reservation_id, first->reservation_id);
+  auto stored = companies_["voltpoint"].core->book().Get("car", first->reservation_id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, "confirmed");
+}
+
+TEST_F(CompanyCoreTest, TheVehicleHearsConfirmedOnlyOnceEveryParticipantCommitted) {
+  auto reply = Ask("voltpoint", topics::Op::kReserve,
+                   schemas::Encode(schemas::ReserveRequest{
+                       "r1", "", Trip("salvador-ba", "fortaleza-ce", 1.0), false}));
+  ASSERT_TRUE(reply.deferred) << reply.payload;
+  Drain("voltpoint");
+  auto& sent = companies_["voltpoint"].sent;
+  std::set<std::string> asked;
+  for (const auto& m : sent) asked.insert(m.topic);
+  EXPECT_TRUE(asked.count(topics::Saga("eflux", "voltpoint", "request")));
+  EXPECT_TRUE(asked.count(topics::Saga("ecocharge", "voltpoint", "request")));
+  // Two hops: the requests held and acked, the acks in and the commits sent.
+  // The participants still hold (their commits have not run) and the vehicle
+  // has heard nothing: its confirmation waits for every commit ack.
+  EXPECT_TRUE(Exchange("", 2).empty());
+  EXPECT_EQ(companies_["voltpoint"].core->coordinator().UnfinishedCount(), 1u);
+  for (const char* c : {"eflux", "ecocharge"}) {
+    int holds = 0;
+    for (const auto& [point, ivs] : companies_[c].core->book().Snapshot()) {
+      for (const auto& iv : ivs) holds += iv.expires_at ? 1 : 0;
+    }
+    EXPECT_GT(holds, 0) << c << " holds nothing before its commit";
+  }
+  auto heard = Exchange();
+  ASSERT_EQ(heard.size(), 1u);
+  auto r = schemas::Decode<schemas::Reservation>(heard.front().payload);
+  ASSERT_TRUE(r) << heard.front().payload;
+  EXPECT_EQ(r->status, "confirmed");
+  for (const char* c : {"voltpoint", "eflux", "ecocharge"}) {
+    bool booked = false;
+    for (const auto& [point, ivs] : companies_[c].core->book().Snapshot()) {
+      for (const auto& iv : ivs)
+        booked |= iv.owner.find(r->reservation_id) != std::string::npos && !iv.expires_at;
+    }
+    EXPECT_TRUE(booked) << c << " holds no booking of " << r->reservation_id;
+  }
+}
+
+TEST_F(CompanyCoreTest, ASilentParticipantTimesOutAndEveryHoldIsReleased) {
+  auto reply = Ask("voltpoint", topics::Op::kReserve,
+                   schemas::Encode(schemas::ReserveRequest{
+                       "r1", "", Trip("salvador-ba", "fortaleza-ce", 1.0), false}));
+  ASSERT_TRUE(reply.deferred);
+  EXPECT_TRUE(Exchange("ecocharge").empty()) << "no answer before the timeout";
+  steady_ms_ += 5001;
+  companies_["voltpoint"].core->Tick();
+  auto heard = Exchange("ecocharge");
+  ASSERT_EQ(heard.size(), 1u);
+  auto r = schemas::Decode<schemas::Reservation>(heard.front().payload);
+  ASSERT_TRUE(r) << heard.front().payload;
+  EXPECT_EQ(r->status, "failed");
+  ASSERT_TRUE(r->error);
+  EXPECT_EQ(r->error->code, Errc::kTimeout);
+  EXPECT_NE(r->error->message.find("ecocharge"), std::string::npos) << r->error->message;
+  for (const char* c : {"voltpoint", "eflux"}) {
+    for (const auto& [point, ivs] : companies_[c].core->book().Snapshot()) {
+      EXPECT_TRUE(ivs.empty()) << c << " still holds " << point;
+    }
+  }
+}
+
+TEST_F(CompanyCoreTest, ACompensateBeforeItsRequestLeavesATombstoneThatRefusesTheRequest) {
+  auto& eflux = companies_["eflux"];
+  ASSERT_TRUE(eflux.core->OnSagaMessage(
+      "voltpoint", "compensate",
+      schemas::Encode(schemas::SagaCompensate{"sr-voltpoint-1", "failed"})));
+  Drain("eflux");
+  schemas::SagaRequest req;
+  req.saga_id = "sr-voltpoint-1";
+  req.reservation_id = "r-voltpoint-1";
+  req.vehicle = "car";
+  req.items = {{"ef-fortaleza-aldeota", "", kNow + 7200, kNow + 9000, 30}};
+  req.hold_ttl_s = 120;
+  ASSERT_TRUE(eflux.core->OnSagaMessage("voltpoint", "request", schemas::Encode(req)));
+  Drain("eflux");
+  ASSERT_EQ(eflux.sent.size(), 2u);
+  auto ack = schemas::Decode<schemas::SagaAck>(eflux.sent.back().payload);
+  ASSERT_TRUE(ack) << eflux.sent.back().payload;
+  EXPECT_EQ(ack->phase, schemas::SagaPhase::kRequest);
+  EXPECT_FALSE(ack->ok);
+  EXPECT_EQ(ack->code, Errc::kConflict);
+  for (const auto& [point, ivs] : eflux.core->book().Snapshot()) EXPECT_TRUE(ivs.empty()) << point;
+}
+
+TEST(PeerClientTest, AsksEveryCompanyAtOnceAndLeavesOutOneThatDoesNotAnswer) {
+  tripmesh::testing::FakeTransport transport;
+  PeerClient peers("voltpoint", transport);
+  transport.respond =
+      [](const runtime::OutboundMessage& m) -> std::optional<runtime::InboundMessage> {
+    auto route = topics::ParseTopic(m.topic);
+    if (!route || route->company != "eflux") return std::nullopt;  // ecocharge is silent
+    schemas::AvailabilityResult r{m.correlation_data, "eflux", kNow, kNow + 3600, {}};
+    r.points.push_back({"ef-fortaleza-aldeota", "1", {{kNow, kNow + 3600}}});
+    return runtime::InboundMessage{.topic = topics::CompanyReplies("voltpoint"),
+                                   .payload = schemas::Encode(r),
+                                   .correlation_data = m.correlation_data};
+  };
+  transport.SetReceiver([&](runtime::InboundMessage m) { peers.OnReply(m); });
+  auto answers =
+      peers.Availability({{"eflux", {"ef-fortaleza-aldeota"}}, {"ecocharge", {"ec-caruaru"}}}, kNow,
+                         kNow + 3600, std::chrono::milliseconds(1));
+  EXPECT_EQ(transport.published().size(), 2u);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers.begin()->first, "eflux");
+  EXPECT_EQ(answers.begin()->second.points.front().free.front().end, kNow + 3600);
+}
+
+}  // namespace
+}  // namespace tripmesh::company
