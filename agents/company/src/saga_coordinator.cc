@@ -49,7 +49,7 @@ Status SagaCoordinator::Load() {
           }
           auto s = std::make_shared<Saga>();
           s->saga_id = row.Str(0);
-          s->state = row.Str(1);
+          s->state = ParseSagaState(row.Str(1)).value_or(SagaState::kAborting);
           s->outcome = row.IsNull(2) ? "" : row.Str(2);
           s->hold_only = row.Int(3) != 0;
           s->request_id = row.IsNull(4) ? "" : row.Str(4);
@@ -57,7 +57,7 @@ Status SagaCoordinator::Load() {
           for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
           // Which participants acked died with the previous run, so such a saga
           // is undone; from now on its request acks are stale.
-          if (s->state == "requesting") s->state = "aborting";
+          if (s->state == SagaState::kRequesting) s->state = SagaState::kAborting;
           loaded.push_back(std::move(s));
         });
   });
@@ -78,12 +78,12 @@ void SagaCoordinator::Resume() {
   }
   for (const auto& id : ids) {
     Run(id, [this](Saga& s) {
-      if (s.state == "aborting") {
+      if (s.state == SagaState::kAborting) {
         DecideCompensate(s, "failed",
                          Error{Errc::kTimeout, "the coordinator restarted before every ack", ""});
-      } else if (s.state == "committing") {
+      } else if (s.state == SagaState::kCommitting) {
         SendPhase(s, SagaPhase::kCommit, false);
-      } else if (s.state == "compensating") {
+      } else if (s.state == SagaState::kCompensating) {
         SendPhase(s, SagaPhase::kCompensate, false);
       }
     });
@@ -112,7 +112,7 @@ Status SagaCoordinator::WriteSaga(runtime::Tx& tx, const Saga& s) {
       "INSERT INTO sagas(saga_id, reservation_id, state, outcome, hold_only, request_id, body)"
       " VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
       " outcome=excluded.outcome, body=excluded.body",
-      {s.saga_id, s.reservation.reservation_id, s.state,
+      {s.saga_id, s.reservation.reservation_id, std::string(SagaStateName(s.state)),
        s.outcome.empty() ? runtime::Value(nullptr) : runtime::Value(s.outcome),
        std::int64_t{s.hold_only}, s.request_id, schemas::Encode(s.reservation)});
 }
@@ -143,11 +143,41 @@ std::map<std::string, std::vector<schemas::SagaItem>> SagaCoordinator::ItemsByCo
   return out;
 }
 
-void SagaCoordinator::Enter(Saga& s, const std::string& state, const std::string& detail) {
+std::string_view SagaStateName(SagaState s) {
+  switch (s) {
+    case SagaState::kRequesting:
+      return "requesting";
+    case SagaState::kAborting:
+      return "aborting";
+    case SagaState::kHeld:
+      return "held";
+    case SagaState::kCommitting:
+      return "committing";
+    case SagaState::kCompensating:
+      return "compensating";
+    case SagaState::kDone:
+      return "done";
+  }
+  return "done";
+}
+
+std::optional<SagaState> ParseSagaState(std::string_view name) {
+  for (auto s : {SagaState::kRequesting, SagaState::kAborting, SagaState::kHeld,
+                 SagaState::kCommitting, SagaState::kCompensating, SagaState::kDone}) {
+    if (SagaStateName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+std::string SagaCoordinator::Standing(const Saga& s) {
+  return s.state == SagaState::kCompensating ? s.outcome : std::string(SagaStateName(s.state));
+}
+
+void SagaCoordinator::Enter(Saga& s, SagaState state, const std::string& detail) {
   s.state = state;
   {
     std::lock_guard lock(mu_);
-    if (state == "done") {
+    if (state == SagaState::kDone) {
       views_.erase(s.reservation.reservation_id);
       if (!s.request_id.empty()) by_request_.erase({s.reservation.vehicle, s.request_id});
     } else {
@@ -155,8 +185,10 @@ void SagaCoordinator::Enter(Saga& s, const std::string& state, const std::string
     }
   }
   if (hooks_.changed) {
-    hooks_.changed(s.reservation.reservation_id, s.reservation.vehicle,
-                   state == "done" ? s.reservation.status : state, detail);
+    hooks_.changed(
+        s.reservation.reservation_id, s.reservation.vehicle,
+        state == SagaState::kDone ? s.reservation.status : std::string(SagaStateName(state)),
+        detail);
   }
 }
 
@@ -239,7 +271,7 @@ void SagaCoordinator::Start(schemas::Reservation r, const std::string& request_i
   s->hold_only = hold_only;
   s->reservation = std::move(r);
   s->reservation.status = "held";  // as get shows it until the saga settles
-  s->state = "requesting";
+  s->state = SagaState::kRequesting;
   for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
   s->reply_deadline = Now() + options_.reply_timeout;
   // A tick may reach the saga's lane before its first step does: it must not
@@ -271,11 +303,10 @@ void SagaCoordinator::Confirm(const schemas::Reservation& r, ReplyTo reply) {
       SagaIdOf(r.reservation_id),
       [this, reply](Saga& s) {
         s.waiting.push_back(reply);
-        if (s.state == "committing") return;  // answered when the commits are acked
-        if (s.state != "held") {
+        if (s.state == SagaState::kCommitting) return;  // answered when the commits are acked
+        if (s.state != SagaState::kHeld) {
           ReplyError(s, Error{Errc::kConflict,
-                              "reservation " + s.reservation.reservation_id + " is " +
-                                  (s.state == "compensating" ? s.outcome : s.state),
+                              "reservation " + s.reservation.reservation_id + " is " + Standing(s),
                               "reservation_id"});
           return;
         }
@@ -313,7 +344,7 @@ void SagaCoordinator::End(const schemas::Reservation& r, std::optional<ReplyTo> 
       auto s = std::make_shared<Saga>();
       s->saga_id = id;
       s->reservation = r;
-      s->state = "done";
+      s->state = SagaState::kDone;
       for (const auto& i : r.items) s->acks[i.company] = std::nullopt;
       sagas_[id] = std::move(s);
       in_flight = true;
@@ -327,14 +358,13 @@ void SagaCoordinator::End(const schemas::Reservation& r, std::optional<ReplyTo> 
       id,
       [this, reply, outcome](Saga& s) {
         if (reply) s.waiting.push_back(*reply);
-        if (s.state == "held" || s.state == "done") {
+        if (s.state == SagaState::kHeld || s.state == SagaState::kDone) {
           DecideCompensate(s, outcome, std::nullopt);
-        } else if (s.state == "compensating" && s.outcome == outcome) {
+        } else if (s.state == SagaState::kCompensating && s.outcome == outcome) {
           Reply(s, s.reservation);
         } else {
           ReplyError(s, Error{Errc::kConflict,
-                              "reservation " + s.reservation.reservation_id + " is " +
-                                  (s.state == "compensating" ? s.outcome : s.state) +
+                              "reservation " + s.reservation.reservation_id + " is " + Standing(s) +
                                   "; try again when it settles",
                               "reservation_id"});
         }
@@ -394,9 +424,9 @@ void SagaCoordinator::OnAck(const std::string& from, const schemas::SagaAck& ack
   Run(ack.saga_id, [this, from, ack](Saga& s) {
     auto it = s.acks.find(from);
     if (it == s.acks.end()) return;  // not a participant of this saga
-    bool current = (ack.phase == SagaPhase::kRequest && s.state == "requesting") ||
-                   (ack.phase == SagaPhase::kCommit && s.state == "committing") ||
-                   (ack.phase == SagaPhase::kCompensate && s.state == "compensating");
+    bool current = (ack.phase == SagaPhase::kRequest && s.state == SagaState::kRequesting) ||
+                   (ack.phase == SagaPhase::kCommit && s.state == SagaState::kCommitting) ||
+                   (ack.phase == SagaPhase::kCompensate && s.state == SagaState::kCompensating);
     if (!current || it->second.has_value()) return;  // stale or repeated
     it->second = ack.ok;
     if (ack.phase == SagaPhase::kRequest) {
@@ -426,13 +456,13 @@ void SagaCoordinator::OnAck(const std::string& from, const schemas::SagaAck& ack
       if (s.hold_only) {
         s.reservation.status = "held";
         for (auto& a : s.acks) a.second.reset();
-        s.state = "held";
+        s.state = SagaState::kHeld;
         if (auto st = Persist(s); !st) {
           DecideCompensate(s, "failed", st.error());
           return;
         }
         if (auto st = book_.Record(s.reservation, s.request_id); !st) return;
-        Enter(s, "held");
+        Enter(s, SagaState::kHeld);
         Reply(s, s.reservation);
       } else {
         DecideCommit(s);
@@ -456,7 +486,7 @@ void SagaCoordinator::OnAck(const std::string& from, const schemas::SagaAck& ack
 }
 
 void SagaCoordinator::DecideCommit(Saga& s) {
-  s.state = "committing";
+  s.state = SagaState::kCommitting;
   for (auto& a : s.acks) a.second.reset();
   s.backoff = std::chrono::milliseconds(500);
   if (auto st = PersistAndSend(s, SagaPhase::kCommit); !st) {
@@ -468,7 +498,7 @@ void SagaCoordinator::DecideCommit(Saga& s) {
 
 void SagaCoordinator::DecideCompensate(Saga& s, const std::string& outcome,
                                        std::optional<Error> error) {
-  s.state = "compensating";
+  s.state = SagaState::kCompensating;
   s.outcome = outcome;
   for (auto& a : s.acks) a.second.reset();
   s.backoff = std::chrono::milliseconds(500);
@@ -478,15 +508,15 @@ void SagaCoordinator::DecideCompensate(Saga& s, const std::string& outcome,
   if (outcome != "expired") s.reservation.expires_at.reset();
   // Durable before any compensate goes out; on failure the tick retries.
   if (auto st = PersistWithRecord(s); !st) return;
-  Enter(s, "compensating", error ? error->message : outcome);
+  Enter(s, SagaState::kCompensating, error ? error->message : outcome);
   // The outcome is final now: the vehicle need not wait for the releases.
   Reply(s, s.reservation);
   SendPhase(s, SagaPhase::kCompensate, false);
 }
 
 void SagaCoordinator::Finish(Saga& s) {
-  std::string prior = s.state;
-  if (prior == "committing") {
+  SagaState prior = s.state;
+  if (prior == SagaState::kCommitting) {
     // The outcome is fixed: the decision and every participant's booking are
     // on disk, and a restart before the final record resends the commits,
     // whose repeated acks end the saga the same way. So the vehicle need not
@@ -497,12 +527,12 @@ void SagaCoordinator::Finish(Saga& s) {
     }
     Reply(s, s.reservation);
   }
-  s.state = "done";
-  if (auto st = prior == "committing" ? PersistWithRecord(s) : Persist(s); !st) {
+  s.state = SagaState::kDone;
+  if (auto st = prior == SagaState::kCommitting ? PersistWithRecord(s) : Persist(s); !st) {
     s.state = prior;  // the tick tries again
     return;
   }
-  Enter(s, "done");
+  Enter(s, SagaState::kDone);
   Reply(s, s.reservation);
   std::lock_guard lock(mu_);
   sagas_.erase(s.saga_id);
@@ -535,7 +565,7 @@ void SagaCoordinator::Tick() {
   for (const auto& id : ids) {
     Run(id, [this](Saga& s) {
       auto now = Now();
-      if (s.state == "requesting" && now >= s.deadline) {
+      if (s.state == SagaState::kRequesting && now >= s.deadline) {
         std::string silent;
         for (const auto& [c, a] : s.acks) {
           if (!a) silent += (silent.empty() ? "" : ", ") + c;
@@ -545,25 +575,27 @@ void SagaCoordinator::Tick() {
                                "no answer from " + silent + " within " +
                                    std::to_string(options_.request_timeout.count()) + " ms",
                                ""});
-      } else if (s.state == "held" && s.reservation.expires_at &&
+      } else if (s.state == SagaState::kHeld && s.reservation.expires_at &&
                  *s.reservation.expires_at <= clock_.Now()) {
         DecideCompensate(s, "expired", std::nullopt);
-      } else if (s.state == "committing" || s.state == "compensating") {
+      } else if (s.state == SagaState::kCommitting || s.state == SagaState::kCompensating) {
         bool all_acked = std::all_of(s.acks.begin(), s.acks.end(), [&](const auto& a) {
-          return a.second.has_value() && (*a.second || s.state == "compensating");
+          return a.second.has_value() && (*a.second || s.state == SagaState::kCompensating);
         });
         if (all_acked) {
           Finish(s);  // its final record failed to write
           return;
         }
-        if (s.state == "committing" && !s.waiting.empty() && now >= s.reply_deadline) {
+        if (s.state == SagaState::kCommitting && !s.waiting.empty() && now >= s.reply_deadline) {
           ReplyError(s, Error{Errc::kTimeout,
                               "reservation " + s.reservation.reservation_id +
                                   " is still being committed; ask again with get",
                               ""});
         }
         if (now >= s.next_send) {
-          SendPhase(s, s.state == "committing" ? SagaPhase::kCommit : SagaPhase::kCompensate, true);
+          SendPhase(s,
+                    s.state == SagaState::kCommitting ? SagaPhase::kCommit : SagaPhase::kCompensate,
+                    true);
         }
       }
     });

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -51,6 +52,13 @@ struct SagaOptions {
   // the simulation drives it by hand.
   std::function<std::chrono::steady_clock::time_point()> steady_now;
 };
+
+// Where a saga the coordinator runs stands; stored by name in `sagas.state`.
+// aborting: it was requesting when the coordinator restarted, so its acks
+// are lost and it compensates.
+enum class SagaState { kRequesting, kAborting, kHeld, kCommitting, kCompensating, kDone };
+std::string_view SagaStateName(SagaState s);
+std::optional<SagaState> ParseSagaState(std::string_view name);
 
 class SagaCoordinator {
  public:
@@ -100,7 +108,8 @@ class SagaCoordinator {
  private:
   using Steady = std::chrono::steady_clock;
   struct Saga {
-    std::string saga_id, request_id, state, outcome;
+    std::string saga_id, request_id, outcome;
+    SagaState state = SagaState::kRequesting;
     schemas::Reservation reservation;  // items carry the participants' points
     bool hold_only = false;
     std::map<std::string, std::optional<bool>> acks;  // company -> ack of the current phase
@@ -134,7 +143,9 @@ class SagaCoordinator {
   void Finish(Saga& s);
   void Reply(Saga& s, const schemas::Reservation& r);
   void ReplyError(Saga& s, const Error& e);
-  void Enter(Saga& s, const std::string& state, const std::string& detail = "");
+  void Enter(Saga& s, SagaState state, const std::string& detail = "");
+  // What a vehicle reads of where the saga stands (the outcome once decided).
+  static std::string Standing(const Saga& s);
   void MaybeCrash(const std::string& step) const;
   Steady::time_point Now() const {
     return options_.steady_now ? options_.steady_now() : Steady::now();

@@ -26,9 +26,41 @@ SagaParticipant::SagaParticipant(std::string company, const core::World& world,
                                  const core::Clock& clock)
     : company_(std::move(company)), world_(world), book_(book), store_(store), clock_(clock) {}
 
-// A part as stored: its holds and refusal are those of the ack it sent.
+std::string_view PartStateName(PartState s) {
+  switch (s) {
+    case PartState::kHeld:
+      return "held";
+    case PartState::kCommitted:
+      return "committed";
+    case PartState::kRefused:
+      return "refused";
+    case PartState::kAborted:
+      return "aborted";
+    case PartState::kCompensated:
+      return "compensated";
+    case PartState::kExpired:
+      return "expired";
+  }
+  return "aborted";
+}
+
+std::optional<PartState> ParsePartState(std::string_view name) {
+  for (auto s : {PartState::kHeld, PartState::kCommitted, PartState::kRefused, PartState::kAborted,
+                 PartState::kCompensated, PartState::kExpired}) {
+    if (PartStateName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+// A part as stored: its holds and refusal are those of the ack it sent. A
+// state this code does not know (a newer version's) is taken as aborted:
+// requests for it are refused and it holds nothing.
 SagaParticipant::Part SagaParticipant::PartOf(const runtime::Row& row) {
-  Part p{row.Str(0), row.Str(1), row.Str(2), row.Str(3), row.Str(4), {}, {}, {}, {}, {}};
+  Part p{.saga_id = row.Str(0),
+         .coordinator = row.Str(1),
+         .reservation_id = row.Str(2),
+         .vehicle = row.Str(3),
+         .state = ParsePartState(row.Str(4)).value_or(PartState::kAborted)};
   if (!row.IsNull(5)) p.expires_at = row.Int(5);
   if (auto ack = schemas::Decode<SagaAck>(row.Str(6))) {
     for (const auto& h : ack->holds) {
@@ -77,7 +109,7 @@ void SagaParticipant::Keep(const Part& p) {
     if (it->second.expires_at) holds_by_expiry_.erase({*it->second.expires_at, p.saga_id});
     held_.erase(it);
   }
-  if (p.state == "held") {
+  if (p.state == PartState::kHeld) {
     held_[p.saga_id] = p;
     if (p.expires_at) holds_by_expiry_.insert({*p.expires_at, p.saga_id});
   }
@@ -93,7 +125,7 @@ Status SagaParticipant::WritePart(runtime::Tx& tx, const Part& p, const Also* al
       "INSERT INTO saga_parts(saga_id, coordinator, reservation_id, vehicle, state, expires_at,"
       " ack) VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
       " expires_at=excluded.expires_at, ack=excluded.ack",
-      {p.saga_id, p.coordinator, p.reservation_id, p.vehicle, p.state,
+      {p.saga_id, p.coordinator, p.reservation_id, p.vehicle, std::string(PartStateName(p.state)),
        p.expires_at ? runtime::Value(*p.expires_at) : runtime::Value(nullptr), ack});
 }
 
@@ -127,7 +159,7 @@ void SagaParticipant::Changed(const Part& p) {
     std::string detail = "saga " + p.saga_id + " of " + p.coordinator;
     if (!p.detail.empty()) detail += ": " + p.detail;
     listener_(p.reservation_id.empty() ? p.saga_id : p.reservation_id, p.vehicle,
-              "participant." + p.state, detail);
+              "participant." + std::string(PartStateName(p.state)), detail);
   }
 }
 
@@ -138,12 +170,17 @@ SagaAck SagaParticipant::OnRequest(const std::string& coordinator, const schemas
       return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kForbidden,
                     "saga " + req.saga_id + " belongs to another coordinator");
     }
-    if (p->state == "held" || p->state == "committed") return RequestAck(*p);
+    if (p->state == PartState::kHeld || p->state == PartState::kCommitted) return RequestAck(*p);
     if (p->code) return Refuse(req.saga_id, SagaPhase::kRequest, *p->code, p->detail);
     return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kConflict,
-                  "saga " + req.saga_id + " was " + p->state + " before this request");
+                  "saga " + req.saga_id + " was " + std::string(PartStateName(p->state)) +
+                      " before this request");
   }
-  Part p{req.saga_id, coordinator, req.reservation_id, req.vehicle, "held", {}, {}, {}, {}, {}};
+  Part p{.saga_id = req.saga_id,
+         .coordinator = coordinator,
+         .reservation_id = req.reservation_id,
+         .vehicle = req.vehicle,
+         .state = PartState::kHeld};
   Time now = clock_.Now();
   p.expires_at = now + std::min(req.hold_ttl_s, kMaxHoldTtlS);
   std::vector<ReservationBook::Slot> wanted;
@@ -171,7 +208,7 @@ SagaAck SagaParticipant::OnRequest(const std::string& coordinator, const schemas
     if (placed.error().code == Errc::kInternal) {  // nothing stored: a retry may succeed
       return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal, placed.error().message);
     }
-    p.state = "refused";
+    p.state = PartState::kRefused;
     p.expires_at.reset();
     p.code = placed.error().code;
     p.detail = placed.error().message;
@@ -185,7 +222,7 @@ SagaAck SagaParticipant::OnRequest(const std::string& coordinator, const schemas
 }
 
 bool SagaParticipant::Rehold(Part& p, const Also* also) {
-  p.state = "committed";
+  p.state = PartState::kCommitted;
   p.expires_at.reset();
   auto placed = book_.PlaceSlots(p.saga_id, p.slots, std::nullopt, true,
                                  [&](runtime::Tx& tx, const std::vector<ReservationBook::Slot>&) {
@@ -203,18 +240,18 @@ SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas:
   }
   Part p = *found;
   SagaAck ok{msg.saga_id, SagaPhase::kCommit, true, {}, {}, {}, {}};
-  if (p.state == "committed") return ok;
-  if (p.state == "held" && p.expires_at && *p.expires_at <= clock_.Now()) {
+  if (p.state == PartState::kCommitted) return ok;
+  if (p.state == PartState::kHeld && p.expires_at && *p.expires_at <= clock_.Now()) {
     Expire(p.saga_id);
     p = *Find(msg.saga_id);
   }
   Status st;
   p.expires_at.reset();
-  if (p.state == "held") {
-    p.state = "committed";
+  if (p.state == PartState::kHeld) {
+    p.state = PartState::kCommitted;
     st = book_.BookSlots(p.saga_id, p.slots,
                          [&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-  } else if (p.state == "expired") {
+  } else if (p.state == PartState::kExpired) {
     // A commit that arrives after the hold lapsed still succeeds when the same
     // points are free: the coordinator decided in time, only the message was late.
     if (!Rehold(p, also)) {
@@ -223,7 +260,7 @@ SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas:
     }
   } else {
     return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kConflict,
-                  "saga " + msg.saga_id + " is " + p.state);
+                  "saga " + msg.saga_id + " is " + std::string(PartStateName(p.state)));
   }
   if (!st) return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kInternal, st.error().message);
   if (also) also->done = true;
@@ -245,20 +282,15 @@ SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
   if (!found) {
     // The request has not arrived (or never will): remember the abort so a
     // late request is refused instead of holding points nobody will commit.
-    p = Part{msg.saga_id,
-             coordinator,
-             "",
-             "",
-             "aborted",
-             {},
-             {},
-             {},
-             Errc::kConflict,
-             "aborted before its request arrived: " + msg.reason};
+    p = Part{.saga_id = msg.saga_id,
+             .coordinator = coordinator,
+             .state = PartState::kAborted,
+             .code = Errc::kConflict,
+             .detail = "aborted before its request arrived: " + msg.reason};
     st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-  } else if (found->state == "held" || found->state == "committed") {
+  } else if (found->state == PartState::kHeld || found->state == PartState::kCommitted) {
     p = *found;
-    p.state = "compensated";
+    p.state = PartState::kCompensated;
     p.expires_at.reset();
     p.detail = msg.reason;
     st = book_.ReleaseSlots(p.saga_id, p.slots,
@@ -286,11 +318,12 @@ std::vector<std::string> SagaParticipant::DueHolds() const {
 
 void SagaParticipant::Expire(const std::string& saga_id) {
   auto found = Find(saga_id);
-  if (!found || found->state != "held" || !found->expires_at || *found->expires_at > clock_.Now()) {
+  if (!found || found->state != PartState::kHeld || !found->expires_at ||
+      *found->expires_at > clock_.Now()) {
     return;
   }
   Part p = *found;
-  p.state = "expired";
+  p.state = PartState::kExpired;
   auto st =
       book_.ReleaseSlots(p.saga_id, p.slots, [&](runtime::Tx& tx) { return WritePart(tx, p); });
   if (!st) return;

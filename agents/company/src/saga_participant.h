@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +23,11 @@
 #include "tripmesh/schemas/messages.h"
 
 namespace tripmesh::company {
+
+// The state of this company's part in one saga, stored by name.
+enum class PartState { kHeld, kCommitted, kRefused, kAborted, kCompensated, kExpired };
+std::string_view PartStateName(PartState s);
+std::optional<PartState> ParsePartState(std::string_view name);
 
 class SagaParticipant {
  public:
@@ -60,7 +66,7 @@ class SagaParticipant {
  private:
   struct Part {
     std::string saga_id, coordinator, reservation_id, vehicle;
-    std::string state;  // held | committed | refused | aborted | compensated | expired
+    PartState state = PartState::kHeld;
     std::vector<ReservationBook::Slot> slots;
     std::vector<double> prices;
     std::optional<Time> expires_at;
