@@ -81,7 +81,7 @@ void PrintProgress(const vehicle::SimProgressInfo& p, bool tty, const std::strin
       p.driving
           ? fmt::format("{} parked of {}; {} on the road, {} charging, {} waiting; {}", p.done,
                         p.total, p.on_road, p.charging, p.waiting,
-                        runtime::FormatLocal(p.now, zone, 0))
+                        runtime::FormatLocal(p.now, zone, core::RealClock().Now()))
           : fmt::format("{}/{} vehicles reserved, {} confirmed", p.done, p.total, p.confirmed);
   if (tty) {
     int width = 30, filled = p.total ? p.done * width / p.total : width;

@@ -125,11 +125,65 @@ Status Handlers::CheckTrip(schemas::PlanRequest& req) const {
   return {};
 }
 
+// What the other companies said of their stations' free intervals; keyed by
+// the world's own objects, since a plan asks about points hundreds of times.
+struct Handlers::PeerAnswers {
+  std::unordered_map<const schemas::Point*, std::vector<schemas::FreeInterval>> free;
+  std::unordered_set<const schemas::Station*> known;  // stations with an answer
+  std::vector<std::string> silent;                    // companies that did not answer in time
+  Time window_end = 0;
+
+  // Whether `stop` (at another company) is free at its planned time.
+  bool FreeAsPlanned(const core::World& world, const schemas::Stop& stop) const {
+    const schemas::Station* station = world.FindStation(stop.station);
+    if (!station) return false;
+    for (const auto& point : station->points) {
+      if (point.id != stop.point) continue;
+      auto it = free.find(&point);
+      return it != free.end() &&
+             core::EarliestStartIn(it->second, stop.start_at, stop.end_at - stop.start_at,
+                                   window_end) == stop.start_at;
+    }
+    return false;
+  }
+};
+
+std::map<std::string, std::vector<std::string>> Handlers::StationsToAsk(
+    const std::vector<schemas::Plan>& plans) const {
+  std::map<std::string, std::vector<std::string>> ask;
+  for (const auto& p : plans) {
+    for (const auto& s : p.stops) {
+      if (s.company == company_) continue;
+      auto& list = ask[s.company];
+      if (std::find(list.begin(), list.end(), s.station) == list.end()) list.push_back(s.station);
+    }
+  }
+  return ask;
+}
+
+void Handlers::AskPeers(const std::map<std::string, std::vector<std::string>>& ask, Time depart,
+                        PeerAnswers& answers) const {
+  auto results = peers_->Availability(ask, depart, answers.window_end, kPeerTimeout);
+  for (const auto& [company, stations] : ask) {
+    if (results.count(company) == 0) answers.silent.push_back(company);
+  }
+  for (const auto& [company, result] : results) {
+    for (const auto& pf : result.points) {
+      const schemas::Station* station = world_.FindStation(pf.station);
+      if (!station || station->company != company) continue;  // not that company's to answer
+      auto point = std::find_if(station->points.begin(), station->points.end(),
+                                [&](const auto& p) { return p.id == pf.point; });
+      if (point == station->points.end()) continue;
+      answers.known.insert(station);
+      answers.free[&*point] = pf.free;
+    }
+  }
+}
+
 Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicle,
                                                        schemas::PlanRequest req, bool remember,
                                                        std::vector<std::string>* not_consulted) {
   if (auto st = CheckTrip(req); !st) return tl::unexpected<Error>(st.error());
-  std::vector<std::string> silent;  // companies asked that did not answer in time
   // Round 1 plans over every company's stations, with this company's ledger
   // and the other companies' stations assumed free. Then it asks the companies
   // whose stations round 1 used for their real free intervals, all at once.
@@ -138,88 +192,60 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
   // Otherwise round 2 plans again with the answered stations and this
   // company's only.
   Time depart = req.depart_at.value_or(clock_.Now());
-  // Keyed by the world's own objects: a plan asks about points hundreds of times.
-  std::unordered_map<const schemas::Point*, std::vector<schemas::FreeInterval>> remote_free;
-  std::unordered_set<const schemas::Station*> remote_known;  // stations with an answer
-  Time window_end = depart;
+  PeerAnswers answers{.window_end = depart};
   bool round_two = false;
   core::PlanContext ctx;
   ctx.station_allowed = [&](const schemas::Station& s) {
-    return s.company == company_ || (!round_two && peers_) || remote_known.count(&s) > 0;
+    return s.company == company_ || (!round_two && peers_) || answers.known.count(&s) > 0;
   };
   ctx.earliest_start = [&](const schemas::Station& s, const schemas::Point& p, Time from, Time d) {
     if (s.company == company_) return book_.EarliestStart(s.id, p.id, from, d);
-    auto it = remote_free.find(&p);
-    return it == remote_free.end() ? from : core::EarliestStartIn(it->second, from, d, window_end);
+    auto it = answers.free.find(&p);
+    return it == answers.free.end()
+               ? from
+               : core::EarliestStartIn(it->second, from, d, answers.window_end);
   };
   auto plans = core::PlanTrip(world_, req, depart, ctx);
   if (!plans) return plans;
-  std::map<std::string, std::vector<std::string>> ask;
-  for (const auto& p : *plans) {
-    window_end = std::max(window_end, p.arrive_at);
-    for (const auto& s : p.stops) {
-      auto& list = ask[s.company];
-      if (s.company != company_ && std::find(list.begin(), list.end(), s.station) == list.end()) {
-        list.push_back(s.station);
-      }
-    }
-  }
-  std::erase_if(ask, [&](const auto& kv) { return kv.first == company_ || kv.second.empty(); });
+  auto ask = StationsToAsk(*plans);
   if (!ask.empty()) {
-    window_end = std::min(window_end + 12 * 3600, depart + 7 * 86400 - 1);
-    auto answers = peers_->Availability(ask, depart, window_end, kPeerTimeout);
-    for (const auto& [company, stations] : ask) {
-      if (answers.count(company) == 0) silent.push_back(company);
-    }
-    for (const auto& [company, result] : answers) {
-      for (const auto& pf : result.points) {
-        const schemas::Station* station = world_.FindStation(pf.station);
-        if (!station || station->company != company) continue;  // not that company's to answer
-        auto point = std::find_if(station->points.begin(), station->points.end(),
-                                  [&](const auto& p) { return p.id == pf.point; });
-        if (point == station->points.end()) continue;
-        remote_known.insert(station);
-        remote_free[&*point] = pf.free;
-      }
-    }
-    auto free_as_planned = [&](const schemas::Stop& stop) {
-      if (stop.company == company_) return true;
-      const schemas::Station* station = world_.FindStation(stop.station);
-      if (!station) return false;
-      for (const auto& point : station->points) {
-        if (point.id != stop.point) continue;
-        auto it = remote_free.find(&point);
-        return it != remote_free.end() &&
-               core::EarliestStartIn(it->second, stop.start_at, stop.end_at - stop.start_at,
-                                     window_end) == stop.start_at;
-      }
-      return false;
-    };
+    for (const auto& p : *plans) answers.window_end = std::max(answers.window_end, p.arrive_at);
+    answers.window_end = std::min(answers.window_end + 12 * 3600, depart + 7 * 86400 - 1);
+    AskPeers(ask, depart, answers);
     bool stands = std::all_of(plans->begin(), plans->end(), [&](const schemas::Plan& p) {
-      return std::all_of(p.stops.begin(), p.stops.end(), free_as_planned);
+      return std::all_of(p.stops.begin(), p.stops.end(), [&](const schemas::Stop& stop) {
+        return stop.company == company_ || answers.FreeAsPlanned(world_, stop);
+      });
     });
     if (!stands) {
       round_two = true;
       plans = core::PlanTrip(world_, req, depart, ctx);
-      if (!plans && !silent.empty()) {
+      if (!plans && !answers.silent.empty()) {
         return Fail(plans.error().code,
-                    plans.error().message + "; " + fmt::format("{}", fmt::join(silent, ", ")) +
-                        " did not answer in time, so " + (silent.size() == 1 ? "its" : "their") +
-                        " stations were left out",
+                    plans.error().message + "; " +
+                        fmt::format("{}", fmt::join(answers.silent, ", ")) +
+                        " did not answer in time, so " +
+                        (answers.silent.size() == 1 ? "its" : "their") + " stations were left out",
                     plans.error().field);
       }
       if (!plans) return plans;
     }
-    if (not_consulted) *not_consulted = silent;
+    if (not_consulted) *not_consulted = answers.silent;
   }
-  if (!remember || plans->empty()) return plans;
+  if (remember) Remember(vehicle, *plans, req.vehicle);
+  return plans;
+}
+
+void Handlers::Remember(const std::string& vehicle, std::vector<schemas::Plan>& plans,
+                        const schemas::VehicleSpec& spec) {
+  if (plans.empty()) return;
   Time now = clock_.Now();
   std::lock_guard lock(mu_);
   auto& results = plan_results_[vehicle];
   results.emplace_back();
-  for (auto& p : *plans) {
+  for (auto& p : plans) {
     p.plan_id = NewPlanId(company_);
-    plans_[p.plan_id] = {vehicle, p, req.vehicle, now};
+    plans_[p.plan_id] = {vehicle, p, spec, now};
     results.back().push_back(p.plan_id);
   }
   // Only a vehicle's latest results can be reserved, so a chatty vehicle
@@ -228,7 +254,6 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
     for (const auto& id : results.front()) plans_.erase(id);
     results.pop_front();
   }
-  return plans;
 }
 
 Result<std::string> Handlers::Plan(const std::string& agent, std::string_view payload) {

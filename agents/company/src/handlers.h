@@ -4,11 +4,13 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "peer_client.h"
 #include "reservation_book.h"
@@ -71,6 +73,16 @@ class Handlers {
   Result<std::vector<schemas::Plan>> MakePlans(const std::string& vehicle, schemas::PlanRequest req,
                                                bool remember,
                                                std::vector<std::string>* not_consulted = nullptr);
+  struct PeerAnswers;
+  // Other companies' stations that `plans` stop at, by company.
+  std::map<std::string, std::vector<std::string>> StationsToAsk(
+      const std::vector<schemas::Plan>& plans) const;
+  // Asks them all at once for their free intervals until answers.window_end.
+  void AskPeers(const std::map<std::string, std::vector<std::string>>& ask, Time depart,
+                PeerAnswers& answers) const;
+  // Gives each plan an id the vehicle can reserve by, for plan_ttl_s.
+  void Remember(const std::string& vehicle, std::vector<schemas::Plan>& plans,
+                const schemas::VehicleSpec& spec);
   // A trip that makes sense (two cities, a start at or above min_soc, known
   // connectors, a departure not in the past), with city ids as the map
   // spells them and a departure of a moment ago moved to now.
