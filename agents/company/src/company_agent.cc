@@ -113,7 +113,9 @@ class CompanyAgentImpl final : public CompanyAgent {
     transport_->SetConnectionHandler([this](runtime::ConnectionEvent e) {
       // After a reconnection the Will may have fired; the first "online" waits
       // for the subscriptions (below).
-      if (e == runtime::ConnectionEvent::kUp && subscribed_.load()) PublishStatus(true);
+      // Not published from inside libmosquitto's callback, whose locks a
+      // publish would take in another order: the ticker sends it.
+      if (e == runtime::ConnectionEvent::kUp && subscribed_.load()) status_due_ = true;
       if (e == runtime::ConnectionEvent::kTakenOver) OnTakenOver();
     });
     if (auto st = transport_->Connect(std::chrono::seconds(10)); !st) return st;
@@ -143,8 +145,10 @@ class CompanyAgentImpl final : public CompanyAgent {
     }
     tick_cv_.notify_all();
     if (ticker_.joinable()) ticker_.join();
-    lanes_.reset();  // runs what was already received, replies included
-    peer_lanes_.reset();
+    // Runs what was already received, replies included. The lanes stay in
+    // place while they drain: a task may still post a next step.
+    if (lanes_) lanes_->Drain();
+    if (peer_lanes_) peer_lanes_->Drain();
     if (transport_) {
       // The status topic belongs to whoever took the client id over.
       if (!taken_over_.load()) {
@@ -454,6 +458,7 @@ class CompanyAgentImpl final : public CompanyAgent {
         std::unique_lock lock(tick_mu_);
         if (tick_cv_.wait_for(lock, kTick, [&] { return stopping_; })) return;
       }
+      if (status_due_.exchange(false)) PublishStatus(true);
       core_->Tick();
       for (const auto& id : core_->book().TakeDirtyStations()) {
         if (const auto* s = world_.FindStation(id)) PublishAvailability(*s);
@@ -488,6 +493,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   std::string host_ = HostName();
   Time started_at_ = clock_.Now();
   std::atomic<bool> subscribed_{false};
+  std::atomic<bool> status_due_{false};  // reconnected: say online again
   std::atomic<bool> stopped_{false};
   std::atomic<bool> taken_over_{false};
   std::atomic<bool> accepting_{true};  // the receiver posts only while true ...

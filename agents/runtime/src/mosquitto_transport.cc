@@ -169,10 +169,15 @@ class MosquittoTransport final : public Transport {
       stopping_ = true;  // before the DISCONNECT: the loop must not reconnect
     }
     cv_.notify_all();
+    // Threaded from here on: libmosquitto queues the DISCONNECT and wakes the
+    // loop instead of writing it on this thread, so the socket is never
+    // written here while the loop closes it (the broker hangs up on a
+    // DISCONNECT at once).
+    mosquitto_threaded_set(mosq_, true);
     mosquitto_disconnect_v5(mosq_, MQTT_RC_NORMAL_DISCONNECTION, nullptr);
     loop_.join();
-    // libmosquitto queues rather than writes while the loop runs a callback:
-    // a DISCONNECT queued so goes out now.
+    // What the loop did not write before it stopped (the DISCONNECT, or one
+    // queued during a callback) goes out now, with no other thread on it.
     mosquitto_loop_write(mosq_, 1);
     loop_started_ = false;
   }

@@ -8,7 +8,9 @@ SerialLanes::SerialLanes(std::size_t lanes) {
   for (auto& lane : lanes_) lane->thread = std::thread([this, l = lane.get()] { Run(*l); });
 }
 
-SerialLanes::~SerialLanes() {
+SerialLanes::~SerialLanes() { Drain(); }
+
+void SerialLanes::Drain() {
   for (auto& lane : lanes_) {
     {
       std::lock_guard lock(lane->mu);
@@ -16,7 +18,11 @@ SerialLanes::~SerialLanes() {
     }
     lane->cv.notify_all();
   }
-  for (auto& lane : lanes_) lane->thread.join();
+  for (auto& lane : lanes_) {
+    if (lane->thread.joinable() && lane->thread.get_id() != std::this_thread::get_id()) {
+      lane->thread.join();
+    }
+  }
 }
 
 void SerialLanes::Post(std::string_view key, std::function<void()> task) {

@@ -18,7 +18,10 @@ namespace tripmesh::runtime {
 class SerialLanes {
  public:
   explicit SerialLanes(std::size_t lanes);  // starts the lanes
-  ~SerialLanes();                           // runs every queued task, then joins
+  ~SerialLanes();                           // Drain()
+  // Runs every queued task, then stops the lanes (idempotent). A task posted
+  // meanwhile to a lane that has stopped is dropped.
+  void Drain();
   SerialLanes(const SerialLanes&) = delete;
   SerialLanes& operator=(const SerialLanes&) = delete;
 
