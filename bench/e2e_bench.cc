@@ -163,7 +163,7 @@ LoadResult Drive(const Agents& agents, std::vector<Car>& cars, Steady::time_poin
         std::lock_guard lock(mu);
         if (!sampled) before = agents.SampleCpu();
         sampled = true;
-        if (r && r->status == "confirmed") {
+        if (r && r->status == schemas::ReservationStatus::kConfirmed) {
           out.latency.Add(std::chrono::duration<double, std::milli>(t1 - t0).count());
           std::set<std::string> companies;
           for (const auto& item : r->items) companies.insert(item.company);
@@ -294,7 +294,7 @@ int RunLoad(const Flags& f) {
     msgs[kind] = CountMessages(agents->broker_uri(), 30, [&](int i) {
       auto& car = cars[static_cast<std::size_t>(i) % cars.size()];
       auto r = Reserve(car, NextReserve(car));
-      return r && r->status == "confirmed";
+      return r && r->status == schemas::ReservationStatus::kConfirmed;
     });
   }
   std::vector<BrokerResult> brokers(f.concurrency.size());

@@ -141,7 +141,15 @@ void ReadReservation(Fields& f, Reservation& r) {
   f.Str("request_id", r.request_id, false, kIdLen);
   f.Str("reservation_id", r.reservation_id, true, kIdLen);
   f.Str("vehicle", r.vehicle, true, 64);
-  f.Str("status", r.status, true, 16);
+  std::string status;
+  if (f.Str("status", status, true, 16)) {
+    if (auto known = ParseReservationStatus(status)) {
+      r.status = *known;
+    } else {
+      f.Fail("status",
+             "expected held, confirmed, fulfilled, no_show, expired, cancelled or failed");
+    }
+  }
   f.Objects("items", true, 64, [&](Fields& i) { ReadItem(i, r.items.emplace_back()); });
   f.Num("cost", r.cost, false, 0, kHuge);
   f.Str("currency", r.currency, false, 3);

@@ -1,5 +1,8 @@
 #include "tripmesh/schemas/encode.h"
 
+#include <ostream>
+#include <utility>
+
 #include "json_writer.h"
 
 namespace tripmesh::schemas {
@@ -54,7 +57,9 @@ void WritePlanRequestFields(JsonWriter& w, const PlanRequest& m) {
 }
 
 void WriteReservationFields(JsonWriter& w, const Reservation& m) {
-  w.Str("reservation_id", m.reservation_id).Str("vehicle", m.vehicle).Str("status", m.status);
+  w.Str("reservation_id", m.reservation_id)
+      .Str("vehicle", m.vehicle)
+      .Str("status", ReservationStatusName(m.status));
   w.BeginArray("items");
   for (const auto& i : m.items) {
     w.BeginObject()
@@ -300,6 +305,33 @@ std::string Encode(const CompanyMetrics& m) {
       .Num("latency_p99_ms", m.latency_p99_ms, 3)
       .Int("queue_depth", m.queue_depth);
   return w.End().Take();
+}
+
+namespace {
+constexpr std::pair<ReservationStatus, std::string_view> kStatusNames[] = {
+    {ReservationStatus::kHeld, "held"},           {ReservationStatus::kConfirmed, "confirmed"},
+    {ReservationStatus::kFulfilled, "fulfilled"}, {ReservationStatus::kNoShow, "no_show"},
+    {ReservationStatus::kExpired, "expired"},     {ReservationStatus::kCancelled, "cancelled"},
+    {ReservationStatus::kFailed, "failed"},
+};
+}  // namespace
+
+std::string_view ReservationStatusName(ReservationStatus s) {
+  for (const auto& [status, name] : kStatusNames) {
+    if (status == s) return name;
+  }
+  return "failed";
+}
+
+std::optional<ReservationStatus> ParseReservationStatus(std::string_view name) {
+  for (const auto& [status, known] : kStatusNames) {
+    if (known == name) return status;
+  }
+  return std::nullopt;
+}
+
+std::ostream& operator<<(std::ostream& os, ReservationStatus s) {
+  return os << ReservationStatusName(s);
 }
 
 std::string_view SagaPhaseName(SagaPhase p) {

@@ -146,7 +146,7 @@ TEST_F(CompanyCoreTest, APlanIsBookedOnceAndItsReservationIsDurable) {
           schemas::Encode(schemas::ReserveRequest{"a", plan_id, {}, false}))
           .payload);
   ASSERT_TRUE(first);
-  EXPECT_EQ(first->status, "confirmed");
+  EXPECT_EQ(first->status, schemas::ReservationStatus::kConfirmed);
   auto again = schemas::Decode<schemas::Reservation>(
       Ask("voltpoint", topics::Op::kReserve,
           schemas::Encode(schemas::ReserveRequest{"b", plan_id, {}, false}))
@@ -155,7 +155,7 @@ TEST_F(CompanyCoreTest, APlanIsBookedOnceAndItsReservationIsDurable) {
   EXPECT_EQ(again->reservation_id, first->reservation_id);
   auto stored = companies_["voltpoint"].core->book().Get("car", first->reservation_id);
   ASSERT_TRUE(stored);
-  EXPECT_EQ(stored->status, "confirmed");
+  EXPECT_EQ(stored->status, schemas::ReservationStatus::kConfirmed);
 }
 
 TEST_F(CompanyCoreTest, TheVehicleHearsConfirmedOnlyOnceEveryParticipantCommitted) {
@@ -185,7 +185,7 @@ TEST_F(CompanyCoreTest, TheVehicleHearsConfirmedOnlyOnceEveryParticipantCommitte
   ASSERT_EQ(heard.size(), 1u);
   auto r = schemas::Decode<schemas::Reservation>(heard.front().payload);
   ASSERT_TRUE(r) << heard.front().payload;
-  EXPECT_EQ(r->status, "confirmed");
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kConfirmed);
   for (const char* c : {"voltpoint", "eflux", "ecocharge"}) {
     bool booked = false;
     for (const auto& [point, ivs] : companies_[c].core->book().Snapshot()) {
@@ -208,7 +208,7 @@ TEST_F(CompanyCoreTest, ASilentParticipantTimesOutAndEveryHoldIsReleased) {
   ASSERT_EQ(heard.size(), 1u);
   auto r = schemas::Decode<schemas::Reservation>(heard.front().payload);
   ASSERT_TRUE(r) << heard.front().payload;
-  EXPECT_EQ(r->status, "failed");
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kFailed);
   ASSERT_TRUE(r->error);
   EXPECT_EQ(r->error->code, Errc::kTimeout);
   EXPECT_NE(r->error->message.find("ecocharge"), std::string::npos) << r->error->message;

@@ -101,7 +101,8 @@ TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
   ASSERT_TRUE(store_->Write([](runtime::Tx& tx) { return tx.Exec("DROP TRIGGER full_disk"); }));
   auto again = book_->Reserve("car-b", "req-b", plan, spec, 0);
   ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ(again->status, "confirmed") << (again->error ? again->error->message : "");
+  EXPECT_EQ(again->status, schemas::ReservationStatus::kConfirmed)
+      << (again->error ? again->error->message : "");
   ASSERT_TRUE(AtPoint1());
   EXPECT_EQ(AtPoint1()->owner, again->reservation_id);
   EXPECT_EQ(book_->List("car-a")->size(), 0u);

@@ -77,7 +77,7 @@ struct Vehicle {
   std::string waiting_op;
   Ms gave_up_at = 0;
   std::string reservation_id;
-  std::string status;
+  std::optional<schemas::ReservationStatus> status;
   std::set<std::string> heard_confirmed;  // reservation ids
   std::set<std::string> cancel_sent;
 };
@@ -293,13 +293,13 @@ class Simulation {
 
   // The vehicle's next move: reserve, then confirm, cancel or let the hold go.
   void Act(Vehicle& v) {
-    if (v.status == "held") {
+    if (v.status == schemas::ReservationStatus::kHeld) {
       auto choice = Uniform(0, 9);
       if (choice < 6)
         return Request(v, "confirm", schemas::EncodeRef({"", v.reservation_id}, "confirm"));
       if (choice < 8) return Cancel(v);
-      v.status.clear();  // lets the hold expire
-    } else if (v.status == "confirmed" && Chance(0.3)) {
+      v.status.reset();  // lets the hold expire
+    } else if (v.status == schemas::ReservationStatus::kConfirmed && Chance(0.3)) {
       return Cancel(v);
     }
     if (v.cycles_left == 0) return;
@@ -326,7 +326,8 @@ class Simulation {
     Vehicle& v = *it;
     Trace("{} hears {}", v.id, m.payload.substr(0, 140));
     auto r = schemas::Decode<schemas::Reservation>(m.payload);
-    if (r && r->status == "confirmed") v.heard_confirmed.insert(r->reservation_id);
+    if (r && r->status == schemas::ReservationStatus::kConfirmed)
+      v.heard_confirmed.insert(r->reservation_id);
     if (r) ++result_.reservations;
     if (m.correlation != v.waiting_corr) return;  // late, or a duplicate
     v.waiting_corr.clear();
@@ -334,7 +335,7 @@ class Simulation {
       v.reservation_id = r->reservation_id;
       v.status = r->status;
     } else {
-      v.status.clear();  // an error: start over
+      v.status.reset();  // an error: start over
     }
     v.next_action = now_ + Uniform(10, 3000);
   }
@@ -392,7 +393,8 @@ class Simulation {
           v.next_action = now_ + Uniform(10, 3000);
         });
       } else if (v.waiting_corr.empty() && v.next_action <= now_ &&
-                 (v.cycles_left > 0 || v.status == "held" || v.status == "confirmed")) {
+                 (v.cycles_left > 0 || v.status == schemas::ReservationStatus::kHeld ||
+                  v.status == schemas::ReservationStatus::kConfirmed)) {
         can.push_back([this, &v] { Act(v); });
       }
     }
@@ -574,10 +576,13 @@ class Simulation {
           return Fail(v.id + " heard confirmed for " + id + ", which its company does not know");
         // Once confirmed: cancelled by the vehicle, or ended by the clock
         // (nobody checks in here, so a passed stop makes it a no-show).
-        bool cancelled = v.cancel_sent.count(id) && r->status == "cancelled";
-        bool ended = r->status == "no_show" || r->status == "fulfilled";
-        if (r->status != "confirmed" && !cancelled && !ended) {
-          return Fail(fmt::format("{} heard confirmed for {}, which is {}", v.id, id, r->status));
+        bool cancelled =
+            v.cancel_sent.count(id) && r->status == schemas::ReservationStatus::kCancelled;
+        bool ended = r->status == schemas::ReservationStatus::kNoShow ||
+                     r->status == schemas::ReservationStatus::kFulfilled;
+        if (r->status != schemas::ReservationStatus::kConfirmed && !cancelled && !ended) {
+          return Fail(fmt::format("{} heard confirmed for {}, which is {}", v.id, id,
+                                  schemas::ReservationStatusName(r->status)));
         }
       }
       result_.confirmed_heard += static_cast<int>(v.heard_confirmed.size());

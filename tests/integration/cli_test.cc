@@ -137,7 +137,7 @@ TEST_F(CliTest, AReservedPlanReservedAgainAnswersTheFirstReservation) {
   auto again = schemas::Decode<schemas::Reservation>(out);
   ASSERT_TRUE(again) << out;
   EXPECT_EQ(again->reservation_id, first->reservation_id);
-  EXPECT_EQ(again->status, "confirmed");
+  EXPECT_EQ(again->status, schemas::ReservationStatus::kConfirmed);
   // Cancelled, it shows what it would have cost, not a price paid.
   ASSERT_EQ(Run(Car() + "cancel " + first->reservation_id, &out), 0) << out;
   EXPECT_NE(out.find("not charged"), std::string::npos) << out;

@@ -56,7 +56,8 @@ TEST_F(CrossCompanyPlanTest, PointsBookedAtOtherCompaniesMakeThePlanWaitOrMove) 
     auto filler = Vehicle("filler-" + std::to_string(i), "voltpoint");
     auto r = filler->Reserve({"", "", LongTrip(), false});
     ASSERT_TRUE(r) << r.error().message;
-    ASSERT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+    ASSERT_EQ(r->status, schemas::ReservationStatus::kConfirmed)
+        << (r->error ? r->error->message : "");
     for (const auto& item : r->items) {
       if (item.company != "voltpoint") {
         booked[item.station + "/" + item.point].push_back({item.start_at, item.end_at});
@@ -77,7 +78,8 @@ TEST_F(CrossCompanyPlanTest, PointsBookedAtOtherCompaniesMakeThePlanWaitOrMove) 
   }
   auto r = car->Reserve({"", plans->plans.front().plan_id, std::nullopt, false});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kConfirmed)
+      << (r->error ? r->error->message : "");
 }
 
 TEST_F(CrossCompanyPlanTest, ACompanyThatDoesNotAnswerIsLeftOutOfThePlan) {

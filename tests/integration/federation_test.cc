@@ -104,7 +104,7 @@ TEST_F(FederationTest, AThreeCompanyReservationCrossesTheBridgesAndSurvivesABrid
       auto trip = LongTrip();
       trip.depart_at = depart;
       auto r = car->Reserve({"", "", trip, false});
-      if (r && r->status == "confirmed") {
+      if (r && r->status == schemas::ReservationStatus::kConfirmed) {
         std::set<std::string> companies;
         for (const auto& item : r->items) companies.insert(item.company);
         if (companies.size() == 3) return true;

@@ -64,7 +64,8 @@ TEST_F(OneAgentTest, ASecondAgentRefusesAtOnceWhileVehiclesReserveAndNothingIsLo
         auto r = car->Reserve({"", "", trip, false});
         if (r) {
           ++replies;
-          if (r->status == "confirmed") (void)car->Cancel(r->reservation_id);
+          if (r->status == schemas::ReservationStatus::kConfirmed)
+            (void)car->Cancel(r->reservation_id);
         } else if (r.error().code != Errc::kUnreachable) {
           ADD_FAILURE() << "vehicle " << i << ": " << r.error().message;
           ++failures;
@@ -176,7 +177,7 @@ TEST_F(OneAgentTest, ARequestPastItsDeadlineIsNeverStartedAndOneInTimeIs) {
   // In time, it works, and its request id finds it.
   auto booked = car->Reserve({"", "", trip, false});
   ASSERT_TRUE(booked) << booked.error().message;
-  EXPECT_EQ(booked->status, "confirmed");
+  EXPECT_EQ(booked->status, schemas::ReservationStatus::kConfirmed);
   auto found = car->ListForRequest(car->last_request_id());
   ASSERT_TRUE(found);
   ASSERT_EQ(found->reservations.size(), 1u);

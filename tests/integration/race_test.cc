@@ -67,13 +67,13 @@ TEST_F(RaceTest, FiftyVehiclesForOneWindowBookEachPointOnceAndSurviveAKill) {
   std::vector<int> winners;
   for (int i = 0; i < kVehicles; ++i) {
     ASSERT_TRUE(results[i]) << results[i].error().message;
-    if (results[i]->status == "confirmed") {
+    if (results[i]->status == schemas::ReservationStatus::kConfirmed) {
       winners.push_back(i);
       for (const auto& item : results[i]->items) {
         by_point[item.station + "/" + item.point].push_back({item.start_at, item.end_at});
       }
     } else {
-      EXPECT_EQ(results[i]->status, "failed");
+      EXPECT_EQ(results[i]->status, schemas::ReservationStatus::kFailed);
       ASSERT_TRUE(results[i]->error);
       EXPECT_EQ(results[i]->error->code, Errc::kUnavailable);
     }
@@ -92,7 +92,7 @@ TEST_F(RaceTest, FiftyVehiclesForOneWindowBookEachPointOnceAndSurviveAKill) {
   for (int i : winners) {
     auto got = cars[i]->Get(results[i]->reservation_id);
     ASSERT_TRUE(got) << got.error().message;
-    EXPECT_EQ(got->status, "confirmed");
+    EXPECT_EQ(got->status, schemas::ReservationStatus::kConfirmed);
     EXPECT_EQ(got->items[0].point, results[i]->items[0].point);
   }
   // The restarted agent still refuses the winners' points for that window: a
@@ -100,7 +100,7 @@ TEST_F(RaceTest, FiftyVehiclesForOneWindowBookEachPointOnceAndSurviveAKill) {
   auto late = Vehicle("racer-late", "voltpoint");
   auto again = late->Reserve({"", "", trip, false});
   ASSERT_TRUE(again);
-  if (again->status == "confirmed") {
+  if (again->status == schemas::ReservationStatus::kConfirmed) {
     for (const auto& item : again->items) {
       for (const auto& [start, end] : by_point[item.station + "/" + item.point]) {
         EXPECT_TRUE(item.start_at >= end || item.end_at <= start)

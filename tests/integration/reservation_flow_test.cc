@@ -29,13 +29,13 @@ TEST_F(ReservationFlowTest, PlanReserveGetListCancelRoundTrip) {
 
   auto r = car->Reserve({"", plan.plan_id, std::nullopt, false});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->status, "confirmed");
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kConfirmed);
   ASSERT_EQ(r->items.size(), plan.stops.size());
   EXPECT_EQ(r->items[0].start_at, plan.stops[0].start_at);
 
   auto got = car->Get(r->reservation_id);
   ASSERT_TRUE(got);
-  EXPECT_EQ(got->status, "confirmed");
+  EXPECT_EQ(got->status, schemas::ReservationStatus::kConfirmed);
   EXPECT_EQ(got->items.size(), r->items.size());
 
   auto list = car->List();
@@ -51,8 +51,8 @@ TEST_F(ReservationFlowTest, PlanReserveGetListCancelRoundTrip) {
 
   auto cancelled = car->Cancel(r->reservation_id);
   ASSERT_TRUE(cancelled);
-  EXPECT_EQ(cancelled->status, "cancelled");
-  EXPECT_EQ(car->Get(r->reservation_id)->status, "cancelled");
+  EXPECT_EQ(cancelled->status, schemas::ReservationStatus::kCancelled);
+  EXPECT_EQ(car->Get(r->reservation_id)->status, schemas::ReservationStatus::kCancelled);
 
   // Free again: the same plan, the same point, no wait.
   auto again = car->Plan(trip);
@@ -61,7 +61,7 @@ TEST_F(ReservationFlowTest, PlanReserveGetListCancelRoundTrip) {
   EXPECT_EQ(again->plans.front().wait_s, 0);
   auto rebooked = car->Reserve({"", again->plans.front().plan_id, std::nullopt, false});
   ASSERT_TRUE(rebooked);
-  EXPECT_EQ(rebooked->status, "confirmed");
+  EXPECT_EQ(rebooked->status, schemas::ReservationStatus::kConfirmed);
 
   EXPECT_TRUE(recorder_->WaitFor(
       [&](const runtime::InboundMessage& m) {
@@ -83,7 +83,7 @@ TEST_F(ReservationFlowTest, BookedPointsMakeThePlanWaitOrMoveAndTheWaitIsTheReal
     t.vehicle.max_charge_kw = max_kw;
     auto r = car->Reserve({"", "", t, false});
     ASSERT_TRUE(r) << r.error().message;
-    ASSERT_EQ(r->status, "confirmed");
+    ASSERT_EQ(r->status, schemas::ReservationStatus::kConfirmed);
     for (const auto& i : r->items)
       booked[i.station + "/" + i.point].push_back({i.start_at, i.end_at});
   };
@@ -113,13 +113,14 @@ TEST_F(ReservationFlowTest, HoldThenConfirm) {
   auto car = Vehicle("car-hold", "voltpoint");
   auto r = car->Reserve({"", "", Trip("salvador-ba", "jequie-ba", 0.5), true});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->status, "held");
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kHeld);
   ASSERT_TRUE(r->expires_at);
   auto c = car->Confirm(r->reservation_id);
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->status, "confirmed");
+  EXPECT_EQ(c->status, schemas::ReservationStatus::kConfirmed);
   EXPECT_FALSE(c->expires_at);
-  EXPECT_EQ(car->Confirm(r->reservation_id)->status, "confirmed");  // idempotent
+  EXPECT_EQ(car->Confirm(r->reservation_id)->status,
+            schemas::ReservationStatus::kConfirmed);  // idempotent
 }
 
 TEST_F(ReservationFlowTest, UnconfirmedHoldExpiresAndFreesThePoint) {
@@ -127,12 +128,12 @@ TEST_F(ReservationFlowTest, UnconfirmedHoldExpiresAndFreesThePoint) {
   auto trip = Trip("salvador-ba", "jequie-ba", 0.5);
   auto r = car->Reserve({"", "", trip, true});
   ASSERT_TRUE(r) << r.error().message;
-  ASSERT_EQ(r->status, "held");
+  ASSERT_EQ(r->status, schemas::ReservationStatus::kHeld);
   std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // hold-ttl is 2 s
   auto c = car->Confirm(r->reservation_id);
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, Errc::kExpired);
-  EXPECT_EQ(car->Get(r->reservation_id)->status, "expired");
+  EXPECT_EQ(car->Get(r->reservation_id)->status, schemas::ReservationStatus::kExpired);
   auto plan = car->Plan(trip);
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->plans.front().stops[0].point, r->items[0].point);
@@ -148,7 +149,7 @@ TEST_F(ReservationFlowTest, CheckInAtEveryStopFulfilsTheReservation) {
   trip.depart_at.reset();
   auto r = car->Reserve({"", "", trip, false});
   ASSERT_TRUE(r) << r.error().message;
-  ASSERT_EQ(r->status, "confirmed");
+  ASSERT_EQ(r->status, schemas::ReservationStatus::kConfirmed);
   ASSERT_GE(r->items.size(), 2u);
   const auto& first = r->items.front();
   const auto& later = r->items.back();
@@ -165,7 +166,7 @@ TEST_F(ReservationFlowTest, CheckInAtEveryStopFulfilsTheReservation) {
 
   auto in = car->CheckIn(r->reservation_id, first.station);
   ASSERT_TRUE(in) << in.error().message;
-  EXPECT_EQ(in->status, "confirmed");
+  EXPECT_EQ(in->status, schemas::ReservationStatus::kConfirmed);
   ASSERT_TRUE(in->items.front().checked_in_at);
   EXPECT_FALSE(in->items.back().checked_in_at);
   auto twice = car->CheckIn(r->reservation_id, first.station);
@@ -180,8 +181,8 @@ TEST_F(ReservationFlowTest, CheckInAtEveryStopFulfilsTheReservation) {
   ASSERT_EQ(one->items.size(), 1u);
   auto done = car->CheckIn(one->reservation_id, one->items[0].station);
   ASSERT_TRUE(done) << done.error().message;
-  EXPECT_EQ(done->status, "fulfilled");
-  EXPECT_EQ(car->Get(one->reservation_id)->status, "fulfilled");
+  EXPECT_EQ(done->status, schemas::ReservationStatus::kFulfilled);
+  EXPECT_EQ(car->Get(one->reservation_id)->status, schemas::ReservationStatus::kFulfilled);
   EXPECT_TRUE(recorder_->WaitFor(
       [&](const runtime::InboundMessage& m) {
         auto e = schemas::Decode<schemas::Event>(m.payload);
@@ -209,7 +210,7 @@ TEST_F(ReservationFlowTest, NotAnotherVehiclesReservation) {
   ASSERT_FALSE(peek);
   EXPECT_EQ(peek.error().code, Errc::kNotFound);
   EXPECT_FALSE(other->Cancel(r->reservation_id));
-  EXPECT_EQ(owner->Get(r->reservation_id)->status, "confirmed");
+  EXPECT_EQ(owner->Get(r->reservation_id)->status, schemas::ReservationStatus::kConfirmed);
 }
 
 TEST_F(ReservationFlowTest, MosquittoRrGetsAPlanReply) {
@@ -253,7 +254,7 @@ TEST_F(ReservationFlowTest, MonitorShowsCompaniesReservationsAndFailuresFromTheT
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto car = Vehicle("car-watched", "voltpoint");
   ASSERT_EQ(car->Reserve({"", "", Trip("salvador-ba", "jequie-ba", 0.5), false})->status,
-            "confirmed");
+            schemas::ReservationStatus::kConfirmed);
   EXPECT_FALSE(car->Plan(Trip("atlantis-ba", "jequie-ba", 0.5)));
   int status = -1;
   ASSERT_TRUE((*monitor)->Wait(std::chrono::seconds(10), &status));

@@ -81,8 +81,9 @@ TEST_F(SagaRaceTest, TwoHundredVehiclesOverThreeCompaniesNeverDoubleBook) {
       if (++outcomes["unreachable"] <= 3) std::cout << "  " << r.error().message << "\n";
       continue;
     }
-    ++outcomes[r->status + (r->error ? "/" + std::string(ErrcName(r->error->code)) : "")];
-    if (r->status != "confirmed") continue;
+    ++outcomes[std::string(schemas::ReservationStatusName(r->status)) +
+               (r->error ? "/" + std::string(ErrcName(r->error->code)) : "")];
+    if (r->status != schemas::ReservationStatus::kConfirmed) continue;
     confirmed.push_back(&*r);
     std::set<std::string> companies;
     for (const auto& i : r->items) companies.insert(i.company);

@@ -168,7 +168,8 @@ TEST_F(SagaTest, ThreeCompanyReservationIsConfirmedAndEachStoreHoldsExactlyItsIt
   auto car = Vehicle("car-saga", "voltpoint");
   auto r = car->Reserve({"req-1", "", LongTrip(), false});
   ASSERT_TRUE(r) << r.error().message;
-  ASSERT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+  ASSERT_EQ(r->status, schemas::ReservationStatus::kConfirmed)
+      << (r->error ? r->error->message : "");
   ASSERT_EQ(CompaniesOf(*r).size(), 3u);
   ExpectSettled(Settle());
   std::string saga = "s" + r->reservation_id;
@@ -182,7 +183,7 @@ TEST_F(SagaTest, ThreeCompanyReservationIsConfirmedAndEachStoreHoldsExactlyItsIt
   }
   auto got = car->Get(r->reservation_id);
   ASSERT_TRUE(got) << got.error().message;
-  EXPECT_EQ(got->status, "confirmed");
+  EXPECT_EQ(got->status, schemas::ReservationStatus::kConfirmed);
   // The same request id gives the same reservation, not a second one.
   auto again = car->Reserve({"req-1", "", LongTrip(), false});
   ASSERT_TRUE(again) << again.error().message;
@@ -196,13 +197,14 @@ TEST_F(SagaTest, GetAndCancelSentTheMomentAConfirmationArrivesSeeItConfirmed) {
   for (int i = 0; i < 6; ++i) {
     auto r = car->Reserve({"quick-" + std::to_string(i), "", LongTrip(), false});
     ASSERT_TRUE(r) << r.error().message;
-    ASSERT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+    ASSERT_EQ(r->status, schemas::ReservationStatus::kConfirmed)
+        << (r->error ? r->error->message : "");
     auto got = car->Get(r->reservation_id);
     ASSERT_TRUE(got) << got.error().message;
-    EXPECT_EQ(got->status, "confirmed");
+    EXPECT_EQ(got->status, schemas::ReservationStatus::kConfirmed);
     auto cancelled = car->Cancel(r->reservation_id);
     ASSERT_TRUE(cancelled) << cancelled.error().message;
-    EXPECT_EQ(cancelled->status, "cancelled");
+    EXPECT_EQ(cancelled->status, schemas::ReservationStatus::kCancelled);
   }
   ExpectSettled(Settle());
   for (const auto& c : kCompanies) EXPECT_TRUE(BookingsAt(c).empty()) << c;
@@ -216,7 +218,7 @@ TEST_F(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
 
   auto r = car->Reserve({"", plan.plan_id, std::nullopt, false});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->status, "failed");
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kFailed);
   ASSERT_TRUE(r->error);
   EXPECT_EQ(r->error->code, Errc::kUnavailable) << r->error->message;
 
@@ -230,14 +232,15 @@ TEST_F(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
   }
   auto got = car->Get(r->reservation_id);
   ASSERT_TRUE(got) << got.error().message;
-  EXPECT_EQ(got->status, "failed");
+  EXPECT_EQ(got->status, schemas::ReservationStatus::kFailed);
 }
 
 TEST_F(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer) {
   auto car = Vehicle("car-home-part", "voltpoint");
   auto r = car->Reserve({"", ThreeCompanyPlan(*car).plan_id, std::nullopt, false});
   ASSERT_TRUE(r) << r.error().message;
-  ASSERT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+  ASSERT_EQ(r->status, schemas::ReservationStatus::kConfirmed)
+      << (r->error ? r->error->message : "");
   ExpectSettled(Settle());
   std::string saga = "s" + r->reservation_id;
   EXPECT_EQ(SagaMessagesOn(topics::Saga("voltpoint", "voltpoint", "")), 0);
@@ -252,7 +255,7 @@ TEST_F(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer)
   TakeStopOf(plan, "voltpoint", "eflux");
   auto failed = car->Reserve({"", plan.plan_id, std::nullopt, false});
   ASSERT_TRUE(failed) << failed.error().message;
-  EXPECT_EQ(failed->status, "failed");
+  EXPECT_EQ(failed->status, schemas::ReservationStatus::kFailed);
   ASSERT_TRUE(failed->error);
   EXPECT_EQ(failed->error->code, Errc::kUnavailable) << failed->error->message;
   std::string refused = "s" + failed->reservation_id;
@@ -275,7 +278,7 @@ TEST_F(SagaTest, AFrozenParticipantTimesOutAndLeavesNoOrphanOnceResumed) {
   std::this_thread::sleep_for(500ms);  // frozen well past the 1.5 s timeout
   agents_["ecocharge"]->Signal(SIGCONT);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->status, "failed");
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kFailed);
   ASSERT_TRUE(r->error);
   EXPECT_EQ(r->error->code, Errc::kTimeout) << r->error->message;
   EXPECT_NE(r->error->message.find("ecocharge"), std::string::npos) << r->error->message;
@@ -288,7 +291,8 @@ TEST_F(SagaTest, HoldThenConfirmSurvivesAParticipantKillAndCancelReleasesEveryth
   schemas::Plan plan = ThreeCompanyPlan(*car);
   auto held = car->Reserve({"", plan.plan_id, std::nullopt, true});
   ASSERT_TRUE(held) << held.error().message;
-  ASSERT_EQ(held->status, "held") << (held->error ? held->error->message : "");
+  ASSERT_EQ(held->status, schemas::ReservationStatus::kHeld)
+      << (held->error ? held->error->message : "");
   ASSERT_TRUE(held->expires_at);
   EXPECT_FALSE(BookingsAt("eflux", true).empty());
 
@@ -297,18 +301,18 @@ TEST_F(SagaTest, HoldThenConfirmSurvivesAParticipantKillAndCancelReleasesEveryth
   RestartCompany("eflux");
   auto confirmed = car->Confirm(held->reservation_id);
   ASSERT_TRUE(confirmed) << confirmed.error().message;
-  EXPECT_EQ(confirmed->status, "confirmed");
+  EXPECT_EQ(confirmed->status, schemas::ReservationStatus::kConfirmed);
   ExpectSettled(Settle());
   for (const auto& c : kCompanies) EXPECT_FALSE(BookingsAt(c).empty()) << c;
 
   auto cancelled = car->Cancel(held->reservation_id);
   ASSERT_TRUE(cancelled) << cancelled.error().message;
-  EXPECT_EQ(cancelled->status, "cancelled");
+  EXPECT_EQ(cancelled->status, schemas::ReservationStatus::kCancelled);
   ExpectSettled(Settle());
   for (const auto& c : kCompanies) EXPECT_TRUE(BookingsAt(c).empty()) << c;
   auto again = car->Cancel(held->reservation_id);
   ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ(again->status, "cancelled");
+  EXPECT_EQ(again->status, schemas::ReservationStatus::kCancelled);
 }
 
 TEST_F(SagaTest, AnUnconfirmedHoldExpiresEverywhere) {
@@ -317,7 +321,7 @@ TEST_F(SagaTest, AnUnconfirmedHoldExpiresEverywhere) {
   schemas::Plan plan = ThreeCompanyPlan(*car);
   auto held = car->Reserve({"", plan.plan_id, std::nullopt, true});
   ASSERT_TRUE(held) << held.error().message;
-  ASSERT_EQ(held->status, "held");
+  ASSERT_EQ(held->status, schemas::ReservationStatus::kHeld);
   std::this_thread::sleep_for(2500ms);
   auto late = car->Confirm(held->reservation_id);
   ASSERT_FALSE(late);
@@ -329,7 +333,7 @@ TEST_F(SagaTest, AnUnconfirmedHoldExpiresEverywhere) {
   }
   auto got = car->Get(held->reservation_id);
   ASSERT_TRUE(got);
-  EXPECT_EQ(got->status, "expired");
+  EXPECT_EQ(got->status, schemas::ReservationStatus::kExpired);
 }
 
 // Killed at each step, the coordinator finishes every saga after a restart,
@@ -354,7 +358,9 @@ TEST_P(CoordinatorCrashTest, EverySagaReachesAFinalStateEverywhereAfterARestart)
   ASSERT_EQ(list->reservations.size(), 1u);
   const auto& got = list->reservations.front();
   bool decided = step == "after_decision" || step == "after_commits";
-  EXPECT_EQ(got.status, decided ? "confirmed" : "failed") << step;
+  EXPECT_EQ(got.status,
+            decided ? schemas::ReservationStatus::kConfirmed : schemas::ReservationStatus::kFailed)
+      << step;
   for (const auto& c : kCompanies) {
     EXPECT_EQ(BookingsAt(c).empty(), !decided) << c;
     EXPECT_TRUE(BookingsAt(c, true).empty()) << c;
@@ -380,7 +386,8 @@ TEST_F(SagaTest, BrokerRestartMidLoadLetsEverySagaFinish) {
       auto trip = LongTrip();
       trip.depart_at = *trip.depart_at + 600 * i;
       auto r = cars[i]->Reserve({"b-" + std::to_string(i), "", trip, false});
-      outcome[i] = r ? r->status : std::string(ErrcName(r.error().code));
+      outcome[i] = r ? std::string(schemas::ReservationStatusName(r->status))
+                     : std::string(ErrcName(r.error().code));
     });
   }
   std::this_thread::sleep_for(150ms);
@@ -395,7 +402,9 @@ TEST_F(SagaTest, BrokerRestartMidLoadLetsEverySagaFinish) {
     auto list = cars[i]->List();
     if (!list) continue;  // the reconnect may still be under way
     for (const auto& r : list->reservations) {
-      EXPECT_TRUE(r.status == "confirmed" || r.status == "failed") << r.status;
+      EXPECT_TRUE(r.status == schemas::ReservationStatus::kConfirmed ||
+                  r.status == schemas::ReservationStatus::kFailed)
+          << r.status;
     }
   }
 }

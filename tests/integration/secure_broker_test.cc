@@ -107,8 +107,8 @@ TEST_F(SecureBrokerTest, FullReserveFlowWorksWithEveryAgentAuthenticated) {
   ASSERT_TRUE(car);
   auto r = car->Reserve({"", "", CompanyTrip(), false});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->status, "confirmed");
-  EXPECT_EQ(car->Get(r->reservation_id)->status, "confirmed");
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kConfirmed);
+  EXPECT_EQ(car->Get(r->reservation_id)->status, schemas::ReservationStatus::kConfirmed);
   EXPECT_TRUE(MonitorSees("tripmesh/v1/companies/voltpoint/events/reservation"));
 }
 
@@ -123,7 +123,8 @@ TEST_F(SecureBrokerTest, ASagaAcrossThreeCompaniesWorksUnderTheAcl) {
   trip.vehicle = {50, 0.165, 1.0, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
   auto r = car->Reserve({"", "", trip, false});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->status, "confirmed") << (r->error ? r->error->message : "");
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kConfirmed)
+      << (r->error ? r->error->message : "");
   std::set<std::string> companies;
   for (const auto& i : r->items) companies.insert(i.company);
   EXPECT_EQ(companies.size(), 3u);

@@ -84,7 +84,7 @@ TEST(DecodeTest, ReservationRoundTripsThroughEncode) {
   r.request_id = "q\"1";
   r.reservation_id = "r-voltpoint-1";
   r.vehicle = "car-7";
-  r.status = "held";
+  r.status = schemas::ReservationStatus::kHeld;
   r.items.push_back({"voltpoint", "vp-x", "salvador-ba", "2", 1000, 4600, 30.5, 66.8});
   r.cost = 66.8;
   r.created_at = 900;

@@ -133,7 +133,7 @@ int RunDemo(const DemoFlags& f) {
     }
     const auto& plan = plans->plans.front();
     auto r = (*client)->Reserve({"", plan.plan_id, std::nullopt, false});
-    bool ok = r && r->status == "confirmed";
+    bool ok = r && r->status == schemas::ReservationStatus::kConfirmed;
     ok ? ++confirmed : ++failed;
     stops += static_cast<int>(plan.stops.size());
     std::set<std::string> spans;

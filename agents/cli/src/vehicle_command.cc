@@ -135,12 +135,12 @@ int RunOp(const std::string& op, VehicleFlags& f) {
     if (op == "plan") return Print(c.Plan(*trip), c, f.json, PlanFormat(plans));
     auto r = c.Reserve({"", "", *trip, f.hold_only});
     int code = Print(r, c, f.json, OneFormat(one));
-    return code == kSuccess && r->status == "failed" ? kError : code;
+    return code == kSuccess && r->status == schemas::ReservationStatus::kFailed ? kError : code;
   }
   if (op == "reserve") {
     auto r = c.Reserve({"", f.plan_id, std::nullopt, f.hold_only});
     int code = Print(r, c, f.json, OneFormat(one));
-    return code == kSuccess && r->status == "failed" ? kError : code;
+    return code == kSuccess && r->status == schemas::ReservationStatus::kFailed ? kError : code;
   }
   if (op == "confirm") return Print(c.Confirm(f.reservation_id), c, f.json, OneFormat(one));
   if (op == "cancel") return Print(c.Cancel(f.reservation_id), c, f.json, OneFormat(one));

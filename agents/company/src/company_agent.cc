@@ -383,12 +383,13 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
   void OnChange(const schemas::Reservation& r) {
-    metrics_.Count("reservations." + r.status);
+    std::string status(schemas::ReservationStatusName(r.status));
+    metrics_.Count("reservations." + status);
     schemas::Event e{options_.id,
                      "reservation",
                      r.reservation_id,
                      r.vehicle,
-                     r.status,
+                     status,
                      clock_.Now(),
                      r.error ? r.error->message : ""};
     PublishEvent({topics::Event(options_.id, "reservation"), schemas::Encode(e), 1, false, "", ""});

@@ -79,6 +79,136 @@ std::string ConsistencyReport::Summary() const {
       overlaps.size(), stale_holds.size());
 }
 
+namespace {
+
+using schemas::ReservationStatus;
+
+// The reservation that owns a booking, as its coordinator records it.
+struct Owner {
+  enum class Known { kYes, kNo, kUnchecked } known = Known::kNo;  // unchecked: store not read
+  ReservationStatus status = ReservationStatus::kFailed;
+  std::string saga_key;  // "<coordinator>/<reservation id>" for a saga's part
+};
+
+class Checker {
+ public:
+  Checker(std::map<std::string, CompanyState> all, Time now, Time grace_s)
+      : all_(std::move(all)), now_(now), grace_s_(grace_s) {}
+
+  ConsistencyReport Run() {
+    for (const auto& [company, s] : all_) {
+      for (const auto& [id, state] : s.sagas) {
+        if (state != SagaStateName(SagaState::kDone)) in_flight_.insert(company + "/" + id);
+      }
+    }
+    out_.sagas_in_flight = static_cast<int>(in_flight_.size());
+    for (const auto& [company, s] : all_) CheckBookings(company, s);
+    for (const auto& [coordinator, s] : all_) CheckConfirmedAreBooked(coordinator, s);
+    return std::move(out_);
+  }
+
+ private:
+  Owner OwnerOf(const CompanyState& s, const std::string& owner) const {
+    if (auto it = s.reservations.find(owner); it != s.reservations.end()) {
+      return {Owner::Known::kYes, it->second.status, ""};
+    }
+    auto part = s.parts.find(owner);
+    if (part == s.parts.end()) return {};
+    Owner o;
+    o.saga_key = part->second.coordinator + "/" + part->second.reservation_id;
+    auto c = all_.find(part->second.coordinator);
+    if (c == all_.end()) {
+      o.known = Owner::Known::kUnchecked;
+      return o;
+    }
+    auto r = c->second.reservations.find(part->second.reservation_id);
+    if (r != c->second.reservations.end()) {
+      o.known = Owner::Known::kYes;
+      o.status = r->second.status;
+    }
+    return o;
+  }
+
+  // Stale holds, bookings nobody owns, and overlaps at one company.
+  void CheckBookings(const std::string& company, const CompanyState& s) {
+    out_.reservations += static_cast<int>(s.reservations.size());
+    out_.bookings += static_cast<int>(s.bookings.size());
+    std::map<std::string, std::vector<const Booking*>> by_point;
+    for (const auto& b : s.bookings) {
+      by_point[b.station + "/" + b.point].push_back(&b);
+      if (b.expires_at && *b.expires_at + grace_s_ < now_) {
+        out_.stale_holds.push_back(Where(company, b) + " held by " + b.owner + " expired at " +
+                                   FormatTime(*b.expires_at));
+      }
+      CheckOwner(company, s, b);
+    }
+    for (auto& [point, list] : by_point) {
+      std::sort(list.begin(), list.end(), [](const Booking* a, const Booking* b) {
+        return std::tie(a->start, a->end) < std::tie(b->start, b->end);
+      });
+      for (std::size_t i = 1; i < list.size(); ++i) {
+        if (list[i]->start < list[i - 1]->end) {
+          out_.overlaps.push_back(Where(company, *list[i]) + " (" + list[i]->owner + ") overlaps " +
+                                  list[i - 1]->owner);
+        }
+      }
+    }
+  }
+
+  void CheckOwner(const std::string& company, const CompanyState& s, const Booking& b) {
+    Owner o = OwnerOf(s, b.owner);
+    if (o.known == Owner::Known::kUnchecked || in_flight_.count(o.saga_key)) return;
+    bool known = o.known == Owner::Known::kYes;
+    bool live = false;
+    if (b.expires_at) {
+      // A hold of a saga whose coordinator has not recorded it yet is live until it expires.
+      live = known
+                 ? o.status == ReservationStatus::kHeld || o.status == ReservationStatus::kConfirmed
+                 : s.parts.count(b.owner) > 0;
+    } else {
+      live = known && (o.status == ReservationStatus::kConfirmed ||
+                       o.status == ReservationStatus::kFulfilled);
+    }
+    if (!live) {
+      out_.orphans.push_back(
+          Where(company, b) + " owned by " + b.owner + " whose reservation is " +
+          (known ? std::string(schemas::ReservationStatusName(o.status)) : "unknown"));
+    }
+  }
+
+  // Every item of every confirmed reservation is booked at its company.
+  void CheckConfirmedAreBooked(const std::string& coordinator, const CompanyState& s) {
+    for (const auto& [id, r] : s.reservations) {
+      if (r.status != ReservationStatus::kConfirmed && r.status != ReservationStatus::kFulfilled)
+        continue;
+      bool local = std::all_of(r.items.begin(), r.items.end(),
+                               [&](const auto& i) { return i.company == coordinator; });
+      std::string owner = local ? id : SagaCoordinator::SagaIdOf(id);
+      for (const auto& item : r.items) {
+        auto c = all_.find(item.company);
+        if (c == all_.end()) continue;
+        bool found = std::any_of(
+            c->second.bookings.begin(), c->second.bookings.end(), [&](const Booking& b) {
+              return b.owner == owner && b.station == item.station && b.point == item.point &&
+                     b.start == item.start_at && b.end == item.end_at && !b.expires_at;
+            });
+        if (!found) {
+          out_.missing_items.push_back(fmt::format("{} ({} at {}): {}/{} {} not booked at {}", id,
+                                                   r.vehicle, coordinator, item.station, item.point,
+                                                   FormatTime(item.start_at), item.company));
+        }
+      }
+    }
+  }
+
+  std::map<std::string, CompanyState> all_;
+  Time now_, grace_s_;
+  std::set<std::string> in_flight_;
+  ConsistencyReport out_;
+};
+
+}  // namespace
+
 Result<ConsistencyReport> CheckConsistency(const std::map<std::string, std::string>& stores,
                                            Time now, Time grace_s) {
   std::map<std::string, CompanyState> all;
@@ -87,93 +217,7 @@ Result<ConsistencyReport> CheckConsistency(const std::map<std::string, std::stri
     if (!s) return tl::unexpected<Error>(s.error());
     all[company] = std::move(*s);
   }
-  ConsistencyReport out;
-  std::set<std::string> in_flight;
-  for (const auto& [company, s] : all) {
-    for (const auto& [id, state] : s.sagas) {
-      if (state != "done") in_flight.insert(company + "/" + id);
-    }
-  }
-  out.sagas_in_flight = static_cast<int>(in_flight.size());
-
-  // The reservation that owns a booking, as its coordinator sees it.
-  auto owner_status = [&](const std::string& company, const CompanyState& s,
-                          const std::string& owner, std::string* coordinator_key) -> std::string {
-    if (auto it = s.reservations.find(owner); it != s.reservations.end()) {
-      return it->second.status;
-    }
-    auto part = s.parts.find(owner);
-    if (part == s.parts.end()) return "";
-    *coordinator_key = part->second.coordinator + "/" + part->second.reservation_id;
-    auto c = all.find(part->second.coordinator);
-    if (c == all.end()) return "unchecked";
-    auto r = c->second.reservations.find(part->second.reservation_id);
-    (void)company;
-    return r == c->second.reservations.end() ? "" : r->second.status;
-  };
-
-  for (const auto& [company, s] : all) {
-    out.reservations += static_cast<int>(s.reservations.size());
-    out.bookings += static_cast<int>(s.bookings.size());
-    std::map<std::string, std::vector<const Booking*>> by_point;
-    for (const auto& b : s.bookings) {
-      by_point[b.station + "/" + b.point].push_back(&b);
-      if (b.expires_at && *b.expires_at + grace_s < now) {
-        out.stale_holds.push_back(Where(company, b) + " held by " + b.owner + " expired at " +
-                                  FormatTime(*b.expires_at));
-      }
-      std::string key;
-      std::string status = owner_status(company, s, b.owner, &key);
-      if (status == "unchecked" || (!key.empty() && in_flight.count(key))) continue;
-      bool live = b.expires_at ? (status == "held" || status == "confirmed" || status.empty())
-                               : (status == "confirmed" || status == "fulfilled");
-      // A hold of a saga whose coordinator has not recorded it yet is live until it expires.
-      if (b.expires_at && status.empty() && !s.parts.count(b.owner)) live = false;
-      if (!live) {
-        out.orphans.push_back(Where(company, b) + " owned by " + b.owner +
-                              " whose reservation is " + (status.empty() ? "unknown" : status));
-      }
-    }
-    for (auto& [point, list] : by_point) {
-      std::sort(list.begin(), list.end(), [](const Booking* a, const Booking* b) {
-        return std::tie(a->start, a->end) < std::tie(b->start, b->end);
-      });
-      for (std::size_t i = 1; i < list.size(); ++i) {
-        if (list[i]->start < list[i - 1]->end) {
-          out.overlaps.push_back(Where(company, *list[i]) + " (" + list[i]->owner + ") overlaps " +
-                                 list[i - 1]->owner);
-        }
-      }
-    }
-  }
-
-  // Every item of every confirmed reservation is booked at its company.
-  for (const auto& [coordinator, s] : all) {
-    for (const auto& [id, r] : s.reservations) {
-      if (r.status != "confirmed" && r.status != "fulfilled") continue;
-      for (const auto& item : r.items) {
-        auto c = all.find(item.company);
-        if (c == all.end()) continue;
-        std::string owner =
-            item.company == coordinator &&
-                    std::all_of(r.items.begin(), r.items.end(),
-                                [&](const auto& i) { return i.company == coordinator; })
-                ? id
-                : SagaCoordinator::SagaIdOf(id);
-        bool found = std::any_of(
-            c->second.bookings.begin(), c->second.bookings.end(), [&](const Booking& b) {
-              return b.owner == owner && b.station == item.station && b.point == item.point &&
-                     b.start == item.start_at && b.end == item.end_at && !b.expires_at;
-            });
-        if (!found) {
-          out.missing_items.push_back(fmt::format("{} ({} at {}): {}/{} {} not booked at {}", id,
-                                                  r.vehicle, coordinator, item.station, item.point,
-                                                  FormatTime(item.start_at), item.company));
-        }
-      }
-    }
-  }
-  return out;
+  return Checker(std::move(all), now, grace_s).Run();
 }
 
 }  // namespace tripmesh::company

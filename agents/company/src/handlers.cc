@@ -379,9 +379,9 @@ Result<std::string> Handlers::OnReservation(topics::Op op, const std::string& ag
   }
   Result<schemas::Reservation> r;
   if (saga && op == topics::Op::kConfirm) {
-    if (saga->status == "confirmed") {
+    if (saga->status == schemas::ReservationStatus::kConfirmed) {
       r = *saga;
-    } else if (saga->status == "expired") {
+    } else if (saga->status == schemas::ReservationStatus::kExpired) {
       return Fail(Errc::kExpired, "the hold of reservation " + req->reservation_id + " expired",
                   "reservation_id");
     } else {
@@ -409,7 +409,8 @@ Result<std::string> Handlers::Checkin(const std::string& agent, std::string_view
   if (sagas_) {
     if (auto saga = sagas_->InFlight(req->reservation_id); saga && saga->vehicle == agent) {
       return Fail(Errc::kConflict,
-                  "reservation " + req->reservation_id + " is " + saga->status +
+                  "reservation " + req->reservation_id + " is " +
+                      std::string(schemas::ReservationStatusName(saga->status)) +
                       " and still settling; check in once it is confirmed",
                   "reservation_id");
     }
@@ -422,7 +423,7 @@ Result<std::string> Handlers::Checkin(const std::string& agent, std::string_view
 
 void Handlers::EndNoShow(const std::string& vehicle, const std::string& id) {
   auto r = book_.Get(vehicle, id);
-  if (!r || r->status != "confirmed") return;
+  if (!r || r->status != schemas::ReservationStatus::kConfirmed) return;
   if (book_.IsCrossCompany(*r)) {
     if (sagas_) sagas_->EndAsNoShow(*r);
   } else {

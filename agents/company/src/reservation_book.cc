@@ -49,7 +49,7 @@ runtime::Value OptTime(const std::optional<Time>& t) {
 }
 
 std::optional<Time> DueAt(const schemas::Reservation& r) {
-  if (r.status != "confirmed") return std::nullopt;
+  if (r.status != schemas::ReservationStatus::kConfirmed) return std::nullopt;
   std::optional<Time> due;
   for (const auto& i : r.items) {
     if (!i.checked_in_at && (!due || i.start_at < *due)) due = i.start_at;
@@ -142,7 +142,7 @@ void ReservationBook::Remember(const schemas::Reservation& r) {
     holds_by_expiry_.erase({it->second.first, r.reservation_id});
     holds_.erase(it);
   }
-  if (r.status == "held" && r.expires_at && !IsCrossCompany(r)) {
+  if (r.status == schemas::ReservationStatus::kHeld && r.expires_at && !IsCrossCompany(r)) {
     holds_[r.reservation_id] = {*r.expires_at, r.vehicle};
     holds_by_expiry_.insert({*r.expires_at, r.reservation_id});
   }
@@ -180,13 +180,11 @@ std::set<std::string> ReservationBook::TakeDirtyStations() {
   return std::exchange(dirty_stations_, {});
 }
 
-Status ReservationBook::Persist(const schemas::Reservation& r, const std::string& request_id,
-                                bool insert_items, bool delete_items, bool book_items,
-                                const std::function<Status(runtime::Tx&)>& also,
-                                const std::function<void()>& queued) {
+Status ReservationBook::Persist(const schemas::Reservation& r, const PersistOptions& o) {
   schemas::Reservation body = r;
   body.request_id.clear();
   std::string json = schemas::Encode(body);
+  bool held = r.status == schemas::ReservationStatus::kHeld;
   return store_.Write(
       [&](runtime::Tx& tx) -> Status {
         auto st = tx.Exec(
@@ -195,31 +193,35 @@ Status ReservationBook::Persist(const schemas::Reservation& r, const std::string
             " due_at) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
             " expires_at=excluded.expires_at, body=excluded.body, due_at=excluded.due_at",
             {r.reservation_id, r.vehicle,
-             request_id.empty() ? runtime::Value(nullptr) : runtime::Value(request_id), r.status,
-             r.created_at, OptTime(r.expires_at), json, OptTime(DueAt(r))});
+             o.request_id.empty() ? runtime::Value(nullptr) : runtime::Value(o.request_id),
+             std::string(schemas::ReservationStatusName(r.status)), r.created_at,
+             OptTime(r.expires_at), json, OptTime(DueAt(r))});
         if (!st) return st;
-        if (delete_items) {
-          st = tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {r.reservation_id});
-          if (!st) return st;
+        switch (o.bookings) {
+          case Bookings::kKeep:
+            break;
+          case Bookings::kDelete:
+            st = tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {r.reservation_id});
+            break;
+          case Bookings::kMakeFirm:
+            st = tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?",
+                         {r.reservation_id});
+            break;
+          case Bookings::kInsert:
+            for (const auto& i : r.items) {
+              st = tx.Exec(
+                  "INSERT INTO bookings(reservation_id, station, point, start_at, end_at, "
+                  "expires_at) VALUES(?,?,?,?,?,?)",
+                  {r.reservation_id, i.station, i.point, i.start_at, i.end_at,
+                   held ? OptTime(r.expires_at) : runtime::Value(nullptr)});
+              if (!st) return st;
+            }
+            break;
         }
-        if (book_items) {
-          st = tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?",
-                       {r.reservation_id});
-          if (!st) return st;
-        }
-        if (insert_items) {
-          for (const auto& i : r.items) {
-            st = tx.Exec(
-                "INSERT INTO bookings(reservation_id, station, point, start_at, end_at, expires_at)"
-                " VALUES(?,?,?,?,?,?)",
-                {r.reservation_id, i.station, i.point, i.start_at, i.end_at,
-                 r.status == "held" ? OptTime(r.expires_at) : runtime::Value(nullptr)});
-            if (!st) return st;
-          }
-        }
-        return also ? also(tx) : Status{};
+        if (!st) return st;
+        return o.also ? o.also(tx) : Status{};
       },
-      queued);
+      o.queued);
 }
 
 Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle,
@@ -296,15 +298,18 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
   if (failure) {
     for (const auto* item : placed)
       LedgerOf(item->station, item->point).Remove(r.reservation_id, item->start_at);
-    r.status = "failed";
+    r.status = schemas::ReservationStatus::kFailed;
     r.error = *failure;
     r.expires_at.reset();
   } else {
-    r.status = hold ? "held" : "confirmed";
+    r.status = hold ? schemas::ReservationStatus::kHeld : schemas::ReservationStatus::kConfirmed;
   }
   // The ledgers already show the new items, so the stations are released as
   // soon as the write is queued: the next writer's commit comes after this one.
-  if (auto st = Persist(r, request_id, !failure, false, false, {}, [&] { guard.reset(); }); !st) {
+  if (auto st = Persist(r, {.request_id = request_id,
+                            .bookings = failure ? Bookings::kKeep : Bookings::kInsert,
+                            .queued = [&] { guard.reset(); }});
+      !st) {
     if (!failure) {
       auto relock = station_locks_.Lock(StationsOf(r.items));
       for (const auto& item : r.items)
@@ -366,12 +371,15 @@ Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle
   if (!current) return current;
   schemas::Reservation r = *current;
   if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
-  if (r.status == "confirmed") return r;
-  if (r.status == "expired") {
+  if (r.status == schemas::ReservationStatus::kConfirmed) return r;
+  if (r.status == schemas::ReservationStatus::kExpired) {
     return Fail(Errc::kExpired, "the hold of reservation " + id + " expired", "reservation_id");
   }
-  if (r.status != "held") {
-    return Fail(Errc::kConflict, "reservation " + id + " is " + r.status, "reservation_id");
+  if (r.status != schemas::ReservationStatus::kHeld) {
+    return Fail(
+        Errc::kConflict,
+        "reservation " + id + " is " + std::string(schemas::ReservationStatusName(r.status)),
+        "reservation_id");
   }
   if (r.expires_at && *r.expires_at <= clock_.Now()) {
     return Fail(Errc::kExpired,
@@ -383,9 +391,9 @@ Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle
       return Fail(Errc::kInternal, "ledger lost a hold of " + id);
     }
   }
-  r.status = "confirmed";
+  r.status = schemas::ReservationStatus::kConfirmed;
   r.expires_at.reset();
-  if (auto st = Persist(r, "", false, false, true); !st) {
+  if (auto st = Persist(r, {.bookings = Bookings::kMakeFirm}); !st) {
     for (const auto& item : r.items) {
       LedgerOf(item.station, item.point).Remove(id, item.start_at);
       (void)LedgerOf(item.station, item.point)
@@ -401,12 +409,12 @@ Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle
 
 Result<schemas::Reservation> ReservationBook::Cancel(const std::string& vehicle,
                                                      const std::string& id) {
-  return Release(vehicle, id, "cancelled", false);
+  return Release(vehicle, id, schemas::ReservationStatus::kCancelled, false);
 }
 
 Result<schemas::Reservation> ReservationBook::EndAsNoShow(const std::string& vehicle,
                                                           const std::string& id) {
-  return Release(vehicle, id, "no_show", false);
+  return Release(vehicle, id, schemas::ReservationStatus::kNoShow, false);
 }
 
 Result<schemas::Reservation> ReservationBook::CheckIn(const std::string& vehicle,
@@ -418,10 +426,12 @@ Result<schemas::Reservation> ReservationBook::CheckIn(const std::string& vehicle
   auto current = GetLocked(vehicle, id, guard);
   if (!current) return current;
   schemas::Reservation r = *current;
-  if (r.status == "fulfilled") return r;
-  if (r.status != "confirmed") {
-    return Fail(r.status == "no_show" ? Errc::kExpired : Errc::kConflict,
-                "reservation " + id + " is " + r.status, "reservation_id");
+  if (r.status == schemas::ReservationStatus::kFulfilled) return r;
+  if (r.status != schemas::ReservationStatus::kConfirmed) {
+    return Fail(
+        r.status == schemas::ReservationStatus::kNoShow ? Errc::kExpired : Errc::kConflict,
+        "reservation " + id + " is " + std::string(schemas::ReservationStatusName(r.status)),
+        "reservation_id");
   }
   Time now = clock_.Now();
   schemas::ReservationItem* stop = nullptr;
@@ -445,8 +455,8 @@ Result<schemas::Reservation> ReservationBook::CheckIn(const std::string& vehicle
   stop->checked_in_at = now;
   bool all = std::all_of(r.items.begin(), r.items.end(),
                          [](const auto& i) { return i.checked_in_at.has_value(); });
-  if (all) r.status = "fulfilled";
-  if (auto st = Persist(r, "", false, false, false); !st) return tl::unexpected<Error>(st.error());
+  if (all) r.status = schemas::ReservationStatus::kFulfilled;
+  if (auto st = Persist(r, {}); !st) return tl::unexpected<Error>(st.error());
   if (all && listener_) listener_(r);
   return r;
 }
@@ -464,7 +474,7 @@ std::vector<std::pair<std::string, std::string>> ReservationBook::DueNoShows(Tim
 
 Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle,
                                                       const std::string& id,
-                                                      const std::string& status,
+                                                      schemas::ReservationStatus status,
                                                       bool must_be_held) {
   std::optional<runtime::KeyedLocks::Guard> guard;
   auto current = GetLocked(vehicle, id, guard);
@@ -472,15 +482,20 @@ Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle
   schemas::Reservation r = *current;
   if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
   if (r.status == status) return r;
-  bool live = r.status == "held" || (r.status == "confirmed" && !must_be_held);
+  bool live = r.status == schemas::ReservationStatus::kHeld ||
+              (r.status == schemas::ReservationStatus::kConfirmed && !must_be_held);
   if (!live)
-    return Fail(Errc::kConflict, "reservation " + id + " is " + r.status, "reservation_id");
+    return Fail(
+        Errc::kConflict,
+        "reservation " + id + " is " + std::string(schemas::ReservationStatusName(r.status)),
+        "reservation_id");
   if (must_be_held && r.expires_at && *r.expires_at > clock_.Now()) {
     return Fail(Errc::kConflict, "the hold of " + id + " has not expired");
   }
   r.status = status;
-  if (status != "expired") r.expires_at.reset();
-  if (auto st = Persist(r, "", false, true, false); !st) return tl::unexpected<Error>(st.error());
+  if (status != schemas::ReservationStatus::kExpired) r.expires_at.reset();
+  if (auto st = Persist(r, {.bookings = Bookings::kDelete}); !st)
+    return tl::unexpected<Error>(st.error());
   for (const auto& item : r.items) LedgerOf(item.station, item.point).Remove(id, item.start_at);
   Remember(r);
   MarkDirty(r.items);
@@ -500,7 +515,7 @@ std::size_t ReservationBook::ExpireHolds() {
   }
   std::size_t expired = 0;
   for (const auto& [vehicle, id] : due) {
-    if (Release(vehicle, id, "expired", true)) ++expired;
+    if (Release(vehicle, id, schemas::ReservationStatus::kExpired, true)) ++expired;
   }
   return expired;
 }
@@ -547,7 +562,7 @@ bool ReservationBook::IsCrossCompany(const schemas::Reservation& r) const {
 
 Status ReservationBook::Record(const schemas::Reservation& r, const std::string& request_id,
                                const std::function<Status(runtime::Tx&)>& also) {
-  if (auto st = Persist(r, request_id, false, false, false, also); !st) return st;
+  if (auto st = Persist(r, {.request_id = request_id, .also = also}); !st) return st;
   Remember(r);
   if (listener_) listener_(r);
   return {};

@@ -141,11 +141,22 @@ class ReservationBook {
   // Moves a reservation to a final state that frees its points (cancelled, expired).
   [[nodiscard]] Result<schemas::Reservation> Release(const std::string& vehicle,
                                                      const std::string& id,
-                                                     const std::string& status, bool must_be_held);
-  [[nodiscard]] Status Persist(const schemas::Reservation& r, const std::string& request_id,
-                               bool insert_items, bool delete_items, bool book_items,
-                               const std::function<Status(runtime::Tx&)>& also = {},
-                               const std::function<void()>& queued = {});
+                                                     schemas::ReservationStatus status,
+                                                     bool must_be_held);
+  // What a write of a reservation does to its rows in `bookings`.
+  enum class Bookings {
+    kKeep,     // as they are
+    kInsert,   // new rows, held until expires_at when the reservation is held
+    kDelete,   // gone: the points are free again
+    kMakeFirm  // the holds become bookings
+  };
+  struct PersistOptions {
+    std::string request_id;  // recorded once, for a retried request
+    Bookings bookings = Bookings::kKeep;
+    std::function<Status(runtime::Tx&)> also;  // more writes in the same transaction
+    std::function<void()> queued;              // called once the write is queued
+  };
+  [[nodiscard]] Status Persist(const schemas::Reservation& r, const PersistOptions& o);
   // The reservation, read again once its stations' locks are in `guard`.
   [[nodiscard]] Result<schemas::Reservation> GetLocked(
       const std::string& vehicle, const std::string& id,

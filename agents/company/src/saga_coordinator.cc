@@ -50,7 +50,7 @@ Status SagaCoordinator::Load() {
           auto s = std::make_shared<Saga>();
           s->saga_id = row.Str(0);
           s->state = ParseSagaState(row.Str(1)).value_or(SagaState::kAborting);
-          s->outcome = row.IsNull(2) ? "" : row.Str(2);
+          if (!row.IsNull(2)) s->outcome = schemas::ParseReservationStatus(row.Str(2));
           s->hold_only = row.Int(3) != 0;
           s->request_id = row.IsNull(4) ? "" : row.Str(4);
           s->reservation = std::move(*r);
@@ -79,7 +79,7 @@ void SagaCoordinator::Resume() {
   for (const auto& id : ids) {
     Run(id, [this](Saga& s) {
       if (s.state == SagaState::kAborting) {
-        DecideCompensate(s, "failed",
+        DecideCompensate(s, schemas::ReservationStatus::kFailed,
                          Error{Errc::kTimeout, "the coordinator restarted before every ack", ""});
       } else if (s.state == SagaState::kCommitting) {
         SendPhase(s, SagaPhase::kCommit, false);
@@ -113,7 +113,8 @@ Status SagaCoordinator::WriteSaga(runtime::Tx& tx, const Saga& s) {
       " VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
       " outcome=excluded.outcome, body=excluded.body",
       {s.saga_id, s.reservation.reservation_id, std::string(SagaStateName(s.state)),
-       s.outcome.empty() ? runtime::Value(nullptr) : runtime::Value(s.outcome),
+       !s.outcome ? runtime::Value(nullptr)
+                  : runtime::Value(std::string(schemas::ReservationStatusName(*s.outcome))),
        std::int64_t{s.hold_only}, s.request_id, schemas::Encode(s.reservation)});
 }
 
@@ -170,7 +171,9 @@ std::optional<SagaState> ParseSagaState(std::string_view name) {
 }
 
 std::string SagaCoordinator::Standing(const Saga& s) {
-  return s.state == SagaState::kCompensating ? s.outcome : std::string(SagaStateName(s.state));
+  return std::string(s.state == SagaState::kCompensating && s.outcome
+                         ? schemas::ReservationStatusName(*s.outcome)
+                         : SagaStateName(s.state));
 }
 
 void SagaCoordinator::Enter(Saga& s, SagaState state, const std::string& detail) {
@@ -187,7 +190,8 @@ void SagaCoordinator::Enter(Saga& s, SagaState state, const std::string& detail)
   if (hooks_.changed) {
     hooks_.changed(
         s.reservation.reservation_id, s.reservation.vehicle,
-        state == SagaState::kDone ? s.reservation.status : std::string(SagaStateName(state)),
+        std::string(state == SagaState::kDone ? schemas::ReservationStatusName(s.reservation.status)
+                                              : SagaStateName(state)),
         detail);
   }
 }
@@ -200,7 +204,9 @@ LocalSagaMessage SagaCoordinator::MessageFor(const Saga& s, SagaPhase phase,
                                 s.hold_only ? options_.hold_ttl_s : options_.commit_hold_ttl_s};
   }
   if (phase == SagaPhase::kCommit) return schemas::SagaCommit{s.saga_id};
-  return schemas::SagaCompensate{s.saga_id, s.outcome};
+  return schemas::SagaCompensate{s.saga_id,
+                                 std::string(schemas::ReservationStatusName(
+                                     s.outcome.value_or(schemas::ReservationStatus::kFailed)))};
 }
 
 void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked,
@@ -270,7 +276,8 @@ void SagaCoordinator::Start(schemas::Reservation r, const std::string& request_i
   s->request_id = request_id;
   s->hold_only = hold_only;
   s->reservation = std::move(r);
-  s->reservation.status = "held";  // as get shows it until the saga settles
+  s->reservation.status =
+      schemas::ReservationStatus::kHeld;  // as get shows it until the saga settles
   s->state = SagaState::kRequesting;
   for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
   s->reply_deadline = Now() + options_.reply_timeout;
@@ -315,31 +322,31 @@ void SagaCoordinator::Confirm(const schemas::Reservation& r, ReplyTo reply) {
                               "the hold of reservation " + s.reservation.reservation_id +
                                   " expired at " + FormatTime(*s.reservation.expires_at),
                               "reservation_id"});
-          DecideCompensate(s, "expired", std::nullopt);
+          DecideCompensate(s, schemas::ReservationStatus::kExpired, std::nullopt);
           return;
         }
         s.reply_deadline = Now() + options_.reply_timeout;
         DecideCommit(s);
       },
-      [this, r, reply] { AnswerFromRecord(r, reply, "confirmed"); });
+      [this, r, reply] { AnswerFromRecord(r, reply, schemas::ReservationStatus::kConfirmed); });
 }
 
 void SagaCoordinator::Cancel(const schemas::Reservation& r, ReplyTo reply) {
-  End(r, std::move(reply), "cancelled");
+  End(r, std::move(reply), schemas::ReservationStatus::kCancelled);
 }
 
 void SagaCoordinator::EndAsNoShow(const schemas::Reservation& r) {
-  End(r, std::nullopt, "no_show");
+  End(r, std::nullopt, schemas::ReservationStatus::kNoShow);
 }
 
 void SagaCoordinator::End(const schemas::Reservation& r, std::optional<ReplyTo> reply,
-                          const std::string& outcome) {
+                          schemas::ReservationStatus outcome) {
   std::string id = SagaIdOf(r.reservation_id);
   bool in_flight = false;
   {
     std::lock_guard lock(mu_);
     in_flight = sagas_.count(id) > 0;
-    if (!in_flight && r.status == "confirmed") {
+    if (!in_flight && r.status == schemas::ReservationStatus::kConfirmed) {
       // A settled saga comes back to life to compensate every participant.
       auto s = std::make_shared<Saga>();
       s->saga_id = id;
@@ -373,7 +380,7 @@ void SagaCoordinator::End(const schemas::Reservation& r, std::optional<ReplyTo> 
         // The saga settled while this waited for its lane: a confirmed
         // reservation is ended from its record now, anything else answers.
         auto now = book_.Get(r.vehicle, r.reservation_id);
-        if (now && now->status == "confirmed") {
+        if (now && now->status == schemas::ReservationStatus::kConfirmed) {
           End(*now, reply, outcome);
         } else if (reply) {
           AnswerFromRecord(r, *reply, outcome);
@@ -382,16 +389,17 @@ void SagaCoordinator::End(const schemas::Reservation& r, std::optional<ReplyTo> 
 }
 
 void SagaCoordinator::AnswerFromRecord(const schemas::Reservation& before, const ReplyTo& reply,
-                                       const std::string& wanted) {
+                                       schemas::ReservationStatus wanted) {
   auto now = book_.Get(before.vehicle, before.reservation_id);
   Saga tmp;
   tmp.waiting.push_back(reply);
   if (now && now->status == wanted) {
     Reply(tmp, *now);
   } else if (now) {
-    ReplyError(tmp,
-               Error{Errc::kConflict, "reservation " + now->reservation_id + " is " + now->status,
-                     "reservation_id"});
+    ReplyError(tmp, Error{Errc::kConflict,
+                          "reservation " + now->reservation_id + " is " +
+                              std::string(schemas::ReservationStatusName(now->status)),
+                          "reservation_id"});
   } else {
     ReplyError(tmp, now.error());
   }
@@ -432,7 +440,7 @@ void SagaCoordinator::OnAck(const std::string& from, const schemas::SagaAck& ack
     if (ack.phase == SagaPhase::kRequest) {
       if (!ack.ok) {
         DecideCompensate(
-            s, "failed",
+            s, schemas::ReservationStatus::kFailed,
             Error{ack.code.value_or(Errc::kUnavailable), from + ": " + ack.detail, ""});
         return;
       }
@@ -454,11 +462,11 @@ void SagaCoordinator::OnAck(const std::string& from, const schemas::SagaAck& ack
       for (const auto& i : s.reservation.items) cost += i.cost;
       s.reservation.cost = std::round(cost * 100) / 100;
       if (s.hold_only) {
-        s.reservation.status = "held";
+        s.reservation.status = schemas::ReservationStatus::kHeld;
         for (auto& a : s.acks) a.second.reset();
         s.state = SagaState::kHeld;
         if (auto st = Persist(s); !st) {
-          DecideCompensate(s, "failed", st.error());
+          DecideCompensate(s, schemas::ReservationStatus::kFailed, st.error());
           return;
         }
         if (auto st = book_.Record(s.reservation, s.request_id); !st) return;
@@ -469,12 +477,12 @@ void SagaCoordinator::OnAck(const std::string& from, const schemas::SagaAck& ack
       }
     } else if (ack.phase == SagaPhase::kCommit) {
       if (!ack.ok) {
-        DecideCompensate(s, "failed",
+        DecideCompensate(s, schemas::ReservationStatus::kFailed,
                          Error{ack.code.value_or(Errc::kExpired), from + ": " + ack.detail, ""});
         return;
       }
       if (std::all_of(s.acks.begin(), s.acks.end(), [](const auto& a) { return a.second; })) {
-        s.reservation.status = "confirmed";
+        s.reservation.status = schemas::ReservationStatus::kConfirmed;
         s.reservation.expires_at.reset();
         Finish(s);
       }
@@ -490,13 +498,13 @@ void SagaCoordinator::DecideCommit(Saga& s) {
   for (auto& a : s.acks) a.second.reset();
   s.backoff = std::chrono::milliseconds(500);
   if (auto st = PersistAndSend(s, SagaPhase::kCommit); !st) {
-    DecideCompensate(s, "failed", st.error());
+    DecideCompensate(s, schemas::ReservationStatus::kFailed, st.error());
     return;
   }
   MaybeCrash("after_commits");
 }
 
-void SagaCoordinator::DecideCompensate(Saga& s, const std::string& outcome,
+void SagaCoordinator::DecideCompensate(Saga& s, schemas::ReservationStatus outcome,
                                        std::optional<Error> error) {
   s.state = SagaState::kCompensating;
   s.outcome = outcome;
@@ -505,10 +513,11 @@ void SagaCoordinator::DecideCompensate(Saga& s, const std::string& outcome,
   s.reservation.status = outcome;
   if (error) error = ForRequester(*error);
   s.reservation.error = error;
-  if (outcome != "expired") s.reservation.expires_at.reset();
+  if (outcome != schemas::ReservationStatus::kExpired) s.reservation.expires_at.reset();
   // Durable before any compensate goes out; on failure the tick retries.
   if (auto st = PersistWithRecord(s); !st) return;
-  Enter(s, SagaState::kCompensating, error ? error->message : outcome);
+  Enter(s, SagaState::kCompensating,
+        error ? error->message : std::string(schemas::ReservationStatusName(outcome)));
   // The outcome is final now: the vehicle need not wait for the releases.
   Reply(s, s.reservation);
   SendPhase(s, SagaPhase::kCompensate, false);
@@ -570,14 +579,14 @@ void SagaCoordinator::Tick() {
         for (const auto& [c, a] : s.acks) {
           if (!a) silent += (silent.empty() ? "" : ", ") + c;
         }
-        DecideCompensate(s, "failed",
+        DecideCompensate(s, schemas::ReservationStatus::kFailed,
                          Error{Errc::kTimeout,
                                "no answer from " + silent + " within " +
                                    std::to_string(options_.request_timeout.count()) + " ms",
                                ""});
       } else if (s.state == SagaState::kHeld && s.reservation.expires_at &&
                  *s.reservation.expires_at <= clock_.Now()) {
-        DecideCompensate(s, "expired", std::nullopt);
+        DecideCompensate(s, schemas::ReservationStatus::kExpired, std::nullopt);
       } else if (s.state == SagaState::kCommitting || s.state == SagaState::kCompensating) {
         bool all_acked = std::all_of(s.acks.begin(), s.acks.end(), [&](const auto& a) {
           return a.second.has_value() && (*a.second || s.state == SagaState::kCompensating);

@@ -108,7 +108,8 @@ class SagaCoordinator {
  private:
   using Steady = std::chrono::steady_clock;
   struct Saga {
-    std::string saga_id, request_id, outcome;
+    std::string saga_id, request_id;
+    std::optional<schemas::ReservationStatus> outcome;  // once compensating
     SagaState state = SagaState::kRequesting;
     schemas::Reservation reservation;  // items carry the participants' points
     bool hold_only = false;
@@ -123,9 +124,10 @@ class SagaCoordinator {
   void Run(const std::string& saga_id, std::function<void(Saga&)> step,
            std::function<void()> missing = {});
   // Compensates a held or settled saga with `outcome` as its final status.
-  void End(const schemas::Reservation& r, std::optional<ReplyTo> reply, const std::string& outcome);
+  void End(const schemas::Reservation& r, std::optional<ReplyTo> reply,
+           schemas::ReservationStatus outcome);
   void AnswerFromRecord(const schemas::Reservation& before, const ReplyTo& reply,
-                        const std::string& wanted);
+                        schemas::ReservationStatus wanted);
   [[nodiscard]] static Status WriteSaga(runtime::Tx& tx, const Saga& s);
   [[nodiscard]] Status Persist(const Saga& s);
   [[nodiscard]] Status PersistWithRecord(const Saga& s);
@@ -139,7 +141,7 @@ class SagaCoordinator {
   [[nodiscard]] Status PersistAndSend(Saga& s, schemas::SagaPhase phase);
   void AfterPersist(Saga& s, schemas::SagaPhase phase);  // fault injection, then the event
   void DecideCommit(Saga& s);
-  void DecideCompensate(Saga& s, const std::string& outcome, std::optional<Error> error);
+  void DecideCompensate(Saga& s, schemas::ReservationStatus outcome, std::optional<Error> error);
   void Finish(Saga& s);
   void Reply(Saga& s, const schemas::Reservation& r);
   void ReplyError(Saga& s, const Error& e);

@@ -19,7 +19,10 @@ std::string Row(const std::string& leg, const std::string& to, const std::string
 }
 
 // Failed and cancelled reservations cost nothing; the price was only quoted.
-bool Charged(const std::string& status) { return status != "failed" && status != "cancelled"; }
+bool Charged(schemas::ReservationStatus status) {
+  return status != schemas::ReservationStatus::kFailed &&
+         status != schemas::ReservationStatus::kCancelled;
+}
 
 std::string Price(const schemas::Reservation& r) {
   return Charged(r.status) ? fmt::format("{} {:.2f}", r.currency, r.cost)
@@ -88,8 +91,8 @@ std::string FormatPlans(const schemas::PlanResult& result, const Places& places)
 
 std::string FormatReservation(const schemas::Reservation& r, const Places& places) {
   std::string home_city = r.items.empty() ? "" : r.items.front().city;
-  std::string out = fmt::format("Reservation {}  {}  vehicle {}  {}\n", r.reservation_id, r.status,
-                                r.vehicle, Price(r));
+  std::string out = fmt::format("Reservation {}  {}  vehicle {}  {}\n", r.reservation_id,
+                                schemas::ReservationStatusName(r.status), r.vehicle, Price(r));
   if (r.expires_at) out += fmt::format("  hold expires {}\n", places.At(*r.expires_at, home_city));
   if (r.error) out += fmt::format("  error: {}\n", r.error->message);
   for (const auto& i : r.items) {
@@ -116,7 +119,8 @@ std::string FormatList(const schemas::ReservationList& list, const Places& place
     std::string first =
         r.items.empty() ? "" : "first stop " + places.At(r.items.front().start_at, city);
     out += fmt::format("  {}{}{:>3} stop(s)  {}  {}\n", Pad(r.reservation_id, 36),
-                       Pad(r.status, 11), r.items.size(), Pad(Price(r), 14), first);
+                       Pad(std::string(schemas::ReservationStatusName(r.status)), 11),
+                       r.items.size(), Pad(Price(r), 14), first);
   }
   return out;
 }
@@ -132,7 +136,7 @@ std::string FormatCheckin(const schemas::Reservation& r, const std::string& stat
   }
   auto next =
       std::find_if(r.items.begin(), r.items.end(), [](const auto& i) { return !i.checked_in_at; });
-  if (r.status == "fulfilled") {
+  if (r.status == schemas::ReservationStatus::kFulfilled) {
     out += "Every stop is checked in: reservation " + r.reservation_id + " is fulfilled\n";
   } else if (next != r.items.end()) {
     out += fmt::format("Next: {} ({}) from {}\n", next->station, next->city,

@@ -196,17 +196,20 @@ Outcome Reserve(const SimOptions& o, const Plan& p,
       return out.reservation.has_value();
     });
     auto& r = out.reservation;
-    if (r && r->status == "held" && p.behaviour == Behaviour::kHoldThenConfirm) {
+    if (r && r->status == schemas::ReservationStatus::kHeld &&
+        p.behaviour == Behaviour::kHoldThenConfirm) {
       timed([&] { return (r = car.Confirm(r->reservation_id)).has_value(); });
     }
-    bool again = r && r->status == "failed" && r->error && r->error->code == Errc::kUnavailable;
+    bool again = r && r->status == schemas::ReservationStatus::kFailed && r->error &&
+                 r->error->code == Errc::kUnavailable;
     if (!again || attempt == o.max_retries) break;
     ++out.retries;
   }
   auto& r = out.reservation;
-  if (r && r->status == "confirmed" && p.behaviour == Behaviour::kBookThenCancel) {
+  if (r && r->status == schemas::ReservationStatus::kConfirmed &&
+      p.behaviour == Behaviour::kBookThenCancel) {
     auto c = car.Cancel(r->reservation_id);
-    out.cancelled = c && c->status == "cancelled";
+    out.cancelled = c && c->status == schemas::ReservationStatus::kCancelled;
   }
   return out;
 }
@@ -216,12 +219,14 @@ Outcome Reserve(const SimOptions& o, const Plan& p,
 int CountExpired(const SimOptions& o, std::vector<Outcome>& outcomes) {
   int expired = 0;
   for (auto& out : outcomes) {
-    if (!out.reservation || out.reservation->status != "held" || !out.client) continue;
+    if (!out.reservation || out.reservation->status != schemas::ReservationStatus::kHeld ||
+        !out.client)
+      continue;
     const auto& r = *out.reservation;
     for (int i = 0; i < 100; ++i) {
       auto now = o.clock ? o.clock->Now() : 0;
       auto got = out.client->Get(r.reservation_id);
-      if (got && got->status == "expired") {
+      if (got && got->status == schemas::ReservationStatus::kExpired) {
         ++expired;
         break;
       }
@@ -242,7 +247,9 @@ void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outc
   std::vector<std::size_t> driven;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const auto& out = outcomes[i];
-    if (!out.client || !out.plan || out.reservation->status != "confirmed") continue;
+    if (!out.client || !out.plan ||
+        out.reservation->status != schemas::ReservationStatus::kConfirmed)
+      continue;
     int skip = -1;
     if (fleet[i].skips_a_stop && !out.plan->stops.empty()) {
       skip = static_cast<int>(fleet[i].skip_pick % out.plan->stops.size());
@@ -294,11 +301,11 @@ void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outc
     Result<schemas::Reservation> r = Fail(Errc::kInternal, "not asked");
     do {
       r = out.client->Get(out.reservation->reservation_id);
-      if (!r || r->status != "confirmed") break;
+      if (!r || r->status != schemas::ReservationStatus::kConfirmed) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     } while (Clock::now() < until && !(o.stop && o.stop()));
-    summary.fulfilled += r && r->status == "fulfilled";
-    summary.no_show += r && r->status == "no_show";
+    summary.fulfilled += r && r->status == schemas::ReservationStatus::kFulfilled;
+    summary.no_show += r && r->status == schemas::ReservationStatus::kNoShow;
   }
 }
 
@@ -349,15 +356,17 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
         auto& out = outcomes[static_cast<std::size_t>(i)];
         out = Reserve(o, fleet[static_cast<std::size_t>(i)], timed, connect_error);
         // Vehicles that will not drive or be asked again need no connection.
-        bool keep = out.reservation && !out.cancelled &&
-                    (out.reservation->status == "held" ||
-                     (o.clock && out.reservation->status == "confirmed"));
+        bool keep =
+            out.reservation && !out.cancelled &&
+            (out.reservation->status == schemas::ReservationStatus::kHeld ||
+             (o.clock && out.reservation->status == schemas::ReservationStatus::kConfirmed));
         if (!keep) out.client.reset();
         std::lock_guard lock(mu);
         if (connect_error && !fatal) fatal = connect_error;
         connected += !connect_error;
         ++done;
-        confirmed += out.reservation && out.reservation->status == "confirmed";
+        confirmed +=
+            out.reservation && out.reservation->status == schemas::ReservationStatus::kConfirmed;
         if (progress) progress({false, done, o.vehicles, confirmed, 0, 0, 0, 0});
       }
     });
@@ -372,7 +381,7 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
     ++summary.trips;
     summary.retries += out.retries;
     const auto& r = out.reservation;
-    if (r && r->status == "confirmed") {
+    if (r && r->status == schemas::ReservationStatus::kConfirmed) {
       ++summary.confirmed;
       summary.held_then_confirmed += fleet[i].behaviour == Behaviour::kHoldThenConfirm;
       summary.cancelled += out.cancelled;
@@ -381,7 +390,7 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
       summary.spanning_two += companies.size() == 2;
       summary.spanning_three += companies.size() >= 3;
       if (out.plan) waits.push_back(static_cast<double>(out.plan->wait_s) / 60);
-    } else if (r && r->status == "held") {
+    } else if (r && r->status == schemas::ReservationStatus::kHeld) {
       ++summary.holds_let_go;
     } else if (out.gave_up) {
       ++summary.gave_up;

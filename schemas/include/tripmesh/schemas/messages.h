@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -177,11 +178,25 @@ struct ReservationItem {
   std::optional<Time> checked_in_at = std::nullopt;  // the vehicle arrived at this stop
 };
 
+// A reservation's status; the wire carries its name (schemas/reservation.json).
+enum class ReservationStatus {
+  kHeld,
+  kConfirmed,
+  kFulfilled,
+  kNoShow,
+  kExpired,
+  kCancelled,
+  kFailed
+};
+std::string_view ReservationStatusName(ReservationStatus s);
+std::optional<ReservationStatus> ParseReservationStatus(std::string_view name);
+std::ostream& operator<<(std::ostream& os, ReservationStatus s);  // its name
+
 struct Reservation {
   std::string request_id;
   std::string reservation_id;
   std::string vehicle;
-  std::string status;  // held | confirmed | fulfilled | no_show | expired | cancelled | failed
+  ReservationStatus status = ReservationStatus::kHeld;
   std::vector<ReservationItem> items;
   double cost = 0;
   std::string currency = "BRL";
