@@ -88,17 +88,19 @@ SagaSteps SagaStepMonitor::Stop() {
   for (const auto& s : seen) {
     auto route = topics::ParseTopic(s.topic);
     if (!route) continue;
-    if (route->kind == topics::Kind::kRequest && route->name == "reserve") {
+    if (route->kind == topics::Kind::kRequest &&
+        topics::ParseOp(route->name) == topics::Op::kReserve) {
       open = Marks{s.at, none, none, none, none};
       is_open = true;
     } else if (is_open && route->kind == topics::Kind::kSaga) {
-      const std::string& kind = route->name;
-      if (kind == "request" && open.first_request == none) open.first_request = s.at;
-      if (kind == "commit" && open.first_commit == none) open.first_commit = s.at;
-      if (kind == "ack" && s.payload.find("\"phase\":\"request\"") != std::string::npos) {
+      using topics::SagaKind;
+      auto kind = topics::ParseSagaKind(route->name).value_or(SagaKind::kAck);
+      if (kind == SagaKind::kRequest && open.first_request == none) open.first_request = s.at;
+      if (kind == SagaKind::kCommit && open.first_commit == none) open.first_commit = s.at;
+      if (kind == SagaKind::kAck && s.payload.find("\"phase\":\"request\"") != std::string::npos) {
         open.last_hold_ack = s.at;
       }
-      if (kind == "ack" && s.payload.find("\"phase\":\"commit\"") != std::string::npos) {
+      if (kind == SagaKind::kAck && s.payload.find("\"phase\":\"commit\"") != std::string::npos) {
         open.last_book_ack = s.at;
       }
     } else if (is_open && route->kind == topics::Kind::kVehicleReplies &&

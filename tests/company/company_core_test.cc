@@ -105,8 +105,8 @@ class CompanyCoreTest : public ::testing::Test {
             continue;
           }
           if (route->kind != topics::Kind::kSaga || route->company == silent) continue;
-          EXPECT_TRUE(
-              companies_[route->company].core->OnSagaMessage(route->agent, route->name, m.payload));
+          EXPECT_TRUE(companies_[route->company].core->OnSagaMessage(
+              route->agent, *topics::ParseSagaKind(route->name), m.payload));
           moved = true;
         }
       }
@@ -167,8 +167,8 @@ TEST_F(CompanyCoreTest, TheVehicleHearsConfirmedOnlyOnceEveryParticipantCommitte
   auto& sent = companies_["voltpoint"].sent;
   std::set<std::string> asked;
   for (const auto& m : sent) asked.insert(m.topic);
-  EXPECT_TRUE(asked.count(topics::Saga("eflux", "voltpoint", "request")));
-  EXPECT_TRUE(asked.count(topics::Saga("ecocharge", "voltpoint", "request")));
+  EXPECT_TRUE(asked.count(topics::Saga("eflux", "voltpoint", topics::SagaKind::kRequest)));
+  EXPECT_TRUE(asked.count(topics::Saga("ecocharge", "voltpoint", topics::SagaKind::kRequest)));
   // Two hops: the requests held and acked, the acks in and the commits sent.
   // The participants still hold (their commits have not run) and the vehicle
   // has heard nothing: its confirmation waits for every commit ack.
@@ -222,7 +222,7 @@ TEST_F(CompanyCoreTest, ASilentParticipantTimesOutAndEveryHoldIsReleased) {
 TEST_F(CompanyCoreTest, ACompensateBeforeItsRequestLeavesATombstoneThatRefusesTheRequest) {
   auto& eflux = companies_["eflux"];
   ASSERT_TRUE(eflux.core->OnSagaMessage(
-      "voltpoint", "compensate",
+      "voltpoint", topics::SagaKind::kCompensate,
       schemas::Encode(schemas::SagaCompensate{"sr-voltpoint-1", "failed"})));
   Drain("eflux");
   schemas::SagaRequest req;
@@ -231,7 +231,8 @@ TEST_F(CompanyCoreTest, ACompensateBeforeItsRequestLeavesATombstoneThatRefusesTh
   req.vehicle = "car";
   req.items = {{"ef-fortaleza-aldeota", "", kNow + 7200, kNow + 9000, 30}};
   req.hold_ttl_s = 120;
-  ASSERT_TRUE(eflux.core->OnSagaMessage("voltpoint", "request", schemas::Encode(req)));
+  ASSERT_TRUE(
+      eflux.core->OnSagaMessage("voltpoint", topics::SagaKind::kRequest, schemas::Encode(req)));
   Drain("eflux");
   ASSERT_EQ(eflux.sent.size(), 2u);
   auto ack = schemas::Decode<schemas::SagaAck>(eflux.sent.back().payload);

@@ -235,7 +235,9 @@ class Simulation {
     Trace("deliver {} -> {}: {} {}", from.empty() ? "vehicle" : from, to, m.topic,
           m.payload.substr(0, 120));
     if (route->kind == topics::Kind::kSaga) {
-      if (auto st = n.core->OnSagaMessage(route->agent, route->name, m.payload); !st) {
+      auto kind = topics::ParseSagaKind(route->name);
+      if (!kind) return Fail("a saga message on an unknown topic: " + m.topic);
+      if (auto st = n.core->OnSagaMessage(route->agent, *kind, m.payload); !st) {
         Fail("a saga message did not decode: " + st.error().message);
       }
       return MaybeCrashAfterReceipt(n);
@@ -281,11 +283,11 @@ class Simulation {
     });
   }
 
-  void Request(Vehicle& v, const std::string& op, std::string payload) {
+  void Request(Vehicle& v, topics::Op op, std::string payload) {
     v.waiting_corr = fmt::format("c{}", ++serial_);
-    v.waiting_op = op;
+    v.waiting_op = topics::OpName(op);
     v.gave_up_at = now_ + kVehicleTimeoutMs;
-    Trace("{} asks {}: {}", v.id, op, payload.substr(0, 100));
+    Trace("{} asks {}: {}", v.id, topics::OpName(op), payload.substr(0, 100));
     Enqueue("vehicle:" + v.id, v.home,
             {topics::Request(v.home, v.id, op), std::move(payload), v.waiting_corr,
              topics::VehicleReplies(v.id), "", 0});
@@ -296,7 +298,8 @@ class Simulation {
     if (v.status == schemas::ReservationStatus::kHeld) {
       auto choice = Uniform(0, 9);
       if (choice < 6)
-        return Request(v, "confirm", schemas::EncodeRef({"", v.reservation_id}, "confirm"));
+        return Request(v, topics::Op::kConfirm,
+                       schemas::EncodeRef({"", v.reservation_id}, "confirm"));
       if (choice < 8) return Cancel(v);
       v.status.reset();  // lets the hold expire
     } else if (v.status == schemas::ReservationStatus::kConfirmed && Chance(0.3)) {
@@ -312,12 +315,12 @@ class Simulation {
                     0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
     schemas::ReserveRequest req{fmt::format("rq-{}-{}", v.id, v.cycles_left), "", plan,
                                 Chance(0.5)};
-    Request(v, "reserve", schemas::Encode(req));
+    Request(v, topics::Op::kReserve, schemas::Encode(req));
   }
 
   void Cancel(Vehicle& v) {
     v.cancel_sent.insert(v.reservation_id);
-    Request(v, "cancel", schemas::EncodeRef({"", v.reservation_id}, "cancel"));
+    Request(v, topics::Op::kCancel, schemas::EncodeRef({"", v.reservation_id}, "cancel"));
   }
 
   void DeliverToVehicle(const std::string& id, const Message& m) {

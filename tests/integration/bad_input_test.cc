@@ -53,7 +53,9 @@ class BadInputTest : public CompanyFixture {
     }
     return std::nullopt;
   }
-  std::string Topic(const std::string& op) { return topics::Request("voltpoint", "bad-car", op); }
+  std::string Topic(const std::string& op) {
+    return topics::RequestNamed("voltpoint", "bad-car", op);
+  }
   Error ExpectError(const std::string& op, const std::string& payload) {
     auto reply = Send(Topic(op), payload, topics::VehicleReplies("bad-car"),
                       "c-" + op + std::to_string(n_++));

@@ -156,7 +156,7 @@ TEST_F(OneAgentTest, ARequestPastItsDeadlineIsNeverStartedAndOneInTimeIs) {
   // Also without MQTT v5 properties: a payload deadline alone, already past.
   auto raw = RawClient("raw-ghost");
   ASSERT_TRUE(
-      raw->Publish({.topic = topics::Request("ecocharge", "ghost", "reserve"),
+      raw->Publish({.topic = topics::Request("ecocharge", "ghost", topics::Op::kReserve),
                     .payload = R"({"request_id":"late-1","deadline":"2020-01-01T00:00:00Z",)"
                                R"("plan":)" +
                                schemas::Encode(trip) + "}"}));

@@ -102,7 +102,7 @@ class SagaTest : public CompanyFixture {
     return plans->plans.front();
   }
   // Speaks the saga protocol as `from` with a plain MQTT client.
-  void PublishSaga(const std::string& to, const std::string& from, const std::string& kind,
+  void PublishSaga(const std::string& to, const std::string& from, topics::SagaKind kind,
                    const std::string& payload) {
     runtime::TransportOptions o;
     o.broker = broker_->uri();
@@ -117,7 +117,7 @@ class SagaTest : public CompanyFixture {
   std::optional<schemas::SagaAck> WaitAck(const std::string& to, const std::string& from,
                                           const std::string& saga, schemas::SagaPhase phase,
                                           int n = 1) {
-    std::string topic = topics::Saga(to, from, "ack");
+    std::string topic = topics::Saga(to, from, topics::SagaKind::kAck);
     auto until = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < until) {
       int seen = 0;
@@ -144,7 +144,7 @@ class SagaTest : public CompanyFixture {
     for (const auto& p : station->points) {
       taker.items.push_back({station->id, p.id, stop->start_at, stop->end_at, 1});
     }
-    PublishSaga(company, by, "request", schemas::Encode(taker));
+    PublishSaga(company, by, topics::SagaKind::kRequest, schemas::Encode(taker));
     auto held = WaitAck(by, company, "s-taker", schemas::SagaPhase::kRequest);
     ASSERT_TRUE(held && held->ok) << (held ? held->detail : "no ack");
   }
@@ -222,7 +222,7 @@ TEST_F(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
   ASSERT_TRUE(r->error);
   EXPECT_EQ(r->error->code, Errc::kUnavailable) << r->error->message;
 
-  PublishSaga("eflux", "ecocharge", "compensate",
+  PublishSaga("eflux", "ecocharge", topics::SagaKind::kCompensate,
               schemas::Encode(schemas::SagaCompensate{"s-taker", "test over"}));
   ASSERT_TRUE(WaitAck("ecocharge", "eflux", "s-taker", schemas::SagaPhase::kCompensate));
   ExpectSettled(Settle());
@@ -243,8 +243,9 @@ TEST_F(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer)
       << (r->error ? r->error->message : "");
   ExpectSettled(Settle());
   std::string saga = "s" + r->reservation_id;
-  EXPECT_EQ(SagaMessagesOn(topics::Saga("voltpoint", "voltpoint", "")), 0);
-  EXPECT_EQ(SagaMessagesOn(topics::Saga("eflux", "voltpoint", "request"), saga), 1);
+  EXPECT_EQ(SagaMessagesOn(topics::SagaNamed("voltpoint", "voltpoint", "")), 0);
+  EXPECT_EQ(SagaMessagesOn(topics::Saga("eflux", "voltpoint", topics::SagaKind::kRequest), saga),
+            1);
   EXPECT_EQ(BookingsAt("voltpoint")[saga],
             static_cast<int>(std::count_if(r->items.begin(), r->items.end(), [](const auto& i) {
               return i.company == "voltpoint";
@@ -259,9 +260,12 @@ TEST_F(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer)
   ASSERT_TRUE(failed->error);
   EXPECT_EQ(failed->error->code, Errc::kUnavailable) << failed->error->message;
   std::string refused = "s" + failed->reservation_id;
-  EXPECT_EQ(SagaMessagesOn(topics::Saga("eflux", "voltpoint", "request"), refused), 0);
-  EXPECT_EQ(SagaMessagesOn(topics::Saga("ecocharge", "voltpoint", "request"), refused), 0);
-  PublishSaga("voltpoint", "eflux", "compensate",
+  EXPECT_EQ(SagaMessagesOn(topics::Saga("eflux", "voltpoint", topics::SagaKind::kRequest), refused),
+            0);
+  EXPECT_EQ(
+      SagaMessagesOn(topics::Saga("ecocharge", "voltpoint", topics::SagaKind::kRequest), refused),
+      0);
+  PublishSaga("voltpoint", "eflux", topics::SagaKind::kCompensate,
               schemas::Encode(schemas::SagaCompensate{"s-taker", "test over"}));
   ASSERT_TRUE(WaitAck("eflux", "voltpoint", "s-taker", schemas::SagaPhase::kCompensate));
   ExpectSettled(Settle());
@@ -419,25 +423,27 @@ TEST_F(SagaTest, DuplicatedAndReorderedSagaMessagesLeaveTheStateOfACleanRun) {
     return schemas::Encode(r);
   };
   // A compensate before its request: the late request is refused.
-  PublishSaga("ecocharge", "eflux", "compensate",
+  PublishSaga("ecocharge", "eflux", topics::SagaKind::kCompensate,
               schemas::Encode(schemas::SagaCompensate{"s-early", "gave up"}));
   ASSERT_TRUE(WaitAck("eflux", "ecocharge", "s-early", schemas::SagaPhase::kCompensate));
-  PublishSaga("ecocharge", "eflux", "request", request("s-early"));
+  PublishSaga("ecocharge", "eflux", topics::SagaKind::kRequest, request("s-early"));
   auto refused = WaitAck("eflux", "ecocharge", "s-early", schemas::SagaPhase::kRequest);
   ASSERT_TRUE(refused);
   EXPECT_FALSE(refused->ok);
   EXPECT_EQ(refused->code, Errc::kConflict);
 
   // A request twice, then a commit twice: one booking, the same answers.
-  PublishSaga("ecocharge", "eflux", "request", request("s-dup"));
-  PublishSaga("ecocharge", "eflux", "request", request("s-dup"));
+  PublishSaga("ecocharge", "eflux", topics::SagaKind::kRequest, request("s-dup"));
+  PublishSaga("ecocharge", "eflux", topics::SagaKind::kRequest, request("s-dup"));
   auto first = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kRequest, 1);
   auto second = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kRequest, 2);
   ASSERT_TRUE(first && second);
   EXPECT_TRUE(first->ok);
   EXPECT_EQ(schemas::Encode(*first), schemas::Encode(*second));
-  PublishSaga("ecocharge", "eflux", "commit", schemas::Encode(schemas::SagaCommit{"s-dup"}));
-  PublishSaga("ecocharge", "eflux", "commit", schemas::Encode(schemas::SagaCommit{"s-dup"}));
+  PublishSaga("ecocharge", "eflux", topics::SagaKind::kCommit,
+              schemas::Encode(schemas::SagaCommit{"s-dup"}));
+  PublishSaga("ecocharge", "eflux", topics::SagaKind::kCommit,
+              schemas::Encode(schemas::SagaCommit{"s-dup"}));
   auto c1 = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kCommit, 1);
   auto c2 = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kCommit, 2);
   ASSERT_TRUE(c1 && c2);
@@ -449,7 +455,7 @@ TEST_F(SagaTest, DuplicatedAndReorderedSagaMessagesLeaveTheStateOfACleanRun) {
   EXPECT_TRUE(BookingsAt("ecocharge", true).empty());
 
   // Another company cannot commit or compensate eflux's saga.
-  PublishSaga("ecocharge", "voltpoint", "compensate",
+  PublishSaga("ecocharge", "voltpoint", topics::SagaKind::kCompensate,
               schemas::Encode(schemas::SagaCompensate{"s-dup", "not mine"}));
   auto forbidden = WaitAck("voltpoint", "ecocharge", "s-dup", schemas::SagaPhase::kCompensate);
   ASSERT_TRUE(forbidden);

@@ -6,13 +6,13 @@ namespace tripmesh::topics {
 namespace {
 
 TEST(TopicsTest, BuildersAndParserAgree) {
-  auto r = ParseTopic(Request("voltpoint", "car-7", "plan"));
+  auto r = ParseTopic(Request("voltpoint", "car-7", Op::kPlan));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->kind, Kind::kRequest);
   EXPECT_EQ(r->company, "voltpoint");
   EXPECT_EQ(r->agent, "car-7");
   EXPECT_EQ(r->name, "plan");
-  auto s = ParseTopic(Saga("eflux", "voltpoint", "commit"));
+  auto s = ParseTopic(Saga("eflux", "voltpoint", SagaKind::kCommit));
   ASSERT_TRUE(s);
   EXPECT_EQ(s->kind, Kind::kSaga);
   EXPECT_EQ(s->company, "eflux");
@@ -24,7 +24,22 @@ TEST(TopicsTest, BuildersAndParserAgree) {
   EXPECT_EQ(ParseTopic(VehicleTelemetry("car_9"))->kind, Kind::kVehicleTelemetry);
   EXPECT_EQ(ParseTopic(CompanyStatus("eflux"))->kind, Kind::kCompanyStatus);
   EXPECT_EQ(ParseTopic(Metrics("eflux"))->kind, Kind::kMetrics);
-  EXPECT_EQ(ParseTopic(Event("eflux", "reservation"))->kind, Kind::kEvent);
+  EXPECT_EQ(ParseTopic(Event("eflux", EventKind::kReservation))->kind, Kind::kEvent);
+}
+
+TEST(TopicsTest, SagaAndEventKindsRoundTripAndUnknownOnesAreNamed) {
+  for (auto k : {SagaKind::kRequest, SagaKind::kAck, SagaKind::kCommit, SagaKind::kCompensate}) {
+    EXPECT_EQ(ParseSagaKind(SagaKindName(k)), k);
+  }
+  for (auto k : {EventKind::kReservation, EventKind::kSaga}) {
+    EXPECT_EQ(ParseEventKind(EventKindName(k)), k);
+  }
+  auto bad = ParseSagaKind("rollback");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kUnknownOp);
+  EXPECT_NE(bad.error().message.find("request, ack, commit, compensate"), std::string::npos)
+      << bad.error().message;
+  EXPECT_FALSE(ParseEventKind(""));
 }
 
 TEST(TopicsTest, ParseRejectsTopicOutsideTheTree) {

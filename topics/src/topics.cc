@@ -2,6 +2,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tripmesh::topics {
@@ -157,6 +158,50 @@ std::string_view OpName(Op op) {
   return "plan";
 }
 
+namespace {
+constexpr std::pair<SagaKind, std::string_view> kSagaKinds[] = {
+    {SagaKind::kRequest, "request"},
+    {SagaKind::kAck, "ack"},
+    {SagaKind::kCommit, "commit"},
+    {SagaKind::kCompensate, "compensate"},
+};
+constexpr std::pair<EventKind, std::string_view> kEventKinds[] = {
+    {EventKind::kReservation, "reservation"},
+    {EventKind::kSaga, "saga"},
+};
+
+template <typename E, std::size_t N>
+std::string_view NameIn(const std::pair<E, std::string_view> (&names)[N], E value) {
+  for (const auto& [e, name] : names) {
+    if (e == value) return name;
+  }
+  return names[0].second;
+}
+
+template <typename E, std::size_t N>
+Result<E> ParseIn(const std::pair<E, std::string_view> (&names)[N], std::string_view name,
+                  std::string_view what) {
+  for (const auto& [e, known] : names) {
+    if (known == name) return e;
+  }
+  std::string all;
+  for (const auto& [e, known] : names) all += (all.empty() ? "" : ", ") + std::string(known);
+  return Fail(Errc::kUnknownOp,
+              "unknown " + std::string(what) + " '" + std::string(name.substr(0, 64)) + "'; " +
+                  std::string(what) + "s are " + all,
+              "topic");
+}
+}  // namespace
+
+Result<SagaKind> ParseSagaKind(std::string_view kind) {
+  return ParseIn(kSagaKinds, kind, "saga message");
+}
+std::string_view SagaKindName(SagaKind kind) { return NameIn(kSagaKinds, kind); }
+Result<EventKind> ParseEventKind(std::string_view kind) {
+  return ParseIn(kEventKinds, kind, "event");
+}
+std::string_view EventKindName(EventKind kind) { return NameIn(kEventKinds, kind); }
+
 std::string CompanyInfo(std::string_view c) { return Join({"companies", c, "info"}); }
 std::string CompanyStatus(std::string_view c) { return Join({"companies", c, "status"}); }
 std::string Station(std::string_view c, std::string_view s) {
@@ -165,15 +210,21 @@ std::string Station(std::string_view c, std::string_view s) {
 std::string StationAvailability(std::string_view c, std::string_view s) {
   return Join({"companies", c, "stations", s, "availability"});
 }
-std::string Request(std::string_view c, std::string_view agent, std::string_view op) {
+std::string RequestNamed(std::string_view c, std::string_view agent, std::string_view op) {
   return Join({"companies", c, "requests", agent, op});
 }
+std::string Request(std::string_view c, std::string_view agent, Op op) {
+  return RequestNamed(c, agent, OpName(op));
+}
 std::string CompanyReplies(std::string_view c) { return Join({"companies", c, "replies"}); }
-std::string Saga(std::string_view to, std::string_view from, std::string_view kind) {
+std::string SagaNamed(std::string_view to, std::string_view from, std::string_view kind) {
   return Join({"companies", to, "saga", from, kind});
 }
-std::string Event(std::string_view c, std::string_view kind) {
-  return Join({"companies", c, "events", kind});
+std::string Saga(std::string_view to, std::string_view from, SagaKind kind) {
+  return SagaNamed(to, from, SagaKindName(kind));
+}
+std::string Event(std::string_view c, EventKind kind) {
+  return Join({"companies", c, "events", EventKindName(kind)});
 }
 std::string Admin(std::string_view c, std::string_view op) {
   return Join({"companies", c, "admin", op});

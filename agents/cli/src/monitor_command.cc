@@ -55,7 +55,8 @@ class MonitorView {
         break;
       case topics::Kind::kEvent:
         if (auto e = schemas::Decode<schemas::Event>(m.payload)) {
-          if (e->kind == "reservation") {
+          auto kind = topics::ParseEventKind(route->name);
+          if (kind == topics::EventKind::kReservation) {
             auto& last = c.reservations[e->reservation_id];
             if (!last.empty()) --c.by_status[last];
             last = e->status;
@@ -64,7 +65,7 @@ class MonitorView {
               Recent(fmt::format("{} {} {} {}", route->company, e->reservation_id, e->status,
                                  e->detail));
             }
-          } else if (e->kind == "saga") {
+          } else if (kind == topics::EventKind::kSaga) {
             // A coordinator's saga is in flight until it reaches a reservation's
             // final status; participants' events (participant.*) are not sagas.
             bool done = e->status == "confirmed" || e->status == "failed" ||
@@ -106,8 +107,10 @@ class MonitorView {
     constexpr const char* kTotals = "  {:<12}{:<34}{:>9}{:>10}{:>11}{:>9}{:>8}{:>10}{:>10}\n";
     out += fmt::format(kTotals, "company", "status", "stations", "requests", "confirmed", "expired",
                        "failed", "cancelled", "p99 ms");
-    for (const auto& [id, c] : companies_) {
-      auto total = [&](const char* key) {
+    for (const auto& entry : companies_) {
+      const auto& [id, c] = entry;
+      auto total = [&entry](const char* key) {
+        const auto& c = entry.second;
         auto it = c.metrics.counters.find(key);
         return it == c.metrics.counters.end() ? std::int64_t{0} : it->second;
       };
@@ -125,8 +128,10 @@ class MonitorView {
     constexpr const char* kLive = "  {:<12}{:>10}{:>8}{:>11}{:>9}{:>8}{:>10}{:>12}\n";
     out += fmt::format(kLive, "company", "requests", "held", "confirmed", "expired", "failed",
                        "cancelled", "sagas open");
-    for (const auto& [id, c] : companies_) {
-      auto n = [&](const char* s) {
+    for (const auto& entry : companies_) {
+      const auto& [id, c] = entry;
+      auto n = [&entry](const char* s) {
+        const auto& c = entry.second;
         auto it = c.by_status.find(s);
         return it == c.by_status.end() ? 0 : it->second;
       };

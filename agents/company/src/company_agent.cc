@@ -350,7 +350,10 @@ class CompanyAgentImpl final : public CompanyAgent {
     }
     posting_.fetch_add(1);
     if (accepting_.load()) {
-      if (auto st = core_->OnSagaMessage(route->agent, route->name, m.payload); !st) {
+      auto kind = topics::ParseSagaKind(route->name);
+      auto st = kind ? core_->OnSagaMessage(route->agent, *kind, m.payload)
+                     : Status(tl::unexpected<Error>(kind.error()));
+      if (!st) {
         DropSaga(m.topic, st.error());
       }
     }
@@ -370,8 +373,12 @@ class CompanyAgentImpl final : public CompanyAgent {
 
   void SagaEvent(const std::string& id, const std::string& vehicle, const std::string& status,
                  const std::string& detail) {
-    schemas::Event e{options_.id, "saga", id, vehicle, status, clock_.Now(), detail};
-    PublishEvent({topics::Event(options_.id, "saga"), schemas::Encode(e), 1, false, "", ""});
+    schemas::Event e{options_.id, std::string(topics::EventKindName(topics::EventKind::kSaga)),
+                     id,          vehicle,
+                     status,      clock_.Now(),
+                     detail};
+    PublishEvent({topics::Event(options_.id, topics::EventKind::kSaga), schemas::Encode(e), 1,
+                  false, "", ""});
   }
 
   static Reply ErrorReply(Errc code, std::string message, std::string_view payload,
@@ -386,13 +393,14 @@ class CompanyAgentImpl final : public CompanyAgent {
     std::string status(schemas::ReservationStatusName(r.status));
     metrics_.Count("reservations." + status);
     schemas::Event e{options_.id,
-                     "reservation",
+                     std::string(topics::EventKindName(topics::EventKind::kReservation)),
                      r.reservation_id,
                      r.vehicle,
                      status,
                      clock_.Now(),
                      r.error ? r.error->message : ""};
-    PublishEvent({topics::Event(options_.id, "reservation"), schemas::Encode(e), 1, false, "", ""});
+    PublishEvent({topics::Event(options_.id, topics::EventKind::kReservation), schemas::Encode(e),
+                  1, false, "", ""});
   }
 
   // A publish the transport refused (it keeps QoS 1 messages while

@@ -59,9 +59,10 @@ schemas::SagaAck CompanyCore::Participate(const LocalSagaMessage& msg,
   return ack;
 }
 
-Status CompanyCore::OnSagaMessage(const std::string& from, std::string_view kind,
+Status CompanyCore::OnSagaMessage(const std::string& from, topics::SagaKind kind,
                                   std::string_view payload) {
-  if (kind == "ack") {
+  using topics::SagaKind;
+  if (kind == SagaKind::kAck) {
     auto ack = schemas::Decode<schemas::SagaAck>(payload);
     if (!ack) return tl::unexpected<Error>(ack.error());
     coordinator_->OnAck(from, *ack);
@@ -69,29 +70,27 @@ Status CompanyCore::OnSagaMessage(const std::string& from, std::string_view kind
   }
   std::string saga_id;
   std::function<schemas::SagaAck()> handle;
-  if (kind == "request") {
+  if (kind == SagaKind::kRequest) {
     auto req = schemas::Decode<schemas::SagaRequest>(payload);
     if (!req) return tl::unexpected<Error>(req.error());
     saga_id = req->saga_id;
     handle = [this, from, req = *req] { return participant_->OnRequest(from, req); };
-  } else if (kind == "commit") {
+  } else if (kind == SagaKind::kCommit) {
     auto c = schemas::Decode<schemas::SagaCommit>(payload);
     if (!c) return tl::unexpected<Error>(c.error());
     saga_id = c->saga_id;
     handle = [this, from, c = *c] { return participant_->OnCommit(from, c); };
-  } else if (kind == "compensate") {
+  } else {
     auto c = schemas::Decode<schemas::SagaCompensate>(payload);
     if (!c) return tl::unexpected<Error>(c.error());
     saga_id = c->saga_id;
     handle = [this, from, c = *c] { return participant_->OnCompensate(from, c); };
-  } else {
-    return Fail(Errc::kUnknownOp, "unknown saga message " + std::string(kind), "topic");
   }
   hooks_.post(saga_id, [this, from, handle = std::move(handle)] {
     schemas::SagaAck ack = handle();
     if (hooks_.acked) hooks_.acked(ack);
-    hooks_.publish(
-        {.topic = topics::Saga(from, options_.id, "ack"), .payload = schemas::Encode(ack)});
+    hooks_.publish({.topic = topics::Saga(from, options_.id, SagaKind::kAck),
+                    .payload = schemas::Encode(ack)});
   });
   return {};
 }
@@ -99,8 +98,8 @@ Status CompanyCore::OnSagaMessage(const std::string& from, std::string_view kind
 void CompanyCore::Tick() {
   book_->ExpireHolds();
   // On the vehicle's lane, so a late check-in and the no-show never cross.
-  for (const auto& [vehicle, id] : book_->DueNoShows(clock_.Now())) {
-    hooks_.post(vehicle, [this, vehicle, id] { handlers_->EndNoShow(vehicle, id); });
+  for (const auto& due : book_->DueNoShows(clock_.Now())) {
+    hooks_.post(due.first, [this, due] { handlers_->EndNoShow(due.first, due.second); });
   }
   for (const auto& saga : participant_->DueHolds()) {
     hooks_.post(saga, [this, saga] { participant_->Expire(saga); });

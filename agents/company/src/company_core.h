@@ -19,6 +19,7 @@
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
 #include "tripmesh/runtime/store.h"
+#include "tripmesh/topics/topics.h"
 
 namespace tripmesh::company {
 
@@ -65,7 +66,7 @@ class CompanyCore {
   // `from`: an ack goes to the coordinator, the others to the participant on
   // the saga's lane, whose ack is published. An error when it does not decode
   // (nobody to answer: the caller drops and counts it).
-  [[nodiscard]] Status OnSagaMessage(const std::string& from, std::string_view kind,
+  [[nodiscard]] Status OnSagaMessage(const std::string& from, topics::SagaKind kind,
                                      std::string_view payload);
   // The periodic work: hold expiry, no-shows and participants' expired holds
   // (on their lanes), the coordinator's timeouts and resends.

@@ -25,8 +25,8 @@ std::map<std::string, schemas::AvailabilityResult> PeerClient::Availability(
     }
     schemas::AvailabilityRequest req{corr, stations, from, to};
     auto st =
-        transport_.Publish({topics::Request(company, self_, "availability"), schemas::Encode(req),
-                            1, false, topics::CompanyReplies(self_), corr});
+        transport_.Publish({topics::Request(company, self_, topics::Op::kAvailability),
+                            schemas::Encode(req), 1, false, topics::CompanyReplies(self_), corr});
     correlations.push_back(corr);
     if (st) waiting.emplace_back(company, std::move(reply));
   }

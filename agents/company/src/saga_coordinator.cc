@@ -13,6 +13,18 @@
 namespace tripmesh::company {
 namespace {
 
+topics::SagaKind KindOf(schemas::SagaPhase phase) {
+  switch (phase) {
+    case schemas::SagaPhase::kRequest:
+      return topics::SagaKind::kRequest;
+    case schemas::SagaPhase::kCommit:
+      return topics::SagaKind::kCommit;
+    case schemas::SagaPhase::kCompensate:
+      return topics::SagaKind::kCompensate;
+  }
+  return topics::SagaKind::kRequest;
+}
+
 using schemas::SagaPhase;
 
 constexpr auto kMaxBackoff = std::chrono::milliseconds(8000);
@@ -221,8 +233,8 @@ void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked,
       continue;
     }
     std::string payload = std::visit([](const auto& m) { return schemas::Encode(m); }, msg);
-    hooks_.publish({topics::Saga(company, company_, schemas::SagaPhaseName(phase)),
-                    std::move(payload), 1, false, "", ""});
+    hooks_.publish(
+        {topics::Saga(company, company_, KindOf(phase)), std::move(payload), 1, false, "", ""});
   }
   // After the peers' messages are out, so the home company's own work overlaps theirs.
   if (local) {

@@ -72,7 +72,7 @@ class VehicleClientImpl final : public VehicleClient {
       reply = pending_[corr].get_future();
       last_request_id_ = id;
     }
-    runtime::OutboundMessage m{.topic = topics::Request(options_.home, options_.id, op),
+    runtime::OutboundMessage m{.topic = topics::RequestNamed(options_.home, options_.id, op),
                                .payload = std::move(payload),
                                .response_topic = reply_topic_,
                                .correlation_data = corr,
@@ -96,30 +96,32 @@ class VehicleClientImpl final : public VehicleClient {
   Result<schemas::ReservationList> ListForRequest(const std::string& request_id) override {
     schemas::ListRequest req;
     req.for_request_id = request_id;
-    return Call<schemas::ReservationList>("list", schemas::Encode(req));
+    return Call<schemas::ReservationList>(topics::Op::kList, schemas::Encode(req));
   }
 
   Result<schemas::PlanResult> Plan(const schemas::PlanRequest& req) override {
-    return Call<schemas::PlanResult>("plan", schemas::Encode(req));
+    return Call<schemas::PlanResult>(topics::Op::kPlan, schemas::Encode(req));
   }
   Result<schemas::Reservation> Reserve(const schemas::ReserveRequest& req) override {
-    return Call<schemas::Reservation>("reserve", schemas::Encode(req));
+    return Call<schemas::Reservation>(topics::Op::kReserve, schemas::Encode(req));
   }
   Result<schemas::Reservation> Confirm(const std::string& id) override {
-    return Call<schemas::Reservation>("confirm", schemas::EncodeRef({"", id}, "confirm"));
+    return Call<schemas::Reservation>(topics::Op::kConfirm,
+                                      schemas::EncodeRef({"", id}, "confirm"));
   }
   Result<schemas::Reservation> Cancel(const std::string& id) override {
-    return Call<schemas::Reservation>("cancel", schemas::EncodeRef({"", id}, "cancel"));
+    return Call<schemas::Reservation>(topics::Op::kCancel, schemas::EncodeRef({"", id}, "cancel"));
   }
   Result<schemas::Reservation> Get(const std::string& id) override {
-    return Call<schemas::Reservation>("get", schemas::EncodeRef({"", id}, "get"));
+    return Call<schemas::Reservation>(topics::Op::kGet, schemas::EncodeRef({"", id}, "get"));
   }
   Result<schemas::Reservation> CheckIn(const std::string& id, const std::string& station) override {
-    return Call<schemas::Reservation>("checkin",
+    return Call<schemas::Reservation>(topics::Op::kCheckin,
                                       schemas::Encode(schemas::CheckinRequest{"", id, station}));
   }
   Result<schemas::ReservationList> List() override {
-    return Call<schemas::ReservationList>("list", schemas::Encode(schemas::ListRequest{}));
+    return Call<schemas::ReservationList>(topics::Op::kList,
+                                          schemas::Encode(schemas::ListRequest{}));
   }
 
   Status PublishTelemetry(const schemas::VehicleTelemetry& m) override {
@@ -134,8 +136,8 @@ class VehicleClientImpl final : public VehicleClient {
 
  private:
   template <typename T>
-  Result<T> Call(const std::string& op, std::string payload) {
-    auto text = Request(op, std::move(payload));
+  Result<T> Call(topics::Op op, std::string payload) {
+    auto text = Request(std::string(topics::OpName(op)), std::move(payload));
     if (!text) return tl::unexpected<Error>(text.error());
     auto type = schemas::PeekType(*text);
     if (!type) return Fail(Errc::kInternal, "unreadable reply: " + type.error().message);

@@ -46,6 +46,17 @@ struct Route {
 [[nodiscard]] Result<Op> ParseOp(std::string_view op);
 std::string_view OpName(Op op);
 
+// The {kind} of a saga topic: the coordinator's request, commit and compensate,
+// and the participant's ack.
+enum class SagaKind { kRequest, kAck, kCommit, kCompensate };
+[[nodiscard]] Result<SagaKind> ParseSagaKind(std::string_view kind);
+std::string_view SagaKindName(SagaKind kind);
+
+// The {kind} of an event topic.
+enum class EventKind { kReservation, kSaga };
+[[nodiscard]] Result<EventKind> ParseEventKind(std::string_view kind);
+std::string_view EventKindName(EventKind kind);
+
 // The {agent} of a topic under companies/{c}/requests/{agent}/..., even when the
 // rest of the topic is malformed ("" when there is no valid one), so that a bad
 // request can still get its error on the requester's default reply topic.
@@ -58,10 +69,14 @@ std::string CompanyInfo(std::string_view c);
 std::string CompanyStatus(std::string_view c);
 std::string Station(std::string_view c, std::string_view s);
 std::string StationAvailability(std::string_view c, std::string_view s);
-std::string Request(std::string_view c, std::string_view agent, std::string_view op);
+std::string Request(std::string_view c, std::string_view agent, Op op);
 std::string CompanyReplies(std::string_view c);
-std::string Saga(std::string_view to, std::string_view from, std::string_view kind);
-std::string Event(std::string_view c, std::string_view kind);
+std::string Saga(std::string_view to, std::string_view from, SagaKind kind);
+std::string Event(std::string_view c, EventKind kind);
+// The same topics with a name of the caller's: for requests and saga messages
+// this agent would never send (an unknown op, a prefix to filter on).
+std::string RequestNamed(std::string_view c, std::string_view agent, std::string_view op);
+std::string SagaNamed(std::string_view to, std::string_view from, std::string_view kind);
 std::string Admin(std::string_view c, std::string_view op);
 std::string Metrics(std::string_view c);
 std::string VehicleReplies(std::string_view v);
