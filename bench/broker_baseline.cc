@@ -41,7 +41,7 @@ BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double w
   auto requester = PlainClient(broker, fmt::format("bench-requester-{}", in_flight));
   const std::string reply(700, 'r');
   responder->SetReceiver([&](runtime::InboundMessage m) {
-    (void)responder->Publish({m.topic + "/reply", reply, 1, false, "", ""});
+    (void)responder->Publish({.topic = m.topic + "/reply", .payload = reply});
   });
   struct Slot {
     std::mutex mu;
@@ -78,7 +78,7 @@ BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double w
           std::lock_guard lock(slot.mu);
           slot.answered = false;
         }
-        if (!requester->Publish({topic, request, 1, false, "", ""})) Die("baseline publish");
+        if (!requester->Publish({.topic = topic, .payload = request})) Die("baseline publish");
         std::unique_lock lock(slot.mu);
         if (!slot.cv.wait_for(lock, std::chrono::seconds(10), [&] { return slot.answered; })) {
           Die("baseline: no reply within 10 s");

@@ -44,7 +44,7 @@ Latencies ProtocolFloor(const std::string& broker, const std::string& dir, Floor
   auto responder = Client(broker, "bench-floor-responder");
   auto requester = Client(broker, "bench-floor-requester");
   responder->SetReceiver([&](runtime::InboundMessage) {
-    (void)responder->Publish({"bench/floor/reply", std::string(700, 'r'), 1, false, "", ""});
+    (void)responder->Publish({.topic = "bench/floor/reply", .payload = std::string(700, 'r')});
   });
   std::mutex mu;
   std::condition_variable cv;
@@ -63,7 +63,7 @@ Latencies ProtocolFloor(const std::string& broker, const std::string& dir, Floor
       std::lock_guard lock(mu);
       answered = false;
     }
-    if (!requester->Publish({"bench/floor/req", std::string(400, 'q'), 1, false, "", ""})) {
+    if (!requester->Publish({.topic = "bench/floor/req", .payload = std::string(400, 'q')})) {
       Die("floor: publish");
     }
     std::unique_lock lock(mu);

@@ -315,7 +315,7 @@ Result<AvailabilityRequest> Decode<AvailabilityRequest>(std::string_view json) {
     f.StrArray("stations", r.stations, true, 10000, 64);
     f.TimeField("from", r.from, true);
     f.TimeField("to", r.to, true);
-    if (f.ok() && (r.to <= r.from || r.to - r.from > 7 * 86400)) {
+    if (f.ok() && (r.to <= r.from || r.to - r.from > 7 * kDayS)) {
       f.Fail("to", "expected a window after 'from' of at most 7 days");
     }
   });

@@ -25,7 +25,7 @@ class Fields {
   std::string PathOf(std::string_view key) const {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
   }
-  void Fail(std::string_view key, std::string message) {
+  void Fail(std::string_view key, const std::string& message) {
     if (!error_) {
       std::string field = PathOf(key);
       error_ = Error{Errc::kInvalidRequest, "field '" + field + "': " + message, field};

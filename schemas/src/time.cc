@@ -87,7 +87,7 @@ Result<Time> ParseTime(std::string_view s) {
   }
   if (pos != s.size()) return bad();
   Time t = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-           h * 3600 + mi * 60 + se;
+           h * kHourS + mi * kMinuteS + se;
   return t - offset;
 }
 

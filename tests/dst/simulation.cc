@@ -129,9 +129,8 @@ class Simulation {
     company::CoreHooks h;
     Node* node = &n;
     h.publish = [this, node](runtime::OutboundMessage m) { Send(node->id, std::move(m)); };
-    h.saga_event = [this, node](const std::string& id, const std::string&, const std::string& state,
-                                const std::string& detail) {
-      Trace("{} saga {}: {} {}", node->id, id, state, detail.substr(0, 80));
+    h.saga_event = [this, node](const company::SagaEvent& e) {
+      Trace("{} saga {}: {} {}", node->id, e.reservation_id, e.state, e.detail.substr(0, 80));
     };
     h.post = [node](const std::string& key, std::function<void()> task) {
       node->tasks.emplace_back(key, std::move(task));

@@ -40,7 +40,10 @@ class BadInputTest : public CompanyFixture {
       std::lock_guard lock(mu_);
       before = replies_.size();
     }
-    EXPECT_TRUE(client_->Publish({topic, payload, 1, false, response_topic, corr}));
+    EXPECT_TRUE(client_->Publish({.topic = topic,
+                                  .payload = payload,
+                                  .response_topic = response_topic,
+                                  .correlation_data = corr}));
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       {

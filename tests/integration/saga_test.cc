@@ -109,7 +109,7 @@ class SagaTest : public CompanyFixture {
     o.client_id = "saga-test-" + from;
     auto t = runtime::NewTransport(runtime::TransportKind::kMosquitto, o);
     ASSERT_TRUE(t->Connect(5s));
-    ASSERT_TRUE(t->Publish({topics::Saga(to, from, kind), payload, 1, false, "", ""}));
+    ASSERT_TRUE(t->Publish({.topic = topics::Saga(to, from, kind), .payload = payload}));
     ASSERT_TRUE(t->Flush(5s));
     t->Disconnect();
   }

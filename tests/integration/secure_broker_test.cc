@@ -160,16 +160,20 @@ TEST_F(SecureBrokerTest, WrongPasswordAndAnonymousAreRefusedWithAClearMessage) {
 TEST_F(SecureBrokerTest, VehicleCannotPublishSagaMessagesNorAsAnotherVehicle) {
   auto a = Connect("car-a", password_["car-a"], "tripmesh/v1/vehicles/car-a/#");
   ASSERT_TRUE(a->t->Publish(
-      {topics::Saga("voltpoint", "eflux", topics::SagaKind::kRequest), "{}", 1, false, "", ""}));
-  ASSERT_TRUE(a->t->Publish({topics::Request("voltpoint", "car-b", topics::Op::kPlan),
-                             PlanPayload(), 1, false, topics::VehicleReplies("car-a"), "x"}));
+      {.topic = topics::Saga("voltpoint", "eflux", topics::SagaKind::kRequest), .payload = "{}"}));
+  ASSERT_TRUE(a->t->Publish({.topic = topics::Request("voltpoint", "car-b", topics::Op::kPlan),
+                             .payload = PlanPayload(),
+                             .response_topic = topics::VehicleReplies("car-a"),
+                             .correlation_data = "x"}));
   EXPECT_FALSE(MonitorSees(topics::Saga("voltpoint", "eflux", topics::SagaKind::kRequest)));
   EXPECT_FALSE(MonitorSees(topics::Request("voltpoint", "car-b", topics::Op::kPlan),
                            std::chrono::milliseconds(100)));
   EXPECT_EQ(a->Count(), 0u);
   // Under its own name the same request goes through.
-  ASSERT_TRUE(a->t->Publish({topics::Request("voltpoint", "car-a", topics::Op::kPlan),
-                             PlanPayload(), 1, false, topics::VehicleReplies("car-a"), "y"}));
+  ASSERT_TRUE(a->t->Publish({.topic = topics::Request("voltpoint", "car-a", topics::Op::kPlan),
+                             .payload = PlanPayload(),
+                             .response_topic = topics::VehicleReplies("car-a"),
+                             .correlation_data = "y"}));
   EXPECT_TRUE(MonitorSees(topics::Request("voltpoint", "car-a", topics::Op::kPlan)));
   for (int i = 0; i < 100 && a->Count() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -181,11 +185,15 @@ TEST_F(SecureBrokerTest, VehicleCannotReadAnotherVehiclesRepliesNorRedirectThem)
   ASSERT_TRUE(b->t->Subscribe("tripmesh/v1/vehicles/car-a/#", 1));  // granted, but nothing may flow
   ASSERT_TRUE(b->t->Subscribe("tripmesh/v1/vehicles/car-b/#", 1));
   auto a = Connect("car-a", password_["car-a"], "tripmesh/v1/vehicles/car-a/#");
-  ASSERT_TRUE(a->t->Publish({topics::Request("voltpoint", "car-a", topics::Op::kPlan),
-                             PlanPayload(), 1, false, topics::VehicleReplies("car-a"), "1"}));
+  ASSERT_TRUE(a->t->Publish({.topic = topics::Request("voltpoint", "car-a", topics::Op::kPlan),
+                             .payload = PlanPayload(),
+                             .response_topic = topics::VehicleReplies("car-a"),
+                             .correlation_data = "1"}));
   // A Response Topic in car-b's namespace is refused by the company, on car-a's own topic.
-  ASSERT_TRUE(a->t->Publish({topics::Request("voltpoint", "car-a", topics::Op::kPlan),
-                             PlanPayload(), 1, false, topics::VehicleReplies("car-b"), "2"}));
+  ASSERT_TRUE(a->t->Publish({.topic = topics::Request("voltpoint", "car-a", topics::Op::kPlan),
+                             .payload = PlanPayload(),
+                             .response_topic = topics::VehicleReplies("car-b"),
+                             .correlation_data = "2"}));
   for (int i = 0; i < 100 && a->Count() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_EQ(a->Count(), 2u);
@@ -203,8 +211,9 @@ TEST_F(SecureBrokerTest, MonitorSeesEverythingAndPublishesNothing) {
   EXPECT_TRUE(MonitorSees(topics::CompanyStatus("voltpoint")));
   auto m = Connect("monitor", password_["monitor"]);
   ASSERT_TRUE(m->t->Publish(
-      {topics::Request("voltpoint", "monitor", topics::Op::kList), "{}", 1, false, "", ""}));
-  ASSERT_TRUE(m->t->Publish({topics::CompanyStatus("voltpoint"), "{}", 1, true, "", ""}));
+      {.topic = topics::Request("voltpoint", "monitor", topics::Op::kList), .payload = "{}"}));
+  ASSERT_TRUE(m->t->Publish(
+      {.topic = topics::CompanyStatus("voltpoint"), .payload = "{}", .retain = true}));
   EXPECT_FALSE(MonitorSees(topics::Request("voltpoint", "monitor", topics::Op::kList)));
   for (const auto& msg : monitor_->Messages()) EXPECT_NE(msg.payload, "{}") << msg.topic;
 }

@@ -59,8 +59,10 @@ TEST_P(TransportContractTest, PublishReachesSubscriberWithV5Properties) {
   ASSERT_TRUE(sub->Subscribe("tripmesh/v1/test/#", 1));
   auto pub = Make("pub");
   ASSERT_TRUE(pub->Connect(std::chrono::seconds(5)));
-  ASSERT_TRUE(pub->Publish({"tripmesh/v1/test/a", "{\"x\":1}", 1, false, "tripmesh/v1/test/reply",
-                            std::string("c\0rr", 4)}));
+  ASSERT_TRUE(pub->Publish({.topic = "tripmesh/v1/test/a",
+                            .payload = "{\"x\":1}",
+                            .response_topic = "tripmesh/v1/test/reply",
+                            .correlation_data = std::string("c\0rr", 4)}));
   ASSERT_TRUE(pub->Flush(std::chrono::seconds(5)));
   ASSERT_TRUE(inbox.WaitCount(1));
   std::lock_guard lock(inbox.mu);
@@ -73,7 +75,7 @@ TEST_P(TransportContractTest, PublishReachesSubscriberWithV5Properties) {
 TEST_P(TransportContractTest, RetainedMessageReachesALateSubscriber) {
   auto pub = Make("pub");
   ASSERT_TRUE(pub->Connect(std::chrono::seconds(5)));
-  ASSERT_TRUE(pub->Publish({"tripmesh/v1/test/retained", "r", 1, true, "", ""}));
+  ASSERT_TRUE(pub->Publish({.topic = "tripmesh/v1/test/retained", .payload = "r", .retain = true}));
   ASSERT_TRUE(pub->Flush(std::chrono::seconds(5)));
   Inbox inbox;  // outlives the transport that delivers into it
   auto sub = Make("sub");
@@ -94,7 +96,7 @@ TEST_P(TransportContractTest, ManyQoS1MessagesArriveWithNoLoss) {
   auto pub = Make("pub");
   ASSERT_TRUE(pub->Connect(std::chrono::seconds(5)));
   for (int i = 0; i < 2000; ++i)
-    ASSERT_TRUE(pub->Publish({"tripmesh/v1/test/n", std::to_string(i), 1, false, "", ""}));
+    ASSERT_TRUE(pub->Publish({.topic = "tripmesh/v1/test/n", .payload = std::to_string(i)}));
   ASSERT_TRUE(pub->Flush(std::chrono::seconds(20)));
   ASSERT_TRUE(inbox.WaitCount(2000, std::chrono::seconds(20)));
 }
@@ -120,7 +122,7 @@ TEST_P(TransportContractTest, ReconnectsAndResubscribesAfterBrokerRestart) {
   // The resubscription races this publish: publish until one arrives.
   bool got = false;
   for (int i = 0; i < 100 && !got; ++i) {
-    ASSERT_TRUE(pub->Publish({"tripmesh/v1/test/after", "x", 1, false, "", ""}));
+    ASSERT_TRUE(pub->Publish({.topic = "tripmesh/v1/test/after", .payload = "x"}));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     got = inbox.WaitCount(1, std::chrono::seconds(0));
   }

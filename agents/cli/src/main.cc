@@ -2,11 +2,14 @@
 // Exit codes: 0 success, 1 an error (a reply or a failure, one line on
 // stderr), 2 a usage error (one line naming the wrong word).
 #include <csignal>
+#include <cstdio>
+#include <exception>
 
 #include "commands.h"
 
-int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App app{"tripmesh: reserve electric-vehicle charging across companies, over MQTT"};
   app.set_version_flag("--version", TRIPMESH_VERSION);
   app.require_subcommand(1);
@@ -21,4 +24,17 @@ int main(int argc, char** argv) {
   tripmesh::cli::AddWorld(app, run);
   if (int code = tripmesh::cli::Parse(app, argc, argv); code >= 0) return code;
   return run ? run() : tripmesh::cli::kUsageError;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tripmesh: internal error: %s; please report it with the command run\n",
+                 e.what());
+    return 1;
+  }
 }

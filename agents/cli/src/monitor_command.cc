@@ -156,7 +156,7 @@ class MonitorView {
     std::map<std::string, int> by_status;
     std::set<std::string> sagas;
   };
-  void Recent(std::string line) {
+  void Recent(const std::string& line) {
     recent_.push_back(line.substr(0, 160));
     if (recent_.size() > 8) recent_.pop_front();
   }
@@ -176,7 +176,7 @@ int RunMonitor(const MonitorFlags& f) {
   auto kind = runtime::ParseTransportKind(f.broker.transport);
   auto t = runtime::NewTransport(kind ? *kind : runtime::TransportKind::kMosquitto, o);
   MonitorView view;
-  t->SetReceiver([&](runtime::InboundMessage m) { view.Add(m); });
+  t->SetReceiver([&](const runtime::InboundMessage& m) { view.Add(m); });
   if (auto st = t->Connect(std::chrono::seconds(5)); !st) {
     std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(st.error().code)).c_str(),
                  st.error().message.c_str());

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <system_error>
 
 #include "commands.h"
 #include "tripmesh/runtime/files.h"
@@ -34,12 +35,13 @@ struct SecureFlags {
 // user's. The clear credentials stay root's.
 Status HandToBrokerUser(const std::string& dir) {
   if (geteuid() != 0) return {};
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the command runs no other thread.
   const passwd* user = getpwnam("mosquitto");
   if (!user) return {};  // no such user: mosquitto stays root and reads them as they are
   for (const std::string& path : {dir, dir + "/passwd", dir + "/acl"}) {
     if (chown(path.c_str(), user->pw_uid, user->pw_gid) != 0) {
-      return Fail(Errc::kInternal,
-                  "cannot hand " + path + " to user mosquitto: " + std::strerror(errno));
+      return Fail(Errc::kInternal, "cannot hand " + path + " to user mosquitto: " +
+                                       std::system_category().message(errno));
     }
   }
   return {};

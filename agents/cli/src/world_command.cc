@@ -41,8 +41,7 @@ int Cities(const core::World& w, const WorldFlags& f) {
   if (!f.near.empty()) {
     near = w.CityIndex(Lower(f.near));
     if (near < 0) {
-      std::vector<std::string> ids;
-      for (int i = 0; i < w.city_count(); ++i) ids.push_back(w.city(i).id);
+      std::vector<std::string> ids = w.CityIds();
       std::fprintf(stderr, "tripmesh: unknown_city: unknown city %s%s\n", f.near.c_str(),
                    core::DidYouMean(Lower(f.near), ids).c_str());
       return kError;

@@ -71,6 +71,8 @@ thread_local DeferredEvents::Scope DeferredEvents::current_;
 
 class CompanyAgentImpl final : public CompanyAgent {
  public:
+  CompanyAgentImpl(const CompanyAgentImpl&) = delete;
+  CompanyAgentImpl& operator=(const CompanyAgentImpl&) = delete;
   CompanyAgentImpl(CompanyOptions options, const core::Clock& clock, core::World world)
       : options_(std::move(options)), clock_(clock), world_(std::move(world)) {}
 
@@ -100,8 +102,9 @@ class CompanyAgentImpl final : public CompanyAgent {
     transport_ = runtime::NewTransport(options_.transport, MqttOptions());
     // A vehicle's plan waits on its peers' availability answers while holding
     // its lane, so lanes outnumber cores.
-    std::size_t workers =
-        options_.workers ? options_.workers : 4 * std::max(2u, std::thread::hardware_concurrency());
+    std::size_t workers = options_.workers
+                              ? options_.workers
+                              : std::size_t{4} * std::max(2u, std::thread::hardware_concurrency());
     lanes_ = std::make_unique<runtime::SerialLanes>(workers);
     peer_lanes_ = std::make_unique<runtime::SerialLanes>(2);
     peers_ = std::make_unique<PeerClient>(options_.id, *transport_);
@@ -176,6 +179,7 @@ class CompanyAgentImpl final : public CompanyAgent {
                            SagaParticipant::kMaxHoldTtlS);
     }
     c.saga.crash_at = o.saga_crash_at;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start, before the agent's threads.
     if (const char* env = std::getenv("TRIPMESH_SAGA_CRASH_AT"); env && c.saga.crash_at.empty()) {
       c.saga.crash_at = env;
     }
@@ -189,9 +193,7 @@ class CompanyAgentImpl final : public CompanyAgent {
       lanes_->Post(key, DeferringEvents(std::move(task)));
     };
     h.reservation_changed = [this](const schemas::Reservation& r) { OnChange(r); };
-    h.saga_event = [this](const std::string& id, const std::string& vehicle,
-                          const std::string& state,
-                          const std::string& detail) { SagaEvent(id, vehicle, state, detail); };
+    h.saga_event = [this](const SagaEvent& e) { PublishSagaEvent(e); };
     h.acked = [this](const schemas::SagaAck& ack) { CountSagaAck(ack); };
     return h;
   }
@@ -313,7 +315,10 @@ class CompanyAgentImpl final : public CompanyAgent {
                  : ErrorReply(op.error().code, op.error().message, m.payload, op.error().field);
     }
     if (!reply.deferred) {
-      Send({reply_to, std::move(reply.payload), 1, false, "", m.correlation_data});
+      Send({.topic = reply_to,
+            .payload = std::move(reply.payload),
+            .response_topic = "",
+            .correlation_data = m.correlation_data});
     }
     metrics_.Count("requests");
     if (reply.error) metrics_.Count(std::string("errors.") + std::string(ErrcName(*reply.error)));
@@ -340,7 +345,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
   // Saga messages run on the saga's lane; a malformed one has nobody to answer.
-  void OnSagaMessage(runtime::InboundMessage m) {
+  void OnSagaMessage(const runtime::InboundMessage& m) {
     auto route = topics::ParseTopic(m.topic);
     if (!route || route->kind != topics::Kind::kSaga || !world_.FindCompany(route->agent) ||
         m.payload.size() > schemas::kMaxPayloadBytes) {
@@ -371,14 +376,16 @@ class CompanyAgentImpl final : public CompanyAgent {
                  e.message);
   }
 
-  void SagaEvent(const std::string& id, const std::string& vehicle, const std::string& status,
-                 const std::string& detail) {
-    schemas::Event e{options_.id, std::string(topics::EventKindName(topics::EventKind::kSaga)),
-                     id,          vehicle,
-                     status,      clock_.Now(),
-                     detail};
-    PublishEvent({topics::Event(options_.id, topics::EventKind::kSaga), schemas::Encode(e), 1,
-                  false, "", ""});
+  void PublishSagaEvent(const SagaEvent& s) {
+    schemas::Event e{.company = options_.id,
+                     .kind = std::string(topics::EventKindName(topics::EventKind::kSaga)),
+                     .reservation_id = s.reservation_id,
+                     .vehicle = s.vehicle,
+                     .status = s.state,
+                     .timestamp = clock_.Now(),
+                     .detail = s.detail};
+    PublishEvent({.topic = topics::Event(options_.id, topics::EventKind::kSaga),
+                  .payload = schemas::Encode(e)});
   }
 
   static Reply ErrorReply(Errc code, std::string message, std::string_view payload,
@@ -399,8 +406,8 @@ class CompanyAgentImpl final : public CompanyAgent {
                      status,
                      clock_.Now(),
                      r.error ? r.error->message : ""};
-    PublishEvent({topics::Event(options_.id, topics::EventKind::kReservation), schemas::Encode(e),
-                  1, false, "", ""});
+    PublishEvent({.topic = topics::Event(options_.id, topics::EventKind::kReservation),
+                  .payload = schemas::Encode(e)});
   }
 
   // A publish the transport refused (it keeps QoS 1 messages while
@@ -436,17 +443,22 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
   void PublishCatalogue() {
-    Send({topics::CompanyInfo(options_.id), schemas::Encode(catalogue_->info), 1, true, "", ""});
+    Send({.topic = topics::CompanyInfo(options_.id),
+          .payload = schemas::Encode(catalogue_->info),
+          .retain = true});
     for (const auto& s : catalogue_->stations) {
-      Send({topics::Station(options_.id, s.id), schemas::Encode(s), 1, true, "", ""});
+      Send({.topic = topics::Station(options_.id, s.id),
+            .payload = schemas::Encode(s),
+            .retain = true});
       PublishAvailability(s);
     }
     PublishStatus(true);
   }
 
   void PublishAvailability(const schemas::Station& s) {
-    Send({topics::StationAvailability(options_.id, s.id),
-          schemas::Encode(core_->book().Availability(s)), 1, true, "", ""});
+    Send({.topic = topics::StationAvailability(options_.id, s.id),
+          .payload = schemas::Encode(core_->book().Availability(s)),
+          .retain = true});
   }
 
   void PublishMetrics() {
@@ -458,7 +470,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     auto stats = store_->stats();
     m.counters["store.commits"] = stats.commits;
     m.counters["store.writes"] = stats.writes;
-    Send({topics::Metrics(options_.id), schemas::Encode(m), 1, true, "", ""});
+    Send({.topic = topics::Metrics(options_.id), .payload = schemas::Encode(m), .retain = true});
   }
 
   void Tick() {  // background thread: hold expiry, availability, metrics

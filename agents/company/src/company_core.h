@@ -38,11 +38,8 @@ struct CoreHooks {
   std::function<void(const std::string& key, std::function<void()> task)> post;
   // A reservation's status changed; it is durable.
   std::function<void(const schemas::Reservation&)> reservation_changed;
-  // A saga step of the coordinator or the participant: (reservation id,
-  // vehicle, state, detail).
-  std::function<void(const std::string&, const std::string&, const std::string&,
-                     const std::string&)>
-      saga_event;
+  // A saga step of the coordinator or the participant.
+  std::function<void(const SagaEvent&)> saga_event;
   // Every ack this company's participant gives.
   std::function<void(const schemas::SagaAck&)> acked;
 };

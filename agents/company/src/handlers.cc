@@ -210,7 +210,7 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
   auto ask = StationsToAsk(*plans);
   if (!ask.empty()) {
     for (const auto& p : *plans) answers.window_end = std::max(answers.window_end, p.arrive_at);
-    answers.window_end = std::min(answers.window_end + 12 * 3600, depart + 7 * 86400 - 1);
+    answers.window_end = std::min(answers.window_end + 12 * kHourS, depart + 7 * kDayS - 1);
     AskPeers(ask, depart, answers);
     bool stands = std::all_of(plans->begin(), plans->end(), [&](const schemas::Plan& p) {
       return std::all_of(p.stops.begin(), p.stops.end(), [&](const schemas::Stop& stop) {

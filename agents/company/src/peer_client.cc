@@ -25,8 +25,10 @@ std::map<std::string, schemas::AvailabilityResult> PeerClient::Availability(
     }
     schemas::AvailabilityRequest req{corr, stations, from, to};
     auto st =
-        transport_.Publish({topics::Request(company, self_, topics::Op::kAvailability),
-                            schemas::Encode(req), 1, false, topics::CompanyReplies(self_), corr});
+        transport_.Publish({.topic = topics::Request(company, self_, topics::Op::kAvailability),
+                            .payload = schemas::Encode(req),
+                            .response_topic = topics::CompanyReplies(self_),
+                            .correlation_data = corr});
     correlations.push_back(corr);
     if (st) waiting.emplace_back(company, std::move(reply));
   }

@@ -25,6 +25,7 @@ Status WriteSlots(runtime::Tx& tx, const std::string& owner,
 
 std::vector<std::string_view> ReservationBook::StationsOf(const std::vector<Slot>& slots) const {
   std::vector<std::string_view> keys;
+  keys.reserve(slots.size());
   for (const auto& s : slots) keys.push_back(s.station);
   return keys;
 }

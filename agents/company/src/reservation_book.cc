@@ -132,6 +132,7 @@ core::PointLedger& ReservationBook::LedgerOf(const std::string& station, const s
 std::vector<std::string_view> ReservationBook::StationsOf(
     const std::vector<schemas::ReservationItem>& items) const {
   std::vector<std::string_view> keys;
+  keys.reserve(items.size());
   for (const auto& i : items) keys.push_back(i.station);
   return keys;
 }
@@ -484,11 +485,12 @@ Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle
   if (r.status == status) return r;
   bool live = r.status == schemas::ReservationStatus::kHeld ||
               (r.status == schemas::ReservationStatus::kConfirmed && !must_be_held);
-  if (!live)
+  if (!live) {
     return Fail(
         Errc::kConflict,
         "reservation " + id + " is " + std::string(schemas::ReservationStatusName(r.status)),
         "reservation_id");
+  }
   if (must_be_held && r.expires_at && *r.expires_at > clock_.Now()) {
     return Fail(Errc::kConflict, "the hold of " + id + " has not expired");
   }

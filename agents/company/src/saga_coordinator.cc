@@ -200,11 +200,12 @@ void SagaCoordinator::Enter(Saga& s, SagaState state, const std::string& detail)
     }
   }
   if (hooks_.changed) {
-    hooks_.changed(
-        s.reservation.reservation_id, s.reservation.vehicle,
-        std::string(state == SagaState::kDone ? schemas::ReservationStatusName(s.reservation.status)
-                                              : SagaStateName(state)),
-        detail);
+    hooks_.changed({.reservation_id = s.reservation.reservation_id,
+                    .vehicle = s.reservation.vehicle,
+                    .state = std::string(state == SagaState::kDone
+                                             ? schemas::ReservationStatusName(s.reservation.status)
+                                             : SagaStateName(state)),
+                    .detail = detail});
   }
 }
 
@@ -234,7 +235,7 @@ void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked,
     }
     std::string payload = std::visit([](const auto& m) { return schemas::Encode(m); }, msg);
     hooks_.publish(
-        {topics::Saga(company, company_, KindOf(phase)), std::move(payload), 1, false, "", ""});
+        {.topic = topics::Saga(company, company_, KindOf(phase)), .payload = std::move(payload)});
   }
   // After the peers' messages are out, so the home company's own work overlaps theirs.
   if (local) {
@@ -317,7 +318,7 @@ void SagaCoordinator::Start(schemas::Reservation r, const std::string& request_i
   });
 }
 
-void SagaCoordinator::Confirm(const schemas::Reservation& r, ReplyTo reply) {
+void SagaCoordinator::Confirm(const schemas::Reservation& r, const ReplyTo& reply) {
   Run(
       SagaIdOf(r.reservation_id),
       [this, reply](Saga& s) {

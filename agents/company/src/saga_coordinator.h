@@ -65,10 +65,8 @@ class SagaCoordinator {
   struct Hooks {
     std::function<void(runtime::OutboundMessage)> publish;
     std::function<void(const std::string& key, std::function<void()>)> post;
-    // (reservation id, vehicle, saga state, detail) after each durable change
-    std::function<void(const std::string&, const std::string&, const std::string&,
-                       const std::string&)>
-        changed;
+    // After each durable change.
+    std::function<void(const SagaEvent&)> changed;
     // This company's own participant: runs the message (with `also` in the
     // same commit) and returns its ack. Unset, the coordinator reaches itself
     // through the broker like any peer.
@@ -86,7 +84,7 @@ class SagaCoordinator {
 
   // Starts the saga of `r` (status and error unset; items at several companies).
   void Start(schemas::Reservation r, const std::string& request_id, bool hold_only, ReplyTo reply);
-  void Confirm(const schemas::Reservation& r, ReplyTo reply);
+  void Confirm(const schemas::Reservation& r, const ReplyTo& reply);
   void Cancel(const schemas::Reservation& r, ReplyTo reply);
   // A confirmed reservation whose vehicle missed a stop: compensates every
   // participant and records it as no_show.

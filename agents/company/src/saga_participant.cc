@@ -158,8 +158,10 @@ void SagaParticipant::Changed(const Part& p) {
   if (listener_) {
     std::string detail = "saga " + p.saga_id + " of " + p.coordinator;
     if (!p.detail.empty()) detail += ": " + p.detail;
-    listener_(p.reservation_id.empty() ? p.saga_id : p.reservation_id, p.vehicle,
-              "participant." + std::string(PartStateName(p.state)), detail);
+    listener_({.reservation_id = p.reservation_id.empty() ? p.saga_id : p.reservation_id,
+               .vehicle = p.vehicle,
+               .state = "participant." + std::string(PartStateName(p.state)),
+               .detail = detail});
   }
 }
 

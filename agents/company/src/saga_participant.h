@@ -29,12 +29,18 @@ enum class PartState { kHeld, kCommitted, kRefused, kAborted, kCompensated, kExp
 std::string_view PartStateName(PartState s);
 std::optional<PartState> ParsePartState(std::string_view name);
 
+// A durable step of a saga, as the coordinator or a participant took it.
+struct SagaEvent {
+  std::string reservation_id;  // the saga id while a participant does not know it
+  std::string vehicle;
+  std::string state;   // the coordinator's state or outcome, or "participant.<state>"
+  std::string detail;  // why, or which saga of which coordinator
+};
+
 class SagaParticipant {
  public:
-  // Called after every durable state change:
-  // (reservation id, vehicle, "participant.<state>", detail naming the saga and coordinator).
-  using Listener = std::function<void(const std::string&, const std::string&, const std::string&,
-                                      const std::string&)>;
+  // Called after every durable state change.
+  using Listener = std::function<void(const SagaEvent&)>;
 
   SagaParticipant(std::string company, const core::World& world, ReservationBook& book,
                   runtime::Store& store, const core::Clock& clock);

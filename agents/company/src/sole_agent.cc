@@ -58,7 +58,7 @@ Status CheckNoOtherAgent(const std::string& company, runtime::TransportKind kind
   std::mutex mu;
   std::optional<schemas::CompanyStatus> status;
   std::string status_topic = topics::CompanyStatus(company);
-  probe->SetReceiver([&](runtime::InboundMessage m) {
+  probe->SetReceiver([&](const runtime::InboundMessage& m) {
     if (m.topic != status_topic) return;
     auto s = schemas::Decode<schemas::CompanyStatus>(m.payload);
     std::lock_guard lock(mu);

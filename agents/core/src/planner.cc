@@ -61,12 +61,7 @@ struct UsableStation {
 class Search {
  public:
   Search(const World& w, const schemas::PlanRequest& req, const PlanContext& ctx)
-      : w_(w),
-        req_(req),
-        v_(req.vehicle),
-        ctx_(ctx),
-        from_(w.CityIndex(req.from)),
-        to_(w.CityIndex(req.to)) {
+      : w_(w), v_(req.vehicle), ctx_(ctx), from_(w.CityIndex(req.from)), to_(w.CityIndex(req.to)) {
     // Bounds for the A* estimate: the fastest charging and the lowest price
     // anywhere for the vehicle's connectors (the world keeps them per connector).
     for (const auto& [connector, bound] : w_.connector_bounds()) {
@@ -321,7 +316,6 @@ class Search {
   bool Closer(int a, int b) { return RemainingKm(a) < RemainingKm(b); }
 
   const World& w_;
-  const schemas::PlanRequest& req_;
   const schemas::VehicleSpec& v_;
   const PlanContext& ctx_;
   int from_, to_;
@@ -363,13 +357,14 @@ Time ChargeSeconds(double soc_from, double soc_to, double battery_kwh, double po
   if (soc_to <= soc_from || power_kw <= 0) return 0;
   // Full power below 80 %; above, power falls linearly to 30 % of it at 100 %:
   // f(s) = 1 - k (s - 0.8) with k = 0.7 / 0.2, and the time integral of 1/f is -ln(f)/k.
-  constexpr double k = (1.0 - kTaperFloor) / (1.0 - kTaperFromSoc);
+  constexpr double kSlope = (1.0 - kTaperFloor) / (1.0 - kTaperFromSoc);
   double flat = std::max(0.0, std::min(soc_to, kTaperFromSoc) - std::min(soc_from, kTaperFromSoc));
   double taper = 0;
   if (soc_to > kTaperFromSoc) {
     double a = std::max(soc_from, kTaperFromSoc);
-    taper =
-        (std::log(1 - k * (a - kTaperFromSoc)) - std::log(1 - k * (soc_to - kTaperFromSoc))) / k;
+    taper = (std::log(1 - kSlope * (a - kTaperFromSoc)) -
+             std::log(1 - kSlope * (soc_to - kTaperFromSoc))) /
+            kSlope;
   }
   return static_cast<Time>(std::ceil((flat + taper) * battery_kwh / power_kw * 3600.0));
 }
@@ -402,8 +397,7 @@ void PruneFarWorse(std::vector<schemas::Plan>& plans, Prefer prefer) {
 Result<std::vector<schemas::Plan>> PlanTrip(const World& w, const schemas::PlanRequest& req,
                                             Time depart_at, const PlanContext& ctx) {
   auto unknown = [&](const std::string& id, const char* field) {
-    std::vector<std::string> ids;
-    for (int i = 0; i < w.city_count(); ++i) ids.push_back(w.city(i).id);
+    std::vector<std::string> ids = w.CityIds();
     return Fail(Errc::kUnknownCity, "unknown city " + id + DidYouMean(id, ids), field);
   };
   if (w.CityIndex(req.from) < 0) return unknown(req.from, "from");

@@ -82,6 +82,13 @@ Result<World> World::Build(schemas::Map map, std::vector<schemas::Catalogue> cat
   return w;
 }
 
+std::vector<std::string> World::CityIds() const {
+  std::vector<std::string> ids;
+  ids.reserve(cities_.size());
+  for (const auto& c : cities_) ids.push_back(c.id);
+  return ids;
+}
+
 int World::CityIndex(std::string_view id) const {
   auto it = city_index_.find(std::string(id));
   return it == city_index_.end() ? -1 : it->second;

@@ -40,7 +40,9 @@ struct Header {
 
 std::optional<Header> ReadHeader(const std::string& d, std::size_t at) {
   if (d.size() < at + 44 || d.compare(at, 4, "TZif") != 0) return std::nullopt;
-  auto n = [&](int i) { return static_cast<std::size_t>(BigEndian(d, at + 20 + 4 * i, 4)); };
+  auto n = [&](int i) {
+    return static_cast<std::size_t>(BigEndian(d, at + 20 + std::size_t{4} * i, 4));
+  };
   return Header{n(0), n(1), n(2), n(3), n(4), n(5)};
 }
 

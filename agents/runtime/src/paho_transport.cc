@@ -35,6 +35,7 @@ std::chrono::milliseconds Until(std::chrono::steady_clock::time_point deadline) 
 void SetNoDelayOnSocketsTo(int port) {
   DIR* dir = opendir("/proc/self/fd");
   if (!dir) return;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): this DIR is this call's own.
   while (dirent* e = readdir(dir)) {
     int fd = std::atoi(e->d_name);
     if (fd <= 2) continue;
@@ -61,6 +62,8 @@ void SetNoDelayOnSocketsTo(int port) {
 // delivery callback instead of by waiting on their tokens.
 class PahoTransport final : public Transport, private mqtt::callback {
  public:
+  PahoTransport(const PahoTransport&) = delete;
+  PahoTransport& operator=(const PahoTransport&) = delete;
   explicit PahoTransport(TransportOptions options) : options_(std::move(options)) {}
 
   ~PahoTransport() override { Disconnect(); }

@@ -24,6 +24,7 @@ Result<std::unique_ptr<Process>> Process::Spawn(std::vector<std::string> argv,
     if (out_fd < 0) return Fail(Errc::kInternal, "cannot open " + log_path);
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid = fork();
@@ -32,7 +33,7 @@ Result<std::unique_ptr<Process>> Process::Spawn(std::vector<std::string> argv,
     // Child: default signal mask and dispositions, so SIGTERM/SIGINT work.
     sigset_t none;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe): one thread here
     signal(SIGPIPE, SIG_DFL);
     if (out_fd >= 0) {
       dup2(out_fd, STDOUT_FILENO);

@@ -262,7 +262,7 @@ void Store::CommitBatch(std::vector<std::shared_ptr<Job>>& batch) {
   }
 }
 
-Status Store::Read(std::function<Status(Tx&)> work) {
+Status Store::Read(const std::function<Status(Tx&)>& work) {
   std::lock_guard lock(read_mu_);
   Tx tx(reader_, &read_statements_);
   // One read transaction, so a multi-statement read sees one snapshot.

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <system_error>
 
 #include "tripmesh/runtime/local_time.h"
 
@@ -43,14 +44,16 @@ Result<std::unique_ptr<StoreLock>> StoreLock::Acquire(const std::string& store_p
   std::string path = store_path + ".lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return Fail(Errc::kInternal, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+    return Fail(Errc::kInternal,
+                fmt::format("cannot open {}: {}", path, std::system_category().message(errno)));
   }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     std::string holder = err == EWOULDBLOCK ? ReadHolder(fd) : "";
     ::close(fd);
     if (err != EWOULDBLOCK) {
-      return Fail(Errc::kInternal, fmt::format("cannot lock {}: {}", path, std::strerror(err)));
+      return Fail(Errc::kInternal,
+                  fmt::format("cannot lock {}: {}", path, std::system_category().message(err)));
     }
     return Fail(Errc::kConflict,
                 fmt::format("store {} is in use by {}; one agent per store: stop that one first",

@@ -28,7 +28,7 @@ struct CarModel {
 // Electric cars sold in Brazil, with their usable battery, highway
 // consumption and peak DC power.
 const std::vector<CarModel>& Models() {
-  static const std::vector<CarModel> models = {
+  static const std::vector<CarModel> kModels = {
       {"BYD Dolphin", 44.9, 0.150, 60, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}},
       {"BYD Seal", 82.5, 0.165, 150, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}},
       {"Renault Kwid E-Tech", 26.8, 0.135, 30, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}},
@@ -36,7 +36,7 @@ const std::vector<CarModel>& Models() {
       {"Volvo EX30", 64.0, 0.170, 153, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}},
       {"Nissan Leaf", 40.0, 0.160, 50, {"CHADEMO", "IEC_62196_T2"}},
   };
-  return models;
+  return kModels;
 }
 
 enum class Behaviour { kBook, kHoldThenConfirm, kBookThenCancel, kHoldAndWalkAway };
@@ -76,7 +76,7 @@ std::vector<Plan> MakeFleet(const SimOptions& o, const core::World& world) {
   Time now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  Time tomorrow = (now / 86400 + 1) * 86400 + 9 * 3600;  // 06:00 in Brazil
+  Time tomorrow = (now / kDayS + 1) * kDayS + 9 * kHourS;  // 06:00 in Brazil
   std::uniform_int_distribution<std::size_t> pick_city(0, cities.size() - 1);
   std::uniform_int_distribution<std::size_t> pick_model(0, Models().size() - 1);
   std::uniform_real_distribution<double> unit(0, 1);
@@ -348,6 +348,7 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
   };
   std::vector<std::thread> workers;
   int threads = std::max(1, std::min(o.concurrency, o.vehicles));
+  workers.reserve(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
       for (int i; (i = next.fetch_add(1)) < o.vehicles;) {

@@ -26,6 +26,8 @@ std::string RandomHex() {
 
 class VehicleClientImpl final : public VehicleClient {
  public:
+  VehicleClientImpl(const VehicleClientImpl&) = delete;
+  VehicleClientImpl& operator=(const VehicleClientImpl&) = delete;
   explicit VehicleClientImpl(VehicleOptions options) : options_(std::move(options)) {}
 
   Status Init() {
@@ -225,7 +227,7 @@ Status WaitForCompanies(const runtime::TransportOptions& mqtt,
   auto t = runtime::NewMosquittoTransport(o);
   std::mutex mu;
   std::map<std::string, bool> online;
-  t->SetReceiver([&](runtime::InboundMessage m) {
+  t->SetReceiver([&](const runtime::InboundMessage& m) {
     auto s = schemas::Decode<schemas::CompanyStatus>(m.payload);
     std::lock_guard lock(mu);
     if (s) online[s->company] = s->online;

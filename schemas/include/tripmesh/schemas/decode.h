@@ -15,7 +15,7 @@
 namespace tripmesh::schemas {
 
 // Largest request payload an agent accepts; larger ones get invalid_request.
-inline constexpr std::size_t kMaxPayloadBytes = 64 * 1024;
+inline constexpr std::size_t kMaxPayloadBytes = std::size_t{64} * 1024;
 
 // Thread safety: every function here may be called from any thread.
 template <typename T>

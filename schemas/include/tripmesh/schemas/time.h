@@ -11,6 +11,9 @@
 namespace tripmesh {
 
 using Time = std::int64_t;
+inline constexpr Time kMinuteS = 60;
+inline constexpr Time kHourS = 3600;
+inline constexpr Time kDayS = 86400;
 
 // "2026-11-22T14:05:00Z".
 std::string FormatTime(Time t);

@@ -28,6 +28,7 @@ class World {
   World& operator=(World&&) = default;
   World(const World&) = delete;
   World& operator=(const World&) = delete;
+  ~World() = default;
 
   // Fails with kInvalidRequest naming the first inconsistency: duplicate ids, a
   // road to an unknown city or shorter than the great circle, a station in a
@@ -38,6 +39,7 @@ class World {
   int CityIndex(std::string_view id) const;  // -1 when unknown
   const schemas::MapCity& city(int index) const { return cities_[index]; }
   int city_count() const { return static_cast<int>(cities_.size()); }
+  std::vector<std::string> CityIds() const;  // in the map's order
   const std::vector<Road>& roads_from(int index) const { return roads_[index]; }
   std::size_t road_count() const { return road_count_; }
 

@@ -46,6 +46,8 @@ std::string SelfExe();
 // A mosquitto on 127.0.0.1 and a free port, with its own persistence folder.
 class LocalBroker {
  public:
+  LocalBroker(const LocalBroker&) = delete;
+  LocalBroker& operator=(const LocalBroker&) = delete;
   // `conf` is a mosquitto config whose "listener 1883" line is rewritten to
   // `port` (0: a free one); empty: the built-in development config.
   [[nodiscard]] static Result<std::unique_ptr<LocalBroker>> Start(const std::string& dir,

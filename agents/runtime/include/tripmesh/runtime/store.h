@@ -92,7 +92,7 @@ class Store {
   // before those of whoever takes the locks next (early lock release).
   [[nodiscard]] Status Write(std::function<Status(Tx&)> work, const std::function<void()>& queued);
   // Runs `work` on the reader connection (one read at a time).
-  [[nodiscard]] Status Read(std::function<Status(Tx&)> work);
+  [[nodiscard]] Status Read(const std::function<Status(Tx&)>& work);
   StoreStats stats() const;
 
  private:

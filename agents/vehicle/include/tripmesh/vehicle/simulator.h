@@ -24,13 +24,13 @@ namespace tripmesh::vehicle {
 struct SimOptions {
   int vehicles = 50;
   std::uint64_t seed = 1;
-  int concurrency = 16;         // vehicles reserving at the same moment
-  double hold_share = 0.2;      // drivers who hold, then confirm
-  double cancel_share = 0.1;    // drivers who cancel after booking
-  double expire_share = 0.05;   // drivers who hold and never confirm
-  double no_show_share = 0.05;  // drivers who skip a stop (when driving)
-  int max_retries = 2;          // re-plans after an `unavailable` failure
-  Time max_wait_s = 3 * 3600;   // a driver books no plan that waits longer for points
+  int concurrency = 16;          // vehicles reserving at the same moment
+  double hold_share = 0.2;       // drivers who hold, then confirm
+  double cancel_share = 0.1;     // drivers who cancel after booking
+  double expire_share = 0.05;    // drivers who hold and never confirm
+  double no_show_share = 0.05;   // drivers who skip a stop (when driving)
+  int max_retries = 2;           // re-plans after an `unavailable` failure
+  Time max_wait_s = 3 * kHourS;  // a driver books no plan that waits longer for points
   std::string id_prefix = "sim";
   // Home companies, taken in turn; empty: every company. A federated vehicle
   // must be homed at the company whose broker it connects to.
@@ -42,7 +42,7 @@ struct SimOptions {
   // until the last vehicle parks. Without, departures are tomorrow and nobody drives.
   const core::Clock* clock = nullptr;
   double time_scale = 1;  // how much faster than real time `clock` runs
-  Time depart_within_s = 4 * 3600;
+  Time depart_within_s = 4 * kHourS;
   std::function<bool()> stop;  // when it returns true, the fleet stops early (Ctrl-C)
 };
 
