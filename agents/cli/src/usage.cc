@@ -20,7 +20,7 @@ const CLI::App* Deepest(const CLI::App& app) {
 std::string Path(const CLI::App* app) {
   std::string path;
   for (; app && app->get_parent(); app = app->get_parent()) {
-    path = app->get_name() + (path.empty() ? "" : " " + path);
+    path.insert(0, path.empty() ? app->get_name() : app->get_name() + " ");
   }
   return path.empty() ? "tripmesh" : "tripmesh " + path;
 }
@@ -52,7 +52,7 @@ std::optional<int> ExplainExtra(const CLI::App* at) {
     auto extra = app->remaining();
     if (extra.empty()) continue;
     const std::string& word = extra.front();
-    if (word.rfind("-", 0) == 0) {
+    if (!word.empty() && word.front() == '-') {
       std::string name = word.substr(0, word.find('='));
       return UsageError("unknown option " + name + core::DidYouMean(name, OptionNames(at)), at);
     }

@@ -261,7 +261,7 @@ class CompanyAgentImpl final : public CompanyAgent {
       return;
     }
     if (m.topic.rfind(saga_prefix_, 0) == 0) {
-      OnSagaMessage(std::move(m));
+      OnSagaMessage(m);
       return;
     }
     std::string key = topics::RequesterOf(m.topic);

@@ -83,6 +83,13 @@ namespace {
 
 using schemas::ReservationStatus;
 
+std::string Key(const std::string& company, const std::string& id) {
+  std::string key = company;
+  key += '/';
+  key += id;
+  return key;
+}
+
 // The reservation that owns a booking, as its coordinator records it.
 struct Owner {
   enum class Known { kYes, kNo, kUnchecked } known = Known::kNo;  // unchecked: store not read
@@ -98,7 +105,7 @@ class Checker {
   ConsistencyReport Run() {
     for (const auto& [company, s] : all_) {
       for (const auto& [id, state] : s.sagas) {
-        if (state != SagaStateName(SagaState::kDone)) in_flight_.insert(company + "/" + id);
+        if (state != SagaStateName(SagaState::kDone)) in_flight_.insert(Key(company, id));
       }
     }
     out_.sagas_in_flight = static_cast<int>(in_flight_.size());
