@@ -99,7 +99,7 @@ std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::st
                                       const std::vector<std::string>& agent_args) {
   auto a = std::make_unique<Agents>();
   a->dir_ = dir;
-  auto broker = runtime::LocalBroker::Start(dir + "/broker", conf);
+  auto broker = harness::LocalBroker::Start(dir + "/broker", conf);
   if (!broker) Die("broker: " + broker.error().message);
   a->broker_ = std::move(*broker);
   for (const auto& c : kCompanies) {
@@ -107,7 +107,7 @@ std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::st
         tripmesh,        "company", "--id", c,      "--broker",
         a->broker_uri(), "--data",  data,   "--db", dir + "/" + c + ".db"};
     argv.insert(argv.end(), agent_args.begin(), agent_args.end());
-    auto p = runtime::Process::Spawn(argv, dir + "/" + c + ".log");
+    auto p = harness::Process::Spawn(argv, dir + "/" + c + ".log");
     if (!p) Die(c + ": " + p.error().message);
     a->companies_[c] = std::move(*p);
   }

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "tripmesh/runtime/process.h"
+#include "tripmesh/harness/process.h"
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/time.h"
 
@@ -64,8 +64,8 @@ class Agents {
 
  private:
   std::string dir_;
-  std::unique_ptr<runtime::LocalBroker> broker_;
-  std::map<std::string, std::unique_ptr<runtime::Process>> companies_;
+  std::unique_ptr<harness::LocalBroker> broker_;
+  std::map<std::string, std::unique_ptr<harness::Process>> companies_;
 };
 
 }  // namespace tripmesh::bench

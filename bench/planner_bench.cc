@@ -11,7 +11,7 @@
 #include <random>
 
 #include "tripmesh/core/planner.h"
-#include "tripmesh/runtime/files.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh {
 namespace {
@@ -166,7 +166,7 @@ void RunBaseline(benchmark::State& state, const core::World& w,
 
 const core::World& DefaultWorld() {
   static core::World w = [] {
-    auto r = runtime::LoadWorld(TRIPMESH_DATA_DIR);
+    auto r = worldfiles::LoadWorld(TRIPMESH_DATA_DIR);
     if (!r) throw std::runtime_error(r.error().message);
     return std::move(*r);
   }();

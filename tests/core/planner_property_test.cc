@@ -9,7 +9,7 @@
 #include "testing.h"
 #include "tripmesh/core/ledger.h"
 #include "tripmesh/core/planner.h"
-#include "tripmesh/runtime/files.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::core {
 namespace {

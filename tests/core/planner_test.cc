@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "testing.h"
-#include "tripmesh/runtime/files.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::core {
 namespace {

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "testing.h"
-#include "tripmesh/runtime/files.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::core {
 namespace {

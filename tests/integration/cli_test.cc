@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "company_fixture.h"
-#include "tripmesh/runtime/files.h"
 #include "tripmesh/schemas/decode.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -187,7 +187,7 @@ TEST_F(CliTest, MonitorShowsRunningTotalsAndFailsFastOnAWrongPort) {
   EXPECT_NE(out.find("Seen live"), std::string::npos) << out;
   auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(Run("monitor --duration 30 --broker mqtt://127.0.0.1:" +
-                    std::to_string(runtime::FreeLoopbackPort()),
+                    std::to_string(harness::FreeLoopbackPort()),
                 &out),
             1);
   EXPECT_NE(out.find("offline: cannot reach the broker"), std::string::npos) << out;
@@ -227,7 +227,7 @@ TEST_F(CliTest, AStoreInAFolderThatDoesNotExistIsAnError) {
 
 TEST(CliSecureTest, TheGeneratedConfigStartsAsItIsForRootAndOthers) {
   std::string dir = NewTempDir("cli-secure");
-  int port = runtime::FreeLoopbackPort(), ws = runtime::FreeLoopbackPort();
+  int port = harness::FreeLoopbackPort(), ws = harness::FreeLoopbackPort();
   std::string out;
   ASSERT_EQ(RunCommand(TripmeshBinary() + " secure --data " + DataDir() + " --conf " + SourceDir() +
                            "/mosquitto/secure.conf --out " + dir + "/secure --port " +
@@ -236,10 +236,10 @@ TEST(CliSecureTest, TheGeneratedConfigStartsAsItIsForRootAndOthers) {
             0)
       << out;
   // Exactly as the README says: mosquitto -c <out>/mosquitto.conf.
-  auto broker = runtime::Process::Spawn({"mosquitto", "-c", dir + "/secure/mosquitto.conf"},
+  auto broker = harness::Process::Spawn({"mosquitto", "-c", dir + "/secure/mosquitto.conf"},
                                         dir + "/mosquitto.log");
   ASSERT_TRUE(broker);
-  ASSERT_TRUE(runtime::WaitForPort(port, 10s)) << *runtime::ReadFile(dir + "/mosquitto.log");
+  ASSERT_TRUE(harness::WaitForPort(port, 10s)) << *worldfiles::ReadFile(dir + "/mosquitto.log");
   std::ifstream creds(dir + "/secure/credentials");
   std::string user, password;
   while (creds >> user >> password && user != "voltpoint") {
@@ -251,7 +251,7 @@ TEST(CliSecureTest, TheGeneratedConfigStartsAsItIsForRootAndOthers) {
   o.username = user;
   o.password = password;
   auto t = runtime::NewMosquittoTransport(o);
-  EXPECT_TRUE(t->Connect(5s)) << *runtime::ReadFile(dir + "/mosquitto.log");
+  EXPECT_TRUE(t->Connect(5s)) << *worldfiles::ReadFile(dir + "/mosquitto.log");
   t->Disconnect();
 }
 

@@ -10,7 +10,7 @@
 
 #include "testing.h"
 #include "tripmesh/company/consistency.h"
-#include "tripmesh/runtime/files.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -22,7 +22,7 @@ class FederationTest : public ::testing::Test {
   void SetUp() override {
     std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     dir_ = NewTempDir("Federation-" + test);
-    for (const auto& c : kCompanies) port_[c] = runtime::FreeLoopbackPort();
+    for (const auto& c : kCompanies) port_[c] = harness::FreeLoopbackPort();
     for (const auto& c : kCompanies) StartBroker(c);
     recorder_ = Recorder::Start(brokers_["voltpoint"]->uri(), "Federation." + test);
     for (const auto& c : kCompanies) {
@@ -32,7 +32,7 @@ class FederationTest : public ::testing::Test {
   }
   // The company's federation config with the other brokers' loopback ports.
   void StartBroker(const std::string& c) {
-    auto text = runtime::ReadFile(SourceDir() + "/mosquitto/federation/" + c + ".conf");
+    auto text = worldfiles::ReadFile(SourceDir() + "/mosquitto/federation/" + c + ".conf");
     ASSERT_TRUE(text);
     std::string conf = *text;
     auto replace = [&](const std::string& from, const std::string& to) {
@@ -44,7 +44,7 @@ class FederationTest : public ::testing::Test {
       replace("broker-" + o + ":1883", "127.0.0.1:" + std::to_string(port_[o]));
     std::string path = dir_ + "/" + c + "-broker.conf";
     std::ofstream(path) << conf;
-    auto b = runtime::LocalBroker::Start(dir_ + "/broker-" + c, path, port_[c]);
+    auto b = harness::LocalBroker::Start(dir_ + "/broker-" + c, path, port_[c]);
     ASSERT_TRUE(b) << b.error().message;
     brokers_[c] = std::move(*b);
   }
@@ -68,8 +68,8 @@ class FederationTest : public ::testing::Test {
 
   std::string dir_;
   std::map<std::string, int> port_;
-  std::map<std::string, std::unique_ptr<runtime::LocalBroker>> brokers_;
-  std::map<std::string, std::unique_ptr<runtime::Process>> agents_;
+  std::map<std::string, std::unique_ptr<harness::LocalBroker>> brokers_;
+  std::map<std::string, std::unique_ptr<harness::Process>> agents_;
   std::unique_ptr<Recorder> recorder_;
 };
 

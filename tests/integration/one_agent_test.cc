@@ -8,10 +8,10 @@
 #include <thread>
 
 #include "company_fixture.h"
-#include "tripmesh/runtime/files.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -23,14 +23,14 @@ class OneAgentTest : public CompanyFixture {
   // Runs a second `tripmesh company` to its end; its exit code and log.
   int RunSecond(const std::string& id, const std::string& db, std::string* log) {
     std::string path = dir_ + "/second-" + std::to_string(++seconds_) + ".log";
-    auto p = runtime::Process::Spawn({TripmeshBinary(), "company", "--id", id, "--broker",
+    auto p = harness::Process::Spawn({TripmeshBinary(), "company", "--id", id, "--broker",
                                       broker_->uri(), "--data", DataDir(), "--db", db},
                                      path);
     EXPECT_TRUE(p);
     if (!p) return -1;
     int status = -1;
     EXPECT_TRUE((*p)->Wait(5s, &status)) << "the second agent did not stop on its own";
-    auto text = runtime::ReadFile(path);
+    auto text = worldfiles::ReadFile(path);
     if (log) *log = text ? *text : "";
     return status;
   }
@@ -119,7 +119,7 @@ TEST_F(OneAgentTest, AnAgentWhoseClientIdIsTakenStopsAndLeavesTheStatusToTheNewO
   int status = -1;
   ASSERT_TRUE(agents_["voltpoint"]->Wait(10s, &status)) << "the agent fought for its client id";
   EXPECT_EQ(status, 1);
-  auto log = runtime::ReadFile(dir_ + "/voltpoint.log");
+  auto log = worldfiles::ReadFile(dir_ + "/voltpoint.log");
   ASSERT_TRUE(log);
   EXPECT_NE(log->find("another connection took client id company-voltpoint"), std::string::npos)
       << *log;
@@ -218,7 +218,7 @@ TEST_F(OneAgentTest, TheCliAnswersAtOnceForAnOfflineOrUnknownCompanyOrBroker) {
   std::string refused =
       TripmeshBinary() +
       " vehicle --id ghost --timeout 60 --home ecocharge --broker mqtt://127.0.0.1:" +
-      std::to_string(runtime::FreeLoopbackPort()) + " list 2>&1";
+      std::to_string(harness::FreeLoopbackPort()) + " list 2>&1";
   EXPECT_EQ(RunCommand(refused, &out), 1);
   EXPECT_NE(out.find("offline: cannot reach the broker"), std::string::npos) << out;
   EXPECT_EQ(

@@ -8,7 +8,7 @@
 
 #include "company_fixture.h"
 #include "tripmesh/core/planner.h"
-#include "tripmesh/runtime/files.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -37,7 +37,7 @@ TEST_F(RaceTest, FiftyVehiclesForOneWindowBookEachPointOnceAndSurviveAKill) {
     ASSERT_EQ(p.stops[0].start_at, stop.start_at);
   }
   // Points that can deliver the planned charge in the planned window.
-  auto world = runtime::LoadWorld(DataDir());
+  auto world = worldfiles::LoadWorld(DataDir());
   ASSERT_TRUE(world);
   const schemas::Station* station = world->FindStation(stop.station);
   ASSERT_TRUE(station);

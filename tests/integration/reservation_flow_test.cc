@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "company_fixture.h"
-#include "tripmesh/runtime/files.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -248,7 +248,7 @@ TEST_F(ReservationFlowTest, CliPrintsATableJsonAndAOneLineReason) {
 
 TEST_F(ReservationFlowTest, MonitorShowsCompaniesReservationsAndFailuresFromTheTopicsAlone) {
   std::string log = dir_ + "/monitor.out";
-  auto monitor = runtime::Process::Spawn(
+  auto monitor = harness::Process::Spawn(
       {TripmeshBinary(), "monitor", "--broker", broker_->uri(), "--duration", "3"}, log);
   ASSERT_TRUE(monitor);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -259,7 +259,7 @@ TEST_F(ReservationFlowTest, MonitorShowsCompaniesReservationsAndFailuresFromTheT
   int status = -1;
   ASSERT_TRUE((*monitor)->Wait(std::chrono::seconds(10), &status));
   EXPECT_EQ(status, 0);
-  auto out = runtime::ReadFile(log);
+  auto out = worldfiles::ReadFile(log);
   ASSERT_TRUE(out);
   auto totals = Words(LineStartingWith(*out, "voltpoint"));
   ASSERT_GE(totals.size(), 12u) << *out;

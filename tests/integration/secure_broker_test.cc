@@ -31,15 +31,15 @@ class SecureBrokerTest : public ::testing::Test {
     std::ifstream creds(dir_ + "/secure/credentials");
     for (std::string user, pw; creds >> user >> pw;) password_[user] = pw;
     ASSERT_EQ(password_.size(), 9u);
-    auto b = runtime::LocalBroker::Start(dir_ + "/broker", dir_ + "/secure/mosquitto.conf");
+    auto b = harness::LocalBroker::Start(dir_ + "/broker", dir_ + "/secure/mosquitto.conf");
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);
     monitor_ = Recorder::Start(broker_->uri(), std::string("Secure.") + info->name(), "monitor",
                                password_["monitor"]);
     company_ = SpawnCompany("voltpoint");
   }
-  std::unique_ptr<runtime::Process> SpawnCompany(const std::string& id) {
-    auto p = runtime::Process::Spawn(
+  std::unique_ptr<harness::Process> SpawnCompany(const std::string& id) {
+    auto p = harness::Process::Spawn(
         {TripmeshBinary(), "company", "--id", id, "--broker", broker_->uri(), "--data", DataDir(),
          "--db", dir_ + "/" + id + ".db", "--username", id, "--password", password_[id]},
         dir_ + "/" + id + ".log");
@@ -97,9 +97,9 @@ class SecureBrokerTest : public ::testing::Test {
 
   std::string dir_;
   std::map<std::string, std::string> password_;
-  std::unique_ptr<runtime::LocalBroker> broker_;
+  std::unique_ptr<harness::LocalBroker> broker_;
   std::unique_ptr<Recorder> monitor_;
-  std::unique_ptr<runtime::Process> company_;
+  std::unique_ptr<harness::Process> company_;
 };
 
 TEST_F(SecureBrokerTest, FullReserveFlowWorksWithEveryAgentAuthenticated) {

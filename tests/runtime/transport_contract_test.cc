@@ -7,11 +7,14 @@
 #include <thread>
 
 #include "testing.h"
-#include "tripmesh/runtime/process.h"
+#include "tripmesh/harness/process.h"
 #include "tripmesh/runtime/transport.h"
 
 namespace tripmesh::runtime {
 namespace {
+
+using harness::FreeLoopbackPort;
+using harness::LocalBroker;
 
 class TransportContractTest : public ::testing::TestWithParam<TransportKind> {
  protected:

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "testing.h"
-#include "tripmesh/runtime/process.h"
+#include "tripmesh/harness/process.h"
 
 namespace tripmesh::testing {
 
@@ -15,7 +15,7 @@ class CompanyFixture : public ::testing::Test {
   void StartWorld(const std::vector<std::string>& companies, std::vector<std::string> extra = {}) {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = NewTempDir(std::string(info->test_suite_name()) + "-" + info->name());
-    auto b = runtime::LocalBroker::Start(dir_ + "/broker");
+    auto b = harness::LocalBroker::Start(dir_ + "/broker");
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);
     recorder_ =
@@ -50,9 +50,9 @@ class CompanyFixture : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<runtime::LocalBroker> broker_;
+  std::unique_ptr<harness::LocalBroker> broker_;
   std::unique_ptr<Recorder> recorder_;
-  std::map<std::string, std::unique_ptr<runtime::Process>> agents_;
+  std::map<std::string, std::unique_ptr<harness::Process>> agents_;
   std::vector<std::string> extra_;
 };
 

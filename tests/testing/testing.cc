@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "tripmesh/runtime/files.h"
 #include "tripmesh/schemas/decode.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::testing {
 
@@ -18,7 +18,7 @@ std::string DataDir() { return SourceDir() + "/data"; }
 
 const core::World& DefaultWorld() {
   static const core::World world = [] {
-    auto w = runtime::LoadWorld(DataDir());
+    auto w = worldfiles::LoadWorld(DataDir());
     if (!w) {
       std::fprintf(stderr, "cannot load the default world: %s\n", w.error().message.c_str());
       std::abort();
@@ -119,14 +119,14 @@ bool WaitOnline(const std::string& broker, const std::string& company, bool onli
   return seen;
 }
 
-std::unique_ptr<runtime::Process> StartCompany(const std::string& id, const std::string& broker,
+std::unique_ptr<harness::Process> StartCompany(const std::string& id, const std::string& broker,
                                                const std::string& dir,
                                                std::vector<std::string> extra) {
   std::vector<std::string> argv = {
       TripmeshBinary(), "company", "--id",    id,     "--broker",
       broker,           "--data",  DataDir(), "--db", dir + "/" + id + ".db"};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  auto p = runtime::Process::Spawn(argv, dir + "/" + id + ".log");
+  auto p = harness::Process::Spawn(argv, dir + "/" + id + ".log");
   EXPECT_TRUE(p) << (p ? "" : p.error().message);
   if (!p) return nullptr;
   EXPECT_TRUE(WaitOnline(broker, id))

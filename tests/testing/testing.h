@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "tripmesh/core/world.h"
-#include "tripmesh/runtime/process.h"
+#include "tripmesh/harness/process.h"
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/result.h"
 #include "tripmesh/vehicle/vehicle_client.h"
@@ -49,7 +49,7 @@ class Recorder {
 };
 
 // Starts `tripmesh company` and waits until its retained status says online.
-std::unique_ptr<runtime::Process> StartCompany(const std::string& id, const std::string& broker,
+std::unique_ptr<harness::Process> StartCompany(const std::string& id, const std::string& broker,
                                                const std::string& dir,
                                                std::vector<std::string> extra = {});
 bool WaitOnline(const std::string& broker, const std::string& company, bool online = true,

@@ -8,7 +8,7 @@
 #include "commands.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
-#include "tripmesh/runtime/files.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::cli {
 namespace {
@@ -58,7 +58,7 @@ Result<std::map<std::string, std::string>> FindStores(const core::World& world,
 
 int RunCheck(const CheckFlags& f) {
   std::map<std::string, std::string> stores;
-  auto world = runtime::LoadWorld(f.data);
+  auto world = worldfiles::LoadWorld(f.data);
   if (!world && f.dbs.empty()) {
     std::cerr << "tripmesh: " << world.error().message << " (is --data the folder of map.json?)\n";
     return kError;

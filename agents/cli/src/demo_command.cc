@@ -16,13 +16,13 @@
 #include "commands.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
-#include "tripmesh/runtime/files.h"
-#include "tripmesh/runtime/process.h"
+#include "tripmesh/harness/process.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/topics/topics.h"
 #include "tripmesh/vehicle/format.h"
 #include "tripmesh/vehicle/simulator.h"
 #include "tripmesh/vehicle/vehicle_client.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::cli {
 namespace {
@@ -67,7 +67,7 @@ int RunDemo(const DemoFlags& f) {
   std::filesystem::create_directories(f.dir, ec);
   std::string conf = f.data + "/../mosquitto/dev.conf";
   auto broker =
-      runtime::LocalBroker::Start(f.dir + "/broker", std::filesystem::exists(conf) ? conf : "");
+      harness::LocalBroker::Start(f.dir + "/broker", std::filesystem::exists(conf) ? conf : "");
   if (!broker) {
     std::fprintf(stderr, "tripmesh demo: %s\n", broker.error().message.c_str());
     return 1;
@@ -80,10 +80,10 @@ int RunDemo(const DemoFlags& f) {
   // driven in about a minute while holds and departures keep their meaning.
   Time clock_start = core::RealClock().Now();
   core::AcceleratedClock clock(clock_start, f.time_scale);
-  std::vector<std::unique_ptr<runtime::Process>> agents;
+  std::vector<std::unique_ptr<harness::Process>> agents;
   for (const auto& c : companies) {
-    auto p = runtime::Process::Spawn(
-        {runtime::SelfExe(), "company", "--id", c, "--broker", uri, "--data", f.data, "--db",
+    auto p = harness::Process::Spawn(
+        {harness::SelfExe(), "company", "--id", c, "--broker", uri, "--data", f.data, "--db",
          f.dir + "/" + c + ".db", "--time-scale", fmt::format("{}", f.time_scale), "--clock-start",
          FormatTime(clock_start)},
         f.dir + "/" + c + ".log");
@@ -154,7 +154,7 @@ int RunDemo(const DemoFlags& f) {
     std::printf("\nnow a simulated fleet of %d vehicles (tripmesh sim), homed at all three:\n",
                 f.fleet);
     std::fflush(stdout);
-    auto world = runtime::LoadWorld(f.data);
+    auto world = worldfiles::LoadWorld(f.data);
     vehicle::SimOptions sim;
     sim.vehicles = f.fleet;
     sim.id_prefix = "demo-sim";

@@ -14,9 +14,9 @@
 #include <system_error>
 
 #include "commands.h"
-#include "tripmesh/runtime/files.h"
-#include "tripmesh/runtime/process.h"
+#include "tripmesh/harness/process.h"
 #include "tripmesh/topics/topics.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::cli {
 namespace {
@@ -70,7 +70,7 @@ int Fail(const std::string& why) {
 }
 
 int RunSecure(const SecureFlags& f) {
-  auto world = runtime::LoadWorld(f.data);
+  auto world = worldfiles::LoadWorld(f.data);
   if (!world) return Fail(world.error().message);
   topics::AclAccounts accounts;
   for (const auto& c : world->catalogues()) accounts.companies.push_back(c.info.company);
@@ -79,7 +79,7 @@ int RunSecure(const SecureFlags& f) {
   for (const auto& v : accounts.vehicles) {
     if (!topics::IsVehicleId(v)) return Fail("vehicle id must match [A-Za-z0-9_-]{1,64}: " + v);
   }
-  auto conf = runtime::ReadFile(f.conf);
+  auto conf = worldfiles::ReadFile(f.conf);
   if (!conf) return Fail(conf.error().message);
 
   std::error_code ec;
@@ -104,7 +104,7 @@ int RunSecure(const SecureFlags& f) {
   }
   passwd.close();
   credentials.close();
-  auto hash = runtime::Process::Spawn({"mosquitto_passwd", "-U", dir + "/passwd"});
+  auto hash = harness::Process::Spawn({"mosquitto_passwd", "-U", dir + "/passwd"});
   int status = -1;
   if (!hash || !(*hash)->Wait(std::chrono::seconds(60), &status) || status != 0) {
     return Fail("mosquitto_passwd -U failed (is mosquitto installed?)");

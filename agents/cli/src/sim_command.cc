@@ -11,10 +11,10 @@
 #include "commands.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
-#include "tripmesh/runtime/files.h"
 #include "tripmesh/runtime/local_time.h"
 #include "tripmesh/schemas/time.h"
 #include "tripmesh/vehicle/simulator.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::cli {
 namespace {
@@ -31,7 +31,7 @@ struct SimFlags {
 
 int RunSimulation(const SimFlags& f) {
   vehicle::SimOptions sim = f.sim;
-  auto world = runtime::LoadWorld(f.data);
+  auto world = worldfiles::LoadWorld(f.data);
   if (!world) {
     std::cerr << "tripmesh: " << world.error().message << " (is --data the folder of map.json?)\n";
     return kError;

@@ -2,10 +2,10 @@
 #include <functional>
 
 #include "commands.h"
-#include "tripmesh/runtime/files.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/vehicle/format.h"
 #include "tripmesh/vehicle/vehicle_client.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::cli {
 namespace {
@@ -118,7 +118,7 @@ int RunOp(const std::string& op, VehicleFlags& f) {
   }
   auto& c = **client;
   // The world, for the local time of each city; without it times show in UTC.
-  auto world = runtime::LoadWorld(f.data);
+  auto world = worldfiles::LoadWorld(f.data);
   vehicle::Places places{world ? &*world : nullptr, core::RealClock().Now()};
   auto plans = [&](const schemas::PlanResult& p) { return vehicle::FormatPlans(p, places); };
   auto one = [&](const schemas::Reservation& r) { return vehicle::FormatReservation(r, places); };

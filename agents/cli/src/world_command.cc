@@ -8,8 +8,8 @@
 
 #include "commands.h"
 #include "tripmesh/core/suggest.h"
-#include "tripmesh/runtime/files.h"
 #include "tripmesh/vehicle/format.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::cli {
 namespace {
@@ -171,7 +171,7 @@ void AddWorld(CLI::App& app, Runner& run) {
   auto on = [&run, f](int (*list)(const core::World&, const WorldFlags&)) {
     return [&run, f, list] {
       run = [f, list] {
-        auto world = runtime::LoadWorld(f->data);
+        auto world = worldfiles::LoadWorld(f->data);
         if (!world) {
           std::fprintf(stderr, "tripmesh: %s (is --data the folder of map.json?)\n",
                        world.error().message.c_str());

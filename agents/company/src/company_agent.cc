@@ -20,7 +20,6 @@
 #include "saga_coordinator.h"
 #include "saga_participant.h"
 #include "sole_agent.h"
-#include "tripmesh/runtime/files.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/runtime/serial_lanes.h"
 #include "tripmesh/runtime/store.h"
@@ -28,6 +27,7 @@
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::company {
 namespace {
@@ -528,7 +528,7 @@ class CompanyAgentImpl final : public CompanyAgent {
 
 Result<std::unique_ptr<CompanyAgent>> CompanyAgent::Start(CompanyOptions options,
                                                           const core::Clock& clock) {
-  auto world = runtime::LoadWorld(options.data_dir);
+  auto world = worldfiles::LoadWorld(options.data_dir);
   if (!world) return tl::unexpected<tripmesh::Error>(world.error());
   auto agent = std::make_unique<CompanyAgentImpl>(std::move(options), clock, std::move(*world));
   if (auto st = agent->Init(); !st) {

@@ -6,10 +6,10 @@
 #include "tripmesh/core/world.h"
 #include "tripmesh/schemas/result.h"
 
-namespace tripmesh::runtime {
+namespace tripmesh::worldfiles {
 
 [[nodiscard]] Result<std::string> ReadFile(const std::string& path);
 // Loads <dir>/map.json and <dir>/companies/*.json, checked by core::World::Build.
 [[nodiscard]] Result<core::World> LoadWorld(const std::string& data_dir);
 
-}  // namespace tripmesh::runtime
+}  // namespace tripmesh::worldfiles

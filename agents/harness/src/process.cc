@@ -1,4 +1,4 @@
-#include "tripmesh/runtime/process.h"
+#include "tripmesh/harness/process.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-namespace tripmesh::runtime {
+namespace tripmesh::harness {
 
 Result<std::unique_ptr<Process>> Process::Spawn(std::vector<std::string> argv,
                                                 const std::string& log_path) {
@@ -196,4 +196,4 @@ Status LocalBroker::Restart() {
   return Launch();
 }
 
-}  // namespace tripmesh::runtime
+}  // namespace tripmesh::harness

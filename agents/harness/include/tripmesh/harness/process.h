@@ -11,7 +11,7 @@
 
 #include "tripmesh/schemas/result.h"
 
-namespace tripmesh::runtime {
+namespace tripmesh::harness {
 
 class Process {
  public:
@@ -71,4 +71,4 @@ class LocalBroker {
 // True once something accepts TCP connections on 127.0.0.1:port.
 bool WaitForPort(int port, std::chrono::milliseconds timeout);
 
-}  // namespace tripmesh::runtime
+}  // namespace tripmesh::harness

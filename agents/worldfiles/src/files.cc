@@ -1,4 +1,4 @@
-#include "tripmesh/runtime/files.h"
+#include "tripmesh/worldfiles/files.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,7 +7,7 @@
 
 #include "tripmesh/schemas/decode.h"
 
-namespace tripmesh::runtime {
+namespace tripmesh::worldfiles {
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -40,4 +40,4 @@ Result<core::World> LoadWorld(const std::string& data_dir) {
   return core::World::Build(std::move(*map), std::move(catalogues));
 }
 
-}  // namespace tripmesh::runtime
+}  // namespace tripmesh::worldfiles
