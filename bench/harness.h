@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "tripmesh/base/time.h"
 #include "tripmesh/harness/process.h"
 #include "tripmesh/runtime/transport.h"
-#include "tripmesh/schemas/time.h"
 
 namespace tripmesh::bench {
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "tripmesh/schemas/time.h"
+#include "tripmesh/base/time.h"
 
 namespace tripmesh::schemas::internal {
 

@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/core/world.h"
 #include "tripmesh/harness/process.h"
 #include "tripmesh/runtime/transport.h"
-#include "tripmesh/schemas/result.h"
 #include "tripmesh/vehicle/vehicle_client.h"
 
 namespace tripmesh::testing {

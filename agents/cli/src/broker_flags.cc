@@ -1,7 +1,7 @@
 #include <cstdlib>
 
 #include "commands.h"
-#include "tripmesh/schemas/time.h"
+#include "tripmesh/base/time.h"
 
 namespace tripmesh::cli {
 

@@ -9,10 +9,10 @@
 #include <memory>
 
 #include "commands.h"
+#include "tripmesh/base/time.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/runtime/local_time.h"
-#include "tripmesh/schemas/time.h"
 #include "tripmesh/vehicle/simulator.h"
 #include "tripmesh/worldfiles/files.h"
 

@@ -8,9 +8,9 @@
 #include <chrono>
 #include <string>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/messages.h"
-#include "tripmesh/schemas/result.h"
 
 namespace tripmesh::company {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "tripmesh/schemas/result.h"
+#include "tripmesh/base/result.h"
 
 struct sqlite3;
 

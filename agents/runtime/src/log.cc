@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-#include "tripmesh/schemas/time.h"
+#include "tripmesh/base/time.h"
 
 namespace tripmesh::runtime {
 namespace {

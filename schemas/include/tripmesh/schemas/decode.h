@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/schemas/messages.h"
-#include "tripmesh/schemas/result.h"
 
 namespace tripmesh::schemas {
 

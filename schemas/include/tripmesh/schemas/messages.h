@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "tripmesh/schemas/result.h"
-#include "tripmesh/schemas/time.h"
+#include "tripmesh/base/result.h"
+#include "tripmesh/base/time.h"
 
 namespace tripmesh::schemas {
 

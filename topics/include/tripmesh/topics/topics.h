@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tripmesh/schemas/result.h"
+#include "tripmesh/base/result.h"
 
 namespace tripmesh::topics {
 

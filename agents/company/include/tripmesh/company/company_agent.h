@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/runtime/transport.h"
-#include "tripmesh/schemas/result.h"
 
 namespace tripmesh::company {
 

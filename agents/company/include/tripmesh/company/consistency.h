@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "tripmesh/schemas/result.h"
-#include "tripmesh/schemas/time.h"
+#include "tripmesh/base/result.h"
+#include "tripmesh/base/time.h"
 
 namespace tripmesh::company {
 

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <chrono>
 
-#include "tripmesh/schemas/time.h"
+#include "tripmesh/base/time.h"
 
 namespace tripmesh::core {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/schemas/messages.h"
-#include "tripmesh/schemas/result.h"
 
 namespace tripmesh::core {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/core/world.h"
 #include "tripmesh/schemas/messages.h"
-#include "tripmesh/schemas/result.h"
 
 namespace tripmesh::core {
 

@@ -10,8 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/schemas/messages.h"
-#include "tripmesh/schemas/result.h"
 
 namespace tripmesh::core {
 

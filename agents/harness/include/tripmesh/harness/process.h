@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tripmesh/schemas/result.h"
+#include "tripmesh/base/result.h"
 
 namespace tripmesh::harness {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "tripmesh/schemas/time.h"
+#include "tripmesh/base/time.h"
 
 namespace tripmesh::runtime {
 

@@ -21,7 +21,7 @@
 #include <variant>
 #include <vector>
 
-#include "tripmesh/schemas/result.h"
+#include "tripmesh/base/result.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "tripmesh/schemas/result.h"
-#include "tripmesh/schemas/time.h"
+#include "tripmesh/base/result.h"
+#include "tripmesh/base/time.h"
 
 namespace tripmesh::runtime {
 

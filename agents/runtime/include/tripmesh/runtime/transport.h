@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "tripmesh/schemas/result.h"
+#include "tripmesh/base/result.h"
 
 namespace tripmesh::runtime {
 

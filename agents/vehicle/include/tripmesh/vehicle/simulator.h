@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
 #include "tripmesh/runtime/transport.h"
-#include "tripmesh/schemas/result.h"
 
 namespace tripmesh::vehicle {
 

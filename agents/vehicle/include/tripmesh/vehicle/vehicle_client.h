@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/messages.h"
-#include "tripmesh/schemas/result.h"
 
 namespace tripmesh::vehicle {
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
+#include "tripmesh/base/result.h"
 #include "tripmesh/core/world.h"
-#include "tripmesh/schemas/result.h"
 
 namespace tripmesh::worldfiles {
 

@@ -1,4 +1,4 @@
-#include "tripmesh/schemas/result.h"
+#include "tripmesh/base/result.h"
 
 #include <array>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "tripmesh/schemas/time.h"
+#include "tripmesh/base/time.h"
 
 #include <fmt/format.h>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "tripmesh/schemas/result.h"
+#include "tripmesh/base/result.h"
 
 namespace tripmesh {
 
