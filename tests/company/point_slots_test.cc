@@ -85,13 +85,12 @@ TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
     plan.stops.push_back(
         {"voltpoint", kStation, "salvador-ba", point, kStart, kStart, kEnd, 0.2, 0.8, 30, 65.7, 0});
   }
-  schemas::VehicleSpec spec{60, 0.17, 0.2, 0.1, std::nullopt, {"IEC_62196_T2_COMBO"}};
   ASSERT_TRUE(store_->Write([](runtime::Tx& tx) {
     return tx.Exec(
         "CREATE TRIGGER full_disk BEFORE INSERT ON bookings"
         " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
   }));
-  auto failed = book_->Reserve("car-a", "req-a", plan, spec, 0);
+  auto failed = book_->Reserve("car-a", "req-a", plan, 0);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, Errc::kInternal) << failed.error().message;
   EXPECT_FALSE(AtPoint1());
@@ -99,7 +98,7 @@ TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
   EXPECT_FALSE(book_->Get("car-a", "x"));
 
   ASSERT_TRUE(store_->Write([](runtime::Tx& tx) { return tx.Exec("DROP TRIGGER full_disk"); }));
-  auto again = book_->Reserve("car-b", "req-b", plan, spec, 0);
+  auto again = book_->Reserve("car-b", "req-b", plan, 0);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->status, schemas::ReservationStatus::kConfirmed)
       << (again->error ? again->error->message : "");
@@ -134,6 +133,48 @@ TEST(ForRequesterTest, AStoresOwnWordsNeverReachARequester) {
   Error plain = ForRequester({Errc::kNotFound, "no plan p-1 for car-7; plan again", "plan_id"});
   EXPECT_EQ(plain.message, "no plan p-1 for car-7; plan again");
   EXPECT_EQ(plain.field, "plan_id");
+}
+
+// A local reservation and a saga's part choose a substitute by one rule: the
+// planned point, then the others with its connector and no less power. At
+// vp-salvador-pituba, 1 and 2 are 150 kW CCS, 3 is 50 kW CHAdeMO, 4 and 5 are
+// 22 kW Type 2, 6 is 7 kW Type 2.
+TEST_F(PointSlotsTest, LocalReservationsAndSagaPartsSubstituteByOneRule) {
+  auto stop = [](const char* point) {
+    return schemas::Stop{.company = "voltpoint",
+                         .station = kStation,
+                         .city = "salvador-ba",
+                         .point = point,
+                         .arrive_at = kStart,
+                         .start_at = kStart,
+                         .end_at = kEnd,
+                         .soc_in = 0.2,
+                         .soc_out = 0.8,
+                         .kwh = 30,
+                         .cost = 10};
+  };
+  // Point 1 taken: both go to 2, the other 150 kW CCS point.
+  ASSERT_TRUE(book_->PlaceSlots("s-a", slot_, kNow + 120, true, {}));
+  auto saga = book_->PlaceSlots("s-b", slot_, kNow + 120, false, {});
+  ASSERT_TRUE(saga) << saga.error().message;
+  EXPECT_EQ(saga->front().point, "2");
+  ASSERT_TRUE(book_->ReleaseSlots("s-b", *saga, {}));
+  auto local = book_->Reserve("car-a", "req-a", schemas::Plan{.stops = {stop("1")}}, 0);
+  ASSERT_TRUE(local) << local.error().message;
+  EXPECT_EQ(local->items.front().point, "2");
+  // Both CCS points taken: neither falls back to CHAdeMO or Type 2.
+  auto none = book_->Reserve("car-b", "req-b", schemas::Plan{.stops = {stop("1")}}, 0);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, schemas::ReservationStatus::kFailed);
+  EXPECT_FALSE(book_->PlaceSlots("s-c", slot_, kNow + 120, false, {}));
+  // A slow point taken: the next is one with its connector and no less power
+  // (5 at 22 kW), never the 7 kW point 6.
+  const std::vector<ReservationBook::Slot> slow = {{kStation, "4", kStart, kEnd}};
+  ASSERT_TRUE(book_->PlaceSlots("s-d", slow, kNow + 120, true, {}));
+  auto moved = book_->Reserve("car-c", "req-c", schemas::Plan{.stops = {stop("4")}}, 0);
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(moved->items.front().point, "5");
+  EXPECT_FALSE(book_->PlaceSlots("s-e", slow, kNow + 120, false, {}));
 }
 
 }  // namespace

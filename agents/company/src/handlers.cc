@@ -232,12 +232,11 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
     }
     if (not_consulted) *not_consulted = answers.silent;
   }
-  if (remember) Remember(vehicle, *plans, req.vehicle);
+  if (remember) Remember(vehicle, *plans);
   return plans;
 }
 
-void Handlers::Remember(const std::string& vehicle, std::vector<schemas::Plan>& plans,
-                        const schemas::VehicleSpec& spec) {
+void Handlers::Remember(const std::string& vehicle, std::vector<schemas::Plan>& plans) {
   if (plans.empty()) return;
   Time now = clock_.Now();
   std::lock_guard lock(mu_);
@@ -245,7 +244,7 @@ void Handlers::Remember(const std::string& vehicle, std::vector<schemas::Plan>& 
   results.emplace_back();
   for (auto& p : plans) {
     p.plan_id = NewPlanId(company_);
-    plans_[p.plan_id] = {vehicle, p, spec, now};
+    plans_[p.plan_id] = {.vehicle = vehicle, .plan = p, .created_at = now};
     results.back().push_back(p.plan_id);
   }
   // Only a vehicle's latest results can be reserved, so a chatty vehicle
@@ -285,12 +284,10 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
     }
   }
   schemas::Plan plan;
-  schemas::VehicleSpec spec;
   if (req->plan) {
     auto plans = MakePlans(agent, *req->plan, false);
     if (!plans) return Forward(plans);
     plan = plans->front();
-    spec = req->plan->vehicle;
   } else {
     std::string reserved;
     {
@@ -305,7 +302,6 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
         return Fail(Errc::kExpired, "plan " + req->plan_id + " is too old; plan again", "plan_id");
       }
       plan = it->second.plan;
-      spec = it->second.spec;
     }
     // A plan is reserved once: again, it answers with what the first time made.
     if (!reserved.empty()) return Earlier(agent, reserved, req->request_id);
@@ -313,7 +309,7 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
   bool remote = std::any_of(plan.stops.begin(), plan.stops.end(),
                             [&](const auto& s) { return s.company != company_; });
   if (remote) return StartSaga(agent, *req, plan, reply_to);
-  auto r = book_.Reserve(agent, req->request_id, plan, spec, req->hold_only ? hold_ttl_s_ : 0);
+  auto r = book_.Reserve(agent, req->request_id, plan, req->hold_only ? hold_ttl_s_ : 0);
   if (!r) return Forward(r);
   RememberReservation(req->plan_id, r->reservation_id);
   r->request_id = req->request_id;
@@ -344,23 +340,10 @@ Result<std::string> Handlers::StartSaga(const std::string& agent,
   if (!sagas_) {
     return Fail(Errc::kUnavailable, "this agent does not reserve stops at other companies");
   }
-  Time now = clock_.Now();
-  schemas::Reservation r;
-  r.reservation_id = ReservationBook::NewReservationId(company_);
-  r.vehicle = agent;
-  r.created_at = now;
-  double cost = 0;
-  for (const auto& s : plan.stops) {
-    if (s.start_at < now - ReservationBook::kPastGraceS) {
-      return Fail(Errc::kExpired,
-                  "the plan's stop at " + s.station + " started in the past; plan again");
-    }
-    r.items.push_back({s.company, s.station, s.city, s.point, s.start_at, s.end_at, s.kwh, s.cost});
-    cost += s.cost;
-  }
-  r.cost = std::round(cost * 100) / 100;
-  RememberReservation(req.plan_id, r.reservation_id);
-  sagas_->Start(std::move(r), req.request_id, req.hold_only, reply_to);
+  auto r = ReservationBook::FromPlan(company_, agent, plan, clock_.Now());
+  if (!r) return Forward(r);
+  RememberReservation(req.plan_id, r->reservation_id);
+  sagas_->Start(std::move(*r), req.request_id, req.hold_only, reply_to);
   return std::string();
 }
 

@@ -47,7 +47,6 @@ class Handlers {
   struct CachedPlan {
     std::string vehicle;
     schemas::Plan plan;
-    schemas::VehicleSpec spec;
     Time created_at = 0;
     std::string reservation_id;  // once reserved
   };
@@ -81,8 +80,7 @@ class Handlers {
   void AskPeers(const std::map<std::string, std::vector<std::string>>& ask, Time depart,
                 PeerAnswers& answers) const;
   // Gives each plan an id the vehicle can reserve by, for plan_ttl_s.
-  void Remember(const std::string& vehicle, std::vector<schemas::Plan>& plans,
-                const schemas::VehicleSpec& spec);
+  void Remember(const std::string& vehicle, std::vector<schemas::Plan>& plans);
   // A trip that makes sense (two cities, a start at or above min_soc, known
   // connectors, a departure not in the past), with city ids as the map
   // spells them and a departure of a moment ago moved to now.

@@ -66,28 +66,8 @@ Result<std::vector<ReservationBook::Slot>> ReservationBook::PlaceSlots(
   }
   std::optional<runtime::KeyedLocks::Guard> guard;
   guard.emplace(station_locks_.Lock(StationsOf(slots)));
-  std::vector<const Slot*> placed;
-  auto undo = [&] {
-    for (const auto* s : placed) LedgerOf(s->station, s->point).Remove(owner, s->start_at);
-  };
-  for (auto& s : slots) {
-    bool ok = false;
-    std::vector<std::string> candidates = {s.point};
-    if (!exact) candidates = SlotCandidates(*world_.FindStation(s.station), s.point);
-    for (const auto& point : candidates) {
-      if (LedgerOf(s.station, point).Add({s.start_at, s.end_at, owner, expires_at})) {
-        s.point = point;
-        ok = true;
-        break;
-      }
-    }
-    if (!ok) {
-      undo();
-      return Fail(Errc::kUnavailable, "no free point at " + s.station + " from " +
-                                          FormatTime(s.start_at) + " to " + FormatTime(s.end_at));
-    }
-    placed.push_back(&s);
-  }
+  if (auto taken = TakePoints(owner, slots, expires_at, exact); !taken)
+    return tl::unexpected<Error>(taken.error());
   // The ledgers show the slots taken before they are durable, so the stations
   // are released once the write is queued (its commit precedes the next one's).
   auto st = store_.Write(
@@ -98,12 +78,39 @@ Result<std::vector<ReservationBook::Slot>> ReservationBook::PlaceSlots(
       [&] { guard.reset(); });
   if (!st) {
     guard.emplace(station_locks_.Lock(StationsOf(slots)));
-    undo();
+    FreePoints(owner, slots);
     return tl::unexpected<Error>(st.error());
   }
   std::lock_guard lock(mu_);
   for (const auto& s : slots) dirty_stations_.insert(s.station);
   return slots;
+}
+
+Status ReservationBook::TakePoints(const std::string& owner, std::vector<Slot>& slots,
+                                   std::optional<Time> expires_at, bool exact) {
+  std::size_t placed = 0;
+  for (auto& s : slots) {
+    const schemas::Station* station = world_.FindStation(s.station);
+    std::vector<std::string> candidates = {s.point};
+    if (!exact && station) candidates = SlotCandidates(*station, s.point);
+    auto fits = [&](const std::string& point) {
+      return ledgers_.count(Key(s.station, point)) &&
+             LedgerOf(s.station, point).Add({s.start_at, s.end_at, owner, expires_at});
+    };
+    auto it = std::find_if(candidates.begin(), candidates.end(), fits);
+    if (it == candidates.end()) {
+      FreePoints(owner, {slots.begin(), slots.begin() + static_cast<std::ptrdiff_t>(placed)});
+      return Fail(Errc::kUnavailable, "no free compatible point at " + s.station + " from " +
+                                          FormatTime(s.start_at) + " to " + FormatTime(s.end_at));
+    }
+    s.point = *it;
+    ++placed;
+  }
+  return {};
+}
+
+void ReservationBook::FreePoints(const std::string& owner, const std::vector<Slot>& slots) {
+  for (const auto& s : slots) LedgerOf(s.station, s.point).Remove(owner, s.start_at);
 }
 
 Status ReservationBook::BookSlots(const std::string& owner, const std::vector<Slot>& slots,

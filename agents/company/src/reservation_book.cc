@@ -6,6 +6,7 @@
 #include <random>
 
 #include "ids.h"
+#include "tripmesh/core/money.h"
 #include "tripmesh/core/planner.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/decode.h"
@@ -139,14 +140,13 @@ std::vector<std::string_view> ReservationBook::StationsOf(
 
 void ReservationBook::Remember(const schemas::Reservation& r) {
   std::lock_guard lock(mu_);
-  if (auto it = holds_.find(r.reservation_id); it != holds_.end()) {
-    holds_by_expiry_.erase({it->second.first, r.reservation_id});
-    holds_.erase(it);
+  bool held = r.status == schemas::ReservationStatus::kHeld && r.expires_at && !IsCrossCompany(r);
+  if (held) {
+    hold_vehicles_[r.reservation_id] = r.vehicle;
+  } else {
+    hold_vehicles_.erase(r.reservation_id);
   }
-  if (r.status == schemas::ReservationStatus::kHeld && r.expires_at && !IsCrossCompany(r)) {
-    holds_[r.reservation_id] = {*r.expires_at, r.vehicle};
-    holds_by_expiry_.insert({*r.expires_at, r.reservation_id});
-  }
+  hold_expiries_.Set(r.reservation_id, held ? r.expires_at : std::nullopt);
 }
 
 Result<std::optional<schemas::Reservation>> ReservationBook::ReadOne(
@@ -225,80 +225,76 @@ Status ReservationBook::Persist(const schemas::Reservation& r, const PersistOpti
       o.queued);
 }
 
+double ReservationBook::TotalCost(const std::vector<schemas::ReservationItem>& items) {
+  double cost = 0;
+  for (const auto& i : items) cost += i.cost;
+  return core::RoundToCents(cost);
+}
+
+Result<schemas::Reservation> ReservationBook::FromPlan(const std::string& company,
+                                                       const std::string& vehicle,
+                                                       const schemas::Plan& plan, Time now) {
+  schemas::Reservation r;
+  r.reservation_id = NewReservationId(company);
+  r.vehicle = vehicle;
+  r.created_at = now;
+  for (const auto& s : plan.stops) {
+    if (s.start_at < now - kPastGraceS) {
+      return Fail(Errc::kExpired,
+                  "the plan's stop at " + s.station + " started in the past; plan again");
+    }
+    r.items.push_back({.company = s.company,
+                       .station = s.station,
+                       .city = s.city,
+                       .point = s.point,
+                       .start_at = s.start_at,
+                       .end_at = s.end_at,
+                       .kwh = s.kwh,
+                       .cost = s.cost});
+  }
+  r.cost = TotalCost(r.items);
+  return r;
+}
+
 Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle,
                                                       const std::string& request_id,
-                                                      const schemas::Plan& plan,
-                                                      const schemas::VehicleSpec& spec,
-                                                      Time hold_ttl_s) {
+                                                      const schemas::Plan& plan, Time hold_ttl_s) {
   auto earlier = FindByRequest(vehicle, request_id);
   if (!earlier) return tl::unexpected<Error>(earlier.error());
   if (*earlier) return **earlier;
   Time now = clock_.Now();
-  schemas::Reservation r;
-  r.reservation_id = NewReservationId(company_);
-  r.vehicle = vehicle;
-  r.created_at = now;
   for (const auto& s : plan.stops) {
     if (s.company != company_) {
       return Fail(Errc::kInternal,
                   "stop at " + s.station + " belongs to " + s.company + ": a saga must reserve it");
     }
-    if (s.start_at < now - kPastGraceS) {
-      return Fail(Errc::kExpired,
-                  "the plan's stop at " + s.station + " started in the past; plan again");
-    }
-    r.items.push_back({s.company, s.station, s.city, s.point, s.start_at, s.end_at, s.kwh, s.cost});
-    r.cost += s.cost;
   }
-  r.cost = std::round(r.cost * 100) / 100;
+  auto made = FromPlan(company_, vehicle, plan, now);
+  if (!made) return made;
+  schemas::Reservation& r = *made;
   bool hold = hold_ttl_s > 0;
   if (hold) r.expires_at = now + hold_ttl_s;
 
   std::optional<runtime::KeyedLocks::Guard> guard;
   guard.emplace(station_locks_.Lock(StationsOf(r.items)));
-  std::vector<const schemas::ReservationItem*> placed;
   std::optional<Error> failure;
-  for (auto& item : r.items) {
-    const schemas::Station* station = world_.FindStation(item.station);
-    if (!station) {
+  for (const auto& item : r.items) {
+    if (!world_.FindStation(item.station)) {
       failure = Error{Errc::kNotFound, "unknown station " + item.station, "plan_id"};
-      break;
     }
-    // The planned point first, then any other compatible point that charges at
-    // least as fast, so the planned energy still fits the window.
-    std::vector<std::string> candidates = {item.point};
-    double planned_kw = 0;
-    for (const auto& p : station->points) {
-      if (p.id == item.point) planned_kw = core::ChargePowerKw(p, spec);
-    }
-    for (const auto& p : station->points) {
-      if (p.id != item.point && core::Compatible(p, spec) &&
-          core::ChargePowerKw(p, spec) >= planned_kw) {
-        candidates.push_back(p.id);
-      }
-    }
-    bool ok = false;
-    for (const auto& point : candidates) {
-      if (!ledgers_.count(Key(item.station, point))) continue;
-      core::Interval iv{item.start_at, item.end_at, r.reservation_id, r.expires_at};
-      if (LedgerOf(item.station, point).Add(std::move(iv))) {
-        item.point = point;
-        ok = true;
-        break;
-      }
-    }
-    if (!ok) {
-      failure = Error{Errc::kUnavailable,
-                      "no free compatible point at " + item.station + " from " +
-                          FormatTime(item.start_at) + " to " + FormatTime(item.end_at),
-                      ""};
-      break;
-    }
-    placed.push_back(&item);
   }
+  // The planned point, or one with its connector that charges at least as
+  // fast, so the planned energy still fits the window.
+  std::vector<Slot> slots;
+  slots.reserve(r.items.size());
+  for (const auto& i : r.items) slots.push_back({i.station, i.point, i.start_at, i.end_at});
+  if (!failure) {
+    if (auto taken = TakePoints(r.reservation_id, slots, r.expires_at, false); !taken) {
+      failure = taken.error();
+    }
+  }
+  for (std::size_t i = 0; i < slots.size() && !failure; ++i) r.items[i].point = slots[i].point;
   if (failure) {
-    for (const auto* item : placed)
-      LedgerOf(item->station, item->point).Remove(r.reservation_id, item->start_at);
     r.status = schemas::ReservationStatus::kFailed;
     r.error = *failure;
     r.expires_at.reset();
@@ -313,8 +309,7 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
       !st) {
     if (!failure) {
       auto relock = station_locks_.Lock(StationsOf(r.items));
-      for (const auto& item : r.items)
-        LedgerOf(item.station, item.point).Remove(r.reservation_id, item.start_at);
+      FreePoints(r.reservation_id, slots);
     }
     return tl::unexpected<Error>(st.error());
   }
@@ -510,10 +505,7 @@ std::size_t ReservationBook::ExpireHolds() {
   std::vector<std::pair<std::string, std::string>> due;  // (vehicle, id)
   {
     std::lock_guard lock(mu_);
-    for (const auto& [at, id] : holds_by_expiry_) {
-      if (at > now) break;
-      due.emplace_back(holds_.at(id).second, id);
-    }
+    for (const auto& id : hold_expiries_.Due(now)) due.emplace_back(hold_vehicles_.at(id), id);
   }
   std::size_t expired = 0;
   for (const auto& [vehicle, id] : due) {

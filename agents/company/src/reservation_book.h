@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "expiry_index.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/ledger.h"
 #include "tripmesh/core/world.h"
@@ -47,15 +48,20 @@ class ReservationBook {
   void SetChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
 
   // Books (or holds, with hold_ttl_s > 0) every stop of `plan` at this
-  // company. A point taken since planning is swapped for another compatible
-  // point of the same station for the same window; when none is free the
+  // company. A point taken since planning is swapped for another point of the
+  // same station with its connector and no less power (SlotCandidates), for the
+  // same window; when none is free the
   // reservation is stored as failed (kUnavailable in its error). A repeated
   // (vehicle, request_id) returns the first answer.
+  // A new reservation of the plan's stops (items with their quoted costs, the
+  // total in cents), not yet stored; kExpired when a stop already started.
+  [[nodiscard]] static Result<schemas::Reservation> FromPlan(const std::string& company,
+                                                             const std::string& vehicle,
+                                                             const schemas::Plan& plan, Time now);
+  static double TotalCost(const std::vector<schemas::ReservationItem>& items);
   [[nodiscard]] Result<schemas::Reservation> Reserve(const std::string& vehicle,
                                                      const std::string& request_id,
-                                                     const schemas::Plan& plan,
-                                                     const schemas::VehicleSpec& spec,
-                                                     Time hold_ttl_s);
+                                                     const schemas::Plan& plan, Time hold_ttl_s);
   [[nodiscard]] Result<schemas::Reservation> Confirm(const std::string& vehicle,
                                                      const std::string& id);
   [[nodiscard]] Result<schemas::Reservation> Cancel(const std::string& vehicle,
@@ -130,9 +136,20 @@ class ReservationBook {
 
  private:
   std::vector<std::string_view> StationsOf(const std::vector<Slot>& slots) const;
-  // The points of `station` that may replace `point` for a slot, best first.
+  // The points of `station` that may take a slot planned at `point`, best
+  // first: that point, then the others with its connector that charge at least
+  // as fast, fastest first (any point when `point` is empty or unknown).
   std::vector<std::string> SlotCandidates(const schemas::Station& station,
                                           const std::string& point) const;
+  // The one placement routine, for local reservations and saga parts alike:
+  // puts every slot on its point or a candidate (with `exact`, only its own
+  // point) in the ledgers for `owner`, all or none; sets each slot's point. On
+  // failure nothing stays taken and the error names the slot. The caller holds
+  // the slots' station locks.
+  [[nodiscard]] Status TakePoints(const std::string& owner, std::vector<Slot>& slots,
+                                  std::optional<Time> expires_at, bool exact);
+  // Frees what TakePoints took (under the same locks).
+  void FreePoints(const std::string& owner, const std::vector<Slot>& slots);
   using PointKey = std::string;  // "<station>/<point>"
   static PointKey Key(const std::string& station, const std::string& point) {
     return station + "/" + point;
@@ -181,9 +198,9 @@ class ReservationBook {
   // Fixed after Load: one ledger per point of this company; each guarded by its station's lock.
   std::unordered_map<PointKey, core::PointLedger> ledgers_;
 
-  mutable std::mutex mu_;                                                // guards the fields below
-  std::unordered_map<std::string, std::pair<Time, std::string>> holds_;  // id -> expiry, vehicle
-  std::set<std::pair<Time, std::string>> holds_by_expiry_;
+  mutable std::mutex mu_;                                       // guards the fields below
+  std::unordered_map<std::string, std::string> hold_vehicles_;  // held local reservation -> vehicle
+  ExpiryIndex hold_expiries_;
   std::set<std::string> dirty_stations_;
 };
 

@@ -471,9 +471,7 @@ void SagaCoordinator::OnAck(const std::string& from, const schemas::SagaAck& ack
       MaybeCrash("after_first_ack");
       if (std::any_of(s.acks.begin(), s.acks.end(), [](const auto& a) { return !a.second; }))
         return;
-      double cost = 0;
-      for (const auto& i : s.reservation.items) cost += i.cost;
-      s.reservation.cost = std::round(cost * 100) / 100;
+      s.reservation.cost = ReservationBook::TotalCost(s.reservation.items);
       if (s.hold_only) {
         s.reservation.status = schemas::ReservationStatus::kHeld;
         for (auto& a : s.acks) a.second.reset();

@@ -105,14 +105,13 @@ std::optional<SagaParticipant::Part> SagaParticipant::Find(const std::string& sa
 
 void SagaParticipant::Keep(const Part& p) {
   std::lock_guard lock(mu_);
-  if (auto it = held_.find(p.saga_id); it != held_.end()) {
-    if (it->second.expires_at) holds_by_expiry_.erase({*it->second.expires_at, p.saga_id});
-    held_.erase(it);
-  }
-  if (p.state == PartState::kHeld) {
+  bool held = p.state == PartState::kHeld;
+  if (held) {
     held_[p.saga_id] = p;
-    if (p.expires_at) holds_by_expiry_.insert({*p.expires_at, p.saga_id});
+  } else {
+    held_.erase(p.saga_id);
   }
+  expiries_.Set(p.saga_id, held ? p.expires_at : std::nullopt);
 }
 
 Status SagaParticipant::WritePart(runtime::Tx& tx, const Part& p, const Also* also) const {
@@ -308,14 +307,8 @@ SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
 }
 
 std::vector<std::string> SagaParticipant::DueHolds() const {
-  Time now = clock_.Now();
-  std::vector<std::string> out;
   std::lock_guard lock(mu_);
-  for (const auto& [at, id] : holds_by_expiry_) {
-    if (at > now) break;
-    out.push_back(id);
-  }
-  return out;
+  return expiries_.Due(clock_.Now());
 }
 
 void SagaParticipant::Expire(const std::string& saga_id) {

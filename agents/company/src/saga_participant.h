@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "expiry_index.h"
 #include "reservation_book.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
@@ -100,7 +101,7 @@ class SagaParticipant {
 
   mutable std::mutex mu_;                       // guards the fields below
   std::unordered_map<std::string, Part> held_;  // parts in state "held"
-  std::set<std::pair<Time, std::string>> holds_by_expiry_;
+  ExpiryIndex expiries_;                        // of the parts in held_
 };
 
 }  // namespace tripmesh::company

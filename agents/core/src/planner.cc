@@ -8,6 +8,7 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "tripmesh/core/money.h"
 #include "tripmesh/core/suggest.h"
 
 namespace tripmesh::core {
@@ -283,7 +284,7 @@ class Search {
     plan.arrive_at = t;
     plan.total_duration_s = t - depart;
     plan.arrival_soc = soc;
-    plan.cost = std::round(plan.cost * 100) / 100;
+    plan.cost = RoundToCents(plan.cost);
     return plan;
   }
 
@@ -373,7 +374,7 @@ double PriceOf(const schemas::Station& s, const schemas::Point& p, double kwh, T
   const schemas::Tariff& t = p.tariff ? *p.tariff : s.tariff;
   double cost = kwh * t.price_per_kwh;
   if (t.price_per_hour) cost += *t.price_per_hour * static_cast<double>(charge_s) / 3600.0;
-  return std::round(cost * 100) / 100;
+  return RoundToCents(cost);
 }
 
 Time DriveSeconds(double km) { return static_cast<Time>(std::lround(km / kDriveKmh * 3600)); }
