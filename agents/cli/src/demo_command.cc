@@ -59,132 +59,149 @@ constexpr Trip kTrips[] = {
 
 std::atomic<bool> interrupted{false};
 
-int RunDemo(const DemoFlags& f) {
-  signal(SIGINT, [](int) { interrupted = true; });
-  signal(SIGTERM, [](int) { interrupted = true; });
+// The broker and the three company agents, on one accelerated clock.
+struct DemoWorld {
+  std::unique_ptr<harness::LocalBroker> broker;
+  std::vector<std::unique_ptr<harness::Process>> agents;
+  std::vector<std::string> companies = {"voltpoint", "eflux", "ecocharge"};
+};
+
+Status StartWorld(const DemoFlags& f, Time clock_start, DemoWorld& w) {
   std::error_code ec;
   std::filesystem::remove_all(f.dir, ec);
   std::filesystem::create_directories(f.dir, ec);
   std::string conf = f.data + "/../mosquitto/dev.conf";
   auto broker =
       harness::LocalBroker::Start(f.dir + "/broker", std::filesystem::exists(conf) ? conf : "");
-  if (!broker) {
-    std::fprintf(stderr, "tripmesh demo: %s\n", broker.error().message.c_str());
-    return 1;
-  }
-  std::string uri = (*broker)->uri();
+  if (!broker) return tl::unexpected<Error>(broker.error());
+  w.broker = std::move(*broker);
+  std::string uri = w.broker->uri();
   std::printf("broker     mosquitto on %s (log %s/broker/mosquitto.log)\n", uri.c_str(),
               f.dir.c_str());
-  std::vector<std::string> companies = {"voltpoint", "eflux", "ecocharge"};
-  // One simulation clock for the companies and the fleet, so that trips are
-  // driven in about a minute while holds and departures keep their meaning.
-  Time clock_start = core::RealClock().Now();
-  core::AcceleratedClock clock(clock_start, f.time_scale);
-  std::vector<std::unique_ptr<harness::Process>> agents;
-  for (const auto& c : companies) {
+  for (const auto& c : w.companies) {
     auto p = harness::Process::Spawn(
         {harness::SelfExe(), "company", "--id", c, "--broker", uri, "--data", f.data, "--db",
          f.dir + "/" + c + ".db", "--time-scale", fmt::format("{}", f.time_scale), "--clock-start",
          FormatTime(clock_start)},
         f.dir + "/" + c + ".log");
-    if (!p) {
-      std::fprintf(stderr, "tripmesh demo: %s\n", p.error().message.c_str());
-      return 1;
-    }
-    agents.push_back(std::move(*p));
-    std::printf("company    %-10s pid %d (log %s/%s.log)\n", c.c_str(), agents.back()->pid(),
+    if (!p) return tl::unexpected<Error>(p.error());
+    w.agents.push_back(std::move(*p));
+    std::printf("company    %-10s pid %d (log %s/%s.log)\n", c.c_str(), w.agents.back()->pid(),
                 f.dir.c_str(), c.c_str());
   }
   runtime::TransportOptions watch;
   watch.broker = uri;
-  if (auto st = vehicle::WaitForCompanies(watch, companies, std::chrono::seconds(30),
-                                          [] { return interrupted.load(); });
-      !st) {
-    std::fprintf(stderr, "tripmesh demo: %s; see %s/*.log\n", st.error().message.c_str(),
-                 f.dir.c_str());
+  auto st = vehicle::WaitForCompanies(watch, w.companies, std::chrono::seconds(30),
+                                      [] { return interrupted.load(); });
+  if (!st) return Fail(st.error().code, st.error().message + "; see " + f.dir + "/*.log");
+  std::printf("\nwatch it live:  mosquitto_sub -h 127.0.0.1 -p %d -t 'tripmesh/v1/#' -v\n\n",
+              w.broker->port());
+  return {};
+}
+
+struct TripTally {
+  int confirmed = 0, failed = 0, stops = 0, spanning = 0;
+};
+
+// One vehicle plans its trip and reserves the first plan; one line says how.
+void ReserveOneTrip(const std::string& uri, int i, TripTally& t) {
+  const Trip& trip = kTrips[i % std::size(kTrips)];
+  vehicle::VehicleOptions vo;
+  vo.id = fmt::format("demo-car-{}", i + 1);
+  vo.home = trip.home;
+  vo.mqtt.broker = uri;
+  auto client = vehicle::VehicleClient::Connect(vo);
+  if (!client) {
+    std::printf("%-12s cannot connect: %s\n", vo.id.c_str(), client.error().message.c_str());
+    ++t.failed;
+    return;
+  }
+  schemas::PlanRequest req;
+  req.from = trip.from;
+  req.to = trip.to;
+  req.vehicle = {60, 0.17, trip.soc, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
+  auto plans = (*client)->Plan(req);
+  if (!plans) {
+    std::printf("%-12s %s -> %s: plan failed: %s\n", vo.id.c_str(), trip.from, trip.to,
+                plans.error().message.c_str());
+    ++t.failed;
+    return;
+  }
+  const auto& plan = plans->plans.front();
+  auto r = (*client)->Reserve({"", plan.plan_id, std::nullopt, false});
+  bool ok = r && r->status == schemas::ReservationStatus::kConfirmed;
+  ok ? ++t.confirmed : ++t.failed;
+  t.stops += static_cast<int>(plan.stops.size());
+  std::set<std::string> spans;
+  for (const auto& s : plan.stops) spans.insert(s.company);
+  t.spanning += ok && spans.size() > 1;
+  std::string detail = !r                                     ? r.error().message
+                       : r->error && r->error->message.size() ? r->error->message
+                                                              : r->reservation_id;
+  std::printf("%-12s %-20s -> %-24s %4.0f km %zu stop(s) at %zu company(ies) %-10s %s\n",
+              vo.id.c_str(), trip.from, trip.to, plan.total_km, plan.stops.size(), spans.size(),
+              ok ? "confirmed" : "failed", detail.c_str());
+}
+
+// The simulated fleet (tripmesh sim) against the running world; false when it failed.
+bool RunFleet(const DemoFlags& f, const std::string& uri, const core::Clock& clock) {
+  std::printf("\nnow a simulated fleet of %d vehicles (tripmesh sim), homed at all three:\n",
+              f.fleet);
+  std::fflush(stdout);
+  auto world = worldfiles::LoadWorld(f.data);
+  if (!world) {
+    std::printf("fleet failed: %s\n", world.error().message.c_str());
+    return false;
+  }
+  vehicle::SimOptions sim;
+  sim.vehicles = f.fleet;
+  sim.id_prefix = "demo-sim";
+  sim.mqtt.broker = uri;
+  sim.clock = &clock;
+  // libmosquitto's network loop uses select(), so one process holds at most
+  // a few hundred of its clients; paho's uses poll().
+  if (f.fleet > vehicle::kMosquittoFleetLimit) {
+    sim.transport = runtime::TransportKind::kPaho;
+    std::printf("(over %d vehicles in one process: the fleet uses paho.mqtt.cpp)\n",
+                vehicle::kMosquittoFleetLimit);
+  }
+  sim.time_scale = f.time_scale;
+  sim.depart_within_s = static_cast<Time>(f.depart_within_h * 3600);
+  sim.stop = [] { return interrupted.load(); };
+  bool tty = isatty(STDERR_FILENO) != 0;
+  auto summary = vehicle::RunSim(sim, *world, [&](const vehicle::SimProgressInfo& p) {
+    PrintProgress(p, tty, RegionZone(*world));
+  });
+  if (!summary) {
+    std::printf("fleet failed: %s\n", summary.error().message.c_str());
+    return false;
+  }
+  std::printf("%s\n", summary->Format().c_str());
+  return true;
+}
+
+int RunDemo(const DemoFlags& f) {
+  signal(SIGINT, [](int) { interrupted = true; });
+  signal(SIGTERM, [](int) { interrupted = true; });
+  // One simulation clock for the companies and the fleet, so that trips are
+  // driven in about a minute while holds and departures keep their meaning.
+  Time clock_start = core::RealClock().Now();
+  core::AcceleratedClock clock(clock_start, f.time_scale);
+  DemoWorld w;
+  if (auto st = StartWorld(f, clock_start, w); !st) {
+    std::fprintf(stderr, "tripmesh demo: %s\n", st.error().message.c_str());
     return 1;
   }
-  std::printf("\nwatch it live:  mosquitto_sub -h 127.0.0.1 -p %d -t 'tripmesh/v1/#' -v\n\n",
-              (*broker)->port());
-
-  int confirmed = 0, failed = 0, stops = 0, spanning = 0;
-  for (int i = 0; i < f.vehicles && !interrupted; ++i) {
-    const Trip& trip = kTrips[i % std::size(kTrips)];
-    vehicle::VehicleOptions vo;
-    vo.id = fmt::format("demo-car-{}", i + 1);
-    vo.home = trip.home;
-    vo.mqtt.broker = uri;
-    auto client = vehicle::VehicleClient::Connect(vo);
-    if (!client) {
-      std::printf("%-12s cannot connect: %s\n", vo.id.c_str(), client.error().message.c_str());
-      ++failed;
-      continue;
-    }
-    schemas::PlanRequest req;
-    req.from = trip.from;
-    req.to = trip.to;
-    req.vehicle = {60, 0.17, trip.soc, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
-    auto plans = (*client)->Plan(req);
-    if (!plans) {
-      std::printf("%-12s %s -> %s: plan failed: %s\n", vo.id.c_str(), trip.from, trip.to,
-                  plans.error().message.c_str());
-      ++failed;
-      continue;
-    }
-    const auto& plan = plans->plans.front();
-    auto r = (*client)->Reserve({"", plan.plan_id, std::nullopt, false});
-    bool ok = r && r->status == schemas::ReservationStatus::kConfirmed;
-    ok ? ++confirmed : ++failed;
-    stops += static_cast<int>(plan.stops.size());
-    std::set<std::string> spans;
-    for (const auto& s : plan.stops) spans.insert(s.company);
-    spanning += ok && spans.size() > 1;
-    std::string detail = !r                                     ? r.error().message
-                         : r->error && r->error->message.size() ? r->error->message
-                                                                : r->reservation_id;
-    std::printf("%-12s %-20s -> %-24s %4.0f km %zu stop(s) at %zu company(ies) %-10s %s\n",
-                vo.id.c_str(), trip.from, trip.to, plan.total_km, plan.stops.size(), spans.size(),
-                ok ? "confirmed" : "failed", detail.c_str());
-  }
+  TripTally t;
+  for (int i = 0; i < f.vehicles && !interrupted; ++i) ReserveOneTrip(w.broker->uri(), i, t);
   std::printf(
       "\nsummary: %d reservation(s) confirmed (%d across companies), %d failed, %d charging "
       "stop(s) booked\n",
-      confirmed, spanning, failed, stops);
-  if (f.fleet > 0 && !interrupted) {
-    std::printf("\nnow a simulated fleet of %d vehicles (tripmesh sim), homed at all three:\n",
-                f.fleet);
-    std::fflush(stdout);
-    auto world = worldfiles::LoadWorld(f.data);
-    vehicle::SimOptions sim;
-    sim.vehicles = f.fleet;
-    sim.id_prefix = "demo-sim";
-    sim.mqtt.broker = uri;
-    sim.clock = &clock;
-    // libmosquitto's network loop uses select(), so one process holds at most
-    // a few hundred of its clients; paho's uses poll().
-    if (f.fleet > vehicle::kMosquittoFleetLimit) {
-      sim.transport = runtime::TransportKind::kPaho;
-      std::printf("(over %d vehicles in one process: the fleet uses paho.mqtt.cpp)\n",
-                  vehicle::kMosquittoFleetLimit);
-    }
-    sim.time_scale = f.time_scale;
-    sim.depart_within_s = static_cast<Time>(f.depart_within_h * 3600);
-    sim.stop = [] { return interrupted.load(); };
-    auto summary = world ? vehicle::RunSim(sim, *world,
-                                           [&world, tty = isatty(STDERR_FILENO) !=
-                                                          0](const vehicle::SimProgressInfo& p) {
-                                             PrintProgress(p, tty, RegionZone(*world));
-                                           })
-                         : Result<vehicle::SimSummary>(tl::unexpected<Error>(world.error()));
-    if (summary) {
-      std::printf("%s\n", summary->Format().c_str());
-    } else {
-      std::printf("fleet failed: %s\n", summary.error().message.c_str());
-      ++failed;
-    }
-  }
+      t.confirmed, t.spanning, t.failed, t.stops);
+  int failed = t.failed;
+  if (f.fleet > 0 && !interrupted && !RunFleet(f, w.broker->uri(), clock)) ++failed;
   std::map<std::string, std::string> stores;
-  for (const auto& c : companies) stores[c] = f.dir + "/" + c + ".db";
+  for (const auto& c : w.companies) stores[c] = f.dir + "/" + c + ".db";
   if (auto report = company::CheckConsistency(stores, clock.Now()); report) {
     std::printf("consistency: %s%s\n", report->ok() ? "" : "FINDINGS: ", report->Summary().c_str());
     if (!report->ok()) ++failed;
@@ -195,7 +212,7 @@ int RunDemo(const DemoFlags& f) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
-  for (auto& a : agents) a->Stop();
+  for (auto& a : w.agents) a->Stop();
   std::printf("stopped the companies and the broker\n");
   return failed == 0 ? 0 : 1;
 }

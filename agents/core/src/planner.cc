@@ -138,93 +138,40 @@ class Search {
   // kAlternativeSlack more.
   bool Run(Time depart, Prefer prefer, const std::set<std::string>& excluded, std::size_t max_out,
            std::vector<Skeleton>& out, std::string& reason) {
-    std::vector<Label> labels;
-    labels.reserve(4096);
-    std::vector<double> best_soc(w_.city_count(), -1.0);
-    using Item = std::tuple<double, double, int>;
-    std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
-    auto push = [&](Label l) {
-      double km = RemainingKm(l.city);
-      double deficit_kwh = std::max(0.0, Need(km) - (l.soc - v_.min_soc)) * v_.battery_kwh;
-      double h_time = km / kDriveKmh * 3600.0 + deficit_kwh / max_kw_ * 3600.0;
-      double h_cost = deficit_kwh * min_price_;
-      h_time *= kHeuristicWeight;
-      h_cost *= kHeuristicWeight;
-      l.key1 = prefer == Prefer::kCheapest ? l.cost + h_cost : static_cast<double>(l.time) + h_time;
-      l.key2 = prefer == Prefer::kCheapest ? static_cast<double>(l.time) + h_time : l.cost + h_cost;
-      labels.push_back(l);
-      queue.push({l.key1, l.key2, static_cast<int>(labels.size() - 1)});
-    };
+    Frontier f{.prefer = prefer, .excluded = &excluded};
+    f.labels.reserve(4096);
+    f.best_soc.assign(static_cast<std::size_t>(w_.city_count()), -1.0);
+    f.nearest = from_;
     Label start;
     start.time = depart;
     start.soc = v_.soc;
     start.city = from_;
-    push(start);
+    Push(f, start);
     std::vector<int> found;
-    int nearest = from_, last_station = -1;
-    while (!queue.empty()) {
-      auto [key, key2, idx] = queue.top();
-      queue.pop();
-      Label l = labels[idx];
+    while (!f.queue.empty()) {
+      auto [key, key2, idx] = f.queue.top();
+      f.queue.pop();
+      Label l = f.labels[idx];
       if (l.city == to_) {  // every arrival is a candidate: no domination here
-        if (!found.empty() && key > labels[found.front()].key1 * kAlternativeSlack) break;
+        if (!found.empty() && key > f.labels[found.front()].key1 * kAlternativeSlack) break;
         found.push_back(idx);
         if (found.size() >= max_out) break;
         continue;
       }
-      if (l.soc <= best_soc[l.city] + kSocResolution) continue;
-      best_soc[l.city] = l.soc;
-      if (Closer(l.city, nearest)) nearest = l.city;
-      for (const auto& r : w_.roads_from(l.city)) {
-        double soc = l.soc - Need(r.km);
-        if (soc < v_.min_soc - kEps || soc <= best_soc[r.to] + kSocResolution) continue;
-        Label next = l;
-        next.parent = idx;
-        next.station = nullptr;
-        next.city = r.to;
-        next.soc = soc;
-        next.time = l.time + DriveSeconds(r.km);
-        push(next);
-      }
-      if (l.station) continue;  // just charged here
-      for (const auto& u : UsableAt(l.city)) {
-        if (excluded.count(u.station->id)) continue;
-        if (last_station < 0 || Closer(l.city, last_station)) last_station = l.city;
-        for (double level : kLevels) {
-          if (level < l.soc + 0.1) continue;
-          Choice c = ChoosePoint(u, l.soc, level, l.time, prefer);
-          Label next = l;
-          next.parent = idx;
-          next.station = &u;
-          next.level = level;
-          next.soc = level;
-          next.time = c.start + c.charge;
-          next.cost = l.cost + c.price;
-          push(next);
-        }
-      }
+      if (l.soc <= f.best_soc[l.city] + kSocResolution) continue;
+      f.best_soc[l.city] = l.soc;
+      if (Closer(l.city, f.nearest)) f.nearest = l.city;
+      Drive(f, l, idx);
+      if (!l.station) Charge(f, l, idx);  // not twice in a row at one city
     }
     if (found.empty()) {
-      reason = last_station < 0
+      reason = f.last_station < 0
                    ? "no compatible station within range of " + w_.city(from_).id
-                   : "no compatible station within range after " + w_.city(last_station).id +
-                         " (the vehicle gets as far as " + w_.city(nearest).id + ")";
+                   : "no compatible station within range after " + w_.city(f.last_station).id +
+                         " (the vehicle gets as far as " + w_.city(f.nearest).id + ")";
       return false;
     }
-    for (int end : found) {
-      std::vector<const Label*> path;
-      for (int i = end; i >= 0; i = labels[i].parent) path.push_back(&labels[i]);
-      std::reverse(path.begin(), path.end());
-      Skeleton& sk = out.emplace_back();
-      for (const Label* l : path) {
-        if (l->station) {
-          sk.stops.push_back({sk.route.size() - 1, l->station});
-          sk.levels.push_back(l->level);
-        } else {
-          sk.route.push_back(l->city);
-        }
-      }
-    }
+    for (int end : found) out.push_back(SkeletonOf(f.labels, end));
     return true;
   }
 
@@ -314,6 +261,83 @@ class Search {
   }
 
  private:
+  // One search's labels and queue.
+  struct Frontier {
+    using Item = std::tuple<double, double, int>;  // (key1, key2, label index)
+    Prefer prefer = Prefer::kFastest;
+    const std::set<std::string>* excluded = nullptr;
+    std::vector<Label> labels;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
+    std::vector<double> best_soc;  // per city, of the labels expanded there
+    int nearest = 0, last_station = -1;
+  };
+
+  void Push(Frontier& f, Label l) {
+    double km = RemainingKm(l.city);
+    double deficit_kwh = std::max(0.0, Need(km) - (l.soc - v_.min_soc)) * v_.battery_kwh;
+    double h_time = km / kDriveKmh * 3600.0 + deficit_kwh / max_kw_ * 3600.0;
+    double h_cost = deficit_kwh * min_price_;
+    h_time *= kHeuristicWeight;
+    h_cost *= kHeuristicWeight;
+    bool cheapest = f.prefer == Prefer::kCheapest;
+    l.key1 = cheapest ? l.cost + h_cost : static_cast<double>(l.time) + h_time;
+    l.key2 = cheapest ? static_cast<double>(l.time) + h_time : l.cost + h_cost;
+    f.labels.push_back(l);
+    f.queue.push({l.key1, l.key2, static_cast<int>(f.labels.size() - 1)});
+  }
+
+  // Every road out of l's city that the charge left reaches.
+  void Drive(Frontier& f, const Label& l, int idx) {
+    for (const auto& r : w_.roads_from(l.city)) {
+      double soc = l.soc - Need(r.km);
+      if (soc < v_.min_soc - kEps || soc <= f.best_soc[r.to] + kSocResolution) continue;
+      Label next = l;
+      next.parent = idx;
+      next.station = nullptr;
+      next.city = r.to;
+      next.soc = soc;
+      next.time = l.time + DriveSeconds(r.km);
+      Push(f, next);
+    }
+  }
+
+  // Every charge to each level at each usable station of l's city.
+  void Charge(Frontier& f, const Label& l, int idx) {
+    for (const auto& u : UsableAt(l.city)) {
+      if (f.excluded->count(u.station->id)) continue;
+      if (f.last_station < 0 || Closer(l.city, f.last_station)) f.last_station = l.city;
+      for (double level : kLevels) {
+        if (level < l.soc + 0.1) continue;
+        Choice c = ChoosePoint(u, l.soc, level, l.time, f.prefer);
+        Label next = l;
+        next.parent = idx;
+        next.station = &u;
+        next.level = level;
+        next.soc = level;
+        next.time = c.start + c.charge;
+        next.cost = l.cost + c.price;
+        Push(f, next);
+      }
+    }
+  }
+
+  // The route and stops of the labels from the start to `end`.
+  static Skeleton SkeletonOf(const std::vector<Label>& labels, int end) {
+    std::vector<const Label*> path;
+    for (int i = end; i >= 0; i = labels[i].parent) path.push_back(&labels[i]);
+    std::reverse(path.begin(), path.end());
+    Skeleton sk;
+    for (const Label* l : path) {
+      if (l->station) {
+        sk.stops.push_back({sk.route.size() - 1, l->station});
+        sk.levels.push_back(l->level);
+      } else {
+        sk.route.push_back(l->city);
+      }
+    }
+    return sk;
+  }
+
   bool Closer(int a, int b) { return RemainingKm(a) < RemainingKm(b); }
 
   const World& w_;

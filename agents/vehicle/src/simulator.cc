@@ -309,10 +309,7 @@ void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outc
   }
 }
 
-}  // namespace
-
-Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
-                          const SimProgress& progress) {
+Status CheckSimOptions(const SimOptions& o, const core::World& world) {
   if (o.vehicles < 1) return Fail(Errc::kInvalidRequest, "at least one vehicle", "vehicles");
   if (o.clock && o.vehicles > kMosquittoFleetLimit &&
       o.transport == runtime::TransportKind::kMosquitto) {
@@ -329,53 +326,64 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
   for (const auto& h : o.homes) {
     if (!world.FindCompany(h)) return Fail(Errc::kNotFound, "no company " + h, "homes");
   }
-  std::vector<Plan> fleet = MakeFleet(o, world);
-  std::vector<Outcome> outcomes(fleet.size());
-  std::mutex mu;  // guards latencies, fatal and the progress counts
-  std::vector<double> latencies;
-  std::atomic<int> next{0};
-  int done = 0, confirmed = 0, connected = 0;
-  std::optional<Error> fatal;
-  auto started = Clock::now();
+  return {};
+}
 
+// What the reserving phase leaves: each vehicle's outcome and every request's latency.
+struct Reserved {
+  std::vector<Outcome> outcomes;
+  std::vector<double> latencies;
+  std::optional<Error> fatal;  // a connection failure, fatal when nobody connected
+  int connected = 0;
+};
+
+// Every vehicle plans and reserves, o.concurrency at a time.
+Reserved ReserveAll(const SimOptions& o, const std::vector<Plan>& fleet,
+                    const SimProgress& progress) {
+  Reserved out;
+  out.outcomes.resize(fleet.size());
+  std::mutex mu;  // guards out.latencies, out.fatal, out.connected and the progress counts
+  std::atomic<int> next{0};
+  int done = 0, confirmed = 0;
   auto timed = [&](const std::function<bool()>& call) {
     auto t0 = Clock::now();
     call();
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     std::lock_guard lock(mu);
-    latencies.push_back(ms);
+    out.latencies.push_back(ms);
     return ms;
+  };
+  auto work = [&] {
+    for (int i; (i = next.fetch_add(1)) < o.vehicles;) {
+      if (o.stop && o.stop()) break;
+      std::optional<Error> connect_error;
+      auto& one = out.outcomes[static_cast<std::size_t>(i)];
+      one = Reserve(o, fleet[static_cast<std::size_t>(i)], timed, connect_error);
+      // Vehicles that will not drive or be asked again need no connection.
+      bool keep = one.reservation && !one.cancelled &&
+                  (one.reservation->status == schemas::ReservationStatus::kHeld ||
+                   (o.clock && one.reservation->status == schemas::ReservationStatus::kConfirmed));
+      if (!keep) one.client.reset();
+      std::lock_guard lock(mu);
+      if (connect_error && !out.fatal) out.fatal = connect_error;
+      out.connected += !connect_error;
+      ++done;
+      confirmed +=
+          one.reservation && one.reservation->status == schemas::ReservationStatus::kConfirmed;
+      if (progress) progress({false, done, o.vehicles, confirmed, 0, 0, 0, 0});
+    }
   };
   std::vector<std::thread> workers;
   int threads = std::max(1, std::min(o.concurrency, o.vehicles));
   workers.reserve(static_cast<std::size_t>(threads));
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
-      for (int i; (i = next.fetch_add(1)) < o.vehicles;) {
-        if (o.stop && o.stop()) break;
-        std::optional<Error> connect_error;
-        auto& out = outcomes[static_cast<std::size_t>(i)];
-        out = Reserve(o, fleet[static_cast<std::size_t>(i)], timed, connect_error);
-        // Vehicles that will not drive or be asked again need no connection.
-        bool keep =
-            out.reservation && !out.cancelled &&
-            (out.reservation->status == schemas::ReservationStatus::kHeld ||
-             (o.clock && out.reservation->status == schemas::ReservationStatus::kConfirmed));
-        if (!keep) out.client.reset();
-        std::lock_guard lock(mu);
-        if (connect_error && !fatal) fatal = connect_error;
-        connected += !connect_error;
-        ++done;
-        confirmed +=
-            out.reservation && out.reservation->status == schemas::ReservationStatus::kConfirmed;
-        if (progress) progress({false, done, o.vehicles, confirmed, 0, 0, 0, 0});
-      }
-    });
-  }
+  for (int t = 0; t < threads; ++t) workers.emplace_back(work);
   for (auto& w : workers) w.join();
+  return out;
+}
 
-  SimSummary summary;
-  summary.max_wait_s = o.max_wait_s;
+// The summary's counts of how the reservations ended, and the waits planned.
+void CountOutcomes(const std::vector<Plan>& fleet, const std::vector<Outcome>& outcomes,
+                   SimSummary& summary) {
   std::vector<double> waits;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const auto& out = outcomes[i];
@@ -400,15 +408,28 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
       ++summary.failed[std::string(ErrcName(code))];
     }
   }
-  if (fatal && connected == 0) return tl::unexpected<Error>(*fatal);
   if (!waits.empty()) {
     for (double w : waits) summary.wait_mean_min += w / static_cast<double>(waits.size());
     summary.wait_max_min = *std::max_element(waits.begin(), waits.end());
   }
+}
 
-  if (o.clock) Drive(o, fleet, outcomes, summary, progress);
-  summary.holds_expired = CountExpired(o, outcomes);
+}  // namespace
+
+Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
+                          const SimProgress& progress) {
+  if (auto st = CheckSimOptions(o, world); !st) return tl::unexpected<Error>(st.error());
+  auto started = Clock::now();
+  std::vector<Plan> fleet = MakeFleet(o, world);
+  Reserved reserved = ReserveAll(o, fleet, progress);
+  if (reserved.fatal && reserved.connected == 0) return tl::unexpected<Error>(*reserved.fatal);
+  SimSummary summary;
+  summary.max_wait_s = o.max_wait_s;
+  CountOutcomes(fleet, reserved.outcomes, summary);
+  if (o.clock) Drive(o, fleet, reserved.outcomes, summary, progress);
+  summary.holds_expired = CountExpired(o, reserved.outcomes);
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const auto& latencies = reserved.latencies;
   summary.p50_ms = Percentile(latencies, 0.50);
   summary.p99_ms = Percentile(latencies, 0.99);
   summary.max_ms = latencies.empty() ? 0 : *std::max_element(latencies.begin(), latencies.end());
