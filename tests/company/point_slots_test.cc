@@ -177,5 +177,37 @@ TEST_F(PointSlotsTest, LocalReservationsAndSagaPartsSubstituteByOneRule) {
   EXPECT_FALSE(book_->PlaceSlots("s-e", slow, kNow + 120, false, {}));
 }
 
+// A store made before reservations had due_at gets the column when it loads,
+// and what it held is read as before.
+TEST(RecordsTest, AnOlderStoreIsMovedForwardWhenItLoads) {
+  auto store = runtime::Store::Open(tripmesh::testing::NewTempDir("old") + "/vp.db");
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->Write([](runtime::Tx& tx) -> Status {
+    auto st = tx.Exec(
+        "CREATE TABLE reservations(id TEXT PRIMARY KEY, vehicle TEXT NOT NULL, request_id TEXT,"
+        " status TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER,"
+        " body TEXT NOT NULL)");
+    if (!st) return st;
+    return tx.Exec(
+        "INSERT INTO reservations VALUES('r-voltpoint-1', 'car', NULL, 'cancelled', ?,"
+        " NULL, ?)",
+        {kNow, std::string(R"({"type":"reservation","reservation_id":"r-voltpoint-1",)"
+                           R"("vehicle":"car","status":"cancelled","items":[]})")});
+  }));
+  core::ManualClock clock{kNow};
+  ReservationBook book("voltpoint", tripmesh::testing::DefaultWorld(), **store, clock);
+  ASSERT_TRUE(book.Load());
+  auto got = book.Get("car", "r-voltpoint-1");
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->status, schemas::ReservationStatus::kCancelled);
+  bool has_due_at = false;
+  ASSERT_TRUE((*store)->Read([&](runtime::Tx& tx) {
+    return tx.Query("PRAGMA table_info(reservations)", {}, [&](const runtime::Row& row) {
+      has_due_at = has_due_at || row.Str(1) == "due_at";
+    });
+  }));
+  EXPECT_TRUE(has_due_at);
+}
+
 }  // namespace
 }  // namespace tripmesh::company

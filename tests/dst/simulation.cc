@@ -14,6 +14,7 @@
 
 #include "company_core.h"
 #include "ids.h"
+#include "records.h"
 #include "testing.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
@@ -451,8 +452,8 @@ class Simulation {
   std::string StatusAt(Node& n, const std::string& reservation) {
     std::string status;
     (void)n.store->Read([&](runtime::Tx& tx) {
-      return tx.Query("SELECT status FROM reservations WHERE id=?", {reservation},
-                      [&](const runtime::Row& row) { status = row.Str(0); });
+      return company::records::SelectStatus(tx, reservation,
+                                            [&](const std::string& s) { status = s; });
     });
     return status;
   }

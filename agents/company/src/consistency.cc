@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "records.h"
 #include "saga_coordinator.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/decode.h"
@@ -14,11 +15,7 @@
 namespace tripmesh::company {
 namespace {
 
-struct Booking {
-  std::string owner, station, point;
-  Time start = 0, end = 0;
-  std::optional<Time> expires_at;
-};
+using Booking = records::BookingRow;
 
 struct Part {
   std::string coordinator, reservation_id, state;
@@ -38,35 +35,29 @@ Result<CompanyState> ReadStore(const std::string& path) {
   if (!store) return tl::unexpected<Error>(store.error());
   CompanyState s;
   auto st = (*store)->Read([&](runtime::Tx& tx) -> Status {
-    auto q = tx.Query("SELECT body FROM reservations", {}, [&](const runtime::Row& row) {
-      if (auto r = schemas::Decode<schemas::Reservation>(row.Str(0))) {
+    auto q = records::SelectAllReservations(tx, [&](const std::string& body) {
+      if (auto r = schemas::Decode<schemas::Reservation>(body)) {
         s.reservations[r->reservation_id] = std::move(*r);
       }
     });
     if (!q) return q;
-    q = tx.Query(
-        "SELECT reservation_id, station, point, start_at, end_at, expires_at FROM bookings", {},
-        [&](const runtime::Row& row) {
-          Booking b{row.Str(0), row.Str(1), row.Str(2), row.Int(3), row.Int(4), {}};
-          if (!row.IsNull(5)) b.expires_at = row.Int(5);
-          s.bookings.push_back(std::move(b));
-        });
+    q = records::SelectBookings(tx, [&](const records::BookingRow& b) { s.bookings.push_back(b); });
     if (!q) return q;
-    q = tx.Query("SELECT saga_id, coordinator, reservation_id, state FROM saga_parts", {},
-                 [&](const runtime::Row& row) {
-                   s.parts[row.Str(0)] = {row.Str(1), row.Str(2), row.Str(3)};
-                 });
+    q = records::SelectParts(tx, std::nullopt, [&](const records::PartRow& p) {
+      s.parts[p.saga_id] = {p.coordinator, p.reservation_id, p.state};
+    });
     if (!q) return q;
-    return tx.Query("SELECT reservation_id, state FROM sagas", {},
-                    [&](const runtime::Row& row) { s.sagas[row.Str(0)] = row.Str(1); });
+    return records::SelectSagas(tx, std::nullopt, [&](const records::SagaRow& row) {
+      s.sagas[row.reservation_id] = row.state;
+    });
   });
   if (!st) return Fail(Errc::kInternal, path + ": " + st.error().message);
   return s;
 }
 
 std::string Where(const std::string& company, const Booking& b) {
-  return fmt::format("{} {}/{} {}..{}", company, b.station, b.point, FormatTime(b.start),
-                     FormatTime(b.end));
+  return fmt::format("{} {}/{} {}..{}", company, b.station, b.point, FormatTime(b.start_at),
+                     FormatTime(b.end_at));
 }
 
 }  // namespace
@@ -151,10 +142,10 @@ class Checker {
     }
     for (auto& [point, list] : by_point) {
       std::sort(list.begin(), list.end(), [](const Booking* a, const Booking* b) {
-        return std::tie(a->start, a->end) < std::tie(b->start, b->end);
+        return std::tie(a->start_at, a->end_at) < std::tie(b->start_at, b->end_at);
       });
       for (std::size_t i = 1; i < list.size(); ++i) {
-        if (list[i]->start < list[i - 1]->end) {
+        if (list[i]->start_at < list[i - 1]->end_at) {
           out_.overlaps.push_back(Where(company, *list[i]) + " (" + list[i]->owner + ") overlaps " +
                                   list[i - 1]->owner);
         }
@@ -197,7 +188,7 @@ class Checker {
         bool found = std::any_of(
             c->second.bookings.begin(), c->second.bookings.end(), [&](const Booking& b) {
               return b.owner == owner && b.station == item.station && b.point == item.point &&
-                     b.start == item.start_at && b.end == item.end_at && !b.expires_at;
+                     b.start_at == item.start_at && b.end_at == item.end_at && !b.expires_at;
             });
         if (!found) {
           out_.missing_items.push_back(fmt::format("{} ({} at {}): {}/{} {} not booked at {}", id,

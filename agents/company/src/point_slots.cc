@@ -11,11 +11,12 @@ namespace {
 Status WriteSlots(runtime::Tx& tx, const std::string& owner,
                   const std::vector<ReservationBook::Slot>& slots, std::optional<Time> expires_at) {
   for (const auto& s : slots) {
-    auto st = tx.Exec(
-        "INSERT INTO bookings(reservation_id, station, point, start_at, end_at, expires_at)"
-        " VALUES(?,?,?,?,?,?)",
-        {owner, s.station, s.point, s.start_at, s.end_at,
-         expires_at ? runtime::Value(*expires_at) : runtime::Value(nullptr)});
+    auto st = records::InsertBooking(tx, {.owner = owner,
+                                          .station = s.station,
+                                          .point = s.point,
+                                          .start_at = s.start_at,
+                                          .end_at = s.end_at,
+                                          .expires_at = expires_at});
     if (!st) return st;
   }
   return {};
@@ -132,7 +133,7 @@ Status ReservationBook::BookSlots(const std::string& owner, const std::vector<Sl
   for (const auto& s : slots) (void)LedgerOf(s.station, s.point).MakeBooking(owner, s.start_at);
   auto st = store_.Write(
       [&](runtime::Tx& tx) -> Status {
-        auto w = tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?", {owner});
+        auto w = records::FirmBookings(tx, owner);
         if (!w) return w;
         return extra ? extra(tx) : Status{};
       },
@@ -155,7 +156,7 @@ Status ReservationBook::ReleaseSlots(const std::string& owner, const std::vector
                                      const ExtraWrite& extra) {
   auto guard = station_locks_.Lock(StationsOf(slots));
   auto st = store_.Write([&](runtime::Tx& tx) -> Status {
-    auto w = tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {owner});
+    auto w = records::DeleteBookings(tx, owner);
     if (!w) return w;
     return extra ? extra(tx) : Status{};
   });

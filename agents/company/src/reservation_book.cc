@@ -27,28 +27,6 @@ Error ForRequester(const Error& e) {
 }
 namespace {
 
-constexpr const char* kSchema[] = {
-    "CREATE TABLE IF NOT EXISTS reservations("
-    " id TEXT PRIMARY KEY, vehicle TEXT NOT NULL, request_id TEXT, status TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL, expires_at INTEGER, body TEXT NOT NULL, due_at INTEGER)",
-    "CREATE INDEX IF NOT EXISTS reservations_by_vehicle ON reservations(vehicle)",
-    "CREATE INDEX IF NOT EXISTS reservations_by_request ON reservations(vehicle, request_id)",
-    // due_at: for a confirmed reservation, the start of its first stop the
-    // vehicle has not checked in at (the no-show sweep looks there).
-    "CREATE INDEX IF NOT EXISTS reservations_by_due ON reservations(due_at)",
-    // reservation_id names the owner: a local reservation, or the saga id of a
-    // saga's items held here as a participant.
-    "CREATE TABLE IF NOT EXISTS bookings("
-    " reservation_id TEXT NOT NULL, station TEXT NOT NULL,"
-    " point TEXT NOT NULL, start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, expires_at INTEGER,"
-    " PRIMARY KEY(station, point, start_at))",
-    "CREATE INDEX IF NOT EXISTS bookings_by_reservation ON bookings(reservation_id)",
-};
-
-runtime::Value OptTime(const std::optional<Time>& t) {
-  return t ? runtime::Value(*t) : runtime::Value(nullptr);
-}
-
 std::optional<Time> DueAt(const schemas::Reservation& r) {
   if (r.status != schemas::ReservationStatus::kConfirmed) return std::nullopt;
   std::optional<Time> due;
@@ -56,15 +34,6 @@ std::optional<Time> DueAt(const schemas::Reservation& r) {
     if (!i.checked_in_at && (!due || i.start_at < *due)) due = i.start_at;
   }
   return due;
-}
-
-// Stores made before due_at existed get the column.
-Status AddDueAt(runtime::Tx& tx) {
-  bool present = false;
-  auto st = tx.Query("PRAGMA table_info(reservations)", {},
-                     [&](const runtime::Row& row) { present = present || row.Str(1) == "due_at"; });
-  if (!st || present) return st;
-  return tx.Exec("ALTER TABLE reservations ADD COLUMN due_at INTEGER");
 }
 
 }  // namespace
@@ -84,31 +53,22 @@ ReservationBook::ReservationBook(std::string company, const core::World& world,
 }
 
 Status ReservationBook::Load() {
-  std::vector<std::pair<schemas::Reservation, std::string>> loaded;
+  std::vector<schemas::Reservation> loaded;
   std::vector<std::pair<core::Interval, PointKey>> intervals;
   auto st = store_.Write([&](runtime::Tx& tx) -> Status {
-    for (const char* sql : kSchema) {
-      if (std::string_view(sql).find("reservations_by_due") != std::string_view::npos) {
-        if (auto s = AddDueAt(tx); !s) return s;
-      }
-      if (auto s = tx.Exec(sql); !s) return s;
-    }
-    auto q = tx.Query("SELECT body, request_id FROM reservations WHERE status='held'", {},
-                      [&](const runtime::Row& row) {
-                        auto r = schemas::Decode<schemas::Reservation>(row.Str(0));
-                        if (r) loaded.emplace_back(std::move(*r), row.Str(1));
-                      });
+    if (auto s = records::CreateTables(tx); !s) return s;
+    auto held = std::string(schemas::ReservationStatusName(schemas::ReservationStatus::kHeld));
+    auto q = records::SelectWithStatus(tx, held, [&](const std::string& body) {
+      if (auto r = schemas::Decode<schemas::Reservation>(body)) loaded.push_back(std::move(*r));
+    });
     if (!q) return q;
-    return tx.Query(
-        "SELECT reservation_id, station, point, start_at, end_at, expires_at FROM bookings", {},
-        [&](const runtime::Row& row) {
-          core::Interval iv{row.Int(3), row.Int(4), row.Str(0), std::nullopt};
-          if (!row.IsNull(5)) iv.expires_at = row.Int(5);
-          intervals.emplace_back(std::move(iv), Key(row.Str(1), row.Str(2)));
-        });
+    return records::SelectBookings(tx, [&](const records::BookingRow& b) {
+      intervals.emplace_back(core::Interval{b.start_at, b.end_at, b.owner, b.expires_at},
+                             Key(b.station, b.point));
+    });
   });
   if (!st) return st;
-  for (auto& [r, request_id] : loaded) Remember(r);
+  for (const auto& r : loaded) Remember(r);
   for (auto& [iv, key] : intervals) {
     auto it = ledgers_.find(key);
     if (it == ledgers_.end()) {
@@ -150,19 +110,18 @@ void ReservationBook::Remember(const schemas::Reservation& r) {
 }
 
 Result<std::optional<schemas::Reservation>> ReservationBook::ReadOne(
-    const std::string& where, const std::vector<runtime::Value>& args) const {
+    const std::function<Status(runtime::Tx&, const records::BodyFn&)>& select) const {
   std::optional<schemas::Reservation> out;
   std::optional<Error> unreadable;
   auto st = store_.Read([&](runtime::Tx& tx) {
-    return tx.Query("SELECT body FROM reservations WHERE " + where, args,
-                    [&](const runtime::Row& row) {
-                      auto r = schemas::Decode<schemas::Reservation>(row.Str(0));
-                      if (r) {
-                        out = std::move(*r);
-                      } else {
-                        unreadable = r.error();
-                      }
-                    });
+    return select(tx, [&](const std::string& body) {
+      auto r = schemas::Decode<schemas::Reservation>(body);
+      if (r) {
+        out = std::move(*r);
+      } else {
+        unreadable = r.error();
+      }
+    });
   });
   if (!st) return tl::unexpected<Error>(st.error());
   if (unreadable) {
@@ -186,35 +145,35 @@ Status ReservationBook::Persist(const schemas::Reservation& r, const PersistOpti
   body.request_id.clear();
   std::string json = schemas::Encode(body);
   bool held = r.status == schemas::ReservationStatus::kHeld;
+  records::ReservationRow row{.id = r.reservation_id,
+                              .vehicle = r.vehicle,
+                              .request_id = o.request_id,
+                              .status = std::string(schemas::ReservationStatusName(r.status)),
+                              .created_at = r.created_at,
+                              .expires_at = r.expires_at,
+                              .due_at = DueAt(r),
+                              .body = std::move(json)};
   return store_.Write(
       [&](runtime::Tx& tx) -> Status {
-        auto st = tx.Exec(
-            "INSERT INTO reservations(id, vehicle, request_id, status, created_at, expires_at, "
-            "body,"
-            " due_at) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
-            " expires_at=excluded.expires_at, body=excluded.body, due_at=excluded.due_at",
-            {r.reservation_id, r.vehicle,
-             o.request_id.empty() ? runtime::Value(nullptr) : runtime::Value(o.request_id),
-             std::string(schemas::ReservationStatusName(r.status)), r.created_at,
-             OptTime(r.expires_at), json, OptTime(DueAt(r))});
+        auto st = records::UpsertReservation(tx, row);
         if (!st) return st;
         switch (o.bookings) {
           case Bookings::kKeep:
             break;
           case Bookings::kDelete:
-            st = tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {r.reservation_id});
+            st = records::DeleteBookings(tx, r.reservation_id);
             break;
           case Bookings::kMakeFirm:
-            st = tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?",
-                         {r.reservation_id});
+            st = records::FirmBookings(tx, r.reservation_id);
             break;
           case Bookings::kInsert:
             for (const auto& i : r.items) {
-              st = tx.Exec(
-                  "INSERT INTO bookings(reservation_id, station, point, start_at, end_at, "
-                  "expires_at) VALUES(?,?,?,?,?,?)",
-                  {r.reservation_id, i.station, i.point, i.start_at, i.end_at,
-                   held ? OptTime(r.expires_at) : runtime::Value(nullptr)});
+              st = records::InsertBooking(tx, {.owner = r.reservation_id,
+                                               .station = i.station,
+                                               .point = i.point,
+                                               .start_at = i.start_at,
+                                               .end_at = i.end_at,
+                                               .expires_at = held ? r.expires_at : std::nullopt});
               if (!st) return st;
             }
             break;
@@ -321,7 +280,9 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
 
 Result<schemas::Reservation> ReservationBook::Get(const std::string& vehicle,
                                                   const std::string& id) const {
-  auto r = ReadOne("id=? AND vehicle=?", {id, vehicle});
+  auto r = ReadOne([&](runtime::Tx& tx, const records::BodyFn& each) {
+    return records::SelectReservation(tx, id, vehicle, each);
+  });
   if (!r) return tl::unexpected<Error>(r.error());
   if (!*r) {
     return Fail(Errc::kNotFound, "no reservation " + id + " for vehicle " + vehicle,
@@ -334,15 +295,14 @@ Result<std::vector<schemas::Reservation>> ReservationBook::List(const std::strin
   std::vector<schemas::Reservation> out;
   std::optional<Error> unreadable;
   auto st = store_.Read([&](runtime::Tx& tx) {
-    return tx.Query("SELECT body FROM reservations WHERE vehicle=? ORDER BY created_at, id",
-                    {vehicle}, [&](const runtime::Row& row) {
-                      auto r = schemas::Decode<schemas::Reservation>(row.Str(0));
-                      if (r) {
-                        out.push_back(std::move(*r));
-                      } else {
-                        unreadable = r.error();
-                      }
-                    });
+    return records::SelectOfVehicle(tx, vehicle, [&](const std::string& body) {
+      auto r = schemas::Decode<schemas::Reservation>(body);
+      if (r) {
+        out.push_back(std::move(*r));
+      } else {
+        unreadable = r.error();
+      }
+    });
   });
   if (!st) return tl::unexpected<Error>(st.error());
   if (unreadable) {
@@ -460,10 +420,10 @@ Result<schemas::Reservation> ReservationBook::CheckIn(const std::string& vehicle
 std::vector<std::pair<std::string, std::string>> ReservationBook::DueNoShows(Time now) const {
   std::vector<std::pair<std::string, std::string>> out;
   (void)store_.Read([&](runtime::Tx& tx) {
-    return tx.Query(
-        "SELECT vehicle, id FROM reservations WHERE due_at <= ? AND status='confirmed' LIMIT 256",
-        {now - no_show_grace_s_},
-        [&](const runtime::Row& row) { out.emplace_back(row.Str(0), row.Str(1)); });
+    return records::SelectDue(
+        tx, std::string(schemas::ReservationStatusName(schemas::ReservationStatus::kConfirmed)),
+        now - no_show_grace_s_, 256,
+        [&](const std::string& vehicle, const std::string& id) { out.emplace_back(vehicle, id); });
   });
   return out;
 }
@@ -565,7 +525,9 @@ Status ReservationBook::Record(const schemas::Reservation& r, const std::string&
 Result<std::optional<schemas::Reservation>> ReservationBook::FindByRequest(
     const std::string& vehicle, const std::string& request_id) const {
   if (request_id.empty()) return std::optional<schemas::Reservation>();
-  return ReadOne("vehicle=? AND request_id=?", {vehicle, request_id});
+  return ReadOne([&](runtime::Tx& tx, const records::BodyFn& each) {
+    return records::SelectByRequest(tx, vehicle, request_id, each);
+  });
 }
 
 }  // namespace tripmesh::company

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "expiry_index.h"
+#include "records.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/ledger.h"
 #include "tripmesh/core/world.h"
@@ -183,7 +184,7 @@ class ReservationBook {
   // The one reservation `where` selects, if any; kInternal when the store
   // cannot be read or what it holds does not decode.
   [[nodiscard]] Result<std::optional<schemas::Reservation>> ReadOne(
-      const std::string& where, const std::vector<runtime::Value>& args) const;
+      const std::function<Status(runtime::Tx&, const records::BodyFn&)>& select) const;
   void MarkDirty(const std::vector<schemas::ReservationItem>& items);
   std::vector<std::string_view> StationsOf(
       const std::vector<schemas::ReservationItem>& items) const;

@@ -29,11 +29,6 @@ using schemas::SagaPhase;
 
 constexpr auto kMaxBackoff = std::chrono::milliseconds(8000);
 
-constexpr const char* kSchema =
-    "CREATE TABLE IF NOT EXISTS sagas("
-    " saga_id TEXT PRIMARY KEY, reservation_id TEXT NOT NULL, state TEXT NOT NULL,"
-    " outcome TEXT, hold_only INTEGER NOT NULL, request_id TEXT, body TEXT NOT NULL)";
-
 }  // namespace
 
 SagaCoordinator::SagaCoordinator(std::string company, ReservationBook& book, runtime::Store& store,
@@ -48,23 +43,21 @@ SagaCoordinator::SagaCoordinator(std::string company, ReservationBook& book, run
 Status SagaCoordinator::Load() {
   std::vector<std::shared_ptr<Saga>> loaded;
   auto st = store_.Write([&](runtime::Tx& tx) -> Status {
-    if (auto s = tx.Exec(kSchema); !s) return s;
-    return tx.Query(
-        "SELECT saga_id, state, outcome, hold_only, request_id, body FROM sagas"
-        " WHERE state != 'done'",
-        {}, [&](const runtime::Row& row) {
-          auto r = schemas::Decode<schemas::Reservation>(row.Str(5));
+    if (auto s = records::CreateTables(tx); !s) return s;
+    return records::SelectSagas(
+        tx, std::string(SagaStateName(SagaState::kDone)), [&](const records::SagaRow& row) {
+          auto r = schemas::Decode<schemas::Reservation>(row.body);
           if (!r) {
             runtime::Log(runtime::LogLevel::kError, "saga {} has an unreadable body: {}",
-                         row.Str(0), r.error().message);
+                         row.saga_id, r.error().message);
             return;
           }
           auto s = std::make_shared<Saga>();
-          s->saga_id = row.Str(0);
-          s->state = ParseSagaState(row.Str(1)).value_or(SagaState::kAborting);
-          if (!row.IsNull(2)) s->outcome = schemas::ParseReservationStatus(row.Str(2));
-          s->hold_only = row.Int(3) != 0;
-          s->request_id = row.IsNull(4) ? "" : row.Str(4);
+          s->saga_id = row.saga_id;
+          s->state = ParseSagaState(row.state).value_or(SagaState::kAborting);
+          if (row.outcome) s->outcome = schemas::ParseReservationStatus(*row.outcome);
+          s->hold_only = row.hold_only;
+          s->request_id = row.request_id;
           s->reservation = std::move(*r);
           for (const auto& i : s->reservation.items) s->acks[i.company] = std::nullopt;
           // Which participants acked died with the previous run, so such a saga
@@ -120,14 +113,15 @@ void SagaCoordinator::Run(const std::string& saga_id, std::function<void(Saga&)>
 }
 
 Status SagaCoordinator::WriteSaga(runtime::Tx& tx, const Saga& s) {
-  return tx.Exec(
-      "INSERT INTO sagas(saga_id, reservation_id, state, outcome, hold_only, request_id, body)"
-      " VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
-      " outcome=excluded.outcome, body=excluded.body",
-      {s.saga_id, s.reservation.reservation_id, std::string(SagaStateName(s.state)),
-       !s.outcome ? runtime::Value(nullptr)
-                  : runtime::Value(std::string(schemas::ReservationStatusName(*s.outcome))),
-       std::int64_t{s.hold_only}, s.request_id, schemas::Encode(s.reservation)});
+  std::optional<std::string> outcome;
+  if (s.outcome) outcome = std::string(schemas::ReservationStatusName(*s.outcome));
+  return records::UpsertSaga(tx, {.saga_id = s.saga_id,
+                                  .reservation_id = s.reservation.reservation_id,
+                                  .state = std::string(SagaStateName(s.state)),
+                                  .outcome = std::move(outcome),
+                                  .hold_only = s.hold_only,
+                                  .request_id = s.request_id,
+                                  .body = schemas::Encode(s.reservation)});
 }
 
 Status SagaCoordinator::Persist(const Saga& s) {

@@ -12,13 +12,6 @@ namespace {
 using schemas::SagaAck;
 using schemas::SagaPhase;
 
-constexpr const char* kSchema =
-    "CREATE TABLE IF NOT EXISTS saga_parts("
-    " saga_id TEXT PRIMARY KEY, coordinator TEXT NOT NULL, reservation_id TEXT NOT NULL,"
-    " vehicle TEXT NOT NULL, state TEXT NOT NULL, expires_at INTEGER, ack TEXT NOT NULL)";
-constexpr const char* kSelectPart =
-    "SELECT saga_id, coordinator, reservation_id, vehicle, state, expires_at, ack FROM saga_parts";
-
 }  // namespace
 
 SagaParticipant::SagaParticipant(std::string company, const core::World& world,
@@ -55,14 +48,14 @@ std::optional<PartState> ParsePartState(std::string_view name) {
 // A part as stored: its holds and refusal are those of the ack it sent. A
 // state this code does not know (a newer version's) is taken as aborted:
 // requests for it are refused and it holds nothing.
-SagaParticipant::Part SagaParticipant::PartOf(const runtime::Row& row) {
-  Part p{.saga_id = row.Str(0),
-         .coordinator = row.Str(1),
-         .reservation_id = row.Str(2),
-         .vehicle = row.Str(3),
-         .state = ParsePartState(row.Str(4)).value_or(PartState::kAborted)};
-  if (!row.IsNull(5)) p.expires_at = row.Int(5);
-  if (auto ack = schemas::Decode<SagaAck>(row.Str(6))) {
+SagaParticipant::Part SagaParticipant::PartOf(const records::PartRow& row) {
+  Part p{.saga_id = row.saga_id,
+         .coordinator = row.coordinator,
+         .reservation_id = row.reservation_id,
+         .vehicle = row.vehicle,
+         .state = ParsePartState(row.state).value_or(PartState::kAborted),
+         .expires_at = row.expires_at};
+  if (auto ack = schemas::Decode<SagaAck>(row.ack)) {
     for (const auto& h : ack->holds) {
       p.slots.push_back({h.station, h.point, h.start_at, h.end_at});
       p.prices.push_back(h.price);
@@ -76,9 +69,10 @@ SagaParticipant::Part SagaParticipant::PartOf(const runtime::Row& row) {
 Status SagaParticipant::Load() {
   std::vector<Part> loaded;
   auto st = store_.Write([&](runtime::Tx& tx) -> Status {
-    if (auto s = tx.Exec(kSchema); !s) return s;
-    return tx.Query(std::string(kSelectPart) + " WHERE state='held'", {},
-                    [&](const runtime::Row& row) { loaded.push_back(PartOf(row)); });
+    if (auto s = records::CreateTables(tx); !s) return s;
+    return records::SelectParts(
+        tx, std::string(PartStateName(PartState::kHeld)),
+        [&](const records::PartRow& row) { loaded.push_back(PartOf(row)); });
   });
   if (!st) return st;
   for (const auto& p : loaded) Keep(p);
@@ -96,8 +90,8 @@ std::optional<SagaParticipant::Part> SagaParticipant::Find(const std::string& sa
   }
   std::optional<Part> found;
   auto st = store_.Read([&](runtime::Tx& tx) {
-    return tx.Query(std::string(kSelectPart) + " WHERE saga_id=?", {saga_id},
-                    [&](const runtime::Row& row) { found = PartOf(row); });
+    return records::SelectPart(tx, saga_id,
+                               [&](const records::PartRow& row) { found = PartOf(row); });
   });
   if (!st) return std::nullopt;
   return found;
@@ -120,12 +114,13 @@ Status SagaParticipant::WritePart(runtime::Tx& tx, const Part& p, const Also* al
   if (also && also->write) {
     if (auto st = also->write(tx); !st) return st;
   }
-  return tx.Exec(
-      "INSERT INTO saga_parts(saga_id, coordinator, reservation_id, vehicle, state, expires_at,"
-      " ack) VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
-      " expires_at=excluded.expires_at, ack=excluded.ack",
-      {p.saga_id, p.coordinator, p.reservation_id, p.vehicle, std::string(PartStateName(p.state)),
-       p.expires_at ? runtime::Value(*p.expires_at) : runtime::Value(nullptr), ack});
+  return records::UpsertPart(tx, {.saga_id = p.saga_id,
+                                  .coordinator = p.coordinator,
+                                  .reservation_id = p.reservation_id,
+                                  .vehicle = p.vehicle,
+                                  .state = std::string(PartStateName(p.state)),
+                                  .expires_at = p.expires_at,
+                                  .ack = std::move(ack)});
 }
 
 SagaAck SagaParticipant::RequestAck(const Part& p) const {

@@ -81,7 +81,7 @@ class SagaParticipant {
     std::string detail;
   };
 
-  static Part PartOf(const runtime::Row& row);
+  static Part PartOf(const records::PartRow& row);
   std::optional<Part> Find(const std::string& saga_id) const;
   void Keep(const Part& p);
   Status WritePart(runtime::Tx& tx, const Part& p, const Also* also = nullptr) const;

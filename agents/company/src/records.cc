@@ -1,0 +1,209 @@
+#include "records.h"
+
+#include <string_view>
+
+namespace tripmesh::company::records {
+namespace {
+
+constexpr const char* kTables[] = {
+    "CREATE TABLE IF NOT EXISTS reservations("
+    " id TEXT PRIMARY KEY, vehicle TEXT NOT NULL, request_id TEXT, status TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, expires_at INTEGER, body TEXT NOT NULL, due_at INTEGER)",
+    "CREATE INDEX IF NOT EXISTS reservations_by_vehicle ON reservations(vehicle)",
+    "CREATE INDEX IF NOT EXISTS reservations_by_request ON reservations(vehicle, request_id)",
+    // due_at: for a confirmed reservation, the start of its first stop the
+    // vehicle has not checked in at (the no-show sweep looks there).
+    "CREATE INDEX IF NOT EXISTS reservations_by_due ON reservations(due_at)",
+    // reservation_id names the owner: a local reservation, or the saga id of a
+    // saga's items held here as a participant.
+    "CREATE TABLE IF NOT EXISTS bookings("
+    " reservation_id TEXT NOT NULL, station TEXT NOT NULL,"
+    " point TEXT NOT NULL, start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, expires_at INTEGER,"
+    " PRIMARY KEY(station, point, start_at))",
+    "CREATE INDEX IF NOT EXISTS bookings_by_reservation ON bookings(reservation_id)",
+    "CREATE TABLE IF NOT EXISTS sagas("
+    " saga_id TEXT PRIMARY KEY, reservation_id TEXT NOT NULL, state TEXT NOT NULL,"
+    " outcome TEXT, hold_only INTEGER NOT NULL, request_id TEXT, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS saga_parts("
+    " saga_id TEXT PRIMARY KEY, coordinator TEXT NOT NULL, reservation_id TEXT NOT NULL,"
+    " vehicle TEXT NOT NULL, state TEXT NOT NULL, expires_at INTEGER, ack TEXT NOT NULL)",
+};
+
+constexpr const char* kSelectPart =
+    "SELECT saga_id, coordinator, reservation_id, vehicle, state, expires_at, ack FROM saga_parts";
+
+runtime::Value Opt(const std::optional<Time>& t) {
+  return t ? runtime::Value(*t) : runtime::Value(nullptr);
+}
+runtime::Value Opt(const std::string& s) {
+  return s.empty() ? runtime::Value(nullptr) : runtime::Value(s);
+}
+std::optional<Time> OptTime(const runtime::Row& row, std::size_t i) {
+  return row.IsNull(i) ? std::nullopt : std::optional<Time>(row.Int(i));
+}
+
+// Stores made before due_at existed get the column before its index.
+Status AddDueAt(runtime::Tx& tx) {
+  bool table = false, present = false;
+  auto st = tx.Query("PRAGMA table_info(reservations)", {}, [&](const runtime::Row& row) {
+    table = true;
+    present = present || row.Str(1) == "due_at";
+  });
+  if (!st || !table || present) return st;
+  return tx.Exec("ALTER TABLE reservations ADD COLUMN due_at INTEGER");
+}
+
+Status Bodies(runtime::Tx& tx, std::string_view sql, const std::vector<runtime::Value>& args,
+              const BodyFn& each) {
+  return tx.Query(sql, args, [&](const runtime::Row& row) { each(row.Str(0)); });
+}
+
+PartRow PartOf(const runtime::Row& row) {
+  return {.saga_id = row.Str(0),
+          .coordinator = row.Str(1),
+          .reservation_id = row.Str(2),
+          .vehicle = row.Str(3),
+          .state = row.Str(4),
+          .expires_at = OptTime(row, 5),
+          .ack = row.Str(6)};
+}
+
+}  // namespace
+
+Status CreateTables(runtime::Tx& tx) {
+  if (auto st = AddDueAt(tx); !st) return st;
+  for (const char* sql : kTables) {
+    if (auto st = tx.Exec(sql); !st) return st;
+  }
+  return {};
+}
+
+Status UpsertReservation(runtime::Tx& tx, const ReservationRow& r) {
+  return tx.Exec(
+      "INSERT INTO reservations(id, vehicle, request_id, status, created_at, expires_at, body,"
+      " due_at) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
+      " expires_at=excluded.expires_at, body=excluded.body, due_at=excluded.due_at",
+      {r.id, r.vehicle, Opt(r.request_id), r.status, r.created_at, Opt(r.expires_at), r.body,
+       Opt(r.due_at)});
+}
+
+Status SelectReservation(runtime::Tx& tx, const std::string& id, const std::string& vehicle,
+                         const BodyFn& each) {
+  return Bodies(tx, "SELECT body FROM reservations WHERE id=? AND vehicle=?", {id, vehicle}, each);
+}
+
+Status SelectByRequest(runtime::Tx& tx, const std::string& vehicle, const std::string& request_id,
+                       const BodyFn& each) {
+  return Bodies(tx, "SELECT body FROM reservations WHERE vehicle=? AND request_id=?",
+                {vehicle, request_id}, each);
+}
+
+Status SelectOfVehicle(runtime::Tx& tx, const std::string& vehicle, const BodyFn& each) {
+  return Bodies(tx, "SELECT body FROM reservations WHERE vehicle=? ORDER BY created_at, id",
+                {vehicle}, each);
+}
+
+Status SelectWithStatus(runtime::Tx& tx, const std::string& status, const BodyFn& each) {
+  return Bodies(tx, "SELECT body FROM reservations WHERE status=?", {status}, each);
+}
+
+Status SelectAllReservations(runtime::Tx& tx, const BodyFn& each) {
+  return Bodies(tx, "SELECT body FROM reservations", {}, each);
+}
+
+Status SelectDue(
+    runtime::Tx& tx, const std::string& status, Time by, int limit,
+    const std::function<void(const std::string& vehicle, const std::string& id)>& each) {
+  return tx.Query("SELECT vehicle, id FROM reservations WHERE due_at <= ? AND status=? LIMIT ?",
+                  {by, status, std::int64_t{limit}},
+                  [&](const runtime::Row& row) { each(row.Str(0), row.Str(1)); });
+}
+
+Status SelectStatus(runtime::Tx& tx, const std::string& id,
+                    const std::function<void(const std::string& status)>& each) {
+  return tx.Query("SELECT status FROM reservations WHERE id=?", {id},
+                  [&](const runtime::Row& row) { each(row.Str(0)); });
+}
+
+Status InsertBooking(runtime::Tx& tx, const BookingRow& b) {
+  return tx.Exec(
+      "INSERT INTO bookings(reservation_id, station, point, start_at, end_at, expires_at)"
+      " VALUES(?,?,?,?,?,?)",
+      {b.owner, b.station, b.point, b.start_at, b.end_at, Opt(b.expires_at)});
+}
+
+Status FirmBookings(runtime::Tx& tx, const std::string& owner) {
+  return tx.Exec("UPDATE bookings SET expires_at=NULL WHERE reservation_id=?", {owner});
+}
+
+Status DeleteBookings(runtime::Tx& tx, const std::string& owner) {
+  return tx.Exec("DELETE FROM bookings WHERE reservation_id=?", {owner});
+}
+
+Status SelectBookings(runtime::Tx& tx, const std::function<void(const BookingRow&)>& each) {
+  return tx.Query(
+      "SELECT reservation_id, station, point, start_at, end_at, expires_at FROM bookings", {},
+      [&](const runtime::Row& row) {
+        each({.owner = row.Str(0),
+              .station = row.Str(1),
+              .point = row.Str(2),
+              .start_at = row.Int(3),
+              .end_at = row.Int(4),
+              .expires_at = OptTime(row, 5)});
+      });
+}
+
+Status UpsertSaga(runtime::Tx& tx, const SagaRow& s) {
+  return tx.Exec(
+      "INSERT INTO sagas(saga_id, reservation_id, state, outcome, hold_only, request_id, body)"
+      " VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
+      " outcome=excluded.outcome, body=excluded.body",
+      {s.saga_id, s.reservation_id, s.state,
+       s.outcome ? runtime::Value(*s.outcome) : runtime::Value(nullptr), std::int64_t{s.hold_only},
+       s.request_id, s.body});
+}
+
+Status SelectSagas(runtime::Tx& tx, const std::optional<std::string>& unless_state,
+                   const std::function<void(const SagaRow&)>& each) {
+  std::string sql =
+      "SELECT saga_id, reservation_id, state, outcome, hold_only, request_id, body"
+      " FROM sagas";
+  std::vector<runtime::Value> args;
+  if (unless_state) {
+    sql += " WHERE state != ?";
+    args.emplace_back(*unless_state);
+  }
+  return tx.Query(sql, args, [&](const runtime::Row& row) {
+    each({.saga_id = row.Str(0),
+          .reservation_id = row.Str(1),
+          .state = row.Str(2),
+          .outcome = row.IsNull(3) ? std::nullopt : std::optional<std::string>(row.Str(3)),
+          .hold_only = row.Int(4) != 0,
+          .request_id = row.IsNull(5) ? "" : row.Str(5),
+          .body = row.Str(6)});
+  });
+}
+
+Status UpsertPart(runtime::Tx& tx, const PartRow& p) {
+  return tx.Exec(
+      "INSERT INTO saga_parts(saga_id, coordinator, reservation_id, vehicle, state, expires_at,"
+      " ack) VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
+      " expires_at=excluded.expires_at, ack=excluded.ack",
+      {p.saga_id, p.coordinator, p.reservation_id, p.vehicle, p.state, Opt(p.expires_at), p.ack});
+}
+
+Status SelectPart(runtime::Tx& tx, const std::string& saga_id,
+                  const std::function<void(const PartRow&)>& each) {
+  return tx.Query(std::string(kSelectPart) + " WHERE saga_id=?", {saga_id},
+                  [&](const runtime::Row& row) { each(PartOf(row)); });
+}
+
+Status SelectParts(runtime::Tx& tx, const std::optional<std::string>& state,
+                   const std::function<void(const PartRow&)>& each) {
+  std::vector<runtime::Value> args;
+  if (state) args.emplace_back(*state);
+  return tx.Query(std::string(kSelectPart) + (state ? " WHERE state=?" : ""), args,
+                  [&](const runtime::Row& row) { each(PartOf(row)); });
+}
+
+}  // namespace tripmesh::company::records

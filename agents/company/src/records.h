@@ -1,0 +1,92 @@
+// A company's tables and every statement on them: reservations, bookings,
+// sagas (the coordinator's) and saga_parts (the participant's). Nothing else
+// in the company writes SQL; the checker reads through here too. States are
+// stored by name; their owners parse them.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "tripmesh/base/result.h"
+#include "tripmesh/base/time.h"
+#include "tripmesh/runtime/store.h"
+
+namespace tripmesh::company::records {
+
+// Creates what is missing, and moves an older store's tables forward.
+[[nodiscard]] Status CreateTables(runtime::Tx& tx);
+
+// ---- reservations: one row per reservation, its JSON in `body` ----
+struct ReservationRow {
+  std::string id, vehicle;
+  std::string request_id;  // empty: none recorded
+  std::string status;
+  Time created_at = 0;
+  std::optional<Time> expires_at;
+  std::optional<Time> due_at;  // confirmed: the first stop not checked in at
+  std::string body;
+};
+using BodyFn = std::function<void(const std::string& body)>;
+
+[[nodiscard]] Status UpsertReservation(runtime::Tx& tx, const ReservationRow& r);
+[[nodiscard]] Status SelectReservation(runtime::Tx& tx, const std::string& id,
+                                       const std::string& vehicle, const BodyFn& each);
+[[nodiscard]] Status SelectByRequest(runtime::Tx& tx, const std::string& vehicle,
+                                     const std::string& request_id, const BodyFn& each);
+// A vehicle's reservations, oldest first.
+[[nodiscard]] Status SelectOfVehicle(runtime::Tx& tx, const std::string& vehicle,
+                                     const BodyFn& each);
+[[nodiscard]] Status SelectWithStatus(runtime::Tx& tx, const std::string& status,
+                                      const BodyFn& each);
+[[nodiscard]] Status SelectAllReservations(runtime::Tx& tx, const BodyFn& each);
+// (vehicle, id) of up to `limit` reservations in `status` due at or before `by`.
+[[nodiscard]] Status SelectDue(
+    runtime::Tx& tx, const std::string& status, Time by, int limit,
+    const std::function<void(const std::string& vehicle, const std::string& id)>& each);
+[[nodiscard]] Status SelectStatus(runtime::Tx& tx, const std::string& id,
+                                  const std::function<void(const std::string& status)>& each);
+
+// ---- bookings: a point's interval, held (expires_at) or booked ----
+struct BookingRow {
+  std::string owner;  // a local reservation's id, or the saga id of a saga's part
+  std::string station, point;
+  Time start_at = 0, end_at = 0;
+  std::optional<Time> expires_at;
+};
+
+[[nodiscard]] Status InsertBooking(runtime::Tx& tx, const BookingRow& b);
+// The owner's holds become bookings.
+[[nodiscard]] Status FirmBookings(runtime::Tx& tx, const std::string& owner);
+[[nodiscard]] Status DeleteBookings(runtime::Tx& tx, const std::string& owner);
+[[nodiscard]] Status SelectBookings(runtime::Tx& tx,
+                                    const std::function<void(const BookingRow&)>& each);
+
+// ---- sagas: the coordinator's, the reservation's JSON in `body` ----
+struct SagaRow {
+  std::string saga_id, reservation_id, state;
+  std::optional<std::string> outcome;
+  bool hold_only = false;
+  std::string request_id, body;
+};
+
+[[nodiscard]] Status UpsertSaga(runtime::Tx& tx, const SagaRow& s);
+// Every saga, or with `unless_state` those in any other state.
+[[nodiscard]] Status SelectSagas(runtime::Tx& tx, const std::optional<std::string>& unless_state,
+                                 const std::function<void(const SagaRow&)>& each);
+
+// ---- saga_parts: the participant's, the ack it gave in `ack` ----
+struct PartRow {
+  std::string saga_id, coordinator, reservation_id, vehicle, state;
+  std::optional<Time> expires_at;
+  std::string ack;
+};
+
+[[nodiscard]] Status UpsertPart(runtime::Tx& tx, const PartRow& p);
+[[nodiscard]] Status SelectPart(runtime::Tx& tx, const std::string& saga_id,
+                                const std::function<void(const PartRow&)>& each);
+// Every part, or those in `state`.
+[[nodiscard]] Status SelectParts(runtime::Tx& tx, const std::optional<std::string>& state,
+                                 const std::function<void(const PartRow&)>& each);
+
+}  // namespace tripmesh::company::records
