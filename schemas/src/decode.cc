@@ -8,15 +8,17 @@ namespace tripmesh::schemas {
 namespace {
 
 using internal::Fields;
+using internal::kOptional;
+using internal::kRequired;
+using internal::Need;
 using internal::ReadObject;
 
 constexpr double kHuge = 1e12;
 constexpr std::size_t kIdLen = 128;
 
-void Nested(Fields& f, std::string_view key, bool required,
-            const std::function<void(Fields&)>& read) {
+void Nested(Fields& f, std::string_view key, Need need, const std::function<void(Fields&)>& read) {
   simdjson::dom::object obj;
-  if (!f.Object(key, obj, required)) return;
+  if (!f.Object(key, obj, need)) return;
   Fields inner(obj, f.PathOf(key));
   read(inner);
   if (!inner.ok()) f.Adopt(inner.error());
@@ -31,63 +33,63 @@ Result<T> Read(std::string_view json, const std::function<void(Fields&, T&)>& re
 }
 
 void ReadTariff(Fields& f, Tariff& t) {
-  f.Num("price_per_kwh", t.price_per_kwh, true, 0, 1000);
+  f.Num("price_per_kwh", t.price_per_kwh, kRequired, 0, 1000);
   f.Num("price_per_hour", t.price_per_hour, 0, 10000);
-  f.Str("currency", t.currency, true, 3);
+  f.Str("currency", t.currency, kRequired, 3);
 }
 
 void ReadStation(Fields& f, Station& s) {
-  f.Type("station", false);
-  f.Str("company", s.company, true, 32);
-  f.Str("id", s.id, true, 64);
-  f.Str("name", s.name, false, 128);
-  f.Str("city", s.city, true, 64);
-  Nested(f, "coordinates", true, [&](Fields& c) {
-    c.Num("lat", s.lat, true, -90, 90);
-    c.Num("lon", s.lon, true, -180, 180);
+  f.Type("station", kOptional);
+  f.Str("company", s.company, kRequired, 32);
+  f.Str("id", s.id, kRequired, 64);
+  f.Str("name", s.name, kOptional, 128);
+  f.Str("city", s.city, kRequired, 64);
+  Nested(f, "coordinates", kRequired, [&](Fields& c) {
+    c.Num("lat", s.lat, kRequired, -90, 90);
+    c.Num("lon", s.lon, kRequired, -180, 180);
   });
-  f.Str("time_zone", s.time_zone, true, 64);
-  Nested(f, "tariff", true, [&](Fields& t) { ReadTariff(t, s.tariff); });
-  f.Objects("points", true, 64, [&](Fields& p) {
+  f.Str("time_zone", s.time_zone, kRequired, 64);
+  Nested(f, "tariff", kRequired, [&](Fields& t) { ReadTariff(t, s.tariff); });
+  f.Objects("points", kRequired, 64, [&](Fields& p) {
     Point& pt = s.points.emplace_back();
-    p.Str("id", pt.id, true, 32);
-    p.Num("max_power_kw", pt.max_power_kw, true, 1, 1000);
-    p.Str("power_type", pt.power_type, true, 2);
+    p.Str("id", pt.id, kRequired, 32);
+    p.Num("max_power_kw", pt.max_power_kw, kRequired, 1, 1000);
+    p.Str("power_type", pt.power_type, kRequired, 2);
     if (p.ok() && pt.power_type != "AC" && pt.power_type != "DC")
       p.Fail("power_type", "expected AC or DC");
-    p.Str("connector", pt.connector, true, 40);
-    Nested(p, "tariff", false, [&](Fields& t) { ReadTariff(t, pt.tariff.emplace()); });
+    p.Str("connector", pt.connector, kRequired, 40);
+    Nested(p, "tariff", kOptional, [&](Fields& t) { ReadTariff(t, pt.tariff.emplace()); });
   });
 }
 
 void ReadInfo(Fields& f, CompanyInfo& i) {
-  f.Type("company.info", false);
-  f.Str("company", i.company, true, 32);
-  f.Str("name", i.name, true, 128);
-  f.Str("state", i.state, true, 2);
+  f.Type("company.info", kOptional);
+  f.Str("company", i.company, kRequired, 32);
+  f.Str("name", i.name, kRequired, 128);
+  f.Str("state", i.state, kRequired, 2);
   std::int64_t n = 0;
-  f.Int("stations", n, true, 0, 1000000);
+  f.Int("stations", n, kRequired, 0, 1000000);
   i.stations = static_cast<int>(n);
 }
 
 void ReadVehicle(Fields& f, VehicleSpec& v) {
-  f.Num("battery_kwh", v.battery_kwh, true, 1, 1000);
-  f.Num("consumption_kwh_per_km", v.consumption_kwh_per_km, true, 0.01, 5);
-  f.Num("soc", v.soc, true, 0, 1);
-  f.Num("min_soc", v.min_soc, false, 0, 0.9);
+  f.Num("battery_kwh", v.battery_kwh, kRequired, 1, 1000);
+  f.Num("consumption_kwh_per_km", v.consumption_kwh_per_km, kRequired, 0.01, 5);
+  f.Num("soc", v.soc, kRequired, 0, 1);
+  f.Num("min_soc", v.min_soc, kOptional, 0, 0.9);
   f.Num("max_charge_kw", v.max_charge_kw, 1, 1000);
-  f.StrArray("connectors", v.connectors, false, 16, 40);
+  f.StrArray("connectors", v.connectors, kOptional, 16, 40);
 }
 
 void ReadPlanRequest(Fields& f, PlanRequest& r, bool typed) {
-  if (typed) f.Type("plan.request", false);
-  f.Str("request_id", r.request_id, false, kIdLen);
-  f.Str("from", r.from, true, 64);
-  f.Str("to", r.to, true, 64);
+  if (typed) f.Type("plan.request", kOptional);
+  f.Str("request_id", r.request_id, kOptional, kIdLen);
+  f.Str("from", r.from, kRequired, 64);
+  f.Str("to", r.to, kRequired, 64);
   f.TimeField("depart_at", r.depart_at);
-  Nested(f, "vehicle", true, [&](Fields& v) { ReadVehicle(v, r.vehicle); });
+  Nested(f, "vehicle", kRequired, [&](Fields& v) { ReadVehicle(v, r.vehicle); });
   std::string prefer;
-  if (f.Str("prefer", prefer, false, 16)) {
+  if (f.Str("prefer", prefer, kOptional, 16)) {
     if (prefer == "fastest") {
       r.prefer = Prefer::kFastest;
     } else if (prefer == "cheapest") {
@@ -97,52 +99,52 @@ void ReadPlanRequest(Fields& f, PlanRequest& r, bool typed) {
     }
   }
   std::int64_t alternatives = r.alternatives;
-  f.Int("alternatives", alternatives, false, 1, 10);
+  f.Int("alternatives", alternatives, kOptional, 1, 10);
   r.alternatives = static_cast<int>(alternatives);
 }
 
 void ReadStop(Fields& f, Stop& s) {
-  f.Str("company", s.company, true, 32);
-  f.Str("station", s.station, true, 64);
-  f.Str("city", s.city, true, 64);
-  f.Str("point", s.point, true, 32);
-  f.TimeField("arrive_at", s.arrive_at, true);
-  f.TimeField("start_at", s.start_at, true);
-  f.TimeField("end_at", s.end_at, true);
-  f.Num("soc_in", s.soc_in, true, 0, 1);
-  f.Num("soc_out", s.soc_out, true, 0, 1);
-  f.Num("kwh", s.kwh, true, 0, kHuge);
-  f.Num("cost", s.cost, true, 0, kHuge);
-  f.Num("odometer_km", s.odometer_km, false, 0, kHuge);
+  f.Str("company", s.company, kRequired, 32);
+  f.Str("station", s.station, kRequired, 64);
+  f.Str("city", s.city, kRequired, 64);
+  f.Str("point", s.point, kRequired, 32);
+  f.TimeField("arrive_at", s.arrive_at, kRequired);
+  f.TimeField("start_at", s.start_at, kRequired);
+  f.TimeField("end_at", s.end_at, kRequired);
+  f.Num("soc_in", s.soc_in, kRequired, 0, 1);
+  f.Num("soc_out", s.soc_out, kRequired, 0, 1);
+  f.Num("kwh", s.kwh, kRequired, 0, kHuge);
+  f.Num("cost", s.cost, kRequired, 0, kHuge);
+  f.Num("odometer_km", s.odometer_km, kOptional, 0, kHuge);
 }
 
 void ReadItem(Fields& f, ReservationItem& i) {
-  f.Str("company", i.company, true, 32);
-  f.Str("station", i.station, true, 64);
-  f.Str("city", i.city, true, 64);
-  f.Str("point", i.point, true, 32);
-  f.TimeField("start_at", i.start_at, true);
-  f.TimeField("end_at", i.end_at, true);
-  f.Num("kwh", i.kwh, true, 0, kHuge);
-  f.Num("cost", i.cost, true, 0, kHuge);
+  f.Str("company", i.company, kRequired, 32);
+  f.Str("station", i.station, kRequired, 64);
+  f.Str("city", i.city, kRequired, 64);
+  f.Str("point", i.point, kRequired, 32);
+  f.TimeField("start_at", i.start_at, kRequired);
+  f.TimeField("end_at", i.end_at, kRequired);
+  f.Num("kwh", i.kwh, kRequired, 0, kHuge);
+  f.Num("cost", i.cost, kRequired, 0, kHuge);
   f.TimeField("checked_in_at", i.checked_in_at);
 }
 
 void ReadErrorBody(Fields& f, Error& e) {
   std::string code;
-  f.Str("code", code, true, 32);
+  f.Str("code", code, kRequired, 32);
   if (f.ok() && !ParseErrc(code, e.code)) f.Fail("code", "unknown error code " + code);
-  f.Str("message", e.message, false, 4096);
-  f.Str("field", e.field, false, 256);
+  f.Str("message", e.message, kOptional, 4096);
+  f.Str("field", e.field, kOptional, 256);
 }
 
 void ReadReservation(Fields& f, Reservation& r) {
-  f.Type("reservation", false);
-  f.Str("request_id", r.request_id, false, kIdLen);
-  f.Str("reservation_id", r.reservation_id, true, kIdLen);
-  f.Str("vehicle", r.vehicle, true, 64);
+  f.Type("reservation", kOptional);
+  f.Str("request_id", r.request_id, kOptional, kIdLen);
+  f.Str("reservation_id", r.reservation_id, kRequired, kIdLen);
+  f.Str("vehicle", r.vehicle, kRequired, 64);
   std::string status;
-  if (f.Str("status", status, true, 16)) {
+  if (f.Str("status", status, kRequired, 16)) {
     if (auto known = ParseReservationStatus(status)) {
       r.status = *known;
     } else {
@@ -150,12 +152,12 @@ void ReadReservation(Fields& f, Reservation& r) {
              "expected held, confirmed, fulfilled, no_show, expired, cancelled or failed");
     }
   }
-  f.Objects("items", true, 64, [&](Fields& i) { ReadItem(i, r.items.emplace_back()); });
-  f.Num("cost", r.cost, false, 0, kHuge);
-  f.Str("currency", r.currency, false, 3);
-  f.TimeField("created_at", r.created_at, false);
+  f.Objects("items", kRequired, 64, [&](Fields& i) { ReadItem(i, r.items.emplace_back()); });
+  f.Num("cost", r.cost, kOptional, 0, kHuge);
+  f.Str("currency", r.currency, kOptional, 3);
+  f.TimeField("created_at", r.created_at, kOptional);
   f.TimeField("expires_at", r.expires_at);
-  Nested(f, "error", false, [&](Fields& e) { ReadErrorBody(e, r.error.emplace()); });
+  Nested(f, "error", kOptional, [&](Fields& e) { ReadErrorBody(e, r.error.emplace()); });
 }
 
 }  // namespace
@@ -173,9 +175,9 @@ Result<CompanyInfo> Decode<CompanyInfo>(std::string_view json) {
 template <>
 Result<Catalogue> Decode<Catalogue>(std::string_view json) {
   return Read<Catalogue>(json, [](Fields& f, Catalogue& c) {
-    f.Type("company.catalogue", true);
-    Nested(f, "info", true, [&](Fields& i) { ReadInfo(i, c.info); });
-    f.Objects("stations", true, 100000,
+    f.Type("company.catalogue", kRequired);
+    Nested(f, "info", kRequired, [&](Fields& i) { ReadInfo(i, c.info); });
+    f.Objects("stations", kRequired, 100000,
               [&](Fields& s) { ReadStation(s, c.stations.emplace_back()); });
   });
 }
@@ -183,23 +185,23 @@ Result<Catalogue> Decode<Catalogue>(std::string_view json) {
 template <>
 Result<Map> Decode<Map>(std::string_view json) {
   return Read<Map>(json, [](Fields& f, Map& m) {
-    f.Type("map", true);
-    f.Objects("cities", true, 1000000, [&](Fields& c) {
+    f.Type("map", kRequired);
+    f.Objects("cities", kRequired, 1000000, [&](Fields& c) {
       MapCity& city = m.cities.emplace_back();
-      c.Str("id", city.id, true, 64);
-      c.Str("name", city.name, true, 128);
-      c.Str("state", city.state, true, 2);
-      c.Num("lat", city.lat, true, -90, 90);
-      c.Num("lon", city.lon, true, -180, 180);
-      c.Str("time_zone", city.time_zone, true, 64);
-      c.Int("population", city.population, false, 0, 100000000000);
+      c.Str("id", city.id, kRequired, 64);
+      c.Str("name", city.name, kRequired, 128);
+      c.Str("state", city.state, kRequired, 2);
+      c.Num("lat", city.lat, kRequired, -90, 90);
+      c.Num("lon", city.lon, kRequired, -180, 180);
+      c.Str("time_zone", city.time_zone, kRequired, 64);
+      c.Int("population", city.population, kOptional, 0, 100000000000);
     });
-    f.Objects("roads", true, 10000000, [&](Fields& r) {
+    f.Objects("roads", kRequired, 10000000, [&](Fields& r) {
       MapRoad& road = m.roads.emplace_back();
-      r.Str("a", road.a, true, 64);
-      r.Str("b", road.b, true, 64);
-      r.Str("highway", road.highway, false, 32);
-      r.Num("km", road.km, true, 0.1, 100000);
+      r.Str("a", road.a, kRequired, 64);
+      r.Str("b", road.b, kRequired, 64);
+      r.Str("highway", road.highway, kOptional, 32);
+      r.Num("km", road.km, kRequired, 0.1, 100000);
     });
   });
 }
@@ -207,26 +209,26 @@ Result<Map> Decode<Map>(std::string_view json) {
 template <>
 Result<CompanyStatus> Decode<CompanyStatus>(std::string_view json) {
   return Read<CompanyStatus>(json, [](Fields& f, CompanyStatus& s) {
-    f.Type("company.status", false);
-    f.Str("company", s.company, true, 32);
-    f.Bool("online", s.online, true);
-    f.TimeField("timestamp", s.timestamp, true);
-    f.Str("host", s.host, false, 255);
-    f.Int("pid", s.pid, false, 1, std::numeric_limits<std::int32_t>::max());
-    f.TimeField("started_at", s.started_at, false);
-    f.Str("time_zone", s.time_zone, false, 64);
-    f.Str("reason", s.reason, false, 32);
+    f.Type("company.status", kOptional);
+    f.Str("company", s.company, kRequired, 32);
+    f.Bool("online", s.online, kRequired);
+    f.TimeField("timestamp", s.timestamp, kRequired);
+    f.Str("host", s.host, kOptional, 255);
+    f.Int("pid", s.pid, kOptional, 1, std::numeric_limits<std::int32_t>::max());
+    f.TimeField("started_at", s.started_at, kOptional);
+    f.Str("time_zone", s.time_zone, kOptional, 64);
+    f.Str("reason", s.reason, kOptional, 32);
   });
 }
 
 template <>
 Result<CompanyMetrics> Decode<CompanyMetrics>(std::string_view json) {
   return Read<CompanyMetrics>(json, [](Fields& f, CompanyMetrics& m) {
-    f.Type("company.metrics", false);
-    f.Str("company", m.company, true, 32);
-    f.TimeField("timestamp", m.timestamp, true);
+    f.Type("company.metrics", kOptional);
+    f.Str("company", m.company, kRequired, 32);
+    f.TimeField("timestamp", m.timestamp, kRequired);
     simdjson::dom::object counters;
-    if (f.Object("counters", counters, true)) {
+    if (f.Object("counters", counters, kRequired)) {
       for (auto [key, value] : counters) {
         std::int64_t n = 0;
         if (value.get_int64().get(n) != simdjson::SUCCESS) {
@@ -240,23 +242,23 @@ Result<CompanyMetrics> Decode<CompanyMetrics>(std::string_view json) {
         m.counters[std::string(key)] = n;
       }
     }
-    f.Num("latency_p50_ms", m.latency_p50_ms, false, 0, 1e9);
-    f.Num("latency_p99_ms", m.latency_p99_ms, false, 0, 1e9);
-    f.Int("queue_depth", m.queue_depth, false, 0, std::numeric_limits<std::int64_t>::max());
+    f.Num("latency_p50_ms", m.latency_p50_ms, kOptional, 0, 1e9);
+    f.Num("latency_p99_ms", m.latency_p99_ms, kOptional, 0, 1e9);
+    f.Int("queue_depth", m.queue_depth, kOptional, 0, std::numeric_limits<std::int64_t>::max());
   });
 }
 
 template <>
 Result<StationAvailability> Decode<StationAvailability>(std::string_view json) {
   return Read<StationAvailability>(json, [](Fields& f, StationAvailability& a) {
-    f.Type("station.availability", false);
-    f.Str("company", a.company, true, 32);
-    f.Str("station", a.station, true, 64);
-    f.TimeField("timestamp", a.timestamp, true);
-    f.Objects("points", true, 64, [&](Fields& p) {
+    f.Type("station.availability", kOptional);
+    f.Str("company", a.company, kRequired, 32);
+    f.Str("station", a.station, kRequired, 64);
+    f.TimeField("timestamp", a.timestamp, kRequired);
+    f.Objects("points", kRequired, 64, [&](Fields& p) {
       PointAvailability& pa = a.points.emplace_back();
-      p.Str("point", pa.point, true, 32);
-      p.Str("status", pa.status, true, 16);
+      p.Str("point", pa.point, kRequired, 32);
+      p.Str("status", pa.status, kRequired, 16);
       p.TimeField("next_free_at", pa.next_free_at);
     });
   });
@@ -270,51 +272,51 @@ Result<PlanRequest> Decode<PlanRequest>(std::string_view json) {
 template <>
 Result<ReserveRequest> Decode<ReserveRequest>(std::string_view json) {
   return Read<ReserveRequest>(json, [](Fields& f, ReserveRequest& r) {
-    f.Type("reserve.request", false);
-    f.Str("request_id", r.request_id, false, kIdLen);
-    bool has_id = f.Str("plan_id", r.plan_id, false, kIdLen);
-    Nested(f, "plan", false, [&](Fields& p) { ReadPlanRequest(p, r.plan.emplace(), false); });
+    f.Type("reserve.request", kOptional);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    bool has_id = f.Str("plan_id", r.plan_id, kOptional, kIdLen);
+    Nested(f, "plan", kOptional, [&](Fields& p) { ReadPlanRequest(p, r.plan.emplace(), false); });
     if (f.ok() && has_id == r.plan.has_value())
       f.Fail("plan_id", "give exactly one of plan_id and plan");
-    f.Bool("hold_only", r.hold_only, false);
+    f.Bool("hold_only", r.hold_only, kOptional);
   });
 }
 
 template <>
 Result<ReservationRef> Decode<ReservationRef>(std::string_view json) {
   return Read<ReservationRef>(json, [](Fields& f, ReservationRef& r) {
-    f.Str("request_id", r.request_id, false, kIdLen);
-    f.Str("reservation_id", r.reservation_id, true, kIdLen);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.Str("reservation_id", r.reservation_id, kRequired, kIdLen);
   });
 }
 
 template <>
 Result<CheckinRequest> Decode<CheckinRequest>(std::string_view json) {
   return Read<CheckinRequest>(json, [](Fields& f, CheckinRequest& r) {
-    f.Type("checkin.request", false);
-    f.Str("request_id", r.request_id, false, kIdLen);
-    f.Str("reservation_id", r.reservation_id, true, kIdLen);
-    f.Str("station", r.station, true, 64);
+    f.Type("checkin.request", kOptional);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.Str("reservation_id", r.reservation_id, kRequired, kIdLen);
+    f.Str("station", r.station, kRequired, 64);
   });
 }
 
 template <>
 Result<ListRequest> Decode<ListRequest>(std::string_view json) {
   return Read<ListRequest>(json, [](Fields& f, ListRequest& r) {
-    f.Type("list.request", false);
-    f.Str("request_id", r.request_id, false, kIdLen);
-    f.Str("for_request_id", r.for_request_id, false, kIdLen);
+    f.Type("list.request", kOptional);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.Str("for_request_id", r.for_request_id, kOptional, kIdLen);
   });
 }
 
 template <>
 Result<AvailabilityRequest> Decode<AvailabilityRequest>(std::string_view json) {
   return Read<AvailabilityRequest>(json, [](Fields& f, AvailabilityRequest& r) {
-    f.Type("availability.request", false);
-    f.Str("request_id", r.request_id, false, kIdLen);
-    f.StrArray("stations", r.stations, true, 10000, 64);
-    f.TimeField("from", r.from, true);
-    f.TimeField("to", r.to, true);
+    f.Type("availability.request", kOptional);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.StrArray("stations", r.stations, kRequired, 10000, 64);
+    f.TimeField("from", r.from, kRequired);
+    f.TimeField("to", r.to, kRequired);
     if (f.ok() && (r.to <= r.from || r.to - r.from > 7 * kDayS)) {
       f.Fail("to", "expected a window after 'from' of at most 7 days");
     }
@@ -324,25 +326,26 @@ Result<AvailabilityRequest> Decode<AvailabilityRequest>(std::string_view json) {
 template <>
 Result<PlanResult> Decode<PlanResult>(std::string_view json) {
   return Read<PlanResult>(json, [](Fields& f, PlanResult& r) {
-    f.Type("plan.result", true);
-    f.Str("request_id", r.request_id, false, kIdLen);
-    f.Objects("plans", true, 10, [&](Fields& p) {
+    f.Type("plan.result", kRequired);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.Objects("plans", kRequired, 10, [&](Fields& p) {
       Plan& plan = r.plans.emplace_back();
-      p.Str("plan_id", plan.plan_id, true, kIdLen);
-      p.Num("total_km", plan.total_km, true, 0, kHuge);
-      p.Int("total_duration_s", plan.total_duration_s, true, 0, INT64_MAX);
-      p.Int("drive_s", plan.drive_s, true, 0, INT64_MAX);
-      p.Int("charge_s", plan.charge_s, true, 0, INT64_MAX);
-      p.Int("wait_s", plan.wait_s, true, 0, INT64_MAX);
-      p.Num("cost", plan.cost, true, 0, kHuge);
-      p.Str("currency", plan.currency, true, 3);
-      p.Num("arrival_soc", plan.arrival_soc, true, 0, 1);
-      p.TimeField("depart_at", plan.depart_at, true);
-      p.TimeField("arrive_at", plan.arrive_at, true);
-      p.StrArray("route", plan.route, true, 100000, 64);
-      p.Objects("stops", true, 1000, [&](Fields& s) { ReadStop(s, plan.stops.emplace_back()); });
+      p.Str("plan_id", plan.plan_id, kRequired, kIdLen);
+      p.Num("total_km", plan.total_km, kRequired, 0, kHuge);
+      p.Int("total_duration_s", plan.total_duration_s, kRequired, 0, INT64_MAX);
+      p.Int("drive_s", plan.drive_s, kRequired, 0, INT64_MAX);
+      p.Int("charge_s", plan.charge_s, kRequired, 0, INT64_MAX);
+      p.Int("wait_s", plan.wait_s, kRequired, 0, INT64_MAX);
+      p.Num("cost", plan.cost, kRequired, 0, kHuge);
+      p.Str("currency", plan.currency, kRequired, 3);
+      p.Num("arrival_soc", plan.arrival_soc, kRequired, 0, 1);
+      p.TimeField("depart_at", plan.depart_at, kRequired);
+      p.TimeField("arrive_at", plan.arrive_at, kRequired);
+      p.StrArray("route", plan.route, kRequired, 100000, 64);
+      p.Objects("stops", kRequired, 1000,
+                [&](Fields& s) { ReadStop(s, plan.stops.emplace_back()); });
     });
-    f.StrArray("not_consulted", r.not_consulted, false, 64, 32);
+    f.StrArray("not_consulted", r.not_consulted, kOptional, 64, 32);
   });
 }
 
@@ -354,10 +357,10 @@ Result<Reservation> Decode<Reservation>(std::string_view json) {
 template <>
 Result<ReservationList> Decode<ReservationList>(std::string_view json) {
   return Read<ReservationList>(json, [](Fields& f, ReservationList& l) {
-    f.Type("reservation.list", true);
-    f.Str("request_id", l.request_id, false, kIdLen);
-    f.Str("vehicle", l.vehicle, true, 64);
-    f.Objects("reservations", true, 100000,
+    f.Type("reservation.list", kRequired);
+    f.Str("request_id", l.request_id, kOptional, kIdLen);
+    f.Str("vehicle", l.vehicle, kRequired, 64);
+    f.Objects("reservations", kRequired, 100000,
               [&](Fields& r) { ReadReservation(r, l.reservations.emplace_back()); });
   });
 }
@@ -365,19 +368,19 @@ Result<ReservationList> Decode<ReservationList>(std::string_view json) {
 template <>
 Result<AvailabilityResult> Decode<AvailabilityResult>(std::string_view json) {
   return Read<AvailabilityResult>(json, [](Fields& f, AvailabilityResult& a) {
-    f.Type("availability.result", true);
-    f.Str("request_id", a.request_id, false, kIdLen);
-    f.Str("company", a.company, true, 32);
-    f.TimeField("from", a.from, true);
-    f.TimeField("to", a.to, true);
-    f.Objects("points", true, 100000, [&](Fields& p) {
+    f.Type("availability.result", kRequired);
+    f.Str("request_id", a.request_id, kOptional, kIdLen);
+    f.Str("company", a.company, kRequired, 32);
+    f.TimeField("from", a.from, kRequired);
+    f.TimeField("to", a.to, kRequired);
+    f.Objects("points", kRequired, 100000, [&](Fields& p) {
       PointFree& pf = a.points.emplace_back();
-      p.Str("station", pf.station, true, 64);
-      p.Str("point", pf.point, true, 32);
-      p.Objects("free", true, 100000, [&](Fields& i) {
+      p.Str("station", pf.station, kRequired, 64);
+      p.Str("point", pf.point, kRequired, 32);
+      p.Objects("free", kRequired, 100000, [&](Fields& i) {
         FreeInterval& fi = pf.free.emplace_back();
-        i.TimeField("start", fi.start, true);
-        i.TimeField("end", fi.end, true);
+        i.TimeField("start", fi.start, kRequired);
+        i.TimeField("end", fi.end, kRequired);
       });
     });
   });
@@ -386,8 +389,8 @@ Result<AvailabilityResult> Decode<AvailabilityResult>(std::string_view json) {
 template <>
 Result<ErrorReply> Decode<ErrorReply>(std::string_view json) {
   return Read<ErrorReply>(json, [](Fields& f, ErrorReply& e) {
-    f.Type("error", true);
-    f.Str("request_id", e.request_id, false, kIdLen);
+    f.Type("error", kRequired);
+    f.Str("request_id", e.request_id, kOptional, kIdLen);
     ReadErrorBody(f, e.error);
   });
 }
@@ -395,59 +398,59 @@ Result<ErrorReply> Decode<ErrorReply>(std::string_view json) {
 template <>
 Result<Event> Decode<Event>(std::string_view json) {
   return Read<Event>(json, [](Fields& f, Event& e) {
-    f.Str("type", e.kind, true, 64);
+    f.Str("type", e.kind, kRequired, 64);
     if (f.ok() && e.kind.rfind("event.", 0) != 0) f.Fail("type", "expected event.<kind>");
     if (f.ok()) e.kind = e.kind.substr(6);
-    f.Str("company", e.company, true, 32);
-    f.Str("reservation_id", e.reservation_id, false, kIdLen);
-    f.Str("vehicle", e.vehicle, false, 64);
-    f.Str("status", e.status, false, 64);
-    f.TimeField("timestamp", e.timestamp, true);
-    f.Str("detail", e.detail, false, 4096);
+    f.Str("company", e.company, kRequired, 32);
+    f.Str("reservation_id", e.reservation_id, kOptional, kIdLen);
+    f.Str("vehicle", e.vehicle, kOptional, 64);
+    f.Str("status", e.status, kOptional, 64);
+    f.TimeField("timestamp", e.timestamp, kRequired);
+    f.Str("detail", e.detail, kOptional, 4096);
   });
 }
 
 template <>
 Result<VehicleTelemetry> Decode<VehicleTelemetry>(std::string_view json) {
   return Read<VehicleTelemetry>(json, [](Fields& f, VehicleTelemetry& t) {
-    f.Type("vehicle.telemetry", false);
-    f.Str("vehicle", t.vehicle, true, 64);
-    f.Str("city", t.city, true, 64);
-    f.Num("soc", t.soc, true, 0, 1);
-    f.Str("state", t.state, true, 16);
-    f.TimeField("timestamp", t.timestamp, true);
+    f.Type("vehicle.telemetry", kOptional);
+    f.Str("vehicle", t.vehicle, kRequired, 64);
+    f.Str("city", t.city, kRequired, 64);
+    f.Num("soc", t.soc, kRequired, 0, 1);
+    f.Str("state", t.state, kRequired, 16);
+    f.TimeField("timestamp", t.timestamp, kRequired);
   });
 }
 
 template <>
 Result<SagaRequest> Decode<SagaRequest>(std::string_view json) {
   return Read<SagaRequest>(json, [](Fields& f, SagaRequest& r) {
-    f.Type("saga.request", true);
-    f.Str("saga_id", r.saga_id, true, kIdLen);
-    f.Str("reservation_id", r.reservation_id, true, kIdLen);
-    f.Str("vehicle", r.vehicle, true, 64);
-    f.Objects("items", true, 64, [&](Fields& i) {
+    f.Type("saga.request", kRequired);
+    f.Str("saga_id", r.saga_id, kRequired, kIdLen);
+    f.Str("reservation_id", r.reservation_id, kRequired, kIdLen);
+    f.Str("vehicle", r.vehicle, kRequired, 64);
+    f.Objects("items", kRequired, 64, [&](Fields& i) {
       SagaItem& item = r.items.emplace_back();
-      i.Str("station", item.station, true, 64);
-      i.Str("point", item.point, false, 32);
-      i.TimeField("start_at", item.start_at, true);
-      i.TimeField("end_at", item.end_at, true);
-      i.Num("kwh", item.kwh, true, 0, kHuge);
+      i.Str("station", item.station, kRequired, 64);
+      i.Str("point", item.point, kOptional, 32);
+      i.TimeField("start_at", item.start_at, kRequired);
+      i.TimeField("end_at", item.end_at, kRequired);
+      i.Num("kwh", item.kwh, kRequired, 0, kHuge);
       if (i.ok() && item.end_at <= item.start_at)
         i.Fail("end_at", "expected a time after start_at");
     });
     if (f.ok() && r.items.empty()) f.Fail("items", "expected at least one item");
-    f.Int("hold_ttl_s", r.hold_ttl_s, true, 1, 86400);
+    f.Int("hold_ttl_s", r.hold_ttl_s, kRequired, 1, 86400);
   });
 }
 
 template <>
 Result<SagaAck> Decode<SagaAck>(std::string_view json) {
   return Read<SagaAck>(json, [](Fields& f, SagaAck& a) {
-    f.Type("saga.ack", true);
-    f.Str("saga_id", a.saga_id, true, kIdLen);
+    f.Type("saga.ack", kRequired);
+    f.Str("saga_id", a.saga_id, kRequired, kIdLen);
     std::string phase;
-    f.Str("phase", phase, true, 16);
+    f.Str("phase", phase, kRequired, 16);
     if (f.ok()) {
       if (phase == "request") {
         a.phase = SagaPhase::kRequest;
@@ -459,19 +462,19 @@ Result<SagaAck> Decode<SagaAck>(std::string_view json) {
         f.Fail("phase", "expected request, commit or compensate");
       }
     }
-    f.Bool("ok", a.ok, true);
-    f.Objects("holds", false, 64, [&](Fields& h) {
+    f.Bool("ok", a.ok, kRequired);
+    f.Objects("holds", kOptional, 64, [&](Fields& h) {
       SagaHold& hold = a.holds.emplace_back();
-      h.Str("hold_id", hold.hold_id, true, kIdLen);
-      h.Str("station", hold.station, true, 64);
-      h.Str("point", hold.point, true, 32);
-      h.TimeField("start_at", hold.start_at, true);
-      h.TimeField("end_at", hold.end_at, true);
-      h.Num("price", hold.price, true, 0, kHuge);
+      h.Str("hold_id", hold.hold_id, kRequired, kIdLen);
+      h.Str("station", hold.station, kRequired, 64);
+      h.Str("point", hold.point, kRequired, 32);
+      h.TimeField("start_at", hold.start_at, kRequired);
+      h.TimeField("end_at", hold.end_at, kRequired);
+      h.Num("price", hold.price, kRequired, 0, kHuge);
     });
     f.TimeField("expires_at", a.expires_at);
     std::string code;
-    if (f.Str("code", code, false, 32)) {
+    if (f.Str("code", code, kOptional, 32)) {
       Errc c{};
       if (!ParseErrc(code, c)) {
         f.Fail("code", "unknown error code " + code);
@@ -479,7 +482,7 @@ Result<SagaAck> Decode<SagaAck>(std::string_view json) {
         a.code = c;
       }
     }
-    f.Str("detail", a.detail, false, 4096);
+    f.Str("detail", a.detail, kOptional, 4096);
     if (f.ok() && !a.ok && !a.code) f.Fail("code", "required when ok is false");
   });
 }
@@ -487,30 +490,30 @@ Result<SagaAck> Decode<SagaAck>(std::string_view json) {
 template <>
 Result<SagaCommit> Decode<SagaCommit>(std::string_view json) {
   return Read<SagaCommit>(json, [](Fields& f, SagaCommit& c) {
-    f.Type("saga.commit", true);
-    f.Str("saga_id", c.saga_id, true, kIdLen);
+    f.Type("saga.commit", kRequired);
+    f.Str("saga_id", c.saga_id, kRequired, kIdLen);
   });
 }
 
 template <>
 Result<SagaCompensate> Decode<SagaCompensate>(std::string_view json) {
   return Read<SagaCompensate>(json, [](Fields& f, SagaCompensate& c) {
-    f.Type("saga.compensate", true);
-    f.Str("saga_id", c.saga_id, true, kIdLen);
-    f.Str("reason", c.reason, false, 4096);
+    f.Type("saga.compensate", kRequired);
+    f.Str("saga_id", c.saga_id, kRequired, kIdLen);
+    f.Str("reason", c.reason, kOptional, 4096);
   });
 }
 
 Result<std::string> PeekType(std::string_view json) {
   std::string type;
-  auto st = ReadObject(json, [&](Fields& f) { f.Str("type", type, false, 64); });
+  auto st = ReadObject(json, [&](Fields& f) { f.Str("type", type, kOptional, 64); });
   if (!st) return tl::unexpected<Error>(st.error());
   return type;
 }
 
 std::string PeekRequestId(std::string_view json) {
   std::string id;
-  (void)ReadObject(json, [&](Fields& f) { f.Str("request_id", id, false, kIdLen); });
+  (void)ReadObject(json, [&](Fields& f) { f.Str("request_id", id, kOptional, kIdLen); });
   return id;
 }
 

@@ -6,18 +6,18 @@ namespace tripmesh::schemas::internal {
 
 using simdjson::dom::element_type;
 
-bool Fields::Get(std::string_view key, simdjson::dom::element& out, bool required) {
+bool Fields::Get(std::string_view key, simdjson::dom::element& out, Need need) {
   if (error_) return false;
   if (obj_[key].get(out) != simdjson::SUCCESS || out.type() == element_type::NULL_VALUE) {
-    if (required) Fail(key, "is required");
+    if (need == kRequired) Fail(key, "is need");
     return false;
   }
   return true;
 }
 
-bool Fields::Str(std::string_view key, std::string& out, bool required, std::size_t max_len) {
+bool Fields::Str(std::string_view key, std::string& out, Need need, std::size_t max_len) {
   simdjson::dom::element el;
-  if (!Get(key, el, required)) return false;
+  if (!Get(key, el, need)) return false;
   std::string_view sv;
   if (el.get_string().get(sv) != simdjson::SUCCESS) {
     Fail(key, "expected a string");
@@ -31,9 +31,9 @@ bool Fields::Str(std::string_view key, std::string& out, bool required, std::siz
   return true;
 }
 
-bool Fields::Num(std::string_view key, double& out, bool required, double min, double max) {
+bool Fields::Num(std::string_view key, double& out, Need need, double min, double max) {
   simdjson::dom::element el;
-  if (!Get(key, el, required)) return false;
+  if (!Get(key, el, need)) return false;
   double v;
   if (!el.is_number() || el.get_double().get(v) != simdjson::SUCCESS || !std::isfinite(v)) {
     Fail(key, "expected a number");
@@ -49,15 +49,15 @@ bool Fields::Num(std::string_view key, double& out, bool required, double min, d
 
 bool Fields::Num(std::string_view key, std::optional<double>& out, double min, double max) {
   double v;
-  if (!Num(key, v, false, min, max)) return false;
+  if (!Num(key, v, kOptional, min, max)) return false;
   out = v;
   return true;
 }
 
-bool Fields::Int(std::string_view key, std::int64_t& out, bool required, std::int64_t min,
+bool Fields::Int(std::string_view key, std::int64_t& out, Need need, std::int64_t min,
                  std::int64_t max) {
   simdjson::dom::element el;
-  if (!Get(key, el, required)) return false;
+  if (!Get(key, el, need)) return false;
   std::int64_t v;
   if (el.get_int64().get(v) != simdjson::SUCCESS) {
     Fail(key, "expected an integer");
@@ -71,9 +71,9 @@ bool Fields::Int(std::string_view key, std::int64_t& out, bool required, std::in
   return true;
 }
 
-bool Fields::Bool(std::string_view key, bool& out, bool required) {
+bool Fields::Bool(std::string_view key, bool& out, Need need) {
   simdjson::dom::element el;
-  if (!Get(key, el, required)) return false;
+  if (!Get(key, el, need)) return false;
   if (el.get_bool().get(out) != simdjson::SUCCESS) {
     Fail(key, "expected true or false");
     return false;
@@ -81,9 +81,9 @@ bool Fields::Bool(std::string_view key, bool& out, bool required) {
   return true;
 }
 
-bool Fields::TimeField(std::string_view key, Time& out, bool required) {
+bool Fields::TimeField(std::string_view key, Time& out, Need need) {
   std::string text;
-  if (!Str(key, text, required, 64)) return false;
+  if (!Str(key, text, need, 64)) return false;
   auto t = ParseTime(text);
   if (!t) {
     Fail(key, t.error().message);
@@ -95,14 +95,14 @@ bool Fields::TimeField(std::string_view key, Time& out, bool required) {
 
 bool Fields::TimeField(std::string_view key, std::optional<Time>& out) {
   Time t;
-  if (!TimeField(key, t, false)) return false;
+  if (!TimeField(key, t, kOptional)) return false;
   out = t;
   return true;
 }
 
-bool Fields::Object(std::string_view key, simdjson::dom::object& out, bool required) {
+bool Fields::Object(std::string_view key, simdjson::dom::object& out, Need need) {
   simdjson::dom::element el;
-  if (!Get(key, el, required)) return false;
+  if (!Get(key, el, need)) return false;
   if (el.get_object().get(out) != simdjson::SUCCESS) {
     Fail(key, "expected an object");
     return false;
@@ -110,10 +110,10 @@ bool Fields::Object(std::string_view key, simdjson::dom::object& out, bool requi
   return true;
 }
 
-bool Fields::Array(std::string_view key, simdjson::dom::array& out, bool required,
+bool Fields::Array(std::string_view key, simdjson::dom::array& out, Need need,
                    std::size_t max_len) {
   simdjson::dom::element el;
-  if (!Get(key, el, required)) return false;
+  if (!Get(key, el, need)) return false;
   if (el.get_array().get(out) != simdjson::SUCCESS) {
     Fail(key, "expected an array");
     return false;
@@ -125,10 +125,10 @@ bool Fields::Array(std::string_view key, simdjson::dom::array& out, bool require
   return true;
 }
 
-bool Fields::StrArray(std::string_view key, std::vector<std::string>& out, bool required,
+bool Fields::StrArray(std::string_view key, std::vector<std::string>& out, Need need,
                       std::size_t max_len, std::size_t max_str) {
   simdjson::dom::array arr;
-  if (!Array(key, arr, required, max_len)) return false;
+  if (!Array(key, arr, need, max_len)) return false;
   out.clear();
   std::size_t i = 0;
   for (simdjson::dom::element el : arr) {
@@ -144,16 +144,16 @@ bool Fields::StrArray(std::string_view key, std::vector<std::string>& out, bool 
   return true;
 }
 
-void Fields::Type(std::string_view expected, bool required) {
+void Fields::Type(std::string_view expected, Need need) {
   std::string type;
-  if (!Str("type", type, required, 64)) return;
+  if (!Str("type", type, need, 64)) return;
   if (type != expected) Fail("type", "expected \"" + std::string(expected) + "\"");
 }
 
-void Fields::Objects(std::string_view key, bool required, std::size_t max_len,
+void Fields::Objects(std::string_view key, Need need, std::size_t max_len,
                      const std::function<void(Fields&)>& read) {
   simdjson::dom::array arr;
-  if (!Array(key, arr, required, max_len)) return;
+  if (!Array(key, arr, need, max_len)) return;
   std::size_t i = 0;
   for (simdjson::dom::element el : arr) {
     std::string path = PathOf(key) + "[" + std::to_string(i++) + "]";

@@ -16,6 +16,11 @@
 
 namespace tripmesh::schemas::internal {
 
+// Whether a field must be present; an absent optional field leaves its output as it was.
+enum class Need { kRequired, kOptional };
+inline constexpr Need kRequired = Need::kRequired;
+inline constexpr Need kOptional = Need::kOptional;
+
 class Fields {
  public:
   Fields(simdjson::dom::object obj, std::string path) : obj_(obj), path_(std::move(path)) {}
@@ -35,27 +40,26 @@ class Fields {
     if (!error_) error_ = e;
   }
 
-  // Each returns false when the field is absent (and then fails if required).
-  bool Str(std::string_view key, std::string& out, bool required, std::size_t max_len = 256);
-  bool Num(std::string_view key, double& out, bool required, double min, double max);
+  // Each returns false when the field is absent (and then fails if kRequired).
+  bool Str(std::string_view key, std::string& out, Need need, std::size_t max_len = 256);
+  bool Num(std::string_view key, double& out, Need need, double min, double max);
   bool Num(std::string_view key, std::optional<double>& out, double min, double max);
-  bool Int(std::string_view key, std::int64_t& out, bool required, std::int64_t min,
-           std::int64_t max);
-  bool Bool(std::string_view key, bool& out, bool required);
-  bool TimeField(std::string_view key, Time& out, bool required);
+  bool Int(std::string_view key, std::int64_t& out, Need need, std::int64_t min, std::int64_t max);
+  bool Bool(std::string_view key, bool& out, Need need);
+  bool TimeField(std::string_view key, Time& out, Need need);
   bool TimeField(std::string_view key, std::optional<Time>& out);
-  bool Object(std::string_view key, simdjson::dom::object& out, bool required);
-  bool Array(std::string_view key, simdjson::dom::array& out, bool required, std::size_t max_len);
-  bool StrArray(std::string_view key, std::vector<std::string>& out, bool required,
-                std::size_t max_len, std::size_t max_str = 128);
-  // The "type" field, if present, must equal `expected`; `required` demands it.
-  void Type(std::string_view expected, bool required);
+  bool Object(std::string_view key, simdjson::dom::object& out, Need need);
+  bool Array(std::string_view key, simdjson::dom::array& out, Need need, std::size_t max_len);
+  bool StrArray(std::string_view key, std::vector<std::string>& out, Need need, std::size_t max_len,
+                std::size_t max_str = 128);
+  // The "type" field, if present, must equal `expected`; kRequired demands it.
+  void Type(std::string_view expected, Need need);
   // Calls read(object, path) for each element of an array of objects.
-  void Objects(std::string_view key, bool required, std::size_t max_len,
+  void Objects(std::string_view key, Need need, std::size_t max_len,
                const std::function<void(Fields&)>& read);
 
  private:
-  bool Get(std::string_view key, simdjson::dom::element& out, bool required);
+  bool Get(std::string_view key, simdjson::dom::element& out, Need need);
 
   simdjson::dom::object obj_;
   std::string path_;

@@ -22,6 +22,8 @@
 namespace tripmesh::cli {
 namespace {
 
+using schemas::ReservationStatus;
+
 struct MonitorFlags {
   BrokerFlags broker;
   double duration_s = 0;  // 0: until Ctrl-C
@@ -61,15 +63,18 @@ class MonitorView {
             if (!last.empty()) --c.by_status[last];
             last = e->status;
             ++c.by_status[e->status];
-            if (e->status == "failed" || e->status == "expired") {
+            auto status = schemas::ParseReservationStatus(e->status);
+            if (status == ReservationStatus::kFailed || status == ReservationStatus::kExpired) {
               Recent(fmt::format("{} {} {} {}", route->company, e->reservation_id, e->status,
                                  e->detail));
             }
           } else if (kind == topics::EventKind::kSaga) {
             // A coordinator's saga is in flight until it reaches a reservation's
             // final status; participants' events (participant.*) are not sagas.
-            bool done = e->status == "confirmed" || e->status == "failed" ||
-                        e->status == "expired" || e->status == "cancelled";
+            auto status = schemas::ParseReservationStatus(e->status);
+            bool done =
+                status == ReservationStatus::kConfirmed || status == ReservationStatus::kFailed ||
+                status == ReservationStatus::kExpired || status == ReservationStatus::kCancelled;
             if (e->status.rfind("participant.", 0) == 0) {
             } else if (done) {
               c.sagas.erase(e->reservation_id);
