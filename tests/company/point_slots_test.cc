@@ -122,12 +122,15 @@ TEST_F(PointSlotsTest, AStoreThatCannotBeReadIsAnInternalErrorNotAnAbsence) {
 }
 
 TEST(ForRequesterTest, AStoresOwnWordsNeverReachARequester) {
-  Error taken = ForRequester(
-      {Errc::kConflict, "sqlite: UNIQUE constraint failed: bookings.station, bookings.point"});
+  Error taken = ForRequester({.code = Errc::kConflict,
+                              .message = "sqlite: UNIQUE constraint failed: bookings.station",
+                              .internal_words = true});
   EXPECT_EQ(taken.code, Errc::kConflict);
   EXPECT_EQ(taken.message.find("sqlite"), std::string::npos) << taken.message;
   EXPECT_NE(taken.message.find("plan again"), std::string::npos) << taken.message;
-  Error full = ForRequester({Errc::kInternal, "sqlite: database or disk is full"});
+  Error full = ForRequester({.code = Errc::kInternal,
+                             .message = "sqlite: database or disk is full",
+                             .internal_words = true});
   EXPECT_EQ(full.code, Errc::kInternal);
   EXPECT_EQ(full.message.find("sqlite"), std::string::npos) << full.message;
   Error plain = ForRequester({Errc::kNotFound, "no plan p-1 for car-7; plan again", "plan_id"});

@@ -20,6 +20,7 @@
 #include "saga_coordinator.h"
 #include "saga_participant.h"
 #include "sole_agent.h"
+#include "tripmesh/runtime/host.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/runtime/serial_lanes.h"
 #include "tripmesh/runtime/store.h"
@@ -511,7 +512,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   std::thread ticker_;
 
   std::unique_ptr<runtime::StoreLock> store_lock_;  // held for the agent's life
-  std::string host_ = HostName();
+  std::string host_ = runtime::HostName();
   Time started_at_ = clock_.Now();
   std::atomic<bool> subscribed_{false};
   std::atomic<bool> status_due_{false};  // reconnected: say online again

@@ -15,7 +15,7 @@
 namespace tripmesh::company {
 
 Error ForRequester(const Error& e) {
-  if (e.message.find("sqlite") == std::string::npos) return e;
+  if (!e.internal_words) return e;
   runtime::Log(runtime::LogLevel::kWarn, "store error kept from a requester: {}", e.message);
   if (e.code == Errc::kConflict) {
     return {Errc::kConflict,

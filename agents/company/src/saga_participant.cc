@@ -202,14 +202,18 @@ SagaAck SagaParticipant::OnRequest(const std::string& coordinator, const schemas
     if (also) also->done = true;
   } else {
     if (placed.error().code == Errc::kInternal) {  // nothing stored: a retry may succeed
-      return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal, placed.error().message);
+      return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal,
+                    ForRequester(placed.error()).message);
     }
     p.state = PartState::kRefused;
     p.expires_at.reset();
     p.code = placed.error().code;
-    p.detail = placed.error().message;
+    p.detail = ForRequester(placed.error()).message;
     auto st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-    if (!st) return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal, st.error().message);
+    if (!st) {
+      return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal,
+                    ForRequester(st.error()).message);
+    }
     if (also) also->done = true;
   }
   Keep(p);
@@ -235,7 +239,7 @@ SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas:
                   "no saga " + msg.saga_id + " from " + coordinator);
   }
   Part p = *found;
-  SagaAck ok{msg.saga_id, SagaPhase::kCommit, true, {}, {}, {}, {}};
+  SagaAck ok{.saga_id = msg.saga_id, .phase = SagaPhase::kCommit, .ok = true};
   if (p.state == PartState::kCommitted) return ok;
   if (p.state == PartState::kHeld && p.expires_at && *p.expires_at <= clock_.Now()) {
     Expire(p.saga_id);
@@ -258,7 +262,10 @@ SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas:
     return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kConflict,
                   "saga " + msg.saga_id + " is " + std::string(PartStateName(p.state)));
   }
-  if (!st) return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kInternal, st.error().message);
+  if (!st) {
+    return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kInternal,
+                  ForRequester(st.error()).message);
+  }
   if (also) also->done = true;
   Keep(p);
   Changed(p);
@@ -267,7 +274,7 @@ SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas:
 
 SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
                                       const schemas::SagaCompensate& msg, Also* also) {
-  SagaAck ok{msg.saga_id, SagaPhase::kCompensate, true, {}, {}, {}, {}};
+  SagaAck ok{.saga_id = msg.saga_id, .phase = SagaPhase::kCompensate, .ok = true};
   auto found = Find(msg.saga_id);
   if (found && found->coordinator != coordinator) {
     return Refuse(msg.saga_id, SagaPhase::kCompensate, Errc::kForbidden,
@@ -294,7 +301,10 @@ SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
   } else {
     return ok;
   }
-  if (!st) return Refuse(msg.saga_id, SagaPhase::kCompensate, Errc::kInternal, st.error().message);
+  if (!st) {
+    return Refuse(msg.saga_id, SagaPhase::kCompensate, Errc::kInternal,
+                  ForRequester(st.error()).message);
+  }
   if (also) also->done = true;
   Keep(p);
   Changed(p);

@@ -10,29 +10,17 @@
 #include <random>
 
 #include "tripmesh/core/clock.h"
+#include "tripmesh/runtime/host.h"
 #include "tripmesh/runtime/local_time.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/topics/topics.h"
 
 namespace tripmesh::company {
-namespace {
-
-bool ProcessIsGone(std::int64_t pid) {
-  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-}
-
-}  // namespace
-
-std::string HostName() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) return "";
-  return host;
-}
 
 Status RefuseIfServed(const schemas::CompanyStatus& status, Time now) {
   if (!status.online) return {};
-  bool here = !status.host.empty() && status.host == HostName();
-  if (here && (ProcessIsGone(status.pid) || status.pid == getpid())) return {};
+  bool here = !status.host.empty() && status.host == runtime::HostName();
+  if (here && (runtime::ProcessIsGone(status.pid) || status.pid == getpid())) return {};
   std::string who = status.pid > 0
                         ? fmt::format("pid {} on {}", status.pid,
                                       status.host.empty() ? "an unknown host" : status.host)

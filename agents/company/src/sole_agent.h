@@ -14,9 +14,6 @@
 
 namespace tripmesh::company {
 
-// This process's host name.
-std::string HostName();
-
 // kConflict naming the agent that serves `company` now (pid, host, since),
 // or OK when none does. kOffline when the broker cannot be reached.
 [[nodiscard]] Status CheckNoOtherAgent(const std::string& company, runtime::TransportKind kind,

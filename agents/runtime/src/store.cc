@@ -22,7 +22,7 @@ Result<sqlite3*> OpenConnection(const std::string& path, int flags) {
   if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return Fail(Errc::kInternal, "cannot open database " + path + ": " + msg);
+    return FailWithInternalWords(Errc::kInternal, "cannot open database " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db, 5000);
   return db;
@@ -62,7 +62,8 @@ Result<sqlite3_stmt*> Tx::Prepare(std::string_view sql, const std::vector<Value>
   if (it == cache.end()) {
     if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
         SQLITE_OK) {
-      return Fail(Errc::kInternal, std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
+      return FailWithInternalWords(Errc::kInternal,
+                                   std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
     }
     cache.emplace(std::string(sql), stmt);
   } else {
@@ -98,8 +99,8 @@ Status Tx::Exec(std::string_view sql, const std::vector<Value>& args) {
     // NOT NULL or a full disk is the agent's own failure.
     int code = sqlite3_extended_errcode(db_);
     bool taken = code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
-    return Fail(taken ? Errc::kConflict : Errc::kInternal,
-                std::string("sqlite: ") + sqlite3_errmsg(db_));
+    return FailWithInternalWords(taken ? Errc::kConflict : Errc::kInternal,
+                                 std::string("sqlite: ") + sqlite3_errmsg(db_));
   }
   return {};
 }
@@ -134,7 +135,7 @@ Status Tx::Query(std::string_view sql, const std::vector<Value>& args,
   }
   sqlite3_reset(*stmt);
   if (rc != SQLITE_DONE)
-    return Fail(Errc::kInternal, std::string("sqlite: ") + sqlite3_errmsg(db_));
+    return FailWithInternalWords(Errc::kInternal, std::string("sqlite: ") + sqlite3_errmsg(db_));
   return {};
 }
 
@@ -181,7 +182,7 @@ Status Store::ExecRaw(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return Fail(Errc::kInternal, std::string("sqlite: ") + sql + ": " + msg);
+    return FailWithInternalWords(Errc::kInternal, std::string("sqlite: ") + sql + ": " + msg);
   }
   return {};
 }
@@ -270,7 +271,7 @@ Status Store::Read(const std::function<Status(Tx&)>& work) {
   if (sqlite3_exec(reader_, "BEGIN", nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return Fail(Errc::kInternal, "sqlite: BEGIN: " + msg);
+    return FailWithInternalWords(Errc::kInternal, "sqlite: BEGIN: " + msg);
   }
   Status st = work(tx);
   (void)sqlite3_exec(reader_, "COMMIT", nullptr, nullptr, nullptr);

@@ -10,16 +10,11 @@
 #include <ctime>
 #include <system_error>
 
+#include "tripmesh/runtime/host.h"
 #include "tripmesh/runtime/local_time.h"
 
 namespace tripmesh::runtime {
 namespace {
-
-std::string HostName() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) return "an unknown host";
-  return host;
-}
 
 // The machine's local time with its zone and full date, as a person reads it
 // in a refusal on another day.
@@ -59,8 +54,8 @@ Result<std::unique_ptr<StoreLock>> StoreLock::Acquire(const std::string& store_p
                 fmt::format("store {} is in use by {}; one agent per store: stop that one first",
                             store_path, holder));
   }
-  std::string text =
-      fmt::format("{}, pid {} on {}, since {}\n", owner, getpid(), HostName(), LocalNow());
+  std::string text = fmt::format("{}, pid {} on {}, since {}\n", owner, getpid(),
+                                 HostName().empty() ? "an unknown host" : HostName(), LocalNow());
   if (ftruncate(fd, 0) != 0 || pwrite(fd, text.data(), text.size(), 0) < 0) {
     // The lock holds all the same; only the refusal of a second agent reads less.
   }

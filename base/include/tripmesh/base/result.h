@@ -34,6 +34,9 @@ struct Error {
   Errc code = Errc::kInternal;
   std::string message;
   std::string field;  // the offending field, for kInvalidRequest
+  // The message is a library's own words (the store's): for the log, never
+  // for a requester.
+  bool internal_words = false;
 };
 
 template <typename T>
@@ -42,6 +45,11 @@ using Status = Result<void>;
 
 inline tl::unexpected<Error> Fail(Errc code, std::string message, std::string field = {}) {
   return tl::unexpected<Error>(Error{code, std::move(message), std::move(field)});
+}
+
+// The same, marked as a library's own words (Error::internal_words).
+inline tl::unexpected<Error> FailWithInternalWords(Errc code, std::string message) {
+  return tl::unexpected<Error>(Error{code, std::move(message), {}, true});
 }
 
 // The wire spelling of a code ("invalid_json", ...), and back.

@@ -1,0 +1,14 @@
+// This machine and its processes, as a refusal names them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tripmesh::runtime {
+
+// This machine's host name, or "" when it cannot be read.
+std::string HostName();
+// True when no process `pid` runs on this machine any more.
+bool ProcessIsGone(std::int64_t pid);
+
+}  // namespace tripmesh::runtime
