@@ -69,22 +69,35 @@ Result<std::vector<ReservationBook::Slot>> ReservationBook::PlaceSlots(
   guard.emplace(station_locks_.Lock(StationsOf(slots)));
   if (auto taken = TakePoints(owner, slots, expires_at, exact); !taken)
     return tl::unexpected<Error>(taken.error());
-  // The ledgers show the slots taken before they are durable, so the stations
-  // are released once the write is queued (its commit precedes the next one's).
-  auto st = store_.Write(
-      [&](runtime::Tx& tx) -> Status {
-        if (auto w = WriteSlots(tx, owner, slots, expires_at); !w) return w;
-        return extra ? extra(tx, slots) : Status{};
-      },
-      [&] { guard.reset(); });
-  if (!st) {
-    guard.emplace(station_locks_.Lock(StationsOf(slots)));
-    FreePoints(owner, slots);
+  auto write = [&](const std::function<void()>& queued) {
+    return store_.Write(
+        [&](runtime::Tx& tx) -> Status {
+          if (auto w = WriteSlots(tx, owner, slots, expires_at); !w) return w;
+          return extra ? extra(tx, slots) : Status{};
+        },
+        queued);
+  };
+  if (auto st =
+          WriteThenRelease(guard, StationsOf(slots), write, [&] { FreePoints(owner, slots); });
+      !st) {
     return tl::unexpected<Error>(st.error());
   }
   std::lock_guard lock(mu_);
   for (const auto& s : slots) dirty_stations_.insert(s.station);
   return slots;
+}
+
+Status ReservationBook::WriteThenRelease(std::optional<runtime::KeyedLocks::Guard>& guard,
+                                         const std::vector<std::string_view>& stations,
+                                         const QueuedWrite& write,
+                                         const std::function<void()>& undo) {
+  auto st = write([&] { guard.reset(); });
+  if (!st) {
+    guard.reset();  // a write refused before it was queued still holds them
+    guard.emplace(station_locks_.Lock(stations));
+    undo();
+  }
+  return st;
 }
 
 Status ReservationBook::TakePoints(const std::string& owner, std::vector<Slot>& slots,
@@ -131,22 +144,23 @@ Status ReservationBook::BookSlots(const std::string& owner, const std::vector<Sl
   // while the write is in flight), then the stations are released once the
   // write is queued; a failed write turns the bookings back into the holds.
   for (const auto& s : slots) (void)LedgerOf(s.station, s.point).MakeBooking(owner, s.start_at);
-  auto st = store_.Write(
-      [&](runtime::Tx& tx) -> Status {
-        auto w = records::FirmBookings(tx, owner);
-        if (!w) return w;
-        return extra ? extra(tx) : Status{};
-      },
-      [&] { guard.reset(); });
-  if (!st) {
-    guard.emplace(station_locks_.Lock(StationsOf(slots)));
+  auto write = [&](const std::function<void()>& queued) {
+    return store_.Write(
+        [&](runtime::Tx& tx) -> Status {
+          auto w = records::FirmBookings(tx, owner);
+          if (!w) return w;
+          return extra ? extra(tx) : Status{};
+        },
+        queued);
+  };
+  auto undo = [&] {
     for (std::size_t i = 0; i < slots.size(); ++i) {
       auto& ledger = LedgerOf(slots[i].station, slots[i].point);
       ledger.Remove(owner, slots[i].start_at);
       (void)ledger.Add(holds[i]);
     }
-    return st;
-  }
+  };
+  if (auto st = WriteThenRelease(guard, StationsOf(slots), write, undo); !st) return st;
   std::lock_guard lock(mu_);
   for (const auto& s : slots) dirty_stations_.insert(s.station);
   return {};

@@ -260,16 +260,15 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
   } else {
     r.status = hold ? schemas::ReservationStatus::kHeld : schemas::ReservationStatus::kConfirmed;
   }
-  // The ledgers already show the new items, so the stations are released as
-  // soon as the write is queued: the next writer's commit comes after this one.
-  if (auto st = Persist(r, {.request_id = request_id,
-                            .bookings = failure ? Bookings::kKeep : Bookings::kInsert,
-                            .queued = [&] { guard.reset(); }});
-      !st) {
-    if (!failure) {
-      auto relock = station_locks_.Lock(StationsOf(r.items));
-      FreePoints(r.reservation_id, slots);
-    }
+  auto write = [&](const std::function<void()>& queued) {
+    return Persist(r, {.request_id = request_id,
+                       .bookings = failure ? Bookings::kKeep : Bookings::kInsert,
+                       .queued = queued});
+  };
+  auto undo = [&] {
+    if (!failure) FreePoints(r.reservation_id, slots);
+  };
+  if (auto st = WriteThenRelease(guard, StationsOf(r.items), write, undo); !st) {
     return tl::unexpected<Error>(st.error());
   }
   Remember(r);

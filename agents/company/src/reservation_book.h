@@ -151,6 +151,16 @@ class ReservationBook {
                                   std::optional<Time> expires_at, bool exact);
   // Frees what TakePoints took (under the same locks).
   void FreePoints(const std::string& owner, const std::vector<Slot>& slots);
+  // The one way a change the ledgers already show is written: `write` is
+  // given the callback its store write calls once queued, which releases the
+  // stations' locks in `guard` (the next writer's commit then comes after this
+  // one). When the write fails, the stations are locked again and `undo` puts
+  // the ledgers back.
+  using QueuedWrite = std::function<Status(const std::function<void()>& queued)>;
+  [[nodiscard]] Status WriteThenRelease(std::optional<runtime::KeyedLocks::Guard>& guard,
+                                        const std::vector<std::string_view>& stations,
+                                        const QueuedWrite& write,
+                                        const std::function<void()>& undo);
   using PointKey = std::string;  // "<station>/<point>"
   static PointKey Key(const std::string& station, const std::string& point) {
     return station + "/" + point;
