@@ -60,7 +60,7 @@ SagaStepMonitor::SagaStepMonitor(const std::string& broker) : impl_(std::make_un
     if (impl->recording) impl->seen.push_back({at, std::move(m.topic), std::move(m.payload)});
   });
   if (!impl_->client->Connect(std::chrono::seconds(5))) Die("saga steps: cannot connect");
-  if (!impl_->client->Subscribe("tripmesh/v1/#", 0)) Die("saga steps: cannot subscribe");
+  if (!impl_->client->Subscribe(topics::Everything(), 0)) Die("saga steps: cannot subscribe");
 }
 
 SagaStepMonitor::~SagaStepMonitor() { impl_->client->Disconnect(); }

@@ -94,8 +94,8 @@ Status StartWorld(const DemoFlags& f, Time clock_start, DemoWorld& w) {
   auto st = vehicle::WaitForCompanies(watch, w.companies, std::chrono::seconds(30),
                                       [] { return interrupted.load(); });
   if (!st) return Fail(st.error().code, st.error().message + "; see " + f.dir + "/*.log");
-  std::printf("\nwatch it live:  mosquitto_sub -h 127.0.0.1 -p %d -t 'tripmesh/v1/#' -v\n\n",
-              w.broker->port());
+  std::printf("\nwatch it live:  mosquitto_sub -h 127.0.0.1 -p %d -t '%s' -v\n\n", w.broker->port(),
+              topics::Everything().c_str());
   return {};
 }
 
