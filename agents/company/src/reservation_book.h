@@ -48,18 +48,18 @@ class ReservationBook {
   [[nodiscard]] Status Load();
   void SetChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
 
-  // Books (or holds, with hold_ttl_s > 0) every stop of `plan` at this
-  // company. A point taken since planning is swapped for another point of the
-  // same station with its connector and no less power (SlotCandidates), for the
-  // same window; when none is free the
-  // reservation is stored as failed (kUnavailable in its error). A repeated
-  // (vehicle, request_id) returns the first answer.
   // A new reservation of the plan's stops (items with their quoted costs, the
   // total in cents), not yet stored; kExpired when a stop already started.
   [[nodiscard]] static Result<schemas::Reservation> FromPlan(const std::string& company,
                                                              const std::string& vehicle,
                                                              const schemas::Plan& plan, Time now);
   static double TotalCost(const std::vector<schemas::ReservationItem>& items);
+  // Books (or holds, with hold_ttl_s > 0) every stop of `plan` at this
+  // company. A point taken since planning is swapped for another point of the
+  // same station with its connector and no less power (SlotCandidates), for the
+  // same window; when none is free the reservation is stored as failed
+  // (kUnavailable in its error). A repeated (vehicle, request_id) returns the
+  // first answer.
   [[nodiscard]] Result<schemas::Reservation> Reserve(const std::string& vehicle,
                                                      const std::string& request_id,
                                                      const schemas::Plan& plan, Time hold_ttl_s);
