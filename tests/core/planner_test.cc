@@ -31,6 +31,16 @@ class PlannerTest : public ::testing::Test {
 };
 const World* PlannerTest::world_ = nullptr;
 
+// The default world is dense enough for a car of 300 km range (51 kWh at
+// 0.17 kWh/km) on BR-101, where it once had a gap of 225 km.
+TEST_F(PlannerTest, AThreeHundredKmCarDrivesSalvadorToIlheus) {
+  auto trip = Trip("salvador-ba", "ilheus-ba", 0.9);
+  trip.vehicle.battery_kwh = 51;
+  auto plans = PlanTrip(*world_, trip, 0, OnlyCompany("voltpoint"));
+  ASSERT_TRUE(plans) << plans.error().message;
+  EXPECT_GE(plans->front().stops.size(), 1u);
+}
+
 TEST_F(PlannerTest, PlanKeepsEveryLegAboveMinSocAndAddsUp) {
   auto plans = PlanTrip(*world_, Trip("salvador-ba", "vitoria-da-conquista-ba", 0.6), 1000,
                         OnlyCompany("voltpoint"));

@@ -43,11 +43,12 @@ TEST_F(ReservationFlowTest, PlanReserveGetListCancelRoundTrip) {
   ASSERT_EQ(list->reservations.size(), 1u);
   EXPECT_EQ(list->reservations[0].reservation_id, r->reservation_id);
 
-  // Booked: the same trip now waits or takes another point.
+  // Booked: the same trip now waits or takes another point (or station).
   auto busy = car->Plan(trip);
   ASSERT_TRUE(busy);
   const auto& first = busy->plans.front().stops.front();
-  EXPECT_TRUE(first.point != plan.stops[0].point || first.start_at > first.arrive_at);
+  EXPECT_TRUE(first.station != plan.stops[0].station || first.point != plan.stops[0].point ||
+              first.start_at > first.arrive_at);
 
   auto cancelled = car->Cancel(r->reservation_id);
   ASSERT_TRUE(cancelled);
@@ -265,7 +266,9 @@ TEST_F(ReservationFlowTest, MonitorShowsCompaniesReservationsAndFailuresFromTheT
   ASSERT_GE(totals.size(), 12u) << *out;
   EXPECT_EQ(totals[1], "online") << *out;
   EXPECT_EQ(totals[totals.size() - 8], "(-03)") << *out;
-  EXPECT_EQ(totals[totals.size() - 7], "16") << "stations: " << *out;
+  EXPECT_EQ(totals[totals.size() - 7],
+            std::to_string(DefaultWorld().FindCompany("voltpoint")->stations.size()))
+      << "stations: " << *out;
   EXPECT_NE(out->find("unknown_city: unknown city atlantis-ba"), std::string::npos) << *out;
   // What it saw live: the confirmed reservation, under its last status.
   // company, requests, held, confirmed, expired, failed, cancelled, sagas open

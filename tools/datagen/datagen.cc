@@ -139,8 +139,14 @@ std::string ConnectorName(const std::string& code) {
   return it->second;
 }
 
+// What WriteMap found: the cities on the map, and the first highway through each.
+struct MapCities {
+  std::map<std::string, City> by_id;
+  std::map<std::string, std::string> highway_of;
+};
+
 void WriteMap(const std::string& gen, const std::string& out_dir,
-              const std::map<std::string, City>& all, std::set<std::string>& on_map) {
+              const std::map<std::string, City>& all, MapCities& on_map) {
   std::map<std::string, City> cities;
   std::ostringstream roads;
   std::set<std::pair<std::string, std::string>> seen;
@@ -167,6 +173,8 @@ void WriteMap(const std::string& gen, const std::string& out_dir,
     }
     cities[a.id] = a;
     cities[b.id] = b;
+    on_map.highway_of.emplace(a.id, row[0]);
+    on_map.highway_of.emplace(b.id, row[0]);
     roads << (seen.size() == 1 ? "" : ",\n") << "    {\"a\": \"" << key.first << "\", \"b\": \""
           << key.second << "\", \"highway\": \"" << row[0] << "\", \"km\": " << Num(km, 0)
           << ", \"great_circle_km\": " << Num(gc, 1) << ", \"source\": \"" << source << "\"}";
@@ -182,17 +190,75 @@ void WriteMap(const std::string& gen, const std::string& out_dir,
         << ", \"lon\": " << Num(c.lon, 4) << ", \"time_zone\": \"" << c.tz
         << "\", \"population\": " << c.population << "}";
     first = false;
-    on_map.insert(id);
+    on_map.by_id.emplace(id, c);
   }
   out << "\n  ],\n  \"roads\": [\n" << roads.str() << "\n  ]\n}\n";
   std::cerr << "map.json: " << cities.size() << " cities, " << seen.size() << " roads (" << recorded
             << " with recorded km, " << derived << " derived)\n";
 }
 
+unsigned HashOf(const std::string& s) {
+  unsigned h = 0;
+  for (char ch : s) h = h * 31 + static_cast<unsigned char>(ch);
+  return h;
+}
+
+// The points of a station the coverage rule adds, varied by its id so the
+// network mixes speeds and connectors as real ones do: one or two DC CCS2 of
+// 60-150 kW, a Type 2 AC of 22 kW, some CHAdeMO, and high-power points in big cities.
+std::string CoveragePoints(const std::string& id, unsigned population) {
+  static const int kDcKw[] = {60, 100, 120, 150};
+  unsigned h = HashOf(id);
+  std::string dc = "DC" + std::to_string(kDcKw[h % 4]) + " CCS2";
+  std::string points = dc;
+  if (population >= 200000 && (h / 4) % 3 == 0) points = "DC350 CCS2, " + points;
+  if ((h / 12) % 3 != 0) points += ", " + dc;
+  if ((h / 36) % 4 == 1) points += ", DC50 CHADEMO";
+  return points + ", AC22 T2";
+}
+
+// Stations of the coverage rule (coverage.txt): every map city of the listed
+// states gets a station of the company, and one more per so many inhabitants,
+// counting the stations stations.txt already places there.
+std::vector<std::vector<std::string>> CoverageStations(
+    const std::string& gen, const MapCities& on_map, const std::map<std::string, City>& all,
+    const std::vector<std::vector<std::string>>& placed) {
+  static const char* kSites[] = {"Centro", "Rodoviária", "Shopping", "Aeroporto",
+                                 "Orla",   "Universidade", "Mercado", "Parque"};
+  std::vector<std::vector<std::string>> out;
+  std::set<std::string> ids;
+  std::map<std::pair<std::string, std::string>, int> count;  // (company, city id) -> stations
+  for (const auto& st : placed) {
+    ids.insert(st[1]);
+    ++count[{st[0], FindCity(all, st[2]).id}];
+  }
+  for (const auto& row : ReadTable(gen + "/coverage.txt", 4)) {
+    const std::string &company = row[0], &prefix = row[1];
+    unsigned per_extra = static_cast<unsigned>(std::stoul(row[3]));
+    std::set<std::string> states;
+    for (const auto& uf : Split(row[2], ' ')) states.insert(uf);
+    for (const auto& [city_id, city] : on_map.by_id) {
+      if (!states.count(city.uf)) continue;
+      int want = 1 + static_cast<int>(std::min(7u, city.population / per_extra));
+      int& have = count[{company, city_id}];
+      for (int n = 1; have < want; ++n) {
+        std::string id = prefix + "-" + Slug(city.name) + (n == 1 ? "" : "-" + std::to_string(n));
+        if (!ids.insert(id).second) continue;
+        std::string site = have == 0 ? on_map.highway_of.at(city_id) : kSites[(have - 1) % 8];
+        out.push_back({company, id, city.name + ", " + city.uf, site,
+                       CoveragePoints(id, city.population)});
+        ++have;
+      }
+    }
+  }
+  return out;
+}
+
 void WriteCompanies(const std::string& gen, const std::string& out_dir,
-                    const std::map<std::string, City>& all, const std::set<std::string>& on_map) {
+                    const std::map<std::string, City>& all, const MapCities& on_map) {
   auto companies = ReadTable(gen + "/companies.txt", 7);
   auto stations = ReadTable(gen + "/stations.txt", 5);
+  for (auto& row : CoverageStations(gen, on_map, all, stations)) stations.push_back(row);
   for (const auto& co : companies) {
     const std::string& id = co[0];
     double ac = std::stod(co[3]), dc = std::stod(co[4]), hpc = std::stod(co[5]),
@@ -203,11 +269,10 @@ void WriteCompanies(const std::string& gen, const std::string& out_dir,
     for (const auto& st : stations) {
       if (st[0] != id) continue;
       const City& city = FindCity(all, st[2]);
-      if (!on_map.count(city.id)) throw std::runtime_error("station city not on the map: " + st[2]);
+      if (!on_map.by_id.count(city.id)) throw std::runtime_error("station city not on the map: " + st[2]);
       station_cities.insert(city.id);
       // A deterministic offset of a few hundred metres, so stations of one city do not coincide.
-      unsigned h = 0;
-      for (char ch : st[1]) h = h * 31 + static_cast<unsigned char>(ch);
+      unsigned h = HashOf(st[1]);
       double dlat = (static_cast<int>(h % 101) - 50) * 0.0001;
       double dlon = (static_cast<int>((h / 101) % 101) - 50) * 0.0001;
       auto tariff = [&](double price) {
@@ -259,7 +324,7 @@ int main(int argc, char** argv) {
   }
   try {
     auto all = LoadGeoNames();
-    std::set<std::string> on_map;
+    MapCities on_map;
     WriteMap(argv[1], argv[2], all, on_map);
     WriteCompanies(argv[1], argv[2], all, on_map);
   } catch (const std::exception& e) {

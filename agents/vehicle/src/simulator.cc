@@ -43,6 +43,7 @@ enum class Behaviour { kBook, kHoldThenConfirm, kBookThenCancel, kHoldAndWalkAwa
 
 struct Plan {
   std::string id, home;
+  const char* car = "";  // the car model's name
   schemas::PlanRequest trip;
   Time depart_offset_s = 0;  // on a simulation clock: departure after the reservation
   Behaviour behaviour = Behaviour::kBook;
@@ -90,6 +91,7 @@ std::vector<Plan> MakeFleet(const SimOptions& o, const core::World& world) {
       to = cities[pick_city(rng)];
     } while (to == from);
     const CarModel& m = Models()[pick_model(rng)];
+    p.car = m.name;
     p.trip.request_id.clear();
     p.trip.from = from;
     p.trip.to = to;
@@ -138,6 +140,11 @@ std::string SimSummary::Format() const {
       static_cast<double>(max_wait_s) / 3600, gave_up, spanning_two, spanning_three,
       confirmed ? 100.0 * (spanning_two + spanning_three) / confirmed : 0.0, wait_mean_min,
       wait_max_min, p50_ms, p99_ms, max_ms, retries);
+  if (!unreachable_by_car.empty()) {
+    std::string cars;
+    for (const auto& [car, n] : unreachable_by_car) cars += fmt::format(", {} {}", car, n);
+    out += "\nunreachable by car: " + cars.substr(2);
+  }
   if (telemetry > 0) {
     std::string failed_checkins;
     for (const auto& [code, n] : checkin_failed) failed_checkins += fmt::format(", {} {}", code, n);
@@ -406,6 +413,7 @@ void CountOutcomes(const std::vector<Plan>& fleet, const std::vector<Outcome>& o
     } else {
       Errc code = !r ? r.error().code : r->error ? r->error->code : Errc::kInternal;
       ++summary.failed[std::string(ErrcName(code))];
+      if (code == Errc::kUnreachable) ++summary.unreachable_by_car[fleet[i].car];
     }
   }
   if (!waits.empty()) {

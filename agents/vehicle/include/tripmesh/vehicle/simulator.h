@@ -63,6 +63,7 @@ struct SimSummary {
   long telemetry = 0;                          // telemetry messages published
   double wait_mean_min = 0, wait_max_min = 0;  // waits for a free point, per confirmed trip
   std::map<std::string, int> failed;           // by error code
+  std::map<std::string, int> unreachable_by_car;  // trips no plan could reach, by car model
   int spanning_two = 0, spanning_three = 0;    // confirmed reservations across companies
   double p50_ms = 0, p99_ms = 0, max_ms = 0;   // reserve (and confirm) latency
   double seconds = 0;
