@@ -14,6 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto route = tripmesh::topics::ParseTopic(input);
   (void)tripmesh::topics::RequesterOf(input);
   if (route) (void)tripmesh::topics::ParseOp(route->name);
+  if (route) (void)tripmesh::topics::ParseAdminOp(route->name);
 #else
   auto decoded = tripmesh::schemas::Decode<tripmesh::schemas::TRIPMESH_FUZZ_TYPE>(input);
   (void)decoded;

@@ -128,6 +128,8 @@ void ReadItem(Fields& f, ReservationItem& i) {
   f.Num("kwh", i.kwh, kRequired, 0, kHuge);
   f.Num("cost", i.cost, kRequired, 0, kHuge);
   f.TimeField("checked_in_at", i.checked_in_at);
+  f.TimeField("lost_at", i.lost_at);
+  f.Str("lost_reason", i.lost_reason, kOptional, 512);
 }
 
 void ReadErrorBody(Fields& f, Error& e) {
@@ -407,6 +409,79 @@ Result<Event> Decode<Event>(std::string_view json) {
     f.Str("status", e.status, kOptional, 64);
     f.TimeField("timestamp", e.timestamp, kRequired);
     f.Str("detail", e.detail, kOptional, 4096);
+  });
+}
+
+template <>
+Result<PointStatusRequest> Decode<PointStatusRequest>(std::string_view json) {
+  return Read<PointStatusRequest>(json, [](Fields& f, PointStatusRequest& r) {
+    f.Type("set_point_status.request", kOptional);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.Str("station", r.station, kRequired, 64);
+    f.Str("point", r.point, kRequired, 32);
+    std::string status;
+    f.Str("status", status, kRequired, 16);
+    if (f.ok()) {
+      if (auto s = ParsePointStatus(status)) {
+        r.status = *s;
+      } else {
+        f.Fail("status",
+               "unknown status " + status +
+                   " (AVAILABLE, OUTOFORDER, INOPERATIVE, BLOCKED, PLANNED or REMOVED)");
+      }
+    }
+    f.TimeField("until", r.until);
+    f.Str("reason", r.reason, kOptional, 200);
+  });
+}
+
+namespace {
+void ReadChanges(Fields& f, const char* key, std::vector<StopChange>& out) {
+  f.Objects(key, kRequired, 100000, [&](Fields& c) {
+    StopChange& s = out.emplace_back();
+    c.Str("reservation_id", s.reservation_id, kRequired, kIdLen);
+    c.Str("vehicle", s.vehicle, kRequired, 64);
+    c.Str("station", s.station, kRequired, 64);
+    c.Str("from_point", s.from_point, kRequired, 32);
+    c.Str("to_point", s.to_point, kOptional, 32);
+    c.TimeField("start_at", s.start_at, kRequired);
+    c.TimeField("end_at", s.end_at, kRequired);
+  });
+}
+}  // namespace
+
+template <>
+Result<AdminResult> Decode<AdminResult>(std::string_view json) {
+  return Read<AdminResult>(json, [](Fields& f, AdminResult& r) {
+    f.Type("admin.result", kOptional);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.Str("company", r.company, kRequired, 32);
+    f.Str("op", r.op, kRequired, 64);
+    f.Str("station", r.station, kRequired, 64);
+    f.Str("point", r.point, kOptional, 32);
+    f.Str("status", r.status, kOptional, 16);
+    f.TimeField("until", r.until);
+    ReadChanges(f, "moved", r.moved);
+    ReadChanges(f, "lost", r.lost);
+  });
+}
+
+template <>
+Result<VehicleNotice> Decode<VehicleNotice>(std::string_view json) {
+  return Read<VehicleNotice>(json, [](Fields& f, VehicleNotice& n) {
+    f.Type("vehicle.notice", kOptional);
+    f.Str("company", n.company, kRequired, 32);
+    f.Str("vehicle", n.vehicle, kRequired, 64);
+    f.Str("reservation_id", n.reservation_id, kRequired, kIdLen);
+    std::string kind;
+    f.Str("kind", kind, kRequired, 32);
+    if (f.ok() && kind != "stop_lost") f.Fail("kind", "unknown notice kind " + kind);
+    f.Str("station", n.station, kRequired, 64);
+    f.Str("point", n.point, kRequired, 32);
+    f.TimeField("start_at", n.start_at, kRequired);
+    f.TimeField("end_at", n.end_at, kRequired);
+    f.Str("message", n.message, kRequired, 1024);
+    f.TimeField("timestamp", n.timestamp, kRequired);
   });
 }
 

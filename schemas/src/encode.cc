@@ -72,6 +72,7 @@ void WriteReservationFields(JsonWriter& w, const Reservation& m) {
         .Num("kwh", i.kwh, kKwh)
         .Num("cost", i.cost, kMoney);
     if (i.checked_in_at) w.Time("checked_in_at", *i.checked_in_at);
+    if (i.lost_at) w.Time("lost_at", *i.lost_at).Str("lost_reason", i.lost_reason);
     w.End();
   }
   w.EndArray().Num("cost", m.cost, kMoney).Str("currency", m.currency);
@@ -332,6 +333,81 @@ std::optional<ReservationStatus> ParseReservationStatus(std::string_view name) {
 
 std::ostream& operator<<(std::ostream& os, ReservationStatus s) {
   return os << ReservationStatusName(s);
+}
+
+namespace {
+constexpr std::pair<PointStatus, std::string_view> kPointStatusNames[] = {
+    {PointStatus::kAvailable, "AVAILABLE"},     {PointStatus::kOutOfOrder, "OUTOFORDER"},
+    {PointStatus::kInoperative, "INOPERATIVE"}, {PointStatus::kBlocked, "BLOCKED"},
+    {PointStatus::kPlanned, "PLANNED"},         {PointStatus::kRemoved, "REMOVED"},
+};
+}  // namespace
+
+std::string_view PointStatusName(PointStatus s) {
+  for (const auto& [status, name] : kPointStatusNames) {
+    if (status == s) return name;
+  }
+  return "INOPERATIVE";
+}
+
+std::optional<PointStatus> ParsePointStatus(std::string_view name) {
+  if (name == "OUT_OF_ORDER") return PointStatus::kOutOfOrder;
+  for (const auto& [status, known] : kPointStatusNames) {
+    if (known == name) return status;
+  }
+  return std::nullopt;
+}
+
+std::string Encode(const PointStatusRequest& m) {
+  auto w = Typed("set_point_status.request");
+  if (!m.request_id.empty()) w.Str("request_id", m.request_id);
+  w.Str("station", m.station).Str("point", m.point).Str("status", PointStatusName(m.status));
+  if (m.until) w.Time("until", *m.until);
+  if (!m.reason.empty()) w.Str("reason", m.reason);
+  return w.End().Take();
+}
+
+namespace {
+void WriteChanges(internal::JsonWriter& w, const char* key, const std::vector<StopChange>& list) {
+  w.BeginArray(key);
+  for (const auto& c : list) {
+    w.BeginObject()
+        .Str("reservation_id", c.reservation_id)
+        .Str("vehicle", c.vehicle)
+        .Str("station", c.station)
+        .Str("from_point", c.from_point);
+    if (!c.to_point.empty()) w.Str("to_point", c.to_point);
+    w.Time("start_at", c.start_at).Time("end_at", c.end_at).End();
+  }
+  w.EndArray();
+}
+}  // namespace
+
+std::string Encode(const AdminResult& m) {
+  auto w = Typed("admin.result");
+  if (!m.request_id.empty()) w.Str("request_id", m.request_id);
+  w.Str("company", m.company).Str("op", m.op).Str("station", m.station);
+  if (!m.point.empty()) w.Str("point", m.point);
+  if (!m.status.empty()) w.Str("status", m.status);
+  if (m.until) w.Time("until", *m.until);
+  WriteChanges(w, "moved", m.moved);
+  WriteChanges(w, "lost", m.lost);
+  return w.End().Take();
+}
+
+std::string Encode(const VehicleNotice& m) {
+  auto w = Typed("vehicle.notice");
+  w.Str("company", m.company)
+      .Str("vehicle", m.vehicle)
+      .Str("reservation_id", m.reservation_id)
+      .Str("kind", "stop_lost")
+      .Str("station", m.station)
+      .Str("point", m.point)
+      .Time("start_at", m.start_at)
+      .Time("end_at", m.end_at)
+      .Str("message", m.message)
+      .Time("timestamp", m.timestamp);
+  return w.End().Take();
 }
 
 std::string_view SagaPhaseName(SagaPhase p) {

@@ -218,5 +218,47 @@ TEST_F(SecureBrokerTest, MonitorSeesEverythingAndPublishesNothing) {
   for (const auto& msg : monitor_->Messages()) EXPECT_NE(msg.payload, "{}") << msg.topic;
 }
 
+// Only the company's own admin account changes its network; a vehicle, the
+// monitor and another company's admin are refused by the broker. A notice
+// for a vehicle reaches that vehicle and nobody else of the fleet.
+TEST_F(SecureBrokerTest, OnlyTheCompanysAdminChangesItsNetworkAndOnlyTheVehicleReadsItsNotices) {
+  std::string payload =
+      schemas::Encode(schemas::PointStatusRequest{.station = "vp-jequie",
+                                                  .point = "1",
+                                                  .status = schemas::PointStatus::kBlocked});
+  std::string topic = topics::Admin("voltpoint", topics::AdminOp::kSetPointStatus);
+  for (const char* user : {"car-a", "eflux-admin", "monitor", "eflux"}) {
+    auto raw = Connect(user, password_[user]);
+    (void)raw->t->Publish({.topic = topic, .payload = payload});
+  }
+  EXPECT_FALSE(MonitorSees(topic)) << "the broker let a publish onto the admin topic through";
+
+  auto car = ConnectVehicle(broker_->uri(), "car-a", "voltpoint", password_["car-a"]);
+  ASSERT_TRUE(car);
+  auto r = car->Reserve({"", "", CompanyTrip(), false});
+  ASSERT_TRUE(r) << r.error().message;
+  auto own = Connect("car-a", password_["car-a"], topics::VehicleEvents("car-a"));
+  auto other = Connect("car-b", password_["car-b"], topics::VehicleEvents("car-a"));
+  std::string station = r->items.front().station, point = r->items.front().point;
+  for (int round = 0; round < 8 && own->Count() == 0; ++round) {
+    std::string out;
+    ASSERT_EQ(RunCommand(TripmeshBinary() + " admin --company voltpoint --json --broker " +
+                             broker_->uri() + " --username voltpoint-admin --password " +
+                             password_["voltpoint-admin"] + " set-point-status --station " +
+                             station + " --point " + point + " --status OUTOFORDER 2>&1",
+                         &out),
+              0)
+        << out;
+    auto result = schemas::Decode<schemas::AdminResult>(out.substr(0, out.find('\n')));
+    ASSERT_TRUE(result) << out;
+    if (!result->moved.empty()) point = result->moved.front().to_point;
+    if (!result->lost.empty()) {
+      ASSERT_TRUE(MonitorSees(topics::VehicleEvents("car-a")));
+    }
+  }
+  EXPECT_EQ(own->Count(), 1u);
+  EXPECT_EQ(other->Count(), 0u) << "car-b read car-a's notice";
+}
+
 }  // namespace
 }  // namespace tripmesh::testing

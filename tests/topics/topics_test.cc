@@ -25,6 +25,17 @@ TEST(TopicsTest, BuildersAndParserAgree) {
   EXPECT_EQ(ParseTopic(CompanyStatus("eflux"))->kind, Kind::kCompanyStatus);
   EXPECT_EQ(ParseTopic(Metrics("eflux"))->kind, Kind::kMetrics);
   EXPECT_EQ(ParseTopic(Event("eflux", EventKind::kReservation))->kind, Kind::kEvent);
+  EXPECT_EQ(ParseTopic(VehicleEvents("car_9"))->kind, Kind::kVehicleEvents);
+  auto admin = ParseTopic(Admin("voltpoint", AdminOp::kSetPointStatus));
+  ASSERT_TRUE(admin);
+  EXPECT_EQ(admin->kind, Kind::kAdmin);
+  EXPECT_EQ(ParseAdminOp(admin->name), AdminOp::kSetPointStatus);
+  auto unknown = ParseAdminOp("explode");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::kUnknownOp);
+  EXPECT_NE(unknown.error().message.find("set_point_status"), std::string::npos);
+  // The admin's answers lie in the company's own namespace, which its admin reads.
+  EXPECT_TRUE(InNamespaceOf(AdminReplies("voltpoint") + "/x", "voltpoint", true));
 }
 
 TEST(TopicsTest, SagaAndEventKindsRoundTripAndUnknownOnesAreNamed) {

@@ -139,6 +139,10 @@ Result<Route> ParseTopic(std::string_view topic) {
       r.kind = Kind::kVehicleTelemetry;
       return r;
     }
+    if (p[4] == "events" && p.size() == 5) {
+      r.kind = Kind::kVehicleEvents;
+      return r;
+    }
   }
   return BadTopic("is not part of the tripmesh/v1 tree");
 }
@@ -165,6 +169,9 @@ constexpr std::pair<SagaKind, std::string_view> kSagaKinds[] = {
     {SagaKind::kAck, "ack"},
     {SagaKind::kCommit, "commit"},
     {SagaKind::kCompensate, "compensate"},
+};
+constexpr std::pair<AdminOp, std::string_view> kAdminOps[] = {
+    {AdminOp::kSetPointStatus, "set_point_status"},
 };
 constexpr std::pair<EventKind, std::string_view> kEventKinds[] = {
     {EventKind::kReservation, "reservation"},
@@ -202,6 +209,8 @@ Result<EventKind> ParseEventKind(std::string_view kind) {
   return ParseIn(kEventKinds, kind, "event");
 }
 std::string_view EventKindName(EventKind kind) { return NameIn(kEventKinds, kind); }
+Result<AdminOp> ParseAdminOp(std::string_view op) { return ParseIn(kAdminOps, op, "admin op"); }
+std::string_view AdminOpName(AdminOp op) { return NameIn(kAdminOps, op); }
 
 std::string CompanyInfo(std::string_view c) { return Join({"companies", c, "info"}); }
 std::string CompanyStatus(std::string_view c) { return Join({"companies", c, "status"}); }
@@ -227,14 +236,18 @@ std::string Saga(std::string_view to, std::string_view from, SagaKind kind) {
 std::string Event(std::string_view c, EventKind kind) {
   return Join({"companies", c, "events", EventKindName(kind)});
 }
-std::string Admin(std::string_view c, std::string_view op) {
+std::string AdminNamed(std::string_view c, std::string_view op) {
   return Join({"companies", c, "admin", op});
 }
+std::string Admin(std::string_view c, AdminOp op) { return AdminNamed(c, AdminOpName(op)); }
+std::string AdminReplies(std::string_view c) { return Join({"companies", c, "replies", "admin"}); }
 std::string Metrics(std::string_view c) { return Join({"companies", c, "metrics"}); }
 std::string VehicleReplies(std::string_view v) { return Join({"vehicles", v, "replies"}); }
 std::string VehicleTelemetry(std::string_view v) { return Join({"vehicles", v, "telemetry"}); }
+std::string VehicleEvents(std::string_view v) { return Join({"vehicles", v, "events"}); }
 std::string RequestsFilter(std::string_view c) { return Join({"companies", c, "requests", "#"}); }
 std::string SagaFilter(std::string_view c) { return Join({"companies", c, "saga", "#"}); }
+std::string AdminFilter(std::string_view c) { return Join({"companies", c, "admin", "+"}); }
 std::string Everything() { return Join({"#"}); }
 
 bool InNamespaceOf(std::string_view topic, std::string_view agent, bool agent_is_company) {
@@ -271,6 +284,7 @@ std::string MosquittoAcl(const AclAccounts& a) {
     rule("write", {"companies/+/requests/", c, "/#"});
     rule("write", {"companies/+/replies/#"});
     rule("write", {"vehicles/+/replies/#"});
+    rule("write", {"vehicles/+/events"});
     line({"\nuser ", c, "-admin"});
     rule("write", {"companies/", c, "/admin/#"});
     rule("read", {"companies/", c, "/#"});

@@ -98,6 +98,7 @@ int RunCheck(const CheckFlags& f) {
   list("orphan", report->orphans);
   list("overlap", report->overlaps);
   list("stale hold", report->stale_holds);
+  list("on a point out of service", report->on_unavailable_points);
   std::cout << (report->ok() ? "consistent: " : "INCONSISTENT: ") << report->Summary() << "\n";
   if (!unchecked.empty()) {
     std::cout << fmt::format(

@@ -49,5 +49,6 @@ void AddMonitor(CLI::App& app, Runner& run);
 void AddCheck(CLI::App& app, Runner& run);
 void AddSim(CLI::App& app, Runner& run);
 void AddWorld(CLI::App& app, Runner& run);
+void AddAdmin(CLI::App& app, Runner& run);
 
 }  // namespace tripmesh::cli

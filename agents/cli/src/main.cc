@@ -22,6 +22,7 @@ int Run(int argc, char** argv) {
   tripmesh::cli::AddCheck(app, run);
   tripmesh::cli::AddSim(app, run);
   tripmesh::cli::AddWorld(app, run);
+  tripmesh::cli::AddAdmin(app, run);
   if (int code = tripmesh::cli::Parse(app, argc, argv); code >= 0) return code;
   return run ? run() : tripmesh::cli::kUsageError;
 }

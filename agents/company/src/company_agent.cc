@@ -129,6 +129,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     if (auto st = transport_->Subscribe(topics::CompanyReplies(options_.id) + "/#", 1); !st)
       return st;
     if (auto st = transport_->Subscribe(topics::SagaFilter(options_.id), 1); !st) return st;
+    if (auto st = transport_->Subscribe(topics::AdminFilter(options_.id), 1); !st) return st;
     subscribed_ = true;
     PublishCatalogue();
     core_->coordinator().Resume();
@@ -196,6 +197,9 @@ class CompanyAgentImpl final : public CompanyAgent {
     h.reservation_changed = [this](const schemas::Reservation& r) { OnChange(r); };
     h.saga_event = [this](const SagaEvent& e) { PublishSagaEvent(e); };
     h.acked = [this](const schemas::SagaAck& ack) { CountSagaAck(ack); };
+    h.stop_changed = [this](const schemas::Reservation& r, const ReservationBook::Displaced& d) {
+      OnStopChanged(r, d);
+    };
     return h;
   }
 
@@ -257,8 +261,18 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
   void OnMessage(runtime::InboundMessage m) {  // network thread: no disk, no waiting
+    if (m.topic.rfind(admin_replies_, 0) == 0) return;  // this company's answers to its admin
     if (m.topic.rfind(replies_prefix_, 0) == 0) {
       peers_->OnReply(m);
+      return;
+    }
+    if (m.topic.rfind(admin_prefix_, 0) == 0) {
+      // One lane for every admin op: two operators' changes never interleave.
+      posting_.fetch_add(1);
+      if (accepting_.load()) {
+        lanes_->Post("admin", DeferringEvents([this, m = std::move(m)] { ProcessAdmin(m); }));
+      }
+      posting_.fetch_sub(1);
       return;
     }
     if (m.topic.rfind(saga_prefix_, 0) == 0) {
@@ -324,6 +338,68 @@ class CompanyAgentImpl final : public CompanyAgent {
     metrics_.Count("requests");
     if (reply.error) metrics_.Count(std::string("errors.") + std::string(ErrcName(*reply.error)));
     metrics_.Latency(std::chrono::duration<double, std::milli>(Steady::now() - started).count());
+  }
+
+  // An admin op arrives only from the "<company>-admin" account (the broker's
+  // ACL); its answer stays in this company's namespace, which that account reads.
+  void ProcessAdmin(const runtime::InboundMessage& m) {  // the admin lane
+    std::string reply_to = m.response_topic.empty() ? admin_replies_ : m.response_topic;
+    Reply reply;
+    if (!topics::InNamespaceOf(reply_to, options_.id, true)) {
+      reply_to = admin_replies_;
+      reply = ErrorReply(Errc::kForbidden,
+                         "response topic " + m.response_topic.substr(0, 200) +
+                             " of an admin op must lie under companies/" + options_.id + "/",
+                         m.payload);
+    } else {
+      auto past = PastDeadline(m);
+      if (past && *past) return;
+      auto route =
+          past ? topics::ParseTopic(m.topic) : tl::unexpected<tripmesh::Error>(past.error());
+      auto op = route ? topics::ParseAdminOp(route->name)
+                      : Result<topics::AdminOp>(tl::unexpected<tripmesh::Error>(route.error()));
+      reply = op ? core_->admin().Handle(*op, m.payload)
+                 : ErrorReply(op.error().code, op.error().message, m.payload, op.error().field);
+    }
+    metrics_.Count(reply.error ? "admin.errors" : "admin.changes");
+    Send({.topic = reply_to,
+          .payload = std::move(reply.payload),
+          .response_topic = "",
+          .correlation_data = m.correlation_data});
+  }
+
+  // A stop moved to another point of its station (its monitors hear it), or
+  // was lost (its vehicle is told what to do).
+  void OnStopChanged(const schemas::Reservation& r, const ReservationBook::Displaced& d) {
+    std::string detail =
+        d.to_point.empty()
+            ? "stop at " + d.station + " lost: point " + d.from_point + " is out of service"
+            : "stop at " + d.station + " moved from point " + d.from_point + " to point " +
+                  d.to_point + " (point " + d.from_point + " is out of service)";
+    PublishEvent({.topic = topics::Event(options_.id, topics::EventKind::kReservation),
+                  .payload = schemas::Encode(schemas::Event{
+                      .company = options_.id,
+                      .kind = std::string(topics::EventKindName(topics::EventKind::kReservation)),
+                      .reservation_id = r.reservation_id,
+                      .vehicle = r.vehicle,
+                      .status = std::string(schemas::ReservationStatusName(r.status)),
+                      .timestamp = clock_.Now(),
+                      .detail = detail})});
+    if (!d.to_point.empty()) return;
+    metrics_.Count("stops.lost");
+    Send({.topic = topics::VehicleEvents(r.vehicle),
+          .payload = schemas::Encode(schemas::VehicleNotice{
+              .company = options_.id,
+              .vehicle = r.vehicle,
+              .reservation_id = r.reservation_id,
+              .station = d.station,
+              .point = d.from_point,
+              .start_at = d.start_at,
+              .end_at = d.end_at,
+              .message = "your stop at " + d.station + " from " + FormatTime(d.start_at) +
+                         " is lost: its point is out of service and no other point is free "
+                         "then; plan the rest of the trip again and reserve it",
+              .timestamp = clock_.Now()})});
   }
 
   // A request whose requester has given up is not started: no state
@@ -502,6 +578,8 @@ class CompanyAgentImpl final : public CompanyAgent {
   std::unique_ptr<runtime::Transport> transport_;
   std::unique_ptr<PeerClient> peers_;
   std::string replies_prefix_ = topics::CompanyReplies(options_.id);
+  std::string admin_replies_ = topics::AdminReplies(options_.id);
+  std::string admin_prefix_ = topics::AdminNamed(options_.id, "");  // ".../admin/"
   std::string saga_prefix_ =
       topics::SagaFilter(options_.id)
           .substr(0, topics::SagaFilter(options_.id).size() - 1);  // ".../saga/"

@@ -37,6 +37,15 @@ Result<std::unique_ptr<CompanyCore>> CompanyCore::Load(CoreOptions options,
   if (auto st = c->coordinator_->Load(); !st) return tl::unexpected<Error>(st.error());
   c->handlers_ = std::make_unique<Handlers>(id, world, *c->book_, clock, c->options_.hold_ttl_s,
                                             c->options_.plan_ttl_s, peers, c->coordinator_.get());
+  c->book_->SetOutageListener(
+      [c = c.get()](const schemas::Reservation& r, const ReservationBook::Displaced& d) {
+        if (c->hooks_.stop_changed) c->hooks_.stop_changed(r, d);
+      });
+  c->admin_ = std::make_unique<Admin>(
+      id, *c->book_, clock,
+      [c = c.get()](runtime::Tx& tx, std::vector<ReservationBook::Displaced>& displaced) {
+        return c->participant_->FollowOutage(tx, displaced);
+      });
   return c;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "admin.h"
 #include "handlers.h"
 #include "peer_client.h"
 #include "reservation_book.h"
@@ -42,6 +43,10 @@ struct CoreHooks {
   std::function<void(const SagaEvent&)> saga_event;
   // Every ack this company's participant gives.
   std::function<void(const schemas::SagaAck&)> acked;
+  // A stop of a local reservation moved to another point, or was lost
+  // (d.to_point empty), because its point went out of service; r is durable.
+  std::function<void(const schemas::Reservation& r, const ReservationBook::Displaced& d)>
+      stop_changed;
 };
 
 class CompanyCore {
@@ -56,6 +61,7 @@ class CompanyCore {
                                                                  Peers* peers, CoreHooks hooks);
 
   Handlers& handlers() { return *handlers_; }
+  Admin& admin() { return *admin_; }
   ReservationBook& book() { return *book_; }
   SagaCoordinator& coordinator() { return *coordinator_; }
 
@@ -81,6 +87,7 @@ class CompanyCore {
   std::unique_ptr<SagaParticipant> participant_;
   std::unique_ptr<SagaCoordinator> coordinator_;
   std::unique_ptr<Handlers> handlers_;
+  std::unique_ptr<Admin> admin_;
 };
 
 }  // namespace tripmesh::company

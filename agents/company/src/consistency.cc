@@ -26,6 +26,7 @@ struct CompanyState {
   std::vector<Booking> bookings;
   std::map<std::string, Part> parts;         // by saga id
   std::map<std::string, std::string> sagas;  // coordinator: reservation id -> saga state
+  std::vector<records::PointStatusRow> outages;
 };
 
 Result<CompanyState> ReadStore(const std::string& path) {
@@ -47,6 +48,9 @@ Result<CompanyState> ReadStore(const std::string& path) {
       s.parts[p.saga_id] = {p.coordinator, p.reservation_id, p.state};
     });
     if (!q) return q;
+    q = records::SelectPointStatuses(
+        tx, [&](const records::PointStatusRow& o) { s.outages.push_back(o); });
+    if (!q) return q;
     return records::SelectSagas(tx, std::nullopt, [&](const records::SagaRow& row) {
       s.sagas[row.reservation_id] = row.state;
     });
@@ -65,9 +69,9 @@ std::string Where(const std::string& company, const Booking& b) {
 std::string ConsistencyReport::Summary() const {
   return fmt::format(
       "{} reservations, {} bookings/holds, {} sagas in flight: {} missing items, {} orphans, "
-      "{} overlaps, {} stale holds",
+      "{} overlaps, {} stale holds, {} on points out of service",
       reservations, bookings, sagas_in_flight, missing_items.size(), orphans.size(),
-      overlaps.size(), stale_holds.size());
+      overlaps.size(), stale_holds.size(), on_unavailable_points.size());
 }
 
 namespace {
@@ -140,6 +144,16 @@ class Checker {
       }
       CheckOwner(company, s, b);
     }
+    for (const auto& o : s.outages) {
+      auto it = by_point.find(o.station + "/" + o.point);
+      if (it == by_point.end()) continue;
+      for (const Booking* b : it->second) {
+        if (b->end_at > o.since && (!o.until || b->start_at < *o.until)) {
+          out_.on_unavailable_points.push_back(Where(company, *b) + " (" + b->owner + ") while " +
+                                               o.status + " since " + FormatTime(o.since));
+        }
+      }
+    }
     for (auto& [point, list] : by_point) {
       std::sort(list.begin(), list.end(), [](const Booking* a, const Booking* b) {
         return std::tie(a->start_at, a->end_at) < std::tie(b->start_at, b->end_at);
@@ -184,7 +198,7 @@ class Checker {
       std::string owner = local ? id : SagaCoordinator::SagaIdOf(id);
       for (const auto& item : r.items) {
         auto c = all_.find(item.company);
-        if (c == all_.end()) continue;
+        if (c == all_.end() || item.lost_at) continue;  // a lost stop is booked nowhere
         bool found = std::any_of(
             c->second.bookings.begin(), c->second.bookings.end(), [&](const Booking& b) {
               return b.owner == owner && b.station == item.station && b.point == item.point &&

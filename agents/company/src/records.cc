@@ -27,6 +27,11 @@ constexpr const char* kTables[] = {
     "CREATE TABLE IF NOT EXISTS saga_parts("
     " saga_id TEXT PRIMARY KEY, coordinator TEXT NOT NULL, reservation_id TEXT NOT NULL,"
     " vehicle TEXT NOT NULL, state TEXT NOT NULL, expires_at INTEGER, ack TEXT NOT NULL)",
+    // A point its operator took out of service (an OCPI status other than
+    // AVAILABLE) from since until `until` (NULL: until further notice).
+    "CREATE TABLE IF NOT EXISTS point_status("
+    " station TEXT NOT NULL, point TEXT NOT NULL, status TEXT NOT NULL, since INTEGER NOT NULL,"
+    " until INTEGER, reason TEXT, PRIMARY KEY(station, point))",
 };
 
 constexpr const char* kSelectPart =
@@ -85,6 +90,46 @@ Status UpsertReservation(runtime::Tx& tx, const ReservationRow& r) {
       " expires_at=excluded.expires_at, body=excluded.body, due_at=excluded.due_at",
       {r.id, r.vehicle, Opt(r.request_id), r.status, r.created_at, Opt(r.expires_at), r.body,
        Opt(r.due_at)});
+}
+
+Status SelectReservationById(runtime::Tx& tx, const std::string& id, const BodyFn& each) {
+  return Bodies(tx, "SELECT body FROM reservations WHERE id=?", {id}, each);
+}
+
+Status MoveBooking(runtime::Tx& tx, const std::string& station, const std::string& from_point,
+                   Time start_at, const std::string& to_point) {
+  return tx.Exec("UPDATE bookings SET point=? WHERE station=? AND point=? AND start_at=?",
+                 {to_point, station, from_point, start_at});
+}
+
+Status DeleteBooking(runtime::Tx& tx, const std::string& station, const std::string& point,
+                     Time start_at) {
+  return tx.Exec("DELETE FROM bookings WHERE station=? AND point=? AND start_at=?",
+                 {station, point, start_at});
+}
+
+Status UpsertPointStatus(runtime::Tx& tx, const PointStatusRow& p) {
+  return tx.Exec(
+      "INSERT INTO point_status(station, point, status, since, until, reason) VALUES(?,?,?,?,?,?)"
+      " ON CONFLICT(station, point) DO UPDATE SET status=excluded.status, since=excluded.since,"
+      " until=excluded.until, reason=excluded.reason",
+      {p.station, p.point, p.status, p.since, Opt(p.until), Opt(p.reason)});
+}
+
+Status DeletePointStatus(runtime::Tx& tx, const std::string& station, const std::string& point) {
+  return tx.Exec("DELETE FROM point_status WHERE station=? AND point=?", {station, point});
+}
+
+Status SelectPointStatuses(runtime::Tx& tx, const std::function<void(const PointStatusRow&)>& each) {
+  return tx.Query("SELECT station, point, status, since, until, reason FROM point_status", {},
+                  [&](const runtime::Row& row) {
+                    each({.station = row.Str(0),
+                          .point = row.Str(1),
+                          .status = row.Str(2),
+                          .since = row.Int(3),
+                          .until = OptTime(row, 4),
+                          .reason = row.IsNull(5) ? std::string() : row.Str(5)});
+                  });
 }
 
 Status SelectReservation(runtime::Tx& tx, const std::string& id, const std::string& vehicle,

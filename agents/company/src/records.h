@@ -1,5 +1,5 @@
 // A company's tables and every statement on them: reservations, bookings,
-// sagas (the coordinator's) and saga_parts (the participant's). Nothing else
+// sagas (the coordinator's), saga_parts (the participant's) and point_status. Nothing else
 // in the company writes SQL; the checker reads through here too. States are
 // stored by name; their owners parse them.
 #pragma once
@@ -32,6 +32,8 @@ using BodyFn = std::function<void(const std::string& body)>;
 [[nodiscard]] Status UpsertReservation(runtime::Tx& tx, const ReservationRow& r);
 [[nodiscard]] Status SelectReservation(runtime::Tx& tx, const std::string& id,
                                        const std::string& vehicle, const BodyFn& each);
+[[nodiscard]] Status SelectReservationById(runtime::Tx& tx, const std::string& id,
+                                          const BodyFn& each);
 [[nodiscard]] Status SelectByRequest(runtime::Tx& tx, const std::string& vehicle,
                                      const std::string& request_id, const BodyFn& each);
 // A vehicle's reservations, oldest first.
@@ -61,6 +63,27 @@ struct BookingRow {
 [[nodiscard]] Status DeleteBookings(runtime::Tx& tx, const std::string& owner);
 [[nodiscard]] Status SelectBookings(runtime::Tx& tx,
                                     const std::function<void(const BookingRow&)>& each);
+// The booking at (station, point, start_at) moves to another point of the station.
+[[nodiscard]] Status MoveBooking(runtime::Tx& tx, const std::string& station,
+                                 const std::string& from_point, Time start_at,
+                                 const std::string& to_point);
+[[nodiscard]] Status DeleteBooking(runtime::Tx& tx, const std::string& station,
+                                   const std::string& point, Time start_at);
+
+// ---- point_status: points out of service, as their operator set them ----
+struct PointStatusRow {
+  std::string station, point;
+  std::string status;  // an OCPI EVSE status other than AVAILABLE
+  Time since = 0;
+  std::optional<Time> until;  // none: until further notice
+  std::string reason;
+};
+
+[[nodiscard]] Status UpsertPointStatus(runtime::Tx& tx, const PointStatusRow& p);
+[[nodiscard]] Status DeletePointStatus(runtime::Tx& tx, const std::string& station,
+                                       const std::string& point);
+[[nodiscard]] Status SelectPointStatuses(runtime::Tx& tx,
+                                         const std::function<void(const PointStatusRow&)>& each);
 
 // ---- sagas: the coordinator's, the reservation's JSON in `body` ----
 struct SagaRow {

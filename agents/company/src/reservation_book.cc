@@ -31,12 +31,26 @@ std::optional<Time> DueAt(const schemas::Reservation& r) {
   if (r.status != schemas::ReservationStatus::kConfirmed) return std::nullopt;
   std::optional<Time> due;
   for (const auto& i : r.items) {
-    if (!i.checked_in_at && (!due || i.start_at < *due)) due = i.start_at;
+    if (!i.checked_in_at && !i.lost_at && (!due || i.start_at < *due)) due = i.start_at;
   }
   return due;
 }
 
 }  // namespace
+
+records::ReservationRow ReservationBook::RowOf(const schemas::Reservation& r,
+                                               const std::string& request_id) {
+  schemas::Reservation body = r;
+  body.request_id.clear();
+  return {.id = r.reservation_id,
+          .vehicle = r.vehicle,
+          .request_id = request_id,
+          .status = std::string(schemas::ReservationStatusName(r.status)),
+          .created_at = r.created_at,
+          .expires_at = r.expires_at,
+          .due_at = DueAt(r),
+          .body = schemas::Encode(body)};
+}
 
 std::string ReservationBook::NewReservationId(const std::string& company) {
   return "r-" + company + "-" + RandomHex();
@@ -62,6 +76,7 @@ Status ReservationBook::Load() {
       if (auto r = schemas::Decode<schemas::Reservation>(body)) loaded.push_back(std::move(*r));
     });
     if (!q) return q;
+    if (auto o = LoadOutages(tx); !o) return o;
     return records::SelectBookings(tx, [&](const records::BookingRow& b) {
       intervals.emplace_back(core::Interval{b.start_at, b.end_at, b.owner, b.expires_at},
                              Key(b.station, b.point));
@@ -76,6 +91,11 @@ Status ReservationBook::Load() {
     }
     if (auto s = it->second.Add(std::move(iv)); !s) {
       return Fail(Errc::kInternal, "stored bookings overlap on " + key);
+    }
+  }
+  for (const auto& [key, o] : outages_) {
+    if (!ledgers_.at(key).Add({o.since, o.until, OutageOwner(o.station, o.point), {}})) {
+      return Fail(Errc::kInternal, "a stored booking lies in the outage of " + key);
     }
   }
   ExpireHolds();
@@ -141,18 +161,8 @@ std::set<std::string> ReservationBook::TakeDirtyStations() {
 }
 
 Status ReservationBook::Persist(const schemas::Reservation& r, const PersistOptions& o) {
-  schemas::Reservation body = r;
-  body.request_id.clear();
-  std::string json = schemas::Encode(body);
   bool held = r.status == schemas::ReservationStatus::kHeld;
-  records::ReservationRow row{.id = r.reservation_id,
-                              .vehicle = r.vehicle,
-                              .request_id = o.request_id,
-                              .status = std::string(schemas::ReservationStatusName(r.status)),
-                              .created_at = r.created_at,
-                              .expires_at = r.expires_at,
-                              .due_at = DueAt(r),
-                              .body = std::move(json)};
+  records::ReservationRow row = RowOf(r, o.request_id);
   return store_.Write(
       [&](runtime::Tx& tx) -> Status {
         auto st = records::UpsertReservation(tx, row);
@@ -391,7 +401,7 @@ Result<schemas::Reservation> ReservationBook::CheckIn(const std::string& vehicle
   Time now = clock_.Now();
   schemas::ReservationItem* stop = nullptr;
   for (auto& i : r.items) {
-    if (i.station != station) continue;
+    if (i.station != station || i.lost_at) continue;
     if (i.checked_in_at) return r;  // said twice
     if (!stop || (now >= i.start_at - kEarlyCheckinS && now <= i.end_at)) stop = &i;
   }
@@ -409,7 +419,7 @@ Result<schemas::Reservation> ReservationBook::CheckIn(const std::string& vehicle
   }
   stop->checked_in_at = now;
   bool all = std::all_of(r.items.begin(), r.items.end(),
-                         [](const auto& i) { return i.checked_in_at.has_value(); });
+                         [](const auto& i) { return i.checked_in_at || i.lost_at; });
   if (all) r.status = schemas::ReservationStatus::kFulfilled;
   if (auto st = Persist(r, {}); !st) return tl::unexpected<Error>(st.error());
   if (all && listener_) listener_(r);
@@ -494,6 +504,14 @@ schemas::StationAvailability ReservationBook::Availability(const schemas::Statio
   auto guard = station_locks_.Lock({station.id});
   for (const auto& p : station.points) {
     const auto& ledger = LedgerOf(station.id, p.id);
+    auto out = outages_.find(Key(station.id, p.id));
+    if (out != outages_.end() && out->second.since <= a.timestamp &&
+        a.timestamp < out->second.until) {
+      std::optional<Time> back;
+      if (out->second.until < kNever) back = ledger.NextFreeAt(a.timestamp);
+      a.points.push_back({p.id, std::string(schemas::PointStatusName(out->second.status)), back});
+      continue;
+    }
     a.points.push_back({p.id, ledger.StatusAt(a.timestamp), ledger.NextFreeAt(a.timestamp)});
   }
   return a;

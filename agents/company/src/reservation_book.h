@@ -112,6 +112,41 @@ class ReservationBook {
       const std::string& vehicle, const std::string& request_id) const;
   bool IsCrossCompany(const schemas::Reservation& r) const;
 
+  // ---- points out of service, as their operator sets them ----
+  struct Outage {
+    std::string station, point;
+    schemas::PointStatus status = schemas::PointStatus::kOutOfOrder;
+    Time since = 0, until = kNever;
+    std::string reason;
+  };
+  // A booking or hold that was on a point when it went out of service.
+  struct Displaced {
+    std::string owner;  // a local reservation's id, or a saga's id (a participant's part)
+    std::string station, from_point;
+    std::string to_point;  // the point it moved to; empty: none was free, it is gone
+    Time start_at = 0, end_at = 0;
+    std::string reservation_id, vehicle;  // whose stop it was (filled in by its owner's writer)
+  };
+  // Writes what the owners of displaced parts keep, and fills in their
+  // reservation_id and vehicle.
+  using DisplacedWrite = std::function<Status(runtime::Tx&, std::vector<Displaced>&)>;
+  // Takes a point out of service from now (any status but AVAILABLE; a new
+  // status replaces the one it had) or puts it back (AVAILABLE). Every booking
+  // and hold on it during the outage moves to another point of its station
+  // with the same connector and no less power that is free then
+  // (SlotCandidates), or, when none is, is dropped. In the same transaction
+  // local reservations follow (a moved stop names its point, a dropped one is
+  // marked lost) and `also` writes the rest (the participant's parts). Their
+  // listener hears of every local reservation that changed. kNotFound for a
+  // point this company does not have.
+  [[nodiscard]] Result<std::vector<Displaced>> SetPointStatus(const Outage& outage,
+                                                              const DisplacedWrite& also);
+  // The point's outage now, if it is out of service.
+  std::optional<Outage> OutageOf(const std::string& station, const std::string& point) const;
+  // Local reservations changed by an outage (their stops moved or lost), as stored.
+  using OutageListener = std::function<void(const schemas::Reservation&, const Displaced&)>;
+  void SetOutageListener(OutageListener listener) { outage_listener_ = std::move(listener); }
+
   // ---- owner-level slots, for the saga participant (owner = saga id) ----
   struct Slot {
     std::string station, point;  // point empty: any free point of the station
@@ -185,6 +220,19 @@ class ReservationBook {
     std::function<void()> queued;              // called once the write is queued
   };
   [[nodiscard]] Status Persist(const schemas::Reservation& r, const PersistOptions& o);
+  static records::ReservationRow RowOf(const schemas::Reservation& r,
+                                       const std::string& request_id);
+  // Moves (or drops) every interval of others on `o`'s point during the
+  // outage, under the station's lock; returns what it did.
+  std::vector<Displaced> Displace(const Outage& o, const schemas::Station& station);
+  void Undisplace(const std::vector<Displaced>& moved);
+  // The local reservations among the owners, changed as `displaced` says, in tx.
+  Result<std::vector<std::pair<schemas::Reservation, Displaced>>> FollowOutage(
+      runtime::Tx& tx, std::vector<Displaced>& displaced);
+  [[nodiscard]] Status LoadOutages(runtime::Tx& tx);
+  static std::string OutageOwner(const std::string& station, const std::string& point) {
+    return "outage:" + station + "/" + point;
+  }
   // The reservation, read again once its stations' locks are in `guard`.
   [[nodiscard]] Result<schemas::Reservation> GetLocked(
       const std::string& vehicle, const std::string& id,
@@ -208,6 +256,9 @@ class ReservationBook {
   mutable runtime::KeyedLocks station_locks_;
   // Fixed after Load: one ledger per point of this company; each guarded by its station's lock.
   std::unordered_map<PointKey, core::PointLedger> ledgers_;
+  // Points out of service; guarded by their station's lock, like the ledgers.
+  std::unordered_map<PointKey, Outage> outages_;
+  OutageListener outage_listener_;
 
   mutable std::mutex mu_;                                       // guards the fields below
   std::unordered_map<std::string, std::string> hold_vehicles_;  // held local reservation -> vehicle

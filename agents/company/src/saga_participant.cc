@@ -97,6 +97,29 @@ std::optional<SagaParticipant::Part> SagaParticipant::Find(const std::string& sa
   return found;
 }
 
+Status SagaParticipant::FollowOutage(runtime::Tx& tx,
+                                     std::vector<ReservationBook::Displaced>& displaced) {
+  for (auto& d : displaced) {
+    if (!d.reservation_id.empty()) continue;  // a local reservation's
+    std::optional<Part> part;
+    auto st = records::SelectPart(tx, d.owner, [&](const records::PartRow& row) { part = PartOf(row); });
+    if (!st) return st;
+    if (!part) continue;
+    d.reservation_id = part->reservation_id;
+    d.vehicle = part->vehicle;
+    if (d.to_point.empty()) continue;
+    for (auto& slot : part->slots) {
+      if (slot.station == d.station && slot.point == d.from_point && slot.start_at == d.start_at) {
+        slot.point = d.to_point;
+      }
+    }
+    if (auto w = WritePart(tx, *part); !w) return w;
+    std::lock_guard lock(mu_);
+    if (auto it = held_.find(part->saga_id); it != held_.end()) it->second.slots = part->slots;
+  }
+  return {};
+}
+
 void SagaParticipant::Keep(const Part& p) {
   std::lock_guard lock(mu_);
   bool held = p.state == PartState::kHeld;

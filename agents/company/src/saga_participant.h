@@ -64,6 +64,12 @@ class SagaParticipant {
   schemas::SagaAck OnCompensate(const std::string& coordinator, const schemas::SagaCompensate& msg,
                                 Also* also = nullptr);
 
+  // A point went out of service: the parts among the displaced owners take
+  // the points their slots moved to (in tx), and the displaced get their
+  // reservation and vehicle. A slot nothing could take stays in the part.
+  [[nodiscard]] Status FollowOutage(runtime::Tx& tx,
+                                    std::vector<ReservationBook::Displaced>& displaced);
+
   // Sagas whose hold has expired; Expire() releases one of them.
   std::vector<std::string> DueHolds() const;
   void Expire(const std::string& saga_id);

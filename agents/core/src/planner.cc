@@ -115,6 +115,7 @@ class Search {
     for (const auto& [p, kw] : u.points) {
       Time charge = ChargeSeconds(soc_in, soc_out, v_.battery_kwh, kw) + kPlugOverheadS;
       Time start = ctx_.earliest_start(s, *p, t, charge);
+      if (start >= kNever) continue;
       double price = PriceOf(s, *p, (soc_out - soc_in) * v_.battery_kwh, charge);
       // Fastest: earliest feasible start, then power, then price; cheapest: price first.
       auto key = [&](Time st, Time ch, double pr, double k) {
@@ -176,8 +177,9 @@ class Search {
   }
 
   // Times, waits, points and costs of a skeleton, each stop trimmed to what the
-  // legs up to the next stop (or the destination) need.
-  schemas::Plan Realize(const Skeleton& sk, Time depart, Prefer prefer) const {
+  // legs up to the next stop (or the destination) need; none when a stop's
+  // station has no point that will be free (the search saw another charge).
+  std::optional<schemas::Plan> Realize(const Skeleton& sk, Time depart, Prefer prefer) const {
     std::vector<double> km_after(sk.route.size(), 0);  // km from route[i] to the destination
     for (std::size_t i = sk.route.size() - 1; i-- > 0;) {
       km_after[i] = km_after[i + 1] + LegKm(sk.route[i], sk.route[i + 1]);
@@ -207,6 +209,7 @@ class Search {
         ++next_stop;
         if (target <= soc + 0.005) continue;  // the trimmed stop charges nothing
         Choice c = ChoosePoint(u, soc, target, t, prefer);
+        if (!c.point) return std::nullopt;
         schemas::Stop stop;
         stop.company = s.company;
         stop.station = s.id;
@@ -309,6 +312,7 @@ class Search {
       for (double level : kLevels) {
         if (level < l.soc + 0.1) continue;
         Choice c = ChoosePoint(u, l.soc, level, l.time, f.prefer);
+        if (!c.point) break;  // no point of the station will be free
         Label next = l;
         next.parent = idx;
         next.station = &u;
@@ -449,8 +453,8 @@ Result<std::vector<schemas::Plan>> PlanTrip(const World& w, const schemas::PlanR
       return;
     }
     for (const auto& sk : skeletons) {
-      schemas::Plan p = search.Realize(sk, depart_at, prefer);
-      if (seen.insert(Signature(p)).second) found.push_back(std::move(p));
+      auto p = search.Realize(sk, depart_at, prefer);
+      if (p && seen.insert(Signature(*p)).second) found.push_back(std::move(*p));
     }
   };
   add(Prefer::kFastest, {});

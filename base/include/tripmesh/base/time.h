@@ -14,6 +14,9 @@ using Time = std::int64_t;
 inline constexpr Time kMinuteS = 60;
 inline constexpr Time kHourS = 3600;
 inline constexpr Time kDayS = 86400;
+// A time that never comes: the end of an open-ended outage, and the earliest
+// start of a point that will not be free again.
+inline constexpr Time kNever = INT64_MAX / 4;
 
 // "2026-11-22T14:05:00Z".
 std::string FormatTime(Time t);

@@ -60,6 +60,12 @@ Result<ErrorReply> Decode<ErrorReply>(std::string_view);
 template <>
 Result<Event> Decode<Event>(std::string_view);
 template <>
+Result<PointStatusRequest> Decode<PointStatusRequest>(std::string_view);
+template <>
+Result<AdminResult> Decode<AdminResult>(std::string_view);
+template <>
+Result<VehicleNotice> Decode<VehicleNotice>(std::string_view);
+template <>
 Result<VehicleTelemetry> Decode<VehicleTelemetry>(std::string_view);
 template <>
 Result<SagaRequest> Decode<SagaRequest>(std::string_view);

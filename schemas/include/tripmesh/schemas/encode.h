@@ -35,6 +35,9 @@ std::string Encode(const SagaCompensate& m);
 // confirm, cancel and get share one payload shape; `op` names the type ("confirm.request").
 std::string EncodeRef(const ReservationRef& m, std::string_view op);
 std::string Encode(const CheckinRequest& m);
+std::string Encode(const PointStatusRequest& m);
+std::string Encode(const AdminResult& m);
+std::string Encode(const VehicleNotice& m);
 // An encoded request with a "request_id" (unless it has one) and, when set, a
 // "deadline": the fields every request may carry, added at its start.
 std::string StampRequest(std::string payload, std::string_view request_id,

@@ -176,6 +176,10 @@ struct ReservationItem {
   Time start_at = 0, end_at = 0;
   double kwh = 0, cost = 0;
   std::optional<Time> checked_in_at = std::nullopt;  // the vehicle arrived at this stop
+  // The stop's point broke and no other point of the station was free: the
+  // stop is no longer booked, and its vehicle was told (vehicle.notice).
+  std::optional<Time> lost_at = std::nullopt;
+  std::string lost_reason;
 };
 
 // A reservation's status; the wire carries its name (schemas/reservation.json).
@@ -296,6 +300,50 @@ struct CompanyMetrics {
   std::map<std::string, std::int64_t> counters;
   double latency_p50_ms = 0, latency_p99_ms = 0;
   std::int64_t queue_depth = 0;
+};
+
+// ---- admin: an operator's changes to the company's network ----
+// A point's OCPI EVSE status as its operator sets it. OCPI spells "out of
+// order" OUTOFORDER; OUT_OF_ORDER is read as the same.
+enum class PointStatus { kAvailable, kOutOfOrder, kInoperative, kBlocked, kPlanned, kRemoved };
+std::string_view PointStatusName(PointStatus s);
+std::optional<PointStatus> ParsePointStatus(std::string_view name);
+
+// admin op set_point_status: the point is in `status` from now until `until`
+// (absent: until further notice); AVAILABLE puts it back in service.
+struct PointStatusRequest {
+  std::string request_id;
+  std::string station, point;
+  PointStatus status = PointStatus::kAvailable;
+  std::optional<Time> until;
+  std::string reason;  // for the log and the vehicles' notices
+};
+
+// What a change did to one stop of a reservation (or of a saga's part).
+struct StopChange {
+  std::string reservation_id, vehicle, station;
+  std::string from_point, to_point;  // to_point empty: the stop was lost
+  Time start_at = 0, end_at = 0;
+};
+
+struct AdminResult {
+  std::string request_id;
+  std::string company, op;
+  std::string station, point;
+  std::string status;  // the point's status now
+  std::optional<Time> until;
+  std::vector<StopChange> moved, lost;
+};
+
+// vehicles/{v}/events: something a company changed that the vehicle must act on.
+enum class NoticeKind { kStopLost };
+struct VehicleNotice {
+  std::string company, vehicle, reservation_id;
+  NoticeKind kind = NoticeKind::kStopLost;
+  std::string station, point;
+  Time start_at = 0, end_at = 0;
+  std::string message;  // what happened and what to do
+  Time timestamp = 0;
 };
 
 }  // namespace tripmesh::schemas

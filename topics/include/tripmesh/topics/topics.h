@@ -25,6 +25,7 @@ enum class Kind {
   kMetrics,              // companies/{c}/metrics
   kVehicleReplies,       // vehicles/{v}/replies[/...]
   kVehicleTelemetry,     // vehicles/{v}/telemetry
+  kVehicleEvents,        // vehicles/{v}/events
 };
 
 enum class Op { kPlan, kReserve, kConfirm, kCancel, kGet, kList, kCheckin, kAvailability };
@@ -57,6 +58,11 @@ enum class EventKind { kReservation, kSaga };
 [[nodiscard]] Result<EventKind> ParseEventKind(std::string_view kind);
 std::string_view EventKindName(EventKind kind);
 
+// The {op} of an admin topic: an operator's change to the company's network.
+enum class AdminOp { kSetPointStatus };
+[[nodiscard]] Result<AdminOp> ParseAdminOp(std::string_view op);
+std::string_view AdminOpName(AdminOp op);
+
 // The {agent} of a topic under companies/{c}/requests/{agent}/..., even when the
 // rest of the topic is malformed ("" when there is no valid one), so that a bad
 // request can still get its error on the requester's default reply topic.
@@ -77,14 +83,21 @@ std::string Event(std::string_view c, EventKind kind);
 // this agent would never send (an unknown op, a prefix to filter on).
 std::string RequestNamed(std::string_view c, std::string_view agent, std::string_view op);
 std::string SagaNamed(std::string_view to, std::string_view from, std::string_view kind);
-std::string Admin(std::string_view c, std::string_view op);
+std::string Admin(std::string_view c, AdminOp op);
+std::string AdminNamed(std::string_view c, std::string_view op);
+// Where a company answers its admin: under its own replies, which its
+// "<company>-admin" account reads.
+std::string AdminReplies(std::string_view c);
 std::string Metrics(std::string_view c);
 std::string VehicleReplies(std::string_view v);
 std::string VehicleTelemetry(std::string_view v);
+// Notices a company sends one vehicle (vehicle.notice); only that vehicle reads them.
+std::string VehicleEvents(std::string_view v);
 
 // Subscription filters.
 std::string RequestsFilter(std::string_view c);  // companies/{c}/requests/#
 std::string SagaFilter(std::string_view c);      // companies/{c}/saga/#
+std::string AdminFilter(std::string_view c);     // companies/{c}/admin/+
 std::string Everything();                        // tripmesh/v1/#
 
 // True when `topic` lies in the namespace of `agent`: vehicles/{agent}/... for a

@@ -20,10 +20,13 @@ struct ConsistencyReport {
   std::vector<std::string> overlaps;
   // Holds still in a store well past their expiry.
   std::vector<std::string> stale_holds;
+  // Bookings or holds on a point during the time its operator took it out of service.
+  std::vector<std::string> on_unavailable_points;
   int reservations = 0, bookings = 0, sagas_in_flight = 0;
 
   bool ok() const {
-    return missing_items.empty() && orphans.empty() && overlaps.empty() && stale_holds.empty();
+    return missing_items.empty() && orphans.empty() && overlaps.empty() && stale_holds.empty() &&
+           on_unavailable_points.empty();
   }
   std::string Summary() const;
 };

@@ -37,7 +37,8 @@ Time DriveSeconds(double km);
 struct PlanContext {
   // Which stations may be used (e.g. only those whose availability is known).
   std::function<bool(const schemas::Station&)> station_allowed;
-  // Earliest start >= from at which the point is free for `duration` seconds.
+  // Earliest start >= from at which the point is free for `duration` seconds;
+  // kNever for a point that will not be (out of order until further notice).
   std::function<Time(const schemas::Station&, const schemas::Point&, Time from, Time duration)>
       earliest_start;
 };

@@ -1,0 +1,123 @@
+// A point its operator takes out of service, against a real store: what was
+// booked there moves to another point of the station or is dropped, in one
+// durable step; the outage survives a reload; a failed write changes nothing.
+#include <gtest/gtest.h>
+
+#include "reservation_book.h"
+#include "testing.h"
+#include "tripmesh/core/clock.h"
+
+namespace tripmesh::company {
+namespace {
+
+constexpr Time kNow = 1'800'000'000;
+constexpr Time kStart = kNow + 3600, kEnd = kStart + 1800;
+// Points 1 and 2: DC 150 kW CCS2; 3: DC 50 kW CHAdeMO.
+const std::string kStation = "vp-salvador-pituba";
+
+class PointOutagesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = tripmesh::testing::NewTempDir("outages") + "/vp.db";
+    Reload();
+  }
+  void Reload() {
+    book_.reset();
+    store_.reset();
+    auto store = runtime::Store::Open(path_);
+    ASSERT_TRUE(store);
+    store_ = std::move(*store);
+    book_ = std::make_unique<ReservationBook>("voltpoint", tripmesh::testing::DefaultWorld(),
+                                              *store_, clock_);
+    ASSERT_TRUE(book_->Load());
+  }
+  Result<std::vector<ReservationBook::Slot>> Place(const std::string& owner,
+                                                   const std::string& point, bool exact = true) {
+    return book_->PlaceSlots(owner, {{kStation, point, kStart, kEnd}}, std::nullopt, exact, {});
+  }
+  Result<std::vector<ReservationBook::Displaced>> Break(
+      const std::string& point, Time until = kNever,
+      const ReservationBook::DisplacedWrite& also = {}) {
+    return book_->SetPointStatus({.station = kStation,
+                                  .point = point,
+                                  .status = schemas::PointStatus::kOutOfOrder,
+                                  .since = clock_.Now(),
+                                  .until = until},
+                                 also);
+  }
+  std::string StoredPoint(const std::string& owner) {
+    std::string point;
+    EXPECT_TRUE(store_->Read([&](runtime::Tx& tx) {
+      return tx.Query("SELECT point FROM bookings WHERE reservation_id=?", {owner},
+                      [&](const runtime::Row& row) { point = row.Str(0); });
+    }));
+    return point;
+  }
+
+  core::ManualClock clock_{kNow};
+  std::string path_;
+  std::unique_ptr<runtime::Store> store_;
+  std::unique_ptr<ReservationBook> book_;
+};
+
+TEST_F(PointOutagesTest, ABookingMovesToTheTwinPointAndThenIsLost) {
+  ASSERT_TRUE(Place("s-a", "1"));
+  auto first = Break("1");
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ(first->front().to_point, "2");
+  EXPECT_EQ(StoredPoint("s-a"), "2");
+  // The CHAdeMO point is no substitute for a CCS2 one.
+  auto second = Break("2");
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ(second->front().to_point, "");
+  EXPECT_EQ(StoredPoint("s-a"), "");
+  // Nothing new lands on the broken points, now or later.
+  EXPECT_FALSE(Place("s-b", "1"));
+  EXPECT_FALSE(Place("s-b", "2"));
+  EXPECT_GE(book_->EarliestStart(kStation, "1", kStart, 600), kNever);
+  auto a = book_->Availability(*tripmesh::testing::DefaultWorld().FindStation(kStation));
+  EXPECT_EQ(a.points[0].status, "OUTOFORDER");
+  EXPECT_FALSE(a.points[0].next_free_at);
+}
+
+TEST_F(PointOutagesTest, TheOutageSurvivesAReloadAndEndsWhenThePointIsBack) {
+  ASSERT_TRUE(Break("1", kStart + 600));
+  Reload();
+  EXPECT_FALSE(Place("s-a", "1")) << "still out of service after the reload";
+  EXPECT_EQ(book_->EarliestStart(kStation, "1", kStart, 600), kStart + 600);
+  ASSERT_TRUE(book_->OutageOf(kStation, "1"));
+  ASSERT_TRUE(book_->SetPointStatus(
+      {.station = kStation, .point = "1", .status = schemas::PointStatus::kAvailable}, {}));
+  Reload();
+  EXPECT_FALSE(book_->OutageOf(kStation, "1"));
+  EXPECT_TRUE(Place("s-a", "1"));
+}
+
+TEST_F(PointOutagesTest, AnOutageWhoseWriteFailsChangesNothing) {
+  ASSERT_TRUE(Place("s-a", "1"));
+  auto failed = Break("1", kNever, [](runtime::Tx&, std::vector<ReservationBook::Displaced>&) {
+    return Fail(Errc::kInternal, "the disk is full");
+  });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(StoredPoint("s-a"), "1");
+  EXPECT_FALSE(book_->OutageOf(kStation, "1"));
+  auto snapshot = book_->Snapshot();
+  ASSERT_EQ(snapshot[kStation + "/1"].size(), 1u);
+  EXPECT_EQ(snapshot[kStation + "/1"].front().owner, "s-a");
+  EXPECT_TRUE(snapshot[kStation + "/2"].empty());
+}
+
+TEST_F(PointOutagesTest, AnUnknownPointIsNotFound) {
+  auto r = book_->SetPointStatus({.station = kStation, .point = "9"}, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kNotFound);
+  EXPECT_EQ(r.error().field, "point");
+  r = book_->SetPointStatus({.station = "ef-sobral", .point = "1"}, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "station");
+}
+
+}  // namespace
+}  // namespace tripmesh::company
