@@ -467,6 +467,16 @@ Result<AdminResult> Decode<AdminResult>(std::string_view json) {
 }
 
 template <>
+Result<SagaChanged> Decode<SagaChanged>(std::string_view json) {
+  return Read<SagaChanged>(json, [](Fields& f, SagaChanged& c) {
+    f.Type("saga.changed", kRequired);
+    f.Str("saga_id", c.saga_id, kRequired, kIdLen);
+    ReadChanges(f, "changes", c.changes);
+    f.Str("reason", c.reason, kOptional, 512);
+  });
+}
+
+template <>
 Result<VehicleNotice> Decode<VehicleNotice>(std::string_view json) {
   return Read<VehicleNotice>(json, [](Fields& f, VehicleNotice& n) {
     f.Type("vehicle.notice", kOptional);

@@ -395,6 +395,14 @@ std::string Encode(const AdminResult& m) {
   return w.End().Take();
 }
 
+std::string Encode(const SagaChanged& m) {
+  auto w = Typed("saga.changed");
+  w.Str("saga_id", m.saga_id);
+  WriteChanges(w, "changes", m.changes);
+  if (!m.reason.empty()) w.Str("reason", m.reason);
+  return w.End().Take();
+}
+
 std::string Encode(const VehicleNotice& m) {
   auto w = Typed("vehicle.notice");
   w.Str("company", m.company)

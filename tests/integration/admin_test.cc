@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
+#include <thread>
+
 #include "company_fixture.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/schemas/decode.h"
@@ -17,19 +20,20 @@ class AdminTest : public CompanyFixture {
   void SetUp() override { StartWorld({"voltpoint"}); }
 
   // `tripmesh admin --json ...`: the reply, and the exit code in *rc.
-  std::string Admin(const std::string& args, int* rc) {
+  std::string Admin(const std::string& args, int* rc, const std::string& company = "voltpoint") {
     std::string out;
-    *rc = RunCommand(TripmeshBinary() + " admin --company voltpoint --json --broker " +
+    *rc = RunCommand(TripmeshBinary() + " admin --company " + company + " --json --broker " +
                          broker_->uri() + " --data " + DataDir() + " " + args + " 2>&1",
                      &out);
     return out;
   }
   Result<schemas::AdminResult> SetStatus(const std::string& station, const std::string& point,
-                                         const std::string& status) {
+                                         const std::string& status,
+                                         const std::string& company = "voltpoint") {
     int rc = 0;
     std::string out = Admin("set-point-status --station " + station + " --point " + point +
                                 " --status " + status + " --reason test",
-                            &rc);
+                            &rc, company);
     if (rc != 0) return Fail(Errc::kInternal, out);
     return schemas::Decode<schemas::AdminResult>(out.substr(0, out.find('\n')));
   }
@@ -52,11 +56,32 @@ class AdminTest : public CompanyFixture {
     return last;
   }
   company::ConsistencyReport Check() {
-    auto r = company::CheckConsistency({{"voltpoint", dir_ + "/voltpoint.db"}},
-                                       core::RealClock().Now());
+    std::map<std::string, std::string> stores;
+    for (const auto& [c, agent] : agents_) stores[c] = dir_ + "/" + c + ".db";
+    auto r = company::CheckConsistency(stores, core::RealClock().Now());
     EXPECT_TRUE(r) << r.error().message;
     return r ? *r : company::ConsistencyReport{};
   }
+  // Breaks the points a stop lands on, in turn, until no point can take it;
+  // returns the last admin result.
+  schemas::AdminResult BreakUntilLost(const std::string& company, const std::string& station,
+                                      std::string point) {
+    schemas::AdminResult last;
+    for (int round = 0; round < 8; ++round) {
+      auto result = SetStatus(station, point, "OUTOFORDER", company);
+      EXPECT_TRUE(result) << result.error().message;
+      if (!result) break;
+      last = *result;
+      if (result->moved.empty()) break;
+      point = result->moved.front().to_point;
+    }
+    return last;
+  }
+};
+
+class AdminAcrossCompaniesTest : public AdminTest {
+ protected:
+  void SetUp() override { StartWorld({"voltpoint", "eflux", "ecocharge"}); }
 };
 
 TEST_F(AdminTest, AStopOnABrokenPointMovesOrItsVehicleIsToldAndTheChangeSurvivesARestart) {
@@ -186,6 +211,103 @@ TEST_F(AdminTest, BadAdminInputGetsAPreciseErrorAndChangesNothing) {
     EXPECT_EQ(last.find(s), std::string::npos) << last;
   }
   EXPECT_TRUE(Check().ok()) << Check().Summary();
+}
+
+// A participant's point breaks under a saga's stop: the home company's record
+// follows, and the vehicle hears from its home company.
+TEST_F(AdminAcrossCompaniesTest, AParticipantsLostStopReachesTheHomeCompanyAndTheVehicle) {
+  auto car = Vehicle("car-x", "voltpoint");
+  ASSERT_TRUE(car);
+  auto r = car->Reserve({"", "", Trip("salvador-ba", "fortaleza-ce", 1.0), false});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->status, schemas::ReservationStatus::kConfirmed);
+  const schemas::ReservationItem* away = nullptr;
+  for (const auto& i : r->items) {
+    if (i.company != "voltpoint") away = &i;
+  }
+  ASSERT_TRUE(away) << "the trip stops at another company";
+  auto last = BreakUntilLost(away->company, away->station, away->point);
+  ASSERT_EQ(last.lost.size(), 1u);
+  EXPECT_EQ(last.lost.front().reservation_id, r->reservation_id);
+  EXPECT_EQ(last.lost.front().vehicle, "car-x");
+  ASSERT_TRUE(recorder_->WaitFor(
+      [&](const runtime::InboundMessage& m) {
+        auto n = schemas::Decode<schemas::VehicleNotice>(m.payload);
+        return m.topic == topics::VehicleEvents("car-x") && n && n->company == "voltpoint" &&
+               n->station == away->station;
+      },
+      std::chrono::seconds(5)));
+  auto now = car->Get(r->reservation_id);
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->status, schemas::ReservationStatus::kConfirmed);
+  bool lost = false;
+  for (const auto& i : now->items) lost = lost || (i.station == away->station && i.lost_at);
+  EXPECT_TRUE(lost);
+  EXPECT_TRUE(Check().ok()) << Check().Summary();
+  // The rest of the reservation still cancels cleanly.
+  auto cancelled = car->Cancel(r->reservation_id);
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(cancelled->status, schemas::ReservationStatus::kCancelled);
+}
+
+// A fleet reserves across the three companies while an operator breaks five
+// points and takes every point of two stations away (REMOVED): afterwards no
+// booking sits on a point out of service, the stores agree, and every stop that
+// was on one moved (its home company said so) or its vehicle was told.
+TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRemovesStations) {
+  auto sim = harness::Process::Spawn({TripmeshBinary(), "sim", "--broker", broker_->uri(), "--data",
+                                      DataDir(), "--vehicles", "100", "--concurrency", "8",
+                                      "--seed", "7"},
+                                     dir_ + "/sim.log");
+  ASSERT_TRUE(sim) << sim.error().message;
+  struct Change {
+    std::string company, station, point, status;
+  };
+  std::vector<Change> changes = {{"voltpoint", "vp-feira-de-santana", "1", "OUTOFORDER"},
+                                 {"eflux", "ef-fortaleza-aldeota", "1", "OUTOFORDER"},
+                                 {"ecocharge", "ec-caruaru", "1", "OUTOFORDER"},
+                                 {"voltpoint", "vp-salvador-pituba", "1", "INOPERATIVE"},
+                                 {"eflux", "ef-sobral", "1", "OUTOFORDER"}};
+  for (const char* station : {"vp-jequie", "ec-recife-boa-viagem"}) {
+    const auto* s = DefaultWorld().FindStation(station);
+    ASSERT_TRUE(s) << station;
+    for (const auto& p : s->points) changes.push_back({s->company, station, p.id, "REMOVED"});
+  }
+  std::vector<schemas::StopChange> moved, lost;
+  for (const auto& c : changes) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto result = SetStatus(c.station, c.point, c.status, c.company);
+    ASSERT_TRUE(result) << result.error().message;
+    moved.insert(moved.end(), result->moved.begin(), result->moved.end());
+    lost.insert(lost.end(), result->lost.begin(), result->lost.end());
+  }
+  int status = -1;
+  ASSERT_TRUE((*sim)->Wait(std::chrono::seconds(120), &status));
+  EXPECT_EQ(status, 0) << "see " << dir_ << "/sim.log";
+  for (const auto& m : moved) {
+    EXPECT_TRUE(recorder_->WaitFor(
+        [&](const runtime::InboundMessage& msg) {
+          auto e = schemas::Decode<schemas::Event>(msg.payload);
+          return e && e->reservation_id == m.reservation_id &&
+                 e->detail.find("moved from point " + m.from_point) != std::string::npos;
+        },
+        std::chrono::seconds(5)))
+        << m.reservation_id << " at " << m.station;
+  }
+  for (const auto& l : lost) {
+    EXPECT_TRUE(recorder_->WaitFor(
+        [&](const runtime::InboundMessage& msg) {
+          auto n = schemas::Decode<schemas::VehicleNotice>(msg.payload);
+          return msg.topic == topics::VehicleEvents(l.vehicle) && n &&
+                 n->reservation_id == l.reservation_id && n->station == l.station;
+        },
+        std::chrono::seconds(5)))
+        << l.reservation_id << " at " << l.station;
+  }
+  // Sagas still in flight are the drivers' holds they walked away from.
+  company::ConsistencyReport report = Check();
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  std::printf("moved %zu, lost %zu: %s\n", moved.size(), lost.size(), report.Summary().c_str());
 }
 
 }  // namespace

@@ -169,6 +169,7 @@ constexpr std::pair<SagaKind, std::string_view> kSagaKinds[] = {
     {SagaKind::kAck, "ack"},
     {SagaKind::kCommit, "commit"},
     {SagaKind::kCompensate, "compensate"},
+    {SagaKind::kChanged, "changed"},
 };
 constexpr std::pair<AdminOp, std::string_view> kAdminOps[] = {
     {AdminOp::kSetPointStatus, "set_point_status"},

@@ -39,6 +39,7 @@ Result<std::string> Admin::SetPointStatus(std::string_view payload) {
                                  .reason = req->reason};
   auto displaced = book_.SetPointStatus(outage, also_);
   if (!displaced) return tl::unexpected<Error>(displaced.error());
+  if (relay_ && !displaced->empty()) relay_(*displaced, ReservationBook::LostReason(outage));
   schemas::AdminResult result{.request_id = req->request_id,
                               .company = company_,
                               .op = std::string(

@@ -5,7 +5,9 @@
 // ops on one lane, so two operators' changes are serialised).
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "handlers.h"
@@ -18,10 +20,16 @@ namespace tripmesh::company {
 class Admin {
  public:
   // `also` writes, in the same transaction, what a point's outage does to the
-  // participant's saga parts.
+  // participant's saga parts; `relay` then tells their coordinators (`why`: the outage).
+  using Relay = std::function<void(const std::vector<ReservationBook::Displaced>& displaced,
+                                   const std::string& why)>;
   Admin(std::string company, ReservationBook& book, const core::Clock& clock,
-        ReservationBook::DisplacedWrite also)
-      : company_(std::move(company)), book_(book), clock_(clock), also_(std::move(also)) {}
+        ReservationBook::DisplacedWrite also, Relay relay)
+      : company_(std::move(company)),
+        book_(book),
+        clock_(clock),
+        also_(std::move(also)),
+        relay_(std::move(relay)) {}
 
   Reply Handle(topics::AdminOp op, std::string_view payload);
 
@@ -32,6 +40,7 @@ class Admin {
   ReservationBook& book_;
   const core::Clock& clock_;
   ReservationBook::DisplacedWrite also_;
+  Relay relay_;
 };
 
 }  // namespace tripmesh::company

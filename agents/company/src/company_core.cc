@@ -1,5 +1,6 @@
 #include "company_core.h"
 
+#include <map>
 #include <type_traits>
 #include <variant>
 
@@ -45,7 +46,9 @@ Result<std::unique_ptr<CompanyCore>> CompanyCore::Load(CoreOptions options,
       id, *c->book_, clock,
       [c = c.get()](runtime::Tx& tx, std::vector<ReservationBook::Displaced>& displaced) {
         return c->participant_->FollowOutage(tx, displaced);
-      });
+      },
+      [c = c.get()](const std::vector<ReservationBook::Displaced>& displaced,
+                    const std::string& why) { c->TellCoordinators(displaced, why); });
   return c;
 }
 
@@ -68,9 +71,49 @@ schemas::SagaAck CompanyCore::Participate(const LocalSagaMessage& msg,
   return ack;
 }
 
+void CompanyCore::TellCoordinators(const std::vector<ReservationBook::Displaced>& displaced,
+                                   const std::string& why) {
+  std::map<std::string, std::pair<std::string, schemas::SagaChanged>> by_saga;
+  for (const auto& d : displaced) {
+    if (d.coordinator.empty()) continue;  // a local reservation's stop: followed already
+    auto& [coordinator, msg] = by_saga[d.owner];
+    coordinator = d.coordinator;
+    msg.saga_id = d.owner;
+    msg.reason = why;
+    msg.changes.push_back({.reservation_id = d.reservation_id,
+                           .vehicle = d.vehicle,
+                           .station = d.station,
+                           .from_point = d.from_point,
+                           .to_point = d.to_point,
+                           .start_at = d.start_at,
+                           .end_at = d.end_at});
+  }
+  for (auto& [saga_id, entry] : by_saga) {
+    auto& [coordinator, msg] = entry;
+    if (coordinator == options_.id) {
+      coordinator_->OnChanged(options_.id, msg, StopListener());
+    } else {
+      hooks_.publish({.topic = topics::Saga(coordinator, options_.id, topics::SagaKind::kChanged),
+                      .payload = schemas::Encode(msg)});
+    }
+  }
+}
+
+SagaCoordinator::StopChanged CompanyCore::StopListener() {
+  return [this](const schemas::Reservation& r, const ReservationBook::Displaced& d) {
+    if (hooks_.stop_changed) hooks_.stop_changed(r, d);
+  };
+}
+
 Status CompanyCore::OnSagaMessage(const std::string& from, topics::SagaKind kind,
                                   std::string_view payload) {
   using topics::SagaKind;
+  if (kind == SagaKind::kChanged) {
+    auto changed = schemas::Decode<schemas::SagaChanged>(payload);
+    if (!changed) return tl::unexpected<Error>(changed.error());
+    coordinator_->OnChanged(from, *changed, StopListener());
+    return {};
+  }
   if (kind == SagaKind::kAck) {
     auto ack = schemas::Decode<schemas::SagaAck>(payload);
     if (!ack) return tl::unexpected<Error>(ack.error());

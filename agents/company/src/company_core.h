@@ -43,8 +43,9 @@ struct CoreHooks {
   std::function<void(const SagaEvent&)> saga_event;
   // Every ack this company's participant gives.
   std::function<void(const schemas::SagaAck&)> acked;
-  // A stop of a local reservation moved to another point, or was lost
-  // (d.to_point empty), because its point went out of service; r is durable.
+  // A stop of a local reservation, or of a saga this company coordinates,
+  // moved to another point, or was lost (d.to_point empty), because its point
+  // went out of service; r is durable.
   std::function<void(const schemas::Reservation& r, const ReservationBook::Displaced& d)>
       stop_changed;
 };
@@ -79,6 +80,10 @@ class CompanyCore {
   CompanyCore(CoreOptions options, const core::Clock& clock, CoreHooks hooks)
       : options_(std::move(options)), clock_(clock), hooks_(std::move(hooks)) {}
   schemas::SagaAck Participate(const LocalSagaMessage& msg, SagaParticipant::Also* also);
+  // Each saga's coordinator hears which stops of this company's part moved or were lost.
+  void TellCoordinators(const std::vector<ReservationBook::Displaced>& displaced,
+                        const std::string& why);
+  SagaCoordinator::StopChanged StopListener();
 
   CoreOptions options_;
   const core::Clock& clock_;

@@ -8,17 +8,14 @@
 #include "tripmesh/schemas/decode.h"
 
 namespace tripmesh::company {
-namespace {
 
-std::string LostReason(const ReservationBook::Outage& o) {
+std::string ReservationBook::LostReason(const Outage& o) {
   std::string why = "point " + o.point + " of " + o.station + " is " +
                     std::string(schemas::PointStatusName(o.status));
   if (o.until < kNever) why += " until " + FormatTime(o.until);
   if (!o.reason.empty()) why += " (" + o.reason + ")";
   return why + "; no other point of the station was free";
 }
-
-}  // namespace
 
 Result<std::vector<ReservationBook::Displaced>> ReservationBook::SetPointStatus(
     const Outage& outage, const DisplacedWrite& also) {

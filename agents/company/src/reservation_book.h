@@ -126,6 +126,7 @@ class ReservationBook {
     std::string to_point;  // the point it moved to; empty: none was free, it is gone
     Time start_at = 0, end_at = 0;
     std::string reservation_id, vehicle;  // whose stop it was (filled in by its owner's writer)
+    std::string coordinator;              // a saga's part: the company coordinating the saga
   };
   // Writes what the owners of displaced parts keep, and fills in their
   // reservation_id and vehicle.
@@ -141,6 +142,8 @@ class ReservationBook {
   // point this company does not have.
   [[nodiscard]] Result<std::vector<Displaced>> SetPointStatus(const Outage& outage,
                                                               const DisplacedWrite& also);
+  // What a vehicle reads of why a stop was lost to `o`.
+  static std::string LostReason(const Outage& o);
   // The point's outage now, if it is out of service.
   std::optional<Outage> OutageOf(const std::string& station, const std::string& point) const;
   // Local reservations changed by an outage (their stops moved or lost), as stored.

@@ -134,6 +134,71 @@ Status SagaCoordinator::PersistWithRecord(const Saga& s) {
                       [&](runtime::Tx& tx) { return WriteSaga(tx, s); });
 }
 
+void SagaCoordinator::OnChanged(const std::string& from, const schemas::SagaChanged& msg,
+                                StopChanged changed) {
+  Run(
+      msg.saga_id,
+      [this, from, msg, changed](Saga& s) {
+        auto applied = ApplyChanges(s.reservation, from, msg);
+        if (applied.empty()) return;
+        if (auto st = Persist(s); !st) {
+          runtime::Log(runtime::LogLevel::kError, "saga {}: cannot store a moved stop: {}",
+                       s.saga_id, st.error().message);
+          return;
+        }
+        {
+          std::lock_guard lock(mu_);
+          if (auto it = views_.find(s.reservation.reservation_id); it != views_.end()) {
+            it->second.items = s.reservation.items;
+          }
+        }
+        for (const auto& d : applied) changed(s.reservation, d);
+      },
+      [this, from, msg, changed] {
+        if (msg.changes.empty() || msg.saga_id.size() < 2) return;
+        auto r = book_.Get(msg.changes.front().vehicle, msg.saga_id.substr(1));
+        if (!r) return;  // not a saga of ours
+        auto applied = ApplyChanges(*r, from, msg);
+        if (applied.empty()) return;
+        if (auto st = book_.Record(*r, ""); !st) {
+          runtime::Log(runtime::LogLevel::kError, "saga {}: cannot store a moved stop: {}",
+                       msg.saga_id, st.error().message);
+          return;
+        }
+        for (const auto& d : applied) changed(*r, d);
+      });
+}
+
+std::vector<ReservationBook::Displaced> SagaCoordinator::ApplyChanges(
+    schemas::Reservation& r, const std::string& from, const schemas::SagaChanged& msg) const {
+  std::vector<ReservationBook::Displaced> out;
+  Time now = clock_.Now();
+  for (const auto& c : msg.changes) {
+    for (auto& item : r.items) {
+      if (item.company != from || item.station != c.station || item.point != c.from_point ||
+          item.start_at != c.start_at || item.lost_at) {
+        continue;
+      }
+      if (c.to_point.empty()) {
+        item.lost_at = now;
+        item.lost_reason = msg.reason.empty() ? "its point went out of service" : msg.reason;
+      } else {
+        item.point = c.to_point;
+      }
+      out.push_back({.owner = msg.saga_id,
+                     .station = c.station,
+                     .from_point = c.from_point,
+                     .to_point = c.to_point,
+                     .start_at = c.start_at,
+                     .end_at = c.end_at,
+                     .reservation_id = r.reservation_id,
+                     .vehicle = r.vehicle,
+                     .coordinator = company_});
+    }
+  }
+  return out;
+}
+
 void SagaCoordinator::MaybeCrash(const std::string& step) const {
   if (options_.crash_at == step) {
     runtime::Log(runtime::LogLevel::kWarn, "fault injection: killing myself {}", step);

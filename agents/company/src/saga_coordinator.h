@@ -98,6 +98,13 @@ class SagaCoordinator {
   std::size_t UnfinishedCount() const;
 
   void OnAck(const std::string& from, const schemas::SagaAck& ack);
+  // Participant `from` moved or lost stops of the saga (a point went out of
+  // service): the saga's reservation follows, durably, on the saga's lane, then
+  // `changed` hears of each stop. Only `from`'s own stops change; a change seen
+  // before changes nothing.
+  using StopChanged =
+      std::function<void(const schemas::Reservation&, const ReservationBook::Displaced&)>;
+  void OnChanged(const std::string& from, const schemas::SagaChanged& msg, StopChanged changed);
   // Timeouts, expiries and resends: call periodically from any thread.
   void Tick();
 
@@ -147,6 +154,10 @@ class SagaCoordinator {
   // What a vehicle reads of where the saga stands (the outcome once decided).
   static std::string Standing(const Saga& s);
   void MaybeCrash(const std::string& step) const;
+  // The stops of `r` at `from` that msg moves or loses, changed in r.
+  std::vector<ReservationBook::Displaced> ApplyChanges(schemas::Reservation& r,
+                                                       const std::string& from,
+                                                       const schemas::SagaChanged& msg) const;
   Steady::time_point Now() const {
     return options_.steady_now ? options_.steady_now() : Steady::now();
   }

@@ -107,15 +107,26 @@ Status SagaParticipant::FollowOutage(runtime::Tx& tx,
     if (!part) continue;
     d.reservation_id = part->reservation_id;
     d.vehicle = part->vehicle;
-    if (d.to_point.empty()) continue;
-    for (auto& slot : part->slots) {
-      if (slot.station == d.station && slot.point == d.from_point && slot.start_at == d.start_at) {
+    d.coordinator = part->coordinator;
+    // A lost slot leaves the part: a later commit books the others.
+    for (std::size_t i = part->slots.size(); i-- > 0;) {
+      auto& slot = part->slots[i];
+      if (slot.station != d.station || slot.point != d.from_point || slot.start_at != d.start_at)
+        continue;
+      if (!d.to_point.empty()) {
         slot.point = d.to_point;
+      } else {
+        part->slots.erase(part->slots.begin() + static_cast<std::ptrdiff_t>(i));
+        if (i < part->prices.size())
+          part->prices.erase(part->prices.begin() + static_cast<std::ptrdiff_t>(i));
       }
     }
     if (auto w = WritePart(tx, *part); !w) return w;
     std::lock_guard lock(mu_);
-    if (auto it = held_.find(part->saga_id); it != held_.end()) it->second.slots = part->slots;
+    if (auto it = held_.find(part->saga_id); it != held_.end()) {
+      it->second.slots = part->slots;
+      it->second.prices = part->prices;
+    }
   }
   return {};
 }

@@ -66,7 +66,7 @@ class SagaParticipant {
 
   // A point went out of service: the parts among the displaced owners take
   // the points their slots moved to (in tx), and the displaced get their
-  // reservation and vehicle. A slot nothing could take stays in the part.
+  // reservation, vehicle and coordinator. A slot nothing could take leaves the part.
   [[nodiscard]] Status FollowOutage(runtime::Tx& tx,
                                     std::vector<ReservationBook::Displaced>& displaced);
 

@@ -66,6 +66,8 @@ Result<AdminResult> Decode<AdminResult>(std::string_view);
 template <>
 Result<VehicleNotice> Decode<VehicleNotice>(std::string_view);
 template <>
+Result<SagaChanged> Decode<SagaChanged>(std::string_view);
+template <>
 Result<VehicleTelemetry> Decode<VehicleTelemetry>(std::string_view);
 template <>
 Result<SagaRequest> Decode<SagaRequest>(std::string_view);

@@ -38,6 +38,7 @@ std::string Encode(const CheckinRequest& m);
 std::string Encode(const PointStatusRequest& m);
 std::string Encode(const AdminResult& m);
 std::string Encode(const VehicleNotice& m);
+std::string Encode(const SagaChanged& m);
 // An encoded request with a "request_id" (unless it has one) and, when set, a
 // "deadline": the fields every request may carry, added at its start.
 std::string StampRequest(std::string payload, std::string_view request_id,

@@ -335,6 +335,15 @@ struct AdminResult {
   std::vector<StopChange> moved, lost;
 };
 
+// saga.changed (participant -> coordinator): stops of the saga's part that
+// moved to another point (to_point set) or were lost, because their point
+// went out of service at the participant.
+struct SagaChanged {
+  std::string saga_id;
+  std::vector<StopChange> changes;
+  std::string reason;
+};
+
 // vehicles/{v}/events: something a company changed that the vehicle must act on.
 enum class NoticeKind { kStopLost };
 struct VehicleNotice {

@@ -48,8 +48,8 @@ struct Route {
 std::string_view OpName(Op op);
 
 // The {kind} of a saga topic: the coordinator's request, commit and compensate,
-// and the participant's ack.
-enum class SagaKind { kRequest, kAck, kCommit, kCompensate };
+// and the participant's ack and changed (stops it moved or lost).
+enum class SagaKind { kRequest, kAck, kCommit, kCompensate, kChanged };
 [[nodiscard]] Result<SagaKind> ParseSagaKind(std::string_view kind);
 std::string_view SagaKindName(SagaKind kind);
 
