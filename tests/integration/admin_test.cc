@@ -11,6 +11,7 @@
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"
+#include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -303,6 +304,14 @@ TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRem
         },
         std::chrono::seconds(5)))
         << l.reservation_id << " at " << l.station;
+  }
+  // The fleet heard of its lost stops and planned those trips again.
+  auto log = worldfiles::ReadFile(dir_ + "/sim.log");
+  ASSERT_TRUE(log);
+  if (!lost.empty()) {
+    EXPECT_NE(log->find("disrupted trips (a stop lost to a point out of service): "),
+              std::string::npos)
+        << *log;
   }
   // Sagas still in flight are the drivers' holds they walked away from.
   company::ConsistencyReport report = Check();

@@ -32,33 +32,33 @@ std::string RandomHex() {
   return fmt::format("{:016x}", rng());
 }
 
-// One request, its reply on a topic of the company's own namespace.
-Result<std::string> Ask(const AdminFlags& f, topics::AdminOp op, std::string payload) {
-  runtime::TransportOptions o = f.broker.Resolve();
+}  // namespace
+
+Result<std::string> AskAdmin(runtime::TransportKind kind, runtime::TransportOptions o,
+                             const std::string& company, topics::AdminOp op, std::string payload,
+                             double timeout_s) {
   std::string corr = RandomHex();
-  o.client_id = "admin-" + f.company + "-" + corr.substr(0, 8);
+  o.client_id = "admin-" + company + "-" + corr.substr(0, 8);
   o.clean_start = true;
-  auto t = runtime::NewTransport(
-      f.broker.transport == "paho" ? runtime::TransportKind::kPaho : runtime::TransportKind::kMosquitto,
-      o);
+  auto t = runtime::NewTransport(kind, o);
   std::promise<std::string> promise;
   std::once_flag once;
-  std::string reply_topic = topics::AdminReplies(f.company) + "/" + corr;
+  std::string reply_topic = topics::AdminReplies(company) + "/" + corr;
   t->SetReceiver([&](runtime::InboundMessage m) {
     if (m.correlation_data == corr) std::call_once(once, [&] { promise.set_value(m.payload); });
   });
-  auto timeout = std::chrono::milliseconds(static_cast<long>(f.timeout_s * 1000));
+  auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
   if (auto st = t->Connect(timeout); !st) return tl::unexpected<Error>(st.error());
   if (auto st = t->Subscribe(reply_topic, 1); !st) return tl::unexpected<Error>(st.error());
-  auto timeout_s = std::max(1, static_cast<int>(f.timeout_s));
+  int expiry_s = std::max(1, static_cast<int>(timeout_s));
   std::string id = "a-" + corr;
-  payload = schemas::StampRequest(std::move(payload), id, core::RealClock().Now() + timeout_s);
+  payload = schemas::StampRequest(std::move(payload), id, core::RealClock().Now() + expiry_s);
   auto reply = promise.get_future();
-  auto st = t->Publish({.topic = topics::Admin(f.company, op),
+  auto st = t->Publish({.topic = topics::Admin(company, op),
                         .payload = std::move(payload),
                         .response_topic = reply_topic,
                         .correlation_data = corr,
-                        .expiry_s = timeout_s});
+                        .expiry_s = expiry_s});
   bool answered = st && reply.wait_for(timeout) == std::future_status::ready;
   t->Disconnect();
   if (!st) return tl::unexpected<Error>(st.error());
@@ -66,10 +66,12 @@ Result<std::string> Ask(const AdminFlags& f, topics::AdminOp op, std::string pay
     return Fail(Errc::kTimeout,
                 fmt::format("no answer from {} within {:.0f} s to admin request {}: is it online, "
                             "and are you its admin (--username {}-admin)?",
-                            f.company, f.timeout_s, id, f.company));
+                            company, timeout_s, id, company));
   }
   return reply.get();
 }
+
+namespace {
 
 std::string ChangesTable(const std::vector<schemas::StopChange>& list, bool moved,
                          const std::string& zone, Time now) {
@@ -82,7 +84,9 @@ std::string ChangesTable(const std::vector<schemas::StopChange>& list, bool move
   return out;
 }
 
-std::string FormatResult(const schemas::AdminResult& r, const std::string& zone) {
+}  // namespace
+
+std::string FormatAdminResult(const schemas::AdminResult& r, const std::string& zone) {
   Time now = core::RealClock().Now();
   std::string out = fmt::format("{} point {} of {} is {}{}\n", r.company, r.point, r.station,
                                 r.status,
@@ -100,6 +104,8 @@ std::string FormatResult(const schemas::AdminResult& r, const std::string& zone)
   out += fmt::format("summary: {} moved, {} lost", r.moved.size(), r.lost.size());
   return out;
 }
+
+namespace {
 
 int RunSetPointStatus(const AdminFlags& f) {
   schemas::PointStatusRequest req{.station = f.station, .point = f.point, .reason = f.reason};
@@ -120,7 +126,10 @@ int RunSetPointStatus(const AdminFlags& f) {
     }
     req.until = *t;
   }
-  auto text = Ask(f, topics::AdminOp::kSetPointStatus, schemas::Encode(req));
+  auto text = AskAdmin(
+      f.broker.transport == "paho" ? runtime::TransportKind::kPaho : runtime::TransportKind::kMosquitto,
+      f.broker.Resolve(), f.company, topics::AdminOp::kSetPointStatus, schemas::Encode(req),
+      f.timeout_s);
   if (text && f.json) std::puts(text->c_str());
   auto result = text ? schemas::Decode<schemas::AdminResult>(*text)
                      : Result<schemas::AdminResult>(tl::unexpected<Error>(text.error()));
@@ -138,7 +147,7 @@ int RunSetPointStatus(const AdminFlags& f) {
     if (auto world = worldfiles::LoadWorld(f.data)) {
       if (const auto* s = world->FindStation(f.station)) zone = s->time_zone;
     }
-    std::puts(FormatResult(*result, zone).c_str());
+    std::puts(FormatAdminResult(*result, zone).c_str());
   }
   return kSuccess;
 }

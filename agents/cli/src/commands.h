@@ -8,6 +8,8 @@
 
 #include "tripmesh/core/world.h"
 #include "tripmesh/runtime/transport.h"
+#include "tripmesh/schemas/messages.h"
+#include "tripmesh/topics/topics.h"
 #include "tripmesh/vehicle/simulator.h"
 
 namespace tripmesh::cli {
@@ -40,6 +42,15 @@ void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, double 
 void PrintProgress(const vehicle::SimProgressInfo& p, bool tty, const std::string& zone);
 // The zone of the world's region (its first city's), for times of the whole fleet.
 std::string RegionZone(const core::World& world);
+
+// An admin op to `company` over MQTT, answered on the company's own replies;
+// the raw reply (a result or an error), or kTimeout.
+[[nodiscard]] Result<std::string> AskAdmin(runtime::TransportKind kind,
+                                           runtime::TransportOptions mqtt,
+                                           const std::string& company, topics::AdminOp op,
+                                           std::string payload, double timeout_s);
+// An admin.result as a person reads it, times in `zone`.
+std::string FormatAdminResult(const schemas::AdminResult& r, const std::string& zone);
 
 void AddCompany(CLI::App& app, Runner& run);
 void AddVehicle(CLI::App& app, Runner& run);

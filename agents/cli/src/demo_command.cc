@@ -1,6 +1,7 @@
 // tripmesh demo: a local mosquitto on a free port, the three company agents as
 // child processes, and a handful of vehicles that plan and reserve.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "tripmesh/core/clock.h"
 #include "tripmesh/harness/process.h"
 #include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"
 #include "tripmesh/vehicle/format.h"
 #include "tripmesh/vehicle/simulator.h"
@@ -143,6 +145,37 @@ void ReserveOneTrip(const std::string& uri, int i, TripTally& t) {
               ok ? "confirmed" : "failed", detail.c_str());
 }
 
+// Halfway through the fleet's reservations, the chargers of the Northeast's
+// busiest crossing (Feira de Santana: BR-101, BR-116, BR-324) break one after
+// the other, as an operator reports them: the admin op's answer says which
+// stops moved and which were lost (their vehicles plan again).
+void BreakAPoint(const std::string& uri, const core::World& world) {
+  const std::string station = "vp-feira-de-santana";
+  const auto* s = world.FindStation(station);
+  if (!s) return;
+  runtime::TransportOptions mqtt;
+  mqtt.broker = uri;
+  for (const char* point : {"1", "2"}) {
+    schemas::PointStatusRequest req{.station = station,
+                                    .point = point,
+                                    .status = schemas::PointStatus::kOutOfOrder,
+                                    .reason = "charger fault reported by the site"};
+    auto text = AskAdmin(runtime::TransportKind::kMosquitto, mqtt, s->company,
+                         topics::AdminOp::kSetPointStatus, schemas::Encode(req), 10);
+    auto result = text ? schemas::Decode<schemas::AdminResult>(*text)
+                       : Result<schemas::AdminResult>(tl::unexpected<Error>(text.error()));
+    if (!result) {
+      std::printf("\na point did not break: %s\n", result.error().message.c_str());
+      continue;
+    }
+    std::printf("\na point breaks (tripmesh admin --company %s set-point-status --station %s "
+                "--point %s --status OUTOFORDER):\n%s\n",
+                s->company.c_str(), station.c_str(), point,
+                FormatAdminResult(*result, s->time_zone).c_str());
+  }
+  std::fflush(stdout);
+}
+
 // The simulated fleet (tripmesh sim) against the running world; false when it failed.
 bool RunFleet(const DemoFlags& f, const std::string& uri, const core::Clock& clock) {
   std::printf("\nnow a simulated fleet of %d vehicles (tripmesh sim), homed at all three:\n",
@@ -169,14 +202,23 @@ bool RunFleet(const DemoFlags& f, const std::string& uri, const core::Clock& clo
   sim.depart_within_s = static_cast<Time>(f.depart_within_h * 3600);
   sim.stop = [] { return interrupted.load(); };
   bool tty = isatty(STDERR_FILENO) != 0;
+  std::thread breaker;
   auto summary = vehicle::RunSim(sim, *world, [&](const vehicle::SimProgressInfo& p) {
     PrintProgress(p, tty, RegionZone(*world));
+    if (!p.driving && p.done == std::max(1, f.fleet / 2) && !breaker.joinable()) {
+      breaker = std::thread([&] { BreakAPoint(uri, *world); });
+    }
   });
+  if (breaker.joinable()) breaker.join();
   if (!summary) {
     std::printf("fleet failed: %s\n", summary.error().message.c_str());
     return false;
   }
   std::printf("%s\n", summary->Format().c_str());
+  if (!summary->replanned.empty()) {
+    std::printf("planned again and reserved after a lost stop: %s\n",
+                fmt::format("{}", fmt::join(summary->replanned, ", ")).c_str());
+  }
   return true;
 }
 

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "driving.h"
+#include "notice_inbox.h"
 #include "tripmesh/runtime/serial_lanes.h"
 #include "tripmesh/vehicle/vehicle_client.h"
 
@@ -140,6 +142,12 @@ std::string SimSummary::Format() const {
       static_cast<double>(max_wait_s) / 3600, gave_up, spanning_two, spanning_three,
       confirmed ? 100.0 * (spanning_two + spanning_three) / confirmed : 0.0, wait_mean_min,
       wait_max_min, p50_ms, p99_ms, max_ms, retries);
+  if (disrupted > 0) {
+    out += fmt::format(
+        "\ndisrupted trips (a stop lost to a point out of service): {}; planned again and "
+        "reserved before leaving: {}",
+        disrupted, recovered);
+  }
   if (!unreachable_by_car.empty()) {
     std::string cars;
     for (const auto& [car, n] : unreachable_by_car) cars += fmt::format(", {} {}", car, n);
@@ -422,6 +430,48 @@ void CountOutcomes(const std::vector<Plan>& fleet, const std::vector<Outcome>& o
   }
 }
 
+// A driver told that a stop of the trip is lost (its point broke and no other
+// point was free) plans the trip again and reserves it, when it has not left
+// yet: the old reservation is cancelled first, so its other stops are free to
+// take again. Returns how many trips were planned again and reserved (their
+// vehicles in `replanned`).
+int Recover(const SimOptions& o, const std::vector<Plan>& fleet, Reserved& reserved,
+            const std::vector<schemas::VehicleNotice>& notices, std::set<std::string>& seen,
+            std::vector<std::string>& replanned) {
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < fleet.size(); ++i) index[fleet[i].id] = i;
+  int recovered = 0;
+  for (const auto& n : notices) {
+    auto it = index.find(n.vehicle);
+    if (it == index.end() || !seen.insert(n.reservation_id).second) continue;
+    auto& out = reserved.outcomes[it->second];
+    if (!out.reservation || out.reservation->reservation_id != n.reservation_id || !out.plan ||
+        (o.clock && o.clock->Now() >= out.plan->depart_at)) {
+      continue;  // already on the road: it drives what is left
+    }
+    const Plan& p = fleet[it->second];
+    VehicleOptions vo{.id = p.id, .home = p.home, .transport = o.transport, .mqtt = o.mqtt};
+    auto client = VehicleClient::Connect(vo);
+    if (!client || !(*client)->Cancel(n.reservation_id)) continue;
+    std::optional<Error> connect_error;
+    auto timed = [&](const std::function<bool()>& call) {
+      auto t0 = Clock::now();
+      call();
+      double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      reserved.latencies.push_back(ms);
+      return ms;
+    };
+    Outcome again = Reserve(o, p, timed, connect_error);
+    if (again.reservation && again.reservation->status == schemas::ReservationStatus::kConfirmed) {
+      ++recovered;
+      replanned.push_back(p.id);
+      if (!o.clock) again.client.reset();
+      out = std::move(again);
+    }
+  }
+  return recovered;
+}
+
 }  // namespace
 
 Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
@@ -429,12 +479,24 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
   if (auto st = CheckSimOptions(o, world); !st) return tl::unexpected<Error>(st.error());
   auto started = Clock::now();
   std::vector<Plan> fleet = MakeFleet(o, world);
+  std::set<std::string> ids;
+  for (const auto& p : fleet) ids.insert(p.id);
+  auto inbox = NoticeInbox::Open(o.transport, o.mqtt, std::move(ids));
+  if (!inbox) return tl::unexpected<Error>(inbox.error());
   Reserved reserved = ReserveAll(o, fleet, progress);
   if (reserved.fatal && reserved.connected == 0) return tl::unexpected<Error>(*reserved.fatal);
   SimSummary summary;
   summary.max_wait_s = o.max_wait_s;
+  // Notices of the reserving phase (a point broke meanwhile) are acted on
+  // before anyone leaves; a moment lets the last of them arrive.
+  std::set<std::string> disrupted;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  summary.recovered =
+      Recover(o, fleet, reserved, (*inbox)->Take(), disrupted, summary.replanned);
   CountOutcomes(fleet, reserved.outcomes, summary);
   if (o.clock) Drive(o, fleet, reserved.outcomes, summary, progress);
+  for (const auto& n : (*inbox)->Take()) disrupted.insert(n.reservation_id);
+  summary.disrupted = static_cast<int>(disrupted.size());
   summary.holds_expired = CountExpired(o, reserved.outcomes);
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   const auto& latencies = reserved.latencies;

@@ -65,6 +65,9 @@ struct SimSummary {
   std::map<std::string, int> failed;           // by error code
   std::map<std::string, int> unreachable_by_car;  // trips no plan could reach, by car model
   int spanning_two = 0, spanning_three = 0;    // confirmed reservations across companies
+  int disrupted = 0;  // reservations whose vehicle was told a stop was lost
+  int recovered = 0;  // of those, trips planned again and reserved before leaving
+  std::vector<std::string> replanned;  // the vehicles of those trips
   double p50_ms = 0, p99_ms = 0, max_ms = 0;   // reserve (and confirm) latency
   double seconds = 0;
   std::string Format() const;
