@@ -20,6 +20,7 @@
 #include "saga_coordinator.h"
 #include "saga_participant.h"
 #include "sole_agent.h"
+#include "stop_notices.h"
 #include "tripmesh/runtime/host.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/runtime/serial_lanes.h"
@@ -371,35 +372,11 @@ class CompanyAgentImpl final : public CompanyAgent {
   // A stop moved to another point of its station (its monitors hear it), or
   // was lost (its vehicle is told what to do).
   void OnStopChanged(const schemas::Reservation& r, const ReservationBook::Displaced& d) {
-    std::string detail =
-        d.to_point.empty()
-            ? "stop at " + d.station + " lost: point " + d.from_point + " is out of service"
-            : "stop at " + d.station + " moved from point " + d.from_point + " to point " +
-                  d.to_point + " (point " + d.from_point + " is out of service)";
-    PublishEvent({.topic = topics::Event(options_.id, topics::EventKind::kReservation),
-                  .payload = schemas::Encode(schemas::Event{
-                      .company = options_.id,
-                      .kind = std::string(topics::EventKindName(topics::EventKind::kReservation)),
-                      .reservation_id = r.reservation_id,
-                      .vehicle = r.vehicle,
-                      .status = std::string(schemas::ReservationStatusName(r.status)),
-                      .timestamp = clock_.Now(),
-                      .detail = detail})});
-    if (!d.to_point.empty()) return;
-    metrics_.Count("stops.lost");
-    Send({.topic = topics::VehicleEvents(r.vehicle),
-          .payload = schemas::Encode(schemas::VehicleNotice{
-              .company = options_.id,
-              .vehicle = r.vehicle,
-              .reservation_id = r.reservation_id,
-              .station = d.station,
-              .point = d.from_point,
-              .start_at = d.start_at,
-              .end_at = d.end_at,
-              .message = "your stop at " + d.station + " from " + FormatTime(d.start_at) +
-                         " is lost: its point is out of service and no other point is free "
-                         "then; plan the rest of the trip again and reserve it",
-              .timestamp = clock_.Now()})});
+    PublishEvent(StopEvent(options_.id, r, d, clock_.Now()));
+    if (auto notice = LostStopNotice(options_.id, r, d, clock_.Now())) {
+      metrics_.Count("stops.lost");
+      Send(std::move(*notice));
+    }
   }
 
   // A request whose requester has given up is not started: no state
