@@ -111,6 +111,7 @@ TEST_F(AdminTest, AStopOnABrokenPointMovesOrItsVehicleIsToldAndTheChangeSurvives
     if (!result->lost.empty()) {
       ASSERT_TRUE(item.lost_at.has_value());
       EXPECT_NE(item.lost_reason.find("OUTOFORDER"), std::string::npos) << item.lost_reason;
+      EXPECT_NEAR(now->cost, r->cost - r->items.front().cost, 0.011) << "a lost stop is not charged";
       break;
     }
     // Moved: the same connector, no less power, and never onto a broken point.

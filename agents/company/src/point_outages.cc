@@ -159,6 +159,7 @@ ReservationBook::FollowOutage(runtime::Tx& tx, std::vector<Displaced>& displaced
         i.point = d.to_point;
       }
     }
+    r->cost = TotalCost(r->items);
     if (auto w = records::UpsertReservation(tx, RowOf(*r, {})); !w) {
       return tl::unexpected<Error>(w.error());
     }

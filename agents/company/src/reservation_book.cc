@@ -196,7 +196,9 @@ Status ReservationBook::Persist(const schemas::Reservation& r, const PersistOpti
 
 double ReservationBook::TotalCost(const std::vector<schemas::ReservationItem>& items) {
   double cost = 0;
-  for (const auto& i : items) cost += i.cost;
+  for (const auto& i : items) {
+    if (!i.lost_at) cost += i.cost;  // a lost stop is not charged
+  }
   return core::RoundToCents(cost);
 }
 

@@ -53,6 +53,7 @@ class ReservationBook {
   [[nodiscard]] static Result<schemas::Reservation> FromPlan(const std::string& company,
                                                              const std::string& vehicle,
                                                              const schemas::Plan& plan, Time now);
+  // What the stops cost together (lost stops are not charged), to the cent.
   static double TotalCost(const std::vector<schemas::ReservationItem>& items);
   // Books (or holds, with hold_ttl_s > 0) every stop of `plan` at this
   // company. A point taken since planning is swapped for another point of the

@@ -196,6 +196,7 @@ std::vector<ReservationBook::Displaced> SagaCoordinator::ApplyChanges(
                      .coordinator = company_});
     }
   }
+  r.cost = ReservationBook::TotalCost(r.items);
   return out;
 }
 

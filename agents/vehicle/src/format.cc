@@ -104,6 +104,7 @@ std::string FormatReservation(const schemas::Reservation& r, const Places& place
     }
     std::string checked =
         i.checked_in_at ? "  checked in " + places.At(*i.checked_in_at, i.city) : "";
+    if (i.lost_at) checked = "  LOST: " + i.lost_reason + "; plan this part of the trip again";
     out += fmt::format("  {}{}{}{} -> {}{:>8.1f} kWh{:>9.2f}{}\n", Pad(i.city, 24),
                        Pad(i.station + "/" + i.point, 28), Pad(i.company, 11),
                        places.At(i.start_at, i.city), end, i.kwh, i.cost, checked);
@@ -135,7 +136,8 @@ std::string FormatCheckin(const schemas::Reservation& r, const std::string& stat
                        places.At(*at->checked_in_at, at->city), places.At(at->end_at, at->city));
   }
   auto next =
-      std::find_if(r.items.begin(), r.items.end(), [](const auto& i) { return !i.checked_in_at; });
+      std::find_if(r.items.begin(), r.items.end(),
+                   [](const auto& i) { return !i.checked_in_at && !i.lost_at; });
   if (r.status == schemas::ReservationStatus::kFulfilled) {
     out += "Every stop is checked in: reservation " + r.reservation_id + " is fulfilled\n";
   } else if (next != r.items.end()) {
