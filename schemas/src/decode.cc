@@ -471,6 +471,7 @@ Result<SagaChanged> Decode<SagaChanged>(std::string_view json) {
   return Read<SagaChanged>(json, [](Fields& f, SagaChanged& c) {
     f.Type("saga.changed", kRequired);
     f.Str("saga_id", c.saga_id, kRequired, kIdLen);
+    f.Str("change_id", c.change_id, kRequired, 64);
     ReadChanges(f, "changes", c.changes);
     f.Str("reason", c.reason, kOptional, 512);
   });
@@ -543,8 +544,10 @@ Result<SagaAck> Decode<SagaAck>(std::string_view json) {
         a.phase = SagaPhase::kCommit;
       } else if (phase == "compensate") {
         a.phase = SagaPhase::kCompensate;
+      } else if (phase == "changed") {
+        a.phase = SagaPhase::kChanged;
       } else {
-        f.Fail("phase", "expected request, commit or compensate");
+        f.Fail("phase", "expected request, commit, compensate or changed");
       }
     }
     f.Bool("ok", a.ok, kRequired);
@@ -569,6 +572,7 @@ Result<SagaAck> Decode<SagaAck>(std::string_view json) {
     }
     f.Str("detail", a.detail, kOptional, 4096);
     if (f.ok() && !a.ok && !a.code) f.Fail("code", "required when ok is false");
+    f.Str("change_id", a.change_id, kOptional, 64);
   });
 }
 

@@ -397,7 +397,7 @@ std::string Encode(const AdminResult& m) {
 
 std::string Encode(const SagaChanged& m) {
   auto w = Typed("saga.changed");
-  w.Str("saga_id", m.saga_id);
+  w.Str("saga_id", m.saga_id).Str("change_id", m.change_id);
   WriteChanges(w, "changes", m.changes);
   if (!m.reason.empty()) w.Str("reason", m.reason);
   return w.End().Take();
@@ -426,6 +426,8 @@ std::string_view SagaPhaseName(SagaPhase p) {
       return "commit";
     case SagaPhase::kCompensate:
       return "compensate";
+    case SagaPhase::kChanged:
+      return "changed";
   }
   return "request";
 }
@@ -465,6 +467,7 @@ std::string Encode(const SagaAck& m) {
   if (m.expires_at) w.Time("expires_at", *m.expires_at);
   if (m.code) w.Str("code", ErrcName(*m.code));
   if (!m.detail.empty()) w.Str("detail", m.detail);
+  if (!m.change_id.empty()) w.Str("change_id", m.change_id);
   return w.End().Take();
 }
 

@@ -8,6 +8,7 @@
 
 #include "company_fixture.h"
 #include "tripmesh/company/consistency.h"
+#include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"
@@ -83,6 +84,18 @@ class AdminTest : public CompanyFixture {
 class AdminAcrossCompaniesTest : public AdminTest {
  protected:
   void SetUp() override { StartWorld({"voltpoint", "eflux", "ecocharge"}); }
+  // The saga.changed messages a company's participant has not had taken yet.
+  int Outbox(const std::string& company) {
+    auto store = runtime::Store::Open(dir_ + "/" + company + ".db");
+    EXPECT_TRUE(store);
+    if (!store) return -1;
+    int pending = -1;
+    EXPECT_TRUE((*store)->Read([&](runtime::Tx& tx) {
+      return tx.Query("SELECT count(*) FROM saga_outbox", {},
+                      [&](const runtime::Row& row) { pending = static_cast<int>(row.Int(0)); });
+    }));
+    return pending;
+  }
 };
 
 TEST_F(AdminTest, AStopOnABrokenPointMovesOrItsVehicleIsToldAndTheChangeSurvivesARestart) {
@@ -228,7 +241,12 @@ TEST_F(AdminAcrossCompaniesTest, AParticipantsLostStopReachesTheHomeCompanyAndTh
     if (i.company != "voltpoint") away = &i;
   }
   ASSERT_TRUE(away) << "the trip stops at another company";
+  // The home company is frozen when the point breaks: the participant keeps
+  // its saga.changed until the home company takes it.
+  agents_["voltpoint"]->Signal(SIGSTOP);
   auto last = BreakUntilLost(away->company, away->station, away->point);
+  EXPECT_GE(Outbox(away->company), 1);
+  agents_["voltpoint"]->Signal(SIGCONT);
   ASSERT_EQ(last.lost.size(), 1u);
   EXPECT_EQ(last.lost.front().reservation_id, r->reservation_id);
   EXPECT_EQ(last.lost.front().vehicle, "car-x");
@@ -246,6 +264,13 @@ TEST_F(AdminAcrossCompaniesTest, AParticipantsLostStopReachesTheHomeCompanyAndTh
   for (const auto& i : now->items) lost = lost || (i.station == away->station && i.lost_at);
   EXPECT_TRUE(lost);
   EXPECT_TRUE(Check().ok()) << Check().Summary();
+  // The home company took the participant's saga.changed: its outbox empties.
+  int pending = -1;
+  for (int i = 0; i < 50 && pending != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    pending = Outbox(away->company);
+  }
+  EXPECT_EQ(pending, 0);
   // The rest of the reservation still cancels cleanly.
   auto cancelled = car->Cancel(r->reservation_id);
   ASSERT_TRUE(cancelled) << cancelled.error().message;

@@ -1,5 +1,7 @@
 #include "admin.h"
 
+#include <algorithm>
+
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 
@@ -39,7 +41,9 @@ Result<std::string> Admin::SetPointStatus(std::string_view payload) {
                                  .reason = req->reason};
   auto displaced = book_.SetPointStatus(outage, also_);
   if (!displaced) return tl::unexpected<Error>(displaced.error());
-  if (relay_ && !displaced->empty()) relay_(*displaced, ReservationBook::LostReason(outage));
+  bool parts = std::any_of(displaced->begin(), displaced->end(),
+                           [](const auto& d) { return !d.coordinator.empty(); });
+  if (relay_ && parts) relay_();
   schemas::AdminResult result{.request_id = req->request_id,
                               .company = company_,
                               .op = std::string(

@@ -20,9 +20,9 @@ namespace tripmesh::company {
 class Admin {
  public:
   // `also` writes, in the same transaction, what a point's outage does to the
-  // participant's saga parts; `relay` then tells their coordinators (`why`: the outage).
-  using Relay = std::function<void(const std::vector<ReservationBook::Displaced>& displaced,
-                                   const std::string& why)>;
+  // participant's saga parts (their saga.changed into its outbox); `relay`
+  // then sends the outbox to the sagas' coordinators.
+  using Relay = std::function<void()>;
   Admin(std::string company, ReservationBook& book, const core::Clock& clock,
         ReservationBook::DisplacedWrite also, Relay relay)
       : company_(std::move(company)),

@@ -47,8 +47,7 @@ Result<std::unique_ptr<CompanyCore>> CompanyCore::Load(CoreOptions options,
       [c = c.get()](runtime::Tx& tx, std::vector<ReservationBook::Displaced>& displaced) {
         return c->participant_->FollowOutage(tx, displaced);
       },
-      [c = c.get()](const std::vector<ReservationBook::Displaced>& displaced,
-                    const std::string& why) { c->TellCoordinators(displaced, why); });
+      [c = c.get()] { c->SendChanges(); });
   return c;
 }
 
@@ -71,31 +70,18 @@ schemas::SagaAck CompanyCore::Participate(const LocalSagaMessage& msg,
   return ack;
 }
 
-void CompanyCore::TellCoordinators(const std::vector<ReservationBook::Displaced>& displaced,
-                                   const std::string& why) {
-  std::map<std::string, std::pair<std::string, schemas::SagaChanged>> by_saga;
-  for (const auto& d : displaced) {
-    if (d.coordinator.empty()) continue;  // a local reservation's stop: followed already
-    auto& [coordinator, msg] = by_saga[d.owner];
-    coordinator = d.coordinator;
-    msg.saga_id = d.owner;
-    msg.reason = why;
-    msg.changes.push_back({.reservation_id = d.reservation_id,
-                           .vehicle = d.vehicle,
-                           .station = d.station,
-                           .from_point = d.from_point,
-                           .to_point = d.to_point,
-                           .start_at = d.start_at,
-                           .end_at = d.end_at});
-  }
-  for (auto& [saga_id, entry] : by_saga) {
-    auto& [coordinator, msg] = entry;
-    if (coordinator == options_.id) {
-      coordinator_->OnChanged(options_.id, msg, StopListener());
-    } else {
-      hooks_.publish({.topic = topics::Saga(coordinator, options_.id, topics::SagaKind::kChanged),
-                      .payload = schemas::Encode(msg)});
+void CompanyCore::SendChanges() {
+  for (const auto& row : participant_->Outbox()) {
+    if (row.coordinator != options_.id) {
+      hooks_.publish(
+          {.topic = topics::Saga(row.coordinator, options_.id, topics::SagaKind::kChanged),
+           .payload = row.payload});
+      continue;
     }
+    auto msg = schemas::Decode<schemas::SagaChanged>(row.payload);
+    if (!msg) continue;
+    coordinator_->OnChanged(options_.id, *msg, StopListener(),
+                            [this, id = row.change_id] { participant_->Delivered(id); });
   }
 }
 
@@ -111,13 +97,25 @@ Status CompanyCore::OnSagaMessage(const std::string& from, topics::SagaKind kind
   if (kind == SagaKind::kChanged) {
     auto changed = schemas::Decode<schemas::SagaChanged>(payload);
     if (!changed) return tl::unexpected<Error>(changed.error());
-    coordinator_->OnChanged(from, *changed, StopListener());
+    schemas::SagaAck taken{.saga_id = changed->saga_id,
+                           .phase = schemas::SagaPhase::kChanged,
+                           .ok = true,
+                           .change_id = changed->change_id};
+    coordinator_->OnChanged(from, *changed, StopListener(), [this, from, taken] {
+      hooks_.publish({.topic = topics::Saga(from, options_.id, SagaKind::kAck),
+                      .payload = schemas::Encode(taken)});
+    });
     return {};
   }
   if (kind == SagaKind::kAck) {
     auto ack = schemas::Decode<schemas::SagaAck>(payload);
     if (!ack) return tl::unexpected<Error>(ack.error());
-    coordinator_->OnAck(from, *ack);
+    if (ack->phase == schemas::SagaPhase::kChanged) {
+      // The participant's outbox: a store write, so on the saga's lane.
+      hooks_.post(ack->saga_id, [this, id = ack->change_id] { participant_->Delivered(id); });
+    } else {
+      coordinator_->OnAck(from, *ack);
+    }
     return {};
   }
   std::string saga_id;
@@ -157,6 +155,8 @@ void CompanyCore::Tick() {
     hooks_.post(saga, [this, saga] { participant_->Expire(saga); });
   }
   coordinator_->Tick();
+  // Until each coordinator takes them (a lost message, a crash before sending).
+  if (++ticks_ % kResendChangesEveryTicks == 0) SendChanges();
 }
 
 }  // namespace tripmesh::company

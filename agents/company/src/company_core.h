@@ -6,6 +6,7 @@
 // Thread safety: as its parts; OnSagaMessage() and Tick() from any thread.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -80,9 +81,9 @@ class CompanyCore {
   CompanyCore(CoreOptions options, const core::Clock& clock, CoreHooks hooks)
       : options_(std::move(options)), clock_(clock), hooks_(std::move(hooks)) {}
   schemas::SagaAck Participate(const LocalSagaMessage& msg, SagaParticipant::Also* also);
-  // Each saga's coordinator hears which stops of this company's part moved or were lost.
-  void TellCoordinators(const std::vector<ReservationBook::Displaced>& displaced,
-                        const std::string& why);
+  // Sends every saga.changed of the participant's outbox to its coordinator
+  // (this company's own in process); they are sent again until taken.
+  void SendChanges();
   SagaCoordinator::StopChanged StopListener();
 
   CoreOptions options_;
@@ -93,6 +94,8 @@ class CompanyCore {
   std::unique_ptr<SagaCoordinator> coordinator_;
   std::unique_ptr<Handlers> handlers_;
   std::unique_ptr<Admin> admin_;
+  static constexpr int kResendChangesEveryTicks = 10;
+  std::atomic<int> ticks_{0};
 };
 
 }  // namespace tripmesh::company

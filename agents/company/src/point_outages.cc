@@ -38,6 +38,7 @@ Result<std::vector<ReservationBook::Displaced>> ReservationBook::SetPointStatus(
   std::vector<Displaced> displaced;
   if (!in_service) {
     displaced = Displace(outage, *station);
+    for (auto& d : displaced) d.reason = LostReason(outage);
     // Nothing of anyone's is left there in the outage, so this cannot overlap.
     (void)ledger.Add({outage.since, outage.until, OutageOwner(outage.station, outage.point), {}});
     outages_[Key(outage.station, outage.point)] = outage;

@@ -32,6 +32,10 @@ constexpr const char* kTables[] = {
     "CREATE TABLE IF NOT EXISTS point_status("
     " station TEXT NOT NULL, point TEXT NOT NULL, status TEXT NOT NULL, since INTEGER NOT NULL,"
     " until INTEGER, reason TEXT, PRIMARY KEY(station, point))",
+    // saga.changed messages a participant resends until their coordinator takes them.
+    "CREATE TABLE IF NOT EXISTS saga_outbox("
+    " change_id TEXT PRIMARY KEY, saga_id TEXT NOT NULL, coordinator TEXT NOT NULL,"
+    " payload TEXT NOT NULL)",
 };
 
 constexpr const char* kSelectPart =
@@ -106,6 +110,27 @@ Status DeleteBooking(runtime::Tx& tx, const std::string& station, const std::str
                      Time start_at) {
   return tx.Exec("DELETE FROM bookings WHERE station=? AND point=? AND start_at=?",
                  {station, point, start_at});
+}
+
+Status InsertOutbox(runtime::Tx& tx, const OutboxRow& o) {
+  return tx.Exec(
+      "INSERT OR REPLACE INTO saga_outbox(change_id, saga_id, coordinator, payload)"
+      " VALUES(?,?,?,?)",
+      {o.change_id, o.saga_id, o.coordinator, o.payload});
+}
+
+Status DeleteOutbox(runtime::Tx& tx, const std::string& change_id) {
+  return tx.Exec("DELETE FROM saga_outbox WHERE change_id=?", {change_id});
+}
+
+Status SelectOutbox(runtime::Tx& tx, const std::function<void(const OutboxRow&)>& each) {
+  return tx.Query("SELECT change_id, saga_id, coordinator, payload FROM saga_outbox", {},
+                  [&](const runtime::Row& row) {
+                    each({.change_id = row.Str(0),
+                          .saga_id = row.Str(1),
+                          .coordinator = row.Str(2),
+                          .payload = row.Str(3)});
+                  });
 }
 
 Status UpsertPointStatus(runtime::Tx& tx, const PointStatusRow& p) {

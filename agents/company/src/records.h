@@ -1,5 +1,5 @@
 // A company's tables and every statement on them: reservations, bookings,
-// sagas (the coordinator's), saga_parts (the participant's) and point_status. Nothing else
+// sagas (the coordinator's), saga_parts and saga_outbox (the participant's) and point_status. Nothing else
 // in the company writes SQL; the checker reads through here too. States are
 // stored by name; their owners parse them.
 #pragma once
@@ -69,6 +69,17 @@ struct BookingRow {
                                  const std::string& to_point);
 [[nodiscard]] Status DeleteBooking(runtime::Tx& tx, const std::string& station,
                                    const std::string& point, Time start_at);
+
+// ---- saga_outbox: the participant's saga.changed, until its coordinator acks ----
+struct OutboxRow {
+  std::string change_id, saga_id, coordinator;
+  std::string payload;  // the encoded saga.changed
+};
+
+[[nodiscard]] Status InsertOutbox(runtime::Tx& tx, const OutboxRow& o);
+[[nodiscard]] Status DeleteOutbox(runtime::Tx& tx, const std::string& change_id);
+[[nodiscard]] Status SelectOutbox(runtime::Tx& tx,
+                                  const std::function<void(const OutboxRow&)>& each);
 
 // ---- point_status: points out of service, as their operator set them ----
 struct PointStatusRow {

@@ -128,6 +128,7 @@ class ReservationBook {
     Time start_at = 0, end_at = 0;
     std::string reservation_id, vehicle;  // whose stop it was (filled in by its owner's writer)
     std::string coordinator;              // a saga's part: the company coordinating the saga
+    std::string reason;                   // why the point is out of service
   };
   // Writes what the owners of displaced parts keep, and fills in their
   // reservation_id and vehicle.

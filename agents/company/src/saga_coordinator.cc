@@ -21,6 +21,8 @@ topics::SagaKind KindOf(schemas::SagaPhase phase) {
       return topics::SagaKind::kCommit;
     case schemas::SagaPhase::kCompensate:
       return topics::SagaKind::kCompensate;
+    case schemas::SagaPhase::kChanged:
+      return topics::SagaKind::kChanged;
   }
   return topics::SagaKind::kRequest;
 }
@@ -135,12 +137,15 @@ Status SagaCoordinator::PersistWithRecord(const Saga& s) {
 }
 
 void SagaCoordinator::OnChanged(const std::string& from, const schemas::SagaChanged& msg,
-                                StopChanged changed) {
+                                StopChanged changed, std::function<void()> taken) {
   Run(
       msg.saga_id,
-      [this, from, msg, changed](Saga& s) {
+      [this, from, msg, changed, taken](Saga& s) {
         auto applied = ApplyChanges(s.reservation, from, msg);
-        if (applied.empty()) return;
+        if (applied.empty()) {
+          taken();  // seen before
+          return;
+        }
         if (auto st = Persist(s); !st) {
           runtime::Log(runtime::LogLevel::kError, "saga {}: cannot store a moved stop: {}",
                        s.saga_id, st.error().message);
@@ -152,19 +157,27 @@ void SagaCoordinator::OnChanged(const std::string& from, const schemas::SagaChan
             it->second.items = s.reservation.items;
           }
         }
+        taken();
         for (const auto& d : applied) changed(s.reservation, d);
       },
-      [this, from, msg, changed] {
-        if (msg.changes.empty() || msg.saga_id.size() < 2) return;
+      [this, from, msg, changed, taken] {
+        if (msg.changes.empty() || msg.saga_id.size() < 2) {
+          taken();
+          return;
+        }
         auto r = book_.Get(msg.changes.front().vehicle, msg.saga_id.substr(1));
-        if (!r) return;  // not a saga of ours
-        auto applied = ApplyChanges(*r, from, msg);
-        if (applied.empty()) return;
+        auto applied = r ? ApplyChanges(*r, from, msg) : std::vector<ReservationBook::Displaced>();
+        if (applied.empty()) {
+          // Seen before, or no saga of ours; unless the store failed to say.
+          if (r || r.error().code == Errc::kNotFound) taken();
+          return;
+        }
         if (auto st = book_.Record(*r, ""); !st) {
           runtime::Log(runtime::LogLevel::kError, "saga {}: cannot store a moved stop: {}",
                        msg.saga_id, st.error().message);
           return;
         }
+        taken();
         for (const auto& d : applied) changed(*r, d);
       });
 }

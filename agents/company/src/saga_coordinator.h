@@ -99,12 +99,14 @@ class SagaCoordinator {
 
   void OnAck(const std::string& from, const schemas::SagaAck& ack);
   // Participant `from` moved or lost stops of the saga (a point went out of
-  // service): the saga's reservation follows, durably, on the saga's lane, then
-  // `changed` hears of each stop. Only `from`'s own stops change; a change seen
-  // before changes nothing.
+  // service): the saga's reservation follows, durably, on the saga's lane;
+  // then `taken` runs (the participant may stop resending) and `changed` hears
+  // of each stop. Only `from`'s own stops change; a change seen before changes
+  // nothing and is taken again.
   using StopChanged =
       std::function<void(const schemas::Reservation&, const ReservationBook::Displaced&)>;
-  void OnChanged(const std::string& from, const schemas::SagaChanged& msg, StopChanged changed);
+  void OnChanged(const std::string& from, const schemas::SagaChanged& msg, StopChanged changed,
+                 std::function<void()> taken);
   // Timeouts, expiries and resends: call periodically from any thread.
   void Tick();
 

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "ids.h"
 #include "tripmesh/core/planner.h"
+#include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 
@@ -99,6 +101,53 @@ std::optional<SagaParticipant::Part> SagaParticipant::Find(const std::string& sa
 
 Status SagaParticipant::FollowOutage(runtime::Tx& tx,
                                      std::vector<ReservationBook::Displaced>& displaced) {
+  if (auto st = FollowParts(tx, displaced); !st) return st;
+  // One saga.changed per saga, kept until its coordinator takes it.
+  std::map<std::string, records::OutboxRow> rows;
+  std::map<std::string, schemas::SagaChanged> msgs;
+  for (const auto& d : displaced) {
+    if (d.coordinator.empty()) continue;  // a local reservation's stop
+    auto& msg = msgs[d.owner];
+    if (msg.saga_id.empty()) {
+      msg.saga_id = d.owner;
+      msg.change_id = "c-" + RandomHex();
+      msg.reason = d.reason;
+      rows[d.owner] = {.change_id = msg.change_id, .saga_id = d.owner, .coordinator = d.coordinator};
+    }
+    msg.changes.push_back({.reservation_id = d.reservation_id,
+                           .vehicle = d.vehicle,
+                           .station = d.station,
+                           .from_point = d.from_point,
+                           .to_point = d.to_point,
+                           .start_at = d.start_at,
+                           .end_at = d.end_at});
+  }
+  for (auto& [saga_id, row] : rows) {
+    row.payload = schemas::Encode(msgs[saga_id]);
+    if (auto st = records::InsertOutbox(tx, row); !st) return st;
+  }
+  return {};
+}
+
+std::vector<records::OutboxRow> SagaParticipant::Outbox() const {
+  std::vector<records::OutboxRow> out;
+  auto st = store_.Read([&](runtime::Tx& tx) {
+    return records::SelectOutbox(tx, [&](const records::OutboxRow& row) { out.push_back(row); });
+  });
+  if (!st) runtime::Log(runtime::LogLevel::kWarn, "cannot read the saga outbox: {}", st.error().message);
+  return out;
+}
+
+void SagaParticipant::Delivered(const std::string& change_id) {
+  auto st = store_.Write([&](runtime::Tx& tx) { return records::DeleteOutbox(tx, change_id); });
+  if (!st) {
+    runtime::Log(runtime::LogLevel::kWarn, "cannot clear {} from the saga outbox: {}", change_id,
+                 st.error().message);
+  }
+}
+
+Status SagaParticipant::FollowParts(runtime::Tx& tx,
+                                    std::vector<ReservationBook::Displaced>& displaced) {
   for (auto& d : displaced) {
     if (!d.reservation_id.empty()) continue;  // a local reservation's
     std::optional<Part> part;

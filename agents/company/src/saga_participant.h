@@ -67,8 +67,14 @@ class SagaParticipant {
   // A point went out of service: the parts among the displaced owners take
   // the points their slots moved to (in tx), and the displaced get their
   // reservation, vehicle and coordinator. A slot nothing could take leaves the part.
+  // Each saga's coordinator gets a saga.changed of its stops here, kept in
+  // the outbox (in tx) until the coordinator takes it.
   [[nodiscard]] Status FollowOutage(runtime::Tx& tx,
                                     std::vector<ReservationBook::Displaced>& displaced);
+  // The saga.changed messages not yet taken by their coordinators.
+  std::vector<records::OutboxRow> Outbox() const;
+  // The coordinator took `change_id`: it is not sent again.
+  void Delivered(const std::string& change_id);
 
   // Sagas whose hold has expired; Expire() releases one of them.
   std::vector<std::string> DueHolds() const;
@@ -88,6 +94,8 @@ class SagaParticipant {
   };
 
   static Part PartOf(const records::PartRow& row);
+  [[nodiscard]] Status FollowParts(runtime::Tx& tx,
+                                   std::vector<ReservationBook::Displaced>& displaced);
   std::optional<Part> Find(const std::string& saga_id) const;
   void Keep(const Part& p);
   Status WritePart(runtime::Tx& tx, const Part& p, const Also* also = nullptr) const;

@@ -255,7 +255,8 @@ struct SagaHold {
   double price = 0;
 };
 
-enum class SagaPhase { kRequest, kCommit, kCompensate };
+// kChanged: the coordinator took a participant's saga.changed (durably).
+enum class SagaPhase { kRequest, kCommit, kCompensate, kChanged };
 std::string_view SagaPhaseName(SagaPhase p);
 
 struct SagaAck {
@@ -266,6 +267,7 @@ struct SagaAck {
   std::optional<Time> expires_at;  // request phase, ok
   std::optional<Errc> code;        // when !ok
   std::string detail;
+  std::string change_id;  // changed phase: the saga.changed taken
 };
 
 struct SagaCommit {
@@ -340,6 +342,7 @@ struct AdminResult {
 // went out of service at the participant.
 struct SagaChanged {
   std::string saga_id;
+  std::string change_id;  // the participant resends it until the coordinator acks this id
   std::vector<StopChange> changes;
   std::string reason;
 };
