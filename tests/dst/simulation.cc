@@ -406,6 +406,9 @@ class Simulation {
         if (n.up && Chance(0.002)) can.push_back([this, &n] { Crash(n); });
         if (!n.up && n.restart_at <= now_) can.push_back([this, &n] { Start(n); });
       }
+      for (auto& [id, n] : nodes_) {
+        if (n.up && Chance(0.001)) can.push_back([this, &n] { Operate(n); });
+      }
       if (Chance(0.001)) {
         can.push_back([this] {
           Time jump = Uniform(60, 1800);
@@ -447,6 +450,27 @@ class Simulation {
         }
       }
     }
+  }
+
+  // The company's operator takes a point out of service (mostly one that has
+  // bookings or holds, so they must move or be lost) or puts one back, on the
+  // admin lane like the agent does.
+  void Operate(Node& n) {
+    std::vector<std::string> busy;
+    for (const auto& [point, intervals] : n.core->book().Snapshot()) {
+      if (!intervals.empty()) busy.push_back(point);
+    }
+    if (busy.empty()) return;
+    std::string key = busy[Pick(busy.size())];
+    schemas::PointStatusRequest req{.station = key.substr(0, key.find('/')),
+                                    .point = key.substr(key.find('/') + 1),
+                                    .status = Chance(0.3) ? schemas::PointStatus::kAvailable
+                                                          : schemas::PointStatus::kOutOfOrder};
+    Trace("{}'s operator sets {} {}", n.id, key, schemas::PointStatusName(req.status));
+    n.tasks.emplace_back("admin", [this, &n, req] {
+      auto reply = n.core->admin().Handle(topics::AdminOp::kSetPointStatus, schemas::Encode(req));
+      Trace("{}'s admin op answers {}", n.id, reply.payload);
+    });
   }
 
   std::string StatusAt(Node& n, const std::string& reservation) {
@@ -513,6 +537,7 @@ class Simulation {
     }
     for (auto& [id, n] : nodes_) {
       if (!n.up || !n.tasks.empty() || n.core->coordinator().UnfinishedCount() > 0) return false;
+      if (!n.core->participant().Outbox().empty()) return false;  // a saga.changed to resend
     }
     return true;
   }
@@ -561,8 +586,8 @@ class Simulation {
     if (!report) return Fail("the checker failed " + when + ": " + report.error().message);
     if (!report->ok()) {
       std::string found;
-      for (const auto* list :
-           {&report->missing_items, &report->orphans, &report->overlaps, &report->stale_holds}) {
+      for (const auto* list : {&report->missing_items, &report->orphans, &report->overlaps,
+                               &report->stale_holds, &report->on_unavailable_points}) {
         for (const auto& f : *list) found += "\n    " + f;
       }
       return Fail("the checker found " + when + ": " + report->Summary() + found);

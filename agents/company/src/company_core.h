@@ -66,6 +66,7 @@ class CompanyCore {
   Admin& admin() { return *admin_; }
   ReservationBook& book() { return *book_; }
   SagaCoordinator& coordinator() { return *coordinator_; }
+  SagaParticipant& participant() { return *participant_; }
 
   // A saga message of `kind` (request, commit, compensate, ack) from company
   // `from`: an ack goes to the coordinator, the others to the participant on
