@@ -137,7 +137,7 @@ Status SagaCoordinator::PersistWithRecord(const Saga& s) {
 }
 
 void SagaCoordinator::OnChanged(const std::string& from, const schemas::SagaChanged& msg,
-                                StopChanged changed, std::function<void()> taken) {
+                                const StopChanged& changed, const std::function<void()>& taken) {
   Run(
       msg.saga_id,
       [this, from, msg, changed, taken](Saga& s) {

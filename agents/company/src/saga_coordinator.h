@@ -105,8 +105,8 @@ class SagaCoordinator {
   // nothing and is taken again.
   using StopChanged =
       std::function<void(const schemas::Reservation&, const ReservationBook::Displaced&)>;
-  void OnChanged(const std::string& from, const schemas::SagaChanged& msg, StopChanged changed,
-                 std::function<void()> taken);
+  void OnChanged(const std::string& from, const schemas::SagaChanged& msg,
+                 const StopChanged& changed, const std::function<void()>& taken);
   // Timeouts, expiries and resends: call periodically from any thread.
   void Tick();
 
