@@ -425,9 +425,8 @@ Result<PointStatusRequest> Decode<PointStatusRequest>(std::string_view json) {
       if (auto s = ParsePointStatus(status)) {
         r.status = *s;
       } else {
-        f.Fail("status",
-               "unknown status " + status +
-                   " (AVAILABLE, OUTOFORDER, INOPERATIVE, BLOCKED, PLANNED or REMOVED)");
+        f.Fail("status", "unknown status " + status +
+                             " (AVAILABLE, OUTOFORDER, INOPERATIVE, BLOCKED, PLANNED or REMOVED)");
       }
     }
     f.TimeField("until", r.until);

@@ -65,8 +65,9 @@ TEST_F(WorldDataTest, RoadsAreSymmetricAndNoShorterThanTheGreatCircle) {
 TEST_F(WorldDataTest, ThreeCompaniesWithEnoughStations) {
   std::map<std::string, std::string> state_of = {
       {"voltpoint", "BA"}, {"eflux", "CE"}, {"ecocharge", "PE"}};
-  std::map<std::string, std::set<std::string>> states_of = {
-      {"voltpoint", {"BA", "SE"}}, {"eflux", {"CE", "RN", "PI"}}, {"ecocharge", {"PE", "AL", "PB"}}};
+  std::map<std::string, std::set<std::string>> states_of = {{"voltpoint", {"BA", "SE"}},
+                                                            {"eflux", {"CE", "RN", "PI"}},
+                                                            {"ecocharge", {"PE", "AL", "PB"}}};
   ASSERT_EQ(world_->catalogues().size(), 3u);
   std::set<std::string> station_ids;
   for (const auto& cat : world_->catalogues()) {
@@ -91,7 +92,8 @@ TEST_F(WorldDataTest, ThreeCompaniesWithEnoughStations) {
     }
     for (int c = 0; c < world_->city_count(); ++c) {
       if (world_->city(c).state == cat.info.state) {
-        EXPECT_TRUE(cities.count(world_->city(c).id)) << cat.info.company << " " << world_->city(c).id;
+        EXPECT_TRUE(cities.count(world_->city(c).id))
+            << cat.info.company << " " << world_->city(c).id;
       }
     }
     EXPECT_TRUE(ac && dc) << cat.info.company;

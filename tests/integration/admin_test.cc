@@ -45,8 +45,8 @@ class AdminTest : public CompanyFixture {
                   int wait_s = 10) {
     std::string out;
     RunCommand("mosquitto_rr -V 5 -h 127.0.0.1 -p " + std::to_string(broker_->port()) + " -t " +
-                   topics::AdminNamed("voltpoint", op) + " -e " + reply_topic + " -W " + std::to_string(wait_s) + " -m '" +
-                   payload + "'",
+                   topics::AdminNamed("voltpoint", op) + " -e " + reply_topic + " -W " +
+                   std::to_string(wait_s) + " -m '" + payload + "'",
                &out);
     return out.substr(0, out.find('\n'));
   }
@@ -124,7 +124,8 @@ TEST_F(AdminTest, AStopOnABrokenPointMovesOrItsVehicleIsToldAndTheChangeSurvives
     if (!result->lost.empty()) {
       ASSERT_TRUE(item.lost_at.has_value());
       EXPECT_NE(item.lost_reason.find("OUTOFORDER"), std::string::npos) << item.lost_reason;
-      EXPECT_NEAR(now->cost, r->cost - r->items.front().cost, 0.011) << "a lost stop is not charged";
+      EXPECT_NEAR(now->cost, r->cost - r->items.front().cost, 0.011)
+          << "a lost stop is not charged";
       break;
     }
     // Moved: the same connector, no less power, and never onto a broken point.
@@ -188,25 +189,32 @@ TEST_F(AdminTest, AStopOnABrokenPointMovesOrItsVehicleIsToldAndTheChangeSurvives
 TEST_F(AdminTest, BadAdminInputGetsAPreciseErrorAndChangesNothing) {
   auto code = [](const std::string& reply) {
     auto e = schemas::Decode<schemas::ErrorReply>(reply);
-    return e ? std::string(ErrcName(e->error.code)) + "/" + e->error.field : "not an error: " + reply;
+    return e ? std::string(ErrcName(e->error.code)) + "/" + e->error.field
+             : "not an error: " + reply;
   };
   EXPECT_EQ(code(Raw("set_point_status", "{not json")), "invalid_json/");
-  EXPECT_EQ(code(Raw("set_point_status", R"({"station":"vp-jequie","point":"1","status":"BROKEN"})")),
-            "invalid_request/status");
-  EXPECT_EQ(code(Raw("set_point_status", R"({"station":"vp-jequie","point":1,"status":"BLOCKED"})")),
-            "invalid_request/point");
-  EXPECT_EQ(code(Raw("set_point_status", R"({"station":"vp-nowhere","point":"1","status":"BLOCKED"})")),
-            "not_found/station");
-  EXPECT_EQ(code(Raw("set_point_status", R"({"station":"vp-jequie","point":"9","status":"BLOCKED"})")),
-            "not_found/point");
-  EXPECT_EQ(code(Raw("set_point_status",
-                     R"({"station":"vp-jequie","point":"1","status":"BLOCKED","until":"2001-01-01T00:00:00Z"})")),
-            "invalid_request/until");
+  EXPECT_EQ(
+      code(Raw("set_point_status", R"({"station":"vp-jequie","point":"1","status":"BROKEN"})")),
+      "invalid_request/status");
+  EXPECT_EQ(
+      code(Raw("set_point_status", R"({"station":"vp-jequie","point":1,"status":"BLOCKED"})")),
+      "invalid_request/point");
+  EXPECT_EQ(
+      code(Raw("set_point_status", R"({"station":"vp-nowhere","point":"1","status":"BLOCKED"})")),
+      "not_found/station");
+  EXPECT_EQ(
+      code(Raw("set_point_status", R"({"station":"vp-jequie","point":"9","status":"BLOCKED"})")),
+      "not_found/point");
+  EXPECT_EQ(
+      code(Raw(
+          "set_point_status",
+          R"({"station":"vp-jequie","point":"1","status":"BLOCKED","until":"2001-01-01T00:00:00Z"})")),
+      "invalid_request/until");
   EXPECT_EQ(code(Raw("explode", R"({"station":"vp-jequie"})")), "unknown_op/topic");
   // An answer is never sent outside the company's own namespace.
-  std::string outside = Raw("set_point_status",
-                            R"({"station":"vp-jequie","point":"1","status":"BLOCKED"})",
-                            "tripmesh/v1/vehicles/someone/replies", 2);
+  std::string outside =
+      Raw("set_point_status", R"({"station":"vp-jequie","point":"1","status":"BLOCKED"})",
+          "tripmesh/v1/vehicles/someone/replies", 2);
   EXPECT_EQ(outside, "") << "no reply where the admin asked for it";
   ASSERT_TRUE(recorder_->WaitFor(
       [&](const runtime::InboundMessage& m) {
@@ -282,10 +290,10 @@ TEST_F(AdminAcrossCompaniesTest, AParticipantsLostStopReachesTheHomeCompanyAndTh
 // booking sits on a point out of service, the stores agree, and every stop that
 // was on one moved (its home company said so) or its vehicle was told.
 TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRemovesStations) {
-  auto sim = harness::Process::Spawn({TripmeshBinary(), "sim", "--broker", broker_->uri(), "--data",
-                                      DataDir(), "--vehicles", "100", "--concurrency", "8",
-                                      "--seed", "7"},
-                                     dir_ + "/sim.log");
+  auto sim =
+      harness::Process::Spawn({TripmeshBinary(), "sim", "--broker", broker_->uri(), "--data",
+                               DataDir(), "--vehicles", "100", "--concurrency", "8", "--seed", "7"},
+                              dir_ + "/sim.log");
   ASSERT_TRUE(sim) << sim.error().message;
   struct Change {
     std::string company, station, point, status;

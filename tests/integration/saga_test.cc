@@ -83,8 +83,8 @@ class SagaTest : public CompanyFixture {
   }
   static std::string Findings(const company::ConsistencyReport& r) {
     std::string out;
-    for (const auto* list : {&r.missing_items, &r.orphans, &r.overlaps, &r.stale_holds,
-                              &r.on_unavailable_points}) {
+    for (const auto* list :
+         {&r.missing_items, &r.orphans, &r.overlaps, &r.stale_holds, &r.on_unavailable_points}) {
       for (const auto& s : *list) out += "\n  " + s;
     }
     return out;

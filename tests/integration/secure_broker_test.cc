@@ -222,10 +222,8 @@ TEST_F(SecureBrokerTest, MonitorSeesEverythingAndPublishesNothing) {
 // monitor and another company's admin are refused by the broker. A notice
 // for a vehicle reaches that vehicle and nobody else of the fleet.
 TEST_F(SecureBrokerTest, OnlyTheCompanysAdminChangesItsNetworkAndOnlyTheVehicleReadsItsNotices) {
-  std::string payload =
-      schemas::Encode(schemas::PointStatusRequest{.station = "vp-jequie",
-                                                  .point = "1",
-                                                  .status = schemas::PointStatus::kBlocked});
+  std::string payload = schemas::Encode(schemas::PointStatusRequest{
+      .station = "vp-jequie", .point = "1", .status = schemas::PointStatus::kBlocked});
   std::string topic = topics::Admin("voltpoint", topics::AdminOp::kSetPointStatus);
   for (const char* user : {"car-a", "eflux-admin", "monitor", "eflux"}) {
     auto raw = Connect(user, password_[user]);

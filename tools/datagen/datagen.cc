@@ -223,8 +223,8 @@ std::string CoveragePoints(const std::string& id, unsigned population) {
 std::vector<std::vector<std::string>> CoverageStations(
     const std::string& gen, const MapCities& on_map, const std::map<std::string, City>& all,
     const std::vector<std::vector<std::string>>& placed) {
-  static const char* kSites[] = {"Centro", "Rodoviária", "Shopping", "Aeroporto",
-                                 "Orla",   "Universidade", "Mercado", "Parque"};
+  static const char* kSites[] = {"Centro", "Rodoviária",   "Shopping", "Aeroporto",
+                                 "Orla",   "Universidade", "Mercado",  "Parque"};
   std::vector<std::vector<std::string>> out;
   std::set<std::string> ids;
   std::map<std::pair<std::string, std::string>, int> count;  // (company, city id) -> stations
@@ -245,8 +245,8 @@ std::vector<std::vector<std::string>> CoverageStations(
         std::string id = prefix + "-" + Slug(city.name) + (n == 1 ? "" : "-" + std::to_string(n));
         if (!ids.insert(id).second) continue;
         std::string site = have == 0 ? on_map.highway_of.at(city_id) : kSites[(have - 1) % 8];
-        out.push_back({company, id, city.name + ", " + city.uf, site,
-                       CoveragePoints(id, city.population)});
+        out.push_back(
+            {company, id, city.name + ", " + city.uf, site, CoveragePoints(id, city.population)});
         ++have;
       }
     }
@@ -269,7 +269,8 @@ void WriteCompanies(const std::string& gen, const std::string& out_dir,
     for (const auto& st : stations) {
       if (st[0] != id) continue;
       const City& city = FindCity(all, st[2]);
-      if (!on_map.by_id.count(city.id)) throw std::runtime_error("station city not on the map: " + st[2]);
+      if (!on_map.by_id.count(city.id))
+        throw std::runtime_error("station city not on the map: " + st[2]);
       station_cities.insert(city.id);
       // A deterministic offset of a few hundred metres, so stations of one city do not coincide.
       unsigned h = HashOf(st[1]);

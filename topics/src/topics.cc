@@ -165,10 +165,8 @@ std::string_view OpName(Op op) {
 
 namespace {
 constexpr std::pair<SagaKind, std::string_view> kSagaKinds[] = {
-    {SagaKind::kRequest, "request"},
-    {SagaKind::kAck, "ack"},
-    {SagaKind::kCommit, "commit"},
-    {SagaKind::kCompensate, "compensate"},
+    {SagaKind::kRequest, "request"}, {SagaKind::kAck, "ack"},
+    {SagaKind::kCommit, "commit"},   {SagaKind::kCompensate, "compensate"},
     {SagaKind::kChanged, "changed"},
 };
 constexpr std::pair<AdminOp, std::string_view> kAdminOps[] = {

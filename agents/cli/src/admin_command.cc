@@ -88,10 +88,10 @@ std::string ChangesTable(const std::vector<schemas::StopChange>& list, bool move
 
 std::string FormatAdminResult(const schemas::AdminResult& r, const std::string& zone) {
   Time now = core::RealClock().Now();
-  std::string out = fmt::format("{} point {} of {} is {}{}\n", r.company, r.point, r.station,
-                                r.status,
-                                r.until ? " until " + runtime::FormatLocal(*r.until, zone, now)
-                                        : (r.status == "AVAILABLE" ? "" : " until further notice"));
+  std::string out =
+      fmt::format("{} point {} of {} is {}{}\n", r.company, r.point, r.station, r.status,
+                  r.until ? " until " + runtime::FormatLocal(*r.until, zone, now)
+                          : (r.status == "AVAILABLE" ? "" : " until further notice"));
   if (!r.moved.empty()) {
     out += fmt::format("{} stop(s) moved to another point of the station:\n", r.moved.size());
     out += ChangesTable(r.moved, true, zone, now);
@@ -126,10 +126,10 @@ int RunSetPointStatus(const AdminFlags& f) {
     }
     req.until = *t;
   }
-  auto text = AskAdmin(
-      f.broker.transport == "paho" ? runtime::TransportKind::kPaho : runtime::TransportKind::kMosquitto,
-      f.broker.Resolve(), f.company, topics::AdminOp::kSetPointStatus, schemas::Encode(req),
-      f.timeout_s);
+  auto text = AskAdmin(f.broker.transport == "paho" ? runtime::TransportKind::kPaho
+                                                    : runtime::TransportKind::kMosquitto,
+                       f.broker.Resolve(), f.company, topics::AdminOp::kSetPointStatus,
+                       schemas::Encode(req), f.timeout_s);
   if (text && f.json) std::puts(text->c_str());
   auto result = text ? schemas::Decode<schemas::AdminResult>(*text)
                      : Result<schemas::AdminResult>(tl::unexpected<Error>(text.error()));
@@ -175,7 +175,8 @@ void AddAdmin(CLI::App& app, Runner& run) {
   set->add_option("--status", f->status,
                   "AVAILABLE, OUTOFORDER, INOPERATIVE, BLOCKED, PLANNED or REMOVED")
       ->required();
-  set->add_option("--until", f->until, "RFC 3339 end of the status (default: until further notice)");
+  set->add_option("--until", f->until,
+                  "RFC 3339 end of the status (default: until further notice)");
   set->add_option("--reason", f->reason, "Why, for the log and the vehicles' notices");
   set->callback([&run, f] { run = [f] { return RunSetPointStatus(*f); }; });
 }

@@ -168,10 +168,11 @@ void BreakAPoint(const std::string& uri, const core::World& world) {
       std::printf("\na point did not break: %s\n", result.error().message.c_str());
       continue;
     }
-    std::printf("\na point breaks (tripmesh admin --company %s set-point-status --station %s "
-                "--point %s --status OUTOFORDER):\n%s\n",
-                s->company.c_str(), station.c_str(), point,
-                FormatAdminResult(*result, s->time_zone).c_str());
+    std::printf(
+        "\na point breaks (tripmesh admin --company %s set-point-status --station %s "
+        "--point %s --status OUTOFORDER):\n%s\n",
+        s->company.c_str(), station.c_str(), point,
+        FormatAdminResult(*result, s->time_zone).c_str());
   }
   std::fflush(stdout);
 }

@@ -44,14 +44,14 @@ Result<std::string> Admin::SetPointStatus(std::string_view payload) {
   bool parts = std::any_of(displaced->begin(), displaced->end(),
                            [](const auto& d) { return !d.coordinator.empty(); });
   if (relay_ && parts) relay_();
-  schemas::AdminResult result{.request_id = req->request_id,
-                              .company = company_,
-                              .op = std::string(
-                                  topics::AdminOpName(topics::AdminOp::kSetPointStatus)),
-                              .station = req->station,
-                              .point = req->point,
-                              .status = std::string(schemas::PointStatusName(req->status)),
-                              .until = req->until};
+  schemas::AdminResult result{
+      .request_id = req->request_id,
+      .company = company_,
+      .op = std::string(topics::AdminOpName(topics::AdminOp::kSetPointStatus)),
+      .station = req->station,
+      .point = req->point,
+      .status = std::string(schemas::PointStatusName(req->status)),
+      .until = req->until};
   for (const auto& d : *displaced) {
     schemas::StopChange c{.reservation_id = d.reservation_id.empty() ? d.owner : d.reservation_id,
                           .vehicle = d.vehicle.empty() ? "unknown" : d.vehicle,

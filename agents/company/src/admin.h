@@ -7,8 +7,8 @@
 
 #include <functional>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "handlers.h"
 #include "reservation_book.h"

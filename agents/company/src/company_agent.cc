@@ -261,7 +261,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     if (options_.on_fatal) options_.on_fatal(e);
   }
 
-  void OnMessage(runtime::InboundMessage m) {  // network thread: no disk, no waiting
+  void OnMessage(runtime::InboundMessage m) {           // network thread: no disk, no waiting
     if (m.topic.rfind(admin_replies_, 0) == 0) return;  // this company's answers to its admin
     if (m.topic.rfind(replies_prefix_, 0) == 0) {
       peers_->OnReply(m);

@@ -145,7 +145,8 @@ Status DeletePointStatus(runtime::Tx& tx, const std::string& station, const std:
   return tx.Exec("DELETE FROM point_status WHERE station=? AND point=?", {station, point});
 }
 
-Status SelectPointStatuses(runtime::Tx& tx, const std::function<void(const PointStatusRow&)>& each) {
+Status SelectPointStatuses(runtime::Tx& tx,
+                           const std::function<void(const PointStatusRow&)>& each) {
   return tx.Query("SELECT station, point, status, since, until, reason FROM point_status", {},
                   [&](const runtime::Row& row) {
                     each({.station = row.Str(0),

@@ -1,7 +1,7 @@
 // A company's tables and every statement on them: reservations, bookings,
-// sagas (the coordinator's), saga_parts and saga_outbox (the participant's) and point_status. Nothing else
-// in the company writes SQL; the checker reads through here too. States are
-// stored by name; their owners parse them.
+// sagas (the coordinator's), saga_parts and saga_outbox (the participant's) and point_status.
+// Nothing else in the company writes SQL; the checker reads through here too. States are stored by
+// name; their owners parse them.
 #pragma once
 
 #include <functional>
@@ -33,7 +33,7 @@ using BodyFn = std::function<void(const std::string& body)>;
 [[nodiscard]] Status SelectReservation(runtime::Tx& tx, const std::string& id,
                                        const std::string& vehicle, const BodyFn& each);
 [[nodiscard]] Status SelectReservationById(runtime::Tx& tx, const std::string& id,
-                                          const BodyFn& each);
+                                           const BodyFn& each);
 [[nodiscard]] Status SelectByRequest(runtime::Tx& tx, const std::string& vehicle,
                                      const std::string& request_id, const BodyFn& each);
 // A vehicle's reservations, oldest first.

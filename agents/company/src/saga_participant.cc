@@ -112,7 +112,8 @@ Status SagaParticipant::FollowOutage(runtime::Tx& tx,
       msg.saga_id = d.owner;
       msg.change_id = "c-" + RandomHex();
       msg.reason = d.reason;
-      rows[d.owner] = {.change_id = msg.change_id, .saga_id = d.owner, .coordinator = d.coordinator};
+      rows[d.owner] = {
+          .change_id = msg.change_id, .saga_id = d.owner, .coordinator = d.coordinator};
     }
     msg.changes.push_back({.reservation_id = d.reservation_id,
                            .vehicle = d.vehicle,
@@ -134,7 +135,8 @@ std::vector<records::OutboxRow> SagaParticipant::Outbox() const {
   auto st = store_.Read([&](runtime::Tx& tx) {
     return records::SelectOutbox(tx, [&](const records::OutboxRow& row) { out.push_back(row); });
   });
-  if (!st) runtime::Log(runtime::LogLevel::kWarn, "cannot read the saga outbox: {}", st.error().message);
+  if (!st)
+    runtime::Log(runtime::LogLevel::kWarn, "cannot read the saga outbox: {}", st.error().message);
   return out;
 }
 
@@ -151,7 +153,8 @@ Status SagaParticipant::FollowParts(runtime::Tx& tx,
   for (auto& d : displaced) {
     if (!d.reservation_id.empty()) continue;  // a local reservation's
     std::optional<Part> part;
-    auto st = records::SelectPart(tx, d.owner, [&](const records::PartRow& row) { part = PartOf(row); });
+    auto st =
+        records::SelectPart(tx, d.owner, [&](const records::PartRow& row) { part = PartOf(row); });
     if (!st) return st;
     if (!part) continue;
     d.reservation_id = part->reservation_id;

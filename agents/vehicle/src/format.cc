@@ -135,9 +135,8 @@ std::string FormatCheckin(const schemas::Reservation& r, const std::string& stat
     out += fmt::format("Checked in at {} ({}) {}; charging until {}\n", at->station, at->city,
                        places.At(*at->checked_in_at, at->city), places.At(at->end_at, at->city));
   }
-  auto next =
-      std::find_if(r.items.begin(), r.items.end(),
-                   [](const auto& i) { return !i.checked_in_at && !i.lost_at; });
+  auto next = std::find_if(r.items.begin(), r.items.end(),
+                           [](const auto& i) { return !i.checked_in_at && !i.lost_at; });
   if (r.status == schemas::ReservationStatus::kFulfilled) {
     out += "Every stop is checked in: reservation " + r.reservation_id + " is fulfilled\n";
   } else if (next != r.items.end()) {

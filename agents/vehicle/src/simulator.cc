@@ -491,8 +491,7 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
   // before anyone leaves; a moment lets the last of them arrive.
   std::set<std::string> disrupted;
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  summary.recovered =
-      Recover(o, fleet, reserved, (*inbox)->Take(), disrupted, summary.replanned);
+  summary.recovered = Recover(o, fleet, reserved, (*inbox)->Take(), disrupted, summary.replanned);
   CountOutcomes(fleet, reserved.outcomes, summary);
   if (o.clock) Drive(o, fleet, reserved.outcomes, summary, progress);
   for (const auto& n : (*inbox)->Take()) disrupted.insert(n.reservation_id);

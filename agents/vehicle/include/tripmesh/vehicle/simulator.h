@@ -55,20 +55,20 @@ struct SimSummary {
   int trips = 0, confirmed = 0, held_then_confirmed = 0, cancelled = 0, retries = 0;
   int gave_up = 0;      // drivers whose best plan waited over max_wait_s: no reservation
   Time max_wait_s = 0;  // as in the options, for the report
-  int holds_let_go = 0, holds_expired = 0;     // held and never confirmed; seen expired
-  int arrived = 0;                             // trips driven to the end
-  int checkins = 0;                            // stops checked in at
-  std::map<std::string, int> checkin_failed;   // by error code
-  int fulfilled = 0, no_show = 0;              // how driven reservations ended
-  long telemetry = 0;                          // telemetry messages published
-  double wait_mean_min = 0, wait_max_min = 0;  // waits for a free point, per confirmed trip
-  std::map<std::string, int> failed;           // by error code
+  int holds_let_go = 0, holds_expired = 0;        // held and never confirmed; seen expired
+  int arrived = 0;                                // trips driven to the end
+  int checkins = 0;                               // stops checked in at
+  std::map<std::string, int> checkin_failed;      // by error code
+  int fulfilled = 0, no_show = 0;                 // how driven reservations ended
+  long telemetry = 0;                             // telemetry messages published
+  double wait_mean_min = 0, wait_max_min = 0;     // waits for a free point, per confirmed trip
+  std::map<std::string, int> failed;              // by error code
   std::map<std::string, int> unreachable_by_car;  // trips no plan could reach, by car model
-  int spanning_two = 0, spanning_three = 0;    // confirmed reservations across companies
-  int disrupted = 0;  // reservations whose vehicle was told a stop was lost
-  int recovered = 0;  // of those, trips planned again and reserved before leaving
+  int spanning_two = 0, spanning_three = 0;       // confirmed reservations across companies
+  int disrupted = 0;                   // reservations whose vehicle was told a stop was lost
+  int recovered = 0;                   // of those, trips planned again and reserved before leaving
   std::vector<std::string> replanned;  // the vehicles of those trips
-  double p50_ms = 0, p99_ms = 0, max_ms = 0;   // reserve (and confirm) latency
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;  // reserve (and confirm) latency
   double seconds = 0;
   std::string Format() const;
 };
