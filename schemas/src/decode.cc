@@ -458,7 +458,14 @@ Result<AdminResult> Decode<AdminResult>(std::string_view json) {
     f.Str("op", r.op, kRequired, 64);
     f.Str("station", r.station, kRequired, 64);
     f.Str("point", r.point, kOptional, 32);
-    f.Str("status", r.status, kOptional, 16);
+    std::string status;
+    if (f.Str("status", status, kOptional, 16)) {
+      if (auto s = ParsePointStatus(status)) {
+        r.status = *s;
+      } else {
+        f.Fail("status", "unknown status " + status);
+      }
+    }
     f.TimeField("until", r.until);
     ReadChanges(f, "moved", r.moved);
     ReadChanges(f, "lost", r.lost);

@@ -388,7 +388,7 @@ std::string Encode(const AdminResult& m) {
   if (!m.request_id.empty()) w.Str("request_id", m.request_id);
   w.Str("company", m.company).Str("op", m.op).Str("station", m.station);
   if (!m.point.empty()) w.Str("point", m.point);
-  if (!m.status.empty()) w.Str("status", m.status);
+  if (!m.point.empty()) w.Str("status", PointStatusName(m.status));
   if (m.until) w.Time("until", *m.until);
   WriteChanges(w, "moved", m.moved);
   WriteChanges(w, "lost", m.lost);

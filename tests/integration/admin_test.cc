@@ -110,7 +110,7 @@ TEST_F(AdminTest, AStopOnABrokenPointMovesOrItsVehicleIsToldAndTheChangeSurvives
   for (int round = 0; round < 8; ++round) {
     auto result = SetStatus(station, point, "OUT_OF_ORDER");
     ASSERT_TRUE(result) << result.error().message;
-    EXPECT_EQ(result->status, "OUTOFORDER");
+    EXPECT_EQ(result->status, schemas::PointStatus::kOutOfOrder);
     broken.push_back(point);
     ASSERT_EQ(result->moved.size() + result->lost.size(), 1u) << "round " << round;
     const auto& change = result->moved.empty() ? result->lost.front() : result->moved.front();

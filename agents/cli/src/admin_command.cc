@@ -88,10 +88,11 @@ std::string ChangesTable(const std::vector<schemas::StopChange>& list, bool move
 
 std::string FormatAdminResult(const schemas::AdminResult& r, const std::string& zone) {
   Time now = core::RealClock().Now();
-  std::string out =
-      fmt::format("{} point {} of {} is {}{}\n", r.company, r.point, r.station, r.status,
-                  r.until ? " until " + runtime::FormatLocal(*r.until, zone, now)
-                          : (r.status == "AVAILABLE" ? "" : " until further notice"));
+  std::string out = fmt::format(
+      "{} point {} of {} is {}{}\n", r.company, r.point, r.station,
+      schemas::PointStatusName(r.status),
+      r.until ? " until " + runtime::FormatLocal(*r.until, zone, now)
+              : (r.status == schemas::PointStatus::kAvailable ? "" : " until further notice"));
   if (!r.moved.empty()) {
     out += fmt::format("{} stop(s) moved to another point of the station:\n", r.moved.size());
     out += ChangesTable(r.moved, true, zone, now);

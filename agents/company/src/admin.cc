@@ -50,7 +50,7 @@ Result<std::string> Admin::SetPointStatus(std::string_view payload) {
       .op = std::string(topics::AdminOpName(topics::AdminOp::kSetPointStatus)),
       .station = req->station,
       .point = req->point,
-      .status = std::string(schemas::PointStatusName(req->status)),
+      .status = req->status,
       .until = req->until};
   for (const auto& d : *displaced) {
     schemas::StopChange c{.reservation_id = d.reservation_id.empty() ? d.owner : d.reservation_id,

@@ -373,7 +373,9 @@ class CompanyAgentImpl final : public CompanyAgent {
   // was lost (its vehicle is told what to do).
   void OnStopChanged(const schemas::Reservation& r, const ReservationBook::Displaced& d) {
     PublishEvent(StopEvent(options_.id, r, d, clock_.Now()));
-    if (auto notice = LostStopNotice(options_.id, r, d, clock_.Now())) {
+    const auto* station = world_.FindStation(d.station);
+    if (auto notice =
+            LostStopNotice(options_.id, r, d, clock_.Now(), station ? station->time_zone : "UTC")) {
       metrics_.Count("stops.lost");
       Send(std::move(*notice));
     }

@@ -5,14 +5,19 @@
 #include <algorithm>
 
 #include "reservation_book.h"
+#include "tripmesh/runtime/local_time.h"
 #include "tripmesh/schemas/decode.h"
 
 namespace tripmesh::company {
 
-std::string ReservationBook::LostReason(const Outage& o) {
+std::string ReservationBook::LostReason(const Outage& o) const {
   std::string why = "point " + o.point + " of " + o.station + " is " +
                     std::string(schemas::PointStatusName(o.status));
-  if (o.until < kNever) why += " until " + FormatTime(o.until);
+  if (o.until < kNever) {
+    const schemas::Station* s = world_.FindStation(o.station);
+    why += " until " +
+           (s ? runtime::FormatLocal(o.until, s->time_zone, o.since) : FormatTime(o.until));
+  }
   if (!o.reason.empty()) why += " (" + o.reason + ")";
   return why + "; no other point of the station was free";
 }

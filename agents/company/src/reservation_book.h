@@ -145,7 +145,8 @@ class ReservationBook {
   [[nodiscard]] Result<std::vector<Displaced>> SetPointStatus(const Outage& outage,
                                                               const DisplacedWrite& also);
   // What a vehicle reads of why a stop was lost to `o`.
-  static std::string LostReason(const Outage& o);
+  // (times in the station's zone).
+  std::string LostReason(const Outage& o) const;
   // The point's outage now, if it is out of service.
   std::optional<Outage> OutageOf(const std::string& station, const std::string& point) const;
   // Local reservations changed by an outage (their stops moved or lost), as stored.

@@ -1,5 +1,6 @@
 #include "stop_notices.h"
 
+#include "tripmesh/runtime/local_time.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"
 
@@ -26,7 +27,7 @@ runtime::OutboundMessage StopEvent(const std::string& company, const schemas::Re
 std::optional<runtime::OutboundMessage> LostStopNotice(const std::string& company,
                                                        const schemas::Reservation& r,
                                                        const ReservationBook::Displaced& d,
-                                                       Time now) {
+                                                       Time now, std::string_view zone) {
   if (!d.to_point.empty()) return std::nullopt;
   return runtime::OutboundMessage{
       .topic = topics::VehicleEvents(r.vehicle),
@@ -38,7 +39,8 @@ std::optional<runtime::OutboundMessage> LostStopNotice(const std::string& compan
           .point = d.from_point,
           .start_at = d.start_at,
           .end_at = d.end_at,
-          .message = "your stop at " + d.station + " from " + FormatTime(d.start_at) +
+          .message = "your stop at " + d.station + " from " +
+                     runtime::FormatLocal(d.start_at, zone, now) +
                      " is lost: its point is out of service and no other point is free then; "
                      "plan the rest of the trip again and reserve it",
           .timestamp = now})};

@@ -15,10 +15,11 @@ namespace tripmesh::company {
 // On companies/{company}/events/reservation, with the change in `detail`.
 runtime::OutboundMessage StopEvent(const std::string& company, const schemas::Reservation& r,
                                    const ReservationBook::Displaced& d, Time now);
-// On vehicles/{v}/events when the stop was lost; none when it moved.
+// On vehicles/{v}/events when the stop was lost; none when it moved. Its
+// message gives the stop's time in `zone`, the station's.
 std::optional<runtime::OutboundMessage> LostStopNotice(const std::string& company,
                                                        const schemas::Reservation& r,
                                                        const ReservationBook::Displaced& d,
-                                                       Time now);
+                                                       Time now, std::string_view zone);
 
 }  // namespace tripmesh::company

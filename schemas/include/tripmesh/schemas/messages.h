@@ -332,7 +332,7 @@ struct AdminResult {
   std::string request_id;
   std::string company, op;
   std::string station, point;
-  std::string status;  // the point's status now
+  PointStatus status = PointStatus::kAvailable;  // the point's status now
   std::optional<Time> until;
   std::vector<StopChange> moved, lost;
 };
