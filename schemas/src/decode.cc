@@ -38,6 +38,23 @@ void ReadTariff(Fields& f, Tariff& t) {
   f.Str("currency", t.currency, kRequired, 3);
 }
 
+constexpr std::size_t kMaxPoints = 64;
+constexpr std::size_t kMaxTariffChanges = 32;
+
+void ReadPowerType(Fields& f, std::string& out, Need need) {
+  if (f.Str("power_type", out, need, 2) && out != "AC" && out != "DC") {
+    f.Fail("power_type", "expected AC or DC");
+  }
+}
+
+void ReadPoint(Fields& p, Point& pt) {
+  p.Str("id", pt.id, kRequired, 32);
+  p.Num("max_power_kw", pt.max_power_kw, kRequired, 1, 1000);
+  ReadPowerType(p, pt.power_type, kRequired);
+  p.Str("connector", pt.connector, kRequired, 40);
+  Nested(p, "tariff", kOptional, [&](Fields& t) { ReadTariff(t, pt.tariff.emplace()); });
+}
+
 void ReadStation(Fields& f, Station& s) {
   f.Type("station", kOptional);
   f.Str("company", s.company, kRequired, 32);
@@ -50,15 +67,13 @@ void ReadStation(Fields& f, Station& s) {
   });
   f.Str("time_zone", s.time_zone, kRequired, 64);
   Nested(f, "tariff", kRequired, [&](Fields& t) { ReadTariff(t, s.tariff); });
-  f.Objects("points", kRequired, 64, [&](Fields& p) {
-    Point& pt = s.points.emplace_back();
-    p.Str("id", pt.id, kRequired, 32);
-    p.Num("max_power_kw", pt.max_power_kw, kRequired, 1, 1000);
-    p.Str("power_type", pt.power_type, kRequired, 2);
-    if (p.ok() && pt.power_type != "AC" && pt.power_type != "DC")
-      p.Fail("power_type", "expected AC or DC");
-    p.Str("connector", pt.connector, kRequired, 40);
-    Nested(p, "tariff", kOptional, [&](Fields& t) { ReadTariff(t, pt.tariff.emplace()); });
+  f.Objects("points", kRequired, kMaxPoints,
+            [&](Fields& p) { ReadPoint(p, s.points.emplace_back()); });
+  f.Objects("tariff_changes", kOptional, kMaxTariffChanges, [&](Fields& c) {
+    TariffChange& tc = s.tariff_changes.emplace_back();
+    c.TimeField("valid_from", tc.valid_from, kRequired);
+    c.Str("point", tc.point, kOptional, 32);
+    Nested(c, "tariff", kRequired, [&](Fields& t) { ReadTariff(t, tc.tariff); });
   });
 }
 
@@ -435,6 +450,97 @@ Result<PointStatusRequest> Decode<PointStatusRequest>(std::string_view json) {
 }
 
 namespace {
+
+template <typename T>
+bool Optional(Fields& f, Need need, std::optional<T>& out,
+              const std::function<bool(Fields&, T&, Need)>& read) {
+  T value{};
+  if (!read(f, value, need)) return false;
+  out = std::move(value);
+  return true;
+}
+
+bool OptionalStr(Fields& f, std::string_view key, Need need, std::optional<std::string>& out,
+                 std::size_t max_len) {
+  return Optional<std::string>(
+      f, need, out, [&](Fields& g, std::string& v, Need n) { return g.Str(key, v, n, max_len); });
+}
+
+// The station's own fields of add_station (required but its name) and
+// update_station (any, at least one).
+void ReadStationFields(Fields& f, CatalogueChange& c, Need need) {
+  OptionalStr(f, "name", kOptional, c.name, 128);
+  OptionalStr(f, "city", need, c.city, 64);
+  OptionalStr(f, "time_zone", kOptional, c.time_zone, 64);  // default: the city's
+  Nested(f, "coordinates", need, [&](Fields& g) {
+    double lat = 0, lon = 0;
+    g.Num("lat", lat, kRequired, -90, 90);
+    g.Num("lon", lon, kRequired, -180, 180);
+    c.lat = lat;
+    c.lon = lon;
+  });
+}
+
+void ReadPointFields(Fields& f, CatalogueChange& c, Need need) {
+  Optional<double>(f, need, c.max_power_kw, [](Fields& g, double& v, Need n) {
+    return g.Num("max_power_kw", v, n, 1, 1000);
+  });
+  Optional<std::string>(f, need, c.power_type, [](Fields& g, std::string& v, Need n) {
+    ReadPowerType(g, v, n);
+    return !v.empty();
+  });
+  OptionalStr(f, "connector", need, c.connector, 40);
+}
+
+void ReadCatalogueChange(Fields& f, CatalogueOp op, CatalogueChange& c) {
+  f.Type(std::string(CatalogueOpName(op)) + ".request", kOptional);
+  f.Str("request_id", c.request_id, kOptional, kIdLen);
+  f.Str("station", c.station, kRequired, 64);
+  bool point_op = op == CatalogueOp::kAddPoint || op == CatalogueOp::kUpdatePoint ||
+                  op == CatalogueOp::kRemovePoint;
+  f.Str("point", c.point, point_op ? kRequired : kOptional, 32);
+  switch (op) {
+    case CatalogueOp::kAddStation:
+      ReadStationFields(f, c, kRequired);
+      Nested(f, "tariff", kRequired, [&](Fields& t) { ReadTariff(t, c.tariff.emplace()); });
+      f.Objects("points", kOptional, kMaxPoints,
+                [&](Fields& p) { ReadPoint(p, c.points.emplace_back()); });
+      break;
+    case CatalogueOp::kUpdateStation:
+      ReadStationFields(f, c, kOptional);
+      if (f.ok() && !c.name && !c.city && !c.time_zone && !c.lat) {
+        f.Fail("name", "nothing to change: give name, city, coordinates or time_zone");
+      }
+      break;
+    case CatalogueOp::kAddPoint:
+      ReadPointFields(f, c, kRequired);
+      Nested(f, "tariff", kOptional, [&](Fields& t) { ReadTariff(t, c.tariff.emplace()); });
+      break;
+    case CatalogueOp::kUpdatePoint:
+      ReadPointFields(f, c, kOptional);
+      if (f.ok() && !c.max_power_kw && !c.power_type && !c.connector) {
+        f.Fail("max_power_kw", "nothing to change: give max_power_kw, power_type or connector");
+      }
+      break;
+    case CatalogueOp::kSetTariff:
+      Nested(f, "tariff", kRequired, [&](Fields& t) { ReadTariff(t, c.tariff.emplace()); });
+      f.TimeField("valid_from", c.valid_from);
+      break;
+    case CatalogueOp::kRemoveStation:
+    case CatalogueOp::kRemovePoint:
+      f.Str("reason", c.reason, kOptional, 200);
+      break;
+  }
+}
+
+}  // namespace
+
+Result<CatalogueChange> DecodeCatalogueChange(CatalogueOp op, std::string_view json) {
+  return Read<CatalogueChange>(
+      json, [op](Fields& f, CatalogueChange& c) { ReadCatalogueChange(f, op, c); });
+}
+
+namespace {
 void ReadChanges(Fields& f, const char* key, std::vector<StopChange>& out) {
   f.Objects(key, kRequired, 100000, [&](Fields& c) {
     StopChange& s = out.emplace_back();
@@ -467,6 +573,7 @@ Result<AdminResult> Decode<AdminResult>(std::string_view json) {
       }
     }
     f.TimeField("until", r.until);
+    f.TimeField("valid_from", r.valid_from);
     ReadChanges(f, "moved", r.moved);
     ReadChanges(f, "lost", r.lost);
   });

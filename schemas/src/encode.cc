@@ -28,6 +28,16 @@ void WriteTariff(JsonWriter& w, std::string_view key, const Tariff& t) {
   w.Str("currency", t.currency).End();
 }
 
+void WritePoint(JsonWriter& w, const Point& p) {
+  w.BeginObject()
+      .Str("id", p.id)
+      .Num("max_power_kw", p.max_power_kw, 1)
+      .Str("power_type", p.power_type)
+      .Str("connector", p.connector);
+  if (p.tariff) WriteTariff(w, "tariff", *p.tariff);
+  w.End();
+}
+
 void WriteErrorBody(JsonWriter& w, const Error& e) {
   w.Str("code", ErrcName(e.code)).Str("message", e.message);
   if (!e.field.empty()) w.Str("field", e.field);
@@ -116,16 +126,19 @@ std::string Encode(const Station& m) {
       .Str("time_zone", m.time_zone);
   WriteTariff(w, "tariff", m.tariff);
   w.BeginArray("points");
-  for (const auto& p : m.points) {
-    w.BeginObject()
-        .Str("id", p.id)
-        .Num("max_power_kw", p.max_power_kw, 1)
-        .Str("power_type", p.power_type)
-        .Str("connector", p.connector);
-    if (p.tariff) WriteTariff(w, "tariff", *p.tariff);
-    w.End();
+  for (const auto& p : m.points) WritePoint(w, p);
+  w.EndArray();
+  if (!m.tariff_changes.empty()) {
+    w.BeginArray("tariff_changes");
+    for (const auto& c : m.tariff_changes) {
+      w.BeginObject().Time("valid_from", c.valid_from);
+      if (!c.point.empty()) w.Str("point", c.point);
+      WriteTariff(w, "tariff", c.tariff);
+      w.End();
+    }
+    w.EndArray();
   }
-  return w.EndArray().End().Take();
+  return w.End().Take();
 }
 
 std::string Encode(const StationAvailability& m) {
@@ -390,8 +403,53 @@ std::string Encode(const AdminResult& m) {
   if (!m.point.empty()) w.Str("point", m.point);
   if (!m.point.empty()) w.Str("status", PointStatusName(m.status));
   if (m.until) w.Time("until", *m.until);
+  if (m.valid_from) w.Time("valid_from", *m.valid_from);
   WriteChanges(w, "moved", m.moved);
   WriteChanges(w, "lost", m.lost);
+  return w.End().Take();
+}
+
+namespace {
+constexpr std::pair<CatalogueOp, std::string_view> kCatalogueOpNames[] = {
+    {CatalogueOp::kAddStation, "add_station"},
+    {CatalogueOp::kUpdateStation, "update_station"},
+    {CatalogueOp::kRemoveStation, "remove_station"},
+    {CatalogueOp::kAddPoint, "add_point"},
+    {CatalogueOp::kUpdatePoint, "update_point"},
+    {CatalogueOp::kRemovePoint, "remove_point"},
+    {CatalogueOp::kSetTariff, "set_tariff"}};
+
+}  // namespace
+
+std::string_view CatalogueOpName(CatalogueOp op) {
+  for (const auto& [known, name] : kCatalogueOpNames) {
+    if (known == op) return name;
+  }
+  return "unknown";
+}
+
+std::string Encode(CatalogueOp op, const CatalogueChange& m) {
+  auto w = Typed(std::string(CatalogueOpName(op)) + ".request");
+  if (!m.request_id.empty()) w.Str("request_id", m.request_id);
+  w.Str("station", m.station);
+  if (!m.point.empty()) w.Str("point", m.point);
+  if (m.name) w.Str("name", *m.name);
+  if (m.city) w.Str("city", *m.city);
+  if (m.lat && m.lon) {
+    w.BeginObject("coordinates").Num("lat", *m.lat, kCoord).Num("lon", *m.lon, kCoord).End();
+  }
+  if (m.time_zone) w.Str("time_zone", *m.time_zone);
+  if (op == CatalogueOp::kAddStation) {
+    w.BeginArray("points");
+    for (const auto& p : m.points) WritePoint(w, p);
+    w.EndArray();
+  }
+  if (m.max_power_kw) w.Num("max_power_kw", *m.max_power_kw, 1);
+  if (m.power_type) w.Str("power_type", *m.power_type);
+  if (m.connector) w.Str("connector", *m.connector);
+  if (m.tariff) WriteTariff(w, "tariff", *m.tariff);
+  if (m.valid_from) w.Time("valid_from", *m.valid_from);
+  if (!m.reason.empty()) w.Str("reason", m.reason);
   return w.End().Take();
 }
 

@@ -9,7 +9,7 @@ using simdjson::dom::element_type;
 bool Fields::Get(std::string_view key, simdjson::dom::element& out, Need need) {
   if (error_) return false;
   if (obj_[key].get(out) != simdjson::SUCCESS || out.type() == element_type::NULL_VALUE) {
-    if (need == kRequired) Fail(key, "is need");
+    if (need == kRequired) Fail(key, "is required");
     return false;
   }
   return true;

@@ -27,8 +27,7 @@ class PointOutagesTest : public ::testing::Test {
     auto store = runtime::Store::Open(path_);
     ASSERT_TRUE(store);
     store_ = std::move(*store);
-    book_ = std::make_unique<ReservationBook>("voltpoint", tripmesh::testing::DefaultWorld(),
-                                              *store_, clock_);
+    book_ = std::make_unique<ReservationBook>("voltpoint", view_, *store_, clock_);
     ASSERT_TRUE(book_->Load());
   }
   Result<std::vector<ReservationBook::Slot>> Place(const std::string& owner,
@@ -57,6 +56,7 @@ class PointOutagesTest : public ::testing::Test {
   core::ManualClock clock_{kNow};
   std::string path_;
   std::unique_ptr<runtime::Store> store_;
+  WorldView view_{WorldView::Unowned(tripmesh::testing::DefaultWorld())};
   std::unique_ptr<ReservationBook> book_;
 };
 

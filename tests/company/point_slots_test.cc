@@ -21,8 +21,7 @@ class PointSlotsTest : public ::testing::Test {
     auto store = runtime::Store::Open(tripmesh::testing::NewTempDir("slots") + "/vp.db");
     ASSERT_TRUE(store);
     store_ = std::move(*store);
-    book_ = std::make_unique<ReservationBook>("voltpoint", tripmesh::testing::DefaultWorld(),
-                                              *store_, clock_);
+    book_ = std::make_unique<ReservationBook>("voltpoint", view_, *store_, clock_);
     ASSERT_TRUE(book_->Load());
   }
   // The interval at point 1 of the station, if any.
@@ -47,6 +46,7 @@ class PointSlotsTest : public ::testing::Test {
 
   core::ManualClock clock_{kNow};
   std::unique_ptr<runtime::Store> store_;
+  WorldView view_{WorldView::Unowned(tripmesh::testing::DefaultWorld())};
   std::unique_ptr<ReservationBook> book_;
   const std::vector<ReservationBook::Slot> slot_ = {{kStation, "1", kStart, kEnd}};
 };
@@ -198,7 +198,8 @@ TEST(RecordsTest, AnOlderStoreIsMovedForwardWhenItLoads) {
                            R"("vehicle":"car","status":"cancelled","items":[]})")});
   }));
   core::ManualClock clock{kNow};
-  ReservationBook book("voltpoint", tripmesh::testing::DefaultWorld(), **store, clock);
+  WorldView view(WorldView::Unowned(tripmesh::testing::DefaultWorld()));
+  ReservationBook book("voltpoint", view, **store, clock);
   ASSERT_TRUE(book.Load());
   auto got = book.Get("car", "r-voltpoint-1");
   ASSERT_TRUE(got) << got.error().message;

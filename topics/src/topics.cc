@@ -171,6 +171,13 @@ constexpr std::pair<SagaKind, std::string_view> kSagaKinds[] = {
 };
 constexpr std::pair<AdminOp, std::string_view> kAdminOps[] = {
     {AdminOp::kSetPointStatus, "set_point_status"},
+    {AdminOp::kAddStation, "add_station"},
+    {AdminOp::kUpdateStation, "update_station"},
+    {AdminOp::kRemoveStation, "remove_station"},
+    {AdminOp::kAddPoint, "add_point"},
+    {AdminOp::kUpdatePoint, "update_point"},
+    {AdminOp::kRemovePoint, "remove_point"},
+    {AdminOp::kSetTariff, "set_tariff"},
 };
 constexpr std::pair<EventKind, std::string_view> kEventKinds[] = {
     {EventKind::kReservation, "reservation"},

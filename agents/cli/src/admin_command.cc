@@ -6,6 +6,7 @@
 #include <future>
 #include <mutex>
 #include <random>
+#include <tuple>
 
 #include "commands.h"
 #include "tripmesh/runtime/local_time.h"
@@ -25,6 +26,15 @@ struct AdminFlags {
   std::string data = "data";
   // set_point_status
   std::string station, point, status, until, reason;
+  // the catalogue ops (each given only when its flag is)
+  std::string name, city, time_zone, power_type, connector, valid_from;
+  double lat = 0, lon = 0, kw = 0, price_kwh = 0, price_hour = 0;
+  std::vector<std::string> points;  // add-station: ID:KW:AC|DC:CONNECTOR each
+  CLI::App* sub = nullptr;          // the subcommand run, to ask which flags were given
+  bool Given(const char* flag) const {
+    const CLI::Option* o = sub ? sub->get_option_no_throw(flag) : nullptr;
+    return o && o->count() > 0;
+  }
 };
 
 std::string RandomHex() {
@@ -88,11 +98,18 @@ std::string ChangesTable(const std::vector<schemas::StopChange>& list, bool move
 
 std::string FormatAdminResult(const schemas::AdminResult& r, const std::string& zone) {
   Time now = core::RealClock().Now();
-  std::string out = fmt::format(
-      "{} point {} of {} is {}{}\n", r.company, r.point, r.station,
-      schemas::PointStatusName(r.status),
-      r.until ? " until " + runtime::FormatLocal(*r.until, zone, now)
-              : (r.status == schemas::PointStatus::kAvailable ? "" : " until further notice"));
+  std::string out;
+  if (r.op == "set_point_status" || r.op == "remove_point") {
+    out = fmt::format(
+        "{} point {} of {} is {}{}\n", r.company, r.point, r.station,
+        schemas::PointStatusName(r.status),
+        r.until ? " until " + runtime::FormatLocal(*r.until, zone, now)
+                : (r.status == schemas::PointStatus::kAvailable ? "" : " until further notice"));
+  } else {
+    out = fmt::format(
+        "{}: {} {}{}{}\n", r.company, r.op, r.station, r.point.empty() ? "" : " point " + r.point,
+        r.valid_from ? " from " + runtime::FormatLocal(*r.valid_from, zone, now) : "");
+  }
   if (!r.moved.empty()) {
     out += fmt::format("{} stop(s) moved to another point of the station:\n", r.moved.size());
     out += ChangesTable(r.moved, true, zone, now);
@@ -108,29 +125,11 @@ std::string FormatAdminResult(const schemas::AdminResult& r, const std::string& 
 
 namespace {
 
-int RunSetPointStatus(const AdminFlags& f) {
-  schemas::PointStatusRequest req{.station = f.station, .point = f.point, .reason = f.reason};
-  auto status = schemas::ParsePointStatus(f.status);
-  if (!status) {
-    std::fprintf(stderr,
-                 "tripmesh: unknown --status %s (AVAILABLE, OUTOFORDER, INOPERATIVE, BLOCKED, "
-                 "PLANNED or REMOVED); see tripmesh admin set-point-status --help\n",
-                 f.status.c_str());
-    return kUsageError;
-  }
-  req.status = *status;
-  if (!f.until.empty()) {
-    auto t = ParseTime(f.until);
-    if (!t) {
-      std::fprintf(stderr, "tripmesh: --until: %s\n", t.error().message.c_str());
-      return kUsageError;
-    }
-    req.until = *t;
-  }
+// Sends one admin op and prints its answer (a table, or the raw reply with --json).
+int AskAndPrint(const AdminFlags& f, topics::AdminOp op, std::string payload) {
   auto text = AskAdmin(f.broker.transport == "paho" ? runtime::TransportKind::kPaho
                                                     : runtime::TransportKind::kMosquitto,
-                       f.broker.Resolve(), f.company, topics::AdminOp::kSetPointStatus,
-                       schemas::Encode(req), f.timeout_s);
+                       f.broker.Resolve(), f.company, op, std::move(payload), f.timeout_s);
   if (text && f.json) std::puts(text->c_str());
   auto result = text ? schemas::Decode<schemas::AdminResult>(*text)
                      : Result<schemas::AdminResult>(tl::unexpected<Error>(text.error()));
@@ -153,7 +152,156 @@ int RunSetPointStatus(const AdminFlags& f) {
   return kSuccess;
 }
 
+int RunSetPointStatus(const AdminFlags& f) {
+  schemas::PointStatusRequest req{.station = f.station, .point = f.point, .reason = f.reason};
+  auto status = schemas::ParsePointStatus(f.status);
+  if (!status) {
+    std::fprintf(stderr,
+                 "tripmesh: unknown --status %s (AVAILABLE, OUTOFORDER, INOPERATIVE, BLOCKED, "
+                 "PLANNED or REMOVED); see tripmesh admin set-point-status --help\n",
+                 f.status.c_str());
+    return kUsageError;
+  }
+  req.status = *status;
+  if (!f.until.empty()) {
+    auto t = ParseTime(f.until);
+    if (!t) {
+      std::fprintf(stderr, "tripmesh: --until: %s\n", t.error().message.c_str());
+      return kUsageError;
+    }
+    req.until = *t;
+  }
+  return AskAndPrint(f, topics::AdminOp::kSetPointStatus, schemas::Encode(req));
+}
+
+// One point of add-station's --point-spec: ID:KW:AC|DC:CONNECTOR.
+Result<schemas::Point> ParsePointSpec(const std::string& spec) {
+  std::vector<std::string> parts;
+  std::size_t from = 0;
+  for (std::size_t at; (at = spec.find(':', from)) != std::string::npos; from = at + 1) {
+    parts.push_back(spec.substr(from, at - from));
+  }
+  parts.push_back(spec.substr(from));
+  char* end = nullptr;
+  double kw = parts.size() == 4 ? std::strtod(parts[1].c_str(), &end) : 0;
+  if (parts.size() != 4 || end == parts[1].c_str() || *end != '\0') {
+    return Fail(
+        Errc::kInvalidRequest,
+        "--point-spec " + spec + " is not ID:KW:AC|DC:CONNECTOR, e.g. 3:150:DC:IEC_62196_T2_COMBO");
+  }
+  return schemas::Point{.id = parts[0],
+                        .max_power_kw = kw,
+                        .power_type = parts[2],
+                        .connector = parts[3],
+                        .tariff = std::nullopt};
+}
+
+Result<schemas::CatalogueChange> ChangeOf(const AdminFlags& f) {
+  schemas::CatalogueChange c{.station = f.station, .point = f.point, .reason = f.reason};
+  if (f.Given("--name")) c.name = f.name;
+  if (f.Given("--city")) c.city = f.city;
+  if (f.Given("--time-zone")) c.time_zone = f.time_zone;
+  if (f.Given("--lat")) c.lat = f.lat;
+  if (f.Given("--lon")) c.lon = f.lon;
+  if (f.Given("--kw")) c.max_power_kw = f.kw;
+  if (f.Given("--power-type")) c.power_type = f.power_type;
+  if (f.Given("--connector")) c.connector = f.connector;
+  if (f.Given("--price-kwh")) {
+    c.tariff = schemas::Tariff{.price_per_kwh = f.price_kwh};
+    if (f.Given("--price-hour")) c.tariff->price_per_hour = f.price_hour;
+  }
+  if (f.Given("--valid-from")) {
+    auto t = ParseTime(f.valid_from);
+    if (!t) return Fail(Errc::kInvalidRequest, "--valid-from: " + t.error().message);
+    c.valid_from = *t;
+  }
+  for (const auto& spec : f.points) {
+    auto p = ParsePointSpec(spec);
+    if (!p) return tl::unexpected<Error>(p.error());
+    c.points.push_back(std::move(*p));
+  }
+  return c;
+}
+
+int RunCatalogueOp(const AdminFlags& f, schemas::CatalogueOp op) {
+  auto change = ChangeOf(f);
+  if (!change) {
+    std::fprintf(stderr, "tripmesh: %s\n", change.error().message.c_str());
+    return kUsageError;
+  }
+  auto admin_op = topics::ParseAdminOp(schemas::CatalogueOpName(op));
+  if (!admin_op) return kError;
+  return AskAndPrint(f, *admin_op, schemas::Encode(op, *change));
+}
+
 }  // namespace
+
+void AddStationFlags(CLI::App* sub, AdminFlags& f) {
+  sub->add_option("--name", f.name, "The station's name");
+  sub->add_option("--city", f.city, "Map city id, e.g. feira-de-santana");
+  sub->add_option("--lat", f.lat, "Latitude")->check(CLI::Range(-90.0, 90.0));
+  sub->add_option("--lon", f.lon, "Longitude")->check(CLI::Range(-180.0, 180.0));
+  sub->add_option("--time-zone", f.time_zone, "IANA zone (must be the city's; default: it)");
+}
+
+void AddPointFlags(CLI::App* sub, AdminFlags& f) {
+  sub->add_option("--kw", f.kw, "Most power the point gives, kW")->check(CLI::Range(1.0, 1000.0));
+  sub->add_option("--power-type", f.power_type, "AC or DC");
+  sub->add_option("--connector", f.connector, "OCPI ConnectorType, e.g. IEC_62196_T2_COMBO");
+}
+
+void AddTariffFlags(CLI::App* sub, AdminFlags& f) {
+  sub->add_option("--price-kwh", f.price_kwh, "BRL per kWh")->check(CLI::Range(0.0, 1000.0));
+  sub->add_option("--price-hour", f.price_hour, "BRL per hour plugged in (with --price-kwh)")
+      ->check(CLI::Range(0.0, 10000.0));
+}
+
+void AddCatalogueOps(CLI::App* cmd, Runner& run, const std::shared_ptr<AdminFlags>& f) {
+  using Op = schemas::CatalogueOp;
+  auto add = [&](const char* name, const char* help, Op op) {
+    auto* sub = cmd->add_subcommand(name, help);
+    sub->fallthrough();  // --json, --broker ... also after the op's name
+    sub->add_option("--station", f->station, "Station id, e.g. vp-feira-de-santana-2")->required();
+    sub->callback([&run, f, op, sub] {
+      f->sub = sub;
+      run = [f, op] { return RunCatalogueOp(*f, op); };
+    });
+    return sub;
+  };
+  auto* add_station = add("add-station", "Add a station (and its first points)", Op::kAddStation);
+  AddStationFlags(add_station, *f);
+  AddTariffFlags(add_station, *f);
+  add_station->add_option("--point-spec", f->points,
+                          "A point as ID:KW:AC|DC:CONNECTOR, e.g. 1:150:DC:IEC_62196_T2_COMBO "
+                          "(repeat for more)");
+  auto* update_station =
+      add("update-station", "Change a station's name, place or zone", Op::kUpdateStation);
+  AddStationFlags(update_station, *f);
+  auto* remove_station =
+      add("remove-station", "Remove a station: its bookings are lost and their vehicles told",
+          Op::kRemoveStation);
+  remove_station->add_option("--reason", f->reason, "Why, for the vehicles' notices");
+  for (auto [name, help, op] :
+       {std::tuple{"add-point", "Add a point to a station", Op::kAddPoint},
+        std::tuple{"update-point", "Change a point's power, power type or connector",
+                   Op::kUpdatePoint},
+        std::tuple{"remove-point", "Remove a point: its bookings move to another point or are lost",
+                   Op::kRemovePoint}}) {
+    auto* sub = add(name, help, op);
+    sub->add_option("--point", f->point, "Point id of the station")->required();
+    if (op != Op::kRemovePoint) AddPointFlags(sub, *f);
+    if (op == Op::kAddPoint) AddTariffFlags(sub, *f);
+    if (op == Op::kRemovePoint) sub->add_option("--reason", f->reason, "Why");
+  }
+  auto* tariff = add("set-tariff",
+                     "Set the price of a station (or of one --point) from --valid-from on; "
+                     "bookings already made keep theirs",
+                     Op::kSetTariff);
+  tariff->add_option("--point", f->point, "Only this point (default: the station's tariff)");
+  AddTariffFlags(tariff, *f);
+  tariff->get_option("--price-kwh")->required();
+  tariff->add_option("--valid-from", f->valid_from, "RFC 3339 time it applies from (default: now)");
+}
 
 void AddAdmin(CLI::App& app, Runner& run) {
   auto f = std::make_shared<AdminFlags>();
@@ -171,6 +319,7 @@ void AddAdmin(CLI::App& app, Runner& run) {
       "set-point-status",
       "Take a point out of service (its bookings move to another point of the station, or "
       "their vehicles are told) or put it back (AVAILABLE)");
+  set->fallthrough();
   set->add_option("--station", f->station, "Station id, e.g. vp-salvador-pituba")->required();
   set->add_option("--point", f->point, "Point id of the station, e.g. 1")->required();
   set->add_option("--status", f->status,
@@ -180,6 +329,7 @@ void AddAdmin(CLI::App& app, Runner& run) {
                   "RFC 3339 end of the status (default: until further notice)");
   set->add_option("--reason", f->reason, "Why, for the log and the vehicles' notices");
   set->callback([&run, f] { run = [f] { return RunSetPointStatus(*f); }; });
+  AddCatalogueOps(cmd, run, f);
 }
 
 }  // namespace tripmesh::cli

@@ -81,11 +81,6 @@ class CompanyAgentImpl final : public CompanyAgent {
   ~CompanyAgentImpl() override { Stop(); }
 
   Status Init() {
-    catalogue_ = world_.FindCompany(options_.id);
-    if (!catalogue_) {
-      return Fail(Errc::kNotFound, "no catalogue for company " + options_.id + " in " +
-                                       options_.data_dir + "/companies");
-    }
     std::string db = options_.db_path.empty() ? "var/" + options_.id + ".db" : options_.db_path;
     if (auto st = PrepareFolder(db, options_.db_path.empty()); !st) return st;
     auto lock = runtime::StoreLock::Acquire(db, "company " + options_.id);
@@ -112,7 +107,12 @@ class CompanyAgentImpl final : public CompanyAgent {
     peers_ = std::make_unique<PeerClient>(options_.id, *transport_);
     auto core = CompanyCore::Load(CoreOptionsOf(options_), world_, *store_, clock_, peers_.get(),
                                   CoreHooksOf());
-    if (!core) return tl::unexpected<tripmesh::Error>(core.error());
+    if (!core) {
+      if (core.error().code != Errc::kNotFound)
+        return tl::unexpected<tripmesh::Error>(core.error());
+      return Fail(Errc::kNotFound, core.error().message + " in its store (" + db + ") or in " +
+                                       options_.data_dir + "/companies");
+    }
     core_ = std::move(*core);
     transport_->SetReceiver([this](runtime::InboundMessage m) { OnMessage(std::move(m)); });
     transport_->SetConnectionHandler([this](runtime::ConnectionEvent e) {
@@ -136,7 +136,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     core_->coordinator().Resume();
     ticker_ = std::thread([this] { Tick(); });
     runtime::Log(LogLevel::kInfo, "{} ready: {} stations, broker {}, store {}", options_.id,
-                 catalogue_->stations.size(), options_.mqtt.broker, db);
+                 core_->network().Own().stations.size(), options_.mqtt.broker, db);
     return {};
   }
 
@@ -201,6 +201,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     h.stop_changed = [this](const schemas::Reservation& r, const ReservationBook::Displaced& d) {
       OnStopChanged(r, d);
     };
+    h.catalogue_changed = [this](const std::string& station) { OnCatalogueChanged(station); };
     return h;
   }
 
@@ -244,7 +245,14 @@ class CompanyAgentImpl final : public CompanyAgent {
     s.host = host_;
     s.pid = getpid();
     s.started_at = started_at_;
-    if (!catalogue_->stations.empty()) s.time_zone = catalogue_->stations.front().time_zone;
+    // The Will is made before the catalogue is loaded: the zone of the map's first city.
+    auto world = core_ ? core_->network().view().Now() : nullptr;
+    const auto* own = world ? world->FindCompany(options_.id) : world_.FindCompany(options_.id);
+    if (own && !own->stations.empty()) {
+      s.time_zone = own->stations.front().time_zone;
+    } else if (world_.city_count() > 0) {
+      s.time_zone = world_.city(0).time_zone;
+    }
     if (!online) s.reason = "stopped";
     return s;
   }
@@ -284,7 +292,7 @@ class CompanyAgentImpl final : public CompanyAgent {
     // Peers' requests (availability) only read and never wait, but a vehicle's
     // plan holds its lane while it waits for them: they get lanes of their own,
     // or two companies planning at once would wait on each other.
-    bool from_peer = world_.FindCompany(key) != nullptr;
+    bool from_peer = IsCompany(key);
     if (from_peer) key += "/" + m.correlation_data;
     posting_.fetch_add(1);
     if (accepting_.load()) {
@@ -304,7 +312,7 @@ class CompanyAgentImpl final : public CompanyAgent {
                    m.topic.substr(0, 200));
       return;
     }
-    bool agent_is_company = world_.FindCompany(agent) != nullptr;
+    bool agent_is_company = IsCompany(agent);
     std::string reply_to =
         agent_is_company ? topics::CompanyReplies(agent) : topics::VehicleReplies(agent);
     Reply reply;
@@ -373,7 +381,8 @@ class CompanyAgentImpl final : public CompanyAgent {
   // was lost (its vehicle is told what to do).
   void OnStopChanged(const schemas::Reservation& r, const ReservationBook::Displaced& d) {
     PublishEvent(StopEvent(options_.id, r, d, clock_.Now()));
-    const auto* station = world_.FindStation(d.station);
+    auto world = core_->network().view().Now();
+    const auto* station = world->FindStation(d.station);
     if (auto notice =
             LostStopNotice(options_.id, r, d, clock_.Now(), station ? station->time_zone : "UTC")) {
       metrics_.Count("stops.lost");
@@ -403,7 +412,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   // Saga messages run on the saga's lane; a malformed one has nobody to answer.
   void OnSagaMessage(const runtime::InboundMessage& m) {
     auto route = topics::ParseTopic(m.topic);
-    if (!route || route->kind != topics::Kind::kSaga || !world_.FindCompany(route->agent) ||
+    if (!route || route->kind != topics::Kind::kSaga || !IsCompany(route->agent) ||
         m.payload.size() > schemas::kMaxPayloadBytes) {
       metrics_.Count("saga.dropped");
       runtime::Log(LogLevel::kWarn, "dropped a saga message on {}", m.topic.substr(0, 200));
@@ -499,16 +508,41 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
   void PublishCatalogue() {
+    schemas::Catalogue own = core_->network().Own();
     Send({.topic = topics::CompanyInfo(options_.id),
-          .payload = schemas::Encode(catalogue_->info),
+          .payload = schemas::Encode(own.info),
           .retain = true});
-    for (const auto& s : catalogue_->stations) {
+    for (const auto& s : own.stations) {
       Send({.topic = topics::Station(options_.id, s.id),
             .payload = schemas::Encode(s),
             .retain = true});
       PublishAvailability(s);
     }
     PublishStatus(true);
+  }
+
+  // The retained info, station and availability follow the admin's change; a
+  // removed station's are cleared (an empty retained message).
+  void OnCatalogueChanged(const std::string& station) {
+    auto world = core_->network().view().Now();
+    const auto* own = world->FindCompany(options_.id);
+    Send({.topic = topics::CompanyInfo(options_.id),
+          .payload = schemas::Encode(own->info),
+          .retain = true});
+    const auto* s = world->FindStation(station);
+    Send({.topic = topics::Station(options_.id, station),
+          .payload = s ? schemas::Encode(*s) : std::string(),
+          .retain = true});
+    if (s) {
+      PublishAvailability(*s);
+    } else {
+      Send({.topic = topics::StationAvailability(options_.id, station), .retain = true});
+    }
+  }
+
+  // A company of this world (the companies' ids are their catalogues').
+  bool IsCompany(const std::string& id) const {
+    return world_.FindCompany(id) != nullptr || id == options_.id;
   }
 
   void PublishAvailability(const schemas::Station& s) {
@@ -537,8 +571,9 @@ class CompanyAgentImpl final : public CompanyAgent {
       }
       if (status_due_.exchange(false)) PublishStatus(true);
       core_->Tick();
+      auto world = core_->network().view().Now();
       for (const auto& id : core_->book().TakeDirtyStations()) {
-        if (const auto* s = world_.FindStation(id)) PublishAvailability(*s);
+        if (const auto* s = world->FindStation(id)) PublishAvailability(*s);
       }
       if (tick % kMetricsEveryTicks == 0) {
         core_->handlers().ExpirePlans();
@@ -549,8 +584,8 @@ class CompanyAgentImpl final : public CompanyAgent {
 
   CompanyOptions options_;
   const core::Clock& clock_;
+  // data/: the map, the other companies' catalogues, and this company's for a new store.
   core::World world_;
-  const schemas::Catalogue* catalogue_ = nullptr;
   std::unique_ptr<runtime::Store> store_;
   std::unique_ptr<CompanyCore> core_;
   Metrics metrics_;

@@ -17,13 +17,17 @@ Result<std::unique_ptr<CompanyCore>> CompanyCore::Load(CoreOptions options,
                                                        CoreHooks hooks) {
   std::unique_ptr<CompanyCore> c(new CompanyCore(std::move(options), clock, std::move(hooks)));
   const std::string& id = c->options_.id;
-  c->book_ = std::make_unique<ReservationBook>(id, world, store, clock);
+  auto network = Network::Load(id, world, store);
+  if (!network) return tl::unexpected<Error>(network.error());
+  c->network_ = std::move(*network);
+  const WorldView& view = c->network_->view();
+  c->book_ = std::make_unique<ReservationBook>(id, view, store, clock);
   if (auto st = c->book_->Load(); !st) return tl::unexpected<Error>(st.error());
   c->book_->set_no_show_grace(c->options_.no_show_grace_s);
   c->book_->SetChangeListener([c = c.get()](const schemas::Reservation& r) {
     if (c->hooks_.reservation_changed) c->hooks_.reservation_changed(r);
   });
-  c->participant_ = std::make_unique<SagaParticipant>(id, world, *c->book_, store, clock);
+  c->participant_ = std::make_unique<SagaParticipant>(id, view, *c->book_, store, clock);
   if (auto st = c->participant_->Load(); !st) return tl::unexpected<Error>(st.error());
   c->participant_->SetListener(c->hooks_.saga_event);
   SagaCoordinator::Hooks saga;
@@ -36,18 +40,23 @@ Result<std::unique_ptr<CompanyCore>> CompanyCore::Load(CoreOptions options,
   c->coordinator_ = std::make_unique<SagaCoordinator>(id, *c->book_, store, clock, c->options_.saga,
                                                       std::move(saga));
   if (auto st = c->coordinator_->Load(); !st) return tl::unexpected<Error>(st.error());
-  c->handlers_ = std::make_unique<Handlers>(id, world, *c->book_, clock, c->options_.hold_ttl_s,
+  c->handlers_ = std::make_unique<Handlers>(id, view, *c->book_, clock, c->options_.hold_ttl_s,
                                             c->options_.plan_ttl_s, peers, c->coordinator_.get());
   c->book_->SetOutageListener(
       [c = c.get()](const schemas::Reservation& r, const ReservationBook::Displaced& d) {
         if (c->hooks_.stop_changed) c->hooks_.stop_changed(r, d);
       });
-  c->admin_ = std::make_unique<Admin>(
-      id, *c->book_, clock,
-      [c = c.get()](runtime::Tx& tx, std::vector<ReservationBook::Displaced>& displaced) {
-        return c->participant_->FollowOutage(tx, displaced);
-      },
-      [c = c.get()] { c->SendChanges(); });
+  Admin::Hooks admin{
+      .also =
+          [c = c.get()](runtime::Tx& tx, std::vector<ReservationBook::Displaced>& displaced) {
+            return c->participant_->FollowOutage(tx, displaced);
+          },
+      .relay = [c = c.get()] { c->SendChanges(); },
+      .catalogue_changed =
+          [c = c.get()](const std::string& station) {
+            if (c->hooks_.catalogue_changed) c->hooks_.catalogue_changed(station);
+          }};
+  c->admin_ = std::make_unique<Admin>(id, *c->network_, *c->book_, clock, std::move(admin));
   return c;
 }
 

@@ -14,6 +14,7 @@
 
 #include "admin.h"
 #include "handlers.h"
+#include "network.h"
 #include "peer_client.h"
 #include "reservation_book.h"
 #include "saga_coordinator.h"
@@ -49,12 +50,16 @@ struct CoreHooks {
   // went out of service; r is durable.
   std::function<void(const schemas::Reservation& r, const ReservationBook::Displaced& d)>
       stop_changed;
+  // The admin changed the catalogue at `station` (added, changed or removed
+  // it); the world already shows it.
+  std::function<void(const std::string& station)> catalogue_changed;
 };
 
 class CompanyCore {
  public:
-  // Loads the reservations, the participant's parts and the coordinator's
-  // sagas from `store`. `peers` (may be null) answers the planner's questions
+  // Loads the catalogue (seeded from `world` in a new store), the
+  // reservations, the participant's parts and the coordinator's sagas from
+  // `store`. `peers` (may be null) answers the planner's questions
   // to other companies. Everything passed must outlive the core.
   [[nodiscard]] static Result<std::unique_ptr<CompanyCore>> Load(CoreOptions options,
                                                                  const core::World& world,
@@ -63,6 +68,8 @@ class CompanyCore {
                                                                  Peers* peers, CoreHooks hooks);
 
   Handlers& handlers() { return *handlers_; }
+  // The company's catalogue and the world it plans on, as changed by its admin.
+  const Network& network() const { return *network_; }
   Admin& admin() { return *admin_; }
   ReservationBook& book() { return *book_; }
   SagaCoordinator& coordinator() { return *coordinator_; }
@@ -90,6 +97,7 @@ class CompanyCore {
   CoreOptions options_;
   const core::Clock& clock_;
   CoreHooks hooks_;
+  std::unique_ptr<Network> network_;
   std::unique_ptr<ReservationBook> book_;
   std::unique_ptr<SagaParticipant> participant_;
   std::unique_ptr<SagaCoordinator> coordinator_;

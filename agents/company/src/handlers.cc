@@ -32,7 +32,7 @@ tl::unexpected<Error> Forward(const Result<T>& r) {
 
 }  // namespace
 
-Handlers::Handlers(std::string company, const core::World& world, ReservationBook& book,
+Handlers::Handlers(std::string company, const WorldView& world, ReservationBook& book,
                    const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, Peers* peers,
                    SagaCoordinator* sagas)
     : company_(std::move(company)),
@@ -103,10 +103,11 @@ Status Handlers::CheckTrip(schemas::PlanRequest& req) const {
                             v.soc, v.min_soc),
                 "vehicle.soc");
   }
+  auto world = world_.Now();
   std::vector<std::string> known;
-  for (const auto& [connector, bound] : world_.connector_bounds()) known.push_back(connector);
+  for (const auto& [connector, bound] : world->connector_bounds()) known.push_back(connector);
   for (std::size_t i = 0; i < v.connectors.size(); ++i) {
-    if (world_.connector_bounds().count(v.connectors[i]) == 0) {
+    if (world->connector_bounds().count(v.connectors[i]) == 0) {
       return Fail(Errc::kInvalidRequest,
                   "unknown connector " + v.connectors[i] + core::DidYouMean(v.connectors[i], known),
                   fmt::format("vehicle.connectors[{}]", i));
@@ -161,7 +162,8 @@ std::map<std::string, std::vector<std::string>> Handlers::StationsToAsk(
   return ask;
 }
 
-void Handlers::AskPeers(const std::map<std::string, std::vector<std::string>>& ask, Time depart,
+void Handlers::AskPeers(const core::World& world,
+                        const std::map<std::string, std::vector<std::string>>& ask, Time depart,
                         PeerAnswers& answers) const {
   auto results = peers_->Availability(ask, depart, answers.window_end, kPeerTimeout);
   for (const auto& [company, stations] : ask) {
@@ -169,7 +171,7 @@ void Handlers::AskPeers(const std::map<std::string, std::vector<std::string>>& a
   }
   for (const auto& [company, result] : results) {
     for (const auto& pf : result.points) {
-      const schemas::Station* station = world_.FindStation(pf.station);
+      const schemas::Station* station = world.FindStation(pf.station);
       if (!station || station->company != company) continue;  // not that company's to answer
       auto point = std::find_if(station->points.begin(), station->points.end(),
                                 [&](const auto& p) { return p.id == pf.point; });
@@ -192,6 +194,8 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
   // Otherwise round 2 plans again with the answered stations and this
   // company's only.
   Time depart = req.depart_at.value_or(clock_.Now());
+  // One snapshot for both rounds: the answers point into its stations.
+  auto world = world_.Now();
   PeerAnswers answers{.window_end = depart};
   bool round_two = false;
   core::PlanContext ctx;
@@ -205,21 +209,21 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
                ? from
                : core::EarliestStartIn(it->second, from, d, answers.window_end);
   };
-  auto plans = core::PlanTrip(world_, req, depart, ctx);
+  auto plans = core::PlanTrip(*world, req, depart, ctx);
   if (!plans) return plans;
   auto ask = StationsToAsk(*plans);
   if (!ask.empty()) {
     for (const auto& p : *plans) answers.window_end = std::max(answers.window_end, p.arrive_at);
     answers.window_end = std::min(answers.window_end + 12 * kHourS, depart + 7 * kDayS - 1);
-    AskPeers(ask, depart, answers);
+    AskPeers(*world, ask, depart, answers);
     bool stands = std::all_of(plans->begin(), plans->end(), [&](const schemas::Plan& p) {
       return std::all_of(p.stops.begin(), p.stops.end(), [&](const schemas::Stop& stop) {
-        return stop.company == company_ || answers.FreeAsPlanned(world_, stop);
+        return stop.company == company_ || answers.FreeAsPlanned(*world, stop);
       });
     });
     if (!stands) {
       round_two = true;
-      plans = core::PlanTrip(world_, req, depart, ctx);
+      plans = core::PlanTrip(*world, req, depart, ctx);
       if (!plans && !answers.silent.empty()) {
         return Fail(plans.error().code,
                     plans.error().message + "; " +
@@ -438,8 +442,9 @@ Result<std::string> Handlers::Availability(std::string_view payload) {
   auto req = schemas::Decode<schemas::AvailabilityRequest>(payload);
   if (!req) return Forward(req);
   schemas::AvailabilityResult out{req->request_id, company_, req->from, req->to, {}};
+  auto world = world_.Now();
   for (const auto& id : req->stations) {
-    const schemas::Station* s = world_.FindStation(id);
+    const schemas::Station* s = world->FindStation(id);
     if (!s || s->company != company_) {
       return Fail(Errc::kNotFound, "no station " + id + " at " + company_, "stations");
     }

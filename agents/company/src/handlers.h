@@ -18,6 +18,7 @@
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
 #include "tripmesh/topics/topics.h"
+#include "world_view.h"
 
 namespace tripmesh::company {
 
@@ -32,7 +33,7 @@ class Handlers {
   // `peers` asks other companies for availability; null plans with this company's stations only.
   // `sagas` coordinates reservations with stops at other companies; without
   // it such a reserve answers unavailable.
-  Handlers(std::string company, const core::World& world, ReservationBook& book,
+  Handlers(std::string company, const WorldView& world, ReservationBook& book,
            const core::Clock& clock, Time hold_ttl_s, Time plan_ttl_s, Peers* peers,
            SagaCoordinator* sagas);
 
@@ -77,7 +78,8 @@ class Handlers {
   std::map<std::string, std::vector<std::string>> StationsToAsk(
       const std::vector<schemas::Plan>& plans) const;
   // Asks them all at once for their free intervals until answers.window_end.
-  void AskPeers(const std::map<std::string, std::vector<std::string>>& ask, Time depart,
+  void AskPeers(const core::World& world,
+                const std::map<std::string, std::vector<std::string>>& ask, Time depart,
                 PeerAnswers& answers) const;
   // Gives each plan an id the vehicle can reserve by, for plan_ttl_s.
   void Remember(const std::string& vehicle, std::vector<schemas::Plan>& plans);
@@ -88,7 +90,7 @@ class Handlers {
   static constexpr Time kPastDepartureGraceS = 900;
 
   std::string company_;
-  const core::World& world_;
+  const WorldView& world_;
   ReservationBook& book_;
   const core::Clock& clock_;
   Time hold_ttl_s_, plan_ttl_s_;

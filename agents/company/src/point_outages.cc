@@ -3,6 +3,7 @@
 // moves to another point of the station or, when none is free, is dropped
 // and its reservation says the stop was lost.
 #include <algorithm>
+#include <map>
 
 #include "reservation_book.h"
 #include "tripmesh/runtime/local_time.h"
@@ -14,7 +15,8 @@ std::string ReservationBook::LostReason(const Outage& o) const {
   std::string why = "point " + o.point + " of " + o.station + " is " +
                     std::string(schemas::PointStatusName(o.status));
   if (o.until < kNever) {
-    const schemas::Station* s = world_.FindStation(o.station);
+    auto world = world_.Now();
+    const schemas::Station* s = world->FindStation(o.station);
     why += " until " +
            (s ? runtime::FormatLocal(o.until, s->time_zone, o.since) : FormatTime(o.until));
   }
@@ -22,55 +24,49 @@ std::string ReservationBook::LostReason(const Outage& o) const {
   return why + "; no other point of the station was free";
 }
 
-Result<std::vector<ReservationBook::Displaced>> ReservationBook::SetPointStatus(
-    const Outage& outage, const DisplacedWrite& also) {
-  const schemas::Station* station = world_.FindStation(outage.station);
+Result<std::vector<ReservationBook::Displaced>> ReservationBook::SetPointStatuses(
+    const std::vector<Outage>& outages, const DisplacedWrite& also) {
+  if (outages.empty()) return std::vector<Displaced>{};
+  const std::string& station_id = outages.front().station;
+  auto world = world_.Now();
+  const schemas::Station* station = world->FindStation(station_id);
   if (!station || station->company != company_) {
-    return Fail(Errc::kNotFound, "no station " + outage.station + " at " + company_, "station");
+    return Fail(Errc::kNotFound, "no station " + station_id + " at " + company_, "station");
   }
-  if (!ledgers_.count(Key(outage.station, outage.point))) {
-    return Fail(Errc::kNotFound, "no point " + outage.point + " at " + outage.station, "point");
+  for (const auto& o : outages) {
+    if (o.station != station_id || !HasLedger(o.station, o.point)) {
+      return Fail(Errc::kNotFound, "no point " + o.point + " at " + station_id, "point");
+    }
   }
-  bool in_service = outage.status == schemas::PointStatus::kAvailable;
   std::optional<runtime::KeyedLocks::Guard> guard;
-  guard.emplace(station_locks_.Lock({outage.station}));
-  std::optional<Outage> before;
-  if (auto it = outages_.find(Key(outage.station, outage.point)); it != outages_.end()) {
-    before = it->second;
+  guard.emplace(station_locks_.Lock({station_id}));
+  std::map<std::string, Outage> before;  // by point
+  for (const auto& o : outages) {
+    if (auto it = outages_.find(Key(o.station, o.point)); it != outages_.end()) {
+      before[o.point] = it->second;
+      LedgerOf(o.station, o.point).Remove(OutageOwner(o.station, o.point), it->second.since);
+      outages_.erase(it);
+    }
   }
-  auto& ledger = LedgerOf(outage.station, outage.point);
-  if (before) ledger.Remove(OutageOwner(outage.station, outage.point), before->since);
-  std::vector<Displaced> displaced;
-  if (!in_service) {
-    displaced = Displace(outage, *station);
-    for (auto& d : displaced) d.reason = LostReason(outage);
-    // Nothing of anyone's is left there in the outage, so this cannot overlap.
-    (void)ledger.Add({outage.since, outage.until, OutageOwner(outage.station, outage.point), {}});
-    outages_[Key(outage.station, outage.point)] = outage;
-  } else {
-    outages_.erase(Key(outage.station, outage.point));
+  std::vector<Outage> out_of_service;
+  for (const auto& o : outages) {
+    if (o.status != schemas::PointStatus::kAvailable) out_of_service.push_back(o);
   }
+  std::vector<Displaced> displaced = Displace(out_of_service, *station);
   std::vector<std::pair<schemas::Reservation, Displaced>> followed;
   auto write = [&](const std::function<void()>& queued) {
     return store_.Write(
         [&](runtime::Tx& tx) -> Status {
-          Status st = in_service
-                          ? records::DeletePointStatus(tx, outage.station, outage.point)
-                          : records::UpsertPointStatus(
-                                tx, {.station = outage.station,
-                                     .point = outage.point,
-                                     .status = std::string(schemas::PointStatusName(outage.status)),
-                                     .since = outage.since,
-                                     .until = outage.until < kNever ? std::optional(outage.until)
-                                                                    : std::nullopt,
-                                     .reason = outage.reason});
-          for (const auto& d : displaced) {
-            if (!st) return st;
-            st = d.to_point.empty()
-                     ? records::DeleteBooking(tx, d.station, d.from_point, d.start_at)
-                     : records::MoveBooking(tx, d.station, d.from_point, d.start_at, d.to_point);
+          for (const auto& o : outages) {
+            if (auto st = WritePointStatus(tx, o); !st) return st;
           }
-          if (!st) return st;
+          for (const auto& d : displaced) {
+            auto st =
+                d.to_point.empty()
+                    ? records::DeleteBooking(tx, d.station, d.from_point, d.start_at)
+                    : records::MoveBooking(tx, d.station, d.from_point, d.start_at, d.to_point);
+            if (!st) return st;
+          }
           auto local = FollowOutage(tx, displaced);
           if (!local) return tl::unexpected<Error>(local.error());
           followed = std::move(*local);
@@ -79,21 +75,22 @@ Result<std::vector<ReservationBook::Displaced>> ReservationBook::SetPointStatus(
         queued);
   };
   auto undo = [&] {
-    auto& l = LedgerOf(outage.station, outage.point);
-    l.Remove(OutageOwner(outage.station, outage.point), outage.since);
+    for (const auto& o : out_of_service) {
+      LedgerOf(o.station, o.point).Remove(OutageOwner(o.station, o.point), o.since);
+      outages_.erase(Key(o.station, o.point));
+    }
     Undisplace(displaced);
-    outages_.erase(Key(outage.station, outage.point));
-    if (before) {
-      (void)l.Add({before->since, before->until, OutageOwner(outage.station, outage.point), {}});
-      outages_[Key(outage.station, outage.point)] = *before;
+    for (const auto& [point, b] : before) {
+      (void)LedgerOf(b.station, point).Add({b.since, b.until, OutageOwner(b.station, point), {}});
+      outages_[Key(b.station, point)] = b;
     }
   };
-  if (auto st = WriteThenRelease(guard, {outage.station}, write, undo); !st) {
+  if (auto st = WriteThenRelease(guard, {station_id}, write, undo); !st) {
     return tl::unexpected<Error>(st.error());
   }
   {
     std::lock_guard lock(mu_);
-    dirty_stations_.insert(outage.station);
+    dirty_stations_.insert(station_id);
   }
   for (const auto& [r, d] : followed) {
     if (outage_listener_) outage_listener_(r, d);
@@ -101,25 +98,48 @@ Result<std::vector<ReservationBook::Displaced>> ReservationBook::SetPointStatus(
   return displaced;
 }
 
-std::vector<ReservationBook::Displaced> ReservationBook::Displace(const Outage& o,
-                                                                  const schemas::Station& station) {
-  auto& broken = LedgerOf(o.station, o.point);
-  std::vector<core::Interval> hit;
-  for (const auto& [start, iv] : broken.intervals()) {
-    if (iv.end > o.since && iv.start < o.until) hit.push_back(iv);
+Status ReservationBook::WritePointStatus(runtime::Tx& tx, const Outage& o) {
+  if (o.status == schemas::PointStatus::kAvailable) {
+    return records::DeletePointStatus(tx, o.station, o.point);
   }
-  std::vector<std::string> others = SlotCandidates(station, o.point);
-  others.erase(std::remove(others.begin(), others.end(), o.point), others.end());
+  return records::UpsertPointStatus(
+      tx, {.station = o.station,
+           .point = o.point,
+           .status = std::string(schemas::PointStatusName(o.status)),
+           .since = o.since,
+           .until = o.until < kNever ? std::optional(o.until) : std::nullopt,
+           .reason = o.reason});
+}
+
+std::vector<ReservationBook::Displaced> ReservationBook::Displace(
+    const std::vector<Outage>& outages, const schemas::Station& station) {
+  // Every broken point is emptied and blocked before anything is placed, so
+  // nothing moves onto a point that is going out of service too.
+  std::vector<std::pair<const Outage*, core::Interval>> hit;
+  for (const auto& o : outages) {
+    auto& broken = LedgerOf(o.station, o.point);
+    std::vector<core::Interval> there;
+    for (const auto& [start, iv] : broken.intervals()) {
+      if (iv.end > o.since && iv.start < o.until) there.push_back(iv);
+    }
+    for (auto& iv : there) {
+      broken.Remove(iv.owner, iv.start);
+      hit.emplace_back(&o, std::move(iv));
+    }
+    // Nothing of anyone's is left there in the outage, so this cannot overlap.
+    (void)broken.Add({o.since, o.until, OutageOwner(o.station, o.point), {}});
+    outages_[Key(o.station, o.point)] = o;
+  }
   std::vector<Displaced> out;
-  for (const auto& iv : hit) {
-    broken.Remove(iv.owner, iv.start);
+  for (const auto& [o, iv] : hit) {
     Displaced d{.owner = iv.owner,
-                .station = o.station,
-                .from_point = o.point,
+                .station = o->station,
+                .from_point = o->point,
                 .start_at = iv.start,
-                .end_at = iv.end};
-    for (const auto& p : others) {
-      if (LedgerOf(o.station, p).Add(iv)) {
+                .end_at = iv.end,
+                .reason = LostReason(*o)};
+    for (const auto& p : SlotCandidates(station, o->point)) {
+      if (p != o->point && HasLedger(o->station, p) && LedgerOf(o->station, p).Add(iv)) {
         d.to_point = p;
         break;
       }
@@ -185,7 +205,7 @@ std::optional<ReservationBook::Outage> ReservationBook::OutageOf(const std::stri
 Status ReservationBook::LoadOutages(runtime::Tx& tx) {
   return records::SelectPointStatuses(tx, [&](const records::PointStatusRow& row) {
     auto status = schemas::ParsePointStatus(row.status);
-    if (!status || !ledgers_.count(Key(row.station, row.point))) return;
+    if (!status || !HasLedger(row.station, row.point)) return;
     outages_[Key(row.station, row.point)] = {.station = row.station,
                                              .point = row.point,
                                              .status = *status,

@@ -56,12 +56,13 @@ std::vector<std::string> ReservationBook::SlotCandidates(const schemas::Station&
 Result<std::vector<ReservationBook::Slot>> ReservationBook::PlaceSlots(
     const std::string& owner, std::vector<Slot> slots, std::optional<Time> expires_at, bool exact,
     const PlacedWrite& extra) {
+  auto world = world_.Now();
   for (const auto& s : slots) {
-    const schemas::Station* station = world_.FindStation(s.station);
+    const schemas::Station* station = world->FindStation(s.station);
     if (!station || station->company != company_) {
       return Fail(Errc::kNotFound, "no station " + s.station + " at " + company_, "items");
     }
-    if (!s.point.empty() && !ledgers_.count(Key(s.station, s.point))) {
+    if (!s.point.empty() && !HasLedger(s.station, s.point)) {
       return Fail(Errc::kNotFound, "no point " + s.point + " at " + s.station, "items");
     }
   }
@@ -103,12 +104,14 @@ Status ReservationBook::WriteThenRelease(std::optional<runtime::KeyedLocks::Guar
 Status ReservationBook::TakePoints(const std::string& owner, std::vector<Slot>& slots,
                                    std::optional<Time> expires_at, bool exact) {
   std::size_t placed = 0;
+  // A station removed since planning has every point blocked: nothing fits.
+  auto world = world_.Now();
   for (auto& s : slots) {
-    const schemas::Station* station = world_.FindStation(s.station);
+    const schemas::Station* station = world->FindStation(s.station);
     std::vector<std::string> candidates = {s.point};
     if (!exact && station) candidates = SlotCandidates(*station, s.point);
     auto fits = [&](const std::string& point) {
-      return ledgers_.count(Key(s.station, point)) &&
+      return HasLedger(s.station, point) &&
              LedgerOf(s.station, point).Add({s.start_at, s.end_at, owner, expires_at});
     };
     auto it = std::find_if(candidates.begin(), candidates.end(), fits);

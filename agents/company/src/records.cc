@@ -36,6 +36,10 @@ constexpr const char* kTables[] = {
     "CREATE TABLE IF NOT EXISTS saga_outbox("
     " change_id TEXT PRIMARY KEY, saga_id TEXT NOT NULL, coordinator TEXT NOT NULL,"
     " payload TEXT NOT NULL)",
+    // The company's own catalogue: its info, and each station's JSON (points
+    // and tariffs included). Seeded from data/ once; the admin ops change it.
+    "CREATE TABLE IF NOT EXISTS catalogue_info(company TEXT PRIMARY KEY, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS catalogue_stations(id TEXT PRIMARY KEY, body TEXT NOT NULL)",
 };
 
 constexpr const char* kSelectPart =
@@ -275,6 +279,32 @@ Status SelectParts(runtime::Tx& tx, const std::optional<std::string>& state,
   if (state) args.emplace_back(*state);
   return tx.Query(std::string(kSelectPart) + (state ? " WHERE state=?" : ""), args,
                   [&](const runtime::Row& row) { each(PartOf(row)); });
+}
+
+Status UpsertCatalogueInfo(runtime::Tx& tx, const std::string& company, const std::string& body) {
+  return tx.Exec(
+      "INSERT INTO catalogue_info(company, body) VALUES(?,?)"
+      " ON CONFLICT(company) DO UPDATE SET body=excluded.body",
+      {company, body});
+}
+
+Status UpsertCatalogueStation(runtime::Tx& tx, const std::string& id, const std::string& body) {
+  return tx.Exec(
+      "INSERT INTO catalogue_stations(id, body) VALUES(?,?)"
+      " ON CONFLICT(id) DO UPDATE SET body=excluded.body",
+      {id, body});
+}
+
+Status DeleteCatalogueStation(runtime::Tx& tx, const std::string& id) {
+  return tx.Exec("DELETE FROM catalogue_stations WHERE id=?", {id});
+}
+
+Status SelectCatalogue(runtime::Tx& tx, const BodyFn& info, const BodyFn& each_station) {
+  auto st = tx.Query("SELECT body FROM catalogue_info", {},
+                     [&](const runtime::Row& row) { info(row.Str(0)); });
+  if (!st) return st;
+  return tx.Query("SELECT body FROM catalogue_stations ORDER BY id", {},
+                  [&](const runtime::Row& row) { each_station(row.Str(0)); });
 }
 
 }  // namespace tripmesh::company::records

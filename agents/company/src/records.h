@@ -1,5 +1,6 @@
 // A company's tables and every statement on them: reservations, bookings,
-// sagas (the coordinator's), saga_parts and saga_outbox (the participant's) and point_status.
+// sagas (the coordinator's), saga_parts and saga_outbox (the participant's), point_status
+// and the catalogue.
 // Nothing else in the company writes SQL; the checker reads through here too. States are stored by
 // name; their owners parse them.
 #pragma once
@@ -122,5 +123,15 @@ struct PartRow {
 // Every part, or those in `state`.
 [[nodiscard]] Status SelectParts(runtime::Tx& tx, const std::optional<std::string>& state,
                                  const std::function<void(const PartRow&)>& each);
+
+// ---- catalogue_info, catalogue_stations: the company's own catalogue ----
+[[nodiscard]] Status UpsertCatalogueInfo(runtime::Tx& tx, const std::string& company,
+                                         const std::string& body);
+[[nodiscard]] Status UpsertCatalogueStation(runtime::Tx& tx, const std::string& id,
+                                            const std::string& body);
+[[nodiscard]] Status DeleteCatalogueStation(runtime::Tx& tx, const std::string& id);
+// The info's body (none in a store not seeded yet), then each station's, by id.
+[[nodiscard]] Status SelectCatalogue(runtime::Tx& tx, const BodyFn& info,
+                                     const BodyFn& each_station);
 
 }  // namespace tripmesh::company::records

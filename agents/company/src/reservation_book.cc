@@ -56,10 +56,11 @@ std::string ReservationBook::NewReservationId(const std::string& company) {
   return "r-" + company + "-" + RandomHex();
 }
 
-ReservationBook::ReservationBook(std::string company, const core::World& world,
-                                 runtime::Store& store, const core::Clock& clock)
+ReservationBook::ReservationBook(std::string company, const WorldView& world, runtime::Store& store,
+                                 const core::Clock& clock)
     : company_(std::move(company)), world_(world), store_(store), clock_(clock) {
-  if (const auto* cat = world_.FindCompany(company_)) {
+  auto now = world_.Now();
+  if (const auto* cat = now->FindCompany(company_)) {
     for (const auto& s : cat->stations) {
       for (const auto& p : s.points) ledgers_.emplace(Key(s.id, p.id), core::PointLedger{});
     }
@@ -107,7 +108,32 @@ core::PointLedger& ReservationBook::LedgerOf(const std::string& station, const s
   // this thread keeps, not in a new string each time.
   thread_local std::string key;
   key.assign(station).append("/").append(point);
+  std::shared_lock lock(ledgers_mu_);
   return ledgers_.at(key);
+}
+
+bool ReservationBook::HasLedger(const std::string& station, const std::string& point) const {
+  std::shared_lock lock(ledgers_mu_);
+  return ledgers_.count(Key(station, point)) > 0;
+}
+
+void ReservationBook::AddPoints(const schemas::Station& s) {
+  std::unique_lock lock(ledgers_mu_);
+  for (const auto& p : s.points) ledgers_.try_emplace(Key(s.id, p.id));
+}
+
+int ReservationBook::BookingsAfter(const std::string& station, const std::string& point,
+                                   Time t) const {
+  auto guard = station_locks_.Lock({station});
+  std::shared_lock lock(ledgers_mu_);
+  auto it = ledgers_.find(Key(station, point));
+  if (it == ledgers_.end()) return 0;
+  int n = 0;
+  std::string outage = OutageOwner(station, point);
+  for (const auto& [start, iv] : it->second.intervals()) {
+    if (iv.end > t && iv.owner != outage) ++n;
+  }
+  return n;
 }
 
 std::vector<std::string_view> ReservationBook::StationsOf(
@@ -249,8 +275,9 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
   std::optional<runtime::KeyedLocks::Guard> guard;
   guard.emplace(station_locks_.Lock(StationsOf(r.items)));
   std::optional<Error> failure;
+  auto world = world_.Now();
   for (const auto& item : r.items) {
-    if (!world_.FindStation(item.station)) {
+    if (!world->FindStation(item.station)) {
       failure = Error{Errc::kNotFound, "unknown station " + item.station, "plan_id"};
     }
   }
@@ -520,10 +547,19 @@ schemas::StationAvailability ReservationBook::Availability(const schemas::Statio
 }
 
 std::map<std::string, std::vector<core::Interval>> ReservationBook::Snapshot() {
+  // The keys first: a station's lock is never awaited under ledgers_mu_.
+  std::vector<PointKey> keys;
+  {
+    std::shared_lock lock(ledgers_mu_);
+    for (const auto& [key, ledger] : ledgers_) keys.push_back(key);
+  }
   std::map<std::string, std::vector<core::Interval>> out;
-  for (auto& [key, ledger] : ledgers_) {
-    auto guard = station_locks_.Lock({key.substr(0, key.find('/'))});
-    for (const auto& [start, iv] : ledger.intervals()) out[key].push_back(iv);
+  for (const auto& key : keys) {
+    std::string station = key.substr(0, key.find('/'));
+    auto guard = station_locks_.Lock({station});
+    for (const auto& [start, iv] : LedgerOf(station, key.substr(station.size() + 1)).intervals()) {
+      out[key].push_back(iv);
+    }
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "tripmesh/runtime/keyed_locks.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/messages.h"
+#include "world_view.h"
 
 namespace tripmesh::company {
 
@@ -38,7 +40,7 @@ class ReservationBook {
   // Called with every reservation whose status changed, after it is durable.
   using ChangeListener = std::function<void(const schemas::Reservation&)>;
 
-  ReservationBook(std::string company, const core::World& world, runtime::Store& store,
+  ReservationBook(std::string company, const WorldView& world, runtime::Store& store,
                   const core::Clock& clock);
 
   static constexpr Time kPastGraceS = 300;  // a stop may start this long ago and still be booked
@@ -143,7 +145,18 @@ class ReservationBook {
   // listener hears of every local reservation that changed. kNotFound for a
   // point this company does not have.
   [[nodiscard]] Result<std::vector<Displaced>> SetPointStatus(const Outage& outage,
-                                                              const DisplacedWrite& also);
+                                                              const DisplacedWrite& also) {
+    return SetPointStatuses({outage}, also);
+  }
+  // The same for several points of one station at once: what was on one of
+  // them only moves to a point that stays in service.
+  [[nodiscard]] Result<std::vector<Displaced>> SetPointStatuses(const std::vector<Outage>& outages,
+                                                                const DisplacedWrite& also);
+  // Ledgers for the points of `s` that have none yet (a point the catalogue
+  // gained). A point the catalogue lost keeps its ledger, blocked.
+  void AddPoints(const schemas::Station& s);
+  // Bookings and holds on the point that end after t.
+  int BookingsAfter(const std::string& station, const std::string& point, Time t) const;
   // What a vehicle reads of why a stop was lost to `o`.
   // (times in the station's zone).
   std::string LostReason(const Outage& o) const;
@@ -207,6 +220,7 @@ class ReservationBook {
     return station + "/" + point;
   }
   core::PointLedger& LedgerOf(const std::string& station, const std::string& point);
+  bool HasLedger(const std::string& station, const std::string& point) const;
   // Moves a reservation to a final state that frees its points (cancelled, expired).
   [[nodiscard]] Result<schemas::Reservation> Release(const std::string& vehicle,
                                                      const std::string& id,
@@ -230,8 +244,11 @@ class ReservationBook {
                                        const std::string& request_id);
   // Moves (or drops) every interval of others on `o`'s point during the
   // outage, under the station's lock; returns what it did.
-  std::vector<Displaced> Displace(const Outage& o, const schemas::Station& station);
+  // Blocks each outage's point and moves every interval of others there.
+  std::vector<Displaced> Displace(const std::vector<Outage>& outages,
+                                  const schemas::Station& station);
   void Undisplace(const std::vector<Displaced>& moved);
+  static Status WritePointStatus(runtime::Tx& tx, const Outage& o);
   // The local reservations among the owners, changed as `displaced` says, in tx.
   Result<std::vector<std::pair<schemas::Reservation, Displaced>>> FollowOutage(
       runtime::Tx& tx, std::vector<Displaced>& displaced);
@@ -254,13 +271,15 @@ class ReservationBook {
       const std::vector<schemas::ReservationItem>& items) const;
 
   std::string company_;
-  const core::World& world_;
+  const WorldView& world_;
   runtime::Store& store_;
   const core::Clock& clock_;
   ChangeListener listener_;
   Time no_show_grace_s_ = 900;
   mutable runtime::KeyedLocks station_locks_;
-  // Fixed after Load: one ledger per point of this company; each guarded by its station's lock.
+  // One ledger per point this company has had, each guarded by its
+  // station's lock; the map itself by ledgers_mu_ (AddPoints grows it).
+  mutable std::shared_mutex ledgers_mu_;
   std::unordered_map<PointKey, core::PointLedger> ledgers_;
   // Points out of service; guarded by their station's lock, like the ledgers.
   std::unordered_map<PointKey, Outage> outages_;

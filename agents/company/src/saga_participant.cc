@@ -16,9 +16,8 @@ using schemas::SagaPhase;
 
 }  // namespace
 
-SagaParticipant::SagaParticipant(std::string company, const core::World& world,
-                                 ReservationBook& book, runtime::Store& store,
-                                 const core::Clock& clock)
+SagaParticipant::SagaParticipant(std::string company, const WorldView& world, ReservationBook& book,
+                                 runtime::Store& store, const core::Clock& clock)
     : company_(std::move(company)), world_(world), book_(book), store_(store), clock_(clock) {}
 
 std::string_view PartStateName(PartState s) {
@@ -267,22 +266,29 @@ SagaAck SagaParticipant::OnRequest(const std::string& coordinator, const schemas
   p.expires_at = now + std::min(req.hold_ttl_s, kMaxHoldTtlS);
   std::vector<ReservationBook::Slot> wanted;
   for (const auto& i : req.items) wanted.push_back({i.station, i.point, i.start_at, i.end_at});
-  auto placed =
-      book_.PlaceSlots(req.saga_id, wanted, p.expires_at, false,
-                       [&](runtime::Tx& tx, const std::vector<ReservationBook::Slot>& slots) {
-                         p.slots = slots;
-                         p.prices.clear();
-                         for (std::size_t i = 0; i < slots.size(); ++i) {
-                           const schemas::Station* st = world_.FindStation(slots[i].station);
-                           for (const auto& pt : st->points) {
-                             if (pt.id == slots[i].point) {
-                               p.prices.push_back(core::PriceOf(
-                                   *st, pt, req.items[i].kwh, slots[i].end_at - slots[i].start_at));
-                             }
-                           }
-                         }
-                         return WritePart(tx, p, also);
-                       });
+  auto placed = book_.PlaceSlots(
+      req.saga_id, wanted, p.expires_at, false,
+      [&](runtime::Tx& tx, const std::vector<ReservationBook::Slot>& slots) -> Status {
+        p.slots = slots;
+        p.prices.clear();
+        // Under the stations' locks: a station is removed
+        // from the catalogue only after its points are blocked.
+        auto world = world_.Now();
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+          const schemas::Station* st = world->FindStation(slots[i].station);
+          if (!st) {
+            return Fail(Errc::kNotFound, "no station " + slots[i].station + " at " + company_);
+          }
+          for (const auto& pt : st->points) {
+            if (pt.id == slots[i].point) {
+              p.prices.push_back(core::PriceOf(*st, pt, req.items[i].kwh,
+                                               slots[i].end_at - slots[i].start_at,
+                                               slots[i].start_at));
+            }
+          }
+        }
+        return WritePart(tx, p, also);
+      });
   if (placed) {
     p.slots = *placed;
     if (also) also->done = true;

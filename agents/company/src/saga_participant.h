@@ -43,7 +43,7 @@ class SagaParticipant {
   // Called after every durable state change.
   using Listener = std::function<void(const SagaEvent&)>;
 
-  SagaParticipant(std::string company, const core::World& world, ReservationBook& book,
+  SagaParticipant(std::string company, const WorldView& world, ReservationBook& book,
                   runtime::Store& store, const core::Clock& clock);
 
   [[nodiscard]] Status Load();
@@ -107,7 +107,7 @@ class SagaParticipant {
   void Changed(const Part& p);
 
   std::string company_;
-  const core::World& world_;
+  const WorldView& world_;
   ReservationBook& book_;
   runtime::Store& store_;
   const core::Clock& clock_;

@@ -116,7 +116,7 @@ class Search {
       Time charge = ChargeSeconds(soc_in, soc_out, v_.battery_kwh, kw) + kPlugOverheadS;
       Time start = ctx_.earliest_start(s, *p, t, charge);
       if (start >= kNever) continue;
-      double price = PriceOf(s, *p, (soc_out - soc_in) * v_.battery_kwh, charge);
+      double price = PriceOf(s, *p, (soc_out - soc_in) * v_.battery_kwh, charge, start);
       // Fastest: earliest feasible start, then power, then price; cheapest: price first.
       auto key = [&](Time st, Time ch, double pr, double k) {
         return prefer == Prefer::kCheapest ? std::make_tuple(pr, static_cast<double>(st + ch), -k)
@@ -398,8 +398,9 @@ Time ChargeSeconds(double soc_from, double soc_to, double battery_kwh, double po
   return static_cast<Time>(std::ceil((flat + taper) * battery_kwh / power_kw * 3600.0));
 }
 
-double PriceOf(const schemas::Station& s, const schemas::Point& p, double kwh, Time charge_s) {
-  const schemas::Tariff& t = p.tariff ? *p.tariff : s.tariff;
+double PriceOf(const schemas::Station& s, const schemas::Point& p, double kwh, Time charge_s,
+               Time start_at) {
+  const schemas::Tariff& t = TariffAt(s, p, start_at);
   double cost = kwh * t.price_per_kwh;
   if (t.price_per_hour) cost += *t.price_per_hour * static_cast<double>(charge_s) / 3600.0;
   return RoundToCents(cost);

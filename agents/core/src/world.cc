@@ -1,5 +1,6 @@
 #include "tripmesh/core/world.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -16,6 +17,7 @@ double GreatCircleKm(double lat1, double lon1, double lat2, double lon2) {
 
 Result<World> World::Build(schemas::Map map, std::vector<schemas::Catalogue> catalogues) {
   World w;
+  w.map_ = map;
   w.cities_ = std::move(map.cities);
   for (int i = 0; i < w.city_count(); ++i) {
     if (!w.city_index_.emplace(w.cities_[i].id, i).second) {
@@ -69,6 +71,9 @@ Result<World> World::Build(schemas::Map map, std::vector<schemas::Catalogue> cat
           return Fail(Errc::kInvalidRequest, "duplicate point " + p.id + " at " + s.id, "stations");
         }
         double price = (p.tariff ? *p.tariff : s.tariff).price_per_kwh;
+        for (const auto& c : s.tariff_changes) {
+          if (c.point.empty() || c.point == p.id) price = std::min(price, c.tariff.price_per_kwh);
+        }
         auto [it, first] =
             w.connector_bounds_.emplace(p.connector, ConnectorBound{p.max_power_kw, price});
         if (!first) {
@@ -80,6 +85,34 @@ Result<World> World::Build(schemas::Map map, std::vector<schemas::Catalogue> cat
     }
   }
   return w;
+}
+
+Result<World> World::WithCatalogue(schemas::Catalogue c) const {
+  std::vector<schemas::Catalogue> next = catalogues_;
+  auto it = std::find_if(next.begin(), next.end(), [&](const schemas::Catalogue& known) {
+    return known.info.company == c.info.company;
+  });
+  if (it == next.end()) {
+    next.push_back(std::move(c));
+  } else {
+    *it = std::move(c);
+  }
+  return Build(map_, std::move(next));
+}
+
+const schemas::Tariff& TariffAt(const schemas::Station& s, const schemas::Point& p, Time t) {
+  const schemas::Tariff* station = &s.tariff;
+  const schemas::Tariff* own = p.tariff ? &*p.tariff : nullptr;
+  for (const auto& c : s.tariff_changes) {
+    if (c.valid_from > t) continue;
+    if (c.point.empty()) {
+      station = &c.tariff;
+      own = nullptr;  // the station's price, for every point from then on
+    } else if (c.point == p.id) {
+      own = &c.tariff;
+    }
+  }
+  return own ? *own : *station;
 }
 
 std::vector<std::string> World::CityIds() const {

@@ -63,6 +63,9 @@ template <>
 Result<PointStatusRequest> Decode<PointStatusRequest>(std::string_view);
 template <>
 Result<AdminResult> Decode<AdminResult>(std::string_view);
+// The request of a catalogue admin op: the fields `op` takes, those it needs
+// present, and a "type", when present, of "<op>.request".
+[[nodiscard]] Result<CatalogueChange> DecodeCatalogueChange(CatalogueOp op, std::string_view json);
 template <>
 Result<VehicleNotice> Decode<VehicleNotice>(std::string_view);
 template <>

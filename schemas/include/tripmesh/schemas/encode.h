@@ -37,6 +37,7 @@ std::string EncodeRef(const ReservationRef& m, std::string_view op);
 std::string Encode(const CheckinRequest& m);
 std::string Encode(const PointStatusRequest& m);
 std::string Encode(const AdminResult& m);
+std::string Encode(CatalogueOp op, const CatalogueChange& m);
 std::string Encode(const VehicleNotice& m);
 std::string Encode(const SagaChanged& m);
 // An encoded request with a "request_id" (unless it has one) and, when set, a

@@ -30,12 +30,21 @@ struct Point {
   std::optional<Tariff> tariff;  // overrides the station's tariff for this point
 };
 
+// A price an operator set ahead of time: from valid_from on it replaces the
+// station's tariff (point empty) or that point's.
+struct TariffChange {
+  Time valid_from = 0;
+  std::string point;
+  Tariff tariff;
+};
+
 struct Station {
   std::string company, id, name, city;
   double lat = 0, lon = 0;
   std::string time_zone;
   Tariff tariff;
   std::vector<Point> points;
+  std::vector<TariffChange> tariff_changes;  // by valid_from, all in the future when set
 };
 
 struct CompanyInfo {
@@ -321,6 +330,40 @@ struct PointStatusRequest {
   std::string reason;  // for the log and the vehicles' notices
 };
 
+// The admin ops that change a company's catalogue, each with its own
+// request schema (<op>.request) over one struct of the fields they take.
+enum class CatalogueOp {
+  kAddStation,
+  kUpdateStation,
+  kRemoveStation,
+  kAddPoint,
+  kUpdatePoint,
+  kRemovePoint,
+  kSetTariff
+};
+std::string_view CatalogueOpName(CatalogueOp op);  // "add_station", ...
+inline constexpr CatalogueOp kCatalogueOps[] = {
+    CatalogueOp::kAddStation, CatalogueOp::kUpdateStation, CatalogueOp::kRemoveStation,
+    CatalogueOp::kAddPoint,   CatalogueOp::kUpdatePoint,   CatalogueOp::kRemovePoint,
+    CatalogueOp::kSetTariff};
+
+struct CatalogueChange {
+  std::string request_id;
+  std::string station;  // its id (every op)
+  std::string point;    // its id (point ops; set_tariff: empty for the station's tariff)
+  // add_station (all but name required) and update_station (any of them):
+  std::optional<std::string> name, city, time_zone;
+  std::optional<double> lat, lon;  // "coordinates": {lat, lon}
+  std::vector<Point> points;       // add_station: its first points (may be none)
+  // add_point (all required) and update_point (any of them):
+  std::optional<double> max_power_kw;
+  std::optional<std::string> power_type, connector;
+  // add_station, add_point (optional) and set_tariff (required):
+  std::optional<Tariff> tariff;
+  std::optional<Time> valid_from;  // set_tariff: absent means now
+  std::string reason;              // remove_*: for the log and the vehicles' notices
+};
+
 // What a change did to one stop of a reservation (or of a saga's part).
 struct StopChange {
   std::string reservation_id, vehicle, station;
@@ -334,6 +377,7 @@ struct AdminResult {
   std::string station, point;
   PointStatus status = PointStatus::kAvailable;  // the point's status now
   std::optional<Time> until;
+  std::optional<Time> valid_from;  // set_tariff: when the price applies
   std::vector<StopChange> moved, lost;
 };
 

@@ -59,7 +59,16 @@ enum class EventKind { kReservation, kSaga };
 std::string_view EventKindName(EventKind kind);
 
 // The {op} of an admin topic: an operator's change to the company's network.
-enum class AdminOp { kSetPointStatus };
+enum class AdminOp {
+  kSetPointStatus,
+  kAddStation,
+  kUpdateStation,
+  kRemoveStation,
+  kAddPoint,
+  kUpdatePoint,
+  kRemovePoint,
+  kSetTariff
+};
 [[nodiscard]] Result<AdminOp> ParseAdminOp(std::string_view op);
 std::string_view AdminOpName(AdminOp op);
 

@@ -31,7 +31,9 @@ bool Compatible(const schemas::Point& p, const schemas::VehicleSpec& v);
 double ChargePowerKw(const schemas::Point& p, const schemas::VehicleSpec& v);
 // Seconds to charge from soc_from to soc_to at `power_kw`, with the taper above 80 %.
 Time ChargeSeconds(double soc_from, double soc_to, double battery_kwh, double power_kw);
-double PriceOf(const schemas::Station& s, const schemas::Point& p, double kwh, Time charge_s);
+// What `kwh` charged in `charge_s` from `start_at` costs at the tariff then in force.
+double PriceOf(const schemas::Station& s, const schemas::Point& p, double kwh, Time charge_s,
+               Time start_at);
 Time DriveSeconds(double km);
 
 struct PlanContext {

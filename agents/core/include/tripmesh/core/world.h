@@ -36,6 +36,11 @@ class World {
   [[nodiscard]] static Result<World> Build(schemas::Map map,
                                            std::vector<schemas::Catalogue> catalogues);
 
+  // This world with company c's catalogue replaced by `c` (or added), checked
+  // as Build checks; this one is left as it is.
+  [[nodiscard]] Result<World> WithCatalogue(schemas::Catalogue c) const;
+  const schemas::Map& map() const { return map_; }
+
   int CityIndex(std::string_view id) const;  // -1 when unknown
   const schemas::MapCity& city(int index) const { return cities_[index]; }
   int city_count() const { return static_cast<int>(cities_.size()); }
@@ -74,6 +79,7 @@ class World {
  private:
   World() = default;
 
+  schemas::Map map_;
   std::vector<schemas::MapCity> cities_;
   std::unordered_map<std::string, int> city_index_;
   std::vector<std::vector<Road>> roads_;
@@ -84,6 +90,11 @@ class World {
   std::map<std::string, ConnectorBound> connector_bounds_;
   std::vector<std::array<double, 3>> unit_;  // each city on the unit sphere
 };
+
+// The tariff of point p of station s at time t: the point's own, or else the
+// station's, as changed by every tariff change from before t in turn (a
+// change of the station's tariff applies to every point, own or not).
+const schemas::Tariff& TariffAt(const schemas::Station& s, const schemas::Point& p, Time t);
 
 double GreatCircleKm(double lat1, double lon1, double lat2, double lon2);
 

@@ -1,0 +1,90 @@
+#include "network.h"
+
+#include <algorithm>
+
+#include "records.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+
+namespace tripmesh::company {
+namespace {
+
+Status WriteStation(runtime::Tx& tx, const schemas::Catalogue& c, const std::string& id) {
+  auto it = std::find_if(c.stations.begin(), c.stations.end(),
+                         [&](const schemas::Station& s) { return s.id == id; });
+  return it == c.stations.end() ? records::DeleteCatalogueStation(tx, id)
+                                : records::UpsertCatalogueStation(tx, id, schemas::Encode(*it));
+}
+
+// The stored catalogue, or none in a store not seeded yet; kInternal when
+// what it holds does not decode.
+Result<std::optional<schemas::Catalogue>> ReadStored(runtime::Store& store) {
+  std::optional<schemas::Catalogue> out;
+  std::optional<Error> bad;
+  auto st = store.Write([&](runtime::Tx& tx) -> Status {
+    if (auto s = records::CreateTables(tx); !s) return s;
+    return records::SelectCatalogue(
+        tx,
+        [&](const std::string& body) {
+          auto info = schemas::Decode<schemas::CompanyInfo>(body);
+          if (!info) bad = info.error();
+          if (info) out.emplace().info = std::move(*info);
+        },
+        [&](const std::string& body) {
+          auto s = schemas::Decode<schemas::Station>(body);
+          if (!s) bad = s.error();
+          if (s && out) out->stations.push_back(std::move(*s));
+        });
+  });
+  if (!st) return tl::unexpected<Error>(st.error());
+  if (bad) return Fail(Errc::kInternal, "the stored catalogue does not decode: " + bad->message);
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Network>> Network::Load(const std::string& company, const core::World& seed,
+                                               runtime::Store& store) {
+  auto stored = ReadStored(store);
+  if (!stored) return tl::unexpected<Error>(stored.error());
+  std::optional<schemas::Catalogue> own = std::move(*stored);
+  if (!own) {
+    const schemas::Catalogue* seeded = seed.FindCompany(company);
+    if (!seeded) return Fail(Errc::kNotFound, "no catalogue for company " + company);
+    own = *seeded;
+    auto st = store.Write([&](runtime::Tx& tx) -> Status {
+      auto s = records::UpsertCatalogueInfo(tx, company, schemas::Encode(own->info));
+      for (const auto& station : own->stations) {
+        if (!s) return s;
+        s = records::UpsertCatalogueStation(tx, station.id, schemas::Encode(station));
+      }
+      return s;
+    });
+    if (!st) return tl::unexpected<Error>(st.error());
+  }
+  auto world = seed.WithCatalogue(std::move(*own));
+  if (!world) return tl::unexpected<Error>(world.error());
+  return std::unique_ptr<Network>(
+      new Network(company, store, std::make_shared<const core::World>(std::move(*world))));
+}
+
+schemas::Catalogue Network::Own() const {
+  auto world = view_.Now();
+  return *world->FindCompany(company_);
+}
+
+Status Network::Commit(schemas::Catalogue next, const std::string& station_id) {
+  auto world = view_.Now()->WithCatalogue(next);
+  if (!world) return tl::unexpected<Error>(world.error());
+  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
+    if (auto s = records::UpsertCatalogueInfo(tx, company_, schemas::Encode(next.info)); !s) {
+      return s;
+    }
+    return WriteStation(tx, next, station_id);
+  });
+  if (!st) return st;
+  view_.Swap(std::make_shared<const core::World>(std::move(*world)));
+  return {};
+}
+
+}  // namespace tripmesh::company

@@ -1,0 +1,37 @@
+// The world a company plans and books on: one immutable snapshot at a time,
+// swapped whole when its catalogue changes. A reader holds the snapshot it
+// took for the whole of one operation, so a change never alters a plan or a
+// booking in flight.
+// Thread safety: Now() and Swap() from any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "tripmesh/core/world.h"
+
+namespace tripmesh::company {
+
+class WorldView {
+ public:
+  explicit WorldView(std::shared_ptr<const core::World> world) : now_(std::move(world)) {}
+  // A view of a world its caller keeps alive (tests).
+  static std::shared_ptr<const core::World> Unowned(const core::World& world) {
+    return {std::shared_ptr<const core::World>(), &world};
+  }
+
+  std::shared_ptr<const core::World> Now() const {
+    std::lock_guard lock(mu_);
+    return now_;
+  }
+  void Swap(std::shared_ptr<const core::World> next) {
+    std::lock_guard lock(mu_);
+    now_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const core::World> now_;
+};
+
+}  // namespace tripmesh::company
