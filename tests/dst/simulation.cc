@@ -462,6 +462,19 @@ class Simulation {
     }
     if (busy.empty()) return;
     std::string key = busy[Pick(busy.size())];
+    if (Chance(0.1)) {
+      // Now and then the whole station goes, holds in flight and all; the
+      // other companies plan on it still (no wire here) and are refused.
+      schemas::CatalogueChange remove{.station = key.substr(0, key.find('/')), .reason = "closed"};
+      Trace("{}'s operator removes station {}", n.id, remove.station);
+      n.tasks.emplace_back("admin", [this, &n, remove] {
+        auto reply =
+            n.core->admin().Handle(topics::AdminOp::kRemoveStation,
+                                   schemas::Encode(schemas::CatalogueOp::kRemoveStation, remove));
+        Trace("{}'s admin op answers {}", n.id, reply.payload);
+      });
+      return;
+    }
     schemas::PointStatusRequest req{.station = key.substr(0, key.find('/')),
                                     .point = key.substr(key.find('/') + 1),
                                     .status = Chance(0.3) ? schemas::PointStatus::kAvailable

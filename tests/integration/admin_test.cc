@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <set>
 #include <thread>
 
 #include "company_fixture.h"
@@ -56,6 +57,14 @@ class AdminTest : public CompanyFixture {
       if (m.topic == topic) last = m.payload;
     }
     return last;
+  }
+  // The retained message on `topic` now ("" when there is none).
+  std::string RetainedOn(const std::string& topic) {
+    std::string out;
+    RunCommand("mosquitto_sub -h 127.0.0.1 -p " + std::to_string(broker_->port()) + " -t '" +
+                   topic + "' -C 1 -W 2 --retained-only 2>/dev/null",
+               &out);
+    return out.substr(0, out.find('\n'));
   }
   company::ConsistencyReport Check() {
     std::map<std::string, std::string> stores;
@@ -285,8 +294,131 @@ TEST_F(AdminAcrossCompaniesTest, AParticipantsLostStopReachesTheHomeCompanyAndTh
   EXPECT_EQ(cancelled->status, schemas::ReservationStatus::kCancelled);
 }
 
+// The operator adds a station, then removes another: the change is the
+// company's own (it survives a restart), and the other companies plan on it
+// at once, from its retained messages, without a restart.
+TEST_F(AdminAcrossCompaniesTest, ACatalogueChangeSurvivesARestartAndPeersPlanOnItLive) {
+  std::size_t all = 0;
+  for (const auto& c : DefaultWorld().catalogues()) all += c.stations.size();
+  // What eflux plans on, from its metrics: every company's stations.
+  auto eflux_sees = [&](std::size_t stations) {
+    return recorder_->WaitFor(
+        [&](const runtime::InboundMessage& m) {
+          auto metrics = schemas::Decode<schemas::CompanyMetrics>(m.payload);
+          return m.topic == topics::Metrics("eflux") && metrics &&
+                 metrics->counters["world.stations"] == static_cast<std::int64_t>(stations);
+        },
+        std::chrono::seconds(15));
+  };
+  int rc = 0;
+  std::string out = Admin(
+      "add-station --station vp-jequie-2 --name 'Jequié Norte' --city jequie-ba --lat -13.85 "
+      "--lon -40.08 --price-kwh 1.8 --point-spec 1:150:DC:IEC_62196_T2_COMBO "
+      "--point-spec 2:22:AC:IEC_62196_T2",
+      &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_TRUE(eflux_sees(all + 1)) << "eflux never planned on the new station";
+  agents_["voltpoint"]->Signal(SIGTERM);
+  agents_["voltpoint"]->Wait(std::chrono::seconds(10));
+  RestartCompany("voltpoint");
+  ASSERT_TRUE(agents_["voltpoint"]);
+  auto station =
+      schemas::Decode<schemas::Station>(RetainedOn(topics::Station("voltpoint", "vp-jequie-2")));
+  ASSERT_TRUE(station) << "the station is still published after the restart";
+  EXPECT_EQ(station->name, "Jequié Norte");
+  EXPECT_EQ(station->points.size(), 2u);
+
+  // An eflux car's trip south stops at voltpoint; that station goes away.
+  auto car = Vehicle("car-e", "eflux");
+  ASSERT_TRUE(car);
+  auto stops_at = [&](const std::string& company) {
+    std::set<std::string> at;
+    auto plans = car->Plan(Trip("fortaleza-ce", "salvador-ba", 1.0));
+    EXPECT_TRUE(plans) << plans.error().message;
+    if (!plans) return at;
+    for (const auto& s : plans->plans.front().stops) {
+      if (s.company == company) at.insert(s.station);
+    }
+    return at;
+  };
+  auto before = stops_at("voltpoint");
+  ASSERT_FALSE(before.empty());
+  std::string gone = *before.begin();
+  out = Admin("remove-station --station " + gone + " --reason closed", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_TRUE(eflux_sees(all)) << "eflux still plans on the removed station";
+  EXPECT_EQ(RetainedOn(topics::Station("voltpoint", gone)), "")
+      << "its retained message is cleared";
+  auto after = stops_at("voltpoint");
+  EXPECT_FALSE(after.empty()) << "eflux still plans on voltpoint's other stations";
+  EXPECT_EQ(after.count(gone), 0u);
+}
+
+// Each catalogue op from the command line, as an operator types it: the
+// reply is a readable line, and the station's retained message follows.
+TEST_F(AdminTest, EveryCatalogueOpWorksFromTheCommandLine) {
+  auto run = [&](const std::string& args) {
+    std::string out;
+    int rc = RunCommand(TripmeshBinary() + " admin --company voltpoint --broker " + broker_->uri() +
+                            " --data " + DataDir() + " " + args + " 2>&1",
+                        &out);
+    EXPECT_EQ(rc, 0) << args << ": " << out;
+    return out;
+  };
+  std::string out =
+      run("add-station --station vp-itabuna-9 --city itabuna-ba --lat -14.79 --lon -39.28 "
+          "--price-kwh 1.7 --point-spec 1:120:DC:IEC_62196_T2_COMBO");
+  EXPECT_NE(out.find("voltpoint: add_station vp-itabuna-9"), std::string::npos) << out;
+  run("update-station --station vp-itabuna-9 --name 'Itabuna Sul'");
+  run("add-point --station vp-itabuna-9 --point 2 --kw 22 --power-type AC --connector "
+      "IEC_62196_T2 --price-kwh 1.2");
+  run("update-point --station vp-itabuna-9 --point 1 --kw 150");
+  out =
+      run("set-tariff --station vp-itabuna-9 --point 1 --price-kwh 2.1 --valid-from "
+          "2030-01-01T00:00:00-03:00");
+  EXPECT_NE(out.find("from Tue 01 Jan 2030 00:00 (-03)"), std::string::npos) << out;
+  run("remove-point --station vp-itabuna-9 --point 2 --reason worn");
+  auto station =
+      schemas::Decode<schemas::Station>(RetainedOn(topics::Station("voltpoint", "vp-itabuna-9")));
+  ASSERT_TRUE(station);
+  EXPECT_EQ(station->name, "Itabuna Sul");
+  ASSERT_EQ(station->points.size(), 1u);
+  EXPECT_EQ(station->points.front().max_power_kw, 150);
+  ASSERT_EQ(station->tariff_changes.size(), 1u);
+  EXPECT_EQ(station->tariff_changes.front().point, "1");
+  out = run("remove-station --station vp-itabuna-9");
+  EXPECT_NE(out.find("summary: 0 moved, 0 lost"), std::string::npos) << out;
+  EXPECT_EQ(RetainedOn(topics::Station("voltpoint", "vp-itabuna-9")), "");
+}
+
+// Two operators add points to one station at once: their changes are
+// serialised, so neither is lost.
+TEST_F(AdminTest, TwoAdminsChangingOneStationAtOnceAreSerialised) {
+  std::vector<std::unique_ptr<harness::Process>> admins;
+  for (int i = 0; i < 6; ++i) {
+    std::string point = "new-" + std::to_string(i);
+    auto p = harness::Process::Spawn(
+        {TripmeshBinary(), "admin", "--company", "voltpoint", "--broker", broker_->uri(),
+         "add-point", "--station", "vp-jequie", "--point", point, "--kw", "60", "--power-type",
+         "DC", "--connector", "CHADEMO"},
+        dir_ + "/admin-" + point + ".log");
+    ASSERT_TRUE(p) << p.error().message;
+    admins.push_back(std::move(*p));
+  }
+  for (auto& a : admins) {
+    int status = -1;
+    ASSERT_TRUE(a->Wait(std::chrono::seconds(30), &status));
+    EXPECT_EQ(status, 0);
+  }
+  auto station =
+      schemas::Decode<schemas::Station>(RetainedOn(topics::Station("voltpoint", "vp-jequie")));
+  ASSERT_TRUE(station);
+  std::size_t before = DefaultWorld().FindStation("vp-jequie")->points.size();
+  EXPECT_EQ(station->points.size(), before + 6);
+}
+
 // A fleet reserves across the three companies while an operator breaks five
-// points and takes every point of two stations away (REMOVED): afterwards no
+// points and removes two stations: afterwards no
 // booking sits on a point out of service, the stores agree, and every stop that
 // was on one moved (its home company said so) or its vehicle was told.
 TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRemovesStations) {
@@ -303,18 +435,27 @@ TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRem
                                  {"ecocharge", "ec-caruaru", "1", "OUTOFORDER"},
                                  {"voltpoint", "vp-salvador-pituba", "1", "INOPERATIVE"},
                                  {"eflux", "ef-sobral", "1", "OUTOFORDER"}};
-  for (const char* station : {"vp-jequie", "ec-recife-boa-viagem"}) {
-    const auto* s = DefaultWorld().FindStation(station);
-    ASSERT_TRUE(s) << station;
-    for (const auto& p : s->points) changes.push_back({s->company, station, p.id, "REMOVED"});
-  }
   std::vector<schemas::StopChange> moved, lost;
+  auto add = [&](const schemas::AdminResult& result) {
+    moved.insert(moved.end(), result.moved.begin(), result.moved.end());
+    lost.insert(lost.end(), result.lost.begin(), result.lost.end());
+  };
   for (const auto& c : changes) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto result = SetStatus(c.station, c.point, c.status, c.company);
     ASSERT_TRUE(result) << result.error().message;
-    moved.insert(moved.end(), result->moved.begin(), result->moved.end());
-    lost.insert(lost.end(), result->lost.begin(), result->lost.end());
+    add(*result);
+  }
+  const std::vector<std::pair<std::string, std::string>> removed = {
+      {"voltpoint", "vp-jequie"}, {"ecocharge", "ec-recife-boa-viagem"}};
+  for (const auto& [company, station] : removed) {
+    int rc = 0;
+    std::string out =
+        Admin("remove-station --station " + station + " --reason closed", &rc, company);
+    ASSERT_EQ(rc, 0) << out;
+    auto result = schemas::Decode<schemas::AdminResult>(out.substr(0, out.find('\n')));
+    ASSERT_TRUE(result) << out;
+    add(*result);
   }
   int status = -1;
   ASSERT_TRUE((*sim)->Wait(std::chrono::seconds(120), &status));
@@ -346,6 +487,9 @@ TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRem
     EXPECT_NE(log->find("disrupted trips (a stop lost to a point out of service): "),
               std::string::npos)
         << *log;
+  }
+  for (const auto& [company, station] : removed) {
+    EXPECT_EQ(RetainedOn(topics::Station(company, station)), "") << station;
   }
   // Sagas still in flight are the drivers' holds they walked away from.
   company::ConsistencyReport report = Check();

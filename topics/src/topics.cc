@@ -255,6 +255,8 @@ std::string RequestsFilter(std::string_view c) { return Join({"companies", c, "r
 std::string SagaFilter(std::string_view c) { return Join({"companies", c, "saga", "#"}); }
 std::string AdminFilter(std::string_view c) { return Join({"companies", c, "admin", "+"}); }
 std::string Everything() { return Join({"#"}); }
+std::string InfoFilter() { return Join({"companies", "+", "info"}); }
+std::string StationsFilter() { return Join({"companies", "+", "stations", "+"}); }
 
 bool InNamespaceOf(std::string_view topic, std::string_view agent, bool agent_is_company) {
   std::string prefix = Join({agent_is_company ? "companies" : "vehicles", agent}) + "/";
@@ -283,6 +285,10 @@ std::string MosquittoAcl(const AclAccounts& a) {
   for (const auto& c : a.companies) {
     line({"\nuser ", c});
     rule("read", {"companies/", c, "/#"});
+    // The other companies' catalogues: each agent plans on them as retained.
+    for (const char* shared : {"/info", "/status", "/stations/#"}) {
+      rule("read", {"companies/+", shared});
+    }
     for (const char* own : {"/info", "/status", "/stations/#", "/events/#", "/metrics"}) {
       rule("write", {"companies/", c, own});
     }

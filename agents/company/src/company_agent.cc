@@ -105,7 +105,13 @@ class CompanyAgentImpl final : public CompanyAgent {
     lanes_ = std::make_unique<runtime::SerialLanes>(workers);
     peer_lanes_ = std::make_unique<runtime::SerialLanes>(2);
     peers_ = std::make_unique<PeerClient>(options_.id, *transport_);
-    auto core = CompanyCore::Load(CoreOptionsOf(options_), world_, *store_, clock_, peers_.get(),
+    // The map, and this company's catalogue for a new store: the other
+    // companies' come from their retained messages, not from data/.
+    std::vector<schemas::Catalogue> own;
+    if (const auto* c = world_.FindCompany(options_.id)) own.push_back(*c);
+    auto seed = core::World::Build(world_.map(), std::move(own));
+    if (!seed) return tl::unexpected<tripmesh::Error>(seed.error());
+    auto core = CompanyCore::Load(CoreOptionsOf(options_), *seed, *store_, clock_, peers_.get(),
                                   CoreHooksOf());
     if (!core) {
       if (core.error().code != Errc::kNotFound)
@@ -131,6 +137,9 @@ class CompanyAgentImpl final : public CompanyAgent {
       return st;
     if (auto st = transport_->Subscribe(topics::SagaFilter(options_.id), 1); !st) return st;
     if (auto st = transport_->Subscribe(topics::AdminFilter(options_.id), 1); !st) return st;
+    // The other companies' catalogues, retained: the world this agent plans on.
+    if (auto st = transport_->Subscribe(topics::InfoFilter(), 1); !st) return st;
+    if (auto st = transport_->Subscribe(topics::StationsFilter(), 1); !st) return st;
     subscribed_ = true;
     PublishCatalogue();
     core_->coordinator().Resume();
@@ -271,6 +280,7 @@ class CompanyAgentImpl final : public CompanyAgent {
 
   void OnMessage(runtime::InboundMessage m) {           // network thread: no disk, no waiting
     if (m.topic.rfind(admin_replies_, 0) == 0) return;  // this company's answers to its admin
+    if (OnCatalogueMessage(m)) return;
     if (m.topic.rfind(replies_prefix_, 0) == 0) {
       peers_->OnReply(m);
       return;
@@ -540,9 +550,47 @@ class CompanyAgentImpl final : public CompanyAgent {
     }
   }
 
+  // A company's retained info or station (an empty payload: the station was
+  // removed) goes into the world this agent plans on. False for other topics.
+  bool OnCatalogueMessage(const runtime::InboundMessage& m) {
+    if (m.topic.rfind(companies_prefix_, 0) != 0 ||
+        m.topic.find("/requests/") != std::string::npos ||
+        m.topic.find("/saga/") != std::string::npos) {
+      return false;
+    }
+    auto route = topics::ParseTopic(m.topic);
+    if (!route ||
+        (route->kind != topics::Kind::kCompanyInfo && route->kind != topics::Kind::kStation)) {
+      return false;
+    }
+    if (route->kind == topics::Kind::kCompanyInfo) {
+      auto info = schemas::Decode<schemas::CompanyInfo>(m.payload);
+      if (info && info->company == route->company) {
+        core_->network().OnPeerInfo(std::move(*info));
+      } else if (!m.payload.empty()) {
+        metrics_.Count("catalogue.dropped");
+      }
+      return true;
+    }
+    std::optional<schemas::Station> station;
+    if (!m.payload.empty()) {
+      auto decoded = schemas::Decode<schemas::Station>(m.payload);
+      if (!decoded) {
+        metrics_.Count("catalogue.dropped");
+        runtime::Log(LogLevel::kWarn, "dropped the station on {}: {}", m.topic.substr(0, 200),
+                     decoded.error().message);
+        return true;
+      }
+      station = std::move(*decoded);
+    }
+    core_->network().OnPeerStation(route->company, route->station, std::move(station));
+    return true;
+  }
+
   // A company of this world (the companies' ids are their catalogues').
   bool IsCompany(const std::string& id) const {
-    return world_.FindCompany(id) != nullptr || id == options_.id;
+    return world_.FindCompany(id) != nullptr || id == options_.id ||
+           core_->network().view().Current()->FindCompany(id) != nullptr;
   }
 
   void PublishAvailability(const schemas::Station& s) {
@@ -560,6 +608,16 @@ class CompanyAgentImpl final : public CompanyAgent {
     auto stats = store_->stats();
     m.counters["store.commits"] = stats.commits;
     m.counters["store.writes"] = stats.writes;
+    // How much of the network this agent plans on: every company's stations
+    // as their retained messages said, and those it could not take.
+    auto world = core_->network().view().Now();
+    std::int64_t stations = 0;
+    for (const auto& c : world->catalogues())
+      stations += static_cast<std::int64_t>(c.stations.size());
+    m.counters["world.stations"] = stations;
+    m.counters["world.companies"] = static_cast<std::int64_t>(world->catalogues().size());
+    m.counters["world.refused_stations"] =
+        static_cast<std::int64_t>(core_->network().refused_peer_stations());
     Send({.topic = topics::Metrics(options_.id), .payload = schemas::Encode(m), .retain = true});
   }
 
@@ -592,6 +650,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   std::unique_ptr<runtime::Transport> transport_;
   std::unique_ptr<PeerClient> peers_;
   std::string replies_prefix_ = topics::CompanyReplies(options_.id);
+  std::string companies_prefix_ = std::string(topics::kRoot) + "/companies/";
   std::string admin_replies_ = topics::AdminReplies(options_.id);
   std::string admin_prefix_ = topics::AdminNamed(options_.id, "");  // ".../admin/"
   std::string saga_prefix_ =

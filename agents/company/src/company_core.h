@@ -70,6 +70,7 @@ class CompanyCore {
   Handlers& handlers() { return *handlers_; }
   // The company's catalogue and the world it plans on, as changed by its admin.
   const Network& network() const { return *network_; }
+  Network& network() { return *network_; }
   Admin& admin() { return *admin_; }
   ReservationBook& book() { return *book_; }
   SagaCoordinator& coordinator() { return *coordinator_; }

@@ -1,6 +1,7 @@
 #include "network.h"
 
 #include <algorithm>
+#include <set>
 
 #include "records.h"
 #include "tripmesh/schemas/decode.h"
@@ -69,12 +70,13 @@ Result<std::unique_ptr<Network>> Network::Load(const std::string& company, const
 }
 
 schemas::Catalogue Network::Own() const {
-  auto world = view_.Now();
+  auto world = view_.Current();
   return *world->FindCompany(company_);
 }
 
 Status Network::Commit(schemas::Catalogue next, const std::string& station_id) {
-  auto world = view_.Now()->WithCatalogue(next);
+  std::lock_guard write(write_mu_);
+  auto world = view_.Current()->WithCatalogue(next);
   if (!world) return tl::unexpected<Error>(world.error());
   auto st = store_.Write([&](runtime::Tx& tx) -> Status {
     if (auto s = records::UpsertCatalogueInfo(tx, company_, schemas::Encode(next.info)); !s) {
@@ -85,6 +87,75 @@ Status Network::Commit(schemas::Catalogue next, const std::string& station_id) {
   if (!st) return st;
   view_.Swap(std::make_shared<const core::World>(std::move(*world)));
   return {};
+}
+
+void Network::OnPeerInfo(schemas::CompanyInfo info) {
+  if (info.company == company_) return;
+  std::lock_guard lock(pending_mu_);
+  std::string id = info.company;
+  pending_[id].info = std::move(info);
+  heard_.fetch_add(1);
+}
+
+void Network::OnPeerStation(const std::string& company, const std::string& id,
+                            std::optional<schemas::Station> station) {
+  if (company == company_ || (station && (station->company != company || station->id != id))) {
+    return;
+  }
+  std::lock_guard lock(pending_mu_);
+  pending_[company].stations[id] = std::move(station);
+  heard_.fetch_add(1);
+}
+
+void Network::CatchUp() {
+  if (applied_.load() >= heard_.load()) return;
+  std::lock_guard write(write_mu_);
+  std::uint64_t upto = heard_.load();
+  if (applied_.load() >= upto) return;  // another reader did it meanwhile
+  std::map<std::string, PeerChanges> changes;
+  {
+    std::lock_guard lock(pending_mu_);
+    upto = heard_.load();
+    changes.swap(pending_);
+  }
+  auto world = view_.Current();
+  std::optional<core::World> next;
+  for (auto& [company, change] : changes) {
+    const core::World& w = next ? *next : *world;
+    schemas::Catalogue c;
+    if (const auto* known = w.FindCompany(company)) c = *known;
+    c.info.company = company;
+    if (change.info) c.info = std::move(*change.info);
+    for (auto& [id, station] : change.stations) {
+      std::erase_if(c.stations, [&](const schemas::Station& s) { return s.id == id; });
+      if (!station) continue;
+      if (Fits(w, company, *station)) {
+        c.stations.push_back(std::move(*station));
+      } else {
+        refused_.fetch_add(1);
+      }
+    }
+    auto built = w.WithCatalogue(std::move(c));
+    if (built) {
+      next = std::move(*built);
+    } else {
+      refused_.fetch_add(change.stations.size());
+    }
+  }
+  if (next) view_.Swap(std::make_shared<const core::World>(std::move(*next)));
+  applied_.store(upto);
+}
+
+bool Network::Fits(const core::World& w, const std::string& company,
+                   const schemas::Station& s) const {
+  if (w.CityIndex(s.city) < 0) return false;
+  const schemas::Station* same = w.FindStation(s.id);
+  if (same && same->company != company) return false;
+  std::set<std::string> points;
+  for (const auto& p : s.points) {
+    if (!points.insert(p.id).second) return false;
+  }
+  return true;
 }
 
 }  // namespace tripmesh::company

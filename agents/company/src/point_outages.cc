@@ -205,7 +205,8 @@ std::optional<ReservationBook::Outage> ReservationBook::OutageOf(const std::stri
 Status ReservationBook::LoadOutages(runtime::Tx& tx) {
   return records::SelectPointStatuses(tx, [&](const records::PointStatusRow& row) {
     auto status = schemas::ParsePointStatus(row.status);
-    if (!status || !HasLedger(row.station, row.point)) return;
+    if (!status) return;
+    ledgers_.try_emplace(Key(row.station, row.point));  // also a point the catalogue lost
     outages_[Key(row.station, row.point)] = {.station = row.station,
                                              .point = row.point,
                                              .status = *status,

@@ -86,10 +86,9 @@ Status ReservationBook::Load() {
   if (!st) return st;
   for (const auto& r : loaded) Remember(r);
   for (auto& [iv, key] : intervals) {
-    auto it = ledgers_.find(key);
-    if (it == ledgers_.end()) {
-      return Fail(Errc::kInternal, "stored booking on unknown point " + key);
-    }
+    // A point the catalogue no longer has keeps the bookings it had (its
+    // past), on a ledger of its own.
+    auto it = ledgers_.try_emplace(key).first;
     if (auto s = it->second.Add(std::move(iv)); !s) {
       return Fail(Errc::kInternal, "stored bookings overlap on " + key);
     }

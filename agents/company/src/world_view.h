@@ -5,6 +5,7 @@
 // Thread safety: Now() and Swap() from any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -20,10 +21,21 @@ class WorldView {
     return {std::shared_ptr<const core::World>(), &world};
   }
 
+  // The snapshot now, with every change heard before this call in it.
   std::shared_ptr<const core::World> Now() const {
+    if (catch_up_) catch_up_();
     std::lock_guard lock(mu_);
     return now_;
   }
+  // The snapshot now, without folding anything in (for the writer that does).
+  std::shared_ptr<const core::World> Current() const {
+    std::lock_guard lock(mu_);
+    return now_;
+  }
+  // Called at each Now(): folds changes heard since the last snapshot in (a
+  // peer's catalogue from the wire), so that a request sees every change that
+  // arrived before it. Set once, before any reader.
+  void SetCatchUp(std::function<void()> catch_up) { catch_up_ = std::move(catch_up); }
   void Swap(std::shared_ptr<const core::World> next) {
     std::lock_guard lock(mu_);
     now_ = std::move(next);
@@ -32,6 +44,7 @@ class WorldView {
  private:
   mutable std::mutex mu_;
   std::shared_ptr<const core::World> now_;
+  std::function<void()> catch_up_;
 };
 
 }  // namespace tripmesh::company

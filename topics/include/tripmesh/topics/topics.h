@@ -108,6 +108,8 @@ std::string RequestsFilter(std::string_view c);  // companies/{c}/requests/#
 std::string SagaFilter(std::string_view c);      // companies/{c}/saga/#
 std::string AdminFilter(std::string_view c);     // companies/{c}/admin/+
 std::string Everything();                        // tripmesh/v1/#
+std::string InfoFilter();                        // companies/+/info
+std::string StationsFilter();                    // companies/+/stations/+ (not their availability)
 
 // True when `topic` lies in the namespace of `agent`: vehicles/{agent}/... for a
 // vehicle, companies/{agent}/... for a company. Used to refuse a Response Topic
