@@ -421,6 +421,13 @@ constexpr std::pair<CatalogueOp, std::string_view> kCatalogueOpNames[] = {
 
 }  // namespace
 
+std::optional<CatalogueOp> ParseCatalogueOp(std::string_view name) {
+  for (const auto& [op, known] : kCatalogueOpNames) {
+    if (known == name) return op;
+  }
+  return std::nullopt;
+}
+
 std::string_view CatalogueOpName(CatalogueOp op) {
   for (const auto& [known, name] : kCatalogueOpNames) {
     if (known == op) return name;

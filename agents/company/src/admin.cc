@@ -9,30 +9,6 @@
 namespace tripmesh::company {
 namespace {
 
-std::optional<schemas::CatalogueOp> CatalogueOpOf(topics::AdminOp op) {
-  using A = topics::AdminOp;
-  using C = schemas::CatalogueOp;
-  switch (op) {
-    case A::kSetPointStatus:
-      return std::nullopt;
-    case A::kAddStation:
-      return C::kAddStation;
-    case A::kUpdateStation:
-      return C::kUpdateStation;
-    case A::kRemoveStation:
-      return C::kRemoveStation;
-    case A::kAddPoint:
-      return C::kAddPoint;
-    case A::kUpdatePoint:
-      return C::kUpdatePoint;
-    case A::kRemovePoint:
-      return C::kRemovePoint;
-    case A::kSetTariff:
-      return C::kSetTariff;
-  }
-  return std::nullopt;
-}
-
 const schemas::Point* FindPoint(const schemas::Station& s, const std::string& id) {
   auto it = std::find_if(s.points.begin(), s.points.end(),
                          [&](const schemas::Point& p) { return p.id == id; });
@@ -42,7 +18,8 @@ const schemas::Point* FindPoint(const schemas::Station& s, const std::string& id
 }  // namespace
 
 Reply Admin::Handle(topics::AdminOp op, std::string_view payload) {
-  auto catalogue_op = CatalogueOpOf(op);
+  // The catalogue ops are named alike on the topic and in their schemas.
+  auto catalogue_op = schemas::ParseCatalogueOp(topics::AdminOpName(op));
   Result<std::string> out =
       catalogue_op ? ChangeCatalogue(*catalogue_op, payload) : SetPointStatus(payload);
   if (out) return {std::move(*out), std::nullopt};

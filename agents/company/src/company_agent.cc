@@ -13,7 +13,9 @@
 #include <type_traits>
 #include <variant>
 
+#include "catalogue_messages.h"
 #include "company_core.h"
+#include "deferred_events.h"
 #include "metrics.h"
 #include "peer_client.h"
 #include "reservation_book.h"
@@ -39,37 +41,6 @@ using Steady = std::chrono::steady_clock;
 
 constexpr auto kTick = std::chrono::milliseconds(200);
 constexpr int kMetricsEveryTicks = 25;
-
-// Monitors' events raised while a lane runs a task wait until the task's own
-// messages (a saga step, an ack, a reply) are out: written first, each would
-// hold up the next step of a reservation by one more write and broker hop.
-class DeferredEvents {
- public:
-  DeferredEvents(const void* owner, std::vector<runtime::OutboundMessage>& events)
-      : outer_(current_) {
-    current_ = {owner, &events};
-  }
-  ~DeferredEvents() { current_ = outer_; }
-  DeferredEvents(const DeferredEvents&) = delete;
-  DeferredEvents& operator=(const DeferredEvents&) = delete;
-
-  // Keeps `m` for the end of the task if `owner` runs one on this thread.
-  static bool Defer(const void* owner, runtime::OutboundMessage& m) {
-    if (current_.owner != owner || !current_.events) return false;
-    current_.events->push_back(std::move(m));
-    return true;
-  }
-
- private:
-  struct Scope {
-    const void* owner = nullptr;
-    std::vector<runtime::OutboundMessage>* events = nullptr;
-  };
-  static thread_local Scope current_;
-  Scope outer_;
-};
-
-thread_local DeferredEvents::Scope DeferredEvents::current_;
 
 class CompanyAgentImpl final : public CompanyAgent {
  public:
@@ -280,7 +251,15 @@ class CompanyAgentImpl final : public CompanyAgent {
 
   void OnMessage(runtime::InboundMessage m) {           // network thread: no disk, no waiting
     if (m.topic.rfind(admin_replies_, 0) == 0) return;  // this company's answers to its admin
-    if (OnCatalogueMessage(m)) return;
+    // The companies' catalogues, this one's included: the world it plans on.
+    if (auto heard = HearCatalogue(m, core_->network()); heard != CatalogueHeard::kNotCatalogue) {
+      if (heard == CatalogueHeard::kDropped) {
+        metrics_.Count("catalogue.dropped");
+        runtime::Log(LogLevel::kWarn, "dropped a catalogue message on {}: it does not decode",
+                     m.topic.substr(0, 200));
+      }
+      return;
+    }
     if (m.topic.rfind(replies_prefix_, 0) == 0) {
       peers_->OnReply(m);
       return;
@@ -518,73 +497,20 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
   void PublishCatalogue() {
-    schemas::Catalogue own = core_->network().Own();
-    Send({.topic = topics::CompanyInfo(options_.id),
-          .payload = schemas::Encode(own.info),
-          .retain = true});
-    for (const auto& s : own.stations) {
-      Send({.topic = topics::Station(options_.id, s.id),
-            .payload = schemas::Encode(s),
-            .retain = true});
-      PublishAvailability(s);
-    }
+    for (auto& m : CatalogueMessages(options_.id, *core_->network().view().Now(), Availability()))
+      Send(std::move(m));
     PublishStatus(true);
   }
 
-  // The retained info, station and availability follow the admin's change; a
-  // removed station's are cleared (an empty retained message).
+  // The retained info, station and availability follow the admin's change.
   void OnCatalogueChanged(const std::string& station) {
-    auto world = core_->network().view().Now();
-    const auto* own = world->FindCompany(options_.id);
-    Send({.topic = topics::CompanyInfo(options_.id),
-          .payload = schemas::Encode(own->info),
-          .retain = true});
-    const auto* s = world->FindStation(station);
-    Send({.topic = topics::Station(options_.id, station),
-          .payload = s ? schemas::Encode(*s) : std::string(),
-          .retain = true});
-    if (s) {
-      PublishAvailability(*s);
-    } else {
-      Send({.topic = topics::StationAvailability(options_.id, station), .retain = true});
-    }
+    for (auto& m : StationChangedMessages(options_.id, *core_->network().view().Now(), station,
+                                          Availability()))
+      Send(std::move(m));
   }
 
-  // A company's retained info or station (an empty payload: the station was
-  // removed) goes into the world this agent plans on. False for other topics.
-  bool OnCatalogueMessage(const runtime::InboundMessage& m) {
-    if (m.topic.rfind(companies_prefix_, 0) != 0 ||
-        m.topic.find("/requests/") != std::string::npos ||
-        m.topic.find("/saga/") != std::string::npos) {
-      return false;
-    }
-    auto route = topics::ParseTopic(m.topic);
-    if (!route ||
-        (route->kind != topics::Kind::kCompanyInfo && route->kind != topics::Kind::kStation)) {
-      return false;
-    }
-    if (route->kind == topics::Kind::kCompanyInfo) {
-      auto info = schemas::Decode<schemas::CompanyInfo>(m.payload);
-      if (info && info->company == route->company) {
-        core_->network().OnPeerInfo(std::move(*info));
-      } else if (!m.payload.empty()) {
-        metrics_.Count("catalogue.dropped");
-      }
-      return true;
-    }
-    std::optional<schemas::Station> station;
-    if (!m.payload.empty()) {
-      auto decoded = schemas::Decode<schemas::Station>(m.payload);
-      if (!decoded) {
-        metrics_.Count("catalogue.dropped");
-        runtime::Log(LogLevel::kWarn, "dropped the station on {}: {}", m.topic.substr(0, 200),
-                     decoded.error().message);
-        return true;
-      }
-      station = std::move(*decoded);
-    }
-    core_->network().OnPeerStation(route->company, route->station, std::move(station));
-    return true;
+  AvailabilityOf Availability() {
+    return [this](const schemas::Station& s) { return core_->book().Availability(s); };
   }
 
   // A company of this world (the companies' ids are their catalogues').
@@ -650,7 +576,6 @@ class CompanyAgentImpl final : public CompanyAgent {
   std::unique_ptr<runtime::Transport> transport_;
   std::unique_ptr<PeerClient> peers_;
   std::string replies_prefix_ = topics::CompanyReplies(options_.id);
-  std::string companies_prefix_ = std::string(topics::kRoot) + "/companies/";
   std::string admin_replies_ = topics::AdminReplies(options_.id);
   std::string admin_prefix_ = topics::AdminNamed(options_.id, "");  // ".../admin/"
   std::string saga_prefix_ =

@@ -127,7 +127,8 @@ void Network::CatchUp() {
     c.info.company = company;
     if (change.info) c.info = std::move(*change.info);
     for (auto& [id, station] : change.stations) {
-      std::erase_if(c.stations, [&](const schemas::Station& s) { return s.id == id; });
+      const std::string& gone = id;  // a lambda may not capture a structured binding here
+      std::erase_if(c.stations, [&](const schemas::Station& s) { return s.id == gone; });
       if (!station) continue;
       if (Fits(w, company, *station)) {
         c.stations.push_back(std::move(*station));

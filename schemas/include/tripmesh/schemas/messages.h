@@ -342,6 +342,7 @@ enum class CatalogueOp {
   kSetTariff
 };
 std::string_view CatalogueOpName(CatalogueOp op);  // "add_station", ...
+std::optional<CatalogueOp> ParseCatalogueOp(std::string_view name);
 inline constexpr CatalogueOp kCatalogueOps[] = {
     CatalogueOp::kAddStation, CatalogueOp::kUpdateStation, CatalogueOp::kRemoveStation,
     CatalogueOp::kAddPoint,   CatalogueOp::kUpdatePoint,   CatalogueOp::kRemovePoint,
