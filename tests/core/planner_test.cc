@@ -124,5 +124,28 @@ TEST(ChargeModelTest, TaperMakesTheLastTwentyPercentSlower) {
   EXPECT_EQ(ChargeSeconds(0.5, 0.5, 60, 100), 0);
 }
 
+TEST(TariffTest, EachChangeAppliesFromItsTimeAndTheStationsOverridesThePointsOwn) {
+  schemas::Station s{.company = "c", .id = "s", .city = "x", .time_zone = "UTC"};
+  s.tariff = {.price_per_kwh = 1.0};
+  s.points = {{.id = "1", .max_power_kw = 50, .power_type = "DC", .connector = "CHADEMO"},
+              {.id = "2",
+               .max_power_kw = 150,
+               .power_type = "DC",
+               .connector = "IEC_62196_T2_COMBO",
+               .tariff = schemas::Tariff{.price_per_kwh = 2.0}}};
+  s.tariff_changes = {{100, "2", {.price_per_kwh = 3.0}},
+                      {200, "", {.price_per_kwh = 4.0}},
+                      {300, "1", {.price_per_kwh = 5.0}}};
+  auto kwh_price = [&](int point, Time t) { return TariffAt(s, s.points[point], t).price_per_kwh; };
+  EXPECT_EQ(kwh_price(0, 99), 1.0);
+  EXPECT_EQ(kwh_price(1, 99), 2.0);
+  EXPECT_EQ(kwh_price(1, 100), 3.0);
+  EXPECT_EQ(kwh_price(0, 150), 1.0);
+  EXPECT_EQ(kwh_price(1, 200), 4.0);  // the station's price for every point
+  EXPECT_EQ(kwh_price(0, 300), 5.0);
+  EXPECT_EQ(kwh_price(1, 300), 4.0);
+  EXPECT_DOUBLE_EQ(PriceOf(s, s.points[1], 10, 3600, 250), 40.0);
+}
+
 }  // namespace
 }  // namespace tripmesh::core

@@ -159,6 +159,55 @@ TEST(DecodeTest, BadSagaMessagesNameTheField) {
   EXPECT_FALSE(Decode<SagaCommit>(R"({"type":"saga.compensate","saga_id":"s"})"));
 }
 
+TEST(DecodeTest, EachCatalogueOpNeedsItsOwnFields) {
+  auto field = [](CatalogueOp op, const char* json) {
+    auto r = DecodeCatalogueChange(op, json);
+    return r ? std::string("ok") : r.error().field;
+  };
+  EXPECT_EQ(field(CatalogueOp::kAddStation, R"({"station":"s"})"), "city");
+  EXPECT_EQ(field(CatalogueOp::kAddStation,
+                  R"({"station":"s","city":"c","coordinates":{"lat":1,"lon":2}})"),
+            "tariff");
+  EXPECT_EQ(field(CatalogueOp::kAddStation,
+                  R"({"station":"s","city":"c","coordinates":{"lat":1,"lon":2},)"
+                  R"("tariff":{"price_per_kwh":1,"currency":"BRL"}})"),
+            "ok");
+  EXPECT_EQ(field(CatalogueOp::kUpdateStation, R"({"station":"s"})"), "name");
+  EXPECT_EQ(
+      field(CatalogueOp::kUpdateStation, R"({"station":"s","coordinates":{"lat":91,"lon":0}})"),
+      "coordinates.lat");
+  EXPECT_EQ(field(CatalogueOp::kAddPoint, R"({"station":"s","point":"1","max_power_kw":50})"),
+            "power_type");
+  EXPECT_EQ(field(CatalogueOp::kUpdatePoint, R"({"station":"s","point":"1","max_power_kw":0})"),
+            "max_power_kw");
+  EXPECT_EQ(field(CatalogueOp::kRemovePoint, R"({"station":"s"})"), "point");
+  EXPECT_EQ(field(CatalogueOp::kRemoveStation, R"({"station":"s","type":"remove_point.request"})"),
+            "type");
+  EXPECT_EQ(
+      field(CatalogueOp::kSetTariff, R"({"station":"s","valid_from":"2026-12-24T03:00:00Z"})"),
+      "tariff");
+}
+
+TEST(DecodeTest, CatalogueChangesAndTariffChangesRoundTrip) {
+  CatalogueChange c{.request_id = "a-1", .station = "vp-x", .point = "2"};
+  c.tariff = Tariff{.price_per_kwh = 2.5, .price_per_hour = 3.0};
+  c.valid_from = *ParseTime("2026-12-24T03:00:00Z");
+  auto back = DecodeCatalogueChange(CatalogueOp::kSetTariff, Encode(CatalogueOp::kSetTariff, c));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->point, "2");
+  EXPECT_EQ(back->valid_from, c.valid_from);
+  EXPECT_EQ(back->tariff->price_per_hour, 3.0);
+  Station s{
+      .company = "voltpoint", .id = "vp-x", .city = "salvador-ba", .time_zone = "America/Bahia"};
+  s.tariff_changes.push_back({*c.valid_from, "2", *c.tariff});
+  auto station = Decode<Station>(Encode(s));
+  ASSERT_TRUE(station) << station.error().message;
+  ASSERT_EQ(station->tariff_changes.size(), 1u);
+  EXPECT_EQ(station->tariff_changes.front().point, "2");
+  EXPECT_EQ(station->tariff_changes.front().tariff.price_per_kwh, 2.5);
+  EXPECT_TRUE(station->points.empty());
+}
+
 TEST(TimeTest, FormatsAndParsesRfc3339) {
   auto t = ParseTime("2026-11-22T14:05:00Z");
   ASSERT_TRUE(t);
