@@ -119,7 +119,13 @@ std::string FormatAdminResult(const schemas::AdminResult& r, const std::string& 
                        r.lost.size());
     out += ChangesTable(r.lost, false, zone, now);
   }
-  out += fmt::format("summary: {} moved, {} lost", r.moved.size(), r.lost.size());
+  // Only taking points out of service moves or loses stops.
+  bool outage = r.op == "set_point_status" || r.op == "remove_point" || r.op == "remove_station";
+  if (outage) {
+    out += fmt::format("summary: {} moved, {} lost", r.moved.size(), r.lost.size());
+  } else if (!out.empty() && out.back() == '\n') {
+    out.pop_back();
+  }
   return out;
 }
 
