@@ -28,20 +28,29 @@ runtime::TransportOptions BrokerFlags::Resolve() const {
   return o;
 }
 
-void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, double min_scale) {
+void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, Time& clock_origin,
+                   double min_scale) {
   cmd->add_option("--time-scale", time_scale,
                   "Run the clock this many times faster than real time (simulation); the "
-                  "companies and the fleet must share --time-scale and --clock-start")
+                  "companies and the fleet must share --time-scale, --clock-start and "
+                  "--clock-origin")
       ->check(CLI::Range(min_scale, 100000.0))
       ->capture_default_str();
-  cmd->add_option_function<std::string>(
-      "--clock-start",
-      [&clock_start](const std::string& text) {
-        auto t = ParseTime(text);
-        if (!t) throw CLI::ValidationError("--clock-start", t.error().message);
-        clock_start = *t;
-      },
-      "RFC 3339 time the accelerated clock starts from (default: now)");
+  auto time_flag = [cmd](const std::string& name, Time& into, const std::string& help) {
+    cmd->add_option_function<std::string>(
+        name,
+        [&into, name](const std::string& text) {
+          auto t = ParseTime(text);
+          if (!t) throw CLI::ValidationError(name, t.error().message);
+          into = *t;
+        },
+        help);
+  };
+  time_flag("--clock-start", clock_start,
+            "RFC 3339 time the accelerated clock starts from (default: now)");
+  time_flag("--clock-origin", clock_origin,
+            "RFC 3339 real moment at which the accelerated clock read --clock-start (default: "
+            "when this process starts); processes started apart share it to read one time");
 }
 
 }  // namespace tripmesh::cli

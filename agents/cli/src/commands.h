@@ -33,9 +33,10 @@ struct BrokerFlags {
   runtime::TransportOptions Resolve() const;
 };
 void AddBrokerFlags(CLI::App* cmd, BrokerFlags& flags);
-// --time-scale and --clock-start (RFC 3339, checked while parsing) of a
-// simulation clock shared by the companies and the fleet.
-void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, double min_scale);
+// --time-scale, --clock-start and --clock-origin (RFC 3339, checked while
+// parsing) of a simulation clock shared by the companies and the fleet.
+void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, Time& clock_origin,
+                   double min_scale);
 
 // A progress bar on a TTY, else a line every tenth: (done, total, confirmed);
 // simulation times in `zone`.

@@ -28,7 +28,7 @@ void AddCompany(CLI::App& app, Runner& run) {
                   "Fault injection for tests: SIGKILL self at this saga step");
   cmd->add_flag("!--no-sync-full", options->sync_full,
                 "SQLite synchronous=NORMAL: survives process kills, not power loss");
-  AddClockFlags(cmd, options->time_scale, options->clock_start, 1.0);
+  AddClockFlags(cmd, options->time_scale, options->clock_start, options->clock_origin, 1.0);
   auto keepalive = std::make_shared<int>(15);
   cmd->add_option("--keepalive", *keepalive,
                   "MQTT keepalive seconds (the Last Will fires after 1.5x)")

@@ -84,7 +84,7 @@ Status StartWorld(const DemoFlags& f, Time clock_start, DemoWorld& w) {
     auto p = harness::Process::Spawn(
         {harness::SelfExe(), "company", "--id", c, "--broker", uri, "--data", f.data, "--db",
          f.dir + "/" + c + ".db", "--time-scale", fmt::format("{}", f.time_scale), "--clock-start",
-         FormatTime(clock_start)},
+         FormatTime(clock_start), "--clock-origin", FormatTime(clock_start)},
         f.dir + "/" + c + ".log");
     if (!p) return tl::unexpected<Error>(p.error());
     w.agents.push_back(std::move(*p));
@@ -229,7 +229,7 @@ int RunDemo(const DemoFlags& f) {
   // One simulation clock for the companies and the fleet, so that trips are
   // driven in about a minute while holds and departures keep their meaning.
   Time clock_start = core::RealClock().Now();
-  core::AcceleratedClock clock(clock_start, f.time_scale);
+  core::AcceleratedClock clock(clock_start, f.time_scale, clock_start);
   DemoWorld w;
   if (auto st = StartWorld(f, clock_start, w); !st) {
     std::fprintf(stderr, "tripmesh demo: %s\n", st.error().message.c_str());

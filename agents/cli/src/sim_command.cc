@@ -25,7 +25,8 @@ struct SimFlags {
   std::string data = "data";
   std::string check;  // folder of <company>.db to check afterwards
   double time_scale = 0;
-  Time clock_start = 0;  // 0: now
+  Time clock_start = 0;   // 0: now
+  Time clock_origin = 0;  // 0: now
   double depart_within_h = 4;
 };
 
@@ -39,7 +40,9 @@ int RunSimulation(const SimFlags& f) {
   std::unique_ptr<core::Clock> clock = std::make_unique<core::RealClock>();
   if (f.time_scale > 0) {
     Time start = f.clock_start ? f.clock_start : clock->Now();
-    clock = std::make_unique<core::AcceleratedClock>(start, f.time_scale);
+    clock = f.clock_origin
+                ? std::make_unique<core::AcceleratedClock>(start, f.time_scale, f.clock_origin)
+                : std::make_unique<core::AcceleratedClock>(start, f.time_scale);
     sim.clock = clock.get();
     sim.time_scale = f.time_scale;
     sim.depart_within_s = static_cast<Time>(f.depart_within_h * 3600);
@@ -134,7 +137,7 @@ void AddSim(CLI::App& app, Runner& run) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   // 0: reserve only, departures tomorrow.
-  AddClockFlags(cmd, f->time_scale, f->clock_start, 0.0);
+  AddClockFlags(cmd, f->time_scale, f->clock_start, f->clock_origin, 0.0);
   cmd->add_option("--depart-within", f->depart_within_h,
                   "With --time-scale: hours within which each vehicle leaves")
       ->check(CLI::Range(0.5, 48.0))

@@ -628,7 +628,10 @@ int RunCompany(CompanyOptions options) {
   std::unique_ptr<core::Clock> clock;
   if (options.time_scale != 1) {
     Time start = options.clock_start ? options.clock_start : core::RealClock().Now();
-    clock = std::make_unique<core::AcceleratedClock>(start, options.time_scale);
+    clock = options.clock_origin
+                ? std::make_unique<core::AcceleratedClock>(start, options.time_scale,
+                                                           options.clock_origin)
+                : std::make_unique<core::AcceleratedClock>(start, options.time_scale);
     runtime::Log(LogLevel::kInfo, "clock runs {}x from {}", options.time_scale, FormatTime(start));
   } else {
     clock = std::make_unique<core::RealClock>();

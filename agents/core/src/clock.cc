@@ -8,12 +8,22 @@ Time RealClock::Now() const {
       .count();
 }
 
+namespace {
+
+double WallSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+AcceleratedClock::AcceleratedClock(Time start, double scale, Time origin)
+    : start_(start), scale_(scale), origin_(static_cast<double>(origin)) {}
+
 AcceleratedClock::AcceleratedClock(Time start, double scale)
-    : start_(start), scale_(scale), origin_(std::chrono::steady_clock::now()) {}
+    : start_(start), scale_(scale), origin_(WallSeconds()) {}
 
 Time AcceleratedClock::Now() const {
-  std::chrono::duration<double> real = std::chrono::steady_clock::now() - origin_;
-  return start_ + static_cast<Time>(real.count() * scale_);
+  return start_ + static_cast<Time>((WallSeconds() - origin_) * scale_);
 }
 
 }  // namespace tripmesh::core

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <queue>
 #include <thread>
+#include <utility>
 
 namespace tripmesh::vehicle {
 
@@ -31,58 +32,101 @@ std::vector<DriveEvent> Timeline(const std::string& vehicle, const schemas::Plan
   return out;
 }
 
-void DriveFleet(const std::vector<std::vector<DriveEvent>>& timelines, const core::Clock& clock,
-                double time_scale, const std::function<bool()>& stop,
-                const std::function<void(std::size_t, const DriveEvent&)>& publish,
-                const std::function<void(const FleetState&)>& progress) {
-  using Next = std::pair<Time, std::pair<std::size_t, std::size_t>>;  // (when, (vehicle, step))
-  std::priority_queue<Next, std::vector<Next>, std::greater<>> due;
-  std::vector<std::string> state(timelines.size(), "parked");
-  FleetState fleet;
-  for (std::size_t v = 0; v < timelines.size(); ++v) {
-    if (timelines[v].empty()) continue;
-    ++fleet.total;
-    due.push({timelines[v][0].telemetry.timestamp, {v, 0}});
+void Detours::Resume(std::size_t vehicle, std::vector<DriveEvent> rest) {
+  std::lock_guard lock(mu_);
+  resumed_.emplace_back(vehicle, std::move(rest));
+}
+
+std::vector<std::pair<std::size_t, std::vector<DriveEvent>>> Detours::Take() {
+  std::lock_guard lock(mu_);
+  return std::exchange(resumed_, {});
+}
+
+namespace {
+
+using Next = std::pair<Time, std::pair<std::size_t, std::size_t>>;  // (when, (vehicle, step))
+using Due = std::priority_queue<Next, std::vector<Next>, std::greater<>>;
+
+// How many vehicles are in each state, as their last published events say.
+class Tally {
+ public:
+  explicit Tally(std::size_t vehicles) : state_(vehicles, "parked") {}
+  void Set(std::size_t v, const std::string& st) {
+    Count(state_[v], -1);
+    state_[v] = st;
+    Count(st, +1);
   }
-  auto tally = [&](const std::string& st, int d) {
+  FleetState fleet;
+
+ private:
+  void Count(const std::string& st, int d) {
     if (st == "driving") fleet.driving += d;
     if (st == "charging") fleet.charging += d;
     if (st == "waiting") fleet.waiting += d;
-  };
+  }
+  std::vector<std::string> state_;
+};
+
+}  // namespace
+
+void DriveFleet(std::vector<std::vector<DriveEvent>> timelines, const core::Clock& clock,
+                double time_scale, Detours& detours, const DriveHooks& hooks) {
+  Due due;
+  Tally tally(timelines.size());
+  std::vector<std::size_t> stopped_at(timelines.size());  // a waiting vehicle's next step
+  std::size_t waiting_for_plans = 0;
+  for (std::size_t v = 0; v < timelines.size(); ++v) {
+    if (timelines[v].empty()) continue;
+    ++tally.fleet.total;
+    due.push({timelines[v][0].telemetry.timestamp, {v, 0}});
+  }
   auto last_progress = std::chrono::steady_clock::now();
-  while (!due.empty() && !(stop && stop())) {
-    auto [when, at] = due.top();
+  auto report = [&] {
+    tally.fleet.now = clock.Now();
+    hooks.progress(tally.fleet);
+  };
+  while ((!due.empty() || waiting_for_plans > 0) && !(hooks.stop && hooks.stop())) {
+    for (auto& [v, rest] : detours.Take()) {
+      --waiting_for_plans;
+      std::size_t step = stopped_at[v];
+      if (!rest.empty()) {
+        timelines[v] = std::move(rest);
+        step = 0;
+      }
+      due.push({timelines[v][step].telemetry.timestamp, {v, step}});
+    }
     Time now = clock.Now();
-    if (when > now) {
-      // Sleep until the next moment, but wake for progress at least twice a second.
-      double real_s = static_cast<double>(when - now) / time_scale;
-      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(real_s, 0.5)));
+    if (due.empty() || due.top().first > now) {
+      // Sleep until the next moment, but wake for progress and for vehicles
+      // that planned again.
+      double real_s = due.empty() ? 0 : static_cast<double>(due.top().first - now) / time_scale;
+      double cap = waiting_for_plans > 0 ? 0.02 : 0.5;
+      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(real_s, cap)));
     } else {
+      auto [v, step] = due.top().second;
       due.pop();
-      auto [v, step] = at;
       const auto& event = timelines[v][step];
-      publish(v, event);
-      ++fleet.published;
-      tally(state[v], -1);
-      state[v] = event.telemetry.state;
-      tally(state[v], +1);
+      if (hooks.detour && hooks.detour(v, event)) {
+        stopped_at[v] = step;
+        ++waiting_for_plans;
+        continue;
+      }
+      hooks.publish(v, event);
+      ++tally.fleet.published;
+      tally.Set(v, event.telemetry.state);
       if (step + 1 < timelines[v].size()) {
         due.push({timelines[v][step + 1].telemetry.timestamp, {v, step + 1}});
       } else {
-        ++fleet.arrived;
+        ++tally.fleet.arrived;
       }
     }
-    if (progress &&
+    if (hooks.progress &&
         std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(500)) {
       last_progress = std::chrono::steady_clock::now();
-      fleet.now = clock.Now();
-      progress(fleet);
+      report();
     }
   }
-  if (progress) {
-    fleet.now = clock.Now();
-    progress(fleet);
-  }
+  if (hooks.progress) report();
 }
 
 }  // namespace tripmesh::vehicle

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,32 @@ struct FleetState {
   long published = 0;
 };
 
-// Hands `timelines[i]`'s events to `publish(i, event)` as `clock` passes each
-// timestamp (`time_scale` tells how long to sleep in real time), until every
-// timeline is done or `stop` returns true. `progress` runs about twice a second.
-void DriveFleet(const std::vector<std::vector<DriveEvent>>& timelines, const core::Clock& clock,
-                double time_scale, const std::function<bool()>& stop,
-                const std::function<void(std::size_t, const DriveEvent&)>& publish,
-                const std::function<void(const FleetState&)>& progress);
+// Vehicles that stopped on the way to plan the rest of their trip again: a
+// planner hands each back with the events of its new rest of the trip, or none
+// to go on as before. Resume from any thread; the scheduler takes them.
+class Detours {
+ public:
+  void Resume(std::size_t vehicle, std::vector<DriveEvent> rest);
+  std::vector<std::pair<std::size_t, std::vector<DriveEvent>>> Take();
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<std::size_t, std::vector<DriveEvent>>> resumed_;
+};
+
+struct DriveHooks {
+  std::function<bool()> stop;  // true: stop driving now
+  std::function<void(std::size_t, const DriveEvent&)> publish;
+  // Before a vehicle's next event: true when it stops there to plan again
+  // (the event is not published; the vehicle waits for Detours::Resume).
+  std::function<bool(std::size_t, const DriveEvent&)> detour;
+  std::function<void(const FleetState&)> progress;  // about twice a second
+};
+
+// Hands `timelines[i]`'s events to `hooks.publish(i, event)` as `clock` passes
+// each timestamp (`time_scale` tells how long to sleep in real time), until
+// every timeline is done or `hooks.stop` returns true.
+void DriveFleet(std::vector<std::vector<DriveEvent>> timelines, const core::Clock& clock,
+                double time_scale, Detours& detours, const DriveHooks& hooks);
 
 }  // namespace tripmesh::vehicle

@@ -145,8 +145,8 @@ std::string SimSummary::Format() const {
   if (disrupted > 0) {
     out += fmt::format(
         "\ndisrupted trips (a stop lost to a point out of service): {}; planned again and "
-        "reserved before leaving: {}",
-        disrupted, recovered);
+        "reserved: {} before leaving, {} on the way",
+        disrupted, recovered, recovered_on_the_way);
   }
   if (!unreachable_by_car.empty()) {
     std::string cars;
@@ -252,12 +252,44 @@ int CountExpired(const SimOptions& o, std::vector<Outcome>& outcomes) {
   return expired;
 }
 
+// A driver told that a stop ahead is lost stops at its next moment (leaving,
+// or reaching a stop), plans the rest of the trip from there with the charge
+// it has, and books it; only then is the old reservation cancelled, so the
+// driver is never without one. Where nothing is found it drives on as before.
+// Returns the events of the new rest of the trip (none: go on as before).
+std::vector<DriveEvent> PlanTheRestAgain(const SimOptions& o, const Plan& p, Outcome& out,
+                                         const std::set<std::string>& lost, const DriveEvent& at) {
+  if (!out.reservation || lost.count(out.reservation->reservation_id) == 0) return {};
+  schemas::PlanRequest trip = p.trip;
+  trip.from = at.telemetry.city;
+  trip.vehicle.soc = at.telemetry.soc;
+  trip.depart_at = o.clock->Now() + 60;
+  trip.alternatives = 1;
+  if (trip.from == trip.to) return {};
+  auto plans = out.client->Plan(trip);
+  if (!plans || plans->plans.empty()) return {};
+  auto booked = out.client->Reserve({"", plans->plans.front().plan_id, std::nullopt, false});
+  if (!booked || booked->status != schemas::ReservationStatus::kConfirmed) return {};
+  (void)out.client->Cancel(out.reservation->reservation_id);
+  out.reservation = std::move(booked);
+  out.plan = plans->plans.front();
+  return Timeline(p.id, *out.plan, trip.from, trip.to, trip.vehicle.soc);
+}
+
+// The notices that reach a driving fleet, and what its drivers did about them.
+struct OnTheWay {
+  NoticeInbox& inbox;
+  std::set<std::string>& disrupted;                   // reservations told of a lost stop
+  std::map<std::string, std::set<std::string>> told;  // vehicle -> its reservations told
+};
+
 // Drives every confirmed trip on the clock: telemetry at each change, a
 // check-in at each stop (on the vehicle's own lane, so the schedule never
-// waits for a reply), none from the stop a no-show driver skips onwards.
+// waits for a reply), none from the stop a no-show driver skips onwards; a
+// driver told of a lost stop plans the rest again on that lane meanwhile.
 // Then reads how each reservation ended.
 void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outcome>& outcomes,
-           SimSummary& summary, const SimProgress& progress) {
+           OnTheWay& way, SimSummary& summary, const SimProgress& progress) {
   std::vector<std::vector<DriveEvent>> timelines(outcomes.size());
   std::vector<std::size_t> driven;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
@@ -279,33 +311,60 @@ void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outc
     }
     if (!out.plan->stops.empty()) driven.push_back(i);  // a trip without stops has nothing to end
   }
-  std::mutex mu;  // guards the check-in counts
+  std::mutex mu;  // guards the counts and `way`
   FleetState last;
+  Detours detours;
   {
-    runtime::SerialLanes checkins(8);
-    DriveFleet(
-        timelines, *o.clock, o.time_scale, o.stop,
-        [&](std::size_t i, const DriveEvent& e) {
-          auto& out = outcomes[i];
-          (void)out.client->PublishTelemetry(e.telemetry);
-          if (e.checkin_station.empty()) return;
-          checkins.Post(fleet[i].id, [&out, &mu, &summary, station = e.checkin_station] {
-            auto r = out.client->CheckIn(out.reservation->reservation_id, station);
-            std::lock_guard lock(mu);
-            if (r) {
-              ++summary.checkins;
-            } else {
-              ++summary.checkin_failed[std::string(ErrcName(r.error().code))];
-            }
-          });
-        },
-        [&](const FleetState& f) {
-          last = f;
-          if (progress) {
-            progress({true, f.arrived, f.total, summary.confirmed, f.now, f.driving, f.charging,
-                      f.waiting});
-          }
-        });
+    runtime::SerialLanes lanes(8);
+    DriveHooks hooks;
+    hooks.stop = o.stop;
+    hooks.publish = [&](std::size_t i, const DriveEvent& e) {
+      auto& out = outcomes[i];
+      (void)out.client->PublishTelemetry(e.telemetry);
+      if (e.checkin_station.empty()) return;
+      lanes.Post(fleet[i].id, [&out, &mu, &summary, station = e.checkin_station] {
+        auto r = out.client->CheckIn(out.reservation->reservation_id, station);
+        std::lock_guard lock(mu);
+        if (r) {
+          ++summary.checkins;
+        } else {
+          ++summary.checkin_failed[std::string(ErrcName(r.error().code))];
+        }
+      });
+    };
+    hooks.detour = [&](std::size_t i, const DriveEvent& e) {
+      if (e.telemetry.state == "parked") return false;
+      std::set<std::string> lost;
+      {
+        std::lock_guard lock(mu);
+        for (auto& n : way.inbox.Take()) {
+          way.disrupted.insert(n.reservation_id);
+          way.told[n.vehicle].insert(n.reservation_id);
+        }
+        auto it = way.told.find(fleet[i].id);
+        if (it == way.told.end()) return false;
+        lost = std::move(it->second);
+        way.told.erase(it);
+      }
+      lanes.Post(fleet[i].id, [&, i, lost = std::move(lost), e] {
+        auto rest = PlanTheRestAgain(o, fleet[i], outcomes[i], lost, e);
+        if (!rest.empty()) {
+          std::lock_guard lock(mu);
+          ++summary.recovered_on_the_way;
+          summary.replanned.push_back(fleet[i].id);
+        }
+        detours.Resume(i, std::move(rest));
+      });
+      return true;
+    };
+    hooks.progress = [&](const FleetState& f) {
+      last = f;
+      if (progress) {
+        progress(
+            {true, f.arrived, f.total, summary.confirmed, f.now, f.driving, f.charging, f.waiting});
+      }
+    };
+    DriveFleet(std::move(timelines), *o.clock, o.time_scale, detours, hooks);
   }
   summary.arrived = last.arrived;
   summary.telemetry = last.published;
@@ -493,7 +552,10 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   summary.recovered = Recover(o, fleet, reserved, (*inbox)->Take(), disrupted, summary.replanned);
   CountOutcomes(fleet, reserved.outcomes, summary);
-  if (o.clock) Drive(o, fleet, reserved.outcomes, summary, progress);
+  if (o.clock) {
+    OnTheWay way{**inbox, disrupted, {}};
+    Drive(o, fleet, reserved.outcomes, way, summary, progress);
+  }
   for (const auto& n : (*inbox)->Take()) disrupted.insert(n.reservation_id);
   summary.disrupted = static_cast<int>(disrupted.size());
   summary.holds_expired = CountExpired(o, reserved.outcomes);

@@ -36,9 +36,11 @@ struct CompanyOptions {
   // Default: $TRIPMESH_SAGA_CRASH_AT.
   std::string saga_crash_at;
   // For RunCompany: a clock that runs `time_scale` times faster than real time
-  // from `clock_start` (0: now), shared with a simulated fleet. 1: the real clock.
+  // from `clock_start` (0: now), read at the real moment `clock_origin` (0:
+  // when the agent starts), shared with a simulated fleet. 1: the real clock.
   double time_scale = 1;
   Time clock_start = 0;
+  Time clock_origin = 0;
   // Called once, from a transport thread, when the agent stopped serving on
   // its own (another connection took its client id). Must not block.
   std::function<void(const Error&)> on_fatal;

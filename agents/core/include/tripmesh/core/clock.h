@@ -21,16 +21,19 @@ class RealClock final : public Clock {
   Time Now() const override;
 };
 
-// Simulated time that starts at `start` and runs `scale` times faster than real time.
+// Simulated time that reads `start` at the real (wall-clock) moment `origin`
+// and runs `scale` times faster than real time: processes that share all
+// three read the same time, whenever each of them started.
 class AcceleratedClock final : public Clock {
  public:
-  AcceleratedClock(Time start, double scale);
+  AcceleratedClock(Time start, double scale, Time origin);
+  AcceleratedClock(Time start, double scale);  // from now
   Time Now() const override;
 
  private:
   Time start_;
   double scale_;
-  std::chrono::steady_clock::time_point origin_;
+  double origin_;  // wall-clock seconds since the epoch
 };
 
 class ManualClock final : public Clock {

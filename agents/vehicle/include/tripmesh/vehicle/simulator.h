@@ -67,6 +67,7 @@ struct SimSummary {
   int spanning_two = 0, spanning_three = 0;       // confirmed reservations across companies
   int disrupted = 0;                   // reservations whose vehicle was told a stop was lost
   int recovered = 0;                   // of those, trips planned again and reserved before leaving
+  int recovered_on_the_way = 0;        // and planned again by a driver already on the road
   std::vector<std::string> replanned;  // the vehicles of those trips
   double p50_ms = 0, p99_ms = 0, max_ms = 0;  // reserve (and confirm) latency
   double seconds = 0;
