@@ -109,7 +109,8 @@ TEST_F(CatalogueTest, ANewStationIsBookableAndEveryChangeSurvivesAReload) {
   EXPECT_DOUBLE_EQ(core::PriceOf(*s, p, 10, 600, christmas - 1), 18.0);
   EXPECT_DOUBLE_EQ(core::PriceOf(*s, p, 10, 600, christmas), 24.0);
   bool booked = false;
-  for (const auto& iv : core_->book().Snapshot()["vp-jequie-2/3"]) booked |= iv.owner == "s-1";
+  auto snapshot = core_->book().Snapshot();  // kept: the loop walks one of its vectors
+  for (const auto& iv : snapshot["vp-jequie-2/3"]) booked |= iv.owner == "s-1";
   EXPECT_TRUE(booked);
 }
 
