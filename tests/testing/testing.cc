@@ -41,6 +41,14 @@ std::string NewTempDir(const std::string& name) {
 std::unique_ptr<Recorder> Recorder::Start(const std::string& broker, const std::string& name,
                                           const std::string& username,
                                           const std::string& password) {
+  runtime::TransportOptions o;
+  o.broker = broker;
+  o.username = username;
+  o.password = password;
+  return Start(std::move(o), name);
+}
+
+std::unique_ptr<Recorder> Recorder::Start(runtime::TransportOptions o, const std::string& name) {
   auto r = std::make_unique<Recorder>();
   std::string dir = std::string(TRIPMESH_BINARY_DIR) + "/emitted";
   std::filesystem::create_directories(dir);
@@ -48,12 +56,8 @@ std::unique_ptr<Recorder> Recorder::Start(const std::string& broker, const std::
   std::replace(file.begin(), file.end(), '/', '_');
   r->log_ = std::fopen((dir + "/" + file + ".jsonl").c_str(), "a");
   EXPECT_TRUE(r->log_) << "cannot write " << dir << "/" << file << ".jsonl";
-  runtime::TransportOptions o;
-  o.broker = broker;
   o.client_id = "recorder-" + name + "-" + std::to_string(getpid());
   o.clean_start = true;
-  o.username = username;
-  o.password = password;
   r->transport_ = runtime::NewMosquittoTransport(o);
   auto* raw = r.get();
   r->transport_->SetReceiver([raw](runtime::InboundMessage m) {
@@ -98,10 +102,15 @@ bool WaitOnline(const std::string& broker, const std::string& company, bool onli
                 const std::string& password) {
   runtime::TransportOptions o;
   o.broker = broker;
-  o.client_id = "wait-" + company + "-" + std::to_string(getpid());
-  o.clean_start = true;
   o.username = username;
   o.password = password;
+  return WaitOnline(std::move(o), company, online, timeout);
+}
+
+bool WaitOnline(runtime::TransportOptions o, const std::string& company, bool online,
+                std::chrono::milliseconds timeout) {
+  o.client_id = "wait-" + company + "-" + std::to_string(getpid());
+  o.clean_start = true;
   auto t = runtime::NewMosquittoTransport(o);
   std::atomic<bool> seen{false};
   t->SetReceiver([&](runtime::InboundMessage m) {
@@ -122,6 +131,16 @@ bool WaitOnline(const std::string& broker, const std::string& company, bool onli
 std::unique_ptr<harness::Process> StartCompany(const std::string& id, const std::string& broker,
                                                const std::string& dir,
                                                std::vector<std::string> extra) {
+  runtime::TransportOptions watch;
+  watch.broker = broker;
+  return StartCompany(id, watch, dir, std::move(extra));
+}
+
+std::unique_ptr<harness::Process> StartCompany(const std::string& id,
+                                               const runtime::TransportOptions& watch,
+                                               const std::string& dir,
+                                               std::vector<std::string> extra) {
+  const std::string& broker = watch.broker;
   std::vector<std::string> argv = {
       TripmeshBinary(), "company", "--id",    id,     "--broker",
       broker,           "--data",  DataDir(), "--db", dir + "/" + id + ".db"};
@@ -129,7 +148,7 @@ std::unique_ptr<harness::Process> StartCompany(const std::string& id, const std:
   auto p = harness::Process::Spawn(argv, dir + "/" + id + ".log");
   EXPECT_TRUE(p) << (p ? "" : p.error().message);
   if (!p) return nullptr;
-  EXPECT_TRUE(WaitOnline(broker, id))
+  EXPECT_TRUE(WaitOnline(watch, id))
       << id << " did not come online; see " << dir << "/" << id << ".log";
   return std::move(*p);
 }
@@ -139,14 +158,23 @@ std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(const std::string& broker
                                                        const std::string& home,
                                                        const std::string& password,
                                                        std::chrono::milliseconds timeout) {
+  runtime::TransportOptions mqtt;
+  mqtt.broker = broker;
+  if (!password.empty()) {
+    mqtt.username = id;
+    mqtt.password = password;
+  }
+  return ConnectVehicle(mqtt, id, home, timeout);
+}
+
+std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(const runtime::TransportOptions& mqtt,
+                                                       const std::string& id,
+                                                       const std::string& home,
+                                                       std::chrono::milliseconds timeout) {
   vehicle::VehicleOptions o;
   o.id = id;
   o.home = home;
-  o.mqtt.broker = broker;
-  if (!password.empty()) {
-    o.mqtt.username = id;
-    o.mqtt.password = password;
-  }
+  o.mqtt = mqtt;
   o.timeout = timeout;
   auto c = vehicle::VehicleClient::Connect(o);
   EXPECT_TRUE(c) << (c ? "" : c.error().message);

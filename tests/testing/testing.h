@@ -36,6 +36,8 @@ class Recorder {
   static std::unique_ptr<Recorder> Start(const std::string& broker, const std::string& name,
                                          const std::string& username = "",
                                          const std::string& password = "");
+  // With these connection options (TLS, an account).
+  static std::unique_ptr<Recorder> Start(runtime::TransportOptions o, const std::string& name);
   ~Recorder();
   std::vector<runtime::InboundMessage> Messages();
   bool WaitFor(const std::function<bool(const runtime::InboundMessage&)>& match,
@@ -52,13 +54,24 @@ class Recorder {
 std::unique_ptr<harness::Process> StartCompany(const std::string& id, const std::string& broker,
                                                const std::string& dir,
                                                std::vector<std::string> extra = {});
+// Starts it with `extra` flags, and watches its status with `watch`.
+std::unique_ptr<harness::Process> StartCompany(const std::string& id,
+                                               const runtime::TransportOptions& watch,
+                                               const std::string& dir,
+                                               std::vector<std::string> extra);
 bool WaitOnline(const std::string& broker, const std::string& company, bool online = true,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20),
                 const std::string& username = "", const std::string& password = "");
+bool WaitOnline(runtime::TransportOptions o, const std::string& company, bool online = true,
+                std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(
     const std::string& broker, const std::string& id, const std::string& home,
     const std::string& password = "", std::chrono::milliseconds timeout = std::chrono::seconds(20));
+// With these connection options (TLS, an account).
+std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(
+    const runtime::TransportOptions& mqtt, const std::string& id, const std::string& home,
+    std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 // The whitespace-separated words of `text`.
 std::vector<std::string> Words(std::string_view text);

@@ -98,5 +98,23 @@ TEST(TopicsTest, IdsFollowTheProtocol) {
   EXPECT_FALSE(IsVehicleId(std::string(65, 'a')));
 }
 
+// A peer's bridge may write exactly what that peer's broker forwards, all of
+// it under the peer's own name or addressed to this company.
+TEST(TopicsTest, ABridgesAclAllowsExactlyWhatThePeersBridgeCarries) {
+  auto carried = BridgeTopics("eflux", "voltpoint");
+  std::string acl = MosquittoBridgeAcl("voltpoint", "eflux");
+  EXPECT_NE(acl.find("user bridge-eflux\n"), std::string::npos) << acl;
+  for (const auto& t : carried) {
+    EXPECT_NE(acl.find("topic write " + t + "\n"), std::string::npos) << t;
+    bool as_itself = t.find("/eflux/") != std::string::npos || t.ends_with("/eflux/info");
+    bool to_voltpoint = t.find("companies/voltpoint/") != std::string::npos;
+    EXPECT_TRUE(as_itself || to_voltpoint) << t;
+  }
+  EXPECT_EQ(acl.find("read"), std::string::npos) << acl;
+  EXPECT_EQ(acl.find("ecocharge"), std::string::npos) << acl;
+  EXPECT_EQ(acl.find("/admin"), std::string::npos) << acl;
+  EXPECT_EQ(acl.find("vehicles/"), std::string::npos) << acl;
+}
+
 }  // namespace
 }  // namespace tripmesh::topics

@@ -6,9 +6,17 @@
 namespace tripmesh::cli {
 
 void AddBrokerFlags(CLI::App* cmd, BrokerFlags& f) {
-  cmd->add_option("--broker", f.broker, "MQTT broker, mqtt://host:port ($TRIPMESH_BROKER)");
+  cmd->add_option("--broker", f.broker,
+                  "MQTT broker, mqtt://host:port or mqtts://host:port for TLS ($TRIPMESH_BROKER)");
   cmd->add_option("--username", f.username, "MQTT user name ($TRIPMESH_USERNAME)");
   cmd->add_option("--password", f.password, "MQTT password ($TRIPMESH_PASSWORD)");
+  cmd->add_option("--cafile", f.cafile,
+                  "CA certificate (PEM) the broker's must chain to, with mqtts:// "
+                  "($TRIPMESH_CAFILE; default: the system's)");
+  cmd->add_option("--cert", f.certfile,
+                  "This client's certificate (PEM), with mqtts:// ($TRIPMESH_CERT)");
+  cmd->add_option("--key", f.keyfile,
+                  "This client's private key (PEM), with --cert ($TRIPMESH_KEY)");
   cmd->add_option("--transport", f.transport, "MQTT client library")
       ->check(CLI::IsMember({"mosquitto", "paho"}))
       ->capture_default_str();
@@ -25,6 +33,9 @@ runtime::TransportOptions BrokerFlags::Resolve() const {
                                                : "mqtt://127.0.0.1:1883";
   o.username = !username.empty() ? username : env("TRIPMESH_USERNAME");
   o.password = !password.empty() ? password : env("TRIPMESH_PASSWORD");
+  o.cafile = !cafile.empty() ? cafile : env("TRIPMESH_CAFILE");
+  o.certfile = !certfile.empty() ? certfile : env("TRIPMESH_CERT");
+  o.keyfile = !keyfile.empty() ? keyfile : env("TRIPMESH_KEY");
   return o;
 }
 

@@ -28,8 +28,10 @@ int Parse(CLI::App& app, int argc, char** argv);
 struct BrokerFlags {
   std::string broker;
   std::string username, password;
+  std::string cafile, certfile, keyfile;
   std::string transport = "mosquitto";
-  // Applies $TRIPMESH_BROKER / $TRIPMESH_USERNAME / $TRIPMESH_PASSWORD and defaults.
+  // Applies $TRIPMESH_BROKER / $TRIPMESH_USERNAME / $TRIPMESH_PASSWORD /
+  // $TRIPMESH_CAFILE / $TRIPMESH_CERT / $TRIPMESH_KEY and defaults.
   runtime::TransportOptions Resolve() const;
 };
 void AddBrokerFlags(CLI::App* cmd, BrokerFlags& flags);

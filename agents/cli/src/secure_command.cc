@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "commands.h"
+#include "secure_files.h"
 #include "tripmesh/harness/process.h"
 #include "tripmesh/topics/topics.h"
 #include "tripmesh/worldfiles/files.h"
@@ -28,24 +29,9 @@ struct SecureFlags {
   std::vector<std::string> vehicles;
   int sim_vehicles = 0;
   int port = 1883, ws_port = 9001;
+  bool federation = false;
+  FederationFlags federated;
 };
-
-// Started as root, mosquitto drops to its own user before it reads the
-// password file and the ACL and writes its persistence: they must be that
-// user's. The clear credentials stay root's.
-Status HandToBrokerUser(const std::string& dir) {
-  if (geteuid() != 0) return {};
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): the command runs no other thread.
-  const passwd* user = getpwnam("mosquitto");
-  if (!user) return {};  // no such user: mosquitto stays root and reads them as they are
-  for (const std::string& path : {dir, dir + "/passwd", dir + "/acl"}) {
-    if (chown(path.c_str(), user->pw_uid, user->pw_gid) != 0) {
-      return Fail(Errc::kInternal, "cannot hand " + path + " to user mosquitto: " +
-                                       std::system_category().message(errno));
-    }
-  }
-  return {};
-}
 
 // The template's "listener 1883" and "listener 9001" lines, on the ports asked for.
 std::string WithPorts(std::string text, int port, int ws_port) {
@@ -55,13 +41,6 @@ std::string WithPorts(std::string text, int port, int ws_port) {
   replace("listener 1883", "listener " + std::to_string(port));
   replace("listener 9001", "listener " + std::to_string(ws_port));
   return text;
-}
-
-std::string NewPassword() {
-  std::random_device rd;
-  std::string out;
-  for (int i = 0; i < 24; ++i) out += "0123456789abcdef"[rd() % 16];
-  return out;
 }
 
 int Fail(const std::string& why) {
@@ -79,6 +58,11 @@ int RunSecure(const SecureFlags& f) {
   for (const auto& v : accounts.vehicles) {
     if (!topics::IsVehicleId(v)) return Fail("vehicle id must match [A-Za-z0-9_-]{1,64}: " + v);
   }
+  if (f.federation) {
+    FederationFlags fed = f.federated;
+    fed.out = f.out;
+    return RunSecureFederation(fed, accounts.companies, accounts.vehicles);
+  }
   auto conf = worldfiles::ReadFile(f.conf);
   if (!conf) return Fail(conf.error().message);
 
@@ -93,27 +77,13 @@ int RunSecure(const SecureFlags& f) {
   users.insert(users.end(), accounts.vehicles.begin(), accounts.vehicles.end());
   users.push_back(accounts.monitor);
 
-  // Plain "user:password" lines, hashed in place by mosquitto_passwd -U; the
-  // clear passwords go to a credentials file only the owner can read.
-  umask(077);
-  std::ofstream passwd(dir + "/passwd"), credentials(dir + "/credentials");
-  for (const auto& u : users) {
-    std::string pw = NewPassword();
-    passwd << u << ":" << pw << "\n";
-    credentials << u << " " << pw << "\n";
-  }
-  passwd.close();
-  credentials.close();
-  auto hash = harness::Process::Spawn({"mosquitto_passwd", "-U", dir + "/passwd"});
-  int status = -1;
-  if (!hash || !(*hash)->Wait(std::chrono::seconds(60), &status) || status != 0) {
-    return Fail("mosquitto_passwd -U failed (is mosquitto installed?)");
-  }
+  if (auto st = WriteAccounts(dir, users); !st) return Fail(st.error().message);
   std::ofstream(dir + "/acl") << topics::MosquittoAcl(accounts);
   std::string text = WithPorts(*conf, f.port, f.ws_port);
   for (std::size_t at; (at = text.find("@DIR@")) != std::string::npos;) text.replace(at, 5, dir);
   std::ofstream(dir + "/mosquitto.conf") << text;
-  if (auto st = HandToBrokerUser(dir); !st) return Fail(st.error().message);
+  if (auto st = HandToBrokerUser({dir, dir + "/passwd", dir + "/acl"}); !st)
+    return Fail(st.error().message);
   std::printf(
       "wrote %s/{mosquitto.conf,passwd,acl,credentials}: %zu accounts (%zu companies with admins, "
       "%zu vehicles, 1 monitor)\n",
@@ -129,6 +99,43 @@ int RunSecure(const SecureFlags& f) {
 
 }  // namespace
 
+Status HandToBrokerUser(const std::vector<std::string>& paths) {
+  if (geteuid() != 0) return {};
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the command runs no other thread.
+  const passwd* user = getpwnam("mosquitto");
+  if (!user) return {};  // no such user: mosquitto stays root and reads them as they are
+  for (const auto& path : paths) {
+    if (chown(path.c_str(), user->pw_uid, user->pw_gid) != 0) {
+      return tripmesh::Fail(Errc::kInternal, "cannot hand " + path + " to user mosquitto: " +
+                                                 std::system_category().message(errno));
+    }
+  }
+  return {};
+}
+
+Status WriteAccounts(const std::string& dir, const std::vector<std::string>& users) {
+  // Plain "user:password" lines, hashed in place by mosquitto_passwd -U; the
+  // clear passwords go to a credentials file only the owner can read.
+  auto old_mask = umask(077);
+  std::ofstream passwd(dir + "/passwd"), credentials(dir + "/credentials");
+  for (const auto& u : users) {
+    std::random_device rd;
+    std::string pw;
+    for (int i = 0; i < 24; ++i) pw += "0123456789abcdef"[rd() % 16];
+    passwd << u << ":" << pw << "\n";
+    credentials << u << " " << pw << "\n";
+  }
+  passwd.close();
+  credentials.close();
+  umask(old_mask);
+  auto hash = harness::Process::Spawn({"mosquitto_passwd", "-U", dir + "/passwd"});
+  int status = -1;
+  if (!hash || !(*hash)->Wait(std::chrono::seconds(60), &status) || status != 0) {
+    return tripmesh::Fail(Errc::kInternal, "mosquitto_passwd -U failed (is mosquitto installed?)");
+  }
+  return {};
+}
+
 void AddSecure(CLI::App& app, Runner& run) {
   auto f = std::make_shared<SecureFlags>();
   auto* cmd = app.add_subcommand("secure",
@@ -143,6 +150,17 @@ void AddSecure(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--ws-port", f->ws_port, "The broker's websockets port (monitoring)")
       ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  cmd->add_flag("--federation", f->federation,
+                "A federation instead: a private CA, and per company a broker bridged to the "
+                "others over TLS (OUT/<company>/)");
+  cmd->add_option("--bind", f->federated.bind, "With --federation: the address brokers listen on")
+      ->capture_default_str();
+  cmd->add_option("--broker-of", f->federated.brokers,
+                  "With --federation: company=host:port:bridge_port:ws_port (repeatable; "
+                  "default broker-<company>:8883:8884:9443)");
+  cmd->add_option("--days", f->federated.days, "With --federation: certificates last this long")
+      ->check(CLI::Range(1, 3650))
       ->capture_default_str();
   cmd->callback([&run, f] { run = [f] { return RunSecure(*f); }; });
 }

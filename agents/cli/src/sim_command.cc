@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include "commands.h"
 #include "tripmesh/base/time.h"
@@ -27,6 +28,7 @@ struct SimFlags {
   double time_scale = 0;
   Time clock_start = 0;   // 0: now
   Time clock_origin = 0;  // 0: now
+  std::string credentials;
   double depart_within_h = 4;
 };
 
@@ -147,6 +149,9 @@ void AddSim(CLI::App& app, Runner& run) {
   cmd->add_option("--data", f->data, "Folder of map.json and companies/")->capture_default_str();
   cmd->add_option("--check", f->check,
                   "Afterwards, check the stores <DIR>/<company>.db for consistency");
+  cmd->add_option("--credentials", f->credentials,
+                  "On a secured broker: the file of `user password` lines `tripmesh secure` "
+                  "wrote; each vehicle with a line logs in as itself");
   AddBrokerFlags(cmd, f->broker);
   cmd->callback([&run, f, max_wait_h] {
     run = [f, max_wait_h] {
@@ -154,6 +159,15 @@ void AddSim(CLI::App& app, Runner& run) {
       f->sim.mqtt = f->broker.Resolve();
       auto kind = runtime::ParseTransportKind(f->broker.transport);
       f->sim.transport = kind ? *kind : runtime::TransportKind::kMosquitto;
+      if (!f->credentials.empty()) {
+        auto text = worldfiles::ReadFile(f->credentials);
+        if (!text) {
+          std::cerr << "tripmesh sim: " << text.error().message << "\n";
+          return kError;
+        }
+        std::istringstream lines(*text);
+        for (std::string user, pw; lines >> user >> pw;) f->sim.passwords[user] = pw;
+      }
       return RunSimulation(*f);
     };
   });

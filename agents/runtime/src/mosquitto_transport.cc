@@ -44,9 +44,13 @@ class MosquittoTransport final : public Transport {
 
   Status Connect(std::chrono::milliseconds timeout) override {
     if (!mosq_) return Fail(Errc::kInternal, "mosquitto_new failed");
-    std::string host;
-    int port;
-    if (auto st = ParseBrokerUri(options_.broker, host, port); !st) return st;
+    auto address = ParseBrokerUri(options_.broker);
+    if (!address) return tl::unexpected<Error>(address.error());
+    const std::string& host = address->host;
+    int port = address->port;
+    if (address->tls) {
+      if (auto st = SetTls(); !st) return st;
+    }
     mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
     mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
     if (!options_.username.empty()) {
@@ -101,6 +105,23 @@ class MosquittoTransport final : public Transport {
               ? Errc::kForbidden
               : Errc::kInternal,
           std::string("the broker refused the connection: ") + mosquitto_reason_string(reason));
+    }
+    return {};
+  }
+
+  // The broker's certificate must chain to the CA and name the host; a
+  // client certificate is sent when one is given.
+  Status SetTls() {
+    auto opt = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+    const char* capath = options_.cafile.empty() ? kSystemCaPath : nullptr;
+    int rc = mosquitto_tls_set(mosq_, opt(options_.cafile), capath, opt(options_.certfile),
+                               opt(options_.keyfile), nullptr);
+    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(mosq_, 1, "tlsv1.2", nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      return Fail(Errc::kInvalidRequest,
+                  std::string("TLS: ") + mosquitto_strerror(rc) +
+                      " (are --cafile, --cert and --key readable PEM files?)",
+                  "cafile");
     }
     return {};
   }

@@ -68,6 +68,21 @@ class PahoTransport final : public Transport, private mqtt::callback {
 
   ~PahoTransport() override { Disconnect(); }
 
+  // The broker's certificate must chain to the CA and name the host; a
+  // client certificate is sent when one is given.
+  mqtt::ssl_options TlsOptions() const {
+    mqtt::ssl_options_builder tls;
+    tls.enable_server_cert_auth(true).verify(true);
+    if (options_.cafile.empty()) {
+      tls.ca_path(kSystemCaPath);
+    } else {
+      tls.trust_store(options_.cafile);
+    }
+    if (!options_.certfile.empty()) tls.key_store(options_.certfile);
+    if (!options_.keyfile.empty()) tls.private_key(options_.keyfile);
+    return tls.finalize();
+  }
+
   void SetReceiver(std::function<void(InboundMessage)> receiver) override {
     receiver_ = std::move(receiver);
   }
@@ -76,12 +91,13 @@ class PahoTransport final : public Transport, private mqtt::callback {
   }
 
   Status Connect(std::chrono::milliseconds timeout) override {
-    std::string host;
-    if (auto st = ParseBrokerUri(options_.broker, host, port_); !st) return st;
+    auto address = ParseBrokerUri(options_.broker);
+    if (!address) return tl::unexpected<Error>(address.error());
+    port_ = address->port;
     try {
       client_ = std::make_unique<mqtt::async_client>(
-          "tcp://" + host + ":" + std::to_string(port_), options_.client_id,
-          mqtt::create_options(MQTTVERSION_5, kMaxBuffered));
+          (address->tls ? "ssl://" : "tcp://") + address->host + ":" + std::to_string(port_),
+          options_.client_id, mqtt::create_options(MQTTVERSION_5, kMaxBuffered));
       client_->set_callback(*this);
       auto builder =
           mqtt::connect_options_builder()
@@ -96,6 +112,7 @@ class PahoTransport final : public Transport, private mqtt::callback {
       }
       if (!options_.username.empty())
         builder.user_name(options_.username).password(options_.password);
+      if (address->tls) builder.ssl(TlsOptions());
       if (options_.will) {
         const auto& w = *options_.will;
         builder.will(mqtt::message(w.topic, w.payload, w.qos, w.retain));

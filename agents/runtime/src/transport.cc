@@ -15,12 +15,17 @@ std::unique_ptr<Transport> NewTransport(TransportKind kind, TransportOptions opt
                                       : NewMosquittoTransport(std::move(options));
 }
 
-Status ParseBrokerUri(const std::string& uri, std::string& host, int& port) {
+Result<BrokerAddress> ParseBrokerUri(const std::string& uri) {
+  BrokerAddress out;
   std::string_view rest = uri;
-  for (std::string_view scheme : {"mqtt://", "tcp://"}) {
-    if (rest.substr(0, scheme.size()) == scheme) rest.remove_prefix(scheme.size());
+  for (std::string_view scheme : {"mqtt://", "tcp://", "mqtts://", "ssl://"}) {
+    if (rest.substr(0, scheme.size()) != scheme) continue;
+    rest.remove_prefix(scheme.size());
+    out.tls = scheme == "mqtts://" || scheme == "ssl://";
+    break;
   }
-  port = 1883;
+  int& port = out.port;
+  port = out.tls ? 8883 : 1883;
   auto colon = rest.rfind(':');
   if (colon != std::string_view::npos) {
     auto digits = rest.substr(colon + 1);
@@ -31,11 +36,12 @@ Status ParseBrokerUri(const std::string& uri, std::string& host, int& port) {
     rest = rest.substr(0, colon);
   }
   if (rest.empty() || rest.find('/') != std::string_view::npos) {
-    return Fail(Errc::kInvalidRequest, "broker must look like mqtt://host:port, not " + uri,
+    return Fail(Errc::kInvalidRequest,
+                "broker must look like mqtt://host:port or mqtts://host:port, not " + uri,
                 "broker");
   }
-  host = std::string(rest);
-  return {};
+  out.host = std::string(rest);
+  return out;
 }
 
 }  // namespace tripmesh::runtime

@@ -19,7 +19,7 @@ namespace tripmesh::vehicle {
 class NoticeInbox {
  public:
   // Listens for the notices of `vehicles` (ids); a broker that does not let
-  // these credentials read them delivers none.
+  // these credentials read them, or log in, delivers none.
   [[nodiscard]] static Result<std::unique_ptr<NoticeInbox>> Open(
       runtime::TransportKind kind, const runtime::TransportOptions& mqtt,
       std::set<std::string> vehicles);

@@ -168,17 +168,23 @@ std::string SimSummary::Format() const {
 
 namespace {
 
+// A vehicle's connection: the fleet's, or its own account where it has one.
+VehicleOptions OptionsOf(const SimOptions& o, const Plan& p) {
+  VehicleOptions vo{.id = p.id, .home = p.home, .transport = o.transport, .mqtt = o.mqtt};
+  if (auto it = o.passwords.find(p.id); it != o.passwords.end()) {
+    vo.mqtt.username = p.id;
+    vo.mqtt.password = it->second;
+  }
+  return vo;
+}
+
 // Plans, then books the best plan (re-planning after `unavailable`), and
 // carries out the driver's behaviour.
 Outcome Reserve(const SimOptions& o, const Plan& p,
                 const std::function<double(const std::function<bool()>&)>& timed,
                 std::optional<Error>& connect_error) {
   Outcome out;
-  VehicleOptions vo;
-  vo.id = p.id;
-  vo.home = p.home;
-  vo.transport = o.transport;
-  vo.mqtt = o.mqtt;
+  VehicleOptions vo = OptionsOf(o, p);
   vo.timeout = std::chrono::seconds(60);
   auto client = VehicleClient::Connect(vo);
   if (!client) {
@@ -509,8 +515,7 @@ int Recover(const SimOptions& o, const std::vector<Plan>& fleet, Reserved& reser
       continue;  // already on the road: it drives what is left
     }
     const Plan& p = fleet[it->second];
-    VehicleOptions vo{.id = p.id, .home = p.home, .transport = o.transport, .mqtt = o.mqtt};
-    auto client = VehicleClient::Connect(vo);
+    auto client = VehicleClient::Connect(OptionsOf(o, p));
     if (!client || !(*client)->Cancel(n.reservation_id)) continue;
     std::optional<Error> connect_error;
     auto timed = [&](const std::function<bool()>& call) {

@@ -127,4 +127,16 @@ struct AclAccounts {
 };
 std::string MosquittoAcl(const AclAccounts& accounts);
 
+// In a federation each company's broker forwards to each peer's broker only
+// what the company sends that peer as itself (requests and saga messages),
+// replies to the peer's own requests, and its own catalogue and status: the
+// topic filters of the bridge from `self` to `peer`, all outwards.
+std::vector<std::string> BridgeTopics(std::string_view self, std::string_view peer);
+// The account a peer's bridge logs in as on `self`'s broker (the name in its
+// certificate): "bridge-<peer>".
+std::string BridgeAccount(std::string_view peer);
+// Its ACL rules on `self`'s broker: it may publish exactly what
+// BridgeTopics(peer, self) carries, and read nothing.
+std::string MosquittoBridgeAcl(std::string_view self, std::string_view peer);
+
 }  // namespace tripmesh::topics

@@ -46,9 +46,13 @@ enum class ConnectionEvent {
 };
 
 struct TransportOptions {
-  std::string broker = "mqtt://127.0.0.1:1883";  // mqtt://host:port
+  std::string broker = "mqtt://127.0.0.1:1883";  // mqtt://host:port, or mqtts:// for TLS
   std::string client_id;
   std::string username, password;
+  // TLS (mqtts://): the CA that signed the broker's certificate (empty: the
+  // system's), and optionally this client's own certificate and key. The
+  // broker's name is checked against its certificate.
+  std::string cafile, certfile, keyfile;
   bool clean_start = false;          // false: a persistent session
   int session_expiry_s = 7 * 86400;  // how long the broker keeps the session while we are away
   int keepalive_s = 15;
@@ -90,7 +94,15 @@ std::unique_ptr<Transport> NewTransport(TransportKind kind, TransportOptions opt
 std::unique_ptr<Transport> NewMosquittoTransport(TransportOptions options);
 std::unique_ptr<Transport> NewPahoTransport(TransportOptions options);
 
-// Splits "mqtt://host:port" (or "tcp://", or "host:port"); port defaults to 1883.
-[[nodiscard]] Status ParseBrokerUri(const std::string& uri, std::string& host, int& port);
+struct BrokerAddress {
+  std::string host;
+  int port = 1883;
+  bool tls = false;
+};
+// Splits "mqtt://host:port" (or "tcp://", or "host:port"; port 1883) and
+// "mqtts://host:port" (or "ssl://"; TLS, port 8883).
+[[nodiscard]] Result<BrokerAddress> ParseBrokerUri(const std::string& uri);
+// The system's CA certificates, for mqtts:// without a cafile of its own.
+inline constexpr const char* kSystemCaPath = "/etc/ssl/certs";
 
 }  // namespace tripmesh::runtime

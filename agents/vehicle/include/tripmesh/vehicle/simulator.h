@@ -37,6 +37,9 @@ struct SimOptions {
   std::vector<std::string> homes;
   runtime::TransportKind transport = runtime::TransportKind::kMosquitto;
   runtime::TransportOptions mqtt;  // broker and credentials shared by the fleet
+  // On a secured broker each vehicle logs in as itself: vehicle id -> password
+  // (a vehicle not here uses `mqtt`'s account).
+  std::map<std::string, std::string> passwords;
   // With a clock (the companies' accelerated clock), departures fall within
   // `depart_within_s` of the moment each vehicle reserves, and the fleet drives
   // until the last vehicle parks. Without, departures are tomorrow and nobody drives.
