@@ -47,6 +47,7 @@ struct Flags {
   std::vector<std::string> agent_args;
   bool keep = false;
   bool saga_steps = false;
+  bool tls = false;  // every connection over TLS (mqtts://)
 };
 
 struct Trip {
@@ -123,7 +124,7 @@ std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n) 
     vehicle::VehicleOptions vo;
     vo.id = fmt::format("bench-{}-{}", tag, i);
     vo.home = t.home;
-    vo.mqtt.broker = agents.broker_uri();
+    vo.mqtt = ClientOptions(agents.broker_uri());
     vo.timeout = std::chrono::seconds(60);
     auto client = vehicle::VehicleClient::Connect(vo);
     if (!client) Die("vehicle: " + client.error().message);
@@ -286,7 +287,7 @@ void Cleanup(const std::string& dir, bool keep) {
 
 int RunLoad(const Flags& f) {
   std::string dir = TempDir("tripmesh-e2e");
-  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args);
+  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls);
   std::fprintf(stderr, "broker on %s, three agents online\n", agents->broker_uri().c_str());
   std::map<std::string, MessageCount> msgs;
   for (const auto& kind : f.kinds) {
@@ -333,7 +334,7 @@ int RunLoad(const Flags& f) {
 // three) with 64 vehicles, then reports the agents' memory.
 int RunMemory(const Flags& f) {
   std::string dir = TempDir("tripmesh-e2e-memory");
-  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args);
+  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls);
   std::printf("at start: %s\n", agents->MemoryReport().c_str());
   auto cars = MakeCars(*agents, "mixed", 64);
   bool tty = isatty(STDERR_FILENO) != 0;
@@ -376,6 +377,9 @@ int main(int argc, char** argv) {
   app.add_flag("--keep", f.keep, "Keep the stores and logs");
   app.add_flag("--saga-steps", f.saga_steps,
                "Also time each step of one vehicle's three-company sagas, from the topics");
+  app.add_flag("--tls", f.tls,
+               "Every connection over TLS: the broker's, the agents', the vehicles' and the raw "
+               "broker baseline's");
   app.add_option("--agent-arg", f.agent_args,
                  "Extra argument for every company agent, e.g. --agent-arg=--no-sync-full");
   CLI11_PARSE(app, argc, argv);

@@ -50,9 +50,51 @@ void Die(const std::string& message) {
   std::exit(1);
 }
 
-std::unique_ptr<runtime::Transport> PlainClient(const std::string& broker, const std::string& id) {
+namespace {
+
+std::string& CaFile() {  // the TLS broker's certificate, which clients trust
+  static std::string path;
+  return path;
+}
+
+// A TLS copy of `conf` in `dir`: a self-signed certificate for 127.0.0.1, on
+// the listener the harness points at a free port.
+std::string TlsConf(const std::string& conf, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  auto openssl = harness::Process::Spawn(
+      {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+       "-nodes", "-keyout", dir + "/server.key", "-out", dir + "/server.crt", "-days", "2", "-subj",
+       "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+      dir + "/openssl.log");
+  int status = -1;
+  if (!openssl || !(*openssl)->Wait(std::chrono::seconds(60), &status) || status != 0) {
+    Die("openssl could not make the broker's certificate; see " + dir + "/openssl.log");
+  }
+  std::ifstream in(conf);
+  if (!in) Die("cannot read " + conf);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    out += line + "\n";
+    if (line.rfind("listener 1883", 0) == 0) {
+      out += "certfile " + dir + "/server.crt\nkeyfile " + dir + "/server.key\n";
+    }
+  }
+  std::ofstream(dir + "/tls.conf") << out;
+  CaFile() = dir + "/server.crt";
+  return dir + "/tls.conf";
+}
+
+}  // namespace
+
+runtime::TransportOptions ClientOptions(const std::string& broker) {
   runtime::TransportOptions o;
   o.broker = broker;
+  if (broker.rfind("mqtts://", 0) == 0) o.cafile = CaFile();
+  return o;
+}
+
+std::unique_ptr<runtime::Transport> PlainClient(const std::string& broker, const std::string& id) {
+  runtime::TransportOptions o = ClientOptions(broker);
   o.client_id = id;
   o.clean_start = true;
   return runtime::NewMosquittoTransport(o);
@@ -96,10 +138,12 @@ CpuShares CpuSnapshot::Since(const CpuSnapshot& before) const {
 
 std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::string& data,
                                       const std::string& conf, const std::string& dir,
-                                      const std::vector<std::string>& agent_args) {
+                                      const std::vector<std::string>& agent_args, bool tls) {
   auto a = std::make_unique<Agents>();
   a->dir_ = dir;
-  auto broker = harness::LocalBroker::Start(dir + "/broker", conf);
+  a->tls_ = tls;
+  auto broker =
+      harness::LocalBroker::Start(dir + "/broker", tls ? TlsConf(conf, dir + "/tls") : conf);
   if (!broker) Die("broker: " + broker.error().message);
   a->broker_ = std::move(*broker);
   for (const auto& c : kCompanies) {
@@ -107,16 +151,20 @@ std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::st
         tripmesh,        "company", "--id", c,      "--broker",
         a->broker_uri(), "--data",  data,   "--db", dir + "/" + c + ".db"};
     argv.insert(argv.end(), agent_args.begin(), agent_args.end());
+    if (tls) argv.insert(argv.end(), {"--cafile", CaFile()});
     auto p = harness::Process::Spawn(argv, dir + "/" + c + ".log");
     if (!p) Die(c + ": " + p.error().message);
     a->companies_[c] = std::move(*p);
   }
-  runtime::TransportOptions watch;
-  watch.broker = a->broker_uri();
+  runtime::TransportOptions watch = ClientOptions(a->broker_uri());
   if (auto st = vehicle::WaitForCompanies(watch, kCompanies, std::chrono::seconds(30)); !st) {
     Die(st.error().message + "; see " + dir + "/*.log");
   }
   return a;
+}
+
+std::string Agents::broker_uri() const {
+  return tls_ ? "mqtts://127.0.0.1:" + std::to_string(broker_->port()) : broker_->uri();
 }
 
 CpuSnapshot Agents::SampleCpu() const {

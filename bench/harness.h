@@ -19,6 +19,9 @@ namespace tripmesh::bench {
 [[noreturn]] void Die(const std::string& message);
 Time RealNow();
 std::string TempDir(const std::string& prefix);
+// How every client of the benchmark reaches `broker`: over TLS (trusting the
+// broker's certificate) when the broker is mqtts://.
+runtime::TransportOptions ClientOptions(const std::string& broker);
 // A plain libmosquitto client with a clean session, not yet connected.
 std::unique_ptr<runtime::Transport> PlainClient(const std::string& broker, const std::string& id);
 
@@ -49,11 +52,14 @@ struct CpuSnapshot {
 class Agents {
  public:
   // Starts mosquitto with `conf` and `tripmesh company` for each company, in
-  // `dir`, and waits until all three say online.
+  // `dir`, and waits until all three say online. With `tls` the broker's
+  // listener takes TLS only, with a certificate made for 127.0.0.1, and every
+  // client (agents, vehicles, the raw broker baseline) speaks mqtts://.
   static std::unique_ptr<Agents> Start(const std::string& tripmesh, const std::string& data,
                                        const std::string& conf, const std::string& dir,
-                                       const std::vector<std::string>& agent_args = {});
-  std::string broker_uri() const { return broker_->uri(); }
+                                       const std::vector<std::string>& agent_args = {},
+                                       bool tls = false);
+  std::string broker_uri() const;
   // CPU seconds so far of the broker, the agents together, and this process.
   CpuSnapshot SampleCpu() const;
   // Resident and peak memory of each agent, and its store's size.
@@ -64,6 +70,7 @@ class Agents {
 
  private:
   std::string dir_;
+  bool tls_ = false;
   std::unique_ptr<harness::LocalBroker> broker_;
   std::map<std::string, std::unique_ptr<harness::Process>> companies_;
 };

@@ -117,6 +117,10 @@ class MosquittoTransport final : public Transport {
     int rc = mosquitto_tls_set(mosq_, opt(options_.cafile), capath, opt(options_.certfile),
                                opt(options_.keyfile), nullptr);
     if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(mosq_, 1, "tlsv1.2", nullptr);
+    // One TLS session must not be written by a caller while the network
+    // thread reads it: under TLS a publish is queued for the network thread
+    // (woken by its socket pair) instead of written on the caller's thread.
+    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_threaded_set(mosq_, true);
     if (rc != MOSQ_ERR_SUCCESS) {
       return Fail(Errc::kInvalidRequest,
                   std::string("TLS: ") + mosquitto_strerror(rc) +

@@ -73,11 +73,9 @@ class PahoTransport final : public Transport, private mqtt::callback {
   mqtt::ssl_options TlsOptions() const {
     mqtt::ssl_options_builder tls;
     tls.enable_server_cert_auth(true).verify(true);
-    if (options_.cafile.empty()) {
-      tls.ca_path(kSystemCaPath);
-    } else {
-      tls.trust_store(options_.cafile);
-    }
+    // A file, not a folder: paho.mqtt.cpp 1.2 loses the folder's name when
+    // it copies the options.
+    tls.trust_store(options_.cafile.empty() ? kSystemCaFile : options_.cafile);
     if (!options_.certfile.empty()) tls.key_store(options_.certfile);
     if (!options_.keyfile.empty()) tls.private_key(options_.keyfile);
     return tls.finalize();

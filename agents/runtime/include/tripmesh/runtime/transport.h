@@ -104,5 +104,6 @@ struct BrokerAddress {
 [[nodiscard]] Result<BrokerAddress> ParseBrokerUri(const std::string& uri);
 // The system's CA certificates, for mqtts:// without a cafile of its own.
 inline constexpr const char* kSystemCaPath = "/etc/ssl/certs";
+inline constexpr const char* kSystemCaFile = "/etc/ssl/certs/ca-certificates.crt";
 
 }  // namespace tripmesh::runtime
