@@ -9,6 +9,19 @@ import sys
 import jsonschema
 
 
+def not_a_message(topic, payload):
+    """Payloads on the tree that are not messages of the contract."""
+    # Tests inject malformed requests and admin ops on purpose; agents never emit them.
+    if "/requests/" in topic or "/admin/" in topic:
+        return True
+    # A removed station's retained messages are cleared: an empty payload, and
+    # nothing else, may go there.
+    if payload == "" and "/stations/" in topic:
+        return True
+    # The brokers say whether a bridge is connected: "1" or "0" (topics/README.md).
+    return "/bridges/" in topic and payload in ("0", "1")
+
+
 def main(schema_dir, emitted_dir):
     validators = {}
     for path in glob.glob(os.path.join(schema_dir, "*.schema.json")):
@@ -24,35 +37,13 @@ def main(schema_dir, emitted_dir):
                 try:
                     msg = json.loads(payload)
                 except ValueError:
-                    # Tests inject malformed requests on purpose; agents never emit them.
-                    if "/requests/" in topic or "/admin/" in topic:
-                        continue
-                    # A removed station's retained messages are cleared: an
-                    # empty payload, and nothing else, may go there.
-                    if payload == "" and "/stations/" in topic:
-                        continue
-                    failures.append(f"{where}: not JSON")
+                    msg = None
+                if not isinstance(msg, dict) or msg.get("type") not in validators:
+                    if not not_a_message(topic, payload):
+                        kind = "not JSON" if msg is None else "no schema for its type"
+                        failures.append(f"{where}: {kind}")
                     continue
-                if not isinstance(msg, dict) or "type" not in msg:
-                    if "/requests/" in topic or "/admin/" in topic:
-                        continue
-                    # A removed station's retained messages are cleared: an
-                    # empty payload, and nothing else, may go there.
-                    if payload == "" and "/stations/" in topic:
-                        continue
-                    failures.append(f"{where}: no type")
-                    continue
-                validator = validators.get(msg["type"])
-                if validator is None:
-                    if "/requests/" in topic or "/admin/" in topic:
-                        continue
-                    # A removed station's retained messages are cleared: an
-                    # empty payload, and nothing else, may go there.
-                    if payload == "" and "/stations/" in topic:
-                        continue
-                    failures.append(f"{where}: no schema for type {msg['type']}")
-                    continue
-                errors = list(validator.iter_errors(msg))
+                errors = list(validators[msg["type"]].iter_errors(msg))
                 if errors and "/requests/" in topic and msg["type"].endswith(".request"):
                     continue  # a deliberately bad request from a test
                 for e in errors[:3]:

@@ -13,6 +13,7 @@
 
 #include "testing.h"
 #include "tripmesh/company/consistency.h"
+#include "tripmesh/topics/topics.h"
 #include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::testing {
@@ -254,6 +255,55 @@ TEST_F(FederationTest, TlsRefusesAWrongCaPlainTcpAndBridgesWithoutTheFederations
   auto bridge_by_password = As("eflux", "bridge-voltpoint");
   bridge_by_password.password = "guess";
   EXPECT_NE(Refusal(bridge_by_password, runtime::TransportKind::kMosquitto), "");
+}
+
+// A monitor as a browser connects: websockets over TLS, with the monitor's
+// password. It hears every company's retained status on one broker (bridged
+// in), and, when a peer's broker dies, that peer's bridge going down: the
+// peer's retained status there stays what it last said.
+TEST_F(FederationTest, AMonitorOverSecureWebsocketsHearsEveryCompanyAndABrokerDying) {
+  auto watch = [&](const std::string& how, const std::string& topic, const std::string& part,
+                   std::string* heard = nullptr) {
+    std::string out;
+    int rc = RunCommand(
+        "/usr/bin/python3 " + SourceDir() + "/tests/integration/wss_monitor.py --port " +
+            std::to_string(ports_["voltpoint"].ws) + " " + how + " --until " +
+            std::string(topics::kRoot) + "/" + topic + " '" + part + "' --seconds 15 2>&1",
+        &out);
+    if (heard) *heard = out;
+    return rc;
+  };
+  std::string monitor = "--cafile " + fed_ + "/voltpoint/ca.crt --username monitor --password " +
+                        password_["voltpoint"]["monitor"];
+  for (const auto& c : kCompanies) {
+    std::string heard;
+    EXPECT_EQ(watch(monitor, "companies/" + c + "/status", "\"online\":true", &heard), 0) << heard;
+  }
+  std::string heard;
+  EXPECT_EQ(watch(monitor, "companies/ecocharge/bridges/voltpoint", "1", &heard), 0) << heard;
+  // Refused: the system's CAs, plain websockets on the TLS port, a wrong password.
+  EXPECT_EQ(watch("--username monitor --password " + password_["voltpoint"]["monitor"],
+                  "companies/voltpoint/status", "online"),
+            2);
+  EXPECT_EQ(watch("--plain " + monitor, "companies/voltpoint/status", "online"), 2);
+  EXPECT_EQ(watch("--cafile " + fed_ + "/voltpoint/ca.crt --username monitor --password no",
+                  "companies/voltpoint/status", "online"),
+            2);
+
+  brokers_["ecocharge"]->Kill();
+  EXPECT_EQ(watch(monitor, "companies/ecocharge/bridges/voltpoint", "0", &heard), 0) << heard;
+  // What EcoCharge last said stays: the link says it is no longer heard.
+  EXPECT_EQ(watch(monitor, "companies/ecocharge/status", "\"online\":true", &heard), 0) << heard;
+  ASSERT_TRUE(brokers_["ecocharge"]->Restart());
+  EXPECT_EQ(watch(monitor, "companies/ecocharge/bridges/voltpoint", "1", &heard), 0) << heard;
+  std::string view;
+  ASSERT_EQ(RunCommand(TripmeshBinary() + " monitor --duration 2 --broker " + Uri("voltpoint") +
+                           " --cafile " + fed_ + "/voltpoint/ca.crt --username monitor " +
+                           "--password " + password_["voltpoint"]["monitor"] + " 2>&1",
+                       &view),
+            0)
+      << view;
+  EXPECT_NE(view.find("ecocharge -> voltpoint"), std::string::npos) << view;
 }
 
 // VoltPoint's bridge certificate, leaked, used directly on E-Flux's broker:

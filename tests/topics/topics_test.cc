@@ -98,6 +98,17 @@ TEST(TopicsTest, IdsFollowTheProtocol) {
   EXPECT_FALSE(IsVehicleId(std::string(65, 'a')));
 }
 
+TEST(TopicsTest, ABridgeLinkNamesItsTwoCompanies) {
+  EXPECT_EQ(BridgeLink("eflux", "voltpoint"), "tripmesh/v1/companies/eflux/bridges/voltpoint");
+  auto r = ParseTopic(BridgeLink("eflux", "voltpoint"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Kind::kBridgeLink);
+  EXPECT_EQ(r->company, "eflux");
+  EXPECT_EQ(r->name, "voltpoint");
+  EXPECT_FALSE(ParseTopic("tripmesh/v1/companies/eflux/bridges/Volt/x"));
+  EXPECT_FALSE(ParseTopic("tripmesh/v1/companies/eflux/bridges/Volt"));
+}
+
 // A peer's bridge may write exactly what that peer's broker forwards, all of
 // it under the peer's own name or addressed to this company.
 TEST(TopicsTest, ABridgesAclAllowsExactlyWhatThePeersBridgeCarries) {
@@ -110,6 +121,10 @@ TEST(TopicsTest, ABridgesAclAllowsExactlyWhatThePeersBridgeCarries) {
     bool to_voltpoint = t.find("companies/voltpoint/") != std::string::npos;
     EXPECT_TRUE(as_itself || to_voltpoint) << t;
   }
+  // Its link's state, which its broker publishes here (and as its will).
+  EXPECT_NE(acl.find("topic write tripmesh/v1/companies/eflux/bridges/voltpoint\n"),
+            std::string::npos)
+      << acl;
   EXPECT_EQ(acl.find("read"), std::string::npos) << acl;
   EXPECT_EQ(acl.find("ecocharge"), std::string::npos) << acl;
   EXPECT_EQ(acl.find("/admin"), std::string::npos) << acl;

@@ -85,6 +85,10 @@ Result<Route> ParseCompanyTopic(const std::vector<std::string_view>& p) {
     r.kind = Kind::kSaga;
     r.agent = p[5];
     r.name = p[6];
+  } else if (what == "bridges" && n == 6) {
+    if (!IsCompanyId(p[5])) return BadTopic("has an invalid peer");
+    r.kind = Kind::kBridgeLink;
+    r.name = p[5];
   } else if ((what == "events" || what == "admin") && n == 6) {
     if (!IsNameSegment(p[5])) return BadTopic("has an invalid kind");
     r.kind = what == "events" ? Kind::kEvent : Kind::kAdmin;
@@ -277,11 +281,16 @@ std::vector<std::string> BridgeTopics(std::string_view self, std::string_view pe
           Join({"companies", self, "stations", "#"})};
 }
 
+std::string BridgeLink(std::string_view self, std::string_view peer) {
+  return Join({"companies", self, "bridges", peer});
+}
+
 std::string BridgeAccount(std::string_view peer) { return "bridge-" + std::string(peer); }
 
 std::string MosquittoBridgeAcl(std::string_view self, std::string_view peer) {
   std::string acl = "\nuser " + BridgeAccount(peer) + "\n";
   for (const auto& t : BridgeTopics(peer, self)) acl += "topic write " + t + "\n";
+  acl += "topic write " + BridgeLink(peer, self) + "\n";
   return acl;
 }
 

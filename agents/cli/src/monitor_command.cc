@@ -97,6 +97,9 @@ class MonitorView {
       case topics::Kind::kRequest:
         ++c.requests;
         break;
+      case topics::Kind::kBridgeLink:
+        links_[route->company + " -> " + route->name] = m.payload == "1";
+        break;
       default:
         break;
     }
@@ -125,6 +128,14 @@ class MonitorView {
                          total("reservations.confirmed"), total("reservations.expired"),
                          total("reservations.failed"), total("reservations.cancelled"),
                          fmt::format("{:.1f}", c.metrics.latency_p99_ms));
+    }
+    if (!links_.empty()) {
+      out +=
+          "\nBridges between the companies' brokers (while one is down, the status above of "
+          "the company it comes from is what it last said):\n";
+      for (const auto& [link, up] : links_) {
+        out += fmt::format("  {:<26}{}\n", link, up ? "connected" : "DOWN");
+      }
     }
     out += fmt::format(
         "\nSeen live in the {:.0f} s watched ({} message(s)); a reservation counts "
@@ -169,6 +180,7 @@ class MonitorView {
   std::mutex mu_;
   std::map<std::string, Company> companies_;
   std::deque<std::string> recent_;
+  std::map<std::string, bool> links_;  // "from -> to" -> connected
   std::int64_t messages_ = 0;
 };
 

@@ -125,10 +125,12 @@ std::string BridgeConf(const std::string& self, const std::string& peer, const B
   std::string conf = fmt::format(
       "\n# Outwards only, so the bridges cannot loop.\nconnection {0}-to-{1}\naddress {2}:{3}\n"
       "bridge_protocol_version mqttv50\nremote_clientid bridge-{0}-to-{1}\ncleansession false\n"
-      "try_private true\nnotifications false\nrestart_timeout 1 10\nbridge_cafile {4}/ca.crt\n"
+      "try_private true\nrestart_timeout 1 10\nbridge_cafile {4}/ca.crt\n"
       "bridge_certfile {4}/bridge.crt\nbridge_keyfile {4}/bridge.key\n"
-      "bridge_tls_version tlsv1.2\n",
-      self, peer, there.host, there.bridge_port, dir);
+      "bridge_tls_version tlsv1.2\n"
+      "# \"1\" here and there while connected; there, \"0\" as its will when this broker dies.\n"
+      "notifications true\nnotification_topic {5}\n",
+      self, peer, there.host, there.bridge_port, dir, topics::BridgeLink(self, peer));
   for (const auto& t : topics::BridgeTopics(self, peer)) conf += fmt::format("topic {} out 1\n", t);
   return conf;
 }

@@ -26,6 +26,7 @@ enum class Kind {
   kVehicleReplies,       // vehicles/{v}/replies[/...]
   kVehicleTelemetry,     // vehicles/{v}/telemetry
   kVehicleEvents,        // vehicles/{v}/events
+  kBridgeLink,           // companies/{c}/bridges/{peer}: "1" or "0", from the brokers
 };
 
 enum class Op { kPlan, kReserve, kConfirm, kCancel, kGet, kList, kCheckin, kAvailability };
@@ -36,7 +37,8 @@ struct Route {
   std::string station;  // {s}
   std::string agent;    // requester of a request; {from} of a saga topic
   std::string vehicle;  // {v}
-  std::string name;     // the op of a request or admin topic, the kind of a saga or event topic
+  std::string name;     // the op of a request or admin topic, the kind of a saga or event
+                        // topic, the peer of a bridge link
 };
 
 // Parses a full topic ("tripmesh/v1/..."). Segments that carry ids must be valid
@@ -135,8 +137,14 @@ std::vector<std::string> BridgeTopics(std::string_view self, std::string_view pe
 // The account a peer's bridge logs in as on `self`'s broker (the name in its
 // certificate): "bridge-<peer>".
 std::string BridgeAccount(std::string_view peer);
+// Whether the bridge from `self`'s broker to `peer`'s is connected, as the
+// brokers say it (mosquitto's bridge notifications): "1" when it connects, "0"
+// when it stops, retained. On `peer`'s broker the "0" is the bridge's will, so
+// it arrives even when `self`'s broker dies: then `self`'s retained status
+// there is only what it last said.
+std::string BridgeLink(std::string_view self, std::string_view peer);
 // Its ACL rules on `self`'s broker: it may publish exactly what
-// BridgeTopics(peer, self) carries, and read nothing.
+// BridgeTopics(peer, self) carries and its link's state, and read nothing.
 std::string MosquittoBridgeAcl(std::string_view self, std::string_view peer);
 
 }  // namespace tripmesh::topics
