@@ -17,17 +17,18 @@ namespace {
 constexpr Time kNow = 1796112000;  // 2026-12-01T08:00:00Z
 using Op = topics::AdminOp;
 
-class CatalogueTest : public ::testing::Test {
+// On each backend: the same behaviour from SQLite and PostgreSQL.
+class CatalogueTest : public ::testing::TestWithParam<tripmesh::testing::Backend> {
  protected:
   void SetUp() override {
-    path_ = tripmesh::testing::NewTempDir("catalogue") + "/vp.db";
+    path_ = tripmesh::testing::NewStore(GetParam(), "catalogue");
     Reload();
   }
   void Reload() {
     core_.reset();
     store_.reset();
     auto store = runtime::Store::Open(path_);
-    ASSERT_TRUE(store);
+    ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
     auto core = CompanyCore::Load({.id = "voltpoint"}, tripmesh::testing::DefaultWorld(), *store_,
                                   clock_, nullptr, {});
@@ -78,7 +79,14 @@ class CatalogueTest : public ::testing::Test {
   std::shared_ptr<const core::World> world_;
 };
 
-TEST_F(CatalogueTest, ANewStationIsBookableAndEveryChangeSurvivesAReload) {
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogueTest,
+                         ::testing::Values(tripmesh::testing::Backend::kSqlite,
+                                           tripmesh::testing::Backend::kPostgres),
+                         [](const auto& info) {
+                           return tripmesh::testing::BackendName(info.param);
+                         });
+
+TEST_P(CatalogueTest, ANewStationIsBookableAndEveryChangeSurvivesAReload) {
   ASSERT_TRUE(Admin(Op::kAddStation, kNewStation));
   ASSERT_TRUE(Admin(Op::kAddPoint, R"({"station":"vp-jequie-2","point":"3","max_power_kw":60,)"
                                    R"("power_type":"DC","connector":"CHADEMO"})"));
@@ -114,7 +122,7 @@ TEST_F(CatalogueTest, ANewStationIsBookableAndEveryChangeSurvivesAReload) {
   EXPECT_TRUE(booked);
 }
 
-TEST_F(CatalogueTest, ATariffChangeNeverChangesTheCostOfABookingAlreadyMade) {
+TEST_P(CatalogueTest, ATariffChangeNeverChangesTheCostOfABookingAlreadyMade) {
   auto r = Reserve("a");
   ASSERT_EQ(r.status, schemas::ReservationStatus::kConfirmed);
   ASSERT_FALSE(r.items.empty());
@@ -129,7 +137,7 @@ TEST_F(CatalogueTest, ATariffChangeNeverChangesTheCostOfABookingAlreadyMade) {
   EXPECT_GT(later.cost, r.cost);
 }
 
-TEST_F(CatalogueTest, ARemovedStationsStopsAreLostAndNothingIsBookedThereAgain) {
+TEST_P(CatalogueTest, ARemovedStationsStopsAreLostAndNothingIsBookedThereAgain) {
   auto r = Reserve("a");
   ASSERT_EQ(r.status, schemas::ReservationStatus::kConfirmed);
   std::string station = r.items.front().station;
@@ -151,7 +159,7 @@ TEST_F(CatalogueTest, ARemovedStationsStopsAreLostAndNothingIsBookedThereAgain) 
   for (const auto& i : Reserve("b").items) EXPECT_NE(i.station, station);
 }
 
-TEST_F(CatalogueTest, ABadChangeGetsAPreciseErrorAndChangesNothing) {
+TEST_P(CatalogueTest, ABadChangeGetsAPreciseErrorAndChangesNothing) {
   auto r = Reserve("a");
   ASSERT_EQ(r.status, schemas::ReservationStatus::kConfirmed);
   const auto& stop = r.items.front();

@@ -42,7 +42,8 @@ class FreePeers final : public Peers {
   }
 };
 
-class CompanyCoreTest : public ::testing::Test {
+// On each backend: the same behaviour from SQLite and PostgreSQL.
+class CompanyCoreTest : public ::testing::TestWithParam<tripmesh::testing::Backend> {
  protected:
   struct Company {
     std::unique_ptr<runtime::Store> store;
@@ -52,14 +53,16 @@ class CompanyCoreTest : public ::testing::Test {
   };
 
   void SetUp() override {
-    dir_ = tripmesh::testing::NewTempDir("core");
-    for (const char* id : {"voltpoint", "eflux", "ecocharge"}) Open(id);
+    for (const char* id : {"voltpoint", "eflux", "ecocharge"}) {
+      where_[id] = tripmesh::testing::NewStore(GetParam(), id);
+      Open(id);
+    }
   }
 
   void Open(const std::string& id) {
     Company& c = companies_[id];
-    auto store = runtime::Store::Open(dir_ + "/" + id + ".db");
-    ASSERT_TRUE(store);
+    auto store = runtime::Store::Open(where_[id]);
+    ASSERT_TRUE(store) << store.error().message;
     c.store = std::move(*store);
     CoreOptions o{.id = id};
     o.saga.steady_now = [this] {
@@ -128,14 +131,21 @@ class CompanyCoreTest : public ::testing::Test {
     return r;
   }
 
-  std::string dir_;
+  std::map<std::string, std::string> where_;  // company -> its store
   core::ManualClock clock_{kNow};
   std::int64_t steady_ms_ = 0;
   FreePeers peers_;
   std::map<std::string, Company> companies_;
 };
 
-TEST_F(CompanyCoreTest, APlanIsBookedOnceAndItsReservationIsDurable) {
+INSTANTIATE_TEST_SUITE_P(Backends, CompanyCoreTest,
+                         ::testing::Values(tripmesh::testing::Backend::kSqlite,
+                                           tripmesh::testing::Backend::kPostgres),
+                         [](const auto& info) {
+                           return tripmesh::testing::BackendName(info.param);
+                         });
+
+TEST_P(CompanyCoreTest, APlanIsBookedOnceAndItsReservationIsDurable) {
   auto plan =
       Ask("voltpoint", topics::Op::kPlan, schemas::Encode(Trip("salvador-ba", "jequie-ba", 0.3)));
   auto plans = schemas::Decode<schemas::PlanResult>(plan.payload);
@@ -158,7 +168,7 @@ TEST_F(CompanyCoreTest, APlanIsBookedOnceAndItsReservationIsDurable) {
   EXPECT_EQ(stored->status, schemas::ReservationStatus::kConfirmed);
 }
 
-TEST_F(CompanyCoreTest, TheVehicleHearsConfirmedOnlyOnceEveryParticipantCommitted) {
+TEST_P(CompanyCoreTest, TheVehicleHearsConfirmedOnlyOnceEveryParticipantCommitted) {
   auto reply = Ask("voltpoint", topics::Op::kReserve,
                    schemas::Encode(schemas::ReserveRequest{
                        "r1", "", Trip("salvador-ba", "fortaleza-ce", 1.0), false}));
@@ -196,7 +206,7 @@ TEST_F(CompanyCoreTest, TheVehicleHearsConfirmedOnlyOnceEveryParticipantCommitte
   }
 }
 
-TEST_F(CompanyCoreTest, ASilentParticipantTimesOutAndEveryHoldIsReleased) {
+TEST_P(CompanyCoreTest, ASilentParticipantTimesOutAndEveryHoldIsReleased) {
   auto reply = Ask("voltpoint", topics::Op::kReserve,
                    schemas::Encode(schemas::ReserveRequest{
                        "r1", "", Trip("salvador-ba", "fortaleza-ce", 1.0), false}));
@@ -219,7 +229,7 @@ TEST_F(CompanyCoreTest, ASilentParticipantTimesOutAndEveryHoldIsReleased) {
   }
 }
 
-TEST_F(CompanyCoreTest, ACompensateBeforeItsRequestLeavesATombstoneThatRefusesTheRequest) {
+TEST_P(CompanyCoreTest, ACompensateBeforeItsRequestLeavesATombstoneThatRefusesTheRequest) {
   auto& eflux = companies_["eflux"];
   ASSERT_TRUE(eflux.core->OnSagaMessage(
       "voltpoint", topics::SagaKind::kCompensate,

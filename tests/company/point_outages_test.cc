@@ -15,17 +15,18 @@ constexpr Time kStart = kNow + 3600, kEnd = kStart + 1800;
 // Points 1 and 2: DC 150 kW CCS2; 3: DC 50 kW CHAdeMO.
 const std::string kStation = "vp-salvador-pituba";
 
-class PointOutagesTest : public ::testing::Test {
+// On each backend: the same behaviour from SQLite and PostgreSQL.
+class PointOutagesTest : public ::testing::TestWithParam<tripmesh::testing::Backend> {
  protected:
   void SetUp() override {
-    path_ = tripmesh::testing::NewTempDir("outages") + "/vp.db";
+    path_ = tripmesh::testing::NewStore(GetParam(), "outages");
     Reload();
   }
   void Reload() {
     book_.reset();
     store_.reset();
     auto store = runtime::Store::Open(path_);
-    ASSERT_TRUE(store);
+    ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
     book_ = std::make_unique<ReservationBook>("voltpoint", view_, *store_, clock_);
     ASSERT_TRUE(book_->Load());
@@ -60,7 +61,14 @@ class PointOutagesTest : public ::testing::Test {
   std::unique_ptr<ReservationBook> book_;
 };
 
-TEST_F(PointOutagesTest, ABookingMovesToTheTwinPointAndThenIsLost) {
+INSTANTIATE_TEST_SUITE_P(Backends, PointOutagesTest,
+                         ::testing::Values(tripmesh::testing::Backend::kSqlite,
+                                           tripmesh::testing::Backend::kPostgres),
+                         [](const auto& info) {
+                           return tripmesh::testing::BackendName(info.param);
+                         });
+
+TEST_P(PointOutagesTest, ABookingMovesToTheTwinPointAndThenIsLost) {
   ASSERT_TRUE(Place("s-a", "1"));
   auto first = Break("1");
   ASSERT_TRUE(first) << first.error().message;
@@ -82,7 +90,7 @@ TEST_F(PointOutagesTest, ABookingMovesToTheTwinPointAndThenIsLost) {
   EXPECT_FALSE(a.points[0].next_free_at);
 }
 
-TEST_F(PointOutagesTest, TheOutageSurvivesAReloadAndEndsWhenThePointIsBack) {
+TEST_P(PointOutagesTest, TheOutageSurvivesAReloadAndEndsWhenThePointIsBack) {
   ASSERT_TRUE(Break("1", kStart + 600));
   Reload();
   EXPECT_FALSE(Place("s-a", "1")) << "still out of service after the reload";
@@ -95,7 +103,7 @@ TEST_F(PointOutagesTest, TheOutageSurvivesAReloadAndEndsWhenThePointIsBack) {
   EXPECT_TRUE(Place("s-a", "1"));
 }
 
-TEST_F(PointOutagesTest, AnOutageWhoseWriteFailsChangesNothing) {
+TEST_P(PointOutagesTest, AnOutageWhoseWriteFailsChangesNothing) {
   ASSERT_TRUE(Place("s-a", "1"));
   auto failed = Break("1", kNever, [](runtime::Tx&, std::vector<ReservationBook::Displaced>&) {
     return Fail(Errc::kInternal, "the disk is full");
@@ -109,7 +117,7 @@ TEST_F(PointOutagesTest, AnOutageWhoseWriteFailsChangesNothing) {
   EXPECT_TRUE(snapshot[kStation + "/2"].empty());
 }
 
-TEST_F(PointOutagesTest, AnUnknownPointIsNotFound) {
+TEST_P(PointOutagesTest, AnUnknownPointIsNotFound) {
   auto r = book_->SetPointStatus({.station = kStation, .point = "9"}, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::kNotFound);

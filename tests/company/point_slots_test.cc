@@ -15,11 +15,12 @@ constexpr Time kNow = 1'800'000'000;
 constexpr Time kStart = kNow + 3600, kEnd = kStart + 1800;
 const std::string kStation = "vp-salvador-pituba";
 
-class PointSlotsTest : public ::testing::Test {
+// On each backend: the same behaviour from SQLite and PostgreSQL.
+class PointSlotsTest : public ::testing::TestWithParam<tripmesh::testing::Backend> {
  protected:
   void SetUp() override {
-    auto store = runtime::Store::Open(tripmesh::testing::NewTempDir("slots") + "/vp.db");
-    ASSERT_TRUE(store);
+    auto store = runtime::Store::Open(tripmesh::testing::NewStore(GetParam(), "slots"));
+    ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
     book_ = std::make_unique<ReservationBook>("voltpoint", view_, *store_, clock_);
     ASSERT_TRUE(book_->Load());
@@ -51,7 +52,14 @@ class PointSlotsTest : public ::testing::Test {
   const std::vector<ReservationBook::Slot> slot_ = {{kStation, "1", kStart, kEnd}};
 };
 
-TEST_F(PointSlotsTest, AHoldWhoseWriteFailsLeavesThePointFree) {
+INSTANTIATE_TEST_SUITE_P(Backends, PointSlotsTest,
+                         ::testing::Values(tripmesh::testing::Backend::kSqlite,
+                                           tripmesh::testing::Backend::kPostgres),
+                         [](const auto& info) {
+                           return tripmesh::testing::BackendName(info.param);
+                         });
+
+TEST_P(PointSlotsTest, AHoldWhoseWriteFailsLeavesThePointFree) {
   auto placed = book_->PlaceSlots("s-a", slot_, kNow + 120, true,
                                   [](runtime::Tx& tx, const auto&) { return Failing(tx); });
   ASSERT_FALSE(placed);
@@ -64,7 +72,7 @@ TEST_F(PointSlotsTest, AHoldWhoseWriteFailsLeavesThePointFree) {
   EXPECT_EQ(AtPoint1()->owner, "s-b");
 }
 
-TEST_F(PointSlotsTest, ABookingWhoseWriteFailsIsAHoldAgain) {
+TEST_P(PointSlotsTest, ABookingWhoseWriteFailsIsAHoldAgain) {
   ASSERT_TRUE(book_->PlaceSlots("s-a", slot_, kNow + 120, true, {}));
   ASSERT_FALSE(book_->BookSlots("s-a", slot_, &PointSlotsTest::Failing));
   ASSERT_TRUE(AtPoint1());
@@ -79,16 +87,25 @@ TEST_F(PointSlotsTest, ABookingWhoseWriteFailsIsAHoldAgain) {
 
 // The store refuses the write itself (a trigger stands in for a full disk),
 // after the ledgers took both points: both must be free again.
-TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
+TEST_P(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
   schemas::Plan plan;
   for (const char* point : {"1", "2"}) {
     plan.stops.push_back(
         {"voltpoint", kStation, "salvador-ba", point, kStart, kStart, kEnd, 0.2, 0.8, 30, 65.7, 0});
   }
-  ASSERT_TRUE(store_->Write([](runtime::Tx& tx) {
+  ASSERT_TRUE(store_->Write([](runtime::Tx& tx) -> Status {
+    if (tx.kind() == runtime::StoreKind::kSqlite) {
+      return tx.Exec(
+          "CREATE TRIGGER full_disk BEFORE INSERT ON bookings"
+          " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    }
+    auto st = tx.Exec(
+        "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$");
+    if (!st) return st;
     return tx.Exec(
-        "CREATE TRIGGER full_disk BEFORE INSERT ON bookings"
-        " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+        "CREATE TRIGGER full_disk BEFORE INSERT ON bookings FOR EACH ROW EXECUTE FUNCTION"
+        " full_disk()");
   }));
   auto failed = book_->Reserve("car-a", "req-a", plan, 0);
   ASSERT_FALSE(failed);
@@ -97,7 +114,11 @@ TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
   EXPECT_TRUE(book_->Snapshot()[kStation + "/2"].empty());
   EXPECT_FALSE(book_->Get("car-a", "x"));
 
-  ASSERT_TRUE(store_->Write([](runtime::Tx& tx) { return tx.Exec("DROP TRIGGER full_disk"); }));
+  ASSERT_TRUE(store_->Write([](runtime::Tx& tx) {
+    // PostgreSQL names a trigger by its table.
+    return tx.Exec(tx.kind() == runtime::StoreKind::kSqlite ? "DROP TRIGGER full_disk"
+                                                            : "DROP TRIGGER full_disk ON bookings");
+  }));
   auto again = book_->Reserve("car-b", "req-b", plan, 0);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->status, schemas::ReservationStatus::kConfirmed)
@@ -107,7 +128,7 @@ TEST_F(PointSlotsTest, ALocalReservationWhoseWriteFailsLeavesEveryPointFree) {
   EXPECT_EQ(book_->List("car-a")->size(), 0u);
 }
 
-TEST_F(PointSlotsTest, AStoreThatCannotBeReadIsAnInternalErrorNotAnAbsence) {
+TEST_P(PointSlotsTest, AStoreThatCannotBeReadIsAnInternalErrorNotAnAbsence) {
   ASSERT_TRUE(store_->Write(
       [](runtime::Tx& tx) { return tx.Exec("ALTER TABLE reservations RENAME TO unreadable"); }));
   auto got = book_->Get("car-a", "r-voltpoint-1");
@@ -142,7 +163,7 @@ TEST(ForRequesterTest, AStoresOwnWordsNeverReachARequester) {
 // planned point, then the others with its connector and no less power. At
 // vp-salvador-pituba, 1 and 2 are 150 kW CCS, 3 is 50 kW CHAdeMO, 4 and 5 are
 // 22 kW Type 2, 6 is 7 kW Type 2.
-TEST_F(PointSlotsTest, LocalReservationsAndSagaPartsSubstituteByOneRule) {
+TEST_P(PointSlotsTest, LocalReservationsAndSagaPartsSubstituteByOneRule) {
   auto stop = [](const char* point) {
     return schemas::Stop{.company = "voltpoint",
                          .station = kStation,
@@ -211,6 +232,50 @@ TEST(RecordsTest, AnOlderStoreIsMovedForwardWhenItLoads) {
     });
   }));
   EXPECT_TRUE(has_due_at);
+}
+
+}  // namespace
+}  // namespace tripmesh::company
+
+namespace tripmesh::company {
+namespace {
+
+// Two agents writing one PostgreSQL database, each with its own ledgers that
+// know nothing of the other's: the database itself refuses the second
+// booking that overlaps the first at the same point, and that agent's
+// ledgers are left as they were. Back to back is no overlap.
+TEST(RecordsTest, TwoWritersOnOnePostgresDatabaseCannotOverlapABooking) {
+  std::string uri = tripmesh::testing::NewStore(tripmesh::testing::Backend::kPostgres, "two");
+  auto a = runtime::Store::Open(uri);
+  auto b = runtime::Store::Open(uri);
+  ASSERT_TRUE(a && b);
+  core::ManualClock clock{kNow};
+  WorldView view(WorldView::Unowned(tripmesh::testing::DefaultWorld()));
+  ReservationBook book_a("voltpoint", view, **a, clock), book_b("voltpoint", view, **b, clock);
+  ASSERT_TRUE(book_a.Load());
+  ASSERT_TRUE(book_b.Load());
+  std::int64_t version = 0;
+  ASSERT_TRUE((*a)->Read([&](runtime::Tx& tx) {
+    return tx.Query("SELECT max(version) FROM schema_version", {},
+                    [&](const runtime::Row& row) { version = row.Int(0); });
+  }));
+  EXPECT_EQ(version, records::SchemaVersion());
+
+  ASSERT_TRUE(book_a.PlaceSlots("s-a", {{kStation, "1", kStart, kEnd}}, std::nullopt, true, {}));
+  auto overlap =
+      book_b.PlaceSlots("s-b", {{kStation, "1", kStart + 600, kEnd + 600}}, std::nullopt, true, {});
+  ASSERT_FALSE(overlap);
+  EXPECT_EQ(overlap.error().code, Errc::kConflict);
+  EXPECT_TRUE(book_b.Snapshot()[kStation + "/1"].empty());
+  EXPECT_TRUE(
+      book_b.PlaceSlots("s-c", {{kStation, "1", kEnd, kEnd + 600}}, std::nullopt, true, {}));
+  EXPECT_TRUE(book_b.PlaceSlots("s-d", {{kStation, "2", kStart, kEnd}}, std::nullopt, true, {}));
+  std::int64_t bookings = 0;
+  ASSERT_TRUE((*a)->Read([&](runtime::Tx& tx) {
+    return tx.Query("SELECT count(*) FROM bookings", {},
+                    [&](const runtime::Row& row) { bookings = row.Int(0); });
+  }));
+  EXPECT_EQ(bookings, 3);
 }
 
 }  // namespace

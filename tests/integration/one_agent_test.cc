@@ -104,6 +104,25 @@ TEST_F(OneAgentTest, ASecondAgentRefusesAtOnceWhileVehiclesReserveAndNothingIsLo
   EXPECT_NE(out.find("0 overlaps"), std::string::npos) << out;
 }
 
+// On PostgreSQL the database holds the writer's lock: a second agent of the
+// company on the same database is refused, naming the first, however many
+// machines they run on; once the first stops, the lock is free again.
+TEST_F(OneAgentTest, ASecondAgentOnTheSamePostgresDatabaseIsRefused) {
+  backend_ = Backend::kPostgres;
+  StartWorld({"voltpoint"});
+  std::string log;
+  EXPECT_EQ(RunSecond("voltpoint", stores_["voltpoint"], &log), 1) << log;
+  EXPECT_NE(
+      log.find("in use by company voltpoint, pid " + std::to_string(agents_["voltpoint"]->pid())),
+      std::string::npos)
+      << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << "one line: " << log;
+  agents_["voltpoint"]->Stop();
+  ASSERT_TRUE(WaitOnline(broker_->uri(), "voltpoint", false));
+  RestartCompany("voltpoint");
+  EXPECT_TRUE(agents_["voltpoint"]->Running());
+}
+
 TEST_F(OneAgentTest, AnAgentWhoseClientIdIsTakenStopsAndLeavesTheStatusToTheNewOwner) {
   StartWorld({"voltpoint"});
   // Another agent, as the broker sees it: it takes the client id and says it

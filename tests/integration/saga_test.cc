@@ -22,9 +22,18 @@ using namespace std::chrono_literals;
 
 const std::vector<std::string> kCompanies = {"voltpoint", "eflux", "ecocharge"};
 
-class SagaTest : public CompanyFixture {
+class SagaWorld : public CompanyFixture {
  protected:
-  void SetUp() override { StartWorld(kCompanies, {"--saga-timeout-ms", "1500"}); }
+  void StartSagaWorld(Backend backend) {
+    backend_ = backend;
+    StartWorld(kCompanies, {"--saga-timeout-ms", "1500"});
+  }
+  void RestartWith(const std::string& company, std::vector<std::string> extra) {
+    agents_[company]->Signal(SIGTERM);
+    ASSERT_TRUE(agents_[company]->Wait(10s));
+    agents_[company] = StartCompany(company, broker_->uri(), dir_, WithStore(company, extra));
+    ASSERT_TRUE(agents_[company]);
+  }
 
   // About 300 km of range: Salvador to Fortaleza stops at all three companies.
   static schemas::PlanRequest LongTrip() {
@@ -40,7 +49,7 @@ class SagaTest : public CompanyFixture {
   }
   std::map<std::string, std::string> Stores() const {
     std::map<std::string, std::string> out;
-    for (const auto& c : kCompanies) out[c] = dir_ + "/" + c + ".db";
+    for (const auto& c : kCompanies) out[c] = stores_.at(c);
     return out;
   }
   // Polls the checker until every saga has settled and it finds nothing, or
@@ -66,7 +75,7 @@ class SagaTest : public CompanyFixture {
   // Bookings (expires_at NULL) and holds at one company, by owner.
   std::map<std::string, int> BookingsAt(const std::string& company, bool holds = false) {
     std::map<std::string, int> out;
-    auto store = runtime::Store::Open(dir_ + "/" + company + ".db");
+    auto store = runtime::Store::Open(stores_.at(company));
     EXPECT_TRUE(store);
     if (!store) return out;
     auto st = (*store)->Read([&](runtime::Tx& tx) {
@@ -157,15 +166,19 @@ class SagaTest : public CompanyFixture {
     }
     return n;
   }
-  void RestartWith(const std::string& company, std::vector<std::string> extra) {
-    agents_[company]->Signal(SIGTERM);
-    ASSERT_TRUE(agents_[company]->Wait(10s));
-    agents_[company] = StartCompany(company, broker_->uri(), dir_, std::move(extra));
-    ASSERT_TRUE(agents_[company]);
-  }
 };
 
-TEST_F(SagaTest, ThreeCompanyReservationIsConfirmedAndEachStoreHoldsExactlyItsItems) {
+// The saga on each store: SQLite files, and PostgreSQL databases.
+class SagaTest : public SagaWorld, public ::testing::WithParamInterface<Backend> {
+ protected:
+  void SetUp() override { StartSagaWorld(GetParam()); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, SagaTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return BackendName(info.param); });
+
+TEST_P(SagaTest, ThreeCompanyReservationIsConfirmedAndEachStoreHoldsExactlyItsItems) {
   auto car = Vehicle("car-saga", "voltpoint");
   auto r = car->Reserve({"req-1", "", LongTrip(), false});
   ASSERT_TRUE(r) << r.error().message;
@@ -193,7 +206,7 @@ TEST_F(SagaTest, ThreeCompanyReservationIsConfirmedAndEachStoreHoldsExactlyItsIt
 
 // The vehicle hears `confirmed` before the coordinator's final record is on
 // disk; a `get` or `cancel` sent the moment it arrives must see it confirmed.
-TEST_F(SagaTest, GetAndCancelSentTheMomentAConfirmationArrivesSeeItConfirmed) {
+TEST_P(SagaTest, GetAndCancelSentTheMomentAConfirmationArrivesSeeItConfirmed) {
   auto car = Vehicle("car-quick", "voltpoint");
   for (int i = 0; i < 6; ++i) {
     auto r = car->Reserve({"quick-" + std::to_string(i), "", LongTrip(), false});
@@ -211,7 +224,7 @@ TEST_F(SagaTest, GetAndCancelSentTheMomentAConfirmationArrivesSeeItConfirmed) {
   for (const auto& c : kCompanies) EXPECT_TRUE(BookingsAt(c).empty()) << c;
 }
 
-TEST_F(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
+TEST_P(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
   auto car = Vehicle("car-refused", "voltpoint");
   schemas::Plan plan = ThreeCompanyPlan(*car);
   // Someone else takes every point of the E-Flux stop's station for its window.
@@ -236,7 +249,7 @@ TEST_F(SagaTest, ARefusingParticipantGetsTheOthersCompensated) {
   EXPECT_EQ(got->status, schemas::ReservationStatus::kFailed);
 }
 
-TEST_F(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer) {
+TEST_P(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer) {
   auto car = Vehicle("car-home-part", "voltpoint");
   auto r = car->Reserve({"", ThreeCompanyPlan(*car).plan_id, std::nullopt, false});
   ASSERT_TRUE(r) << r.error().message;
@@ -275,7 +288,7 @@ TEST_F(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer)
   }
 }
 
-TEST_F(SagaTest, AFrozenParticipantTimesOutAndLeavesNoOrphanOnceResumed) {
+TEST_P(SagaTest, AFrozenParticipantTimesOutAndLeavesNoOrphanOnceResumed) {
   auto car = Vehicle("car-frozen", "voltpoint");
   schemas::Plan plan = ThreeCompanyPlan(*car);
   agents_["ecocharge"]->Signal(SIGSTOP);
@@ -291,7 +304,7 @@ TEST_F(SagaTest, AFrozenParticipantTimesOutAndLeavesNoOrphanOnceResumed) {
   for (const auto& c : kCompanies) EXPECT_TRUE(BookingsAt(c).empty()) << c;
 }
 
-TEST_F(SagaTest, HoldThenConfirmSurvivesAParticipantKillAndCancelReleasesEverything) {
+TEST_P(SagaTest, HoldThenConfirmSurvivesAParticipantKillAndCancelReleasesEverything) {
   auto car = Vehicle("car-two-step", "voltpoint");
   schemas::Plan plan = ThreeCompanyPlan(*car);
   auto held = car->Reserve({"", plan.plan_id, std::nullopt, true});
@@ -320,7 +333,7 @@ TEST_F(SagaTest, HoldThenConfirmSurvivesAParticipantKillAndCancelReleasesEveryth
   EXPECT_EQ(again->status, schemas::ReservationStatus::kCancelled);
 }
 
-TEST_F(SagaTest, AnUnconfirmedHoldExpiresEverywhere) {
+TEST_P(SagaTest, AnUnconfirmedHoldExpiresEverywhere) {
   RestartWith("voltpoint", {"--saga-timeout-ms", "1500", "--hold-ttl", "1"});
   auto car = Vehicle("car-late", "voltpoint");
   schemas::Plan plan = ThreeCompanyPlan(*car);
@@ -343,10 +356,15 @@ TEST_F(SagaTest, AnUnconfirmedHoldExpiresEverywhere) {
 
 // Killed at each step, the coordinator finishes every saga after a restart,
 // and every company agrees on the outcome.
-class CoordinatorCrashTest : public SagaTest, public ::testing::WithParamInterface<const char*> {};
+class CoordinatorCrashTest
+    : public SagaWorld,
+      public ::testing::WithParamInterface<std::tuple<Backend, const char*>> {
+ protected:
+  void SetUp() override { StartSagaWorld(std::get<0>(GetParam())); }
+};
 
 TEST_P(CoordinatorCrashTest, EverySagaReachesAFinalStateEverywhereAfterARestart) {
-  std::string step = GetParam();
+  std::string step = std::get<1>(GetParam());
   RestartWith("voltpoint", {"--saga-timeout-ms", "1500", "--saga-crash-at", step});
   auto car = ConnectVehicle(broker_->uri(), "car-crash", "voltpoint", "", 2s);
   ASSERT_TRUE(car);
@@ -373,10 +391,15 @@ TEST_P(CoordinatorCrashTest, EverySagaReachesAFinalStateEverywhereAfterARestart)
 }
 
 INSTANTIATE_TEST_SUITE_P(Steps, CoordinatorCrashTest,
-                         ::testing::Values("after_requests", "after_first_ack", "after_decision",
-                                           "after_commits"));
+                         ::testing::Combine(::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                                            ::testing::Values("after_requests", "after_first_ack",
+                                                              "after_decision", "after_commits")),
+                         [](const auto& info) {
+                           return BackendName(std::get<0>(info.param)) + "_" +
+                                  std::get<1>(info.param);
+                         });
 
-TEST_F(SagaTest, BrokerRestartMidLoadLetsEverySagaFinish) {
+TEST_P(SagaTest, BrokerRestartMidLoadLetsEverySagaFinish) {
   constexpr int kVehicles = 12;
   std::vector<std::unique_ptr<vehicle::VehicleClient>> cars;
   for (int i = 0; i < kVehicles; ++i) {
@@ -414,7 +437,7 @@ TEST_F(SagaTest, BrokerRestartMidLoadLetsEverySagaFinish) {
   }
 }
 
-TEST_F(SagaTest, DuplicatedAndReorderedSagaMessagesLeaveTheStateOfACleanRun) {
+TEST_P(SagaTest, DuplicatedAndReorderedSagaMessagesLeaveTheStateOfACleanRun) {
   const auto* station = DefaultWorld().FindStation("ec-caruaru");
   ASSERT_TRUE(station) << "ec-caruaru";
   Time start = Tomorrow() + 3600;
@@ -464,12 +487,17 @@ TEST_F(SagaTest, DuplicatedAndReorderedSagaMessagesLeaveTheStateOfACleanRun) {
   EXPECT_EQ(BookingsAt("ecocharge")["s-dup"], 1);
 }
 
-TEST_F(SagaTest, TheSimulatorsFleetLeavesEveryStoreConsistent) {
+TEST_P(SagaTest, TheSimulatorsFleetLeavesEveryStoreConsistent) {
+  auto CheckStores = [&] {
+    std::string flags;
+    for (const auto& [c, store] : stores_) flags += " --check-db " + c + "=" + store;
+    return flags;
+  };
   std::string out;
   // Real time: a hold let go would stay in flight for ten minutes.
   int code =
       RunCommand(TripmeshBinary() + " sim --vehicles 40 --seed 7 --expire-share 0 --broker " +
-                     broker_->uri() + " --data " + DataDir() + " --check " + dir_ + " 2>&1",
+                     broker_->uri() + " --data " + DataDir() + CheckStores() + " 2>&1",
                  &out);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("trips 40 in"), std::string::npos) << out;

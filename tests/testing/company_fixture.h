@@ -1,4 +1,5 @@
-// A real mosquitto, a recorder of the whole tree, and real company agents.
+// A real mosquitto, a recorder of the whole tree, and real company agents,
+// each on a store of `backend_` (SQLite files unless a suite says otherwise).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -22,13 +23,19 @@ class CompanyFixture : public ::testing::Test {
         Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
     extra_ = std::move(extra);
     for (const auto& c : companies) {
-      agents_[c] = StartCompany(c, broker_->uri(), dir_, extra_);
+      stores_[c] = backend_ == Backend::kSqlite ? dir_ + "/" + c + ".db" : NewStore(backend_, c);
+      agents_[c] = StartCompany(c, broker_->uri(), dir_, WithStore(c, extra_));
       ASSERT_TRUE(agents_[c]);
     }
   }
   void RestartCompany(const std::string& c) {
-    agents_[c] = StartCompany(c, broker_->uri(), dir_, extra_);
+    agents_[c] = StartCompany(c, broker_->uri(), dir_, WithStore(c, extra_));
     ASSERT_TRUE(agents_[c]);
+  }
+  // `extra` with company c's store.
+  std::vector<std::string> WithStore(const std::string& c, std::vector<std::string> extra) {
+    extra.insert(extra.end(), {"--db", stores_[c]});
+    return extra;
   }
   std::unique_ptr<vehicle::VehicleClient> Vehicle(const std::string& id, const std::string& home) {
     return ConnectVehicle(broker_->uri(), id, home);
@@ -54,6 +61,8 @@ class CompanyFixture : public ::testing::Test {
   std::unique_ptr<Recorder> recorder_;
   std::map<std::string, std::unique_ptr<harness::Process>> agents_;
   std::vector<std::string> extra_;
+  Backend backend_ = Backend::kSqlite;
+  std::map<std::string, std::string> stores_;  // company -> its store
 };
 
 }  // namespace tripmesh::testing

@@ -6,8 +6,10 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
+#include "tripmesh/harness/postgres.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/worldfiles/files.h"
 
@@ -36,6 +38,32 @@ std::string NewTempDir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+std::string BackendName(Backend b) { return b == Backend::kSqlite ? "sqlite" : "postgresql"; }
+
+std::string NewStore(Backend b, const std::string& name) {
+  if (b == Backend::kSqlite) return NewTempDir(name) + "/store.db";
+  // One server per test binary, stopped when it exits; a database per store.
+  static std::mutex mu;
+  static std::unique_ptr<harness::LocalPostgres> server;
+  static std::atomic<int> databases{0};
+  std::lock_guard lock(mu);
+  if (!server) {
+    auto started = harness::LocalPostgres::Start(NewTempDir("postgres"));
+    if (!started) {
+      ADD_FAILURE() << started.error().message;
+      return "postgresql://127.0.0.1:1/none";
+    }
+    server = std::move(*started);
+  }
+  std::string db = "s" + std::to_string(databases++);
+  auto uri = server->NewDatabase(db);
+  if (!uri) {
+    ADD_FAILURE() << uri.error().message;
+    return "postgresql://127.0.0.1:1/none";
+  }
+  return *uri;
 }
 
 std::unique_ptr<Recorder> Recorder::Start(const std::string& broker, const std::string& name,
@@ -141,9 +169,12 @@ std::unique_ptr<harness::Process> StartCompany(const std::string& id,
                                                const std::string& dir,
                                                std::vector<std::string> extra) {
   const std::string& broker = watch.broker;
-  std::vector<std::string> argv = {
-      TripmeshBinary(), "company", "--id",    id,     "--broker",
-      broker,           "--data",  DataDir(), "--db", dir + "/" + id + ".db"};
+  std::vector<std::string> argv = {TripmeshBinary(), "company", "--id",   id,
+                                   "--broker",       broker,    "--data", DataDir()};
+  // A store of the caller's (--db in `extra`), or a SQLite file in `dir`.
+  if (std::find(extra.begin(), extra.end(), "--db") == extra.end()) {
+    argv.insert(argv.end(), {"--db", dir + "/" + id + ".db"});
+  }
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto p = harness::Process::Spawn(argv, dir + "/" + id + ".log");
   EXPECT_TRUE(p) << (p ? "" : p.error().message);

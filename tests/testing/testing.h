@@ -29,6 +29,13 @@ std::string TripmeshBinary();
 // A fresh folder under the build tree, unique to this process and call.
 std::string NewTempDir(const std::string& name);
 
+// Where a store lives: the suites that own the store's behaviour run on both.
+enum class Backend { kSqlite, kPostgres };
+std::string BackendName(Backend b);  // "sqlite", "postgresql": a test parameter's name
+// A new empty store of `b`: a SQLite file in a fresh folder, or a fresh
+// database on this test binary's own PostgreSQL server (started at first use).
+std::string NewStore(Backend b, const std::string& name);
+
 // Records every message under tripmesh/v1/# and appends it to
 // <build>/emitted/<name>.jsonl as "topic<TAB>payload" lines.
 class Recorder {

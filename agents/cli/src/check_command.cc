@@ -71,14 +71,7 @@ int RunCheck(const CheckFlags& f) {
     }
     stores = std::move(*found);
   }
-  for (const auto& spec : f.dbs) {
-    auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::cerr << "tripmesh: --db expects company=path, got " << spec << "\n";
-      return kUsageError;
-    }
-    stores[spec.substr(0, eq)] = spec.substr(eq + 1);
-  }
+  if (!AddStoreSpecs(f.dbs, stores)) return kUsageError;
   std::vector<std::string> unchecked;
   if (world) {
     for (const auto& c : world->catalogues()) {
@@ -111,6 +104,20 @@ int RunCheck(const CheckFlags& f) {
 
 }  // namespace
 
+bool AddStoreSpecs(const std::vector<std::string>& specs,
+                   std::map<std::string, std::string>& stores) {
+  for (const auto& spec : specs) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "tripmesh: --db expects company=store (a path or a postgresql:// URI), got "
+                << spec << "\n";
+      return false;
+    }
+    stores[spec.substr(0, eq)] = spec.substr(eq + 1);
+  }
+  return true;
+}
+
 void AddCheck(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
       "check",
@@ -119,7 +126,9 @@ void AddCheck(CLI::App& app, Runner& run) {
   auto f = std::make_shared<CheckFlags>();
   cmd->add_option("--data", f->data, "Folder of the catalogues")->capture_default_str();
   cmd->add_option("--var", f->var, "Folder of the <company>.db stores")->capture_default_str();
-  cmd->add_option("--db", f->dbs, "A store as company=path (repeatable; overrides --var)");
+  cmd->add_option(
+      "--db", f->dbs,
+      "A store as company=path or company=postgresql://... (repeatable; overrides --var)");
   cmd->add_option("--grace", f->grace_s, "Seconds past expiry before a hold counts as stale")
       ->capture_default_str();
   cmd->callback([&run, f] { run = [f] { return RunCheck(*f); }; });

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "tripmesh/core/world.h"
@@ -45,6 +46,10 @@ void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, Time& c
 void PrintProgress(const vehicle::SimProgressInfo& p, bool tty, const std::string& zone);
 // The zone of the world's region (its first city's), for times of the whole fleet.
 std::string RegionZone(const core::World& world);
+// `company=store` specs (a SQLite path or a postgresql:// URI) into `stores`;
+// false, with the line printed, on a spec without a company.
+bool AddStoreSpecs(const std::vector<std::string>& specs,
+                   std::map<std::string, std::string>& stores);
 
 // An admin op to `company` over MQTT, answered on the company's own replies;
 // the raw reply (a result or an error), or kTimeout.

@@ -24,7 +24,8 @@ struct SimFlags {
   vehicle::SimOptions sim;
   BrokerFlags broker;
   std::string data = "data";
-  std::string check;  // folder of <company>.db to check afterwards
+  std::string check;                   // folder of <company>.db to check afterwards
+  std::vector<std::string> check_dbs;  // company=store, to check afterwards
   double time_scale = 0;
   Time clock_start = 0;   // 0: now
   Time clock_origin = 0;  // 0: now
@@ -60,11 +61,12 @@ int RunSimulation(const SimFlags& f) {
     return 1;
   }
   std::cout << summary->Format() << "\n";
-  if (check.empty()) return 0;
+  if (check.empty() && f.check_dbs.empty()) return 0;
   std::map<std::string, std::string> stores;
   for (const auto& c : world->catalogues()) {
-    stores[c.info.company] = check + "/" + c.info.company + ".db";
+    if (!check.empty()) stores[c.info.company] = check + "/" + c.info.company + ".db";
   }
+  if (!AddStoreSpecs(f.check_dbs, stores)) return kUsageError;
   auto report = company::CheckConsistency(stores, clock->Now());
   if (!report) {
     std::cerr << "tripmesh sim: consistency check: " << report.error().message << "\n";
@@ -149,6 +151,9 @@ void AddSim(CLI::App& app, Runner& run) {
   cmd->add_option("--data", f->data, "Folder of map.json and companies/")->capture_default_str();
   cmd->add_option("--check", f->check,
                   "Afterwards, check the stores <DIR>/<company>.db for consistency");
+  cmd->add_option("--check-db", f->check_dbs,
+                  "Afterwards, check this store, as company=path or company=postgresql://... "
+                  "(repeatable; overrides --check for that company)");
   cmd->add_option("--credentials", f->credentials,
                   "On a secured broker: the file of `user password` lines `tripmesh secure` "
                   "wrote; each vehicle with a line logs in as itself");

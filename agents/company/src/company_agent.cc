@@ -188,6 +188,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   // A folder named by the operator must exist (a typo would otherwise grow a
   // tree of folders); the default var/ is made.
   static Status PrepareFolder(const std::string& db, bool is_default) {
+    if (runtime::IsPostgresUri(db)) return {};
     auto parent = std::filesystem::path(db).parent_path();
     if (parent.empty()) return {};
     std::error_code ec;

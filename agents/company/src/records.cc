@@ -1,14 +1,18 @@
 #include "records.h"
 
+#include <array>
+#include <iterator>
 #include <string_view>
 
 namespace tripmesh::company::records {
 namespace {
 
+// Version 1: every table, as the SQLite stores made before versioning have them
+// (BIGINT is INTEGER to SQLite).
 constexpr const char* kTables[] = {
     "CREATE TABLE IF NOT EXISTS reservations("
     " id TEXT PRIMARY KEY, vehicle TEXT NOT NULL, request_id TEXT, status TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL, expires_at INTEGER, body TEXT NOT NULL, due_at INTEGER)",
+    " created_at BIGINT NOT NULL, expires_at BIGINT, body TEXT NOT NULL, due_at BIGINT)",
     "CREATE INDEX IF NOT EXISTS reservations_by_vehicle ON reservations(vehicle)",
     "CREATE INDEX IF NOT EXISTS reservations_by_request ON reservations(vehicle, request_id)",
     // due_at: for a confirmed reservation, the start of its first stop the
@@ -18,20 +22,20 @@ constexpr const char* kTables[] = {
     // saga's items held here as a participant.
     "CREATE TABLE IF NOT EXISTS bookings("
     " reservation_id TEXT NOT NULL, station TEXT NOT NULL,"
-    " point TEXT NOT NULL, start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, expires_at INTEGER,"
+    " point TEXT NOT NULL, start_at BIGINT NOT NULL, end_at BIGINT NOT NULL, expires_at BIGINT,"
     " PRIMARY KEY(station, point, start_at))",
     "CREATE INDEX IF NOT EXISTS bookings_by_reservation ON bookings(reservation_id)",
     "CREATE TABLE IF NOT EXISTS sagas("
     " saga_id TEXT PRIMARY KEY, reservation_id TEXT NOT NULL, state TEXT NOT NULL,"
-    " outcome TEXT, hold_only INTEGER NOT NULL, request_id TEXT, body TEXT NOT NULL)",
+    " outcome TEXT, hold_only BIGINT NOT NULL, request_id TEXT, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS saga_parts("
     " saga_id TEXT PRIMARY KEY, coordinator TEXT NOT NULL, reservation_id TEXT NOT NULL,"
-    " vehicle TEXT NOT NULL, state TEXT NOT NULL, expires_at INTEGER, ack TEXT NOT NULL)",
+    " vehicle TEXT NOT NULL, state TEXT NOT NULL, expires_at BIGINT, ack TEXT NOT NULL)",
     // A point its operator took out of service (an OCPI status other than
     // AVAILABLE) from since until `until` (NULL: until further notice).
     "CREATE TABLE IF NOT EXISTS point_status("
-    " station TEXT NOT NULL, point TEXT NOT NULL, status TEXT NOT NULL, since INTEGER NOT NULL,"
-    " until INTEGER, reason TEXT, PRIMARY KEY(station, point))",
+    " station TEXT NOT NULL, point TEXT NOT NULL, status TEXT NOT NULL, since BIGINT NOT NULL,"
+    " until BIGINT, reason TEXT, PRIMARY KEY(station, point))",
     // saga.changed messages a participant resends until their coordinator takes them.
     "CREATE TABLE IF NOT EXISTS saga_outbox("
     " change_id TEXT PRIMARY KEY, saga_id TEXT NOT NULL, coordinator TEXT NOT NULL,"
@@ -41,6 +45,28 @@ constexpr const char* kTables[] = {
     "CREATE TABLE IF NOT EXISTS catalogue_info(company TEXT PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS catalogue_stations(id TEXT PRIMARY KEY, body TEXT NOT NULL)",
 };
+
+// Each version once, in order; a store records the versions it has
+// (schema_version). Version 1 runs kTables; the others follow. Lists end at
+// the first null.
+struct Migration {
+  int version;
+  const char* what;
+  std::array<const char*, 4> sqlite;
+  std::array<const char*, 4> postgres;
+};
+constexpr Migration kMigrations[] = {
+    {1, "tables", {}, {}},
+    // Two writers on one database still cannot book one point twice at
+    // overlapping times: the database itself refuses ([start, end) ranges).
+    {2,
+     "bookings never overlap",
+     {},
+     {"CREATE EXTENSION IF NOT EXISTS btree_gist",
+      "ALTER TABLE bookings ADD CONSTRAINT bookings_never_overlap EXCLUDE USING gist"
+      " (station WITH =, point WITH =, int8range(start_at, end_at) WITH &&)"}},
+};
+constexpr std::int64_t kMigrationLock = 0x7472697061676e74;  // any constant of ours
 
 constexpr const char* kSelectPart =
     "SELECT saga_id, coordinator, reservation_id, vehicle, state, expires_at, ack FROM saga_parts";
@@ -84,12 +110,40 @@ PartRow PartOf(const runtime::Row& row) {
 }  // namespace
 
 Status CreateTables(runtime::Tx& tx) {
-  if (auto st = AddDueAt(tx); !st) return st;
-  for (const char* sql : kTables) {
-    if (auto st = tx.Exec(sql); !st) return st;
+  bool postgres = tx.kind() == runtime::StoreKind::kPostgres;
+  if (postgres) {
+    // Agents of one company starting together migrate one at a time.
+    auto st = tx.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLock}, [](const auto&) {});
+    if (!st) return st;
+  } else if (auto st = AddDueAt(tx); !st) {
+    return st;
+  }
+  auto st = tx.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_version(version BIGINT PRIMARY KEY, what TEXT NOT NULL)");
+  if (!st) return st;
+  std::int64_t current = 0;
+  st = tx.Query("SELECT max(version) FROM schema_version", {},
+                [&](const runtime::Row& row) { current = row.IsNull(0) ? 0 : row.Int(0); });
+  if (!st) return st;
+  for (const auto& m : kMigrations) {
+    if (m.version <= current) continue;
+    if (m.version == 1) {
+      for (const char* sql : kTables) {
+        if (st = tx.Exec(sql); !st) return st;
+      }
+    }
+    for (const char* sql : postgres ? m.postgres : m.sqlite) {
+      if (!sql) break;
+      if (st = tx.Exec(sql); !st) return st;
+    }
+    st = tx.Exec("INSERT INTO schema_version(version, what) VALUES(?,?)",
+                 {std::int64_t{m.version}, std::string(m.what)});
+    if (!st) return st;
   }
   return {};
 }
+
+std::int64_t SchemaVersion() { return std::size(kMigrations); }
 
 Status UpsertReservation(runtime::Tx& tx, const ReservationRow& r) {
   return tx.Exec(
@@ -118,8 +172,9 @@ Status DeleteBooking(runtime::Tx& tx, const std::string& station, const std::str
 
 Status InsertOutbox(runtime::Tx& tx, const OutboxRow& o) {
   return tx.Exec(
-      "INSERT OR REPLACE INTO saga_outbox(change_id, saga_id, coordinator, payload)"
-      " VALUES(?,?,?,?)",
+      "INSERT INTO saga_outbox(change_id, saga_id, coordinator, payload) VALUES(?,?,?,?)"
+      " ON CONFLICT(change_id) DO UPDATE SET saga_id=excluded.saga_id,"
+      " coordinator=excluded.coordinator, payload=excluded.payload",
       {o.change_id, o.saga_id, o.coordinator, o.payload});
 }
 

@@ -15,8 +15,11 @@
 
 namespace tripmesh::company::records {
 
-// Creates what is missing, and moves an older store's tables forward.
+// Creates what is missing, and moves an older store's tables forward: each
+// schema version once, recorded in the store's schema_version table.
 [[nodiscard]] Status CreateTables(runtime::Tx& tx);
+// The version a store is at once CreateTables has run.
+std::int64_t SchemaVersion();
 
 // ---- reservations: one row per reservation, its JSON in `body` ----
 struct ReservationRow {

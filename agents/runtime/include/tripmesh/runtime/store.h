@@ -1,10 +1,13 @@
-// One SQLite database per agent (WAL). Concurrent Write() calls share one
-// transaction (group commit) and each returns only once that transaction is
-// committed. There is no writer thread: the first caller to find the store idle
-// commits on its own thread (the leader), taking along every write queued
-// meanwhile; the callers it carries just wait. A lone write thus costs no
-// thread hand-off, and under load writes still batch. Reads use a second
-// connection, so they see every committed write and never wait for a commit.
+// An agent's database: SQLite (a file, the embedded default) or PostgreSQL
+// (a libpq connection URI, for deployments that must survive a machine).
+// Concurrent Write() calls share one transaction (group commit) and each
+// returns only once that transaction is committed. There is no writer thread:
+// the first caller to find the store idle commits on its own thread (the
+// leader), taking along every write queued meanwhile; the callers it carries
+// just wait. A lone write thus costs no thread hand-off, and under load writes
+// still batch. Reads use a second connection, so they see every committed
+// write and never wait for a commit. SQL is written once, with `?`
+// placeholders, in the dialect both understand.
 // Thread safety: Write() and Read() may be called from any thread, but not
 // from inside a write's work.
 #pragma once
@@ -17,18 +20,12 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "tripmesh/base/result.h"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace tripmesh::runtime {
-
-class Checkpointer;
 
 using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 
@@ -44,21 +41,19 @@ class Row {
   std::vector<Value> cols_;
 };
 
+enum class StoreKind { kSqlite, kPostgres };
+
 // A handle on the open transaction; valid only inside a Write/Read callback.
+// A statement that fails leaves the transaction usable only once the work
+// returns its error (the store rolls that work back alone).
 class Tx {
  public:
-  [[nodiscard]] Status Exec(std::string_view sql, const std::vector<Value>& args = {});
-  [[nodiscard]] Status Query(std::string_view sql, const std::vector<Value>& args,
-                             const std::function<void(const Row&)>& each);
-  std::int64_t Changes() const;
-
- private:
-  friend class Store;
-  using Cache = std::unordered_map<std::string, sqlite3_stmt*>;
-  Tx(sqlite3* db, Cache* cache) : db_(db), cache_(cache) {}
-  [[nodiscard]] Result<sqlite3_stmt*> Prepare(std::string_view sql, const std::vector<Value>& args);
-  sqlite3* db_;
-  Cache* cache_;
+  virtual ~Tx() = default;
+  [[nodiscard]] virtual Status Exec(std::string_view sql, const std::vector<Value>& args = {}) = 0;
+  [[nodiscard]] virtual Status Query(std::string_view sql, const std::vector<Value>& args,
+                                     const std::function<void(const Row&)>& each) = 0;
+  virtual std::int64_t Changes() const = 0;
+  virtual StoreKind kind() const = 0;
 };
 
 struct StoreOptions {
@@ -75,11 +70,15 @@ struct StoreStats {
   std::int64_t checkpoints = 0;  // run on the checkpoint thread
 };
 
+// True when `where` names a PostgreSQL database (postgresql:// or postgres://).
+bool IsPostgresUri(std::string_view where);
+
 class Store {
  public:
-  [[nodiscard]] static Result<std::unique_ptr<Store>> Open(const std::string& path,
+  // A SQLite file at `where`, or the PostgreSQL database a libpq URI names.
+  [[nodiscard]] static Result<std::unique_ptr<Store>> Open(const std::string& where,
                                                            StoreOptions options = {});
-  ~Store();
+  virtual ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -91,27 +90,30 @@ class Store {
   // caller may release its locks in `queued` and still have its write ordered
   // before those of whoever takes the locks next (early lock release).
   [[nodiscard]] Status Write(std::function<Status(Tx&)> work, const std::function<void()>& queued);
-  // Runs `work` on the reader connection (one read at a time).
-  [[nodiscard]] Status Read(const std::function<Status(Tx&)>& work);
+  // Runs `work` in one read transaction on the reader connection (one read at a time).
+  [[nodiscard]] virtual Status Read(const std::function<Status(Tx&)>& work) = 0;
   StoreStats stats() const;
+  virtual StoreKind kind() const = 0;
+
+ protected:
+  explicit Store(StoreOptions options) : options_(options) {}
+  // Waits for the leader to finish and refuses new writes; each backend's
+  // destructor calls it before closing its connections.
+  void StopWriting();
+  // The writer connection's transaction, and its plain statements (BEGIN,
+  // SAVEPOINT, COMMIT...).
+  virtual Tx& Writer() = 0;
+  [[nodiscard]] virtual Status Control(const char* sql) = 0;
+  virtual const char* BeginSql() const { return "BEGIN"; }
+  virtual std::int64_t Checkpoints() const { return 0; }
+  const StoreOptions& options() const { return options_; }
 
  private:
-  friend class Tx;
   struct Job;
-  Store(sqlite3* db, StoreOptions options);
   // Runs a batch in one transaction; sets each job's result (leader only).
   void CommitBatch(std::vector<std::shared_ptr<Job>>& batch);
-  [[nodiscard]] Status ExecRaw(const char* sql);
 
-  sqlite3* db_;
   StoreOptions options_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;  // the leader only
-
-  std::mutex read_mu_;  // guards the reader connection and its statements
-  sqlite3* reader_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> read_statements_;
-  std::unique_ptr<Checkpointer> checkpointer_;
-
   mutable std::mutex mu_;            // guards the fields below and every Job's state
   std::condition_variable idle_cv_;  // signalled when leading_ turns false
   std::deque<std::shared_ptr<Job>> queue_;
