@@ -10,7 +10,12 @@ void AddCompany(CLI::App& app, Runner& run) {
   cmd->add_option("--id", options->id, "Company id (voltpoint, eflux, ecocharge)")->required();
   cmd->add_option("--data", options->data_dir, "Folder of map.json and companies/")
       ->capture_default_str();
-  cmd->add_option("--db", options->db_path, "SQLite file (default var/<id>.db)");
+  cmd->add_option("--db", options->db_path,
+                  "SQLite file (default var/<id>.db), or a PostgreSQL database as a libpq URI "
+                  "(postgresql://...)");
+  cmd->add_flag("--standby", options->standby,
+                "On PostgreSQL: while another agent of the company serves, wait, and take over "
+                "once its lease runs out (1.5 s after it dies or freezes)");
   cmd->add_option("--workers", options->workers, "Worker lanes (default: one per core)");
   cmd->add_option("--hold-ttl", options->hold_ttl_s, "Seconds a hold waits for confirm")
       ->capture_default_str();

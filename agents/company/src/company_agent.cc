@@ -24,6 +24,7 @@
 #include "sole_agent.h"
 #include "stop_notices.h"
 #include "tripmesh/runtime/host.h"
+#include "tripmesh/runtime/leadership.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/runtime/serial_lanes.h"
 #include "tripmesh/runtime/store.h"
@@ -49,21 +50,19 @@ class CompanyAgentImpl final : public CompanyAgent {
   CompanyAgentImpl(CompanyOptions options, const core::Clock& clock, core::World world)
       : options_(std::move(options)), clock_(clock), world_(std::move(world)) {}
 
-  ~CompanyAgentImpl() override { Stop(); }
+  ~CompanyAgentImpl() override {
+    Stop();
+    // The lease goes last, once nothing of this agent writes: a standby
+    // takes over at once.
+    leadership_.reset();
+  }
 
   Status Init() {
     std::string db = options_.db_path.empty() ? "var/" + options_.id + ".db" : options_.db_path;
     if (auto st = PrepareFolder(db, options_.db_path.empty()); !st) return st;
-    auto lock = runtime::StoreLock::Acquire(db, "company " + options_.id);
-    if (!lock) return tl::unexpected<tripmesh::Error>(lock.error());
-    store_lock_ = std::move(*lock);
-    if (auto st = CheckNoOtherAgent(options_.id, options_.transport, options_.mqtt,
-                                    std::chrono::seconds(10));
-        !st) {
-      return st;
-    }
     runtime::StoreOptions so;
     so.synchronous_full = options_.sync_full;
+    if (auto st = BecomeTheWriter(db, so); !st) return st;
     auto store = runtime::Store::Open(db, so);
     if (!store) return tl::unexpected<tripmesh::Error>(store.error());
     store_ = std::move(*store);
@@ -187,6 +186,44 @@ class CompanyAgentImpl final : public CompanyAgent {
 
   // A folder named by the operator must exist (a typo would otherwise grow a
   // tree of folders); the default var/ is made.
+  // One writer per company. A SQLite file: its lock, and no other agent's
+  // status online on the broker. PostgreSQL: the database's lease, which a
+  // standby waits for; every write is fenced by it, and the status on the
+  // broker is left to whoever holds it (a frozen leader's may still say online).
+  Status BecomeTheWriter(const std::string& db, runtime::StoreOptions& so) {
+    std::string holder = fmt::format("company {}, pid {} on {}", options_.id, getpid(),
+                                     host_.empty() ? "an unknown host" : host_);
+    if (runtime::IsPostgresUri(db)) {
+      auto waiting = [this](const std::string& by) {
+        runtime::Log(LogLevel::kInfo, "standing by: {} is served by {}", options_.id, by);
+      };
+      auto lead = runtime::Leadership::Claim(db, "company " + options_.id, holder, options_.standby,
+                                             {}, waiting, options_.interrupted);
+      if (!lead) return tl::unexpected<tripmesh::Error>(lead.error());
+      leadership_ = std::move(*lead);
+      leadership_->KeepAlive([this](const std::string& why) { OnLeaseLost(why); });
+      so.fence = [l = leadership_.get()](runtime::Tx& tx) { return l->Fence(tx); };
+      runtime::Log(LogLevel::kInfo, "{} serves as epoch {} of its lease", options_.id,
+                   leadership_->epoch());
+      return {};
+    }
+    auto lock = runtime::StoreLock::Acquire(db, "company " + options_.id);
+    if (!lock) return tl::unexpected<tripmesh::Error>(lock.error());
+    store_lock_ = std::move(*lock);
+    return CheckNoOtherAgent(options_.id, options_.transport, options_.mqtt,
+                             std::chrono::seconds(10));
+  }
+
+  // Another instance holds the company's lease now: this one writes nothing
+  // more (its writes are fenced) and stops. Runs on the lease's thread.
+  void OnLeaseLost(const std::string& why) {
+    if (taken_over_.exchange(true)) return;
+    accepting_ = false;
+    Error e{Errc::kConflict, "stepping down: " + why + "; this agent stops serving " + options_.id};
+    runtime::Log(LogLevel::kError, "{}", e.message);
+    if (options_.on_fatal) options_.on_fatal(e);
+  }
+
   static Status PrepareFolder(const std::string& db, bool is_default) {
     if (runtime::IsPostgresUri(db)) return {};
     auto parent = std::filesystem::path(db).parent_path();
@@ -571,6 +608,9 @@ class CompanyAgentImpl final : public CompanyAgent {
   const core::Clock& clock_;
   // data/: the map, the other companies' catalogues, and this company's for a new store.
   core::World world_;
+  // On PostgreSQL: the lease, held for the agent's life; outlives the store,
+  // whose writes it fences.
+  std::unique_ptr<runtime::Leadership> leadership_;
   std::unique_ptr<runtime::Store> store_;
   std::unique_ptr<CompanyCore> core_;
   Metrics metrics_;
@@ -638,7 +678,20 @@ int RunCompany(CompanyOptions options) {
     clock = std::make_unique<core::RealClock>();
   }
   options.on_fatal = [](const tripmesh::Error&) { ::kill(::getpid(), SIGUSR1); };
+  // A standby waits inside Start: SIGINT or SIGTERM meanwhile ends the wait.
+  bool interrupted = false;
+  options.interrupted = [&signals, &interrupted] {
+    timespec now{};
+    sigset_t stops = signals;
+    sigdelset(&stops, SIGUSR1);
+    interrupted = interrupted || sigtimedwait(&stops, nullptr, &now) > 0;
+    return interrupted;
+  };
   auto agent = CompanyAgent::Start(std::move(options), *clock);
+  if (!agent && interrupted) {
+    runtime::Log(LogLevel::kInfo, "stopped while standing by");
+    return 0;
+  }
   if (!agent) {
     runtime::Log(LogLevel::kError, "cannot start: {}", agent.error().message);
     return 1;

@@ -142,6 +142,15 @@ class PgTx final : public Tx {
   std::int64_t changes_ = 0;
 };
 
+// A session frozen inside a transaction (its agent stopped by a signal, or
+// cut off) loses it after a second, and with it the locks it held: a standby
+// taking over waits for nothing longer (see Leadership).
+Status Session(PGconn* conn) {
+  ResultPtr res(PQexec(conn, "SET idle_in_transaction_session_timeout = '1s'"), &PQclear);
+  if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) return Failed(conn, res.get());
+  return {};
+}
+
 Result<PGconn*> Connect(const std::string& uri) {
   PGconn* conn = PQconnectdb(uri.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -152,6 +161,10 @@ Result<PGconn*> Connect(const std::string& uri) {
   // Notices (e.g. "relation already exists, skipping") are not errors.
   PQsetNoticeProcessor(
       conn, [](void*, const char*) {}, nullptr);
+  if (auto st = Session(conn); !st) {
+    PQfinish(conn);
+    return tl::unexpected<Error>(st.error());
+  }
   return conn;
 }
 
@@ -162,7 +175,7 @@ class PgStore final : public Store {
   PgStore(PgStore&&) = delete;
   PgStore& operator=(PgStore&&) = delete;
   PgStore(PGconn* writer, PGconn* reader, StoreOptions options)
-      : Store(options),
+      : Store(std::move(options)),
         writer_conn_(writer),
         reader_conn_(reader),
         writer_(writer),
@@ -198,7 +211,7 @@ class PgStore final : public Store {
     if (begin && PQstatus(conn) == CONNECTION_BAD) {
       PQreset(conn);
       tx.Forget();
-      if (PQstatus(conn) == CONNECTION_OK) {
+      if (PQstatus(conn) == CONNECTION_OK && Session(conn)) {
         res.reset(PQexec(conn, sql));
         if (PQresultStatus(res.get()) == PGRES_COMMAND_OK) return {};
       }
@@ -223,7 +236,7 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& uri, StoreOp
     PQfinish(*writer);
     return tl::unexpected<Error>(reader.error());
   }
-  return std::make_unique<PgStore>(*writer, *reader, options);
+  return std::make_unique<PgStore>(*writer, *reader, std::move(options));
 }
 
 }  // namespace tripmesh::runtime

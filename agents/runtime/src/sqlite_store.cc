@@ -46,7 +46,7 @@ class SqliteStore final : public Store {
   SqliteStore(SqliteStore&&) = delete;
   SqliteStore& operator=(SqliteStore&&) = delete;
   SqliteStore(sqlite3* db, StoreOptions options)
-      : Store(options), db_(db), writer_(db, &statements_) {}
+      : Store(std::move(options)), db_(db), writer_(db, &statements_) {}
   ~SqliteStore() override;
   Status Read(const std::function<Status(Tx&)>& work) override;
   StoreKind kind() const override { return StoreKind::kSqlite; }
@@ -162,7 +162,7 @@ std::int64_t SqliteTx::Changes() const { return sqlite3_changes(db_); }
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, StoreOptions options) {
   auto db = OpenConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return tl::unexpected<Error>(db.error());
-  auto store = std::make_unique<SqliteStore>(*db, options);
+  auto store = std::make_unique<SqliteStore>(*db, std::move(options));
   if (auto st = store->Init(path); !st) return tl::unexpected<Error>(st.error());
   return store;
 }

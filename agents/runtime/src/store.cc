@@ -39,8 +39,8 @@ bool IsPostgresUri(std::string_view where) {
 }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& where, StoreOptions options) {
-  if (IsPostgresUri(where)) return OpenPostgresStore(where, options);
-  return OpenSqliteStore(where, options);
+  if (IsPostgresUri(where)) return OpenPostgresStore(where, std::move(options));
+  return OpenSqliteStore(where, std::move(options));
 }
 
 Store::~Store() = default;
@@ -110,6 +110,12 @@ Status Store::Write(std::function<Status(Tx&)> work, const std::function<void()>
 void Store::CommitBatch(std::vector<std::shared_ptr<Job>>& batch) {
   Tx& tx = Writer();
   Status begun = Control(BeginSql());
+  if (begun && options_.fence) {
+    if (Status fenced = options_.fence(tx); !fenced) {
+      (void)Control("ROLLBACK");
+      begun = fenced;  // every job below fails with it
+    }
+  }
   for (auto& job : batch) {
     if (!begun) {
       job->result = begun;

@@ -71,7 +71,9 @@ class VehicleClientImpl final : public VehicleClient {
     std::future<std::string> reply;
     {
       std::lock_guard lock(mu_);
-      reply = pending_[corr].get_future();
+      auto& pending = pending_[corr];
+      pending.request_id = id;
+      reply = pending.reply.get_future();
       last_request_id_ = id;
     }
     runtime::OutboundMessage m{.topic = topics::RequestNamed(options_.home, options_.id, op),
@@ -184,10 +186,36 @@ class VehicleClientImpl final : public VehicleClient {
       auto s = schemas::Decode<schemas::CompanyStatus>(m.payload);
       if (!s) return;
       std::lock_guard lock(mu_);
+      if (s->company == options_.home) AbandonedBy(*s);
       statuses_[s->company] = std::move(*s);
       return;
     }
     OnReply(std::move(m));
+  }
+
+  // The home company went offline, or another instance of it now serves
+  // (a standby took over): requests in flight to the one that served will
+  // not be answered. Each fails at once, saying how to learn its fate.
+  // Under mu_.
+  void AbandonedBy(const schemas::CompanyStatus& now) {
+    auto before = statuses_.find(options_.home);
+    if (before == statuses_.end() || !before->second.online) return;
+    bool replaced =
+        now.online && (now.pid != before->second.pid || now.host != before->second.host);
+    if (now.online && !replaced) return;
+    for (auto& [corr, p] : pending_) {
+      schemas::ErrorReply e;
+      e.request_id = p.request_id;
+      e.error = {
+          Errc::kOffline,
+          fmt::format("{} {} while request {} was in flight: ask with list --request {}",
+                      options_.home,
+                      replaced ? "changed hands (another instance serves it)" : "went offline",
+                      p.request_id, p.request_id),
+          ""};
+      p.reply.set_value(schemas::Encode(e));
+    }
+    pending_.clear();
   }
 
   void OnReply(runtime::InboundMessage m) {  // network thread
@@ -195,7 +223,7 @@ class VehicleClientImpl final : public VehicleClient {
     auto it = pending_.find(m.correlation_data);
     if (it == pending_.end()) return;  // a late reply to a request that timed out
     last_reply_ = m.payload;
-    it->second.set_value(std::move(m.payload));
+    it->second.reply.set_value(std::move(m.payload));
     pending_.erase(it);
   }
 
@@ -203,7 +231,11 @@ class VehicleClientImpl final : public VehicleClient {
   std::string reply_topic_;
   std::unique_ptr<runtime::Transport> transport_;
   mutable std::mutex mu_;  // guards the fields below
-  std::unordered_map<std::string, std::promise<std::string>> pending_;
+  struct Pending {
+    std::promise<std::string> reply;
+    std::string request_id;
+  };
+  std::unordered_map<std::string, Pending> pending_;        // by correlation data
   std::map<std::string, schemas::CompanyStatus> statuses_;  // by company
   std::string last_reply_;
   std::string last_request_id_;

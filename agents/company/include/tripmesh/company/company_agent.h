@@ -41,8 +41,14 @@ struct CompanyOptions {
   double time_scale = 1;
   Time clock_start = 0;
   Time clock_origin = 0;
-  // Called once, from a transport thread, when the agent stopped serving on
-  // its own (another connection took its client id). Must not block.
+  // On a PostgreSQL store: while another agent of the company serves, wait
+  // (a standby) and take over once its lease runs out, instead of refusing
+  // to start. The wait ends without serving when `interrupted` says so.
+  bool standby = false;
+  std::function<bool()> interrupted;
+  // Called once, from a transport or lease thread, when the agent stopped
+  // serving on its own (another connection took its client id, or another
+  // instance its lease). Must not block.
   std::function<void(const Error&)> on_fatal;
 };
 
@@ -51,7 +57,9 @@ class CompanyAgent {
   // Loads the world, takes the store's lock (one agent per store: kConflict
   // naming the holder), checks that no other agent serves the company
   // (kConflict), connects, publishes the retained topics and starts
-  // answering. `clock` must outlive the agent.
+  // answering. On PostgreSQL the lock is the database's lease (see
+  // runtime::Leadership): a standby waits for it here. `clock` must outlive
+  // the agent.
   [[nodiscard]] static Result<std::unique_ptr<CompanyAgent>> Start(CompanyOptions options,
                                                                    const core::Clock& clock);
   virtual ~CompanyAgent() = default;

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -62,6 +63,10 @@ struct StoreOptions {
   // Log pages that start a checkpoint on the store's own thread (0: SQLite's
   // default, inside the commit that crosses 1000 pages).
   int checkpoint_pages = 1000;
+  // Run first in every write transaction; when it fails, the transaction
+  // is rolled back and every write in it fails with its error (a leader
+  // that lost its lease writes nothing: Leadership::Fence).
+  std::function<Status(Tx&)> fence;
 };
 
 struct StoreStats {
@@ -96,7 +101,7 @@ class Store {
   virtual StoreKind kind() const = 0;
 
  protected:
-  explicit Store(StoreOptions options) : options_(options) {}
+  explicit Store(StoreOptions options) : options_(std::move(options)) {}
   // Waits for the leader to finish and refuses new writes; each backend's
   // destructor calls it before closing its connections.
   void StopWriting();

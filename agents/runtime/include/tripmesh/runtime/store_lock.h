@@ -2,9 +2,6 @@
 // the life of the process that took it. The kernel drops it when the process
 // ends, however it ends, so a crash never leaves a stale lock behind; the
 // file's text only says who holds it (pid, host, since), for the refusal.
-// On PostgreSQL the lock is the database's: a session advisory lock named
-// after the owner, on a connection of its own, which the server drops when
-// that connection ends; the connection's application_name says who holds it.
 // Thread safety: a StoreLock is not shared; the lock is the process's.
 #pragma once
 
@@ -13,8 +10,6 @@
 
 #include "tripmesh/base/result.h"
 #include "tripmesh/base/time.h"
-
-struct pg_conn;  // libpq's PGconn
 
 namespace tripmesh::runtime {
 
@@ -32,11 +27,7 @@ class StoreLock {
 
  private:
   StoreLock(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  StoreLock(::pg_conn* pg, std::string path) : pg_(pg), path_(std::move(path)) {}
-  static Result<std::unique_ptr<StoreLock>> AcquireOnPostgres(const std::string& uri,
-                                                              const std::string& owner);
-  int fd_ = -1;
-  ::pg_conn* pg_ = nullptr;
+  int fd_;
   std::string path_;
 };
 
