@@ -14,6 +14,7 @@
 
 #include "company_fixture.h"
 #include "tripmesh/company/consistency.h"
+#include "tripmesh/harness/postgres.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/topics/topics.h"
@@ -97,6 +98,51 @@ class StandbyTest : public CompanyFixture {
     }
     return out;
   }
+  // Vehicles homed at VoltPoint reserving in a loop, locally and across the
+  // three companies, until stopped; what each heard confirmed, and how much
+  // of it after `marked`.
+  struct Fleet {
+    std::atomic<bool> stop{false}, marked{false};
+    std::atomic<int> confirmed_after{0};
+    std::mutex mu;
+    std::vector<std::string> confirmed;  // guarded by mu
+    std::vector<std::thread> threads;
+  };
+  void StartFleet(Fleet& f, int vehicles) {
+    for (int i = 0; i < vehicles; ++i) {
+      f.threads.emplace_back([this, &f, i] {
+        auto car = ConnectVehicle(broker_->uri(), "sb-" + std::to_string(i), "voltpoint", "", 30s);
+        if (!car) return;
+        for (int k = 0; !f.stop.load(); ++k) {
+          Time depart = Tomorrow() + 3600 * (k % 48) + 60 * i;
+          auto trip = i % 2 ? LongTrip(depart) : Trip("salvador-ba", "jequie-ba", 0.5);
+          trip.depart_at = depart;
+          auto r = car->Reserve({"", "", trip, false});
+          if (r && r->status == schemas::ReservationStatus::kConfirmed) {
+            std::lock_guard lock(f.mu);
+            f.confirmed.push_back(r->reservation_id);
+            if (f.marked) ++f.confirmed_after;
+          } else if (!r) {
+            std::this_thread::sleep_for(100ms);  // the company is between agents or databases
+          }
+        }
+      });
+    }
+  }
+  static void StopFleet(Fleet& f) {
+    f.stop = true;
+    for (auto& t : f.threads) t.join();
+  }
+  // Every reservation the fleet heard confirmed is confirmed in the store.
+  void ExpectEveryConfirmationKept(Fleet& f) {
+    std::lock_guard lock(f.mu);
+    ASSERT_FALSE(f.confirmed.empty());
+    auto stored = StoredStatuses("voltpoint");
+    int lost = 0;
+    for (const auto& id : f.confirmed) lost += stored[id] != "confirmed";
+    EXPECT_EQ(lost, 0) << "of " << f.confirmed.size() << " confirmed";
+  }
+
   static schemas::PlanRequest LongTrip(Time depart) {
     auto trip = Trip("salvador-ba", "fortaleza-ce", 1.0);
     trip.vehicle.battery_kwh = 50;
@@ -113,50 +159,62 @@ TEST_F(StandbyTest, TheStandbyServesWhenTheServingAgentIsKilledUnderLoad) {
   Start();
   auto standby = StartStandby("voltpoint");
   ASSERT_TRUE(standby);
-  constexpr int kVehicles = 50;
-  std::atomic<bool> stop{false};
-  std::atomic<int> confirmed_after{0};
-  std::atomic<bool> killed{false};
-  std::mutex mu;
-  std::vector<std::string> confirmed;  // guarded by mu
-  std::vector<std::thread> fleet;
-  for (int i = 0; i < kVehicles; ++i) {
-    fleet.emplace_back([&, i] {
-      auto car = ConnectVehicle(broker_->uri(), "sb-" + std::to_string(i), "voltpoint", "", 30s);
-      if (!car) return;
-      for (int k = 0; !stop.load(); ++k) {
-        Time depart = Tomorrow() + 3600 * (k % 48) + 60 * i;
-        auto trip = i % 2 ? LongTrip(depart) : Trip("salvador-ba", "jequie-ba", 0.5);
-        trip.depart_at = depart;
-        auto r = car->Reserve({"", "", trip, false});
-        if (r && r->status == schemas::ReservationStatus::kConfirmed) {
-          std::lock_guard lock(mu);
-          confirmed.push_back(r->reservation_id);
-          if (killed) ++confirmed_after;
-        } else if (!r) {
-          std::this_thread::sleep_for(100ms);  // the company is between agents
-        }
-      }
-    });
-  }
+  Fleet fleet;
+  StartFleet(fleet, 50);
   std::this_thread::sleep_for(3s);
   auto since = Steady::now();
   agents_["voltpoint"]->Signal(SIGKILL);
-  killed = true;
+  fleet.marked = true;
   auto took = ServedBy("voltpoint", standby->pid(), since);
   ASSERT_TRUE(took) << "the standby never served";
   std::printf("takeover after SIGKILL: %lld ms\n", static_cast<long long>(took->count()));
   EXPECT_LT(*took, 10s);
   std::this_thread::sleep_for(3s);
-  stop = true;
-  for (auto& t : fleet) t.join();
-  EXPECT_GT(confirmed_after.load(), 0) << "nothing was confirmed by the standby";
-  std::lock_guard lock(mu);
-  ASSERT_FALSE(confirmed.empty());
-  auto stored = StoredStatuses("voltpoint");
-  for (const auto& id : confirmed) EXPECT_EQ(stored[id], "confirmed") << id;
+  StopFleet(fleet);
+  EXPECT_GT(fleet.confirmed_after.load(), 0) << "nothing was confirmed by the standby";
+  ExpectEveryConfirmationKept(fleet);
   auto report = Settle();
   EXPECT_TRUE(report.ok()) << report.Summary();
+  EXPECT_EQ(report.sagas_in_flight, 0);
+}
+
+// Each company's database on a PostgreSQL primary with a synchronous hot
+// standby; the agents name both hosts (target_session_attrs=read-write).
+// The primary is killed and the standby promoted while vehicles reserve: the
+// agents go on on the promoted server, and every reservation a vehicle heard
+// confirmed is there.
+TEST_F(StandbyTest, TheAgentsFollowAPromotedDatabaseAndLoseNoConfirmedReservation) {
+  std::string pg = NewTempDir("failover");
+  auto primary = harness::LocalPostgres::Start(pg + "/primary");
+  ASSERT_TRUE(primary) << primary.error().message;
+  for (const auto& c : kCompanies) ASSERT_TRUE((*primary)->NewDatabase(c));
+  auto replica = (*primary)->StartStandby(pg + "/standby");
+  ASSERT_TRUE(replica) << replica.error().message;
+  for (const auto& c : kCompanies) {
+    stores_[c] = "postgresql://postgres@127.0.0.1:" + std::to_string((*primary)->port()) +
+                 ",127.0.0.1:" + std::to_string((*replica)->port()) + "/" + c +
+                 "?target_session_attrs=read-write&connect_timeout=2";
+  }
+  Start();
+  Fleet fleet;
+  StartFleet(fleet, 20);
+  std::this_thread::sleep_for(3s);
+  auto since = Steady::now();
+  (*primary)->Kill();
+  fleet.marked = true;
+  ASSERT_TRUE((*replica)->Promote());
+  std::printf(
+      "standby promoted %lld ms after the primary died\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - since).count()));
+  std::this_thread::sleep_for(4s);
+  StopFleet(fleet);
+  for (const auto& c : kCompanies) EXPECT_TRUE(agents_[c]->Running()) << c;
+  EXPECT_GT(fleet.confirmed_after.load(), 0) << "nothing was confirmed on the promoted server";
+  ExpectEveryConfirmationKept(fleet);
+  auto report = Settle();
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  for (const auto& o : report.orphans) ADD_FAILURE() << o;
   EXPECT_EQ(report.sagas_in_flight, 0);
 }
 

@@ -23,7 +23,9 @@ class CompanyFixture : public ::testing::Test {
         Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
     extra_ = std::move(extra);
     for (const auto& c : companies) {
-      stores_[c] = backend_ == Backend::kSqlite ? dir_ + "/" + c + ".db" : NewStore(backend_, c);
+      if (!stores_.count(c)) {  // unless the test chose the store
+        stores_[c] = backend_ == Backend::kSqlite ? dir_ + "/" + c + ".db" : NewStore(backend_, c);
+      }
       agents_[c] = StartCompany(c, broker_->uri(), dir_, WithStore(c, extra_));
       ASSERT_TRUE(agents_[c]);
     }

@@ -522,6 +522,9 @@ void SagaCoordinator::OnAck(const std::string& from, const schemas::SagaAck& ack
                    (ack.phase == SagaPhase::kCommit && s.state == SagaState::kCommitting) ||
                    (ack.phase == SagaPhase::kCompensate && s.state == SagaState::kCompensating);
     if (!current || it->second.has_value()) return;  // stale or repeated
+    // A participant that could not write its compensation (its store out of
+    // reach) still holds the points: it is asked again, not counted as done.
+    if (ack.phase == SagaPhase::kCompensate && !ack.ok && ack.code == Errc::kInternal) return;
     it->second = ack.ok;
     if (ack.phase == SagaPhase::kRequest) {
       if (!ack.ok) {

@@ -74,6 +74,53 @@ Result<std::string> LocalPostgres::NewDatabase(const std::string& name) {
   return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + name;
 }
 
+Status LocalPostgres::Sql(const std::string& sql) {
+  return RunToEnd(
+      {PostgresBinDir() + "/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
+       std::to_string(port_), "-U", "postgres", "-d", "postgres", "-c", sql},
+      dir_ + "/psql.log", "psql " + sql);
+}
+
+Result<std::unique_ptr<LocalPostgres>> LocalPostgres::StartStandby(const std::string& dir,
+                                                                   bool synchronous) {
+  std::unique_ptr<LocalPostgres> standby(new LocalPostgres());
+  standby->dir_ = dir;
+  std::filesystem::create_directories(dir + "/socket");
+  if (auto st = GiveToServerUser(dir); !st) return tl::unexpected<Error>(st.error());
+  // -R: the copy starts as a standby that streams from this server.
+  if (auto st = RunToEnd(AsServerUser({PostgresBinDir() + "/pg_basebackup", "-h", "127.0.0.1", "-p",
+                                       std::to_string(port_), "-U", "postgres", "-D", dir + "/data",
+                                       "-R", "-X", "stream", "-c", "fast"}),
+                         dir + "/basebackup.log", "pg_basebackup");
+      !st) {
+    return tl::unexpected<Error>(st.error());
+  }
+  standby->port_ = FreeLoopbackPort();
+  if (auto st = standby->Launch(); !st) return tl::unexpected<Error>(st.error());
+  if (synchronous) {
+    for (const char* sql :
+         {"ALTER SYSTEM SET synchronous_standby_names = '*'", "SELECT pg_reload_conf()"}) {
+      if (auto st = Sql(sql); !st) return tl::unexpected<Error>(st.error());
+    }
+  }
+  // Until the standby streams, a synchronous commit would wait: wait for it.
+  for (int i = 0; i < 100; ++i) {
+    if (Sql("DO $$ BEGIN IF (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming')"
+            " = 0 THEN RAISE EXCEPTION 'not yet'; END IF; END $$")) {
+      return standby;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Fail(Errc::kTimeout, "the standby never streamed (see " + dir + "/postgres.log)");
+}
+
+Status LocalPostgres::Promote() {
+  if (auto st = Sql("SELECT pg_promote(true, 30)"); !st) return st;
+  return Sql(
+      "DO $$ BEGIN IF pg_is_in_recovery() THEN RAISE EXCEPTION 'still a standby'; END IF;"
+      " END $$");
+}
+
 Result<std::unique_ptr<LocalPostgres>> LocalPostgres::Start(const std::string& dir) {
   std::string bin = PostgresBinDir();
   if (bin.empty()) {

@@ -115,21 +115,19 @@ void Leadership::KeepAlive(std::function<void(const std::string& why)> lost) {
 }
 
 void Leadership::Renew() {
-  auto last_renewed = std::chrono::steady_clock::now();
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, options_.renew_every, [&] { return stopping_; })) {
     lock.unlock();
     auto res = Run(conn_, kRenew, {name_, std::to_string(epoch_), Interval(options_.lease)});
     std::string why;
-    if (Ok(res) && std::string_view(PQcmdTuples(res.get())) == "1") {
-      last_renewed = std::chrono::steady_clock::now();
-    } else if (Ok(res)) {
+    bool answered = Ok(res);
+    if (answered && std::string_view(PQcmdTuples(res.get())) != "1") {
       why = "another instance took the lease";
-    } else {
-      if (PQstatus(conn_) == CONNECTION_BAD) PQreset(conn_);
-      if (std::chrono::steady_clock::now() - last_renewed > options_.lease) {
-        why = "the database was out of reach for a whole lease: " + Said(conn_);
-      }
+    } else if (!answered && PQstatus(conn_) == CONNECTION_BAD) {
+      // The database went away (or failed over): renew on a new connection.
+      // Meanwhile this agent writes nothing (its writes are fenced), and once
+      // back it serves on only if nobody took the lease in between.
+      PQreset(conn_);
     }
     lock.lock();
     if (!why.empty()) {

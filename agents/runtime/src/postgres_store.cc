@@ -1,10 +1,14 @@
 #include "postgres_store.h"
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <random>
+#include <thread>
 #include <unordered_map>
 
 namespace tripmesh::runtime {
@@ -68,6 +72,12 @@ Value Column(const PGresult* res, int row, int col) {
     default:
       return std::string(v);
   }
+}
+
+// Names this writer among every writer the database has had.
+std::string WriterId() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}{:08x}", rd(), rd(), rd());
 }
 
 class PgTx final : public Tx {
@@ -196,10 +206,33 @@ class PgStore final : public Store {
     return st;
   }
   StoreKind kind() const override { return StoreKind::kPostgres; }
+  Status Init() {
+    // This writer's row of commit counts (see Commit).
+    auto st = Plain(writer_conn_, writer_,
+                    "CREATE TABLE IF NOT EXISTS store_commits(writer TEXT PRIMARY KEY,"
+                    " n BIGINT NOT NULL)");
+    if (!st) return st;
+    return writer_.Exec("INSERT INTO store_commits(writer, n) VALUES(?, 0)", {writer_id_});
+  }
 
  protected:
   Tx& Writer() override { return writer_; }
   Status Control(const char* sql) override { return Plain(writer_conn_, writer_, sql); }
+  // A commit whose answer the connection lost (the server died, a standby
+  // is being promoted) may or may not have happened. Each transaction counts
+  // itself in this writer's row; once a server takes writes again, the count
+  // says which it was, so a commit that happened is never reported as failed
+  // (its vehicle would be told no while the booking stays).
+  Status Commit() override {
+    ++commits_;
+    auto counted =
+        writer_.Exec("UPDATE store_commits SET n = ? WHERE writer = ?", {commits_, writer_id_});
+    if (!counted) return counted;
+    ResultPtr res(PQexec(writer_conn_, "COMMIT"), &PQclear);
+    if (PQresultStatus(res.get()) == PGRES_COMMAND_OK) return {};
+    if (PQstatus(writer_conn_) != CONNECTION_BAD) return Failed(writer_conn_, res.get());
+    return CommittedAfterAll();
+  }
 
  private:
   // A plain statement. A transaction that cannot begin because the server
@@ -219,8 +252,32 @@ class PgStore final : public Store {
     return Failed(conn, res.get());
   }
 
+  Status CommittedAfterAll() {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < until) {
+      PQreset(writer_conn_);
+      writer_.Forget();
+      if (PQstatus(writer_conn_) == CONNECTION_OK && Session(writer_conn_)) {
+        std::int64_t n = -1;
+        auto st = writer_.Query("SELECT n FROM store_commits WHERE writer = ?", {writer_id_},
+                                [&](const Row& row) { n = row.Int(0); });
+        if (st && n == commits_) return {};
+        if (st) {
+          --commits_;
+          return Fail(Errc::kInternal, "the database went away before the commit");
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return Fail(Errc::kInternal,
+                "the database went away during a commit and did not come back within 30 s: "
+                "whether it committed is unknown");
+  }
+
   PGconn* writer_conn_;
   PGconn* reader_conn_;
+  std::string writer_id_ = WriterId();
+  std::int64_t commits_ = 0;  // the leader only
   PgTx writer_;
   std::mutex read_mu_;  // guards the reader connection
   PgTx reader_;
@@ -236,7 +293,9 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& uri, StoreOp
     PQfinish(*writer);
     return tl::unexpected<Error>(reader.error());
   }
-  return std::make_unique<PgStore>(*writer, *reader, std::move(options));
+  auto store = std::make_unique<PgStore>(*writer, *reader, std::move(options));
+  if (auto st = store->Init(); !st) return tl::unexpected<Error>(st.error());
+  return store;
 }
 
 }  // namespace tripmesh::runtime

@@ -126,7 +126,7 @@ void Store::CommitBatch(std::vector<std::shared_ptr<Job>>& batch) {
     if (!job->result) (void)Control("ROLLBACK TO op");
     (void)Control("RELEASE op");
   }
-  Status committed = begun ? Control("COMMIT") : begun;
+  Status committed = begun ? Commit() : begun;
   if (!committed && begun) (void)Control("ROLLBACK");
   if (!committed) {
     for (auto& job : batch) job->result = committed;

@@ -23,6 +23,16 @@ class LocalPostgres {
   std::string uri() const;
   // A new empty database `name` on this server, and its URI.
   [[nodiscard]] Result<std::string> NewDatabase(const std::string& name);
+  // A hot standby of this server in `dir` (pg_basebackup, streaming), on a
+  // port of its own; with `synchronous`, this server's commits wait until the
+  // standby has them (synchronous_standby_names), so a commit that returned
+  // is on both.
+  [[nodiscard]] Result<std::unique_ptr<LocalPostgres>> StartStandby(const std::string& dir,
+                                                                    bool synchronous = true);
+  // Makes a standby the primary (pg_promote), and waits until it takes writes.
+  [[nodiscard]] Status Promote();
+  // Runs one SQL statement on this server's "postgres" database.
+  [[nodiscard]] Status Sql(const std::string& sql);
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   void Kill();                     // SIGKILL
   [[nodiscard]] Status Restart();  // start again on the same port and data folder

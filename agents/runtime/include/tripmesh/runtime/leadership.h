@@ -55,8 +55,9 @@ class Leadership {
 
   std::int64_t epoch() const { return epoch_; }
   // Renews the lease until destroyed. `lost` is called once, from the
-  // renewing thread, when a renewal finds another epoch in the row, or the
-  // database has not been reached for a whole lease.
+  // renewing thread, when a renewal finds another epoch in the row. While the
+  // database cannot be reached it keeps trying (a failover): writes are
+  // fenced meanwhile, and it serves on only if nobody took the lease.
   void KeepAlive(std::function<void(const std::string& why)> lost);
   // The first statement of each write transaction: kInternal ("fenced")
   // unless this epoch still holds an unexpired lease.

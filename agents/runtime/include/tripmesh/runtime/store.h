@@ -110,6 +110,8 @@ class Store {
   virtual Tx& Writer() = 0;
   [[nodiscard]] virtual Status Control(const char* sql) = 0;
   virtual const char* BeginSql() const { return "BEGIN"; }
+  // Commits the writer's transaction; an error means it did not commit.
+  [[nodiscard]] virtual Status Commit() { return Control("COMMIT"); }
   virtual std::int64_t Checkpoints() const { return 0; }
   const StoreOptions& options() const { return options_; }
 
