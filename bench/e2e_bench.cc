@@ -10,6 +10,7 @@
 //   e2e_bench --kinds three,three-planned --concurrency 1
 //   e2e_bench --reservations 100000   # the agents' memory after that many
 //   e2e_bench --concurrency 1 --kinds three-planned --saga-steps
+//   e2e_bench --stores sqlite,postgresql --takeovers 10
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -48,6 +49,8 @@ struct Flags {
   bool keep = false;
   bool saga_steps = false;
   bool tls = false;  // every connection over TLS (mqtts://)
+  std::vector<std::string> stores = {"sqlite"};
+  int takeovers = 0;  // with postgresql: SIGKILL the serving agent this many times
 };
 
 struct Trip {
@@ -277,6 +280,36 @@ void PrintSagaSteps(const Agents& agents, const Flags& f,
   row("reserve to reply", steps.total);
 }
 
+// The serving VoltPoint agent SIGKILLed `f.takeovers` times, each time with a
+// standby waiting on the database, while 8 vehicles reserve: how long until
+// the standby says online.
+void PrintTakeovers(Agents& agents, const Flags& f) {
+  auto cars = MakeCars(agents, "three", 8);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> load;
+  for (auto& car : cars) {
+    load.emplace_back([&stop, &car] {
+      while (!stop) {
+        if (!Reserve(car, NextReserve(car)))
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  Latencies took;
+  for (int i = 0; i < f.takeovers; ++i) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    double ms = agents.TakeOverMs("voltpoint");
+    std::fprintf(stderr, "takeover %d: %.0f ms\n", i + 1, ms);
+    took.Add(ms);
+  }
+  stop = true;
+  for (auto& t : load) t.join();
+  std::printf(
+      "\ntakeovers (voltpoint's serving agent SIGKILLed under load, until its standby says "
+      "online): %zu, p50 %.0f ms, max %.0f ms\n",
+      took.size(), took.At(0.5), took.At(1.0));
+}
+
 void Cleanup(const std::string& dir, bool keep) {
   if (keep) {
     std::printf("stores and logs kept in %s\n", dir.c_str());
@@ -285,10 +318,13 @@ void Cleanup(const std::string& dir, bool keep) {
   }
 }
 
-int RunLoad(const Flags& f) {
+int RunLoad(const Flags& f, const std::string& store) {
   std::string dir = TempDir("tripmesh-e2e");
-  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls);
-  std::fprintf(stderr, "broker on %s, three agents online\n", agents->broker_uri().c_str());
+  auto agents =
+      Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls, store == "postgresql");
+  std::fprintf(stderr, "broker on %s, three agents online, stores on %s\n",
+               agents->broker_uri().c_str(), store.c_str());
+  std::printf("\n## stores: %s\n", store.c_str());
   std::map<std::string, MessageCount> msgs;
   for (const auto& kind : f.kinds) {
     auto cars = MakeCars(*agents, kind, static_cast<int>(std::size(kSingle)));
@@ -324,8 +360,10 @@ int RunLoad(const Flags& f) {
   PrintTable(rows, msgs);
   PrintFloor(agents->broker_uri(), dir, f, rows);
   if (f.saga_steps) PrintSagaSteps(*agents, f, brokers);
+  if (store == "postgresql" && f.takeovers > 0) PrintTakeovers(*agents, f);
   std::printf("\nagents: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),
               agents->CheckConsistency().c_str());
+  agents.reset();
   Cleanup(dir, f.keep);
   return 0;
 }
@@ -382,6 +420,17 @@ int main(int argc, char** argv) {
                "broker baseline's");
   app.add_option("--agent-arg", f.agent_args,
                  "Extra argument for every company agent, e.g. --agent-arg=--no-sync-full");
+  app.add_option("--stores", f.stores,
+                 "sqlite, postgresql: the whole run on each, one after the other")
+      ->delimiter(',');
+  app.add_option("--takeovers", f.takeovers,
+                 "On postgresql: SIGKILL the serving agent this many times with a standby "
+                 "waiting, and time each takeover");
   CLI11_PARSE(app, argc, argv);
-  return f.reservations > 0 ? RunMemory(f) : RunLoad(f);
+  if (f.reservations > 0) return RunMemory(f);
+  for (const auto& store : f.stores) {
+    if (store != "sqlite" && store != "postgresql") Die("--stores takes sqlite and postgresql");
+    if (int rc = RunLoad(f, store); rc != 0) return rc;
+  }
+  return 0;
 }

@@ -1,17 +1,23 @@
 #include "harness.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
+#include <thread>
 
 #include "tripmesh/company/consistency.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/topics/topics.h"
 #include "tripmesh/vehicle/vehicle_client.h"
 
 namespace tripmesh::bench {
@@ -138,21 +144,34 @@ CpuShares CpuSnapshot::Since(const CpuSnapshot& before) const {
 
 std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::string& data,
                                       const std::string& conf, const std::string& dir,
-                                      const std::vector<std::string>& agent_args, bool tls) {
+                                      const std::vector<std::string>& agent_args, bool tls,
+                                      bool postgresql) {
   auto a = std::make_unique<Agents>();
   a->dir_ = dir;
+  a->tripmesh_ = tripmesh;
+  a->data_ = data;
+  a->agent_args_ = agent_args;
   a->tls_ = tls;
+  if (postgresql) {
+    auto pg = harness::LocalPostgres::Start(dir + "/postgres");
+    if (!pg) Die("postgres: " + pg.error().message);
+    a->postgres_ = std::move(*pg);
+  }
+  for (const auto& c : kCompanies) {
+    if (!a->postgres_) {
+      a->stores_[c] = dir + "/" + c + ".db";
+      continue;
+    }
+    auto uri = a->postgres_->NewDatabase(c);
+    if (!uri) Die("postgres: " + uri.error().message);
+    a->stores_[c] = *uri;
+  }
   auto broker =
       harness::LocalBroker::Start(dir + "/broker", tls ? TlsConf(conf, dir + "/tls") : conf);
   if (!broker) Die("broker: " + broker.error().message);
   a->broker_ = std::move(*broker);
   for (const auto& c : kCompanies) {
-    std::vector<std::string> argv = {
-        tripmesh,        "company", "--id", c,      "--broker",
-        a->broker_uri(), "--data",  data,   "--db", dir + "/" + c + ".db"};
-    argv.insert(argv.end(), agent_args.begin(), agent_args.end());
-    if (tls) argv.insert(argv.end(), {"--cafile", CaFile()});
-    auto p = harness::Process::Spawn(argv, dir + "/" + c + ".log");
+    auto p = harness::Process::Spawn(a->AgentArgv(c), dir + "/" + c + ".log");
     if (!p) Die(c + ": " + p.error().message);
     a->companies_[c] = std::move(*p);
   }
@@ -161,6 +180,55 @@ std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::st
     Die(st.error().message + "; see " + dir + "/*.log");
   }
   return a;
+}
+
+Agents::~Agents() {
+  companies_.clear();  // the agents stop before their database
+}
+
+std::vector<std::string> Agents::AgentArgv(const std::string& c) const {
+  std::vector<std::string> argv = {tripmesh_,    "company", "--id", c,      "--broker",
+                                   broker_uri(), "--data",  data_,  "--db", stores_.at(c)};
+  argv.insert(argv.end(), agent_args_.begin(), agent_args_.end());
+  if (tls_) argv.insert(argv.end(), {"--cafile", CaFile()});
+  return argv;
+}
+
+double Agents::TakeOverMs(const std::string& c) {
+  if (!postgres_) Die("a takeover needs --stores postgresql");
+  static int standbys = 0;
+  std::string log = fmt::format("{}/{}-standby-{}.log", dir_, c, ++standbys);
+  auto argv = AgentArgv(c);
+  argv.push_back("--standby");
+  auto standby = harness::Process::Spawn(argv, log);
+  if (!standby) Die(c + " standby: " + standby.error().message);
+  for (int i = 0;; ++i) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("standing by") != std::string::npos) break;
+    if (i > 300) Die("the standby never stood by; see " + log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  pid_t next = (*standby)->pid();
+  std::promise<void> served;
+  std::atomic<bool> said{false};
+  auto watch = PlainClient(broker_uri(), fmt::format("takeover-watch-{}", standbys));
+  watch->SetReceiver([&](const runtime::InboundMessage& m) {
+    auto s = schemas::Decode<schemas::CompanyStatus>(m.payload);
+    if (s && s->online && s->pid == next && !said.exchange(true)) served.set_value();
+  });
+  if (!watch->Connect(std::chrono::seconds(5))) Die("takeover watch: cannot connect");
+  if (!watch->Subscribe(topics::CompanyStatus(c), 1)) Die("takeover watch: cannot subscribe");
+  auto start = std::chrono::steady_clock::now();
+  companies_[c]->Signal(SIGKILL);
+  if (served.get_future().wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    Die("the standby never served; see " + log);
+  }
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  watch->Disconnect();
+  companies_[c] = std::move(*standby);
+  return ms;
 }
 
 std::string Agents::broker_uri() const {
@@ -181,10 +249,13 @@ std::string Agents::MemoryReport() const {
   std::string out;
   for (const auto& [c, p] : companies_) {
     std::error_code ec;
-    auto db = std::filesystem::file_size(dir_ + "/" + c + ".db", ec);
-    out += fmt::format("{}{} RSS {:.1f} MiB (peak {:.1f} MiB), store {:.1f} MiB",
-                       out.empty() ? "" : "; ", c, StatusKiB(p->pid(), "VmRSS") / 1024.0,
-                       StatusKiB(p->pid(), "VmHWM") / 1024.0, ec ? 0.0 : double(db) / (1 << 20));
+    auto db = std::filesystem::file_size(stores_.at(c), ec);
+    std::string store = postgres_
+                            ? "store in PostgreSQL"
+                            : fmt::format("store {:.1f} MiB", ec ? 0.0 : double(db) / (1 << 20));
+    out += fmt::format("{}{} RSS {:.1f} MiB (peak {:.1f} MiB), {}", out.empty() ? "" : "; ", c,
+                       StatusKiB(p->pid(), "VmRSS") / 1024.0, StatusKiB(p->pid(), "VmHWM") / 1024.0,
+                       store);
   }
   return out;
 }
@@ -196,9 +267,7 @@ double Agents::MaxAgentRssMiB() const {
 }
 
 std::string Agents::CheckConsistency() const {
-  std::map<std::string, std::string> stores;
-  for (const auto& c : kCompanies) stores[c] = dir_ + "/" + c + ".db";
-  auto report = company::CheckConsistency(stores, RealNow());
+  auto report = company::CheckConsistency(stores_, RealNow());
   if (!report) return "checker failed: " + report.error().message;
   return (report->ok() ? "" : "FINDINGS: ") + report->Summary();
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tripmesh/base/time.h"
+#include "tripmesh/harness/postgres.h"
 #include "tripmesh/harness/process.h"
 #include "tripmesh/runtime/transport.h"
 
@@ -55,11 +56,21 @@ class Agents {
   // `dir`, and waits until all three say online. With `tls` the broker's
   // listener takes TLS only, with a certificate made for 127.0.0.1, and every
   // client (agents, vehicles, the raw broker baseline) speaks mqtts://.
+  // With `postgresql`, each agent's store is a database of a PostgreSQL
+  // server the benchmark starts in `dir` (else a SQLite file).
   static std::unique_ptr<Agents> Start(const std::string& tripmesh, const std::string& data,
                                        const std::string& conf, const std::string& dir,
                                        const std::vector<std::string>& agent_args = {},
-                                       bool tls = false);
+                                       bool tls = false, bool postgresql = false);
+  ~Agents();
+  Agents() = default;
+  Agents(const Agents&) = delete;
+  Agents& operator=(const Agents&) = delete;
   std::string broker_uri() const;
+  // Starts a standby of company `c` (PostgreSQL only) and waits until it
+  // stands by; SIGKILLs the agent that serves `c` and returns how long until
+  // the standby says online on the broker, which then serves `c`.
+  double TakeOverMs(const std::string& c);
   // CPU seconds so far of the broker, the agents together, and this process.
   CpuSnapshot SampleCpu() const;
   // Resident and peak memory of each agent, and its store's size.
@@ -69,8 +80,12 @@ class Agents {
   std::string CheckConsistency() const;
 
  private:
-  std::string dir_;
+  std::vector<std::string> AgentArgv(const std::string& c) const;
+  std::string dir_, tripmesh_, data_;
+  std::vector<std::string> agent_args_;
   bool tls_ = false;
+  std::unique_ptr<harness::LocalPostgres> postgres_;
+  std::map<std::string, std::string> stores_;  // company -> its store
   std::unique_ptr<harness::LocalBroker> broker_;
   std::map<std::string, std::unique_ptr<harness::Process>> companies_;
 };

@@ -37,6 +37,16 @@ Status GiveToServerUser(const std::string& path) {
   if (chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
     return Fail(Errc::kInternal, "cannot hand " + path + " to postgres");
   }
+  // The server's user must reach it: a private temp folder above (mkdtemp's
+  // 0700) gets the right to pass through, and no more.
+  namespace fs = std::filesystem;
+  for (auto p = fs::absolute(path).parent_path(); p != p.root_path(); p = p.parent_path()) {
+    std::error_code ec;
+    auto perms = fs::status(p, ec).permissions();
+    if (!ec && (perms & fs::perms::others_exec) == fs::perms::none) {
+      fs::permissions(p, fs::perms::others_exec, fs::perm_options::add, ec);
+    }
+  }
   return {};
 }
 
