@@ -19,14 +19,18 @@ using namespace std::chrono_literals;
 
 const std::vector<std::string> kCompanies = {"voltpoint", "eflux", "ecocharge"};
 
-class SagaRaceTest : public CompanyFixture {
+// On each store: SQLite files, and PostgreSQL databases.
+class SagaRaceTest : public CompanyFixture, public ::testing::WithParamInterface<Backend> {
  protected:
-  void SetUp() override { StartWorld(kCompanies, {"--saga-timeout-ms", "8000"}); }
+  void SetUp() override {
+    backend_ = GetParam();
+    StartWorld(kCompanies, {"--saga-timeout-ms", "8000"});
+  }
 
   // Owner -> (station/point, start, end) of every booking in one store.
   std::set<std::tuple<std::string, std::string, Time, Time>> Bookings(const std::string& c) {
     std::set<std::tuple<std::string, std::string, Time, Time>> out;
-    auto store = runtime::Store::Open(dir_ + "/" + c + ".db");
+    auto store = runtime::Store::Open(stores_.at(c));
     EXPECT_TRUE(store);
     if (!store) return out;
     EXPECT_TRUE((*store)->Read([&](runtime::Tx& tx) {
@@ -41,7 +45,11 @@ class SagaRaceTest : public CompanyFixture {
   }
 };
 
-TEST_F(SagaRaceTest, TwoHundredVehiclesOverThreeCompaniesNeverDoubleBook) {
+INSTANTIATE_TEST_SUITE_P(Backends, SagaRaceTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return BackendName(info.param); });
+
+TEST_P(SagaRaceTest, TwoHundredVehiclesOverThreeCompaniesNeverDoubleBook) {
   constexpr int kVehicles = 200;
   const std::vector<std::pair<std::string, std::string>> routes = {
       {"salvador-ba", "fortaleza-ce"}, {"recife-pe", "fortaleza-ce"},
@@ -95,8 +103,7 @@ TEST_F(SagaRaceTest, TwoHundredVehiclesOverThreeCompaniesNeverDoubleBook) {
   EXPECT_GT(outcomes["failed/unavailable"] + outcomes["failed/conflict"], 0)
       << "the points were not scarce: the race proved nothing";
 
-  std::map<std::string, std::string> stores;
-  for (const auto& c : kCompanies) stores[c] = dir_ + "/" + c + ".db";
+  const auto& stores = stores_;
   company::ConsistencyReport report;
   for (int tries = 0; tries < 100; ++tries) {
     auto r = company::CheckConsistency(stores,
