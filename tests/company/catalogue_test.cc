@@ -79,12 +79,8 @@ class CatalogueTest : public ::testing::TestWithParam<tripmesh::testing::Backend
   std::shared_ptr<const core::World> world_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, CatalogueTest,
-                         ::testing::Values(tripmesh::testing::Backend::kSqlite,
-                                           tripmesh::testing::Backend::kPostgres),
-                         [](const auto& info) {
-                           return tripmesh::testing::BackendName(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogueTest, tripmesh::testing::EveryBackend(),
+                         tripmesh::testing::NameOfBackend());
 
 TEST_P(CatalogueTest, ANewStationIsBookableAndEveryChangeSurvivesAReload) {
   ASSERT_TRUE(Admin(Op::kAddStation, kNewStation));

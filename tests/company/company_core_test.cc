@@ -138,12 +138,8 @@ class CompanyCoreTest : public ::testing::TestWithParam<tripmesh::testing::Backe
   std::map<std::string, Company> companies_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, CompanyCoreTest,
-                         ::testing::Values(tripmesh::testing::Backend::kSqlite,
-                                           tripmesh::testing::Backend::kPostgres),
-                         [](const auto& info) {
-                           return tripmesh::testing::BackendName(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, CompanyCoreTest, tripmesh::testing::EveryBackend(),
+                         tripmesh::testing::NameOfBackend());
 
 TEST_P(CompanyCoreTest, APlanIsBookedOnceAndItsReservationIsDurable) {
   auto plan =

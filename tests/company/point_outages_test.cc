@@ -61,12 +61,8 @@ class PointOutagesTest : public ::testing::TestWithParam<tripmesh::testing::Back
   std::unique_ptr<ReservationBook> book_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, PointOutagesTest,
-                         ::testing::Values(tripmesh::testing::Backend::kSqlite,
-                                           tripmesh::testing::Backend::kPostgres),
-                         [](const auto& info) {
-                           return tripmesh::testing::BackendName(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, PointOutagesTest, tripmesh::testing::EveryBackend(),
+                         tripmesh::testing::NameOfBackend());
 
 TEST_P(PointOutagesTest, ABookingMovesToTheTwinPointAndThenIsLost) {
   ASSERT_TRUE(Place("s-a", "1"));

@@ -52,12 +52,8 @@ class PointSlotsTest : public ::testing::TestWithParam<tripmesh::testing::Backen
   const std::vector<ReservationBook::Slot> slot_ = {{kStation, "1", kStart, kEnd}};
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, PointSlotsTest,
-                         ::testing::Values(tripmesh::testing::Backend::kSqlite,
-                                           tripmesh::testing::Backend::kPostgres),
-                         [](const auto& info) {
-                           return tripmesh::testing::BackendName(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, PointSlotsTest, tripmesh::testing::EveryBackend(),
+                         tripmesh::testing::NameOfBackend());
 
 TEST_P(PointSlotsTest, AHoldWhoseWriteFailsLeavesThePointFree) {
   auto placed = book_->PlaceSlots("s-a", slot_, kNow + 120, true,

@@ -45,9 +45,8 @@ class SagaRaceTest : public CompanyFixture, public ::testing::WithParamInterface
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, SagaRaceTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return BackendName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, SagaRaceTest, tripmesh::testing::EveryBackend(),
+                         tripmesh::testing::NameOfBackend());
 
 TEST_P(SagaRaceTest, TwoHundredVehiclesOverThreeCompaniesNeverDoubleBook) {
   constexpr int kVehicles = 200;

@@ -174,9 +174,8 @@ class SagaTest : public SagaWorld, public ::testing::WithParamInterface<Backend>
   void SetUp() override { StartSagaWorld(GetParam()); }
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, SagaTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return BackendName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, SagaTest, tripmesh::testing::EveryBackend(),
+                         tripmesh::testing::NameOfBackend());
 
 TEST_P(SagaTest, ThreeCompanyReservationIsConfirmedAndEachStoreHoldsExactlyItsItems) {
   auto car = Vehicle("car-saga", "voltpoint");

@@ -28,11 +28,8 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) {
-                           return tripmesh::testing::BackendName(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, tripmesh::testing::EveryBackend(),
+                         tripmesh::testing::NameOfBackend());
 
 TEST_P(StoreTest, ConcurrentWritersShareCommitsAndAllLand) {
   std::string path = NewStore();

@@ -42,6 +42,8 @@ std::string NewTempDir(const std::string& name) {
 
 std::string BackendName(Backend b) { return b == Backend::kSqlite ? "sqlite" : "postgresql"; }
 
+void PrintTo(Backend b, std::ostream* os) { *os << BackendName(b); }
+
 std::string NewStore(Backend b, const std::string& name) {
   if (b == Backend::kSqlite) return NewTempDir(name) + "/store.db";
   // One server per test binary, stopped when it exits; a database per store.

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,15 @@ std::string NewTempDir(const std::string& name);
 // Where a store lives: the suites that own the store's behaviour run on both.
 enum class Backend { kSqlite, kPostgres };
 std::string BackendName(Backend b);  // "sqlite", "postgresql": a test parameter's name
+void PrintTo(Backend b, std::ostream* os);
+// A suite on every backend:
+//   INSTANTIATE_TEST_SUITE_P(Backends, MyTest, EveryBackend(), NameOfBackend());
+inline auto EveryBackend() { return ::testing::Values(Backend::kSqlite, Backend::kPostgres); }
+struct NameOfBackend {
+  std::string operator()(const ::testing::TestParamInfo<Backend>& info) const {
+    return BackendName(info.param);
+  }
+};
 // A new empty store of `b`: a SQLite file in a fresh folder, or a fresh
 // database on this test binary's own PostgreSQL server (started at first use).
 std::string NewStore(Backend b, const std::string& name);
