@@ -107,6 +107,12 @@ class StandbyTest : public CompanyFixture {
     std::mutex mu;
     std::vector<std::string> confirmed;  // guarded by mu
     std::vector<std::thread> threads;
+    ~Fleet() {  // also when an assertion ends the test early
+      stop = true;
+      for (auto& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
   };
   void StartFleet(Fleet& f, int vehicles) {
     for (int i = 0; i < vehicles; ++i) {
@@ -129,9 +135,17 @@ class StandbyTest : public CompanyFixture {
       });
     }
   }
+  // Until the fleet has heard a few confirmations since `marked` (the new
+  // agent or database serves), or 30 s.
+  static void WaitForConfirmationsAfter(const Fleet& f) {
+    for (auto until = Steady::now() + 30s; Steady::now() < until && f.confirmed_after < 20;) {
+      std::this_thread::sleep_for(100ms);
+    }
+  }
   static void StopFleet(Fleet& f) {
     f.stop = true;
     for (auto& t : f.threads) t.join();
+    f.threads.clear();
   }
   // Every reservation the fleet heard confirmed is confirmed in the store.
   void ExpectEveryConfirmationKept(Fleet& f) {
@@ -169,7 +183,7 @@ TEST_F(StandbyTest, TheStandbyServesWhenTheServingAgentIsKilledUnderLoad) {
   ASSERT_TRUE(took) << "the standby never served";
   std::printf("takeover after SIGKILL: %lld ms\n", static_cast<long long>(took->count()));
   EXPECT_LT(*took, 10s);
-  std::this_thread::sleep_for(3s);
+  WaitForConfirmationsAfter(fleet);
   StopFleet(fleet);
   EXPECT_GT(fleet.confirmed_after.load(), 0) << "nothing was confirmed by the standby";
   ExpectEveryConfirmationKept(fleet);
@@ -207,7 +221,7 @@ TEST_F(StandbyTest, TheAgentsFollowAPromotedDatabaseAndLoseNoConfirmedReservatio
       "standby promoted %lld ms after the primary died\n",
       static_cast<long long>(
           std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - since).count()));
-  std::this_thread::sleep_for(4s);
+  WaitForConfirmationsAfter(fleet);
   StopFleet(fleet);
   for (const auto& c : kCompanies) EXPECT_TRUE(agents_[c]->Running()) << c;
   EXPECT_GT(fleet.confirmed_after.load(), 0) << "nothing was confirmed on the promoted server";
