@@ -261,11 +261,22 @@ TEST_F(StandbyTest, AFrozenAgentIsReplacedAndStepsDownWhenItWakes) {
   auto took = ServedBy("voltpoint", standby->pid(), since);
   ASSERT_TRUE(took) << "the standby never served";
   std::printf("takeover after SIGSTOP: %lld ms\n", static_cast<long long>(took->count()));
-  auto abandoned = in_flight.get();
-  ASSERT_FALSE(abandoned);
-  EXPECT_EQ(abandoned.error().code, Errc::kOffline) << abandoned.error().message;
+  // Either the vehicle hears at once that its company changed hands, or the
+  // new agent, which took the session over with the request queued in it,
+  // answers: never the whole timeout.
+  auto in_flight_outcome = in_flight.get();
+  if (!in_flight_outcome) {
+    EXPECT_NE(in_flight_outcome.error().code, Errc::kTimeout) << in_flight_outcome.error().message;
+  }
   EXPECT_LT(*took, 10s);
+  // The new agent plans across the companies once their retained catalogues
+  // have reached it (a few milliseconds after it connects).
   auto after = car->Reserve({"", "", LongTrip(Tomorrow() + 7200), false});
+  for (int i = 0; i < 20 && !(after && after->status == schemas::ReservationStatus::kConfirmed);
+       ++i) {
+    std::this_thread::sleep_for(250ms);
+    after = car->Reserve({"", "", LongTrip(Tomorrow() + 7200), false});
+  }
   ASSERT_TRUE(after) << after.error().message;
   EXPECT_EQ(after->status, schemas::ReservationStatus::kConfirmed);
 
