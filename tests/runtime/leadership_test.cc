@@ -46,34 +46,38 @@ class LeadershipTest : public ::testing::Test {
 };
 
 TEST_F(LeadershipTest, ASecondClaimIsRefusedNamingTheHolder) {
-  auto a = Leadership::Claim(uri_, "company voltpoint", "company voltpoint, pid 1 on a", false);
+  auto a = Leadership::Claim(uri_, "company voltpoint", "company voltpoint, pid 1 on a",
+                             WhenHeld::kRefuse);
   ASSERT_TRUE(a) << a.error().message;
   EXPECT_EQ((*a)->epoch(), 1);
   (*a)->KeepAlive([](const std::string& why) { ADD_FAILURE() << why; });
-  auto b = Leadership::Claim(uri_, "company voltpoint", "company voltpoint, pid 2 on b", false);
+  auto b = Leadership::Claim(uri_, "company voltpoint", "company voltpoint, pid 2 on b",
+                             WhenHeld::kRefuse);
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().code, Errc::kConflict);
   EXPECT_NE(b.error().message.find("pid 1 on a"), std::string::npos) << b.error().message;
   // A holder that stopped renewing (a crash) is waited out for one lease.
-  auto c = Leadership::Claim(uri_, "company ecocharge", "company ecocharge, pid 4", false);
+  auto c =
+      Leadership::Claim(uri_, "company ecocharge", "company ecocharge, pid 4", WhenHeld::kRefuse);
   ASSERT_TRUE(c);
-  auto restarted = Leadership::Claim(uri_, "company ecocharge", "company ecocharge, pid 5", false);
+  auto restarted =
+      Leadership::Claim(uri_, "company ecocharge", "company ecocharge, pid 5", WhenHeld::kRefuse);
   ASSERT_TRUE(restarted) << restarted.error().message;
   EXPECT_EQ((*restarted)->epoch(), 2);
   // Another company's lease is its own.
-  EXPECT_TRUE(Leadership::Claim(uri_, "company eflux", "company eflux, pid 3", false));
+  EXPECT_TRUE(Leadership::Claim(uri_, "company eflux", "company eflux, pid 3", WhenHeld::kRefuse));
 }
 
 TEST_F(LeadershipTest, AStandbyTakesOverWhenTheLeaderStopsRenewingAndTheOldLeaderIsFenced) {
   LeaseOptions fast{.lease = 600ms, .renew_every = 150ms, .poll_every = 50ms};
-  auto a = Leadership::Claim(uri_, "company voltpoint", "a", false, fast);
+  auto a = Leadership::Claim(uri_, "company voltpoint", "a", WhenHeld::kRefuse, fast);
   ASSERT_TRUE(a);
   auto store_a = FencedStore(**a);
   ASSERT_TRUE(Insert(*store_a, 1));
   // A never renews (as if frozen before its first renewal): B waits, then takes over.
   std::string told;
   auto started = std::chrono::steady_clock::now();
-  auto b = Leadership::Claim(uri_, "company voltpoint", "b", true, fast,
+  auto b = Leadership::Claim(uri_, "company voltpoint", "b", WhenHeld::kStandBy, fast,
                              [&](const std::string& by) { told = by; });
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_EQ(told, "a");
@@ -98,7 +102,7 @@ TEST_F(LeadershipTest, AStandbyTakesOverWhenTheLeaderStopsRenewingAndTheOldLeade
 // standby takes over, and the frozen write never lands.
 TEST_F(LeadershipTest, ALeaderFrozenInsideAWriteLosesItAndTheStandbyTakesOver) {
   LeaseOptions fast{.lease = 600ms, .renew_every = 150ms, .poll_every = 50ms};
-  auto a = Leadership::Claim(uri_, "company voltpoint", "a", false, fast);
+  auto a = Leadership::Claim(uri_, "company voltpoint", "a", WhenHeld::kRefuse, fast);
   ASSERT_TRUE(a);
   auto store_a = FencedStore(**a);
   std::atomic<bool> inside{false};
@@ -111,7 +115,7 @@ TEST_F(LeadershipTest, ALeaderFrozenInsideAWriteLosesItAndTheStandbyTakesOver) {
   });
   while (!inside) std::this_thread::sleep_for(10ms);
   auto started = std::chrono::steady_clock::now();
-  auto b = Leadership::Claim(uri_, "company voltpoint", "b", true, fast);
+  auto b = Leadership::Claim(uri_, "company voltpoint", "b", WhenHeld::kStandBy, fast);
   ASSERT_TRUE(b) << b.error().message;
   auto took = std::chrono::steady_clock::now() - started;
   EXPECT_LT(took, 3s);

@@ -197,8 +197,10 @@ class CompanyAgentImpl final : public CompanyAgent {
       auto waiting = [this](const std::string& by) {
         runtime::Log(LogLevel::kInfo, "standing by: {} is served by {}", options_.id, by);
       };
-      auto lead = runtime::Leadership::Claim(db, "company " + options_.id, holder, options_.standby,
-                                             {}, waiting, options_.interrupted);
+      auto lead = runtime::Leadership::Claim(
+          db, "company " + options_.id, holder,
+          options_.standby ? runtime::WhenHeld::kStandBy : runtime::WhenHeld::kRefuse, {}, waiting,
+          options_.interrupted);
       if (!lead) return tl::unexpected<tripmesh::Error>(lead.error());
       leadership_ = std::move(*lead);
       leadership_->KeepAlive([this](const std::string& why) { OnLeaseLost(why); });

@@ -56,7 +56,7 @@ std::string Interval(std::chrono::milliseconds d) {
 }  // namespace
 
 Result<std::unique_ptr<Leadership>> Leadership::Claim(
-    const std::string& uri, const std::string& name, const std::string& holder, bool stand_by,
+    const std::string& uri, const std::string& name, const std::string& holder, WhenHeld when_held,
     LeaseOptions options, const std::function<void(const std::string&)>& waiting,
     const std::function<bool()>& stop) {
   PGconn* conn = PQconnectdb(uri.c_str());
@@ -70,6 +70,7 @@ Result<std::unique_ptr<Leadership>> Leadership::Claim(
   PQsetNoticeProcessor(
       conn, [](void*, const char*) {}, nullptr);
   if (!Ok(Run(conn, kTable, {}))) return fail(Errc::kInternal, "leases: " + Said(conn));
+  bool stand_by = when_held == WhenHeld::kStandBy;
   bool told = false;
   // A holder that renews no more within one lease was gone already (an agent
   // restarted after a crash takes its own lease back); one that does is live.

@@ -35,17 +35,21 @@ struct LeaseOptions {
   std::chrono::milliseconds poll_every{200};   // a standby's look at the lease
 };
 
+// What a claim does while another agent holds a live lease.
+enum class WhenHeld { kRefuse, kStandBy };
+
 class Leadership {
  public:
   // Takes the lease `name` (e.g. "company voltpoint") on the database at `uri`
   // for `holder` (who: host, pid). When it is held, it waits one lease for it
   // to run out (a holder that died); when it is still renewed then, the holder
-  // is live: kConflict naming it, or, with `stand_by`, polls until it is free, calling
+  // is live: kConflict naming it (kRefuse), or (kStandBy) polls until it is free, calling
   // `waiting` with the holder once, and gives up (kTimeout) when `stop`
   // says so.
   [[nodiscard]] static Result<std::unique_ptr<Leadership>> Claim(
-      const std::string& uri, const std::string& name, const std::string& holder, bool stand_by,
-      LeaseOptions options = {}, const std::function<void(const std::string&)>& waiting = {},
+      const std::string& uri, const std::string& name, const std::string& holder,
+      WhenHeld when_held, LeaseOptions options = {},
+      const std::function<void(const std::string&)>& waiting = {},
       const std::function<bool()>& stop = {});
   // Stops renewing and lets the lease go at once, so a standby takes over
   // without waiting for it to run out (unless the lease was lost).
