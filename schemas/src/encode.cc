@@ -153,6 +153,61 @@ std::string Encode(const StationAvailability& m) {
   return w.EndArray().End().Take();
 }
 
+namespace {
+
+std::string_view SlotKindName(SlotKind k) {
+  switch (k) {
+    case SlotKind::kHold:
+      return "hold";
+    case SlotKind::kBooking:
+      return "booking";
+    case SlotKind::kOutage:
+      return "out_of_service";
+  }
+  return "booking";
+}
+
+}  // namespace
+
+std::string Encode(const StationSchedule& m) {
+  auto w = Typed("station.schedule");
+  w.Str("company", m.company)
+      .Str("station", m.station)
+      .Time("timestamp", m.timestamp)
+      .Time("from", m.from)
+      .Time("to", m.to);
+  w.BeginArray("points");
+  for (const auto& p : m.points) {
+    w.BeginObject().Str("point", p.point).BeginArray("taken");
+    for (const auto& t : p.taken) {
+      w.BeginObject()
+          .Time("start_at", t.start_at)
+          .Time("end_at", t.end_at)
+          .Str("kind", SlotKindName(t.kind))
+          .End();
+    }
+    w.EndArray().End();
+  }
+  return w.EndArray().End().Take();
+}
+
+std::string Encode(const Map& m) {
+  auto w = Typed("map");
+  w.BeginArray("cities");
+  for (const auto& c : m.cities) {
+    w.BeginObject().Str("id", c.id).Str("name", c.name).Str("state", c.state);
+    w.Num("lat", c.lat, kCoord).Num("lon", c.lon, kCoord).Str("time_zone", c.time_zone);
+    w.Int("population", c.population).End();
+  }
+  w.EndArray().BeginArray("roads");
+  for (const auto& r : m.roads) {
+    w.BeginObject().Str("a", r.a).Str("b", r.b);
+    if (!r.highway.empty()) w.Str("highway", r.highway);
+    w.Num("km", r.km, kKm).End();
+  }
+  return w.EndArray().End().Take();
+}
+
 std::string Encode(const PlanRequest& m) {
   auto w = Typed("plan.request");
   OptionalRequestId(w, m.request_id);

@@ -12,7 +12,7 @@ namespace {
 
 constexpr Time kNow = 1'800'000'000;
 constexpr Time kStart = kNow + 3600, kEnd = kStart + 1800;
-// Points 1 and 2: DC 150 kW CCS2; 3: DC 50 kW CHAdeMO.
+// Points 1 and 2: DC 150 kW CCS2; 3: DC 50 kW CHAdeMO (and more).
 const std::string kStation = "vp-salvador-pituba";
 
 // On each backend: the same behaviour from SQLite and PostgreSQL.
@@ -84,6 +84,35 @@ TEST_P(PointOutagesTest, ABookingMovesToTheTwinPointAndThenIsLost) {
   auto a = book_->Availability(*tripmesh::testing::DefaultWorld().FindStation(kStation));
   EXPECT_EQ(a.points[0].status, "OUTOFORDER");
   EXPECT_FALSE(a.points[0].next_free_at);
+}
+
+// What the live map's timeline draws: each point's bookings, holds and
+// outage, clipped to the window.
+TEST_P(PointOutagesTest, AStationsScheduleShowsBookingsHoldsAndOutagesInItsWindow) {
+  ASSERT_TRUE(Place("s-a", "1"));
+  ASSERT_TRUE(book_->PlaceSlots("s-h", {{kStation, "2", kStart, kEnd}}, kNow + 600, true, {}));
+  ASSERT_TRUE(Break("3"));
+  auto s = book_->Schedule(*tripmesh::testing::DefaultWorld().FindStation(kStation), 4 * 3600);
+  EXPECT_EQ(s.from, kNow);
+  EXPECT_EQ(s.to, kNow + 4 * 3600);
+  ASSERT_GE(s.points.size(), 3u);
+  auto only = [&](std::size_t i) {
+    EXPECT_EQ(s.points[i].taken.size(), 1u) << s.points[i].point;
+    return s.points[i].taken.empty() ? schemas::TakenSlot{} : s.points[i].taken.front();
+  };
+  auto booking = only(0), hold = only(1), outage = only(2);
+  EXPECT_EQ(booking.kind, schemas::SlotKind::kBooking);
+  EXPECT_EQ(booking.start_at, kStart);
+  EXPECT_EQ(booking.end_at, kEnd);
+  EXPECT_EQ(hold.kind, schemas::SlotKind::kHold);
+  EXPECT_EQ(outage.kind, schemas::SlotKind::kOutage);
+  EXPECT_EQ(outage.start_at, kNow);
+  EXPECT_EQ(outage.end_at, s.to) << "until further notice, clipped to the window";
+  // A hold that lapsed is not shown; nothing after the window is.
+  clock_.Set(kNow + 601);
+  auto later = book_->Schedule(*tripmesh::testing::DefaultWorld().FindStation(kStation), 600);
+  EXPECT_TRUE(later.points[1].taken.empty());
+  EXPECT_TRUE(later.points[0].taken.empty()) << "the booking starts after this window";
 }
 
 TEST_P(PointOutagesTest, TheOutageSurvivesAReloadAndEndsWhenThePointIsBack) {

@@ -16,7 +16,7 @@ class CompanyFixture : public ::testing::Test {
   void StartWorld(const std::vector<std::string>& companies, std::vector<std::string> extra = {}) {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = NewTempDir(std::string(info->test_suite_name()) + "-" + info->name());
-    auto b = harness::LocalBroker::Start(dir_ + "/broker");
+    auto b = harness::LocalBroker::Start(dir_ + "/broker", broker_conf_);
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);
     recorder_ =
@@ -60,6 +60,7 @@ class CompanyFixture : public ::testing::Test {
 
   std::string dir_;
   std::unique_ptr<harness::LocalBroker> broker_;
+  std::string broker_conf_;  // empty: the built-in development config
   std::unique_ptr<Recorder> recorder_;
   std::map<std::string, std::unique_ptr<harness::Process>> agents_;
   std::vector<std::string> extra_;

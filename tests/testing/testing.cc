@@ -16,6 +16,7 @@
 namespace tripmesh::testing {
 
 std::string SourceDir() { return TRIPMESH_SOURCE_DIR; }
+std::string BinaryDir() { return TRIPMESH_BINARY_DIR; }
 std::string DataDir() { return SourceDir() + "/data"; }
 
 const core::World& DefaultWorld() {

@@ -23,6 +23,7 @@
 namespace tripmesh::testing {
 
 std::string SourceDir();
+std::string BinaryDir();  // the build tree
 // The default world of data/, loaded once per test binary.
 const core::World& DefaultWorld();
 std::string DataDir();

@@ -109,6 +109,27 @@ TEST(TopicsTest, ABridgeLinkNamesItsTwoCompanies) {
   EXPECT_FALSE(ParseTopic("tripmesh/v1/companies/eflux/bridges/Volt"));
 }
 
+TEST(TopicsTest, TheMapAndAStationsScheduleAreTopicsOfTheTree) {
+  EXPECT_EQ(WorldMap(), "tripmesh/v1/world/map");
+  auto map = ParseTopic(WorldMap());
+  ASSERT_TRUE(map);
+  EXPECT_EQ(map->kind, Kind::kWorldMap);
+  EXPECT_FALSE(ParseTopic("tripmesh/v1/world/map/x"));
+  EXPECT_FALSE(ParseTopic("tripmesh/v1/world/roads"));
+  auto s = ParseTopic(StationSchedule("eflux", "ef-crato"));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->kind, Kind::kStationSchedule);
+  EXPECT_EQ(s->company, "eflux");
+  EXPECT_EQ(s->station, "ef-crato");
+  EXPECT_FALSE(ParseTopic("tripmesh/v1/companies/eflux/stations/ef-crato/timeline"));
+  // Companies publish the map; vehicles do not.
+  auto acl = MosquittoAcl({.companies = {"eflux"}, .vehicles = {"car-1"}});
+  EXPECT_NE(acl.find("user eflux\n"), std::string::npos);
+  auto vehicle = acl.substr(acl.find("user car-1"));
+  EXPECT_EQ(vehicle.find("world/map"), std::string::npos);
+  EXPECT_NE(acl.find("topic write tripmesh/v1/world/map"), std::string::npos);
+}
+
 // A peer's bridge may write exactly what that peer's broker forwards, all of
 // it under the peer's own name or addressed to this company.
 TEST(TopicsTest, ABridgesAclAllowsExactlyWhatThePeersBridgeCarries) {

@@ -69,9 +69,12 @@ Result<Route> ParseCompanyTopic(const std::vector<std::string_view>& p) {
     r.kind = Kind::kMetrics;
   } else if (what == "replies") {
     r.kind = Kind::kCompanyReplies;
-  } else if (what == "stations" && (n == 6 || (n == 7 && p[6] == "availability"))) {
+  } else if (what == "stations" &&
+             (n == 6 || (n == 7 && (p[6] == "availability" || p[6] == "schedule")))) {
     if (!IsNameSegment(p[5])) return BadTopic("has an invalid station id");
-    r.kind = n == 6 ? Kind::kStation : Kind::kStationAvailability;
+    r.kind = n == 6                   ? Kind::kStation
+             : p[6] == "availability" ? Kind::kStationAvailability
+                                      : Kind::kStationSchedule;
     r.station = p[5];
   } else if (what == "requests" && n == 7) {
     if (!IsVehicleId(p[5])) return BadTopic("has an invalid requester id");
@@ -132,6 +135,7 @@ Result<Route> ParseTopic(std::string_view topic) {
   auto p = SplitTopic(topic);
   if (p.size() < 4 || p[0] != "tripmesh" || p[1] != "v1") return BadTopic("is outside tripmesh/v1");
   if (p[2] == "companies") return ParseCompanyTopic(p);
+  if (p[2] == "world" && p.size() == 4 && p[3] == "map") return Route{.kind = Kind::kWorldMap};
   if (p[2] == "vehicles" && p.size() >= 5 && IsVehicleId(p[3])) {
     Route r;
     r.vehicle = p[3];
@@ -230,6 +234,10 @@ std::string Station(std::string_view c, std::string_view s) {
 std::string StationAvailability(std::string_view c, std::string_view s) {
   return Join({"companies", c, "stations", s, "availability"});
 }
+std::string StationSchedule(std::string_view c, std::string_view s) {
+  return Join({"companies", c, "stations", s, "schedule"});
+}
+std::string WorldMap() { return Join({"world", "map"}); }
 std::string RequestNamed(std::string_view c, std::string_view agent, std::string_view op) {
   return Join({"companies", c, "requests", agent, op});
 }
@@ -318,6 +326,7 @@ std::string MosquittoAcl(const AclAccounts& a) {
     for (const char* own : {"/info", "/status", "/stations/#", "/events/#", "/metrics"}) {
       rule("write", {"companies/", c, own});
     }
+    rule("write", {"world/map"});
     rule("write", {"companies/+/saga/", c, "/#"});
     rule("write", {"companies/+/requests/", c, "/#"});
     rule("write", {"companies/+/replies/#"});

@@ -68,6 +68,20 @@ struct DemoWorld {
   std::vector<std::string> companies = {"voltpoint", "eflux", "ecocharge"};
 };
 
+// The live map is a static page of the checkout (web/map) that reads the
+// broker over websockets.
+void PrintMapAddress(const DemoFlags& f, const harness::LocalBroker& broker) {
+  std::error_code ec;
+  auto page = std::filesystem::weakly_canonical(f.data + "/../web/map/index.html", ec);
+  if (ec || !std::filesystem::exists(page) || broker.ws_port() == 0) return;
+  if (!std::filesystem::exists(page.parent_path() / "node_modules/mqtt/dist/mqtt.min.js")) {
+    std::printf("the live map needs its MQTT library: npm ci --prefix %s\n",
+                page.parent_path().c_str());
+    return;
+  }
+  std::printf("see it on a map:  file://%s?ws=ws://127.0.0.1:%d\n", page.c_str(), broker.ws_port());
+}
+
 Status StartWorld(const DemoFlags& f, Time clock_start, DemoWorld& w) {
   std::error_code ec;
   std::filesystem::remove_all(f.dir, ec);
@@ -96,8 +110,10 @@ Status StartWorld(const DemoFlags& f, Time clock_start, DemoWorld& w) {
   auto st = vehicle::WaitForCompanies(watch, w.companies, std::chrono::seconds(30),
                                       [] { return interrupted.load(); });
   if (!st) return Fail(st.error().code, st.error().message + "; see " + f.dir + "/*.log");
-  std::printf("\nwatch it live:  mosquitto_sub -h 127.0.0.1 -p %d -t '%s' -v\n\n", w.broker->port(),
+  std::printf("\nwatch it live:  mosquitto_sub -h 127.0.0.1 -p %d -t '%s' -v\n", w.broker->port(),
               topics::Everything().c_str());
+  PrintMapAddress(f, *w.broker);
+  std::printf("\n");
   return {};
 }
 

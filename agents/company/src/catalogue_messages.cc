@@ -12,40 +12,47 @@ runtime::OutboundMessage Retained(std::string topic, std::string payload) {
 }
 
 void AddStation(std::vector<runtime::OutboundMessage>& out, const std::string& company,
-                const schemas::Station& s, const AvailabilityOf& availability) {
+                const schemas::Station& s, const StationStateOf& state) {
   out.push_back(Retained(topics::Station(company, s.id), schemas::Encode(s)));
   out.push_back(
-      Retained(topics::StationAvailability(company, s.id), schemas::Encode(availability(s))));
+      Retained(topics::StationAvailability(company, s.id), schemas::Encode(state.availability(s))));
+  out.push_back(
+      Retained(topics::StationSchedule(company, s.id), schemas::Encode(state.schedule(s))));
 }
 
 }  // namespace
 
 std::vector<runtime::OutboundMessage> CatalogueMessages(const std::string& company,
                                                         const core::World& world,
-                                                        const AvailabilityOf& availability) {
+                                                        const StationStateOf& state) {
   std::vector<runtime::OutboundMessage> out;
   const schemas::Catalogue* own = world.FindCompany(company);
   if (!own) return out;
   out.push_back(Retained(topics::CompanyInfo(company), schemas::Encode(own->info)));
-  for (const auto& s : own->stations) AddStation(out, company, s, availability);
+  for (const auto& s : own->stations) AddStation(out, company, s, state);
   return out;
 }
 
 std::vector<runtime::OutboundMessage> StationChangedMessages(const std::string& company,
                                                              const core::World& world,
                                                              const std::string& station,
-                                                             const AvailabilityOf& availability) {
+                                                             const StationStateOf& state) {
   std::vector<runtime::OutboundMessage> out;
   if (const schemas::Catalogue* own = world.FindCompany(company)) {
     out.push_back(Retained(topics::CompanyInfo(company), schemas::Encode(own->info)));
   }
   if (const schemas::Station* s = world.FindStation(station)) {
-    AddStation(out, company, *s, availability);
+    AddStation(out, company, *s, state);
   } else {
     out.push_back(Retained(topics::Station(company, station), ""));
     out.push_back(Retained(topics::StationAvailability(company, station), ""));
+    out.push_back(Retained(topics::StationSchedule(company, station), ""));
   }
   return out;
+}
+
+runtime::OutboundMessage MapMessage(const core::World& world) {
+  return Retained(topics::WorldMap(), schemas::Encode(world.map()));
 }
 
 CatalogueHeard HearCatalogue(const runtime::InboundMessage& m, Network& network) {

@@ -13,18 +13,25 @@
 
 namespace tripmesh::company {
 
-using AvailabilityOf = std::function<schemas::StationAvailability(const schemas::Station&)>;
+// What a station's retained messages say of its points now: their status,
+// and their holds and bookings of the next hours.
+struct StationStateOf {
+  std::function<schemas::StationAvailability(const schemas::Station&)> availability;
+  std::function<schemas::StationSchedule(const schemas::Station&)> schedule;
+};
 
-// The retained info, and each station with its availability.
+// The retained info, and each station with its availability and schedule.
 std::vector<runtime::OutboundMessage> CatalogueMessages(const std::string& company,
                                                         const core::World& world,
-                                                        const AvailabilityOf& availability);
-// After a change at `station`: the info, and the station with its
-// availability, or both cleared (an empty retained payload) when it is gone.
+                                                        const StationStateOf& state);
+// After a change at `station`: the info, and the station with its availability
+// and schedule, or all cleared (an empty retained payload) when it is gone.
 std::vector<runtime::OutboundMessage> StationChangedMessages(const std::string& company,
                                                              const core::World& world,
                                                              const std::string& station,
-                                                             const AvailabilityOf& availability);
+                                                             const StationStateOf& state);
+// The road map every company plans on, retained for any client (the live map).
+runtime::OutboundMessage MapMessage(const core::World& world);
 
 enum class CatalogueHeard {
   kNotCatalogue,  // another topic

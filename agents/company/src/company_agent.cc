@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "catalogue_messages.h"
@@ -42,6 +44,10 @@ using Steady = std::chrono::steady_clock;
 
 constexpr auto kTick = std::chrono::milliseconds(200);
 constexpr int kMetricsEveryTicks = 25;
+// Schedules change with every booking; the live map reads them, so once a
+// second is enough.
+constexpr int kSchedulesEveryTicks = 5;
+constexpr Time kScheduleSpanS = 12 * kHourS;
 
 class CompanyAgentImpl final : public CompanyAgent {
  public:
@@ -537,20 +543,26 @@ class CompanyAgentImpl final : public CompanyAgent {
   }
 
   void PublishCatalogue() {
-    for (auto& m : CatalogueMessages(options_.id, *core_->network().view().Now(), Availability()))
-      Send(std::move(m));
+    auto world = core_->network().view().Now();
+    Send(MapMessage(*world));
+    for (auto& m : CatalogueMessages(options_.id, *world, StationState())) Send(std::move(m));
     PublishStatus(true);
   }
 
   // The retained info, station and availability follow the admin's change.
   void OnCatalogueChanged(const std::string& station) {
     for (auto& m : StationChangedMessages(options_.id, *core_->network().view().Now(), station,
-                                          Availability()))
+                                          StationState()))
       Send(std::move(m));
   }
 
-  AvailabilityOf Availability() {
-    return [this](const schemas::Station& s) { return core_->book().Availability(s); };
+  StationStateOf StationState() {
+    return {
+        .availability = [this](const schemas::Station& s) { return core_->book().Availability(s); },
+        .schedule =
+            [this](const schemas::Station& s) {
+              return core_->book().Schedule(s, kScheduleSpanS);
+            }};
   }
 
   // A company of this world (the companies' ids are their catalogues').
@@ -587,7 +599,17 @@ class CompanyAgentImpl final : public CompanyAgent {
     Send({.topic = topics::Metrics(options_.id), .payload = schemas::Encode(m), .retain = true});
   }
 
-  void Tick() {  // background thread: hold expiry, availability, metrics
+  void PublishSchedules(const core::World& world) {
+    for (const auto& id : std::exchange(schedules_due_, {})) {
+      if (const auto* s = world.FindStation(id)) {
+        Send({.topic = topics::StationSchedule(options_.id, id),
+              .payload = schemas::Encode(core_->book().Schedule(*s, kScheduleSpanS)),
+              .retain = true});
+      }
+    }
+  }
+
+  void Tick() {  // background thread: hold expiry, availability, schedules, metrics
     for (int tick = 1;; ++tick) {
       {
         std::unique_lock lock(tick_mu_);
@@ -598,7 +620,9 @@ class CompanyAgentImpl final : public CompanyAgent {
       auto world = core_->network().view().Now();
       for (const auto& id : core_->book().TakeDirtyStations()) {
         if (const auto* s = world->FindStation(id)) PublishAvailability(*s);
+        schedules_due_.insert(id);
       }
+      if (tick % kSchedulesEveryTicks == 0) PublishSchedules(*world);
       if (tick % kMetricsEveryTicks == 0) {
         core_->handlers().ExpirePlans();
         PublishMetrics();
@@ -616,6 +640,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   std::unique_ptr<runtime::Store> store_;
   std::unique_ptr<CompanyCore> core_;
   Metrics metrics_;
+  std::set<std::string> schedules_due_;  // the ticker's: stations changed since it last published
   std::unique_ptr<runtime::Transport> transport_;
   std::unique_ptr<PeerClient> peers_;
   std::string replies_prefix_ = topics::CompanyReplies(options_.id);

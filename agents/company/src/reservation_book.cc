@@ -545,6 +545,28 @@ schemas::StationAvailability ReservationBook::Availability(const schemas::Statio
   return a;
 }
 
+schemas::StationSchedule ReservationBook::Schedule(const schemas::Station& station, Time span) {
+  schemas::StationSchedule out;
+  out.company = company_;
+  out.station = station.id;
+  out.timestamp = out.from = clock_.Now();
+  out.to = out.from + span;
+  auto guard = station_locks_.Lock({station.id});
+  for (const auto& p : station.points) {
+    auto& point = out.points.emplace_back(schemas::PointSchedule{p.id, {}});
+    std::string outage = OutageOwner(station.id, p.id);
+    for (const auto& [start, iv] : LedgerOf(station.id, p.id).intervals()) {
+      if (start >= out.to) break;
+      if (iv.end <= out.from || (iv.expires_at && *iv.expires_at <= out.from)) continue;
+      auto kind = iv.owner == outage ? schemas::SlotKind::kOutage
+                  : iv.expires_at    ? schemas::SlotKind::kHold
+                                     : schemas::SlotKind::kBooking;
+      point.taken.push_back({std::max(iv.start, out.from), std::min(iv.end, out.to), kind});
+    }
+  }
+  return out;
+}
+
 std::map<std::string, std::vector<core::Interval>> ReservationBook::Snapshot() {
   // The keys first: a station's lock is never awaited under ledgers_mu_.
   std::vector<PointKey> keys;

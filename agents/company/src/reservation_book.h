@@ -96,6 +96,8 @@ class ReservationBook {
   Time EarliestStart(const std::string& station, const std::string& point, Time from,
                      Time duration);
   schemas::StationAvailability Availability(const schemas::Station& station);
+  // The holds and bookings of the station's points that overlap [now, now + span).
+  schemas::StationSchedule Schedule(const schemas::Station& station, Time span);
   std::vector<schemas::FreeInterval> FreeIntervals(const std::string& station,
                                                    const std::string& point, Time from, Time to);
   // Stations whose ledger changed since the last call.

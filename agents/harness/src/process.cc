@@ -156,12 +156,16 @@ Result<std::unique_ptr<LocalBroker>> LocalBroker::Start(const std::string& dir,
     if (line.rfind("listener 1883", 0) == 0) {
       line = "listener " + std::to_string(b->port_) + line.substr(13);
     } else if (line.rfind("listener 9001", 0) == 0) {  // websockets: a free port too
-      line = "listener " + std::to_string(FreeLoopbackPort()) + line.substr(13);
+      b->ws_port_ = FreeLoopbackPort();
+      line = "listener " + std::to_string(b->ws_port_) + line.substr(13);
     }
     rewritten += line + "\n";
   }
   text = rewritten;
-  if (text.find("persistence_location") == std::string::npos)
+  // A config line of its own, not a mention in a comment: else the broker
+  // would keep (and restore) its retained messages in the working folder.
+  if (text.find("\npersistence_location ") == std::string::npos &&
+      text.rfind("persistence_location ", 0) != 0)
     text += "\npersistence_location " + dir + "/\n";
   if (geteuid() == 0) text += "user root\n";  // else it drops to 'mosquitto', who cannot write dir
   b->conf_path_ = dir + "/mosquitto.conf";

@@ -2,27 +2,88 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <queue>
 #include <thread>
 #include <utility>
 
 namespace tripmesh::vehicle {
 
+namespace {
+
+// Where the vehicle is at the ends of a drive: leaving one place, reaching the next.
+struct DriveEnd {
+  std::size_t route_index = 0;
+  Time at = 0;
+  double soc = 0;
+};
+
+// The route's cities strictly between two ends of a drive, each at its share
+// of the drive's km, time and charge.
+void PassThrough(const schemas::Plan& plan, const LegKm& leg_km, DriveEnd a, DriveEnd b,
+                 const std::function<void(Time, const std::string&, double)>& at) {
+  if (b.route_index <= a.route_index + 1) return;
+  std::vector<double> km_to(b.route_index - a.route_index + 1, 0);
+  for (std::size_t i = a.route_index + 1; i <= b.route_index; ++i) {
+    km_to[i - a.route_index] =
+        km_to[i - a.route_index - 1] + std::max(0.0, leg_km(plan.route[i - 1], plan.route[i]));
+  }
+  double total = km_to.back();
+  if (total <= 0) return;
+  for (std::size_t i = a.route_index + 1; i < b.route_index; ++i) {
+    double share = km_to[i - a.route_index] / total;
+    at(a.at + static_cast<Time>(share * static_cast<double>(b.at - a.at)), plan.route[i],
+       a.soc + share * (b.soc - a.soc));
+  }
+}
+
+// The route index of each stop's city (searched onwards from the previous
+// stop's), or none when the route does not name the cities in order.
+std::optional<std::vector<std::size_t>> StopIndexes(const schemas::Plan& plan) {
+  std::vector<std::size_t> out;
+  std::size_t from = 0;
+  for (const auto& stop : plan.stops) {
+    auto it = std::find(plan.route.begin() + static_cast<std::ptrdiff_t>(from), plan.route.end(),
+                        stop.city);
+    if (it == plan.route.end()) return std::nullopt;
+    from = static_cast<std::size_t>(it - plan.route.begin());
+    out.push_back(from);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<DriveEvent> Timeline(const std::string& vehicle, const schemas::Plan& plan,
                                  const std::string& from, const std::string& to, double soc,
-                                 int skip) {
+                                 int skip, const LegKm& leg_km) {
   std::vector<DriveEvent> out;
   auto at = [&](Time t, const std::string& city, double s, const char* state,
                 std::string checkin = "") {
     out.push_back({{vehicle, city, std::clamp(s, 0.0, 1.0), state, t}, std::move(checkin)});
   };
+  auto passing = [&](Time t, const std::string& city, double s) { at(t, city, s, "driving"); };
+  std::optional<std::vector<std::size_t>> stop_index;
+  if (leg_km && !plan.route.empty()) stop_index = StopIndexes(plan);
+  DriveEnd left{0, plan.depart_at, soc};
   at(plan.depart_at, from, soc, "driving");
   for (std::size_t k = 0; k < plan.stops.size(); ++k) {
     const auto& stop = plan.stops[k];
-    if (static_cast<int>(k) == skip) continue;
+    if (stop_index) {
+      PassThrough(plan, leg_km, left, {(*stop_index)[k], stop.arrive_at, stop.soc_in}, passing);
+      left = {(*stop_index)[k], stop.end_at, stop.soc_out};
+    }
+    if (static_cast<int>(k) == skip) {
+      if (stop_index) at(stop.arrive_at, stop.city, stop.soc_in, "driving");
+      continue;
+    }
     if (stop.start_at > stop.arrive_at) at(stop.arrive_at, stop.city, stop.soc_in, "waiting");
     at(stop.start_at, stop.city, stop.soc_in, "charging", stop.station);
     at(stop.end_at, stop.city, stop.soc_out, "driving");
+  }
+  if (stop_index) {
+    PassThrough(plan, leg_km, left, {plan.route.size() - 1, plan.arrive_at, plan.arrival_soc},
+                passing);
   }
   at(plan.arrive_at, to, plan.arrival_soc, "parked");
   // A stop at the origin starts as the trip does.

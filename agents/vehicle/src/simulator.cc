@@ -264,7 +264,8 @@ int CountExpired(const SimOptions& o, std::vector<Outcome>& outcomes) {
 // driver is never without one. Where nothing is found it drives on as before.
 // Returns the events of the new rest of the trip (none: go on as before).
 std::vector<DriveEvent> PlanTheRestAgain(const SimOptions& o, const Plan& p, Outcome& out,
-                                         const std::set<std::string>& lost, const DriveEvent& at) {
+                                         const std::set<std::string>& lost, const DriveEvent& at,
+                                         const LegKm& leg_km) {
   if (!out.reservation || lost.count(out.reservation->reservation_id) == 0) return {};
   schemas::PlanRequest trip = p.trip;
   trip.from = at.telemetry.city;
@@ -279,7 +280,20 @@ std::vector<DriveEvent> PlanTheRestAgain(const SimOptions& o, const Plan& p, Out
   (void)out.client->Cancel(out.reservation->reservation_id);
   out.reservation = std::move(booked);
   out.plan = plans->plans.front();
-  return Timeline(p.id, *out.plan, trip.from, trip.to, trip.vehicle.soc);
+  return Timeline(p.id, *out.plan, trip.from, trip.to, trip.vehicle.soc, -1, leg_km);
+}
+
+// The road's km between two neighbouring cities of a route (the straight line
+// when the map has no such road).
+LegKm RoadKm(const core::World& world) {
+  return [&world](const std::string& a, const std::string& b) {
+    int from = world.CityIndex(a), to = world.CityIndex(b);
+    if (from < 0 || to < 0) return 0.0;
+    for (const auto& road : world.roads_from(from)) {
+      if (road.to == to) return road.km;
+    }
+    return world.ChordKm(from, to);
+  };
 }
 
 // The notices that reach a driving fleet, and what its drivers did about them.
@@ -295,7 +309,7 @@ struct OnTheWay {
 // driver told of a lost stop plans the rest again on that lane meanwhile.
 // Then reads how each reservation ended.
 void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outcome>& outcomes,
-           OnTheWay& way, SimSummary& summary, const SimProgress& progress) {
+           OnTheWay& way, SimSummary& summary, const SimProgress& progress, const LegKm& leg_km) {
   std::vector<std::vector<DriveEvent>> timelines(outcomes.size());
   std::vector<std::size_t> driven;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
@@ -308,7 +322,7 @@ void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outc
       skip = static_cast<int>(fleet[i].skip_pick % out.plan->stops.size());
     }
     timelines[i] = Timeline(fleet[i].id, *out.plan, fleet[i].trip.from, fleet[i].trip.to,
-                            fleet[i].trip.vehicle.soc, skip);
+                            fleet[i].trip.vehicle.soc, skip, leg_km);
     if (skip >= 0) {
       Time skipped = out.plan->stops[static_cast<std::size_t>(skip)].start_at;
       for (auto& e : timelines[i]) {
@@ -353,7 +367,7 @@ void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outc
         way.told.erase(it);
       }
       lanes.Post(fleet[i].id, [&, i, lost = std::move(lost), e] {
-        auto rest = PlanTheRestAgain(o, fleet[i], outcomes[i], lost, e);
+        auto rest = PlanTheRestAgain(o, fleet[i], outcomes[i], lost, e, leg_km);
         if (!rest.empty()) {
           std::lock_guard lock(mu);
           ++summary.recovered_on_the_way;
@@ -559,7 +573,7 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
   CountOutcomes(fleet, reserved.outcomes, summary);
   if (o.clock) {
     OnTheWay way{**inbox, disrupted, {}};
-    Drive(o, fleet, reserved.outcomes, way, summary, progress);
+    Drive(o, fleet, reserved.outcomes, way, summary, progress, RoadKm(world));
   }
   for (const auto& n : (*inbox)->Take()) disrupted.insert(n.reservation_id);
   summary.disrupted = static_cast<int>(disrupted.size());

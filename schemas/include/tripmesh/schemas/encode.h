@@ -16,6 +16,8 @@ std::string Encode(const CompanyInfo& m);
 std::string Encode(const CompanyStatus& m);
 std::string Encode(const Station& m);
 std::string Encode(const StationAvailability& m);
+std::string Encode(const StationSchedule& m);
+std::string Encode(const Map& m);
 std::string Encode(const PlanRequest& m);
 std::string Encode(const ReserveRequest& m);
 std::string Encode(const ListRequest& m);

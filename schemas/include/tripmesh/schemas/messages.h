@@ -84,6 +84,24 @@ struct StationAvailability {
   std::vector<PointAvailability> points;
 };
 
+// The bookings of a station's points in a window of time: what the live map's
+// timeline draws (companies/{c}/stations/{s}/schedule). Slots are clipped to
+// the window.
+enum class SlotKind { kHold, kBooking, kOutage };
+struct TakenSlot {
+  Time start_at = 0, end_at = 0;
+  SlotKind kind = SlotKind::kBooking;
+};
+struct PointSchedule {
+  std::string point;
+  std::vector<TakenSlot> taken;
+};
+struct StationSchedule {
+  std::string company, station;
+  Time timestamp = 0, from = 0, to = 0;
+  std::vector<PointSchedule> points;
+};
+
 struct MapCity {
   std::string id, name, state;
   double lat = 0, lon = 0;

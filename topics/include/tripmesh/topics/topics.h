@@ -17,6 +17,7 @@ enum class Kind {
   kCompanyStatus,        // companies/{c}/status
   kStation,              // companies/{c}/stations/{s}
   kStationAvailability,  // companies/{c}/stations/{s}/availability
+  kStationSchedule,      // companies/{c}/stations/{s}/schedule
   kRequest,              // companies/{c}/requests/{agent}/{op}
   kCompanyReplies,       // companies/{c}/replies[/...]
   kSaga,                 // companies/{to}/saga/{from}/{kind}
@@ -27,6 +28,7 @@ enum class Kind {
   kVehicleTelemetry,     // vehicles/{v}/telemetry
   kVehicleEvents,        // vehicles/{v}/events
   kBridgeLink,           // companies/{c}/bridges/{peer}: "1" or "0", from the brokers
+  kWorldMap,             // world/map: the road map, retained
 };
 
 enum class Op { kPlan, kReserve, kConfirm, kCancel, kGet, kList, kCheckin, kAvailability };
@@ -86,6 +88,10 @@ std::string CompanyInfo(std::string_view c);
 std::string CompanyStatus(std::string_view c);
 std::string Station(std::string_view c, std::string_view s);
 std::string StationAvailability(std::string_view c, std::string_view s);
+// The holds and bookings of the station's points in the next hours, retained.
+std::string StationSchedule(std::string_view c, std::string_view s);
+// The cities and roads every company plans on, retained by each company agent.
+std::string WorldMap();
 std::string Request(std::string_view c, std::string_view agent, Op op);
 std::string CompanyReplies(std::string_view c);
 std::string Saga(std::string_view to, std::string_view from, SagaKind kind);

@@ -49,12 +49,14 @@ class LocalBroker {
   LocalBroker(const LocalBroker&) = delete;
   LocalBroker& operator=(const LocalBroker&) = delete;
   // `conf` is a mosquitto config whose "listener 1883" line is rewritten to
-  // `port` (0: a free one); empty: the built-in development config.
+  // `port` (0: a free one), and its "listener 9001" (websockets), if any, to a
+  // free one; empty: the built-in development config.
   [[nodiscard]] static Result<std::unique_ptr<LocalBroker>> Start(const std::string& dir,
                                                                   const std::string& conf = "",
                                                                   int port = 0);
   ~LocalBroker();
   int port() const { return port_; }
+  int ws_port() const { return ws_port_; }  // 0: the config has no websockets listener
   std::string uri() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   void Kill();                     // SIGKILL
@@ -64,7 +66,7 @@ class LocalBroker {
   LocalBroker() = default;
   [[nodiscard]] Status Launch();
   std::string dir_, conf_path_;
-  int port_ = 0;
+  int port_ = 0, ws_port_ = 0;
   std::unique_ptr<Process> process_;
 };
 
