@@ -21,6 +21,7 @@ const state = {
   messages: 0,
   skipped: 0,
   confirmed: 0,
+  byStatus: new Map(),   // reservation status -> changes heard since the page opened
   selected: null,
   bounds: null,
 };
@@ -191,6 +192,7 @@ function renderCounters() {
   for (const c of state.companies.values()) total += c.lastConfirmed || 0;
   set("count-confirmed", total);
   set("count-confirmed-seen", state.confirmed);
+  set("by-status", [...state.byStatus].sort().map(([k, n]) => `${k} ${n}`).join(" · ") || "none yet");
   if (state.networkTime) {
     set("network-clock", `network clock ${new Date(state.networkTime).toLocaleString([], {
       timeZone: state.networkZone || undefined, weekday: "short", day: "2-digit", month: "short",
@@ -342,6 +344,8 @@ const handlers = [
   [/^companies\/([a-z0-9-]+)\/events\/reservation$/, (m, c) => {
     need(m.type === "event.reservation", "not event.reservation");
     if (m.status === "confirmed") ++state.confirmed;
+    const status = str(m.status);
+    state.byStatus.set(status, (state.byStatus.get(status) || 0) + 1);
     if (m.status === "failed" || m.status === "expired" || m.status === "lost") {
       recent(`${c} ${m.reservation_id} ${m.status}${m.detail ? ": " + m.detail : ""}`);
     }
