@@ -18,6 +18,9 @@ def not_a_message(topic, payload):
     # nothing else, may go there.
     if payload == "" and "/stations/" in topic:
         return True
+    # An agent's message to itself, after its subscriptions (topics/README.md).
+    if topic.endswith("/replies/caught-up"):
+        return True
     # The brokers say whether a bridge is connected: "1" or "0" (topics/README.md).
     return "/bridges/" in topic and payload in ("0", "1")
 

@@ -3,13 +3,17 @@
 #include <signal.h>
 
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "company_fixture.h"
 #include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+#include "tripmesh/topics/topics.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -107,6 +111,52 @@ TEST_F(CrossCompanyPlanTest, AvailabilityIsForCompaniesOnly) {
   auto e = schemas::Decode<schemas::ErrorReply>(*reply);
   ASSERT_TRUE(e) << *reply;
   EXPECT_EQ(e->error.code, Errc::kForbidden);
+}
+
+// Requests queued in the home company's session while its agent was down
+// reach it before the peers' retained catalogues; they wait for them, so a
+// trip across three companies is planned on the whole network.
+TEST_F(CrossCompanyPlanTest, RequestsQueuedWhileTheAgentWasDownArePlannedOnTheWholeNetwork) {
+  agents_["voltpoint"]->Stop();
+  runtime::TransportOptions o;
+  o.broker = broker_->uri();
+  o.client_id = "queued-car";
+  o.clean_start = true;
+  auto client = runtime::NewMosquittoTransport(o);
+  std::mutex mu;
+  std::vector<std::string> replies;
+  client->SetReceiver([&](runtime::InboundMessage m) {
+    std::lock_guard lock(mu);
+    replies.push_back(m.payload);
+  });
+  ASSERT_TRUE(client->Connect(std::chrono::seconds(5)));
+  ASSERT_TRUE(client->Subscribe(topics::VehicleReplies("queued-car"), 1));
+  constexpr int kQueued = 5;
+  for (int i = 0; i < kQueued; ++i) {
+    auto trip = LongTrip();
+    trip.request_id = "q-queued-" + std::to_string(i);
+    ASSERT_TRUE(
+        client->Publish({.topic = topics::Request("voltpoint", "queued-car", topics::Op::kPlan),
+                         .payload = schemas::Encode(trip)}));
+  }
+  RestartCompany("voltpoint");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    {
+      std::lock_guard lock(mu);
+      if (replies.size() >= kQueued || std::chrono::steady_clock::now() > deadline) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::lock_guard lock(mu);
+  ASSERT_EQ(replies.size(), static_cast<std::size_t>(kQueued));
+  for (const auto& r : replies) {
+    auto plans = schemas::Decode<schemas::PlanResult>(r);
+    ASSERT_TRUE(plans && !plans->plans.empty()) << r;
+    std::set<std::string> companies;
+    for (const auto& stop : plans->plans.front().stops) companies.insert(stop.company);
+    EXPECT_EQ(companies.size(), 3u) << r;
+  }
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ constexpr int kMetricsEveryTicks = 25;
 // Schedules change with every booking; the live map reads them, so once a
 // second is enough.
 constexpr int kSchedulesEveryTicks = 5;
+constexpr int kCatchUpWaitTicks = 25;
 constexpr Time kScheduleSpanS = 12 * kHourS;
 
 class CompanyAgentImpl final : public CompanyAgent {
@@ -116,6 +117,11 @@ class CompanyAgentImpl final : public CompanyAgent {
     // The other companies' catalogues, retained: the world this agent plans on.
     if (auto st = transport_->Subscribe(topics::InfoFilter(), 1); !st) return st;
     if (auto st = transport_->Subscribe(topics::StationsFilter(), 1); !st) return st;
+    // Requests queued in this company's session arrive as soon as it connects,
+    // before the peers' retained catalogues: they wait for a message of its
+    // own sent after those subscriptions, which the broker delivers after
+    // their retained messages.
+    Send({.topic = caught_up_topic_, .payload = "caught up"});
     subscribed_ = true;
     PublishCatalogue();
     core_->coordinator().Resume();
@@ -127,6 +133,7 @@ class CompanyAgentImpl final : public CompanyAgent {
 
   void Stop() override {
     if (stopped_.exchange(true)) return;
+    CatchUp();  // requests held until now are served before the agent goes
     accepting_ = false;
     // Wait out a receiver that saw accepting_ before it turned false.
     while (posting_.load() > 0) std::this_thread::yield();
@@ -306,6 +313,10 @@ class CompanyAgentImpl final : public CompanyAgent {
       }
       return;
     }
+    if (m.topic == caught_up_topic_) {
+      CatchUp();
+      return;
+    }
     if (m.topic.rfind(replies_prefix_, 0) == 0) {
       peers_->OnReply(m);
       return;
@@ -323,6 +334,32 @@ class CompanyAgentImpl final : public CompanyAgent {
       OnSagaMessage(m);
       return;
     }
+    {
+      std::lock_guard lock(catching_up_mu_);
+      if (!caught_up_) {
+        held_.push_back(std::move(m));
+        return;
+      }
+    }
+    PostRequest(std::move(m));
+  }
+
+  // The peers' catalogues are in (or the wait is over): the requests held
+  // meanwhile go to their lanes, in the order they came.
+  void CatchUp() {
+    std::vector<runtime::InboundMessage> held;
+    {
+      std::lock_guard lock(catching_up_mu_);
+      if (caught_up_) return;
+      caught_up_ = true;
+      held.swap(held_);
+    }
+    if (!held.empty())
+      runtime::Log(LogLevel::kInfo, "{} requests waited for the peers' catalogues", held.size());
+    for (auto& m : held) PostRequest(std::move(m));
+  }
+
+  void PostRequest(runtime::InboundMessage m) {  // network thread
     std::string key = topics::RequesterOf(m.topic);
     // Peers' requests (availability) only read and never wait, but a vehicle's
     // plan holds its lane while it waits for them: they get lanes of their own,
@@ -616,6 +653,7 @@ class CompanyAgentImpl final : public CompanyAgent {
         if (tick_cv_.wait_for(lock, kTick, [&] { return stopping_; })) return;
       }
       if (status_due_.exchange(false)) PublishStatus(true);
+      if (tick == kCatchUpWaitTicks) CatchUp();  // its own message lost: serve anyway
       core_->Tick();
       auto world = core_->network().view().Now();
       for (const auto& id : core_->book().TakeDirtyStations()) {
@@ -644,6 +682,10 @@ class CompanyAgentImpl final : public CompanyAgent {
   std::unique_ptr<runtime::Transport> transport_;
   std::unique_ptr<PeerClient> peers_;
   std::string replies_prefix_ = topics::CompanyReplies(options_.id);
+  std::string caught_up_topic_ = replies_prefix_ + "/caught-up";
+  std::mutex catching_up_mu_;
+  bool caught_up_ = false;                     // guarded by catching_up_mu_
+  std::vector<runtime::InboundMessage> held_;  // guarded by catching_up_mu_
   std::string admin_replies_ = topics::AdminReplies(options_.id);
   std::string admin_prefix_ = topics::AdminNamed(options_.id, "");  // ".../admin/"
   std::string saga_prefix_ =
