@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -83,20 +84,49 @@ void Process::Stop(std::chrono::milliseconds grace) {
   }
 }
 
-int FreeLoopbackPort() {
+namespace {
+
+// Whether a listener could bind 127.0.0.1:port now (0: any; returns the port).
+int TryBindLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof addr;
-  int port = 0;
+  int bound = 0;
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+    bound = ntohs(addr.sin_port);
   }
   ::close(fd);
-  return port;
+  return bound;
+}
+
+// The lowest port the kernel hands out for outgoing connections.
+int EphemeralLow() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return in >> low ? low : 0;
+}
+
+}  // namespace
+
+int FreeLoopbackPort() {
+  // Below the kernel's ephemeral range: a port it picked (bind to 0) may be
+  // taken by any outgoing connection before the listener it was chosen for
+  // starts; ports below the range never are. Random, so that parallel test
+  // processes do not try the same ones.
+  static const int kEphemeralLow = EphemeralLow();
+  constexpr int kFirst = 10000;
+  if (kEphemeralLow > kFirst + 1000) {
+    thread_local std::mt19937 pick(std::random_device{}() ^ static_cast<unsigned>(getpid()));
+    std::uniform_int_distribution<int> port(kFirst, kEphemeralLow - 1);
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      if (int p = TryBindLoopback(port(pick))) return p;
+    }
+  }
+  return TryBindLoopback(0);
 }
 
 std::string SelfExe() {
