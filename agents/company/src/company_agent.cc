@@ -359,7 +359,8 @@ class CompanyAgentImpl final : public CompanyAgent {
     for (auto& m : held) PostRequest(std::move(m));
   }
 
-  void PostRequest(runtime::InboundMessage m) {  // network thread
+  // On the network thread, or once from the ticker or Stop (CatchUp): posts only.
+  void PostRequest(runtime::InboundMessage m) {
     std::string key = topics::RequesterOf(m.topic);
     // Peers' requests (availability) only read and never wait, but a vehicle's
     // plan holds its lane while it waits for them: they get lanes of their own,
