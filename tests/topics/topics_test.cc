@@ -111,6 +111,7 @@ TEST(TopicsTest, ABridgeLinkNamesItsTwoCompanies) {
 
 TEST(TopicsTest, TheMapAndAStationsScheduleAreTopicsOfTheTree) {
   EXPECT_EQ(WorldMap(), "tripmesh/v1/world/map");
+  EXPECT_EQ(CaughtUp("eflux"), "tripmesh/v1/companies/eflux/replies/caught-up");
   auto map = ParseTopic(WorldMap());
   ASSERT_TRUE(map);
   EXPECT_EQ(map->kind, Kind::kWorldMap);

@@ -238,6 +238,7 @@ std::string StationSchedule(std::string_view c, std::string_view s) {
   return Join({"companies", c, "stations", s, "schedule"});
 }
 std::string WorldMap() { return Join({"world", "map"}); }
+std::string CaughtUp(std::string_view c) { return Join({"companies", c, "replies", "caught-up"}); }
 std::string RequestNamed(std::string_view c, std::string_view agent, std::string_view op) {
   return Join({"companies", c, "requests", agent, op});
 }

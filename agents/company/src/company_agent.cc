@@ -683,7 +683,7 @@ class CompanyAgentImpl final : public CompanyAgent {
   std::unique_ptr<runtime::Transport> transport_;
   std::unique_ptr<PeerClient> peers_;
   std::string replies_prefix_ = topics::CompanyReplies(options_.id);
-  std::string caught_up_topic_ = replies_prefix_ + "/caught-up";
+  std::string caught_up_topic_ = topics::CaughtUp(options_.id);
   std::mutex catching_up_mu_;
   bool caught_up_ = false;                     // guarded by catching_up_mu_
   std::vector<runtime::InboundMessage> held_;  // guarded by catching_up_mu_

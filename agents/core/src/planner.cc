@@ -238,12 +238,7 @@ class Search {
     return plan;
   }
 
-  double LegKm(int a, int b) const {
-    for (const auto& r : w_.roads_from(a)) {
-      if (r.to == b) return r.km;
-    }
-    return 0;
-  }
+  double LegKm(int a, int b) const { return w_.RoadKm(a, b); }
 
   bool Connected() const {
     std::vector<char> seen(w_.city_count(), 0);

@@ -289,10 +289,8 @@ LegKm RoadKm(const core::World& world) {
   return [&world](const std::string& a, const std::string& b) {
     int from = world.CityIndex(a), to = world.CityIndex(b);
     if (from < 0 || to < 0) return 0.0;
-    for (const auto& road : world.roads_from(from)) {
-      if (road.to == to) return road.km;
-    }
-    return world.ChordKm(from, to);
+    double km = world.RoadKm(from, to);
+    return km > 0 ? km : world.ChordKm(from, to);
   };
 }
 

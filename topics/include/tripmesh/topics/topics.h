@@ -105,6 +105,9 @@ std::string AdminNamed(std::string_view c, std::string_view op);
 // Where a company answers its admin: under its own replies, which its
 // "<company>-admin" account reads.
 std::string AdminReplies(std::string_view c);
+// A company agent's message to itself after its subscriptions (not JSON): once
+// it is back, the retained catalogues those brought are in (topics/README.md).
+std::string CaughtUp(std::string_view c);
 std::string Metrics(std::string_view c);
 std::string VehicleReplies(std::string_view v);
 std::string VehicleTelemetry(std::string_view v);

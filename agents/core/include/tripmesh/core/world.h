@@ -47,6 +47,13 @@ class World {
   std::vector<std::string> CityIds() const;  // in the map's order
   const std::vector<Road>& roads_from(int index) const { return roads_[index]; }
   std::size_t road_count() const { return road_count_; }
+  // Km of the road from city a to city b; 0 when no road joins them.
+  double RoadKm(int a, int b) const {
+    for (const auto& r : roads_[a]) {
+      if (r.to == b) return r.km;
+    }
+    return 0;
+  }
 
   const std::vector<schemas::Catalogue>& catalogues() const { return catalogues_; }
   const schemas::Catalogue* FindCompany(std::string_view id) const;
