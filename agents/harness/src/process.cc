@@ -4,15 +4,18 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace tripmesh::harness {
 
@@ -103,6 +106,29 @@ int TryBindLoopback(int port) {
   return bound;
 }
 
+// Claims `port` for this process's lifetime among every process on the
+// machine that picks ports here: a probe bind alone leaves a window, until
+// the listener starts (or while a broker restarts), in which a parallel test
+// could pick the same port. The lock goes with the process, even a killed one.
+bool ClaimForThisProcess(int port) {
+  static std::mutex mutex;
+  static std::vector<int> held;  // open for the process's lifetime on purpose
+  std::error_code ec;
+  auto dir = std::filesystem::temp_directory_path(ec) / "tripmesh-ports";
+  std::filesystem::create_directories(dir, ec);
+  std::filesystem::permissions(dir, std::filesystem::perms::all, ec);
+  auto path = dir / std::to_string(port);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return true;  // no shared folder: the probe bind is all there is
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return false;
+  }
+  std::lock_guard lock(mutex);
+  held.push_back(fd);
+  return true;
+}
+
 // The lowest port the kernel hands out for outgoing connections.
 int EphemeralLow() {
   std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
@@ -123,7 +149,8 @@ int FreeLoopbackPort() {
     thread_local std::mt19937 pick(std::random_device{}() ^ static_cast<unsigned>(getpid()));
     std::uniform_int_distribution<int> port(kFirst, kEphemeralLow - 1);
     for (int attempt = 0; attempt < 64; ++attempt) {
-      if (int p = TryBindLoopback(port(pick))) return p;
+      int p = port(pick);
+      if (TryBindLoopback(p) && ClaimForThisProcess(p)) return p;
     }
   }
   return TryBindLoopback(0);
@@ -209,8 +236,13 @@ Status LocalBroker::Launch() {
   if (!p) return tl::unexpected<Error>(p.error());
   process_ = std::move(*p);
   if (!WaitForPort(port_, std::chrono::seconds(10))) {
+    // The log's last lines in the message: CI keeps the output, not the temp dir.
+    std::ifstream log(dir_ + "/mosquitto.log");
+    std::string tail, line;
+    while (std::getline(log, line))
+      tail = tail.substr(tail.size() > 800 ? tail.size() - 800 : 0) + line + "\n";
     return Fail(Errc::kTimeout, "mosquitto did not listen on port " + std::to_string(port_) +
-                                    " (see " + dir_ + "/mosquitto.log)");
+                                    " (see " + dir_ + "/mosquitto.log); its log ends:\n" + tail);
   }
   return {};
 }
