@@ -2,6 +2,9 @@
 // MQTT v5, TCP_NODELAY, persistent session.
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -25,11 +28,13 @@ class MosquittoTransport final : public Transport {
     std::call_once(lib_init, [] { mosquitto_lib_init(); });
     mosq_ = mosquitto_new(options_.client_id.empty() ? nullptr : options_.client_id.c_str(),
                           options_.clean_start, this);
+    wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   }
 
   ~MosquittoTransport() override {
     Disconnect();
     mosquitto_destroy(mosq_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
   MosquittoTransport(const MosquittoTransport&) = delete;
@@ -48,7 +53,8 @@ class MosquittoTransport final : public Transport {
     if (!address) return tl::unexpected<Error>(address.error());
     const std::string& host = address->host;
     int port = address->port;
-    if (address->tls) {
+    tls_ = address->tls;
+    if (tls_) {
       if (auto st = SetTls(); !st) return st;
     }
     mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
@@ -137,6 +143,7 @@ class MosquittoTransport final : public Transport {
       subscriptions_.emplace_back(filter, qos);
     }
     int rc = mosquitto_subscribe_v5(mosq_, &mid, filter.c_str(), qos, 0, nullptr);
+    WakeIfWriteLeft();
     if (rc != MOSQ_ERR_SUCCESS) {
       return Fail(Errc::kInternal, "subscribe " + filter + ": " + mosquitto_strerror(rc));
     }
@@ -166,6 +173,7 @@ class MosquittoTransport final : public Transport {
                                   static_cast<int>(msg.payload.size()), msg.payload.data(), msg.qos,
                                   msg.retain, props);
     mosquitto_property_free_all(&props);
+    WakeIfWriteLeft();
     // While disconnected libmosquitto keeps a QoS >= 1 message queued and sends
     // it after reconnecting, but still answers MOSQ_ERR_NO_CONN.
     if (rc == MOSQ_ERR_NO_CONN && msg.qos > 0) return {};
@@ -200,6 +208,7 @@ class MosquittoTransport final : public Transport {
     // DISCONNECT at once).
     mosquitto_threaded_set(mosq_, true);
     mosquitto_disconnect_v5(mosq_, MQTT_RC_NORMAL_DISCONNECTION, nullptr);
+    Wake();
     loop_.join();
     // What the loop did not write before it stopped (the DISCONNECT, or one
     // queued during a callback) goes out now, with no other thread on it.
@@ -214,7 +223,8 @@ class MosquittoTransport final : public Transport {
   void Loop() {
     int delay_s = 1;
     while (!stopping_.load()) {
-      if (mosquitto_loop(mosq_, kPollMs, 1) == MOSQ_ERR_SUCCESS) {
+      int rc = tls_ ? mosquitto_loop(mosq_, kPollMs, 1) : PollOnce();
+      if (rc == MOSQ_ERR_SUCCESS) {
         delay_s = 1;
         continue;
       }
@@ -230,6 +240,48 @@ class MosquittoTransport final : public Transport {
       delay_s = std::min(2 * delay_s, 10);
       (void)mosquitto_reconnect(mosq_);
     }
+  }
+
+  // One turn of the network thread without TLS: mosquitto_loop, but waiting
+  // on the MQTT socket and our own wake-up only. libmosquitto also writes a
+  // byte to a socket pair at every publish so that mosquitto_loop wakes up,
+  // which is only needed when the network thread writes the publishes (with
+  // TLS, see SetTls); here the caller's thread wrote it, and waking the
+  // network thread for nothing cost a context switch and three system calls
+  // per message. (The pair is non-blocking: once full, its writes fail.)
+  int PollOnce() {
+    int sock = mosquitto_socket(mosq_);
+    if (sock < 0) return MOSQ_ERR_NO_CONN;
+    pollfd fds[2] = {
+        {.fd = sock,
+         .events = static_cast<short>(POLLIN | (mosquitto_want_write(mosq_) ? POLLOUT : 0)),
+         .revents = 0},
+        {.fd = wake_fd_, .events = POLLIN, .revents = 0}};
+    int n = poll(fds, wake_fd_ >= 0 ? 2 : 1, kPollMs);
+    if (n < 0) return errno == EINTR ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ERRNO;
+    if (fds[1].revents & POLLIN) {
+      std::uint64_t count = 0;
+      (void)!::read(wake_fd_, &count, sizeof count);
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (int rc = mosquitto_loop_read(mosq_, 1); rc != MOSQ_ERR_SUCCESS) return rc;
+    }
+    if (mosquitto_want_write(mosq_)) {
+      if (int rc = mosquitto_loop_write(mosq_, 1); rc != MOSQ_ERR_SUCCESS) return rc;
+    }
+    return mosquitto_loop_misc(mosq_);
+  }
+
+  void Wake() {
+    std::uint64_t one = 1;
+    if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
+  }
+
+  // A packet the caller's thread could not write whole (the socket was full),
+  // or queued in a callback, is the network thread's to finish: it must not
+  // wait for the next read or the poll's timeout to notice.
+  void WakeIfWriteLeft() {
+    if (!tls_ && mosquitto_want_write(mosq_)) Wake();
   }
 
   static MosquittoTransport* Self(void* obj) { return static_cast<MosquittoTransport*>(obj); }
@@ -300,6 +352,8 @@ class MosquittoTransport final : public Transport {
   mosquitto* mosq_ = nullptr;
   static constexpr int kPollMs = 500;  // how soon an idle loop sees Disconnect
   bool loop_started_ = false;
+  bool tls_ = false;
+  int wake_fd_ = -1;  // eventfd: wakes PollOnce
   std::thread loop_;
   std::atomic<bool> stopping_{false};
   std::function<void(InboundMessage)> receiver_;
