@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "tripmesh/schemas/air.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"

@@ -11,26 +11,12 @@ using internal::Fields;
 using internal::kOptional;
 using internal::kRequired;
 using internal::Need;
+using internal::Nested;
+using internal::Read;
 using internal::ReadObject;
 
 constexpr double kHuge = 1e12;
 constexpr std::size_t kIdLen = 128;
-
-void Nested(Fields& f, std::string_view key, Need need, const std::function<void(Fields&)>& read) {
-  simdjson::dom::object obj;
-  if (!f.Object(key, obj, need)) return;
-  Fields inner(obj, f.PathOf(key));
-  read(inner);
-  if (!inner.ok()) f.Adopt(inner.error());
-}
-
-template <typename T>
-Result<T> Read(std::string_view json, const std::function<void(Fields&, T&)>& read) {
-  T out;
-  auto st = ReadObject(json, [&](Fields& f) { read(f, out); });
-  if (!st) return tl::unexpected<Error>(st.error());
-  return out;
-}
 
 void ReadTariff(Fields& f, Tariff& t) {
   f.Num("price_per_kwh", t.price_per_kwh, kRequired, 0, 1000);

@@ -125,6 +125,33 @@ bool Fields::Array(std::string_view key, simdjson::dom::array& out, Need need,
   return true;
 }
 
+bool Fields::IntArray(std::string_view key, std::vector<std::int64_t>& out, Need need,
+                      std::size_t max_len, std::int64_t min, std::int64_t max) {
+  simdjson::dom::array arr;
+  if (!Array(key, arr, need, max_len)) return false;
+  out.clear();
+  std::size_t i = 0;
+  for (simdjson::dom::element el : arr) {
+    std::int64_t v = 0;
+    if (el.get_int64().get(v) != simdjson::SUCCESS || v < min || v > max) {
+      Fail(std::string(key) + "[" + std::to_string(i) + "]",
+           "expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+      return false;
+    }
+    out.push_back(v);
+    ++i;
+  }
+  return true;
+}
+
+void Nested(Fields& f, std::string_view key, Need need, const std::function<void(Fields&)>& read) {
+  simdjson::dom::object obj;
+  if (!f.Object(key, obj, need)) return;
+  Fields inner(obj, f.PathOf(key));
+  read(inner);
+  if (!inner.ok()) f.Adopt(inner.error());
+}
+
 bool Fields::StrArray(std::string_view key, std::vector<std::string>& out, Need need,
                       std::size_t max_len, std::size_t max_str) {
   simdjson::dom::array arr;

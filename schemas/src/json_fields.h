@@ -50,6 +50,8 @@ class Fields {
   bool TimeField(std::string_view key, std::optional<Time>& out);
   bool Object(std::string_view key, simdjson::dom::object& out, Need need);
   bool Array(std::string_view key, simdjson::dom::array& out, Need need, std::size_t max_len);
+  bool IntArray(std::string_view key, std::vector<std::int64_t>& out, Need need,
+                std::size_t max_len, std::int64_t min, std::int64_t max);
   bool StrArray(std::string_view key, std::vector<std::string>& out, Need need, std::size_t max_len,
                 std::size_t max_str = 128);
   // The "type" field, if present, must equal `expected`; kRequired demands it.
@@ -68,5 +70,17 @@ class Fields {
 
 // Parses `json` as one object (thread-local parser) and hands its fields to `read`.
 [[nodiscard]] Status ReadObject(std::string_view json, const std::function<void(Fields&)>& read);
+
+// The object at `key` read by `read`; its first error becomes `f`'s.
+void Nested(Fields& f, std::string_view key, Need need, const std::function<void(Fields&)>& read);
+
+// A whole message: `json` parsed as one object into a T by `read`.
+template <typename T>
+Result<T> Read(std::string_view json, const std::function<void(Fields&, T&)>& read) {
+  T out;
+  auto st = ReadObject(json, [&](Fields& f) { read(f, out); });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return out;
+}
 
 }  // namespace tripmesh::schemas::internal

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -238,9 +239,13 @@ Status LocalBroker::Launch() {
   if (!WaitForPort(port_, std::chrono::seconds(10))) {
     // The log's last lines in the message: CI keeps the output, not the temp dir.
     std::ifstream log(dir_ + "/mosquitto.log");
-    std::string tail, line;
-    while (std::getline(log, line))
-      tail = tail.substr(tail.size() > 800 ? tail.size() - 800 : 0) + line + "\n";
+    std::deque<std::string> last;
+    for (std::string line; std::getline(log, line);) {
+      last.push_back(std::move(line));
+      if (last.size() > 10) last.pop_front();
+    }
+    std::string tail;
+    for (const auto& l : last) (tail += l) += '\n';
     return Fail(Errc::kTimeout, "mosquitto did not listen on port " + std::to_string(port_) +
                                     " (see " + dir_ + "/mosquitto.log); its log ends:\n" + tail);
   }

@@ -1,0 +1,73 @@
+// The air profile's world files (data/air): airports.json (air.map) and each
+// airline's airlines/{id}.json (airline.timetable), as their schemas say.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tripmesh/schemas/decode.h"
+
+namespace tripmesh::schemas {
+
+struct AirAirport {
+  std::string code, name, city, state, time_zone;
+  double lat = 0, lon = 0;
+  std::int64_t min_connection_minutes = 0;
+};
+
+struct AirMap {
+  std::vector<AirAirport> airports;
+};
+
+struct AirlineInfo {
+  std::string id, name, designator, currency;
+  std::vector<std::string> hubs;
+};
+
+struct AirFareClass {
+  std::string code, cabin, name;  // cabin: "J" or "Y"
+  bool refundable = false;
+};
+
+struct AirCabin {
+  std::string cabin;
+  std::int64_t first_row = 0, last_row = 0;
+  std::string letters;
+};
+
+struct AirAircraft {
+  std::string type;
+  std::int64_t seats = 0;
+  std::vector<AirCabin> cabins;
+};
+
+struct AirFare {
+  std::string fare_class;
+  double price = 0;
+};
+
+struct AirFlight {
+  std::string number, from, to, departs, arrives, aircraft;  // times "HH:MM", local
+  std::vector<std::int64_t> days;                            // 1 = Monday
+  std::int64_t arrives_day_offset = 0, block_minutes = 0;
+  double km = 0;
+  std::vector<AirFare> fares;
+};
+
+struct AirlineTimetable {
+  AirlineInfo info;
+  std::vector<AirFareClass> fare_classes;
+  std::vector<AirAircraft> aircraft;
+  std::vector<AirFlight> flights;
+};
+
+template <>
+Result<AirMap> Decode<AirMap>(std::string_view);
+template <>
+Result<AirlineTimetable> Decode<AirlineTimetable>(std::string_view);
+
+// Minutes after midnight of "HH:MM"; invalid_request when it is not one.
+[[nodiscard]] Result<int> ParseClock(std::string_view hh_mm);
+
+}  // namespace tripmesh::schemas

@@ -1,0 +1,118 @@
+#include <algorithm>
+
+#include "json_fields.h"
+#include "tripmesh/schemas/air.h"
+
+namespace tripmesh::schemas {
+namespace {
+
+using internal::Fields;
+using internal::kOptional;
+using internal::kRequired;
+using internal::Nested;
+using internal::Read;
+
+constexpr std::size_t kMaxAirports = 10000;
+constexpr std::size_t kMaxFlights = 100000;
+
+void AirportCode(Fields& f, std::string_view key, std::string& out) {
+  if (f.Str(key, out, kRequired, 3) &&
+      (out.size() != 3 ||
+       !std::all_of(out.begin(), out.end(), [](char c) { return c >= 'A' && c <= 'Z'; })))
+    f.Fail(key, "expected a three-letter IATA code");
+}
+
+void CabinCode(Fields& f, std::string& out) {
+  if (f.Str("cabin", out, kRequired, 1) && out != "J" && out != "Y")
+    f.Fail("cabin", "expected J or Y");
+}
+
+void Clock(Fields& f, std::string_view key, std::string& out) {
+  if (f.Str(key, out, kRequired, 5) && !ParseClock(out)) f.Fail(key, "expected a time HH:MM");
+}
+
+void ReadFlight(Fields& f, AirFlight& fl) {
+  f.Str("number", fl.number, kRequired, 6);
+  AirportCode(f, "from", fl.from);
+  AirportCode(f, "to", fl.to);
+  f.IntArray("days", fl.days, kRequired, 7, 1, 7);
+  Clock(f, "departs", fl.departs);
+  Clock(f, "arrives", fl.arrives);
+  f.Int("arrives_day_offset", fl.arrives_day_offset, kRequired, 0, 2);
+  f.Int("block_minutes", fl.block_minutes, kRequired, 1, 1440);
+  f.Num("km", fl.km, kOptional, 0, 40000);
+  f.Str("aircraft", fl.aircraft, kRequired, 8);
+  f.Objects("fares", kRequired, 16, [&](Fields& fare) {
+    AirFare& a = fl.fares.emplace_back();
+    fare.Str("class", a.fare_class, kRequired, 1);
+    fare.Num("price", a.price, kRequired, 0.01, 1e7);
+  });
+}
+
+void ReadAircraft(Fields& f, AirAircraft& a) {
+  f.Str("type", a.type, kRequired, 8);
+  f.Int("seats", a.seats, kRequired, 1, 2000);
+  f.Objects("cabins", kRequired, 4, [&](Fields& c) {
+    AirCabin& cabin = a.cabins.emplace_back();
+    CabinCode(c, cabin.cabin);
+    c.Int("first_row", cabin.first_row, kRequired, 1, 99);
+    c.Int("last_row", cabin.last_row, kRequired, 1, 99);
+    c.Str("letters", cabin.letters, kRequired, 10);
+  });
+}
+
+}  // namespace
+
+Result<int> ParseClock(std::string_view s) {
+  auto digit = [&](std::size_t i) { return s[i] >= '0' && s[i] <= '9'; };
+  if (s.size() != 5 || s[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4))
+    return Fail(Errc::kInvalidRequest, "expected a time HH:MM");
+  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+  if (h > 23 || m > 59) return Fail(Errc::kInvalidRequest, "expected a time HH:MM");
+  return h * 60 + m;
+}
+
+template <>
+Result<AirMap> Decode<AirMap>(std::string_view json) {
+  return Read<AirMap>(json, [](Fields& f, AirMap& m) {
+    f.Type("air.map", kRequired);
+    f.Objects("airports", kRequired, kMaxAirports, [&](Fields& a) {
+      AirAirport& ap = m.airports.emplace_back();
+      AirportCode(a, "code", ap.code);
+      a.Str("name", ap.name, kRequired, 256);
+      a.Str("city", ap.city, kRequired, 256);
+      a.Str("state", ap.state, kRequired, 2);
+      a.Num("lat", ap.lat, kRequired, -90, 90);
+      a.Num("lon", ap.lon, kRequired, -180, 180);
+      a.Str("time_zone", ap.time_zone, kRequired, 64);
+      a.Int("min_connection_minutes", ap.min_connection_minutes, kRequired, 0, 600);
+    });
+  });
+}
+
+template <>
+Result<AirlineTimetable> Decode<AirlineTimetable>(std::string_view json) {
+  return Read<AirlineTimetable>(json, [](Fields& f, AirlineTimetable& t) {
+    f.Type("airline.timetable", kRequired);
+    Nested(f, "info", kRequired, [&](Fields& i) {
+      i.Str("id", t.info.id, kRequired, 64);
+      i.Str("name", t.info.name, kRequired, 256);
+      i.Str("designator", t.info.designator, kRequired, 2);
+      i.StrArray("hubs", t.info.hubs, kRequired, 16, 3);
+      i.Str("currency", t.info.currency, kRequired, 3);
+    });
+    f.Objects("fare_classes", kRequired, 16, [&](Fields& c) {
+      AirFareClass& fc = t.fare_classes.emplace_back();
+      c.Str("code", fc.code, kRequired, 1);
+      CabinCode(c, fc.cabin);
+      c.Str("name", fc.name, kRequired, 64);
+      c.Bool("refundable", fc.refundable, kRequired);
+    });
+    f.Objects("aircraft", kRequired, 64,
+              [&](Fields& a) { ReadAircraft(a, t.aircraft.emplace_back()); });
+    f.Objects("flights", kRequired, kMaxFlights,
+              [&](Fields& fl) { ReadFlight(fl, t.flights.emplace_back()); });
+  });
+}
+
+}  // namespace tripmesh::schemas
