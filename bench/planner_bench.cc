@@ -2,15 +2,20 @@
 // 5,000 cities and 10,000 stations. Each benchmark plans a fixed set of random
 // trips and reports p50/p99 per plan; "baseline" is a plain shortest-route
 // Dijkstra over the same map and trips, so the ratio survives a noisy machine.
+// The air profile's planner on data/air likewise, beside a plain earliest
+// arrival scan of the same legs (no connection times, seats or alternatives).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <queue>
 #include <random>
 
+#include "tripmesh/air/planner.h"
 #include "tripmesh/core/planner.h"
+#include "tripmesh/runtime/local_time.h"
 #include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh {
@@ -195,6 +200,89 @@ void BM_BaselineGenerated5000(benchmark::State& state) {
   RunBaseline(state, BigWorld(), trips);
 }
 
+constexpr Time kAirMonday = 1799020800;  // 2027-01-04T00:00:00Z
+
+const air::Timetable& AirWorld() {
+  static air::Timetable t = [] {
+    auto r = worldfiles::LoadAirWorld(
+        std::string(TRIPMESH_DATA_DIR) + "/air", [](const std::string& zone) {
+          return runtime::OffsetAt(zone, kAirMonday).utc_offset_s / 60;
+        });
+    if (!r) throw std::runtime_error(r.error().message);
+    return std::move(*r);
+  }();
+  return t;
+}
+
+const std::vector<air::Leg>& AirLegs() {
+  static std::vector<air::Leg> legs = AirWorld().LegsDeparting(kAirMonday, kAirMonday + 9 * kDayS);
+  return legs;
+}
+
+// Random pairs of the airports that fly, leaving at a random hour of the week.
+std::vector<air::ItineraryQuery> AirTrips(int n, unsigned seed) {
+  std::vector<std::string> codes;
+  for (const auto& l : AirLegs()) codes.push_back(l.from);
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::size_t> pick(0, codes.size() - 1);
+  std::uniform_int_distribution<int> hour(0, 7 * 24 - 1);
+  std::vector<air::ItineraryQuery> trips;
+  while (static_cast<int>(trips.size()) < n) {
+    air::ItineraryQuery q;
+    q.from = codes[pick(rng)];
+    q.to = codes[pick(rng)];
+    if (q.from == q.to) continue;
+    q.depart_after = kAirMonday + hour(rng) * kHourS;
+    q.prefer = static_cast<air::Prefer>(trips.size() % 3);
+    trips.push_back(q);
+  }
+  return trips;
+}
+
+void BM_PlanAirItineraries(benchmark::State& state) {
+  static auto trips = AirTrips(500, 3);
+  air::SeatsLeft seats = [](const air::Leg& leg, air::Cabin cabin) {
+    return AirWorld().AircraftOf(leg)->SeatsIn(cabin);
+  };
+  std::vector<double> us;
+  std::size_t i = 0, ok = 0;
+  for (auto _ : state) {
+    auto t0 = Clock::now();
+    auto plans = air::PlanItineraries(AirWorld(), AirLegs(), trips[i++ % trips.size()], seats);
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    ok += plans.has_value();
+    benchmark::DoNotOptimize(plans);
+  }
+  state.counters["planned_share"] = static_cast<double>(ok) / static_cast<double>(us.size());
+  Report(state, us);
+}
+
+// Earliest arrival by a single scan: each airport's earliest arrival only.
+void BM_BaselineAirEarliestArrival(benchmark::State& state) {
+  static auto trips = AirTrips(500, 3);
+  std::vector<double> us;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto& q = trips[i++ % trips.size()];
+    auto t0 = Clock::now();
+    std::map<std::string, Time> arrival{{q.from, q.depart_after}};
+    for (const auto& l : AirLegs()) {
+      if (l.departs >= q.depart_after + q.horizon_s) break;
+      auto at = arrival.find(l.from);
+      if (at == arrival.end() || at->second > l.departs) continue;
+      auto [to, fresh] = arrival.emplace(l.to, l.arrives);
+      if (!fresh && l.arrives < to->second) to->second = l.arrives;
+    }
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    benchmark::DoNotOptimize(arrival);
+  }
+  Report(state, us);
+}
+
+BENCHMARK(BM_BaselineAirEarliestArrival)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PlanAirItineraries)->Iterations(2000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BaselineDefaultWorld)->Iterations(2000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PlanDefaultWorld)->Iterations(2000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BaselineGenerated5000)->Iterations(300)->Unit(benchmark::kMicrosecond);
