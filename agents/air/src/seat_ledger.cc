@@ -26,10 +26,11 @@ Result<std::vector<std::string>> SeatLedger::Hold(const std::string& owner, Cabi
     if (distinct.size() != named.size())
       return Fail(Errc::kInvalidRequest, "a seat is named twice", "seats");
     for (const auto& seat : named) {
-      if (!aircraft_.HasSeat(cabin, seat))
+      if (!aircraft_.HasSeat(cabin, seat)) {
         return Fail(Errc::kInvalidRequest,
                     "no seat " + seat.substr(0, 8) + " in that cabin of the " + aircraft_.type,
                     "seats");
+      }
       if (taken_.count(seat)) return Fail(Errc::kConflict, "seat " + seat + " is taken");
     }
     chosen = named;
@@ -39,9 +40,10 @@ Result<std::vector<std::string>> SeatLedger::Hold(const std::string& owner, Cabi
       if (static_cast<int>(chosen.size()) == count) break;
       if (!taken_.count(seat)) chosen.push_back(seat);
     }
-    if (static_cast<int>(chosen.size()) < count)
+    if (static_cast<int>(chosen.size()) < count) {
       return Fail(Errc::kUnavailable, std::to_string(SeatsLeft(cabin)) + " seats left, " +
                                           std::to_string(count) + " asked for");
+    }
   }
   for (const auto& seat : chosen) taken_[seat] = {owner, expires_at};
   return chosen;
