@@ -29,7 +29,7 @@ schemas::Plan APlan() {
 double Km(const std::string& a, const std::string& b) { return a == "c" && b == "d" ? 300 : 100; }
 
 TEST(DrivingTest, AVehiclePassesEachCityOfItsRouteAtItsShareOfTheLeg) {
-  auto events = Timeline("car", APlan(), "a", "e", 0.6, -1, Km);
+  auto events = Timeline("car", APlan(), "a", "e", 0.6, std::nullopt, Km);
   std::vector<std::string> seen;
   for (const auto& e : events) seen.push_back(e.telemetry.city + ":" + e.telemetry.state);
   EXPECT_EQ(seen, (std::vector<std::string>{"a:driving", "b:driving", "c:charging", "c:driving",

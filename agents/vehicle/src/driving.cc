@@ -56,7 +56,7 @@ std::optional<std::vector<std::size_t>> StopIndexes(const schemas::Plan& plan) {
 
 std::vector<DriveEvent> Timeline(const std::string& vehicle, const schemas::Plan& plan,
                                  const std::string& from, const std::string& to, double soc,
-                                 int skip, const LegKm& leg_km) {
+                                 std::optional<std::size_t> skip, const LegKm& leg_km) {
   std::vector<DriveEvent> out;
   auto at = [&](Time t, const std::string& city, double s, const char* state,
                 std::string checkin = "") {
@@ -73,7 +73,7 @@ std::vector<DriveEvent> Timeline(const std::string& vehicle, const schemas::Plan
       PassThrough(plan, leg_km, left, {(*stop_index)[k], stop.arrive_at, stop.soc_in}, passing);
       left = {(*stop_index)[k], stop.end_at, stop.soc_out};
     }
-    if (static_cast<int>(k) == skip) {
+    if (skip == k) {
       if (stop_index) at(stop.arrive_at, stop.city, stop.soc_in, "driving");
       continue;
     }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,13 +26,15 @@ using LegKm = std::function<double(const std::string&, const std::string&)>;
 
 // A trip's events, in time order: driving from the origin, then at each stop
 // waiting (when its point is not free yet), charging (check in), and driving
-// on, and parked at the destination. Stop `skip` (-1: none) is driven past.
+// on, and parked at the destination. Stop `skip` (an index of plan.stops),
+// when given, is driven past.
 // With `leg_km`, also one "driving" event at each city of the route passed on
 // the way, at the time and charge its share of the leg's km says: watchers
 // see the vehicle move along the road.
 std::vector<DriveEvent> Timeline(const std::string& vehicle, const schemas::Plan& plan,
                                  const std::string& from, const std::string& to, double soc,
-                                 int skip = -1, const LegKm& leg_km = {});
+                                 std::optional<std::size_t> skip = std::nullopt,
+                                 const LegKm& leg_km = {});
 
 struct FleetState {
   Time now = 0;

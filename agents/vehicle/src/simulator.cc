@@ -280,7 +280,7 @@ std::vector<DriveEvent> PlanTheRestAgain(const SimOptions& o, const Plan& p, Out
   (void)out.client->Cancel(out.reservation->reservation_id);
   out.reservation = std::move(booked);
   out.plan = plans->plans.front();
-  return Timeline(p.id, *out.plan, trip.from, trip.to, trip.vehicle.soc, -1, leg_km);
+  return Timeline(p.id, *out.plan, trip.from, trip.to, trip.vehicle.soc, std::nullopt, leg_km);
 }
 
 // The road's km between two neighbouring cities of a route (the straight line
@@ -315,14 +315,14 @@ void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outc
     if (!out.client || !out.plan ||
         out.reservation->status != schemas::ReservationStatus::kConfirmed)
       continue;
-    int skip = -1;
+    std::optional<std::size_t> skip;
     if (fleet[i].skips_a_stop && !out.plan->stops.empty()) {
-      skip = static_cast<int>(fleet[i].skip_pick % out.plan->stops.size());
+      skip = fleet[i].skip_pick % out.plan->stops.size();
     }
     timelines[i] = Timeline(fleet[i].id, *out.plan, fleet[i].trip.from, fleet[i].trip.to,
                             fleet[i].trip.vehicle.soc, skip, leg_km);
-    if (skip >= 0) {
-      Time skipped = out.plan->stops[static_cast<std::size_t>(skip)].start_at;
+    if (skip) {
+      Time skipped = out.plan->stops[*skip].start_at;
       for (auto& e : timelines[i]) {
         if (e.telemetry.timestamp >= skipped) e.checkin_station.clear();
       }
