@@ -218,3 +218,25 @@ TEST_P(CatalogueTest, ABadChangeGetsAPreciseErrorAndChangesNothing) {
 
 }  // namespace
 }  // namespace tripmesh::company
+
+namespace tripmesh::company {
+namespace {
+
+// The admin topics' ops (topics::AdminOp) and the catalogue changes they carry
+// (schemas::CatalogueOp) are two enums, one per layer, joined by name in
+// Admin::Handle: every catalogue change must be an admin op of the same name.
+TEST(CatalogueOpsTest, EveryCatalogueChangeIsTheAdminOpOfItsName) {
+  for (auto op : schemas::kCatalogueOps) {
+    auto name = schemas::CatalogueOpName(op);
+    auto admin = topics::ParseAdminOp(name);
+    ASSERT_TRUE(admin) << name;
+    EXPECT_EQ(topics::AdminOpName(*admin), name);
+    EXPECT_EQ(schemas::ParseCatalogueOp(topics::AdminOpName(*admin)), op);
+  }
+  auto status = topics::ParseAdminOp("set_point_status");
+  ASSERT_TRUE(status);
+  EXPECT_FALSE(schemas::ParseCatalogueOp(topics::AdminOpName(*status)));
+}
+
+}  // namespace
+}  // namespace tripmesh::company
