@@ -92,7 +92,7 @@ Status LocalPostgres::Sql(const std::string& sql) {
 }
 
 Result<std::unique_ptr<LocalPostgres>> LocalPostgres::StartStandby(const std::string& dir,
-                                                                   bool synchronous) {
+                                                                   Replication replication) {
   std::unique_ptr<LocalPostgres> standby(new LocalPostgres());
   standby->dir_ = dir;
   std::filesystem::create_directories(dir + "/socket");
@@ -107,7 +107,7 @@ Result<std::unique_ptr<LocalPostgres>> LocalPostgres::StartStandby(const std::st
   }
   standby->port_ = FreeLoopbackPort();
   if (auto st = standby->Launch(); !st) return tl::unexpected<Error>(st.error());
-  if (synchronous) {
+  if (replication == Replication::kSynchronous) {
     for (const char* sql :
          {"ALTER SYSTEM SET synchronous_standby_names = '*'", "SELECT pg_reload_conf()"}) {
       if (auto st = Sql(sql); !st) return tl::unexpected<Error>(st.error());

@@ -23,12 +23,15 @@ class LocalPostgres {
   std::string uri() const;
   // A new empty database `name` on this server, and its URI.
   [[nodiscard]] Result<std::string> NewDatabase(const std::string& name);
+  enum class Replication {
+    kSynchronous,  // this server's commits wait until the standby has them
+    kAsynchronous
+  };
   // A hot standby of this server in `dir` (pg_basebackup, streaming), on a
-  // port of its own; with `synchronous`, this server's commits wait until the
-  // standby has them (synchronous_standby_names), so a commit that returned
-  // is on both.
-  [[nodiscard]] Result<std::unique_ptr<LocalPostgres>> StartStandby(const std::string& dir,
-                                                                    bool synchronous = true);
+  // port of its own. Synchronous (synchronous_standby_names): a commit that
+  // returned is on both.
+  [[nodiscard]] Result<std::unique_ptr<LocalPostgres>> StartStandby(
+      const std::string& dir, Replication replication = Replication::kSynchronous);
   // Makes a standby the primary (pg_promote), and waits until it takes writes.
   [[nodiscard]] Status Promote();
   // Runs one SQL statement on this server's "postgres" database.
