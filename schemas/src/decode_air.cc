@@ -61,7 +61,79 @@ void ReadAircraft(Fields& f, AirAircraft& a) {
   });
 }
 
+constexpr std::size_t kIdLen = 128;
+
+void ReadPlanLeg(Fields& f, AirPlanLeg& l) {
+  f.Str("leg_id", l.leg_id, kRequired, kIdLen);
+  f.Str("airline", l.airline, kRequired, 64);
+  f.Str("flight", l.flight, kRequired, 6);
+  AirportCode(f, "from", l.from);
+  AirportCode(f, "to", l.to);
+  f.TimeField("departs_at", l.departs_at, kRequired);
+  f.TimeField("arrives_at", l.arrives_at, kRequired);
+  f.Str("aircraft", l.aircraft, kRequired, 8);
+  f.Str("fare_class", l.fare_class, kRequired, 1);
+  f.Num("price", l.price, kRequired, 0, 1e7);
+  f.Int("seats_left", l.seats_left, kRequired, 0, 2000);
+}
+
 }  // namespace
+
+std::string_view AirPreferName(AirPrefer p) {
+  switch (p) {
+    case AirPrefer::kCheapest:
+      return "cheapest";
+    case AirPrefer::kFewestLegs:
+      return "fewest_legs";
+    case AirPrefer::kEarliestArrival:
+      break;
+  }
+  return "earliest";
+}
+
+template <>
+Result<AirPlanRequest> Decode<AirPlanRequest>(std::string_view json) {
+  return Read<AirPlanRequest>(json, [](Fields& f, AirPlanRequest& r) {
+    f.Type("air.plan.request", kOptional);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    AirportCode(f, "from", r.from);
+    AirportCode(f, "to", r.to);
+    f.TimeField("depart_after", r.depart_after, kRequired);
+    if (f.Str("cabin", r.cabin, kOptional, 1) && r.cabin != "J" && r.cabin != "Y")
+      f.Fail("cabin", "expected J or Y");
+    f.Str("fare_class", r.fare_class, kOptional, 1);
+    f.Int("passengers", r.passengers, kOptional, 1, 9);
+    f.Int("alternatives", r.alternatives, kOptional, 1, 10);
+    std::string prefer;
+    if (f.Str("prefer", prefer, kOptional, 16)) {
+      constexpr AirPrefer kAll[] = {AirPrefer::kEarliestArrival, AirPrefer::kCheapest,
+                                    AirPrefer::kFewestLegs};
+      auto it = std::find_if(std::begin(kAll), std::end(kAll),
+                             [&](AirPrefer p) { return AirPreferName(p) == prefer; });
+      if (it == std::end(kAll)) {
+        f.Fail("prefer", "expected \"earliest\", \"cheapest\" or \"fewest_legs\"");
+      } else {
+        r.prefer = *it;
+      }
+    }
+  });
+}
+
+template <>
+Result<AirPlanResult> Decode<AirPlanResult>(std::string_view json) {
+  return Read<AirPlanResult>(json, [](Fields& f, AirPlanResult& r) {
+    f.Type("air.plan.result", kRequired);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.Objects("itineraries", kRequired, 10, [&](Fields& i) {
+      AirItinerary& it = r.itineraries.emplace_back();
+      i.TimeField("departs_at", it.departs_at, kRequired);
+      i.TimeField("arrives_at", it.arrives_at, kRequired);
+      i.Num("price", it.price, kRequired, 0, 1e8);
+      i.Str("currency", it.currency, kRequired, 3);
+      i.Objects("legs", kRequired, 16, [&](Fields& l) { ReadPlanLeg(l, it.legs.emplace_back()); });
+    });
+  });
+}
 
 Result<int> ParseClock(std::string_view s) {
   auto digit = [&](std::size_t i) { return s[i] >= '0' && s[i] <= '9'; };

@@ -9,18 +9,10 @@ namespace tripmesh::schemas {
 namespace {
 
 using internal::JsonWriter;
+using internal::OptionalRequestId;
+using internal::Typed;
 
 constexpr int kMoney = 2, kSoc = 4, kKm = 1, kKwh = 3, kCoord = 5;
-
-JsonWriter Typed(std::string_view type) {
-  JsonWriter w;
-  w.Begin().Str("type", type);
-  return w;
-}
-
-void OptionalRequestId(JsonWriter& w, const std::string& id) {
-  if (!id.empty()) w.Str("request_id", id);
-}
 
 void WriteTariff(JsonWriter& w, std::string_view key, const Tariff& t) {
   w.BeginObject(key).Num("price_per_kwh", t.price_per_kwh, kMoney);

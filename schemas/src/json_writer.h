@@ -69,4 +69,15 @@ class JsonWriter {
   bool need_comma_ = false;
 };
 
+// A message's writer, its "type" written.
+inline JsonWriter Typed(std::string_view type) {
+  JsonWriter w;
+  w.Begin().Str("type", type);
+  return w;
+}
+
+inline void OptionalRequestId(JsonWriter& w, const std::string& id) {
+  if (!id.empty()) w.Str("request_id", id);
+}
+
 }  // namespace tripmesh::schemas::internal

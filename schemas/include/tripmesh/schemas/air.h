@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tripmesh/base/time.h"
 #include "tripmesh/schemas/decode.h"
 
 namespace tripmesh::schemas {
@@ -61,6 +62,48 @@ struct AirlineTimetable {
   std::vector<AirAircraft> aircraft;
   std::vector<AirFlight> flights;
 };
+
+// A passenger's question (air.plan.request) and the airline's answer
+// (air.plan.result): itineraries over one or more airlines.
+enum class AirPrefer { kEarliestArrival, kCheapest, kFewestLegs };
+std::string_view AirPreferName(AirPrefer p);  // "earliest", "cheapest", "fewest_legs"
+
+struct AirPlanRequest {
+  std::string request_id;
+  std::string from, to;  // IATA codes
+  Time depart_after = 0;
+  std::string cabin = "Y";       // "Y" economy, "J" business
+  std::string fare_class = "E";  // priced in this class where a leg sells it
+  std::int64_t passengers = 1;
+  std::int64_t alternatives = 3;
+  AirPrefer prefer = AirPrefer::kEarliestArrival;
+};
+
+struct AirPlanLeg {
+  std::string leg_id, airline, flight, from, to, aircraft, fare_class;
+  Time departs_at = 0, arrives_at = 0;
+  double price = 0;  // per passenger
+  std::int64_t seats_left = 0;
+};
+
+struct AirItinerary {
+  Time departs_at = 0, arrives_at = 0;
+  double price = 0;  // per passenger, every leg
+  std::string currency = "BRL";
+  std::vector<AirPlanLeg> legs;
+};
+
+struct AirPlanResult {
+  std::string request_id;
+  std::vector<AirItinerary> itineraries;
+};
+
+template <>
+Result<AirPlanRequest> Decode<AirPlanRequest>(std::string_view);
+template <>
+Result<AirPlanResult> Decode<AirPlanResult>(std::string_view);
+std::string Encode(const AirPlanRequest& m);
+std::string Encode(const AirPlanResult& m);
 
 template <>
 Result<AirMap> Decode<AirMap>(std::string_view);

@@ -10,10 +10,11 @@
 
 #include "tripmesh/air/timetable.h"
 #include "tripmesh/base/result.h"
+#include "tripmesh/schemas/air.h"
 
 namespace tripmesh::air {
 
-enum class Prefer { kEarliestArrival, kCheapest, kFewestLegs };
+using Prefer = schemas::AirPrefer;
 
 struct ItineraryQuery {
   std::string from, to;
