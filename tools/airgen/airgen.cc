@@ -18,9 +18,15 @@
 #include <string>
 #include <vector>
 
+#include "gen_tables.h"
+
 namespace {
 
-constexpr double kEarthRadiusKm = 6371.0;
+using tripmesh::gen::Num;
+using tripmesh::gen::ReadTable;
+using tripmesh::gen::Split;
+using tripmesh::gen::Trim;
+
 constexpr int kTaxiMinutes = 25;         // block time = taxi and climb + cruise
 constexpr double kCruiseKmPerMin = 13;   // about 780 km/h
 constexpr int kFirstDeparture = 6 * 60;  // local time of the day's first departure
@@ -100,44 +106,11 @@ const std::map<std::string, std::string> kUfByState = {{"Acre", "AC"},
                                                        {"Sergipe", "SE"},
                                                        {"Tocantins", "TO"}};
 
-std::string Trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t");
-  auto e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string part; std::getline(in, part, sep);) out.push_back(Trim(part));
-  return out;
-}
-
 std::vector<std::string> Words(const std::string& s) {
   std::vector<std::string> out;
   std::istringstream in(s);
   for (std::string w; in >> w;) out.push_back(w);
   return out;
-}
-
-std::vector<std::vector<std::string>> ReadTable(const std::string& path, size_t columns) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    line = Trim(line);
-    if (line.empty() || line[0] == '#') continue;
-    auto row = Split(line, '|');
-    if (row.size() != columns) throw std::runtime_error(path + ": bad line: " += line);
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-std::string Num(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
 }
 
 std::string Clock(int minutes) {
@@ -154,11 +127,7 @@ unsigned HashOf(const std::string& s) {
 }
 
 double GreatCircleKm(const Airport& a, const Airport& b) {
-  auto rad = [](double d) { return d * M_PI / 180.0; };
-  double dlat = rad(b.lat - a.lat), dlon = rad(b.lon - a.lon);
-  double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
-             std::cos(rad(a.lat)) * std::cos(rad(b.lat)) * std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 2 * kEarthRadiusKm * std::asin(std::sqrt(h));
+  return tripmesh::gen::GreatCircleKm(a.lat, a.lon, b.lat, b.lon);
 }
 
 // The zone's offset from UTC in minutes, from the system's tzdata. A weekly

@@ -14,10 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "gen_tables.h"
+
 namespace {
 
+using tripmesh::gen::Num;
+using tripmesh::gen::ReadTable;
+using tripmesh::gen::Split;
+using tripmesh::gen::Trim;
+
 constexpr double kDetourFactor = 1.25;  // road km per great-circle km where no road km is recorded
-constexpr double kEarthRadiusKm = 6371.0;
 
 struct City {
   std::string id, name, uf, tz;
@@ -28,19 +34,6 @@ struct City {
 const std::map<std::string, std::string> kStateByUf = {
     {"BA", "Estado de Bahia"}, {"CE", "Ceará"},   {"PE", "Pernambuco"},          {"SE", "Sergipe"},
     {"AL", "Alagoas"},         {"PB", "Paraíba"}, {"RN", "Rio Grande do Norte"}, {"PI", "Piauí"}};
-
-std::string Trim(std::string s) {
-  auto b = s.find_first_not_of(" \t");
-  auto e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string part; std::getline(in, part, sep);) out.push_back(Trim(part));
-  return out;
-}
 
 // Lower-case ASCII slug of a Portuguese name: "Vitória da Conquista" -> "vitoria-da-conquista".
 std::string Slug(const std::string& name) {
@@ -70,11 +63,7 @@ std::string Slug(const std::string& name) {
 }
 
 double GreatCircleKm(const City& a, const City& b) {
-  auto rad = [](double d) { return d * M_PI / 180.0; };
-  double dlat = rad(b.lat - a.lat), dlon = rad(b.lon - a.lon);
-  double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
-             std::cos(rad(a.lat)) * std::cos(rad(b.lat)) * std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 2 * kEarthRadiusKm * std::asin(std::sqrt(h));
+  return tripmesh::gen::GreatCircleKm(a.lat, a.lon, b.lat, b.lon);
 }
 
 std::map<std::string, City> LoadGeoNames() {
@@ -107,26 +96,6 @@ const City& FindCity(const std::map<std::string, City>& all, const std::string& 
   auto it = all.find(parts[0] + "|" + parts[1]);
   if (it == all.end()) throw std::runtime_error("not in GeoNames: " + spec);
   return it->second;
-}
-
-std::vector<std::vector<std::string>> ReadTable(const std::string& path, size_t columns) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    line = Trim(line);
-    if (line.empty() || line[0] == '#') continue;
-    auto row = Split(line, '|');
-    if (row.size() != columns) throw std::runtime_error(path + ": bad line: " + line);
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-std::string Num(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
 }
 
 std::string ConnectorName(const std::string& code) {
