@@ -182,34 +182,30 @@ void Chains(const Timetable& t, const std::vector<Leg>& legs, const ItineraryQue
   }
 }
 
+// The order the planner promises, the preference first.
+std::array<std::int64_t, 3> Ordered(Prefer prefer, Time arrives, std::int64_t legs,
+                                    std::int64_t price) {
+  switch (prefer) {
+    case Prefer::kCheapest:
+      return {price, arrives, legs};
+    case Prefer::kFewestLegs:
+      return {legs, arrives, price};
+    case Prefer::kEarliestArrival:
+      break;
+  }
+  return {arrives, legs, price};
+}
+
 std::array<std::int64_t, 3> KeyOfChain(const Timetable& t, const std::vector<Leg>& legs,
                                        const std::vector<int>& chain, const ItineraryQuery& q) {
   std::int64_t price = 0;
   for (int i : chain) price += PriceOf(t, legs[static_cast<std::size_t>(i)], q.cabin, q.fare_class);
-  Time arrives = legs[static_cast<std::size_t>(chain.back())].arrives;
-  auto n = static_cast<std::int64_t>(chain.size());
-  switch (q.prefer) {
-    case Prefer::kCheapest:
-      return {price, arrives, n};
-    case Prefer::kFewestLegs:
-      return {n, arrives, price};
-    case Prefer::kEarliestArrival:
-      break;
-  }
-  return {arrives, n, price};
+  return Ordered(q.prefer, legs[static_cast<std::size_t>(chain.back())].arrives,
+                 static_cast<std::int64_t>(chain.size()), price);
 }
 
 std::array<std::int64_t, 3> KeyOfItinerary(const Itinerary& it, Prefer prefer) {
-  auto n = static_cast<std::int64_t>(it.legs.size());
-  switch (prefer) {
-    case Prefer::kCheapest:
-      return {it.price_cents, it.arrives(), n};
-    case Prefer::kFewestLegs:
-      return {n, it.arrives(), it.price_cents};
-    case Prefer::kEarliestArrival:
-      break;
-  }
-  return {it.arrives(), n, it.price_cents};
+  return Ordered(prefer, it.arrives(), static_cast<std::int64_t>(it.legs.size()), it.price_cents);
 }
 
 // Connections, seats and the chain itself, as a passenger would check them.

@@ -29,7 +29,6 @@ struct Label {
   int prev = -1;  // the leg before it, or -1 when it leaves from the origin
   int legs = 0;
   std::int64_t price = 0;
-  Key key{};
 };
 
 Key KeyOf(Prefer prefer, Time arrives, int legs, std::int64_t price) {
@@ -69,8 +68,8 @@ class Scan {
     std::vector<int> at_destination;
     for (int i = 0; i < static_cast<int>(legs_.size()); ++i) {
       const Leg& leg = legs_[static_cast<std::size_t>(i)];
-      if (!Usable(leg)) continue;
       std::int64_t price = PriceOf(timetable_, leg, q_.cabin, q_.fare_class);
+      if (!Usable(leg, price)) continue;
       Label best = BestWayOnto(leg, price);
       if (!best.reached) continue;
       labels_[static_cast<std::size_t>(i)] = best;
@@ -81,7 +80,7 @@ class Scan {
       }
     }
     std::sort(at_destination.begin(), at_destination.end(),
-              [&](int a, int b) { return Of(a).key < Of(b).key; });
+              [&](int a, int b) { return KeyAt(a) < KeyAt(b); });
     return at_destination;
   }
 
@@ -97,18 +96,22 @@ class Scan {
 
  private:
   const Label& Of(int i) const { return labels_[static_cast<std::size_t>(i)]; }
+  Key KeyAt(int i) const {
+    return KeyOf(q_.prefer, legs_[static_cast<std::size_t>(i)].arrives, Of(i).legs, Of(i).price);
+  }
 
-  bool Usable(const Leg& leg) const {
+  // In the window, not from the destination, sold in the cabin, with seats.
+  bool Usable(const Leg& leg, std::int64_t price) const {
     return leg.departs >= q_.depart_after && leg.departs < q_.depart_after + q_.horizon_s &&
-           leg.from != q_.to && PriceOf(timetable_, leg, q_.cabin, q_.fare_class) >= 0 &&
-           seats_left_(leg, q_.cabin) >= q_.passengers;
+           leg.from != q_.to && price >= 0 && seats_left_(leg, q_.cabin) >= q_.passengers;
   }
 
   Label BestWayOnto(const Leg& leg, std::int64_t price) const {
     Label best;
     auto consider = [&](int prev, int legs, std::int64_t total) {
-      Key key = KeyOf(q_.prefer, leg.arrives, legs, total);
-      if (!best.reached || key < best.key) best = {true, prev, legs, total, key};
+      if (!best.reached || KeyOf(q_.prefer, leg.arrives, legs, total) <
+                               KeyOf(q_.prefer, leg.arrives, best.legs, best.price))
+        best = {true, prev, legs, total};
     };
     if (leg.from == q_.from) consider(-1, 1, price);
     auto arrivals = arrived_.find(leg.from);
