@@ -22,9 +22,16 @@ void AirportCode(Fields& f, std::string_view key, std::string& out) {
     f.Fail(key, "expected a three-letter IATA code");
 }
 
-void CabinCode(Fields& f, std::string& out) {
-  if (f.Str("cabin", out, kRequired, 1) && out != "J" && out != "Y")
+void ReadCabin(Fields& f, Cabin& out, internal::Need need) {
+  std::string code;
+  if (!f.Str("cabin", code, need, 1)) return;
+  if (code == CabinName(Cabin::kBusiness)) {
+    out = Cabin::kBusiness;
+  } else if (code == CabinName(Cabin::kEconomy)) {
+    out = Cabin::kEconomy;
+  } else {
     f.Fail("cabin", "expected J or Y");
+  }
 }
 
 void Clock(Fields& f, std::string_view key, std::string& out) {
@@ -53,8 +60,8 @@ void ReadAircraft(Fields& f, AirAircraft& a) {
   f.Str("type", a.type, kRequired, 8);
   f.Int("seats", a.seats, kRequired, 1, 2000);
   f.Objects("cabins", kRequired, 4, [&](Fields& c) {
-    AirCabin& cabin = a.cabins.emplace_back();
-    CabinCode(c, cabin.cabin);
+    AirCabinRows& cabin = a.cabins.emplace_back();
+    ReadCabin(c, cabin.cabin, kRequired);
     c.Int("first_row", cabin.first_row, kRequired, 1, 99);
     c.Int("last_row", cabin.last_row, kRequired, 1, 99);
     c.Str("letters", cabin.letters, kRequired, 10);
@@ -79,6 +86,8 @@ void ReadPlanLeg(Fields& f, AirPlanLeg& l) {
 
 }  // namespace
 
+std::string_view CabinName(Cabin c) { return c == Cabin::kBusiness ? "J" : "Y"; }
+
 std::string_view AirPreferName(AirPrefer p) {
   switch (p) {
     case AirPrefer::kCheapest:
@@ -99,8 +108,7 @@ Result<AirPlanRequest> Decode<AirPlanRequest>(std::string_view json) {
     AirportCode(f, "from", r.from);
     AirportCode(f, "to", r.to);
     f.TimeField("depart_after", r.depart_after, kRequired);
-    if (f.Str("cabin", r.cabin, kOptional, 1) && r.cabin != "J" && r.cabin != "Y")
-      f.Fail("cabin", "expected J or Y");
+    ReadCabin(f, r.cabin, kOptional);
     f.Str("fare_class", r.fare_class, kOptional, 1);
     f.Int("passengers", r.passengers, kOptional, 1, 9);
     f.Int("alternatives", r.alternatives, kOptional, 1, 10);
@@ -176,7 +184,7 @@ Result<AirlineTimetable> Decode<AirlineTimetable>(std::string_view json) {
     f.Objects("fare_classes", kRequired, 16, [&](Fields& c) {
       AirFareClass& fc = t.fare_classes.emplace_back();
       c.Str("code", fc.code, kRequired, 1);
-      CabinCode(c, fc.cabin);
+      ReadCabin(c, fc.cabin, kRequired);
       c.Str("name", fc.name, kRequired, 64);
       c.Bool("refundable", fc.refundable, kRequired);
     });

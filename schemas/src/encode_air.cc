@@ -15,7 +15,7 @@ std::string Encode(const AirPlanRequest& m) {
   auto w = Typed("air.plan.request");
   OptionalRequestId(w, m.request_id);
   w.Str("from", m.from).Str("to", m.to).Time("depart_after", m.depart_after);
-  w.Str("cabin", m.cabin).Str("fare_class", m.fare_class);
+  w.Str("cabin", CabinName(m.cabin)).Str("fare_class", m.fare_class);
   w.Int("passengers", m.passengers).Int("alternatives", m.alternatives);
   return w.Str("prefer", AirPreferName(m.prefer)).End().Take();
 }

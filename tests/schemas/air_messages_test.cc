@@ -14,7 +14,7 @@ TEST(AirMessagesTest, APlanRequestRoundTripsAndAShortOneTakesTheDefaults) {
                    .from = "BEL",
                    .to = "NAT",
                    .depart_after = kT,
-                   .cabin = "J",
+                   .cabin = Cabin::kBusiness,
                    .fare_class = "J",
                    .passengers = 2,
                    .alternatives = 5,
@@ -24,7 +24,7 @@ TEST(AirMessagesTest, APlanRequestRoundTripsAndAShortOneTakesTheDefaults) {
   EXPECT_EQ(back->request_id, "q1");
   EXPECT_EQ(back->from, "BEL");
   EXPECT_EQ(back->depart_after, kT);
-  EXPECT_EQ(back->cabin, "J");
+  EXPECT_EQ(back->cabin, Cabin::kBusiness);
   EXPECT_EQ(back->passengers, 2);
   EXPECT_EQ(back->alternatives, 5);
   EXPECT_EQ(back->prefer, AirPrefer::kFewestLegs);
@@ -32,7 +32,7 @@ TEST(AirMessagesTest, APlanRequestRoundTripsAndAShortOneTakesTheDefaults) {
       R"({"from":"REC","to":"GRU","depart_after":"2027-01-04T09:00:00-03:00"})");
   ASSERT_TRUE(brief) << brief.error().message;
   EXPECT_EQ(brief->depart_after, kT);
-  EXPECT_EQ(brief->cabin, "Y");
+  EXPECT_EQ(brief->cabin, Cabin::kEconomy);
   EXPECT_EQ(brief->fare_class, "E");
   EXPECT_EQ(brief->passengers, 1);
   EXPECT_EQ(brief->alternatives, 3);

@@ -60,10 +60,6 @@ Result<core::World> LoadWorld(const std::string& data_dir) {
 
 namespace {
 
-air::Cabin CabinOf(const std::string& code) {
-  return code == "J" ? air::Cabin::kBusiness : air::Cabin::kEconomy;
-}
-
 air::Airline AirlineOf(const schemas::AirlineTimetable& t) {
   air::Airline a{
       .id = t.info.id, .designator = t.info.designator, .aircraft = {}, .fare_classes = {}};
@@ -71,12 +67,12 @@ air::Airline AirlineOf(const schemas::AirlineTimetable& t) {
     air::Aircraft& out = a.aircraft[craft.type];
     out.type = craft.type;
     for (const auto& c : craft.cabins) {
-      out.cabins.push_back({CabinOf(c.cabin), static_cast<int>(c.first_row),
-                            static_cast<int>(c.last_row), c.letters});
+      out.cabins.push_back(
+          {c.cabin, static_cast<int>(c.first_row), static_cast<int>(c.last_row), c.letters});
     }
   }
   for (const auto& fc : t.fare_classes)
-    a.fare_classes.push_back({fc.code, CabinOf(fc.cabin), fc.refundable});
+    a.fare_classes.push_back({fc.code, fc.cabin, fc.refundable});
   return a;
 }
 

@@ -11,6 +11,10 @@
 
 namespace tripmesh::schemas {
 
+// A cabin of an aircraft; on the wire "J" (business) or "Y" (economy).
+enum class Cabin { kBusiness, kEconomy };
+std::string_view CabinName(Cabin c);
+
 struct AirAirport {
   std::string code, name, city, state, time_zone;
   double lat = 0, lon = 0;
@@ -27,12 +31,13 @@ struct AirlineInfo {
 };
 
 struct AirFareClass {
-  std::string code, cabin, name;  // cabin: "J" or "Y"
+  std::string code, name;
+  Cabin cabin = Cabin::kEconomy;
   bool refundable = false;
 };
 
-struct AirCabin {
-  std::string cabin;
+struct AirCabinRows {
+  Cabin cabin = Cabin::kEconomy;
   std::int64_t first_row = 0, last_row = 0;
   std::string letters;
 };
@@ -40,7 +45,7 @@ struct AirCabin {
 struct AirAircraft {
   std::string type;
   std::int64_t seats = 0;
-  std::vector<AirCabin> cabins;
+  std::vector<AirCabinRows> cabins;
 };
 
 struct AirFare {
@@ -72,7 +77,7 @@ struct AirPlanRequest {
   std::string request_id;
   std::string from, to;  // IATA codes
   Time depart_after = 0;
-  std::string cabin = "Y";       // "Y" economy, "J" business
+  Cabin cabin = Cabin::kEconomy;
   std::string fare_class = "E";  // priced in this class where a leg sells it
   std::int64_t passengers = 1;
   std::int64_t alternatives = 3;

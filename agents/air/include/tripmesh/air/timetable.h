@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tripmesh/base/time.h"
+#include "tripmesh/schemas/air.h"
 
 namespace tripmesh::air {
 
@@ -18,7 +19,7 @@ struct Airport {
   int min_connection_min = 45;
 };
 
-enum class Cabin { kBusiness, kEconomy };
+using Cabin = schemas::Cabin;
 
 struct CabinRows {
   Cabin cabin = Cabin::kEconomy;
