@@ -133,9 +133,11 @@ def main(schemas, data, generator=None):
     for path in sorted(glob.glob(os.path.join(data, "airlines", "*.json"))):
         doc = load(path)
         validate(schemas, doc, path)
-        check_references(airports, doc, errors)
-        if not errors:
-            check_times(airports, doc, errors)
+        found = []
+        check_references(airports, doc, found)
+        if not found:  # times need the airports a flight names
+            check_times(airports, doc, found)
+        errors += found
         airlines.append(doc)
     numbers = [f["number"] for a in airlines for f in a["flights"]]
     if len(numbers) != len(set(numbers)):

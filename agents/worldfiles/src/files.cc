@@ -86,12 +86,14 @@ Result<air::WeeklyFlight> FlightOf(const schemas::AirlineTimetable& t, const sch
   if (std::none_of(t.aircraft.begin(), t.aircraft.end(),
                    [&](const schemas::AirAircraft& a) { return a.type == f.aircraft; }))
     return Fail(Errc::kInvalidRequest, where + "unknown aircraft " + f.aircraft);
+  auto departs = schemas::ParseClock(f.departs);
+  if (!departs) return Fail(Errc::kInvalidRequest, where + "departs: " + departs.error().message);
   air::WeeklyFlight out{.airline = t.info.id,
                         .number = f.number,
                         .from = f.from,
                         .to = f.to,
                         .days = {},
-                        .departs_local_min = *schemas::ParseClock(f.departs),
+                        .departs_local_min = *departs,
                         .block_min = static_cast<int>(f.block_minutes),
                         .aircraft = f.aircraft,
                         .fares = {}};
