@@ -32,12 +32,40 @@ const core::World& DefaultWorld() {
 }
 std::string TripmeshBinary() { return TRIPMESH_BINARY; }
 
+namespace {
+
+std::mutex temp_mu;
+std::vector<std::string> temp_dirs;  // this process's, removed when all its tests pass
+std::mutex postgres_mu;
+std::unique_ptr<harness::LocalPostgres> postgres;  // one server per test binary
+
+// After the last test: the PostgreSQL server stops, and a binary whose tests
+// all passed removes its folders (a failed one keeps them to be looked at), so
+// that suites run again and again do not fill the disk.
+class TempDirJanitor : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::scoped_lock lock(postgres_mu, temp_mu);
+    postgres.reset();
+    if (!::testing::UnitTest::GetInstance()->Passed()) return;
+    std::error_code ec;
+    for (const auto& dir : temp_dirs) std::filesystem::remove_all(dir, ec);
+    temp_dirs.clear();
+  }
+};
+[[maybe_unused]] ::testing::Environment* const janitor =
+    ::testing::AddGlobalTestEnvironment(new TempDirJanitor);
+
+}  // namespace
+
 std::string NewTempDir(const std::string& name) {
   static std::atomic<int> counter{0};
   std::string dir = std::string(TRIPMESH_BINARY_DIR) + "/test-tmp/" + name + "-" +
                     std::to_string(getpid()) + "-" + std::to_string(counter++);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  std::lock_guard lock(temp_mu);
+  temp_dirs.push_back(dir);
   return dir;
 }
 
@@ -47,21 +75,19 @@ void PrintTo(Backend b, std::ostream* os) { *os << BackendName(b); }
 
 std::string NewStore(Backend b, const std::string& name) {
   if (b == Backend::kSqlite) return NewTempDir(name) + "/store.db";
-  // One server per test binary, stopped when it exits; a database per store.
-  static std::mutex mu;
-  static std::unique_ptr<harness::LocalPostgres> server;
+  // One server per test binary, stopped after its last test; a database per store.
   static std::atomic<int> databases{0};
-  std::lock_guard lock(mu);
-  if (!server) {
+  std::lock_guard lock(postgres_mu);
+  if (!postgres) {
     auto started = harness::LocalPostgres::Start(NewTempDir("postgres"));
     if (!started) {
       ADD_FAILURE() << started.error().message;
       return "postgresql://127.0.0.1:1/none";
     }
-    server = std::move(*started);
+    postgres = std::move(*started);
   }
   std::string db = "s" + std::to_string(databases++);
-  auto uri = server->NewDatabase(db);
+  auto uri = postgres->NewDatabase(db);
   if (!uri) {
     ADD_FAILURE() << uri.error().message;
     return "postgresql://127.0.0.1:1/none";
