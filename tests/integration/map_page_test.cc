@@ -2,7 +2,8 @@
 // listener, three agents on an accelerated clock, a driving fleet), the page
 // opened in headless Chromium as the monitor would open it, and what its DOM
 // shows: every station of the catalogues, vehicles that move, counters that
-// rise, and a booking made here on the booked station's timeline.
+// rise, malformed messages skipped and counted, and a booking made here on the
+// booked station's timeline.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -50,7 +51,27 @@ class MapPageTest : public CompanyFixture {
     }
     return out;
   }
+  // What the page must skip and count without stopping: not JSON, a wrong
+  // type, not an object, a topic of no meaning.
+  void PublishMalformed() {
+    runtime::TransportOptions o;
+    o.broker = broker_->uri();
+    o.client_id = "map-spoiler";
+    o.clean_start = true;
+    spoiler_ = runtime::NewMosquittoTransport(o);
+    ASSERT_TRUE(spoiler_->Connect(std::chrono::seconds(5)));
+    for (const auto& [topic, payload] : kMalformed) {
+      ASSERT_TRUE(spoiler_->Publish({.topic = topic, .payload = payload, .qos = 1})) << topic;
+    }
+  }
+  static inline const std::vector<std::pair<std::string, std::string>> kMalformed = {
+      {"tripmesh/v1/vehicles/bad-car/telemetry", "{not json"},
+      {"tripmesh/v1/companies/voltpoint/metrics", R"({"type":"company.metrics","counters":7})"},
+      {"tripmesh/v1/events/saga", "[1,2,3]"},
+      {"tripmesh/v1/nowhere/at/all", "{}"},
+  };
   Time start_ = 0;
+  std::unique_ptr<runtime::Transport> spoiler_;  // kept connected: its publishes are not cut short
 };
 
 std::size_t CatalogueStations() {
@@ -89,6 +110,7 @@ TEST_F(MapPageTest, ShowsTheNetworkMovingVehiclesRisingCountersAndABookingsTimel
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(Reads(log).count("first")) << Text(log);
+  PublishMalformed();
   auto car = Vehicle("map-car", "voltpoint");
   ASSERT_TRUE(car);
   core::AcceleratedClock clock(start_, kScale, start_);
@@ -124,7 +146,9 @@ TEST_F(MapPageTest, ShowsTheNetworkMovingVehiclesRisingCountersAndABookingsTimel
   EXPECT_GT(int64_t(last["messages"]), int64_t(first["messages"]));
   EXPECT_GT(int64_t(last["confirmed"]), int64_t(first["confirmed"]));
   EXPECT_GT(int64_t(last["sagas"]), 0);
-  EXPECT_EQ(int64_t(last["skipped"]), 0);
+  // The malformed messages were skipped and counted, and the page went on updating.
+  EXPECT_EQ(int64_t(first["skipped"]), 0);
+  EXPECT_EQ(int64_t(last["skipped"]), static_cast<int64_t>(kMalformed.size()));
   // Three companies, each online, in the table.
   EXPECT_EQ(simdjson::dom::array(last["companies"]).size(), kCompanies.size());
   // The booked stop on its station's timeline.
