@@ -61,6 +61,7 @@ class MapPageTest : public CompanyFixture {
     spoiler_ = runtime::NewMosquittoTransport(o);
     ASSERT_TRUE(spoiler_->Connect(std::chrono::seconds(5)));
     for (const auto& [topic, payload] : kMalformed) {
+      recorder_->Unchecked(topic, payload);
       ASSERT_TRUE(spoiler_->Publish({.topic = topic, .payload = payload, .qos = 1})) << topic;
     }
   }

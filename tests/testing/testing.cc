@@ -119,7 +119,10 @@ std::unique_ptr<Recorder> Recorder::Start(runtime::TransportOptions o, const std
   auto* raw = r.get();
   r->transport_->SetReceiver([raw](runtime::InboundMessage m) {
     std::lock_guard lock(raw->mu_);
-    if (raw->log_ && m.payload.size() < 65536 && m.payload.find('\n') == std::string::npos) {
+    auto unchecked = raw->unchecked_.find({m.topic, m.payload});
+    if (unchecked != raw->unchecked_.end()) {
+      raw->unchecked_.erase(unchecked);
+    } else if (raw->log_ && m.payload.size() < 65536 && m.payload.find('\n') == std::string::npos) {
       std::fprintf(raw->log_, "%s\t%s\n", m.topic.c_str(), m.payload.c_str());
     }
     raw->messages_.push_back(std::move(m));
@@ -132,6 +135,11 @@ std::unique_ptr<Recorder> Recorder::Start(runtime::TransportOptions o, const std
 Recorder::~Recorder() {
   transport_->Disconnect();
   if (log_) std::fclose(log_);
+}
+
+void Recorder::Unchecked(const std::string& topic, const std::string& payload) {
+  std::lock_guard lock(mu_);
+  unchecked_.emplace(topic, payload);
 }
 
 std::vector<runtime::InboundMessage> Recorder::Messages() {
