@@ -17,16 +17,13 @@
 #include "saga_coordinator.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
+#include "tripmesh/engine/agent.h"
 #include "tripmesh/topics/topics.h"
 #include "world_view.h"
 
 namespace tripmesh::company {
 
-struct Reply {
-  std::string payload;        // encoded result or error
-  std::optional<Errc> error;  // set when payload is an error
-  bool deferred = false;      // a saga publishes the reply when it settles
-};
+using Reply = engine::Reply;
 
 class Handlers {
  public:

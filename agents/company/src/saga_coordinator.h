@@ -26,16 +26,14 @@
 #include "reservation_book.h"
 #include "saga_participant.h"
 #include "tripmesh/core/clock.h"
+#include "tripmesh/engine/agent.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/messages.h"
 
 namespace tripmesh::company {
 
-// Where a deferred reply goes once the saga settles.
-struct ReplyTo {
-  std::string topic, correlation, request_id;
-};
+using ReplyTo = engine::ReplyTo;
 
 // A saga message for this company's own participant, which the coordinator
 // hands over in process instead of through the broker.

@@ -1,7 +1,7 @@
 #include "deferred_events.h"
 
-namespace tripmesh::company {
+namespace tripmesh::engine {
 
 thread_local DeferredEvents::Scope DeferredEvents::current_;
 
-}  // namespace tripmesh::company
+}  // namespace tripmesh::engine

@@ -5,7 +5,7 @@
 
 #include "tripmesh/runtime/transport.h"
 
-namespace tripmesh::company {
+namespace tripmesh::engine {
 
 // Monitors' events raised while a lane runs a task wait until the task's own
 // messages (a saga step, an ack, a reply) are out: written first, each would
@@ -36,4 +36,4 @@ class DeferredEvents {
   Scope outer_;
 };
 
-}  // namespace tripmesh::company
+}  // namespace tripmesh::engine

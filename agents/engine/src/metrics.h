@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace tripmesh::company {
+namespace tripmesh::engine {
 
 class Metrics {
  public:
@@ -48,4 +48,4 @@ class Metrics {
   std::size_t next_ = 0;
 };
 
-}  // namespace tripmesh::company
+}  // namespace tripmesh::engine

@@ -15,7 +15,7 @@
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/topics/topics.h"
 
-namespace tripmesh::company {
+namespace tripmesh::engine {
 
 Status RefuseIfServed(const schemas::CompanyStatus& status, Time now) {
   if (!status.online) return {};
@@ -64,4 +64,4 @@ Status CheckNoOtherAgent(const std::string& company, runtime::TransportKind kind
   return RefuseIfServed(*status, core::RealClock().Now());
 }
 
-}  // namespace tripmesh::company
+}  // namespace tripmesh::engine

@@ -12,7 +12,7 @@
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/messages.h"
 
-namespace tripmesh::company {
+namespace tripmesh::engine {
 
 // kConflict naming the agent that serves `company` now (pid, host, since),
 // or OK when none does. kOffline when the broker cannot be reached.
@@ -23,4 +23,4 @@ namespace tripmesh::company {
 // The refusal for a live agent's online `status`; exposed for tests.
 [[nodiscard]] Status RefuseIfServed(const schemas::CompanyStatus& status, Time now);
 
-}  // namespace tripmesh::company
+}  // namespace tripmesh::engine

@@ -11,6 +11,7 @@
 
 #include "tripmesh/base/result.h"
 #include "tripmesh/core/clock.h"
+#include "tripmesh/engine/agent.h"
 #include "tripmesh/runtime/transport.h"
 
 namespace tripmesh::company {
@@ -52,21 +53,11 @@ struct CompanyOptions {
   std::function<void(const Error&)> on_fatal;
 };
 
-class CompanyAgent {
- public:
-  // Loads the world, takes the store's lock (one agent per store: kConflict
-  // naming the holder), checks that no other agent serves the company
-  // (kConflict), connects, publishes the retained topics and starts
-  // answering. On PostgreSQL the lock is the database's lease (see
-  // runtime::Leadership): a standby waits for it here. `clock` must outlive
-  // the agent.
-  [[nodiscard]] static Result<std::unique_ptr<CompanyAgent>> Start(CompanyOptions options,
-                                                                   const core::Clock& clock);
-  virtual ~CompanyAgent() = default;
-  // Publishes status offline (unless another agent took over), stops taking
-  // messages, drains the lanes.
-  virtual void Stop() = 0;
-};
+// Starts the agent of company `options.id` (engine::Agent::Start) with the
+// charging profile over the world of `options.data_dir`. `clock` must
+// outlive the agent.
+[[nodiscard]] Result<std::unique_ptr<engine::Agent>> StartCompany(CompanyOptions options,
+                                                                  const core::Clock& clock);
 
 // Runs an agent until SIGINT or SIGTERM; returns the process exit code.
 int RunCompany(CompanyOptions options);
