@@ -699,6 +699,16 @@ Result<std::string> PeekType(std::string_view json) {
   return type;
 }
 
+Result<std::string> Minified(std::string_view json) {
+  std::string out(json.size(), '\0');
+  std::size_t length = 0;
+  if (auto err = simdjson::minify(json.data(), json.size(), out.data(), length); err) {
+    return Fail(Errc::kInvalidJson, std::string("not JSON: ") + simdjson::error_message(err));
+  }
+  out.resize(length);
+  return out;
+}
+
 std::string PeekRequestId(std::string_view json) {
   std::string id;
   (void)ReadObject(json, [&](Fields& f) { f.Str("request_id", id, kOptional, kIdLen); });

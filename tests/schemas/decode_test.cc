@@ -237,6 +237,15 @@ TEST(EnvelopeTest, AStampedRequestCarriesItsIdAndDeadlineAndKeepsItsOwnId) {
   EXPECT_EQ(bad.error().field, "deadline");
 }
 
+TEST(EnvelopeTest, AMinifiedMessageKeepsTheSpacesOfItsStrings) {
+  auto one = Minified("{\n  \"name\": \"SabiÃ¡ Transportes\",\n  \"days\": [1, 2]\n}\n");
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(*one, "{\"name\":\"SabiÃ¡ Transportes\",\"days\":[1,2]}");
+  auto bad = Minified("{\"name\": \"open");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kInvalidJson);
+}
+
 TEST(EnvelopeTest, StatusAndMetricsRoundTrip) {
   CompanyStatus s{.company = "voltpoint", .online = false, .timestamp = 1796118720};
   s.host = "vm";

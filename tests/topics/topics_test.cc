@@ -109,6 +109,16 @@ TEST(TopicsTest, ABridgeLinkNamesItsTwoCompanies) {
   EXPECT_FALSE(ParseTopic("tripmesh/v1/companies/eflux/bridges/Volt"));
 }
 
+TEST(TopicsTest, AnAirlinesTimetableIsATopicOfItsCompany) {
+  EXPECT_EQ(Timetable("jangada"), "tripmesh/v1/companies/jangada/timetable");
+  EXPECT_EQ(TimetablesFilter(), "tripmesh/v1/companies/+/timetable");
+  auto r = ParseTopic(Timetable("jangada"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, Kind::kTimetable);
+  EXPECT_EQ(r->company, "jangada");
+  EXPECT_FALSE(ParseTopic("tripmesh/v1/companies/jangada/timetable/x"));
+}
+
 TEST(TopicsTest, TheMapAndAStationsScheduleAreTopicsOfTheTree) {
   EXPECT_EQ(WorldMap(), "tripmesh/v1/world/map");
   EXPECT_EQ(CaughtUp("eflux"), "tripmesh/v1/companies/eflux/replies/caught-up");

@@ -67,6 +67,8 @@ Result<Route> ParseCompanyTopic(const std::vector<std::string_view>& p) {
     r.kind = Kind::kCompanyStatus;
   } else if (what == "metrics" && n == 5) {
     r.kind = Kind::kMetrics;
+  } else if (what == "timetable" && n == 5) {
+    r.kind = Kind::kTimetable;
   } else if (what == "replies") {
     r.kind = Kind::kCompanyReplies;
   } else if (what == "stations" &&
@@ -270,6 +272,8 @@ std::string AdminFilter(std::string_view c) { return Join({"companies", c, "admi
 std::string Everything() { return Join({"#"}); }
 std::string InfoFilter() { return Join({"companies", "+", "info"}); }
 std::string StationsFilter() { return Join({"companies", "+", "stations", "+"}); }
+std::string Timetable(std::string_view c) { return Join({"companies", c, "timetable"}); }
+std::string TimetablesFilter() { return Join({"companies", "+", "timetable"}); }
 
 bool InNamespaceOf(std::string_view topic, std::string_view agent, bool agent_is_company) {
   std::string prefix = Join({agent_is_company ? "companies" : "vehicles", agent}) + "/";

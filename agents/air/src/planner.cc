@@ -5,18 +5,14 @@
 #include <map>
 #include <tuple>
 
+#include "tripmesh/air/plan_answer.h"
+
 namespace tripmesh::air {
 
 std::int64_t PriceOf(const Timetable& timetable, const Leg& leg, Cabin cabin,
                      const std::string& fare_class) {
-  std::int64_t cheapest = -1;
-  for (const auto& fare : leg.fares) {
-    const FareClass* fc = timetable.FindFareClass(leg.airline, fare.fare_class);
-    if (!fc || fc->cabin != cabin) continue;
-    if (fare.fare_class == fare_class) return fare.price_cents;
-    if (cheapest < 0 || fare.price_cents < cheapest) cheapest = fare.price_cents;
-  }
-  return cheapest;
+  const Fare* fare = FareFor(timetable, leg, cabin, fare_class);
+  return fare ? fare->price_cents : -1;
 }
 
 namespace {

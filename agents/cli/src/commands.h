@@ -69,5 +69,7 @@ void AddCheck(CLI::App& app, Runner& run);
 void AddSim(CLI::App& app, Runner& run);
 void AddWorld(CLI::App& app, Runner& run);
 void AddAdmin(CLI::App& app, Runner& run);
+void AddAirline(CLI::App& app, Runner& run);
+void AddPassenger(CLI::App& app, Runner& run);
 
 }  // namespace tripmesh::cli

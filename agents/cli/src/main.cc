@@ -23,6 +23,8 @@ int Run(int argc, char** argv) {
   tripmesh::cli::AddSim(app, run);
   tripmesh::cli::AddWorld(app, run);
   tripmesh::cli::AddAdmin(app, run);
+  tripmesh::cli::AddAirline(app, run);
+  tripmesh::cli::AddPassenger(app, run);
   if (int code = tripmesh::cli::Parse(app, argc, argv); code >= 0) return code;
   return run ? run() : tripmesh::cli::kUsageError;
 }

@@ -141,15 +141,8 @@ class VehicleClientImpl final : public VehicleClient {
  private:
   template <typename T>
   Result<T> Call(topics::Op op, std::string payload) {
-    auto text = Request(std::string(topics::OpName(op)), std::move(payload));
+    auto text = ResultOf(Request(std::string(topics::OpName(op)), std::move(payload)));
     if (!text) return tl::unexpected<Error>(text.error());
-    auto type = schemas::PeekType(*text);
-    if (!type) return Fail(Errc::kInternal, "unreadable reply: " + type.error().message);
-    if (*type == "error") {
-      auto e = schemas::Decode<schemas::ErrorReply>(*text);
-      if (!e) return Fail(Errc::kInternal, "unreadable error reply: " + e.error().message);
-      return tl::unexpected<Error>(e->error);
-    }
     auto out = schemas::Decode<T>(*text);
     if (!out) return Fail(Errc::kInternal, "unreadable reply: " + out.error().message);
     return out;
@@ -283,6 +276,16 @@ Status WaitForCompanies(const runtime::TransportOptions& mqtt,
   t->Disconnect();
   if (missing.empty()) return {};
   return Fail(Errc::kTimeout, "not online: " + missing);
+}
+
+Result<std::string> ResultOf(Result<std::string> reply) {
+  if (!reply) return reply;
+  auto type = schemas::PeekType(*reply);
+  if (!type) return Fail(Errc::kInternal, "unreadable reply: " + type.error().message);
+  if (*type != "error") return reply;
+  auto e = schemas::Decode<schemas::ErrorReply>(*reply);
+  if (!e) return Fail(Errc::kInternal, "unreadable error reply: " + e.error().message);
+  return tl::unexpected<Error>(e->error);
 }
 
 }  // namespace tripmesh::vehicle

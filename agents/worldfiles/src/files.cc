@@ -109,31 +109,56 @@ Result<air::WeeklyFlight> FlightOf(const schemas::AirlineTimetable& t, const sch
 
 }  // namespace
 
-Result<air::Timetable> LoadAirWorld(const std::string& air_dir, const ZoneOffsetMinutes& offset) {
-  auto map = ReadMessage<schemas::AirMap>(air_dir + "/airports.json");
-  if (!map) return tl::unexpected<Error>(map.error());
+Result<air::Timetable> AirTimetableOf(const schemas::AirMap& map,
+                                      const std::vector<schemas::AirlineTimetable>& timetables,
+                                      const ZoneOffsetMinutes& offset) {
   std::vector<air::Airport> airports;
   std::set<std::string> codes;
-  for (const auto& a : map->airports) {
+  for (const auto& a : map.airports) {
     airports.push_back(
         {a.code, a.time_zone, offset(a.time_zone), static_cast<int>(a.min_connection_minutes)});
     codes.insert(a.code);
   }
-  auto files = JsonFilesIn(air_dir + "/airlines");
-  if (!files) return tl::unexpected<Error>(files.error());
   std::vector<air::Airline> airlines;
   std::vector<air::WeeklyFlight> flights;
-  for (const auto& path : *files) {
-    auto t = ReadMessage<schemas::AirlineTimetable>(path);
-    if (!t) return tl::unexpected<Error>(t.error());
-    airlines.push_back(AirlineOf(*t));
-    for (const auto& f : t->flights) {
-      auto flight = FlightOf(*t, f, codes);
-      if (!flight) return Fail(flight.error().code, path + ": " + flight.error().message);
+  for (const auto& t : timetables) {
+    airlines.push_back(AirlineOf(t));
+    for (const auto& f : t.flights) {
+      auto flight = FlightOf(t, f, codes);
+      if (!flight) return tl::unexpected<Error>(flight.error());
       flights.push_back(std::move(*flight));
     }
   }
   return air::Timetable(std::move(airports), std::move(airlines), std::move(flights));
+}
+
+Result<AirFiles> ReadAirFiles(const std::string& air_dir) {
+  AirFiles out;
+  auto map = ReadMessage<schemas::AirMap>(air_dir + "/airports.json");
+  if (!map) return tl::unexpected<Error>(map.error());
+  out.map = std::move(*map);
+  auto files = JsonFilesIn(air_dir + "/airlines");
+  if (!files) return tl::unexpected<Error>(files.error());
+  for (const auto& path : *files) {
+    auto text = ReadFile(path);
+    if (!text) return tl::unexpected<Error>(text.error());
+    auto t = schemas::Decode<schemas::AirlineTimetable>(*text);
+    if (!t) return Fail(t.error().code, path + ": " + t.error().message, t.error().field);
+    // Each airline on its own first, so that an error names its file.
+    if (auto alone = AirTimetableOf(out.map, {*t}, [](const std::string&) { return 0; }); !alone)
+      return Fail(alone.error().code, path + ": " + alone.error().message);
+    auto message = schemas::Minified(*text);
+    if (!message) return Fail(message.error().code, path + ": " + message.error().message);
+    out.airlines.push_back(std::move(*t));
+    out.texts.push_back(std::move(*message));
+  }
+  return out;
+}
+
+Result<air::Timetable> LoadAirWorld(const std::string& air_dir, const ZoneOffsetMinutes& offset) {
+  auto files = ReadAirFiles(air_dir);
+  if (!files) return tl::unexpected<Error>(files.error());
+  return AirTimetableOf(files->map, files->airlines, offset);
 }
 
 }  // namespace tripmesh::worldfiles

@@ -84,6 +84,8 @@ Result<SagaCompensate> Decode<SagaCompensate>(std::string_view);
 // The "type" of a payload ("" when it has none), and its "request_id" ("" when none),
 // for routing and for addressing an error reply to a request that did not decode.
 [[nodiscard]] Result<std::string> PeekType(std::string_view json);
+// `json` without the whitespace between its tokens (a file's message as one line).
+[[nodiscard]] Result<std::string> Minified(std::string_view json);
 std::string PeekRequestId(std::string_view json);
 // A request's "deadline" (absent: none); kInvalidRequest naming `deadline`
 // when it is not an RFC 3339 time.

@@ -29,6 +29,7 @@ enum class Kind {
   kVehicleEvents,        // vehicles/{v}/events
   kBridgeLink,           // companies/{c}/bridges/{peer}: "1" or "0", from the brokers
   kWorldMap,             // world/map: the road map, retained
+  kTimetable,            // companies/{c}/timetable: an airline's weekly timetable, retained
 };
 
 enum class Op { kPlan, kReserve, kConfirm, kCancel, kGet, kList, kCheckin, kAvailability };
@@ -121,6 +122,8 @@ std::string AdminFilter(std::string_view c);     // companies/{c}/admin/+
 std::string Everything();                        // tripmesh/v1/#
 std::string InfoFilter();                        // companies/+/info
 std::string StationsFilter();                    // companies/+/stations/+ (not their availability)
+std::string Timetable(std::string_view c);       // companies/{c}/timetable
+std::string TimetablesFilter();                  // companies/+/timetable
 
 // True when `topic` lies in the namespace of `agent`: vehicles/{agent}/... for a
 // vehicle, companies/{agent}/... for a company. Used to refuse a Response Topic

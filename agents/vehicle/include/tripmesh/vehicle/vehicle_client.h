@@ -61,6 +61,10 @@ class VehicleClient {
   virtual std::string last_reply() const = 0;
 };
 
+// A raw reply (VehicleClient::Request) as the result it carries, or as the
+// error an error reply carries; kInternal when it cannot be read.
+[[nodiscard]] Result<std::string> ResultOf(Result<std::string> reply);
+
 // Waits until every one of `companies` says online on its retained status
 // topic; kTimeout naming the missing ones after `timeout`, or as soon as
 // `cancelled` returns true.

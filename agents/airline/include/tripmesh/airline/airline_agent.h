@@ -1,0 +1,40 @@
+// An airline's agent: the engine's agent with the air profile. It publishes
+// its weekly timetable (retained), hears the other airlines' and answers a
+// passenger's air.plan.request with itineraries over every airline it knows.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "tripmesh/base/result.h"
+#include "tripmesh/core/clock.h"
+#include "tripmesh/engine/agent.h"
+#include "tripmesh/runtime/transport.h"
+
+namespace tripmesh::airline {
+
+struct AirlineOptions {
+  std::string id;  // jangada, sabia, tucano
+  std::string data_dir = "data/air";
+  std::string db_path;      // default: var/<id>.db
+  std::size_t workers = 0;  // lanes; 0: four per core
+  runtime::TransportKind transport = runtime::TransportKind::kMosquitto;
+  runtime::TransportOptions mqtt;  // broker, credentials, keepalive
+  bool sync_full = true;
+  std::function<bool()> interrupted;
+  std::function<void(const Error&)> on_fatal;
+};
+
+// Starts the agent of airline `options.id` over <data_dir>/airports.json and
+// its own <data_dir>/airlines/<id>.json; kNotFound for an airline not there.
+// `clock` must outlive the agent.
+[[nodiscard]] Result<std::unique_ptr<engine::Agent>> StartAirline(AirlineOptions options,
+                                                                  const core::Clock& clock);
+
+// Runs an airline's agent until SIGINT or SIGTERM; returns the process exit code.
+int RunAirline(AirlineOptions options);
+
+}  // namespace tripmesh::airline

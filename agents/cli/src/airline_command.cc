@@ -1,0 +1,26 @@
+#include "commands.h"
+#include "tripmesh/airline/airline_agent.h"
+
+namespace tripmesh::cli {
+
+void AddAirline(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand("airline", "Run an airline's agent until SIGINT or SIGTERM");
+  auto options = std::make_shared<airline::AirlineOptions>();
+  auto flags = std::make_shared<BrokerFlags>();
+  cmd->add_option("--id", options->id, "Airline id (jangada, sabia, tucano)")->required();
+  cmd->add_option("--data", options->data_dir, "Folder of airports.json and airlines/")
+      ->capture_default_str();
+  cmd->add_option("--db", options->db_path, "SQLite file (default var/<id>.db)");
+  cmd->add_option("--workers", options->workers, "Worker lanes (default: four per core)");
+  AddBrokerFlags(cmd, *flags);
+  cmd->callback([&run, options, flags] {
+    run = [options, flags] {
+      options->mqtt = flags->Resolve();
+      auto kind = runtime::ParseTransportKind(flags->transport);
+      options->transport = kind ? *kind : runtime::TransportKind::kMosquitto;
+      return airline::RunAirline(*options);
+    };
+  });
+}
+
+}  // namespace tripmesh::cli
