@@ -10,29 +10,23 @@ namespace tripmesh::engine {
 // Monitors' events raised while a lane runs a task wait until the task's own
 // messages (a saga step, an ack, a reply) are out: written first, each would
 // hold up the next step of a reservation by one more write and broker hop.
+// The scope is the thread's: every access to it is in deferred_events.cc.
 class DeferredEvents {
  public:
-  DeferredEvents(const void* owner, std::vector<runtime::OutboundMessage>& events)
-      : outer_(current_) {
-    current_ = {owner, &events};
-  }
-  ~DeferredEvents() { current_ = outer_; }
+  DeferredEvents(const void* owner, std::vector<runtime::OutboundMessage>& events);
+  ~DeferredEvents();
   DeferredEvents(const DeferredEvents&) = delete;
   DeferredEvents& operator=(const DeferredEvents&) = delete;
 
   // Keeps `m` for the end of the task if `owner` runs one on this thread.
-  static bool Defer(const void* owner, runtime::OutboundMessage& m) {
-    if (current_.owner != owner || !current_.events) return false;
-    current_.events->push_back(std::move(m));
-    return true;
-  }
+  static bool Defer(const void* owner, runtime::OutboundMessage& m);
 
- private:
   struct Scope {
     const void* owner = nullptr;
     std::vector<runtime::OutboundMessage>* events = nullptr;
   };
-  static thread_local Scope current_;
+
+ private:
   Scope outer_;
 };
 
