@@ -144,9 +144,7 @@ int AskAndPrint(const AdminFlags& f, topics::AdminOp op, std::string payload) {
     if (text) {
       if (auto err = schemas::Decode<schemas::ErrorReply>(*text)) e = err->error;
     }
-    std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(e.code)).c_str(),
-                 e.message.c_str());
-    return kError;
+    return PrintError(e);
   }
   if (!f.json) {
     std::string zone = "America/Bahia";

@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <cstdlib>
 
 #include "commands.h"
@@ -20,6 +21,24 @@ void AddBrokerFlags(CLI::App* cmd, BrokerFlags& f) {
   cmd->add_option("--transport", f.transport, "MQTT client library")
       ->check(CLI::IsMember({"mosquitto", "paho"}))
       ->capture_default_str();
+}
+
+vehicle::VehicleOptions RequesterOptions(const std::string& id, const std::string& home,
+                                         const BrokerFlags& flags, double timeout_s) {
+  vehicle::VehicleOptions options;
+  options.id = id;
+  options.home = home;
+  options.mqtt = flags.Resolve();
+  auto kind = runtime::ParseTransportKind(flags.transport);
+  options.transport = kind ? *kind : runtime::TransportKind::kMosquitto;
+  options.timeout = std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
+  return options;
+}
+
+int PrintError(const Error& e) {
+  std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(e.code)).c_str(),
+               e.message.c_str());
+  return kError;
 }
 
 runtime::TransportOptions BrokerFlags::Resolve() const {

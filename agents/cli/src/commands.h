@@ -12,6 +12,7 @@
 #include "tripmesh/schemas/messages.h"
 #include "tripmesh/topics/topics.h"
 #include "tripmesh/vehicle/simulator.h"
+#include "tripmesh/vehicle/vehicle_client.h"
 
 namespace tripmesh::cli {
 
@@ -36,6 +37,12 @@ struct BrokerFlags {
   runtime::TransportOptions Resolve() const;
 };
 void AddBrokerFlags(CLI::App* cmd, BrokerFlags& flags);
+// A vehicle's or a passenger's client options: `id` asks its `home` company
+// over the broker the flags name, waiting `timeout_s` for each answer.
+vehicle::VehicleOptions RequesterOptions(const std::string& id, const std::string& home,
+                                         const BrokerFlags& flags, double timeout_s);
+// "tripmesh: <code>: <message>" on stderr; returns kError.
+int PrintError(const Error& e);
 // --time-scale, --clock-start and --clock-origin (RFC 3339, checked while
 // parsing) of a simulation clock shared by the companies and the fleet.
 void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, Time& clock_origin,

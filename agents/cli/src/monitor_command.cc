@@ -194,11 +194,7 @@ int RunMonitor(const MonitorFlags& f) {
   auto t = runtime::NewTransport(kind ? *kind : runtime::TransportKind::kMosquitto, o);
   MonitorView view;
   t->SetReceiver([&](const runtime::InboundMessage& m) { view.Add(m); });
-  if (auto st = t->Connect(std::chrono::seconds(5)); !st) {
-    std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(st.error().code)).c_str(),
-                 st.error().message.c_str());
-    return kError;
-  }
+  if (auto st = t->Connect(std::chrono::seconds(5)); !st) return PrintError(st.error());
   if (auto st = t->Subscribe(topics::Everything(), 1); !st) {
     std::fprintf(stderr, "tripmesh monitor: %s\n", st.error().message.c_str());
     return 1;

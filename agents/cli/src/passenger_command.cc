@@ -84,27 +84,18 @@ int RunPlan(const PassengerFlags& f) {
     std::fprintf(stderr, "tripmesh: %s\n", request.error().message.c_str());
     return kUsageError;
   }
-  vehicle::VehicleOptions options;
-  options.id = f.id;
-  options.home = f.home;
-  options.mqtt = f.broker.Resolve();
-  auto kind = runtime::ParseTransportKind(f.broker.transport);
-  options.transport = kind ? *kind : runtime::TransportKind::kMosquitto;
-  options.timeout = std::chrono::milliseconds(static_cast<long>(f.timeout_s * 1000));
-  auto client = vehicle::VehicleClient::Connect(options);
-  auto fail = [](const Error& e) {
-    std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(e.code)).c_str(),
-                 e.message.c_str());
-    return kError;
-  };
-  if (!client) return fail(client.error());
+  auto client =
+      vehicle::VehicleClient::Connect(RequesterOptions(f.id, f.home, f.broker, f.timeout_s));
+  if (!client) return PrintError(client.error());
   auto reply = (*client)->Request("plan", schemas::Encode(*request));
   if (f.json && reply) std::puts(reply->c_str());
   auto text = vehicle::ResultOf(std::move(reply));
-  if (!text) return fail(text.error());
+  if (!text) return PrintError(text.error());
   if (f.json) return kSuccess;
   auto result = schemas::Decode<schemas::AirPlanResult>(*text);
-  if (!result) return fail({Errc::kInternal, "unreadable reply: " + result.error().message, ""});
+  if (!result) {
+    return PrintError({Errc::kInternal, "unreadable reply: " + result.error().message, ""});
+  }
   // The airports' zones, for local times; without them times show in UTC.
   std::map<std::string, std::string> zone_of;
   if (auto files = worldfiles::ReadAirFiles(f.data)) {

@@ -84,9 +84,7 @@ int Print(const Result<T>& r, const vehicle::VehicleClient& client, bool json,
           const std::function<std::string(const T&)>& format) {
   if (!r) {
     if (json && !client.last_reply().empty()) std::puts(client.last_reply().c_str());
-    std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(r.error().code)).c_str(),
-                 r.error().message.c_str());
-    return kError;
+    return PrintError(r.error());
   }
   std::fputs(json ? (client.last_reply() + "\n").c_str() : format(*r).c_str(), stdout);
   return kSuccess;
@@ -103,19 +101,9 @@ int RunOp(const std::string& op, VehicleFlags& f) {
                  "has its cities\n");
     return kUsageError;
   }
-  vehicle::VehicleOptions options;
-  options.id = f.id;
-  options.home = f.home;
-  options.mqtt = f.broker.Resolve();
-  auto kind = runtime::ParseTransportKind(f.broker.transport);
-  options.transport = kind ? *kind : runtime::TransportKind::kMosquitto;
-  options.timeout = std::chrono::milliseconds(static_cast<long>(f.timeout_s * 1000));
-  auto client = vehicle::VehicleClient::Connect(options);
-  if (!client) {
-    std::fprintf(stderr, "tripmesh: %s: %s\n", std::string(ErrcName(client.error().code)).c_str(),
-                 client.error().message.c_str());
-    return kError;
-  }
+  auto client =
+      vehicle::VehicleClient::Connect(RequesterOptions(f.id, f.home, f.broker, f.timeout_s));
+  if (!client) return PrintError(client.error());
   auto& c = **client;
   // The world, for the local time of each city; without it times show in UTC.
   auto world = worldfiles::LoadWorld(f.data);
