@@ -6,9 +6,10 @@
 // ticker, metrics, and a clean stop. What is sold, planned and booked is the
 // profile's.
 //
-// Thread safety: Start and Stop from one thread; the profile is called from
-// the network thread (HearCatalogue, OnReply, OnSagaMessage: post only, no
-// disk), lanes (Handle, HandleAdmin) and the ticker (Tick, Online).
+// Thread safety: Start and Stop from one thread. The profile is called from
+// Start (Online), the network thread (HearCatalogue, OnReply, OnSagaMessage:
+// post only, no disk), lanes (Handle, HandleAdmin), the ticker (Tick,
+// AddMetrics, TimeZone) and any of them (IsCompany).
 #pragma once
 
 #include <chrono>
