@@ -85,7 +85,12 @@ class AirProfile final : public engine::Profile {
 
   engine::Reply Handle(topics::Op op, const std::string& /*passenger*/, bool agent_is_company,
                        std::string_view payload, const engine::ReplyTo&) override {
-    if (op != topics::Op::kPlan || agent_is_company) {
+    if (agent_is_company) {
+      return engine::ErrorReply(Errc::kForbidden,
+                                "airline " + id_ + " takes no requests from another airline yet",
+                                payload);
+    }
+    if (op != topics::Op::kPlan) {
       return engine::ErrorReply(Errc::kUnknownOp,
                                 "airline " + id_ +
                                     " answers plan only: " + std::string(topics::OpName(op)) +
@@ -131,6 +136,7 @@ class AirProfile final : public engine::Profile {
   void Online() override {
     services_.send(
         {.topic = topics::Timetable(id_), .payload = own_text_, .qos = 1, .retain = true});
+    std::lock_guard lock(mu_);  // the network thread may be adding a peer's timetable
     runtime::Log(LogLevel::kInfo, "{} publishes {} weekly flights", id_,
                  timetables_.at(id_).flights.size());
   }
