@@ -25,10 +25,8 @@ void AirportCode(Fields& f, std::string_view key, std::string& out) {
 void ReadCabin(Fields& f, Cabin& out, internal::Need need) {
   std::string code;
   if (!f.Str("cabin", code, need, 1)) return;
-  if (code == CabinName(Cabin::kBusiness)) {
-    out = Cabin::kBusiness;
-  } else if (code == CabinName(Cabin::kEconomy)) {
-    out = Cabin::kEconomy;
+  if (auto cabin = ParseCabin(code)) {
+    out = *cabin;
   } else {
     f.Fail("cabin", "expected J or Y");
   }
@@ -100,6 +98,20 @@ std::string_view AirPreferName(AirPrefer p) {
   return "earliest";
 }
 
+std::optional<AirPrefer> ParseAirPrefer(std::string_view name) {
+  for (AirPrefer p : {AirPrefer::kEarliestArrival, AirPrefer::kCheapest, AirPrefer::kFewestLegs}) {
+    if (AirPreferName(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+std::optional<Cabin> ParseCabin(std::string_view name) {
+  for (Cabin c : {Cabin::kBusiness, Cabin::kEconomy}) {
+    if (CabinName(c) == name) return c;
+  }
+  return std::nullopt;
+}
+
 template <>
 Result<AirPlanRequest> Decode<AirPlanRequest>(std::string_view json) {
   return Read<AirPlanRequest>(json, [](Fields& f, AirPlanRequest& r) {
@@ -114,14 +126,10 @@ Result<AirPlanRequest> Decode<AirPlanRequest>(std::string_view json) {
     f.Int("alternatives", r.alternatives, kOptional, 1, 10);
     std::string prefer;
     if (f.Str("prefer", prefer, kOptional, 16)) {
-      constexpr AirPrefer kAll[] = {AirPrefer::kEarliestArrival, AirPrefer::kCheapest,
-                                    AirPrefer::kFewestLegs};
-      auto it = std::find_if(std::begin(kAll), std::end(kAll),
-                             [&](AirPrefer p) { return AirPreferName(p) == prefer; });
-      if (it == std::end(kAll)) {
-        f.Fail("prefer", "expected \"earliest\", \"cheapest\" or \"fewest_legs\"");
+      if (auto p = ParseAirPrefer(prefer)) {
+        r.prefer = *p;
       } else {
-        r.prefer = *it;
+        f.Fail("prefer", "expected \"earliest\", \"cheapest\" or \"fewest_legs\"");
       }
     }
   });

@@ -32,13 +32,12 @@ Result<schemas::AirPlanRequest> PlanRequestOf(const PassengerFlags& f, Time now)
     if (!t) return Fail(Errc::kInvalidRequest, "--depart-after: " + t.error().message);
     r.depart_after = *t;
   }
-  r.cabin = f.cabin == "J" ? schemas::Cabin::kBusiness : schemas::Cabin::kEconomy;
+  // The flags' checks allow only names these parse.
+  r.cabin = schemas::ParseCabin(f.cabin).value_or(schemas::Cabin::kEconomy);
   r.fare_class = f.fare_class;
   r.passengers = f.passengers;
   r.alternatives = f.alternatives;
-  r.prefer = f.prefer == "cheapest"      ? schemas::AirPrefer::kCheapest
-             : f.prefer == "fewest_legs" ? schemas::AirPrefer::kFewestLegs
-                                         : schemas::AirPrefer::kEarliestArrival;
+  r.prefer = schemas::ParseAirPrefer(f.prefer).value_or(schemas::AirPrefer::kEarliestArrival);
   return r;
 }
 

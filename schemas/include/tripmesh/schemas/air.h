@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@ namespace tripmesh::schemas {
 // A cabin of an aircraft; on the wire "J" (business) or "Y" (economy).
 enum class Cabin { kBusiness, kEconomy };
 std::string_view CabinName(Cabin c);
+// The cabin of a wire name ("J", "Y"); nullopt for any other.
+std::optional<Cabin> ParseCabin(std::string_view name);
 
 struct AirAirport {
   std::string code, name, city, state, time_zone;
@@ -72,6 +75,7 @@ struct AirlineTimetable {
 // (air.plan.result): itineraries over one or more airlines.
 enum class AirPrefer { kEarliestArrival, kCheapest, kFewestLegs };
 std::string_view AirPreferName(AirPrefer p);  // "earliest", "cheapest", "fewest_legs"
+std::optional<AirPrefer> ParseAirPrefer(std::string_view name);
 
 struct AirPlanRequest {
   std::string request_id;
