@@ -203,4 +203,88 @@ Result<AirlineTimetable> Decode<AirlineTimetable>(std::string_view json) {
   });
 }
 
+namespace {
+
+constexpr std::size_t kMaxLegs = 16;
+constexpr std::int64_t kMaxPassengers = 9;
+
+void ReadReserveLeg(Fields& f, AirReserveLeg& l) {
+  f.Str("leg_id", l.leg_id, kRequired, kIdLen);
+  f.Str("fare_class", l.fare_class, kRequired, 1);
+  f.StrArray("seats", l.seats, kOptional, kMaxPassengers, 3);
+}
+
+void ReadBookedLeg(Fields& f, AirBookedLeg& l) {
+  f.Str("leg_id", l.leg_id, kRequired, kIdLen);
+  f.Str("airline", l.airline, kRequired, 64);
+  f.Str("flight", l.flight, kRequired, 6);
+  AirportCode(f, "from", l.from);
+  AirportCode(f, "to", l.to);
+  f.TimeField("departs_at", l.departs_at, kRequired);
+  f.TimeField("arrives_at", l.arrives_at, kRequired);
+  ReadCabin(f, l.cabin, kRequired);
+  f.Str("fare_class", l.fare_class, kRequired, 1);
+  f.StrArray("seats", l.seats, kRequired, kMaxPassengers, 3);
+  f.Num("price", l.price, kRequired, 0, 1e7);
+}
+
+void ReadReservation(Fields& f, AirReservation& r) {
+  f.Str("reservation_id", r.reservation_id, kRequired, kIdLen);
+  f.Str("request_id", r.request_id, kOptional, kIdLen);
+  f.Str("passenger", r.passenger, kRequired, kIdLen);
+  std::string status;
+  if (f.Str("status", status, kRequired, 16)) {
+    if (auto s = ParseReservationStatus(status)) {
+      r.status = *s;
+    } else {
+      f.Fail("status", "not a reservation status");
+    }
+  }
+  f.TimeField("created_at", r.created_at, kRequired);
+  f.TimeField("expires_at", r.expires_at);
+  f.Int("passengers", r.passengers, kRequired, 1, kMaxPassengers);
+  f.Num("price", r.price, kRequired, 0, 1e9);
+  f.Str("currency", r.currency, kRequired, 3);
+  f.Objects("legs", kRequired, kMaxLegs,
+            [&](Fields& l) { ReadBookedLeg(l, r.legs.emplace_back()); });
+}
+
+}  // namespace
+
+template <>
+Result<AirReserveRequest> Decode<AirReserveRequest>(std::string_view json) {
+  return Read<AirReserveRequest>(json, [](Fields& f, AirReserveRequest& r) {
+    f.Type("air.reserve.request", kOptional);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.Int("passengers", r.passengers, kOptional, 1, kMaxPassengers);
+    f.Bool("hold_only", r.hold_only, kOptional);
+    f.Objects("legs", kRequired, kMaxLegs,
+              [&](Fields& l) { ReadReserveLeg(l, r.legs.emplace_back()); });
+    if (f.ok() && r.legs.empty()) f.Fail("legs", "at least one leg");
+    for (const auto& leg : r.legs) {
+      if (f.ok() && !leg.seats.empty() &&
+          static_cast<std::int64_t>(leg.seats.size()) != r.passengers)
+        f.Fail("seats", "name one seat per passenger on " + leg.leg_id.substr(0, 32) + ", or none");
+    }
+  });
+}
+
+template <>
+Result<AirReservation> Decode<AirReservation>(std::string_view json) {
+  return Read<AirReservation>(json, [](Fields& f, AirReservation& r) {
+    f.Type("air.reservation", kRequired);
+    ReadReservation(f, r);
+  });
+}
+
+template <>
+Result<AirReservationList> Decode<AirReservationList>(std::string_view json) {
+  return Read<AirReservationList>(json, [](Fields& f, AirReservationList& r) {
+    f.Type("air.reservation.list", kRequired);
+    f.Str("request_id", r.request_id, kOptional, kIdLen);
+    f.Objects("reservations", kRequired, 10000,
+              [&](Fields& one) { ReadReservation(one, r.reservations.emplace_back()); });
+  });
+}
+
 }  // namespace tripmesh::schemas

@@ -39,4 +39,61 @@ std::string Encode(const AirPlanResult& m) {
   return w.EndArray().End().Take();
 }
 
+namespace {
+
+void WriteReservation(JsonWriter& w, const AirReservation& r) {
+  w.Str("reservation_id", r.reservation_id);
+  if (!r.request_id.empty()) w.Str("request_id", r.request_id);
+  w.Str("passenger", r.passenger).Str("status", ReservationStatusName(r.status));
+  w.Time("created_at", r.created_at);
+  if (r.expires_at) w.Time("expires_at", *r.expires_at);
+  w.Int("passengers", r.passengers).Num("price", r.price, kMoney).Str("currency", r.currency);
+  w.BeginArray("legs");
+  for (const auto& l : r.legs) {
+    w.BeginObject().Str("leg_id", l.leg_id).Str("airline", l.airline).Str("flight", l.flight);
+    w.Str("from", l.from).Str("to", l.to);
+    w.Time("departs_at", l.departs_at).Time("arrives_at", l.arrives_at);
+    w.Str("cabin", CabinName(l.cabin)).Str("fare_class", l.fare_class).BeginArray("seats");
+    for (const auto& seat : l.seats) w.Str(seat);
+    w.EndArray().Num("price", l.price, kMoney).End();
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
+std::string Encode(const AirReserveRequest& m) {
+  auto w = Typed("air.reserve.request");
+  OptionalRequestId(w, m.request_id);
+  w.Int("passengers", m.passengers).Bool("hold_only", m.hold_only).BeginArray("legs");
+  for (const auto& l : m.legs) {
+    w.BeginObject().Str("leg_id", l.leg_id).Str("fare_class", l.fare_class);
+    if (!l.seats.empty()) {
+      w.BeginArray("seats");
+      for (const auto& seat : l.seats) w.Str(seat);
+      w.EndArray();
+    }
+    w.End();
+  }
+  return w.EndArray().End().Take();
+}
+
+std::string Encode(const AirReservation& m) {
+  auto w = Typed("air.reservation");
+  WriteReservation(w, m);
+  return w.End().Take();
+}
+
+std::string Encode(const AirReservationList& m) {
+  auto w = Typed("air.reservation.list");
+  OptionalRequestId(w, m.request_id);
+  w.BeginArray("reservations");
+  for (const auto& r : m.reservations) {
+    w.BeginObject();
+    WriteReservation(w, r);
+    w.End();
+  }
+  return w.EndArray().End().Take();
+}
+
 }  // namespace tripmesh::schemas

@@ -148,7 +148,11 @@ TEST_F(AirlineTest, BadRequestsGetPreciseErrors) {
   EXPECT_EQ(not_json.error().code, Errc::kInvalidJson);
   auto reserve = vehicle::ResultOf(passenger->Request("reserve", "{}"));
   ASSERT_FALSE(reserve);
-  EXPECT_EQ(reserve.error().code, Errc::kUnknownOp);
+  EXPECT_EQ(reserve.error().code, Errc::kInvalidRequest);
+  EXPECT_EQ(reserve.error().field, "legs");
+  auto checkin = vehicle::ResultOf(passenger->Request("checkin", R"({"reservation_id":"r"})"));
+  ASSERT_FALSE(checkin);
+  EXPECT_EQ(checkin.error().code, Errc::kUnknownOp);
 }
 
 TEST_F(AirlineTest, ATimetableThatDoesNotHoldTogetherIsDroppedAndPlansGoOn) {

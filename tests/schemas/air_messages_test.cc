@@ -91,5 +91,65 @@ TEST(AirMessagesTest, APlanResultRoundTrips) {
   EXPECT_DOUBLE_EQ(b.legs[0].price, 500.9);
 }
 
+TEST(AirMessagesTest, AReserveRequestRoundTripsAndNamesTheFieldOfABadOne) {
+  AirReserveRequest r{.request_id = "r1", .legs = {}, .passengers = 2, .hold_only = true};
+  r.legs.push_back({.leg_id = "JG1001-2027-01-04", .fare_class = "E", .seats = {"12C", "12D"}});
+  r.legs.push_back({.leg_id = "SB2002-2027-01-04", .fare_class = "Y", .seats = {}});
+  auto back = Decode<AirReserveRequest>(Encode(r));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->passengers, 2);
+  EXPECT_TRUE(back->hold_only);
+  ASSERT_EQ(back->legs.size(), 2u);
+  EXPECT_EQ(back->legs[0].seats, (std::vector<std::string>{"12C", "12D"}));
+  EXPECT_TRUE(back->legs[1].seats.empty());
+  auto field_of = [](const std::string& body) {
+    auto d = Decode<AirReserveRequest>(body);
+    return d ? std::string("accepted") : d.error().field;
+  };
+  EXPECT_EQ(field_of(R"({"legs":[{"leg_id":"JG1-2027-01-04","fare_class":"E"}]})"), "accepted");
+  EXPECT_EQ(field_of(R"({"legs":[]})"), "legs");
+  EXPECT_EQ(field_of(R"({})"), "legs");
+  EXPECT_EQ(field_of(R"({"legs":[{"fare_class":"E"}]})"), "legs[0].leg_id");
+  EXPECT_EQ(field_of(R"({"legs":[{"leg_id":"x","fare_class":"E","seats":["1A","1B"]}]})"), "seats");
+  EXPECT_EQ(field_of(R"({"passengers":10,"legs":[{"leg_id":"x","fare_class":"E"}]})"),
+            "passengers");
+  EXPECT_EQ(field_of(R"({"hold_only":1,"legs":[{"leg_id":"x","fare_class":"E"}]})"), "hold_only");
+}
+
+TEST(AirMessagesTest, AReservationAndAListRoundTrip) {
+  AirReservation r{.reservation_id = "a1",
+                   .request_id = "r1",
+                   .passenger = "ana",
+                   .status = ReservationStatus::kHeld,
+                   .created_at = kT,
+                   .expires_at = kT + 600,
+                   .passengers = 1,
+                   .price = 412.5,
+                   .currency = "BRL",
+                   .legs = {}};
+  r.legs.push_back({.leg_id = "JG1001-2027-01-04",
+                    .airline = "jangada",
+                    .flight = "JG1001",
+                    .from = "REC",
+                    .to = "SSA",
+                    .fare_class = "E",
+                    .departs_at = kT + kHourS,
+                    .arrives_at = kT + 2 * kHourS,
+                    .cabin = Cabin::kEconomy,
+                    .seats = {"1A"},
+                    .price = 412.5});
+  auto back = Decode<AirReservation>(Encode(r));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->status, ReservationStatus::kHeld);
+  EXPECT_EQ(back->expires_at, kT + 600);
+  ASSERT_EQ(back->legs.size(), 1u);
+  EXPECT_EQ(back->legs[0].seats, std::vector<std::string>{"1A"});
+  EXPECT_EQ(back->legs[0].cabin, Cabin::kEconomy);
+  auto list = Decode<AirReservationList>(Encode(AirReservationList{"l1", {r, r}}));
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->reservations.size(), 2u);
+  EXPECT_EQ(list->reservations[1].reservation_id, "a1");
+}
+
 }  // namespace
 }  // namespace tripmesh::schemas

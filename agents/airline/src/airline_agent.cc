@@ -4,6 +4,7 @@
 #include <mutex>
 #include <utility>
 
+#include "seat_sales.h"
 #include "tripmesh/air/plan_answer.h"
 #include "tripmesh/runtime/local_time.h"
 #include "tripmesh/runtime/log.h"
@@ -27,14 +28,19 @@ std::string ZoneOfFirstHub(const worldfiles::AirFiles& files, const std::string&
   return "UTC";
 }
 
-// The air profile: an airline's timetable on the wire, and itineraries over
-// every airline's. Seats are not sold yet, so every seat of a leg is left.
+// The air profile: an airline's timetable on the wire, itineraries over
+// every airline's, and the seats of its own legs sold to passengers.
 class AirProfile final : public engine::Profile {
  public:
-  AirProfile(std::string id, worldfiles::AirFiles files, engine::Services& services)
-      : id_(std::move(id)), files_(std::move(files)), services_(services) {}
+  AirProfile(std::string id, worldfiles::AirFiles files, Time hold_ttl_s,
+             engine::Services& services)
+      : id_(std::move(id)),
+        files_(std::move(files)),
+        services_(services),
+        sales_(id_, hold_ttl_s, services) {}
 
-  // kNotFound unless data/air has this airline's timetable.
+  // kNotFound unless data/air has this airline's timetable; then the
+  // reservations of the store.
   Status Load(const std::string& data_dir) {
     for (std::size_t i = 0; i < files_.airlines.size(); ++i) {
       if (files_.airlines[i].info.id != id_) continue;
@@ -45,7 +51,9 @@ class AirProfile final : public engine::Profile {
       return Fail(Errc::kNotFound,
                   "airline " + id_ + " has no timetable in " + data_dir + "/airlines");
     }
-    return {};
+    auto timetable = Current();
+    if (!timetable) return tl::unexpected<Error>(timetable.error());
+    return sales_.Load(**timetable);
   }
 
   std::vector<std::string> CatalogueFilters() const override {
@@ -83,41 +91,53 @@ class AirProfile final : public engine::Profile {
     return false;
   }
 
-  engine::Reply Handle(topics::Op op, const std::string& /*passenger*/, bool agent_is_company,
+  engine::Reply Handle(topics::Op op, const std::string& passenger, bool agent_is_company,
                        std::string_view payload, const engine::ReplyTo&) override {
     if (agent_is_company) {
       return engine::ErrorReply(Errc::kForbidden,
                                 "airline " + id_ + " takes no requests from another airline yet",
                                 payload);
     }
-    if (op != topics::Op::kPlan) {
-      return engine::ErrorReply(Errc::kUnknownOp,
-                                "airline " + id_ +
-                                    " answers plan only: " + std::string(topics::OpName(op)) +
-                                    " is not served by airlines yet",
-                                payload, "op");
+    Result<std::string> answer = Fail(Errc::kInternal, "unanswered");
+    switch (op) {
+      case topics::Op::kPlan:
+        answer = Plan(payload);
+        break;
+      case topics::Op::kReserve:
+        answer = WithCurrent<schemas::AirReserveRequest>(
+            payload, [&](const air::Timetable& t, const schemas::AirReserveRequest& r) {
+              return sales_.Reserve(t, passenger, r);
+            });
+        break;
+      case topics::Op::kConfirm:
+        answer = Decoded<schemas::ReservationRef>(
+            payload, [&](const auto& ref) { return sales_.Confirm(passenger, ref); });
+        break;
+      case topics::Op::kCancel:
+        answer = Decoded<schemas::ReservationRef>(
+            payload, [&](const auto& ref) { return sales_.Cancel(passenger, ref); });
+        break;
+      case topics::Op::kGet:
+        answer = Decoded<schemas::ReservationRef>(
+            payload, [&](const auto& ref) { return sales_.Get(passenger, ref); });
+        break;
+      case topics::Op::kList:
+        answer = Decoded<schemas::ListRequest>(
+            payload, [&](const auto& r) { return sales_.List(passenger, r); });
+        break;
+      default:
+        return engine::ErrorReply(Errc::kUnknownOp,
+                                  "airline " + id_ +
+                                      " serves plan, reserve, confirm, cancel, get"
+                                      " and list: " +
+                                      std::string(topics::OpName(op)) + " is not an airline's op",
+                                  payload, "op");
     }
-    auto request = schemas::Decode<schemas::AirPlanRequest>(payload);
-    if (!request) {
-      return engine::ErrorReply(request.error().code, request.error().message, payload,
-                                request.error().field);
-    }
-    auto timetable = Current();
-    if (!timetable) {
-      return engine::ErrorReply(timetable.error().code, timetable.error().message, payload);
-    }
-    const air::Timetable& t = **timetable;
-    auto seats = [&t](const air::Leg& leg, air::Cabin cabin) {
-      const air::Aircraft* craft = t.AircraftOf(leg);
-      return craft ? craft->SeatsIn(cabin) : 0;
-    };
-    auto answer = air::AnswerPlan(t, *request, services_.clock.Now(), seats);
     if (!answer) {
       return engine::ErrorReply(answer.error().code, answer.error().message, payload,
                                 answer.error().field);
     }
-    services_.count("plans", 1);
-    return {schemas::Encode(*answer), std::nullopt};
+    return {std::move(*answer), std::nullopt};
   }
 
   engine::Reply HandleAdmin(topics::AdminOp op, std::string_view payload) override {
@@ -141,16 +161,53 @@ class AirProfile final : public engine::Profile {
                  timetables_.at(id_).flights.size());
   }
 
-  void Tick(int) override {}
+  void Tick(int) override { sales_.ExpireDue(); }
 
   void AddMetrics(std::map<std::string, std::int64_t>& counters) override {
     std::lock_guard lock(mu_);
     counters["world.airlines"] = static_cast<std::int64_t>(timetables_.size());
+    counters["reservations"] = static_cast<std::int64_t>(sales_.Reservations());
   }
 
   std::string TimeZone() const override { return ZoneOfFirstHub(files_, id_); }
 
  private:
+  // `payload` decoded as T, then answered by `answer`.
+  template <typename T, typename Answer>
+  static Result<std::string> Decoded(std::string_view payload, const Answer& answer) {
+    auto request = schemas::Decode<T>(payload);
+    if (!request) return tl::unexpected<Error>(request.error());
+    return answer(*request);
+  }
+
+  // As Decoded, with the timetable of every airline heard so far.
+  template <typename T, typename Answer>
+  Result<std::string> WithCurrent(std::string_view payload, const Answer& answer) {
+    return Decoded<T>(payload, [&](const T& request) -> Result<std::string> {
+      auto timetable = Current();
+      if (!timetable) return tl::unexpected<Error>(timetable.error());
+      return answer(**timetable, request);
+    });
+  }
+
+  // Itineraries over every airline's timetable; this airline's legs show the
+  // seats it has left, the others' every seat of the cabin.
+  Result<std::string> Plan(std::string_view payload) {
+    return WithCurrent<schemas::AirPlanRequest>(
+        payload,
+        [&](const air::Timetable& t, const schemas::AirPlanRequest& r) -> Result<std::string> {
+          auto seats = [&](const air::Leg& leg, air::Cabin cabin) {
+            if (leg.airline == id_) return sales_.SeatsLeft(t, leg, cabin);
+            const air::Aircraft* craft = t.AircraftOf(leg);
+            return craft ? craft->SeatsIn(cabin) : 0;
+          };
+          auto answer = air::AnswerPlan(t, r, services_.clock.Now(), seats);
+          if (!answer) return tl::unexpected<Error>(answer.error());
+          services_.count("plans", 1);
+          return schemas::Encode(*answer);
+        });
+  }
+
   // A timetable of `airline` whose every flight this airline's map knows.
   Result<schemas::AirlineTimetable> Usable(const std::string& airline,
                                            std::string_view payload) const {
@@ -186,6 +243,7 @@ class AirProfile final : public engine::Profile {
   mutable std::mutex mu_;  // guards the two below
   std::map<std::string, schemas::AirlineTimetable> timetables_;  // by airline, this one's too
   std::shared_ptr<const air::Timetable> current_;                // null: to rebuild
+  SeatSales sales_;  // after services_ and id_, which it uses
 };
 
 }  // namespace
@@ -205,11 +263,12 @@ Result<std::unique_ptr<engine::Agent>> StartAirline(AirlineOptions options,
                          .interrupted = std::move(options.interrupted),
                          .on_fatal = std::move(options.on_fatal)};
   std::string id = options.id, data_dir = options.data_dir;
+  Time hold_ttl_s = options.hold_ttl_s;
   return engine::Agent::Start(std::move(o), clock,
                               [&](engine::Services& services,
                                   const std::string&) -> Result<std::unique_ptr<engine::Profile>> {
-                                auto profile =
-                                    std::make_unique<AirProfile>(id, std::move(*files), services);
+                                auto profile = std::make_unique<AirProfile>(id, std::move(*files),
+                                                                            hold_ttl_s, services);
                                 if (auto st = profile->Load(data_dir); !st)
                                   return tl::unexpected<Error>(st.error());
                                 return std::unique_ptr<engine::Profile>(std::move(profile));

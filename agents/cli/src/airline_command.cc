@@ -12,6 +12,10 @@ void AddAirline(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--db", options->db_path, "SQLite file (default var/<id>.db)");
   cmd->add_option("--workers", options->workers, "Worker lanes (default: four per core)");
+  cmd->add_option("--hold-ttl", options->hold_ttl_s,
+                  "Seconds a hold_only reservation keeps its seats unconfirmed")
+      ->check(CLI::Range(Time{1}, Time{86400}))
+      ->capture_default_str();
   AddBrokerFlags(cmd, *flags);
   cmd->callback([&run, options, flags] {
     run = [options, flags] {

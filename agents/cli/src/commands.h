@@ -78,5 +78,7 @@ void AddWorld(CLI::App& app, Runner& run);
 void AddAdmin(CLI::App& app, Runner& run);
 void AddAirline(CLI::App& app, Runner& run);
 void AddPassenger(CLI::App& app, Runner& run);
+// reserve, confirm, cancel, get and list under `tripmesh passenger`.
+void AddPassengerSeats(CLI::App* passenger, Runner& run);
 
 }  // namespace tripmesh::cli

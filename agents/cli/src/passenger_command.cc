@@ -138,6 +138,7 @@ void AddPassenger(CLI::App& app, Runner& run) {
   plan->add_flag("--json", f->json, "Print the raw air.plan.result");
   AddBrokerFlags(plan, f->broker);
   plan->callback([&run, f] { run = [f] { return RunPlan(*f); }; });
+  AddPassengerSeats(cmd, run);
 }
 
 }  // namespace tripmesh::cli

@@ -9,6 +9,7 @@
 
 #include "tripmesh/base/time.h"
 #include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/messages.h"
 
 namespace tripmesh::schemas {
 
@@ -113,6 +114,57 @@ template <>
 Result<AirPlanResult> Decode<AirPlanResult>(std::string_view);
 std::string Encode(const AirPlanRequest& m);
 std::string Encode(const AirPlanResult& m);
+
+// Seats on legs (air.reserve.request -> air.reservation): one seat per
+// passenger on every leg, of the leg's fare class's cabin, any free ones or
+// the named `seats` (then one per passenger). Confirm, cancel, get and list
+// take the charging profile's requests (confirm.request...), answered with
+// air.reservation and air.reservation.list.
+struct AirReserveLeg {
+  std::string leg_id, fare_class;
+  std::vector<std::string> seats;  // empty: any free seats of the cabin
+};
+
+struct AirReserveRequest {
+  std::string request_id;
+  std::vector<AirReserveLeg> legs;
+  std::int64_t passengers = 1;
+  bool hold_only = false;
+};
+
+struct AirBookedLeg {
+  std::string leg_id, airline, flight, from, to, fare_class;
+  Time departs_at = 0, arrives_at = 0;
+  Cabin cabin = Cabin::kEconomy;
+  std::vector<std::string> seats;
+  double price = 0;  // per passenger
+};
+
+struct AirReservation {
+  std::string reservation_id, request_id, passenger;
+  ReservationStatus status = ReservationStatus::kHeld;
+  Time created_at = 0;
+  std::optional<Time> expires_at;  // a hold's
+  std::int64_t passengers = 1;
+  double price = 0;  // every passenger, every leg
+  std::string currency = "BRL";
+  std::vector<AirBookedLeg> legs;
+};
+
+struct AirReservationList {
+  std::string request_id;
+  std::vector<AirReservation> reservations;
+};
+
+template <>
+Result<AirReserveRequest> Decode<AirReserveRequest>(std::string_view);
+template <>
+Result<AirReservation> Decode<AirReservation>(std::string_view);
+template <>
+Result<AirReservationList> Decode<AirReservationList>(std::string_view);
+std::string Encode(const AirReserveRequest& m);
+std::string Encode(const AirReservation& m);
+std::string Encode(const AirReservationList& m);
 
 template <>
 Result<AirMap> Decode<AirMap>(std::string_view);

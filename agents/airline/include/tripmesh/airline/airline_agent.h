@@ -24,6 +24,7 @@ struct AirlineOptions {
   runtime::TransportKind transport = runtime::TransportKind::kMosquitto;
   runtime::TransportOptions mqtt;  // broker, credentials, keepalive
   bool sync_full = true;
+  Time hold_ttl_s = 600;  // a hold_only reservation's seats, unconfirmed
   std::function<bool()> interrupted;
   std::function<void(const Error&)> on_fatal;
 };

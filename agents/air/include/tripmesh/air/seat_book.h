@@ -1,0 +1,90 @@
+// An airline's seats on its own legs and the reservations that hold or bought
+// them. A reservation holds one seat per passenger on each of its legs, of
+// the cabin its fare class sells; all legs or none. The first hold on a seat
+// wins. Changes are proposed, made durable by the caller, then applied, so a
+// state the book shows is one the store has; only Hold claims seats at once
+// (and Drop gives them back when its write fails), so that two passengers
+// never both get a seat. Not thread-safe: the airline serialises calls.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tripmesh/air/seat_ledger.h"
+#include "tripmesh/air/timetable.h"
+#include "tripmesh/base/result.h"
+#include "tripmesh/schemas/air.h"
+
+namespace tripmesh::air {
+
+class SeatBook {
+ public:
+  explicit SeatBook(std::string airline) : airline_(std::move(airline)) {}
+
+  // Claims the seats `request` asks for on this airline's legs of `timetable`
+  // and records the reservation `id` of `passenger`: held until now +
+  // hold_ttl_s with hold_only, else confirmed. Errors (nothing claimed):
+  // invalid_request for a leg not found (field legs), of another airline,
+  // departed, or a fare class the leg does not sell (field fare_class), or a
+  // seat not of that cabin (field seats); conflict for a named seat taken;
+  // unavailable for fewer seats free than passengers.
+  [[nodiscard]] Result<schemas::AirReservation> Hold(const Timetable& timetable,
+                                                     const std::string& passenger,
+                                                     const schemas::AirReserveRequest& request,
+                                                     const std::string& id, Time now,
+                                                     Time hold_ttl_s);
+  // Forgets a reservation Hold made whose write failed; its seats are free.
+  void Drop(const std::string& id);
+  // Records a reservation read from the store, claiming its seats if it is
+  // held or confirmed; conflict when a seat is another's (the store is corrupt).
+  [[nodiscard]] Status Adopt(const Timetable& timetable, const schemas::AirReservation& r);
+
+  // The reservation `passenger` means by `id`: not_found for another's.
+  [[nodiscard]] Result<schemas::AirReservation> Get(const std::string& passenger,
+                                                    const std::string& id) const;
+  std::optional<schemas::AirReservation> ByRequest(const std::string& passenger,
+                                                   const std::string& request_id) const;
+  // Oldest first.
+  std::vector<schemas::AirReservation> Of(const std::string& passenger) const;
+
+  // The reservation as confirming it makes it: itself when confirmed;
+  // expired when its hold has run out (or expired), conflict when cancelled.
+  [[nodiscard]] Result<schemas::AirReservation> Confirming(const std::string& passenger,
+                                                           const std::string& id, Time now) const;
+  // The reservation as cancelling it makes it (itself once cancelled or expired).
+  [[nodiscard]] Result<schemas::AirReservation> Cancelling(const std::string& passenger,
+                                                           const std::string& id) const;
+  // A durable new state of a known reservation: a confirmed one keeps its
+  // seats for good, a cancelled or expired one frees them.
+  void Apply(const schemas::AirReservation& r);
+
+  // (passenger, id) of the holds whose time is up at `now`.
+  std::vector<std::pair<std::string, std::string>> DueHolds(Time now) const;
+  // Seats of `cabin` no reservation holds or bought on `leg` (this airline's).
+  int SeatsLeft(const Timetable& timetable, const Leg& leg, Cabin cabin) const;
+  std::size_t size() const { return reservations_.size(); }
+
+ private:
+  // The ledger of `leg`, made on first use.
+  SeatLedger& LedgerOf(const Timetable& timetable, const Leg& leg);
+  [[nodiscard]] Result<schemas::AirBookedLeg> HoldLeg(const Timetable& timetable,
+                                                      const schemas::AirReserveLeg& want,
+                                                      int passengers, const std::string& id,
+                                                      Time now, Time expires_at);
+  void Release(const schemas::AirReservation& r);
+
+  std::string airline_;
+  std::map<std::string, SeatLedger> ledgers_;                    // by leg id
+  std::map<std::string, schemas::AirReservation> reservations_;  // by id
+  std::map<std::pair<std::string, std::string>, std::string>
+      by_request_;  // (passenger, request id)
+};
+
+// The leg `leg_id` names ("JG1001-2027-01-04": the flight and its origin's
+// local date) if the timetable flies it.
+std::optional<Leg> FindLeg(const Timetable& timetable, const std::string& leg_id);
+
+}  // namespace tripmesh::air

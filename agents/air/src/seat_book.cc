@@ -1,0 +1,239 @@
+#include "tripmesh/air/seat_book.h"
+
+#include <algorithm>
+#include <set>
+
+namespace tripmesh::air {
+
+std::optional<Leg> FindLeg(const Timetable& timetable, const std::string& leg_id) {
+  constexpr std::size_t kDateLen = 10;  // YYYY-MM-DD
+  if (leg_id.size() <= kDateLen + 1 || leg_id[leg_id.size() - kDateLen - 1] != '-')
+    return std::nullopt;
+  auto day = ParseTime(leg_id.substr(leg_id.size() - kDateLen) + "T00:00:00Z");
+  if (!day) return std::nullopt;
+  // The origin's local date is within a day of the UTC one.
+  for (auto& leg : timetable.LegsDeparting(*day - kDayS, *day + 2 * kDayS)) {
+    if (leg.id == leg_id) return std::move(leg);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+using schemas::AirReservation;
+using schemas::ReservationStatus;
+
+bool Active(const AirReservation& r) {
+  return r.status == ReservationStatus::kHeld || r.status == ReservationStatus::kConfirmed;
+}
+
+double Money(std::int64_t cents) { return static_cast<double>(cents) / 100; }
+
+}  // namespace
+
+SeatLedger& SeatBook::LedgerOf(const Timetable& timetable, const Leg& leg) {
+  auto it = ledgers_.find(leg.id);
+  if (it != ledgers_.end()) return it->second;
+  const Aircraft* craft = timetable.AircraftOf(leg);
+  return ledgers_.emplace(leg.id, SeatLedger(craft ? *craft : Aircraft{})).first->second;
+}
+
+Result<schemas::AirBookedLeg> SeatBook::HoldLeg(const Timetable& timetable,
+                                                const schemas::AirReserveLeg& want, int passengers,
+                                                const std::string& id, Time now, Time expires_at) {
+  auto leg = FindLeg(timetable, want.leg_id);
+  if (!leg) return Fail(Errc::kInvalidRequest, "no leg " + want.leg_id.substr(0, 40), "legs");
+  if (leg->airline != airline_) {
+    return Fail(Errc::kInvalidRequest,
+                "leg " + leg->id + " is " + leg->airline + "'s: reserve it at " + leg->airline +
+                    " (an itinerary across airlines is not sold as one yet)",
+                "legs");
+  }
+  if (leg->departs <= now)
+    return Fail(Errc::kInvalidRequest, "leg " + leg->id + " has departed", "legs");
+  auto fare = std::find_if(leg->fares.begin(), leg->fares.end(),
+                           [&](const Fare& f) { return f.fare_class == want.fare_class; });
+  const FareClass* fc = timetable.FindFareClass(airline_, want.fare_class);
+  if (fare == leg->fares.end() || !fc) {
+    return Fail(Errc::kInvalidRequest,
+                "leg " + leg->id + " sells no fare class " + want.fare_class.substr(0, 4),
+                "fare_class");
+  }
+  auto seats = LedgerOf(timetable, *leg).Hold(id, fc->cabin, passengers, want.seats, expires_at);
+  if (!seats) {
+    Error e = seats.error();
+    e.message = "leg " + leg->id + ": " + e.message;
+    return tl::unexpected<Error>(std::move(e));
+  }
+  return schemas::AirBookedLeg{.leg_id = leg->id,
+                               .airline = leg->airline,
+                               .flight = leg->number,
+                               .from = leg->from,
+                               .to = leg->to,
+                               .fare_class = want.fare_class,
+                               .departs_at = leg->departs,
+                               .arrives_at = leg->arrives,
+                               .cabin = fc->cabin,
+                               .seats = std::move(*seats),
+                               .price = Money(fare->price_cents)};
+}
+
+Result<AirReservation> SeatBook::Hold(const Timetable& timetable, const std::string& passenger,
+                                      const schemas::AirReserveRequest& request,
+                                      const std::string& id, Time now, Time hold_ttl_s) {
+  std::set<std::string> distinct;
+  for (const auto& want : request.legs) {
+    if (!distinct.insert(want.leg_id).second)
+      return Fail(Errc::kInvalidRequest, "leg " + want.leg_id.substr(0, 40) + " twice", "legs");
+  }
+  AirReservation r{
+      .reservation_id = id,
+      .request_id = request.request_id,
+      .passenger = passenger,
+      .status = request.hold_only ? ReservationStatus::kHeld : ReservationStatus::kConfirmed,
+      .created_at = now,
+      .expires_at = std::nullopt,
+      .passengers = request.passengers,
+      .price = 0,
+      .currency = "BRL",
+      .legs = {}};
+  if (request.hold_only) r.expires_at = now + hold_ttl_s;
+  for (const auto& want : request.legs) {
+    auto leg = HoldLeg(timetable, want, static_cast<int>(request.passengers), id, now,
+                       r.expires_at.value_or(now));
+    if (!leg) {
+      Release(r);
+      return tl::unexpected<Error>(leg.error());
+    }
+    r.price += leg->price * static_cast<double>(request.passengers);
+    r.legs.push_back(std::move(*leg));
+  }
+  reservations_[id] = r;
+  if (!r.request_id.empty()) by_request_[{passenger, r.request_id}] = id;
+  if (!request.hold_only) Apply(r);
+  return r;
+}
+
+void SeatBook::Release(const AirReservation& r) {
+  for (const auto& leg : r.legs) {
+    auto it = ledgers_.find(leg.leg_id);
+    if (it != ledgers_.end()) it->second.Release(r.reservation_id);
+  }
+}
+
+void SeatBook::Drop(const std::string& id) {
+  auto it = reservations_.find(id);
+  if (it == reservations_.end()) return;
+  Release(it->second);
+  by_request_.erase({it->second.passenger, it->second.request_id});
+  reservations_.erase(it);
+}
+
+Status SeatBook::Adopt(const Timetable& timetable, const AirReservation& r) {
+  if (Active(r)) {
+    for (const auto& booked : r.legs) {
+      auto leg = FindLeg(timetable, booked.leg_id);
+      if (!leg) continue;  // a timetable that no longer flies it: nothing to hold
+      auto seats = LedgerOf(timetable, *leg)
+                       .Hold(r.reservation_id, booked.cabin, static_cast<int>(booked.seats.size()),
+                             booked.seats, r.expires_at.value_or(0));
+      if (!seats) {
+        Release(r);
+        return Fail(Errc::kConflict, "reservation " + r.reservation_id + " on " + booked.leg_id +
+                                         ": " + seats.error().message);
+      }
+    }
+  }
+  reservations_[r.reservation_id] = r;
+  if (!r.request_id.empty()) by_request_[{r.passenger, r.request_id}] = r.reservation_id;
+  Apply(r);
+  return {};
+}
+
+Result<AirReservation> SeatBook::Get(const std::string& passenger, const std::string& id) const {
+  auto it = reservations_.find(id);
+  if (it == reservations_.end() || it->second.passenger != passenger)
+    return Fail(Errc::kNotFound, "no reservation " + id.substr(0, 40) + " of " + passenger);
+  return it->second;
+}
+
+std::optional<AirReservation> SeatBook::ByRequest(const std::string& passenger,
+                                                  const std::string& request_id) const {
+  auto it = by_request_.find({passenger, request_id});
+  if (request_id.empty() || it == by_request_.end()) return std::nullopt;
+  return reservations_.at(it->second);
+}
+
+std::vector<AirReservation> SeatBook::Of(const std::string& passenger) const {
+  std::vector<AirReservation> mine;
+  for (const auto& [id, r] : reservations_) {
+    if (r.passenger == passenger) mine.push_back(r);
+  }
+  std::stable_sort(mine.begin(), mine.end(),
+                   [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
+  return mine;
+}
+
+Result<AirReservation> SeatBook::Confirming(const std::string& passenger, const std::string& id,
+                                            Time now) const {
+  auto r = Get(passenger, id);
+  if (!r) return r;
+  switch (r->status) {
+    case ReservationStatus::kConfirmed:
+      return r;
+    case ReservationStatus::kHeld:
+      if (r->expires_at && *r->expires_at <= now) break;
+      r->status = ReservationStatus::kConfirmed;
+      r->expires_at.reset();
+      return r;
+    case ReservationStatus::kExpired:
+      break;
+    default:
+      return Fail(Errc::kConflict, "reservation " + id + " is " +
+                                       std::string(schemas::ReservationStatusName(r->status)) +
+                                       ": it cannot be confirmed");
+  }
+  return Fail(Errc::kExpired, "the hold of " + id + " has expired: reserve again");
+}
+
+Result<AirReservation> SeatBook::Cancelling(const std::string& passenger,
+                                            const std::string& id) const {
+  auto r = Get(passenger, id);
+  if (!r || !Active(*r)) return r;
+  r->status = ReservationStatus::kCancelled;
+  r->expires_at.reset();
+  return r;
+}
+
+void SeatBook::Apply(const AirReservation& r) {
+  auto it = reservations_.find(r.reservation_id);
+  if (it == reservations_.end()) return;
+  it->second = r;
+  if (!Active(r)) {
+    Release(r);
+    return;
+  }
+  if (r.status != ReservationStatus::kConfirmed) return;
+  for (const auto& leg : r.legs) {
+    auto ledger = ledgers_.find(leg.leg_id);
+    if (ledger != ledgers_.end()) (void)ledger->second.Book(r.reservation_id);
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> SeatBook::DueHolds(Time now) const {
+  std::vector<std::pair<std::string, std::string>> due;
+  for (const auto& [id, r] : reservations_) {
+    if (r.status == ReservationStatus::kHeld && r.expires_at && *r.expires_at <= now)
+      due.emplace_back(r.passenger, id);
+  }
+  return due;
+}
+
+int SeatBook::SeatsLeft(const Timetable& timetable, const Leg& leg, Cabin cabin) const {
+  auto it = ledgers_.find(leg.id);
+  if (it != ledgers_.end()) return it->second.SeatsLeft(cabin);
+  const Aircraft* craft = timetable.AircraftOf(leg);
+  return craft ? craft->SeatsIn(cabin) : 0;
+}
+
+}  // namespace tripmesh::air

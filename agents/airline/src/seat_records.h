@@ -1,0 +1,27 @@
+// The airline's tables and every statement on them: air_reservations (each
+// reservation's JSON in `body`) and air_seats (one row per seat a held or
+// confirmed reservation has on a leg). The seats' primary key is (leg, seat):
+// the store itself refuses a seat sold twice.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "tripmesh/base/result.h"
+#include "tripmesh/runtime/store.h"
+#include "tripmesh/schemas/air.h"
+
+namespace tripmesh::airline::records {
+
+[[nodiscard]] Status CreateTables(runtime::Tx& tx);
+// The reservation's row, and its seats: those it has, none once it has ended.
+[[nodiscard]] Status Save(runtime::Tx& tx, const schemas::AirReservation& r);
+// Every reservation's body, oldest first.
+[[nodiscard]] Status SelectReservations(runtime::Tx& tx,
+                                        const std::function<void(const std::string&)>& each);
+// Every seat row: (leg, seat, owner).
+[[nodiscard]] Status SelectSeats(
+    runtime::Tx& tx, const std::function<void(const std::string& leg, const std::string& seat,
+                                              const std::string& owner)>& each);
+
+}  // namespace tripmesh::airline::records

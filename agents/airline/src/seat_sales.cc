@@ -1,0 +1,167 @@
+#include "seat_sales.h"
+
+#include <fmt/format.h>
+
+#include <random>
+
+#include "seat_records.h"
+#include "tripmesh/runtime/log.h"
+
+namespace tripmesh::airline {
+namespace {
+
+using schemas::AirReservation;
+using schemas::ReservationStatus;
+
+std::string NewId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{:016x}", rng());
+}
+
+}  // namespace
+
+Status SeatSales::Load(const air::Timetable& timetable) {
+  std::vector<AirReservation> all;
+  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::CreateTables(tx); });
+  if (!st) return st;
+  st = services_.store.Read([&](runtime::Tx& tx) {
+    return records::SelectReservations(tx, [&](const std::string& body) {
+      if (auto r = schemas::Decode<AirReservation>(body)) all.push_back(std::move(*r));
+    });
+  });
+  if (!st) return st;
+  std::lock_guard lock(mu_);
+  for (const auto& r : all) {
+    if (auto adopted = book_.Adopt(timetable, r); !adopted) return adopted;
+  }
+  if (!all.empty()) runtime::Log(runtime::LogLevel::kInfo, "{} reservations loaded", all.size());
+  return {};
+}
+
+std::string SeatSales::Answer(AirReservation r, const std::string& request_id) {
+  r.request_id = request_id;
+  return schemas::Encode(r);
+}
+
+Status SeatSales::Commit(const AirReservation& r) {
+  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, r); });
+  if (!st) return st;
+  std::lock_guard lock(mu_);
+  book_.Apply(r);
+  return {};
+}
+
+Result<std::string> SeatSales::Reserve(const air::Timetable& timetable,
+                                       const std::string& passenger,
+                                       const schemas::AirReserveRequest& request) {
+  Result<AirReservation> held;
+  {
+    std::lock_guard lock(mu_);
+    if (auto earlier = book_.ByRequest(passenger, request.request_id))
+      return Answer(*earlier, request.request_id);
+    held = book_.Hold(timetable, passenger, request, NewId(), services_.clock.Now(), hold_ttl_s_);
+  }
+  if (!held) return tl::unexpected<Error>(held.error());
+  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, *held); });
+  if (!st) {
+    std::lock_guard lock(mu_);
+    book_.Drop(held->reservation_id);
+    return tl::unexpected<Error>(st.error());
+  }
+  services_.count(request.hold_only ? "reservations.held" : "reservations.confirmed", 1);
+  return Answer(*held, request.request_id);
+}
+
+Result<std::string> SeatSales::Confirm(const std::string& passenger,
+                                       const schemas::ReservationRef& ref) {
+  Result<AirReservation> next;
+  {
+    std::lock_guard lock(mu_);
+    next = book_.Confirming(passenger, ref.reservation_id, services_.clock.Now());
+  }
+  if (!next) return tl::unexpected<Error>(next.error());
+  if (auto st = Commit(*next); !st) return tl::unexpected<Error>(st.error());
+  services_.count("reservations.confirmed", 1);
+  return Answer(*next, ref.request_id);
+}
+
+Result<std::string> SeatSales::Cancel(const std::string& passenger,
+                                      const schemas::ReservationRef& ref) {
+  Result<AirReservation> next;
+  {
+    std::lock_guard lock(mu_);
+    next = book_.Cancelling(passenger, ref.reservation_id);
+  }
+  if (!next) return tl::unexpected<Error>(next.error());
+  if (auto st = Commit(*next); !st) return tl::unexpected<Error>(st.error());
+  services_.count("reservations.cancelled", 1);
+  return Answer(*next, ref.request_id);
+}
+
+Result<std::string> SeatSales::Get(const std::string& passenger,
+                                   const schemas::ReservationRef& ref) const {
+  std::lock_guard lock(mu_);
+  auto r = book_.Get(passenger, ref.reservation_id);
+  if (!r) return tl::unexpected<Error>(r.error());
+  return Answer(*r, ref.request_id);
+}
+
+Result<std::string> SeatSales::List(const std::string& passenger,
+                                    const schemas::ListRequest& request) const {
+  schemas::AirReservationList list{.request_id = request.request_id, .reservations = {}};
+  std::lock_guard lock(mu_);
+  if (!request.for_request_id.empty()) {
+    if (auto r = book_.ByRequest(passenger, request.for_request_id))
+      list.reservations.push_back(*r);
+  } else {
+    list.reservations = book_.Of(passenger);
+  }
+  return schemas::Encode(list);
+}
+
+void SeatSales::ExpireDue() {
+  std::vector<std::pair<std::string, std::string>> due;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [passenger, id] : book_.DueHolds(services_.clock.Now())) {
+      if (expiring_.insert(id).second) due.emplace_back(std::move(passenger), std::move(id));
+    }
+  }
+  for (const auto& hold : due) {
+    services_.post(hold.first, [this, hold] { Expire(hold.first, hold.second); });
+  }
+}
+
+void SeatSales::Expire(const std::string& passenger, const std::string& id) {
+  Result<AirReservation> r;
+  {
+    std::lock_guard lock(mu_);
+    expiring_.erase(id);
+    r = book_.Get(passenger, id);
+  }
+  // Confirmed or cancelled meanwhile (on this lane): nothing runs out.
+  if (!r || r->status != ReservationStatus::kHeld || !r->expires_at ||
+      *r->expires_at > services_.clock.Now())
+    return;
+  r->status = ReservationStatus::kExpired;
+  r->expires_at.reset();
+  if (auto st = Commit(*r); !st) {
+    runtime::Log(runtime::LogLevel::kWarn, "the hold of {} did not expire: {}", id,
+                 st.error().message);
+    return;
+  }
+  services_.count("reservations.expired", 1);
+}
+
+int SeatSales::SeatsLeft(const air::Timetable& timetable, const air::Leg& leg,
+                         air::Cabin cabin) const {
+  std::lock_guard lock(mu_);
+  return book_.SeatsLeft(timetable, leg, cabin);
+}
+
+std::size_t SeatSales::Reservations() const {
+  std::lock_guard lock(mu_);
+  return book_.size();
+}
+
+}  // namespace tripmesh::airline

@@ -1,0 +1,60 @@
+// An airline's sales desk: the seat book behind a lock, every change durable
+// in the store before the book shows it and the passenger hears of it, and
+// holds that run out expired on the passenger's lane.
+// Thread safety: any thread; calls for one passenger come from its lane, so
+// they do not interleave.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "tripmesh/air/seat_book.h"
+#include "tripmesh/base/result.h"
+#include "tripmesh/engine/agent.h"
+#include "tripmesh/schemas/air.h"
+
+namespace tripmesh::airline {
+
+class SeatSales {
+ public:
+  SeatSales(std::string airline, Time hold_ttl_s, engine::Services& services)
+      : book_(std::move(airline)), hold_ttl_s_(hold_ttl_s), services_(services) {}
+
+  // Makes the tables and reads every reservation back into the book.
+  [[nodiscard]] Status Load(const air::Timetable& timetable);
+
+  // A passenger's reserve, confirm, cancel, get and list: the encoded answer.
+  [[nodiscard]] Result<std::string> Reserve(const air::Timetable& timetable,
+                                            const std::string& passenger,
+                                            const schemas::AirReserveRequest& request);
+  [[nodiscard]] Result<std::string> Confirm(const std::string& passenger,
+                                            const schemas::ReservationRef& ref);
+  [[nodiscard]] Result<std::string> Cancel(const std::string& passenger,
+                                           const schemas::ReservationRef& ref);
+  [[nodiscard]] Result<std::string> Get(const std::string& passenger,
+                                        const schemas::ReservationRef& ref) const;
+  [[nodiscard]] Result<std::string> List(const std::string& passenger,
+                                         const schemas::ListRequest& request) const;
+
+  // Posts the expiry of every hold whose time is up to its passenger's lane.
+  void ExpireDue();
+  int SeatsLeft(const air::Timetable& timetable, const air::Leg& leg, air::Cabin cabin) const;
+  std::size_t Reservations() const;
+
+ private:
+  // Writes `r` and then shows it in the book.
+  [[nodiscard]] Status Commit(const schemas::AirReservation& r);
+  void Expire(const std::string& passenger, const std::string& id);
+  static std::string Answer(schemas::AirReservation r, const std::string& request_id);
+
+  air::SeatBook book_;
+  Time hold_ttl_s_;
+  engine::Services& services_;
+  mutable std::mutex mu_;           // guards the book and expiring_
+  std::set<std::string> expiring_;  // reservations whose expiry is posted
+};
+
+}  // namespace tripmesh::airline
