@@ -287,4 +287,59 @@ Result<AirReservationList> Decode<AirReservationList>(std::string_view json) {
   });
 }
 
+namespace {
+
+void ReadPhase(Fields& f, SagaPhase& out) {
+  std::string phase;
+  if (!f.Str("phase", phase, kRequired, 16)) return;
+  for (SagaPhase p : {SagaPhase::kRequest, SagaPhase::kCommit, SagaPhase::kCompensate}) {
+    if (SagaPhaseName(p) == phase) {
+      out = p;
+      return;
+    }
+  }
+  f.Fail("phase", "expected request, commit or compensate");
+}
+
+}  // namespace
+
+template <>
+Result<AirSagaRequest> Decode<AirSagaRequest>(std::string_view json) {
+  return Read<AirSagaRequest>(json, [](Fields& f, AirSagaRequest& r) {
+    f.Type("air.saga.request", kRequired);
+    f.Str("saga_id", r.saga_id, kRequired, kIdLen);
+    f.Str("reservation_id", r.reservation_id, kRequired, kIdLen);
+    f.Str("passenger", r.passenger, kRequired, kIdLen);
+    f.Int("passengers", r.passengers, kRequired, 1, kMaxPassengers);
+    f.Int("hold_ttl_s", r.hold_ttl_s, kRequired, 1, 86400);
+    f.Objects("legs", kRequired, kMaxLegs,
+              [&](Fields& l) { ReadReserveLeg(l, r.legs.emplace_back()); });
+    if (f.ok() && r.legs.empty()) f.Fail("legs", "at least one leg");
+  });
+}
+
+template <>
+Result<AirSagaAck> Decode<AirSagaAck>(std::string_view json) {
+  return Read<AirSagaAck>(json, [](Fields& f, AirSagaAck& a) {
+    f.Type("air.saga.ack", kRequired);
+    f.Str("saga_id", a.saga_id, kRequired, kIdLen);
+    ReadPhase(f, a.phase);
+    f.Bool("ok", a.ok, kRequired);
+    std::string code;
+    if (f.Str("code", code, kOptional, 32)) {
+      Errc c{};
+      if (ParseErrc(code, c)) {
+        a.code = c;
+      } else {
+        f.Fail("code", "unknown error code " + code.substr(0, 32));
+      }
+    }
+    f.Str("detail", a.detail, kOptional, 4096);
+    if (f.ok() && !a.ok && !a.code) f.Fail("code", "required when ok is false");
+    f.TimeField("expires_at", a.expires_at);
+    f.Objects("legs", kOptional, kMaxLegs,
+              [&](Fields& l) { ReadBookedLeg(l, a.legs.emplace_back()); });
+  });
+}
+
 }  // namespace tripmesh::schemas

@@ -41,6 +41,15 @@ std::string Encode(const AirPlanResult& m) {
 
 namespace {
 
+void WriteBookedLeg(JsonWriter& w, const AirBookedLeg& l) {
+  w.Str("leg_id", l.leg_id).Str("airline", l.airline).Str("flight", l.flight);
+  w.Str("from", l.from).Str("to", l.to);
+  w.Time("departs_at", l.departs_at).Time("arrives_at", l.arrives_at);
+  w.Str("cabin", CabinName(l.cabin)).Str("fare_class", l.fare_class).BeginArray("seats");
+  for (const auto& seat : l.seats) w.Str(seat);
+  w.EndArray().Num("price", l.price, kMoney);
+}
+
 void WriteReservation(JsonWriter& w, const AirReservation& r) {
   w.Str("reservation_id", r.reservation_id);
   if (!r.request_id.empty()) w.Str("request_id", r.request_id);
@@ -50,14 +59,21 @@ void WriteReservation(JsonWriter& w, const AirReservation& r) {
   w.Int("passengers", r.passengers).Num("price", r.price, kMoney).Str("currency", r.currency);
   w.BeginArray("legs");
   for (const auto& l : r.legs) {
-    w.BeginObject().Str("leg_id", l.leg_id).Str("airline", l.airline).Str("flight", l.flight);
-    w.Str("from", l.from).Str("to", l.to);
-    w.Time("departs_at", l.departs_at).Time("arrives_at", l.arrives_at);
-    w.Str("cabin", CabinName(l.cabin)).Str("fare_class", l.fare_class).BeginArray("seats");
-    for (const auto& seat : l.seats) w.Str(seat);
-    w.EndArray().Num("price", l.price, kMoney).End();
+    w.BeginObject();
+    WriteBookedLeg(w, l);
+    w.End();
   }
   w.EndArray();
+}
+
+void WriteReserveLeg(JsonWriter& w, const AirReserveLeg& l) {
+  w.BeginObject().Str("leg_id", l.leg_id).Str("fare_class", l.fare_class);
+  if (!l.seats.empty()) {
+    w.BeginArray("seats");
+    for (const auto& seat : l.seats) w.Str(seat);
+    w.EndArray();
+  }
+  w.End();
 }
 
 }  // namespace
@@ -66,15 +82,7 @@ std::string Encode(const AirReserveRequest& m) {
   auto w = Typed("air.reserve.request");
   OptionalRequestId(w, m.request_id);
   w.Int("passengers", m.passengers).Bool("hold_only", m.hold_only).BeginArray("legs");
-  for (const auto& l : m.legs) {
-    w.BeginObject().Str("leg_id", l.leg_id).Str("fare_class", l.fare_class);
-    if (!l.seats.empty()) {
-      w.BeginArray("seats");
-      for (const auto& seat : l.seats) w.Str(seat);
-      w.EndArray();
-    }
-    w.End();
-  }
+  for (const auto& l : m.legs) WriteReserveLeg(w, l);
   return w.EndArray().End().Take();
 }
 
@@ -94,6 +102,33 @@ std::string Encode(const AirReservationList& m) {
     w.End();
   }
   return w.EndArray().End().Take();
+}
+
+std::string Encode(const AirSagaRequest& m) {
+  auto w = Typed("air.saga.request");
+  w.Str("saga_id", m.saga_id).Str("reservation_id", m.reservation_id);
+  w.Str("passenger", m.passenger).Int("passengers", m.passengers);
+  w.Int("hold_ttl_s", m.hold_ttl_s).BeginArray("legs");
+  for (const auto& l : m.legs) WriteReserveLeg(w, l);
+  return w.EndArray().End().Take();
+}
+
+std::string Encode(const AirSagaAck& m) {
+  auto w = Typed("air.saga.ack");
+  w.Str("saga_id", m.saga_id).Str("phase", SagaPhaseName(m.phase)).Bool("ok", m.ok);
+  if (m.code) w.Str("code", ErrcName(*m.code));
+  if (!m.detail.empty()) w.Str("detail", m.detail);
+  if (m.expires_at) w.Time("expires_at", *m.expires_at);
+  if (!m.legs.empty()) {
+    w.BeginArray("legs");
+    for (const auto& l : m.legs) {
+      w.BeginObject();
+      WriteBookedLeg(w, l);
+      w.End();
+    }
+    w.EndArray();
+  }
+  return w.End().Take();
 }
 
 }  // namespace tripmesh::schemas

@@ -151,5 +151,37 @@ TEST(AirMessagesTest, AReservationAndAListRoundTrip) {
   EXPECT_EQ(list->reservations[1].reservation_id, "a1");
 }
 
+TEST(AirMessagesTest, TheSagasRequestAndAckRoundTripAndARefusalNeedsItsCode) {
+  AirSagaRequest r{.saga_id = "sa1",
+                   .reservation_id = "a1",
+                   .passenger = "ana",
+                   .passengers = 2,
+                   .hold_ttl_s = 120,
+                   .legs = {{.leg_id = "SB3001-2027-01-04", .fare_class = "E", .seats = {}}}};
+  auto back = Decode<AirSagaRequest>(Encode(r));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->hold_ttl_s, 120);
+  EXPECT_EQ(back->legs.at(0).leg_id, "SB3001-2027-01-04");
+  AirSagaAck ack{.saga_id = "sa1",
+                 .phase = SagaPhase::kCommit,
+                 .ok = false,
+                 .code = Errc::kExpired,
+                 .detail = "the hold ran out",
+                 .expires_at = std::nullopt,
+                 .legs = {}};
+  auto a = Decode<AirSagaAck>(Encode(ack));
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->phase, SagaPhase::kCommit);
+  EXPECT_EQ(a->code, Errc::kExpired);
+  auto no_code =
+      Decode<AirSagaAck>(R"({"type":"air.saga.ack","saga_id":"s","phase":"request","ok":false})");
+  ASSERT_FALSE(no_code);
+  EXPECT_EQ(no_code.error().field, "code");
+  auto changed =
+      Decode<AirSagaAck>(R"({"type":"air.saga.ack","saga_id":"s","phase":"changed","ok":true})");
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(changed.error().field, "phase");
+}
+
 }  // namespace
 }  // namespace tripmesh::schemas

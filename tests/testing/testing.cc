@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tripmesh/harness/postgres.h"
+#include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/worldfiles/files.h"
 
@@ -283,6 +284,20 @@ int RunCommand(const std::string& command, std::string* output) {
   int status = pclose(pipe);
   if (output) *output = out;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::map<std::string, std::string> AirSeatsIn(const std::string& db) {
+  std::map<std::string, std::string> seats;
+  auto store = runtime::Store::Open(db);
+  EXPECT_TRUE(store) << store.error().message;
+  if (!store) return seats;
+  auto st = (*store)->Read([&](runtime::Tx& tx) {
+    return tx.Query("SELECT leg_id, seat, owner FROM air_seats", {}, [&](const runtime::Row& r) {
+      seats[r.Str(0) + "/" + r.Str(1)] = r.Str(2);
+    });
+  });
+  EXPECT_TRUE(st) << st.error().message;
+  return seats;
 }
 
 }  // namespace tripmesh::testing

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -106,5 +107,9 @@ std::string LineStartingWith(const std::string& text, const std::string& start,
 
 // Runs a shell command and returns its exit code and standard output.
 int RunCommand(const std::string& command, std::string* output = nullptr);
+
+// "leg/seat" -> owner of every seat an airline's store (a SQLite file) has
+// sold or holds, read while its agent runs.
+std::map<std::string, std::string> AirSeatsIn(const std::string& db);
 
 }  // namespace tripmesh::testing

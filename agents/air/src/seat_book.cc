@@ -38,32 +38,19 @@ SeatLedger& SeatBook::LedgerOf(const Timetable& timetable, const Leg& leg) {
   return ledgers_.emplace(leg.id, SeatLedger(craft ? *craft : Aircraft{})).first->second;
 }
 
-Result<schemas::AirBookedLeg> SeatBook::HoldLeg(const Timetable& timetable,
-                                                const schemas::AirReserveLeg& want, int passengers,
-                                                const std::string& id, Time now, Time expires_at) {
+Result<schemas::AirBookedLeg> DraftLeg(const Timetable& timetable,
+                                       const schemas::AirReserveLeg& want, Time now) {
   auto leg = FindLeg(timetable, want.leg_id);
   if (!leg) return Fail(Errc::kInvalidRequest, "no leg " + want.leg_id.substr(0, 40), "legs");
-  if (leg->airline != airline_) {
-    return Fail(Errc::kInvalidRequest,
-                "leg " + leg->id + " is " + leg->airline + "'s: reserve it at " + leg->airline +
-                    " (an itinerary across airlines is not sold as one yet)",
-                "legs");
-  }
   if (leg->departs <= now)
     return Fail(Errc::kInvalidRequest, "leg " + leg->id + " has departed", "legs");
   auto fare = std::find_if(leg->fares.begin(), leg->fares.end(),
                            [&](const Fare& f) { return f.fare_class == want.fare_class; });
-  const FareClass* fc = timetable.FindFareClass(airline_, want.fare_class);
+  const FareClass* fc = timetable.FindFareClass(leg->airline, want.fare_class);
   if (fare == leg->fares.end() || !fc) {
     return Fail(Errc::kInvalidRequest,
                 "leg " + leg->id + " sells no fare class " + want.fare_class.substr(0, 4),
                 "fare_class");
-  }
-  auto seats = LedgerOf(timetable, *leg).Hold(id, fc->cabin, passengers, want.seats, expires_at);
-  if (!seats) {
-    Error e = seats.error();
-    e.message = "leg " + leg->id + ": " + e.message;
-    return tl::unexpected<Error>(std::move(e));
   }
   return schemas::AirBookedLeg{.leg_id = leg->id,
                                .airline = leg->airline,
@@ -74,8 +61,30 @@ Result<schemas::AirBookedLeg> SeatBook::HoldLeg(const Timetable& timetable,
                                .departs_at = leg->departs,
                                .arrives_at = leg->arrives,
                                .cabin = fc->cabin,
-                               .seats = std::move(*seats),
+                               .seats = {},
                                .price = Money(fare->price_cents)};
+}
+
+Result<schemas::AirBookedLeg> SeatBook::HoldLeg(const Timetable& timetable,
+                                                const schemas::AirReserveLeg& want, int passengers,
+                                                const std::string& id, Time now, Time expires_at) {
+  auto leg = DraftLeg(timetable, want, now);
+  if (!leg) return leg;
+  if (leg->airline != airline_) {
+    return Fail(Errc::kInvalidRequest,
+                "leg " + leg->leg_id + " is " + leg->airline + "'s: " + airline_ +
+                    " holds only its own legs",
+                "legs");
+  }
+  auto flown = FindLeg(timetable, leg->leg_id);
+  auto seats = LedgerOf(timetable, *flown).Hold(id, leg->cabin, passengers, want.seats, expires_at);
+  if (!seats) {
+    Error e = seats.error();
+    e.message = "leg " + leg->leg_id + ": " + e.message;
+    return tl::unexpected<Error>(std::move(e));
+  }
+  leg->seats = std::move(*seats);
+  return leg;
 }
 
 Result<AirReservation> SeatBook::Hold(const Timetable& timetable, const std::string& passenger,
@@ -154,6 +163,12 @@ Result<AirReservation> SeatBook::Get(const std::string& passenger, const std::st
   auto it = reservations_.find(id);
   if (it == reservations_.end() || it->second.passenger != passenger)
     return Fail(Errc::kNotFound, "no reservation " + id.substr(0, 40) + " of " + passenger);
+  return it->second;
+}
+
+std::optional<AirReservation> SeatBook::Find(const std::string& id) const {
+  auto it = reservations_.find(id);
+  if (it == reservations_.end()) return std::nullopt;
   return it->second;
 }
 

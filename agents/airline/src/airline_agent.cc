@@ -1,9 +1,11 @@
 #include "tripmesh/airline/airline_agent.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <utility>
 
+#include "air_sagas.h"
 #include "seat_sales.h"
 #include "tripmesh/air/plan_answer.h"
 #include "tripmesh/runtime/local_time.h"
@@ -32,12 +34,14 @@ std::string ZoneOfFirstHub(const worldfiles::AirFiles& files, const std::string&
 // every airline's, and the seats of its own legs sold to passengers.
 class AirProfile final : public engine::Profile {
  public:
-  AirProfile(std::string id, worldfiles::AirFiles files, Time hold_ttl_s,
+  AirProfile(std::string id, worldfiles::AirFiles files, Time hold_ttl_s, AirSagaOptions sagas,
              engine::Services& services)
       : id_(std::move(id)),
         files_(std::move(files)),
         services_(services),
-        sales_(id_, hold_ttl_s, services) {}
+        sales_(id_, hold_ttl_s, services),
+        sagas_(
+            id_, sales_, services, [this] { return Current(); }, std::move(sagas)) {}
 
   // kNotFound unless data/air has this airline's timetable; then the
   // reservations of the store.
@@ -53,7 +57,8 @@ class AirProfile final : public engine::Profile {
     }
     auto timetable = Current();
     if (!timetable) return tl::unexpected<Error>(timetable.error());
-    return sales_.Load(**timetable);
+    if (auto st = sales_.Load(**timetable); !st) return st;
+    return sagas_.Load();
   }
 
   std::vector<std::string> CatalogueFilters() const override {
@@ -92,7 +97,7 @@ class AirProfile final : public engine::Profile {
   }
 
   engine::Reply Handle(topics::Op op, const std::string& passenger, bool agent_is_company,
-                       std::string_view payload, const engine::ReplyTo&) override {
+                       std::string_view payload, const engine::ReplyTo& reply_to) override {
     if (agent_is_company) {
       return engine::ErrorReply(Errc::kForbidden,
                                 "airline " + id_ + " takes no requests from another airline yet",
@@ -106,24 +111,34 @@ class AirProfile final : public engine::Profile {
       case topics::Op::kReserve:
         answer = WithCurrent<schemas::AirReserveRequest>(
             payload, [&](const air::Timetable& t, const schemas::AirReserveRequest& r) {
-              return sales_.Reserve(t, passenger, r);
+              return Reserve(t, passenger, r, reply_to);
             });
         break;
       case topics::Op::kConfirm:
-        answer = Decoded<schemas::ReservationRef>(
-            payload, [&](const auto& ref) { return sales_.Confirm(passenger, ref); });
+      case topics::Op::kCancel: {
+        auto ref = schemas::Decode<schemas::ReservationRef>(payload);
+        if (ref && sagas_.Coordinates(ref->reservation_id)) {
+          return op == topics::Op::kConfirm ? sagas_.Confirm(passenger, *ref, reply_to)
+                                            : sagas_.Cancel(passenger, *ref, reply_to);
+        }
+        answer = Decoded<schemas::ReservationRef>(payload, [&](const auto& r) {
+          return op == topics::Op::kConfirm ? sales_.Confirm(passenger, r)
+                                            : sales_.Cancel(passenger, r);
+        });
         break;
-      case topics::Op::kCancel:
-        answer = Decoded<schemas::ReservationRef>(
-            payload, [&](const auto& ref) { return sales_.Cancel(passenger, ref); });
-        break;
+      }
       case topics::Op::kGet:
-        answer = Decoded<schemas::ReservationRef>(
-            payload, [&](const auto& ref) { return sales_.Get(passenger, ref); });
+        answer = Decoded<schemas::ReservationRef>(payload, [&](const auto& ref) {
+          if (auto r = sagas_.Get(passenger, ref.reservation_id)) {
+            r->request_id = ref.request_id;
+            return Result<std::string>(schemas::Encode(*r));
+          }
+          return sales_.Get(passenger, ref);
+        });
         break;
       case topics::Op::kList:
-        answer = Decoded<schemas::ListRequest>(
-            payload, [&](const auto& r) { return sales_.List(passenger, r); });
+        answer = Decoded<schemas::ListRequest>(payload,
+                                               [&](const auto& r) { return List(passenger, r); });
         break;
       default:
         return engine::ErrorReply(Errc::kUnknownOp,
@@ -137,6 +152,7 @@ class AirProfile final : public engine::Profile {
       return engine::ErrorReply(answer.error().code, answer.error().message, payload,
                                 answer.error().field);
     }
+    if (answer->empty()) return {"", std::nullopt, true};  // a saga answers when it settles
     return {std::move(*answer), std::nullopt};
   }
 
@@ -147,31 +163,75 @@ class AirProfile final : public engine::Profile {
         payload, "op");
   }
 
-  Status OnSagaMessage(const std::string& from, topics::SagaKind kind, std::string_view) override {
-    return Fail(Errc::kUnknownOp, "airline " + id_ + " takes part in no saga yet (" +
-                                      std::string(topics::SagaKindName(kind)) + " from " + from +
-                                      ")");
+  Status OnSagaMessage(const std::string& from, topics::SagaKind kind,
+                       std::string_view payload) override {
+    return sagas_.OnMessage(from, kind, payload);
   }
 
   void Online() override {
     services_.send(
         {.topic = topics::Timetable(id_), .payload = own_text_, .qos = 1, .retain = true});
-    std::lock_guard lock(mu_);  // the network thread may be adding a peer's timetable
-    runtime::Log(LogLevel::kInfo, "{} publishes {} weekly flights", id_,
-                 timetables_.at(id_).flights.size());
+    {
+      std::lock_guard lock(mu_);  // the network thread may be adding a peer's timetable
+      runtime::Log(LogLevel::kInfo, "{} publishes {} weekly flights", id_,
+                   timetables_.at(id_).flights.size());
+    }
+    sagas_.Resume();
   }
 
-  void Tick(int) override { sales_.ExpireDue(); }
+  void Tick(int) override {
+    sales_.ExpireDue();
+    sagas_.Tick();
+  }
 
   void AddMetrics(std::map<std::string, std::int64_t>& counters) override {
     std::lock_guard lock(mu_);
     counters["world.airlines"] = static_cast<std::int64_t>(timetables_.size());
     counters["reservations"] = static_cast<std::int64_t>(sales_.Reservations());
+    counters["sagas.unfinished"] = static_cast<std::int64_t>(sagas_.Unfinished());
   }
 
   std::string TimeZone() const override { return ZoneOfFirstHub(files_, id_); }
 
  private:
+  // An itinerary of this airline's legs only is sold here and now; one with
+  // another airline's legs is a saga, answered when it settles (an empty
+  // answer). A repeated request_id gets what the first one made.
+  Result<std::string> Reserve(const air::Timetable& t, const std::string& passenger,
+                              const schemas::AirReserveRequest& r,
+                              const engine::ReplyTo& reply_to) {
+    if (auto earlier = sagas_.ByRequest(passenger, r.request_id)) {
+      earlier->request_id = r.request_id;
+      return schemas::Encode(*earlier);
+    }
+    bool mine = std::all_of(r.legs.begin(), r.legs.end(), [&](const auto& want) {
+      auto leg = air::FindLeg(t, want.leg_id);
+      return !leg || leg->airline == id_;  // an unknown leg: refused as a local one
+    });
+    if (mine) return sales_.Reserve(t, passenger, r);
+    if (auto st = sagas_.Reserve(t, passenger, r, reply_to); !st)
+      return tl::unexpected<Error>(st.error());
+    return std::string();
+  }
+
+  // Both kinds, oldest first; a saga's own part here shows as the itinerary.
+  Result<std::string> List(const std::string& passenger, const schemas::ListRequest& r) {
+    schemas::AirReservationList list{.request_id = r.request_id, .reservations = {}};
+    for (auto& mine : sales_.List(passenger, r)) {
+      bool part_of_ours = mine.reservation_id.size() > 1 && mine.reservation_id[0] == 's' &&
+                          sagas_.Coordinates(mine.reservation_id.substr(1));
+      if (!part_of_ours) list.reservations.push_back(std::move(mine));
+    }
+    if (r.for_request_id.empty()) {
+      for (auto& s : sagas_.Of(passenger)) list.reservations.push_back(std::move(s));
+    } else if (auto s = sagas_.ByRequest(passenger, r.for_request_id)) {
+      list.reservations.push_back(std::move(*s));
+    }
+    std::stable_sort(list.reservations.begin(), list.reservations.end(),
+                     [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
+    return schemas::Encode(list);
+  }
+
   // `payload` decoded as T, then answered by `answer`.
   template <typename T, typename Answer>
   static Result<std::string> Decoded(std::string_view payload, const Answer& answer) {
@@ -244,6 +304,7 @@ class AirProfile final : public engine::Profile {
   std::map<std::string, schemas::AirlineTimetable> timetables_;  // by airline, this one's too
   std::shared_ptr<const air::Timetable> current_;                // null: to rebuild
   SeatSales sales_;  // after services_ and id_, which it uses
+  AirSagas sagas_;   // after sales_
 };
 
 }  // namespace
@@ -264,11 +325,17 @@ Result<std::unique_ptr<engine::Agent>> StartAirline(AirlineOptions options,
                          .on_fatal = std::move(options.on_fatal)};
   std::string id = options.id, data_dir = options.data_dir;
   Time hold_ttl_s = options.hold_ttl_s;
+  AirSagaOptions sagas{.hold_ttl_s = options.hold_ttl_s,
+                       .commit_hold_ttl_s = 120,
+                       .saga = {.request_timeout = options.saga_timeout,
+                                .reply_timeout = std::chrono::milliseconds(10000),
+                                .crash_at = options.crash_at,
+                                .steady_now = {}}};
   return engine::Agent::Start(std::move(o), clock,
                               [&](engine::Services& services,
                                   const std::string&) -> Result<std::unique_ptr<engine::Profile>> {
-                                auto profile = std::make_unique<AirProfile>(id, std::move(*files),
-                                                                            hold_ttl_s, services);
+                                auto profile = std::make_unique<AirProfile>(
+                                    id, std::move(*files), hold_ttl_s, sagas, services);
                                 if (auto st = profile->Load(data_dir); !st)
                                   return tl::unexpected<Error>(st.error());
                                 return std::unique_ptr<engine::Profile>(std::move(profile));

@@ -13,12 +13,12 @@ namespace {
 using schemas::AirReservation;
 using schemas::ReservationStatus;
 
-std::string NewId() {
+}  // namespace
+
+std::string NewReservationId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return fmt::format("{:016x}", rng());
 }
-
-}  // namespace
 
 Status SeatSales::Load(const air::Timetable& timetable) {
   std::vector<AirReservation> all;
@@ -59,7 +59,8 @@ Result<std::string> SeatSales::Reserve(const air::Timetable& timetable,
     std::lock_guard lock(mu_);
     if (auto earlier = book_.ByRequest(passenger, request.request_id))
       return Answer(*earlier, request.request_id);
-    held = book_.Hold(timetable, passenger, request, NewId(), services_.clock.Now(), hold_ttl_s_);
+    held = book_.Hold(timetable, passenger, request, NewReservationId(), services_.clock.Now(),
+                      hold_ttl_s_);
   }
   if (!held) return tl::unexpected<Error>(held.error());
   auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, *held); });
@@ -74,6 +75,7 @@ Result<std::string> SeatSales::Reserve(const air::Timetable& timetable,
 
 Result<std::string> SeatSales::Confirm(const std::string& passenger,
                                        const schemas::ReservationRef& ref) {
+  auto changing = changing_.LockOne(ref.reservation_id);
   Result<AirReservation> next;
   {
     std::lock_guard lock(mu_);
@@ -87,6 +89,7 @@ Result<std::string> SeatSales::Confirm(const std::string& passenger,
 
 Result<std::string> SeatSales::Cancel(const std::string& passenger,
                                       const schemas::ReservationRef& ref) {
+  auto changing = changing_.LockOne(ref.reservation_id);
   Result<AirReservation> next;
   {
     std::lock_guard lock(mu_);
@@ -106,17 +109,13 @@ Result<std::string> SeatSales::Get(const std::string& passenger,
   return Answer(*r, ref.request_id);
 }
 
-Result<std::string> SeatSales::List(const std::string& passenger,
-                                    const schemas::ListRequest& request) const {
-  schemas::AirReservationList list{.request_id = request.request_id, .reservations = {}};
+std::vector<AirReservation> SeatSales::List(const std::string& passenger,
+                                            const schemas::ListRequest& request) const {
   std::lock_guard lock(mu_);
-  if (!request.for_request_id.empty()) {
-    if (auto r = book_.ByRequest(passenger, request.for_request_id))
-      list.reservations.push_back(*r);
-  } else {
-    list.reservations = book_.Of(passenger);
-  }
-  return schemas::Encode(list);
+  if (request.for_request_id.empty()) return book_.Of(passenger);
+  std::vector<AirReservation> found;
+  if (auto r = book_.ByRequest(passenger, request.for_request_id)) found.push_back(*r);
+  return found;
 }
 
 void SeatSales::ExpireDue() {
@@ -133,13 +132,14 @@ void SeatSales::ExpireDue() {
 }
 
 void SeatSales::Expire(const std::string& passenger, const std::string& id) {
+  auto changing = changing_.LockOne(id);
   Result<AirReservation> r;
   {
     std::lock_guard lock(mu_);
     expiring_.erase(id);
     r = book_.Get(passenger, id);
   }
-  // Confirmed or cancelled meanwhile (on this lane): nothing runs out.
+  // Confirmed or cancelled meanwhile: nothing runs out.
   if (!r || r->status != ReservationStatus::kHeld || !r->expires_at ||
       *r->expires_at > services_.clock.Now())
     return;
@@ -151,6 +151,114 @@ void SeatSales::Expire(const std::string& passenger, const std::string& id) {
     return;
   }
   services_.count("reservations.expired", 1);
+}
+
+namespace {
+
+schemas::AirSagaAck Refusal(const std::string& saga_id, schemas::SagaPhase phase, Errc code,
+                            std::string detail) {
+  return {.saga_id = saga_id,
+          .phase = phase,
+          .ok = false,
+          .code = code,
+          .detail = std::move(detail),
+          .expires_at = std::nullopt,
+          .legs = {}};
+}
+
+schemas::AirSagaAck Done(const std::string& saga_id, schemas::SagaPhase phase) {
+  return {.saga_id = saga_id,
+          .phase = phase,
+          .ok = true,
+          .code = std::nullopt,
+          .detail = "",
+          .expires_at = std::nullopt,
+          .legs = {}};
+}
+
+// What a part answers to a request once it holds or has bought its seats.
+schemas::AirSagaAck Holding(const AirReservation& r) {
+  auto ack = Done(r.reservation_id, schemas::SagaPhase::kRequest);
+  ack.expires_at = r.expires_at;
+  ack.legs = r.legs;
+  return ack;
+}
+
+}  // namespace
+
+schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
+                                        const schemas::AirSagaRequest& request) {
+  const auto phase = schemas::SagaPhase::kRequest;
+  auto changing = changing_.LockOne(request.saga_id);
+  Result<AirReservation> held;
+  {
+    std::lock_guard lock(mu_);
+    if (auto earlier = book_.Find(request.saga_id)) {
+      if (earlier->status == ReservationStatus::kHeld ||
+          earlier->status == ReservationStatus::kConfirmed)
+        return Holding(*earlier);
+      return Refusal(request.saga_id, phase, Errc::kConflict,
+                     "its part is " + std::string(schemas::ReservationStatusName(earlier->status)));
+    }
+    schemas::AirReserveRequest want{.request_id = "",
+                                    .legs = request.legs,
+                                    .passengers = request.passengers,
+                                    .hold_only = true};
+    held = book_.Hold(timetable, request.passenger, want, request.saga_id, services_.clock.Now(),
+                      request.hold_ttl_s);
+  }
+  if (!held) return Refusal(request.saga_id, phase, held.error().code, held.error().message);
+  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, *held); });
+  if (!st) {
+    std::lock_guard lock(mu_);
+    book_.Drop(request.saga_id);
+    return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
+  }
+  services_.count("saga.parts.held", 1);
+  return Holding(*held);
+}
+
+schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id) {
+  const auto phase = schemas::SagaPhase::kCommit;
+  auto changing = changing_.LockOne(saga_id);
+  auto part = Find(saga_id);
+  if (!part) return Refusal(saga_id, phase, Errc::kNotFound, "no seats held for this saga");
+  Result<AirReservation> next;
+  {
+    std::lock_guard lock(mu_);
+    next = book_.Confirming(part->passenger, saga_id, services_.clock.Now());
+  }
+  if (!next) return Refusal(saga_id, phase, next.error().code, next.error().message);
+  if (part->status != ReservationStatus::kConfirmed) {
+    if (auto st = Commit(*next); !st)
+      return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+    services_.count("saga.parts.committed", 1);
+  }
+  return Done(saga_id, phase);
+}
+
+schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
+  const auto phase = schemas::SagaPhase::kCompensate;
+  auto changing = changing_.LockOne(saga_id);
+  auto part = Find(saga_id);
+  if (part &&
+      (part->status == ReservationStatus::kHeld || part->status == ReservationStatus::kConfirmed)) {
+    Result<AirReservation> next;
+    {
+      std::lock_guard lock(mu_);
+      next = book_.Cancelling(part->passenger, saga_id);
+    }
+    if (!next || !Commit(*next))
+      return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+    services_.count("saga.parts.released", 1);
+  }
+  // Nothing held (never, or no longer): nothing to give back.
+  return Done(saga_id, phase);
+}
+
+std::optional<AirReservation> SeatSales::Find(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  return book_.Find(id);
 }
 
 int SeatSales::SeatsLeft(const air::Timetable& timetable, const air::Leg& leg,

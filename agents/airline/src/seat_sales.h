@@ -14,9 +14,13 @@
 #include "tripmesh/air/seat_book.h"
 #include "tripmesh/base/result.h"
 #include "tripmesh/engine/agent.h"
+#include "tripmesh/runtime/keyed_locks.h"
 #include "tripmesh/schemas/air.h"
 
 namespace tripmesh::airline {
+
+// 16 random hex digits.
+std::string NewReservationId();
 
 class SeatSales {
  public:
@@ -36,8 +40,18 @@ class SeatSales {
                                            const schemas::ReservationRef& ref);
   [[nodiscard]] Result<std::string> Get(const std::string& passenger,
                                         const schemas::ReservationRef& ref) const;
-  [[nodiscard]] Result<std::string> List(const std::string& passenger,
-                                         const schemas::ListRequest& request) const;
+  // Oldest first; a saga's part shows under the saga's id.
+  std::vector<schemas::AirReservation> List(const std::string& passenger,
+                                            const schemas::ListRequest& request) const;
+
+  // This airline's part of an itinerary's saga, kept as a reservation under
+  // the saga's id: its legs held for `hold_ttl_s`, then bought or given back.
+  // Each answers a repeat as it answered first.
+  schemas::AirSagaAck HoldPart(const air::Timetable& timetable,
+                               const schemas::AirSagaRequest& request);
+  schemas::AirSagaAck CommitPart(const std::string& saga_id);
+  schemas::AirSagaAck ReleasePart(const std::string& saga_id);
+  std::optional<schemas::AirReservation> Find(const std::string& id) const;
 
   // Posts the expiry of every hold whose time is up to its passenger's lane.
   void ExpireDue();
@@ -53,6 +67,9 @@ class SeatSales {
   air::SeatBook book_;
   Time hold_ttl_s_;
   engine::Services& services_;
+  // Held across each change of one reservation, from reading it to showing
+  // its new state: a hold that expires and a confirm never cross.
+  runtime::KeyedLocks changing_;
   mutable std::mutex mu_;           // guards the book and expiring_
   std::set<std::string> expiring_;  // reservations whose expiry is posted
 };

@@ -16,9 +16,17 @@ void AddAirline(CLI::App& app, Runner& run) {
                   "Seconds a hold_only reservation keeps its seats unconfirmed")
       ->check(CLI::Range(Time{1}, Time{86400}))
       ->capture_default_str();
+  auto saga_timeout_ms = std::make_shared<int>(5000);
+  cmd->add_option("--saga-timeout-ms", *saga_timeout_ms,
+                  "How long an itinerary's saga waits for an airline's answer before compensating")
+      ->check(CLI::Range(100, 600000))
+      ->capture_default_str();
+  cmd->add_option("--saga-crash-at", options->crash_at,
+                  "Fault injection for tests: SIGKILL self at this saga step");
   AddBrokerFlags(cmd, *flags);
-  cmd->callback([&run, options, flags] {
-    run = [options, flags] {
+  cmd->callback([&run, options, flags, saga_timeout_ms] {
+    run = [options, flags, saga_timeout_ms] {
+      options->saga_timeout = std::chrono::milliseconds(*saga_timeout_ms);
       options->mqtt = flags->Resolve();
       auto kind = runtime::ParseTransportKind(flags->transport);
       options->transport = kind ? *kind : runtime::TransportKind::kMosquitto;

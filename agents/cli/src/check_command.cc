@@ -6,6 +6,7 @@
 #include <map>
 
 #include "commands.h"
+#include "tripmesh/airline/air_consistency.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/worldfiles/files.h"
@@ -18,7 +19,37 @@ struct CheckFlags {
   std::string var = "var";
   std::vector<std::string> dbs;  // company=path
   int grace_s = 5;
+  std::string profile = "ev";
 };
+
+// The air profile: every airline's store (<airline>.db in --var, or --db).
+int RunAirCheck(const CheckFlags& f) {
+  std::map<std::string, std::string> stores;
+  if (f.dbs.empty()) {
+    auto files = worldfiles::ReadAirFiles(f.data + "/air");
+    if (!files) {
+      std::cerr << "tripmesh: " << files.error().message << " (is --data the folder of air/?)\n";
+      return kError;
+    }
+    for (const auto& a : files->airlines) {
+      std::string path = f.var + "/" + a.info.id + ".db";
+      if (std::filesystem::exists(path)) stores[a.info.id] = path;
+    }
+    if (stores.empty()) {
+      std::cerr << "tripmesh: not_found: no <airline>.db in " << f.var
+                << "/: name the folder with --var, or each store with --db airline=path\n";
+      return kError;
+    }
+  }
+  if (!AddStoreSpecs(f.dbs, stores)) return kUsageError;
+  auto report = airline::CheckAirStores(stores, core::RealClock().Now(), f.grace_s);
+  if (!report) {
+    std::cerr << "tripmesh: " << report.error().message << "\n";
+    return kError;
+  }
+  std::cout << (report->ok() ? "consistent: " : "INCONSISTENT: ") << report->Summary() << "\n";
+  return report->ok() ? kSuccess : kError;
+}
 
 // The company stores (<company>.db) in `dir`.
 std::map<std::string, std::string> StoresIn(const core::World& world, const std::string& dir) {
@@ -57,6 +88,7 @@ Result<std::map<std::string, std::string>> FindStores(const core::World& world,
 }
 
 int RunCheck(const CheckFlags& f) {
+  if (f.profile == "air") return RunAirCheck(f);
   std::map<std::string, std::string> stores;
   auto world = worldfiles::LoadWorld(f.data);
   if (!world && f.dbs.empty()) {
@@ -130,6 +162,11 @@ void AddCheck(CLI::App& app, Runner& run) {
       "--db", f->dbs,
       "A store as company=path or company=postgresql://... (repeatable; overrides --var)");
   cmd->add_option("--grace", f->grace_s, "Seconds past expiry before a hold counts as stale")
+      ->capture_default_str();
+  cmd->add_option("--profile", f->profile,
+                  "ev: the charging companies; air: the airlines (a seat sold twice, an "
+                  "itinerary its airlines do not agree on)")
+      ->check(CLI::IsMember({"ev", "air"}))
       ->capture_default_str();
   cmd->callback([&run, f] { run = [f] { return RunCheck(*f); }; });
 }

@@ -78,6 +78,9 @@ void AddWorld(CLI::App& app, Runner& run);
 void AddAdmin(CLI::App& app, Runner& run);
 void AddAirline(CLI::App& app, Runner& run);
 void AddPassenger(CLI::App& app, Runner& run);
+// The air profile's demo: three airlines and `passengers` buying itineraries
+// that mix them, then the stores checked; the process exit code.
+int RunAirDemo(const std::string& data, const std::string& dir, int passengers, int linger_s);
 // reserve, confirm, cancel, get and list under `tripmesh passenger`.
 void AddPassengerSeats(CLI::App* passenger, Runner& run);
 

@@ -37,6 +37,7 @@ struct DemoFlags {
   int linger_s = 0;
   double time_scale = 2400;
   double depart_within_h = 2;
+  std::string profile = "ev";
 };
 
 struct Trip {
@@ -242,6 +243,7 @@ bool RunFleet(const DemoFlags& f, const std::string& uri, const core::Clock& clo
 int RunDemo(const DemoFlags& f) {
   signal(SIGINT, [](int) { interrupted = true; });
   signal(SIGTERM, [](int) { interrupted = true; });
+  if (f.profile == "air") return RunAirDemo(f.data, f.dir + "-air", f.vehicles, f.linger_s);
   // One simulation clock for the companies and the fleet, so that trips are
   // driven in about a minute while holds and departures keep their meaning.
   Time clock_start = core::RealClock().Now();
@@ -296,6 +298,11 @@ void AddDemo(CLI::App& app, Runner& run) {
       ->check(CLI::Range(0.5, 48.0))
       ->capture_default_str();
   cmd->add_option("--linger", f->linger_s, "Seconds to keep running afterwards")
+      ->capture_default_str();
+  cmd->add_option("--profile", f->profile,
+                  "ev: charging companies and vehicles; air: airlines and passengers (--vehicles "
+                  "is then the number of passengers)")
+      ->check(CLI::IsMember({"ev", "air"}))
       ->capture_default_str();
   cmd->callback([&run, f] { run = [f] { return RunDemo(*f); }; });
 }

@@ -156,6 +156,33 @@ struct AirReservationList {
   std::vector<AirReservation> reservations;
 };
 
+// An itinerary across airlines is one saga, coordinated by the passenger's
+// home airline: each airline gets its legs in air.saga.request and answers
+// air.saga.ack (to that and to the generic saga.commit and saga.compensate).
+struct AirSagaRequest {
+  std::string saga_id, reservation_id, passenger;
+  std::int64_t passengers = 1;
+  Time hold_ttl_s = 0;
+  std::vector<AirReserveLeg> legs;
+};
+
+struct AirSagaAck {
+  std::string saga_id;
+  SagaPhase phase = SagaPhase::kRequest;
+  bool ok = false;
+  std::optional<Errc> code;  // when !ok
+  std::string detail;
+  std::optional<Time> expires_at;  // request phase, ok
+  std::vector<AirBookedLeg> legs;  // request phase, ok: the seats held
+};
+
+template <>
+Result<AirSagaRequest> Decode<AirSagaRequest>(std::string_view);
+template <>
+Result<AirSagaAck> Decode<AirSagaAck>(std::string_view);
+std::string Encode(const AirSagaRequest& m);
+std::string Encode(const AirSagaAck& m);
+
 template <>
 Result<AirReserveRequest> Decode<AirReserveRequest>(std::string_view);
 template <>

@@ -45,6 +45,8 @@ class SeatBook {
   // The reservation `passenger` means by `id`: not_found for another's.
   [[nodiscard]] Result<schemas::AirReservation> Get(const std::string& passenger,
                                                     const std::string& id) const;
+  // Whoever's it is (a saga's part has the saga's id).
+  std::optional<schemas::AirReservation> Find(const std::string& id) const;
   std::optional<schemas::AirReservation> ByRequest(const std::string& passenger,
                                                    const std::string& request_id) const;
   // Oldest first.
@@ -82,6 +84,12 @@ class SeatBook {
   std::map<std::pair<std::string, std::string>, std::string>
       by_request_;  // (passenger, request id)
 };
+
+// The leg `want` names, priced in its fare class, no seat chosen yet:
+// invalid_request for a leg the timetable does not fly or that has departed
+// (field legs), or a fare class it does not sell (field fare_class).
+[[nodiscard]] Result<schemas::AirBookedLeg> DraftLeg(const Timetable& timetable,
+                                                     const schemas::AirReserveLeg& want, Time now);
 
 // The leg `leg_id` names ("JG1001-2027-01-04": the flight and its origin's
 // local date) if the timetable flies it.

@@ -25,6 +25,9 @@ struct AirlineOptions {
   runtime::TransportOptions mqtt;  // broker, credentials, keepalive
   bool sync_full = true;
   Time hold_ttl_s = 600;  // a hold_only reservation's seats, unconfirmed
+  // Longest an itinerary's saga waits for the other airlines to hold their legs.
+  std::chrono::milliseconds saga_timeout{5000};
+  std::string crash_at;  // fault injection: SIGKILL at this saga step (tests only)
   std::function<bool()> interrupted;
   std::function<void(const Error&)> on_fatal;
 };

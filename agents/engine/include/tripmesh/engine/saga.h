@@ -1,0 +1,160 @@
+// The coordinator side of a saga (PROTOCOL.md "Saga") with nothing of what is
+// sold in it: each participant's request and what it held are the profile's
+// own encodings, carried and stored as they are. The profile sends the
+// phases and answers the requester through its hooks; this class decides.
+//
+// States: requesting -> held (hold_only) -> committing -> done(confirmed), or
+// any of those -> compensating -> done(failed | expired | cancelled); a
+// confirmed saga is cancelled by compensating again. Every state is in the
+// store before the next message goes out; commit and compensate are resent
+// (with backoff) until each participant acknowledges them, across restarts;
+// a saga caught requesting by a restart is compensated.
+//
+// Thread safety: public methods from any thread; one saga's steps run on its
+// lane (the `post` hook), one at a time.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tripmesh/core/clock.h"
+#include "tripmesh/engine/agent.h"
+#include "tripmesh/runtime/store.h"
+#include "tripmesh/schemas/messages.h"
+
+namespace tripmesh::engine {
+
+enum class SagaStep { kRequesting, kAborting, kHeld, kCommitting, kCompensating, kDone };
+std::string_view SagaStepName(SagaStep s);
+std::optional<SagaStep> ParseSagaStep(std::string_view name);
+
+// One participant's answer to one phase.
+struct PartAnswer {
+  bool ok = false;
+  std::optional<Errc> code;  // when !ok
+  std::string detail;
+  std::string held;                // request phase, ok: what it holds, in the profile's encoding
+  std::optional<Time> expires_at;  // request phase, ok: when its hold runs out
+};
+
+struct SagaRecord {
+  struct Part {
+    std::string request;  // the profile's request to this participant
+    std::string held;     // its answer once it held
+  };
+  std::string saga_id, requester, request_id;
+  SagaStep step = SagaStep::kRequesting;
+  // The final status once decided: confirmed, failed, expired or cancelled.
+  std::optional<schemas::ReservationStatus> outcome;
+  bool hold_only = false;
+  Time created_at = 0;
+  std::optional<Time> expires_at;  // the earliest of the participants' holds
+  std::optional<Error> error;      // why it failed
+  std::string body;                // the profile's own record of what is sold
+  std::map<std::string, Part> parts;
+
+  // As the requester sees it: held, confirmed, or the outcome.
+  schemas::ReservationStatus Status() const;
+};
+
+struct SagaOptions {
+  std::chrono::milliseconds request_timeout{5000};  // the participants' request acks
+  std::chrono::milliseconds reply_timeout{10000};   // longest a requester waits for commit acks
+  std::string crash_at;  // fault injection: SIGKILL self after this step (tests only)
+  // The time timeouts and resends are measured on (unset: the steady clock).
+  std::function<std::chrono::steady_clock::time_point()> steady_now;
+};
+
+// Every saga a store's agent coordinates, as stored (for checkers: reads only).
+[[nodiscard]] Status ReadSagas(runtime::Store& store, const std::function<void(SagaRecord)>& each);
+
+class Saga {
+ public:
+  struct Hooks {
+    // Sends `phase` of the saga to `participant` (itself included: the
+    // profile runs its own part and calls OnAck).
+    std::function<void(const SagaRecord&, const std::string& participant, schemas::SagaPhase)> send;
+    // Answers a waiting requester with the saga as it stands, or with an error.
+    std::function<void(const SagaRecord&, const ReplyTo&)> reply;
+    std::function<void(const Error&, const ReplyTo&)> reply_error;
+    std::function<void(const std::string& key, std::function<void()>)> post;
+    std::function<void(const SagaRecord&)> changed;  // after each durable change; may be unset
+  };
+
+  Saga(runtime::Store& store, const core::Clock& clock, SagaOptions options, Hooks hooks);
+
+  // Creates the tables and loads every saga; unfinished ones resume on Resume().
+  [[nodiscard]] Status Load();
+  void Resume();
+
+  // Starts `r` (step requesting, parts with their requests); answers `reply`
+  // once it is held, confirmed or failed.
+  void Start(SagaRecord r, ReplyTo reply);
+  // A held saga of `requester`: commit, or compensate as cancelled (a
+  // confirmed one too). not_found for another's; conflict while it moves.
+  void Confirm(const std::string& requester, const std::string& saga_id, const ReplyTo& reply);
+  void Cancel(const std::string& requester, const std::string& saga_id, const ReplyTo& reply);
+  void OnAck(const std::string& from, const std::string& saga_id, schemas::SagaPhase phase,
+             PartAnswer answer);
+  // Timeouts, expiries and resends: call periodically.
+  void Tick();
+
+  std::optional<SagaRecord> Find(const std::string& saga_id) const;
+  std::optional<SagaRecord> ByRequest(const std::string& requester,
+                                      const std::string& request_id) const;
+  std::vector<SagaRecord> Of(const std::string& requester) const;
+  std::size_t UnfinishedCount() const;
+
+ private:
+  using Steady = std::chrono::steady_clock;
+  struct Live {
+    SagaRecord record;
+    std::map<std::string, std::optional<bool>> acks;  // of the current phase
+    Steady::time_point deadline{}, next_send{}, reply_deadline{};
+    std::chrono::milliseconds backoff{500};
+    std::vector<ReplyTo> waiting;
+  };
+
+  // Runs `step` on the saga's lane, or `missing` when it is not known.
+  void Run(const std::string& saga_id, std::function<void(Live&)> step,
+           std::function<void()> missing = {});
+  // As Run, for a request of `requester` about its saga: not_found for
+  // another's or none; else `reply` waits on the saga and `step` runs.
+  void RunOwn(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
+              std::function<void(Live&)> step);
+  [[nodiscard]] Status Persist(const Live& s);
+  void Enter(Live& s, SagaStep step);
+  void SendPhase(Live& s, schemas::SagaPhase phase, bool only_unacked);
+  void OnRequestAck(Live& s, const std::string& from, const PartAnswer& answer);
+  void DecideCommit(Live& s);
+  void DecideCompensate(Live& s, schemas::ReservationStatus outcome, std::optional<Error> error);
+  void Finish(Live& s);
+  void Answer(Live& s);
+  void AnswerError(Live& s, const Error& e);
+  void TickOne(Live& s);
+  void MaybeCrash(std::string_view step) const;
+  Steady::time_point Now() const {
+    return options_.steady_now ? options_.steady_now() : Steady::now();
+  }
+
+  runtime::Store& store_;
+  const core::Clock& clock_;
+  SagaOptions options_;
+  Hooks hooks_;
+
+  mutable std::mutex mu_;  // guards the maps; a Live is touched on its lane only
+  std::unordered_map<std::string, std::shared_ptr<Live>> sagas_;  // every saga, by id
+  // Each saga's record as last stored: what the other threads read.
+  std::unordered_map<std::string, SagaRecord> views_;
+  std::map<std::pair<std::string, std::string>, std::string> by_request_;
+};
+
+}  // namespace tripmesh::engine

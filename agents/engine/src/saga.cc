@@ -1,0 +1,458 @@
+#include "tripmesh/engine/saga.h"
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include "saga_records.h"
+#include "tripmesh/runtime/log.h"
+
+namespace tripmesh::engine {
+namespace {
+
+using schemas::ReservationStatus;
+using schemas::SagaPhase;
+
+constexpr auto kFirstBackoff = std::chrono::milliseconds(500);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(8000);
+
+// A store's own words stay in the log; the requester reads what to do.
+Error ForRequester(const Error& e) {
+  if (!e.internal_words) return e;
+  runtime::Log(runtime::LogLevel::kWarn, "store error kept from a requester: {}", e.message);
+  return {Errc::kInternal, "the store failed (the details are in the log); try again shortly",
+          e.field};
+}
+
+}  // namespace
+
+std::string_view SagaStepName(SagaStep s) {
+  switch (s) {
+    case SagaStep::kRequesting:
+      return "requesting";
+    case SagaStep::kAborting:
+      return "aborting";
+    case SagaStep::kHeld:
+      return "held";
+    case SagaStep::kCommitting:
+      return "committing";
+    case SagaStep::kCompensating:
+      return "compensating";
+    case SagaStep::kDone:
+      break;
+  }
+  return "done";
+}
+
+std::optional<SagaStep> ParseSagaStep(std::string_view name) {
+  for (auto s : {SagaStep::kRequesting, SagaStep::kAborting, SagaStep::kHeld, SagaStep::kCommitting,
+                 SagaStep::kCompensating, SagaStep::kDone}) {
+    if (SagaStepName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+schemas::ReservationStatus SagaRecord::Status() const {
+  if (outcome && (step == SagaStep::kDone || step == SagaStep::kCompensating)) return *outcome;
+  return ReservationStatus::kHeld;
+}
+
+Saga::Saga(runtime::Store& store, const core::Clock& clock, SagaOptions options, Hooks hooks)
+    : store_(store), clock_(clock), options_(std::move(options)), hooks_(std::move(hooks)) {}
+
+Status Saga::Load() {
+  std::vector<SagaRecord> loaded;
+  auto st = store_.Write([&](runtime::Tx& tx) -> Status {
+    if (auto s = saga_records::CreateTables(tx); !s) return s;
+    return saga_records::SelectAll(tx, [&](SagaRecord r) { loaded.push_back(std::move(r)); });
+  });
+  if (!st) return st;
+  std::lock_guard lock(mu_);
+  for (auto& r : loaded) {
+    auto s = std::make_shared<Live>();
+    // Which participants acked died with the previous run: it is undone.
+    if (r.step == SagaStep::kRequesting) r.step = SagaStep::kAborting;
+    for (const auto& [p, part] : r.parts) s->acks[p] = std::nullopt;
+    if (!r.request_id.empty()) by_request_[{r.requester, r.request_id}] = r.saga_id;
+    views_[r.saga_id] = r;
+    s->record = std::move(r);
+    sagas_[s->record.saga_id] = std::move(s);
+  }
+  return {};
+}
+
+void Saga::Resume() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, r] : views_) {
+      if (r.step != SagaStep::kDone) ids.push_back(id);
+    }
+  }
+  for (const auto& id : ids) {
+    Run(id, [this](Live& s) {
+      switch (s.record.step) {
+        case SagaStep::kAborting:
+          DecideCompensate(s, ReservationStatus::kFailed,
+                           Error{Errc::kTimeout, "the coordinator restarted before every ack", ""});
+          break;
+        case SagaStep::kCommitting:
+          SendPhase(s, SagaPhase::kCommit, false);
+          break;
+        case SagaStep::kCompensating:
+          SendPhase(s, SagaPhase::kCompensate, false);
+          break;
+        default:
+          break;
+      }
+    });
+  }
+}
+
+void Saga::Run(const std::string& saga_id, std::function<void(Live&)> step,
+               std::function<void()> missing) {
+  hooks_.post(saga_id, [this, saga_id, step = std::move(step), missing = std::move(missing)] {
+    std::shared_ptr<Live> s;
+    {
+      std::lock_guard lock(mu_);
+      auto it = sagas_.find(saga_id);
+      if (it != sagas_.end()) s = it->second;
+    }
+    if (s) {
+      step(*s);
+    } else if (missing) {
+      missing();
+    }
+  });
+}
+
+Status Saga::Persist(const Live& s) {
+  return store_.Write([&](runtime::Tx& tx) { return saga_records::Save(tx, s.record); });
+}
+
+void Saga::MaybeCrash(std::string_view step) const {
+  if (options_.crash_at != step) return;
+  runtime::Log(runtime::LogLevel::kWarn, "fault injection: killing myself {}", step);
+  ::raise(SIGKILL);
+}
+
+// The durable state is `step` now: the views show it.
+void Saga::Enter(Live& s, SagaStep step) {
+  s.record.step = step;
+  {
+    std::lock_guard lock(mu_);
+    views_[s.record.saga_id] = s.record;
+  }
+  if (hooks_.changed) hooks_.changed(s.record);
+}
+
+void Saga::SendPhase(Live& s, SagaPhase phase, bool only_unacked) {
+  for (const auto& [participant, ack] : s.acks) {
+    if (only_unacked && ack.has_value()) continue;
+    hooks_.send(s.record, participant, phase);
+  }
+  auto now = Now();
+  if (phase == SagaPhase::kRequest) {
+    s.deadline = now + options_.request_timeout;
+  } else {
+    s.next_send = now + s.backoff;
+    s.backoff = std::min(s.backoff * 2, kMaxBackoff);
+  }
+}
+
+void Saga::Start(SagaRecord r, ReplyTo reply) {
+  auto s = std::make_shared<Live>();
+  r.step = SagaStep::kRequesting;
+  for (const auto& [p, part] : r.parts) s->acks[p] = std::nullopt;
+  s->record = std::move(r);
+  s->reply_deadline = Now() + options_.reply_timeout;
+  // A tick may reach the lane before the first step: its deadline is ahead.
+  s->deadline = Now() + options_.request_timeout;
+  s->waiting.push_back(std::move(reply));
+  std::string id = s->record.saga_id;
+  {
+    std::lock_guard lock(mu_);
+    sagas_[id] = s;
+    views_[id] = s->record;
+    if (!s->record.request_id.empty())
+      by_request_[{s->record.requester, s->record.request_id}] = id;
+  }
+  Run(id, [this](Live& saga) {
+    if (auto st = Persist(saga); !st) {
+      AnswerError(saga, st.error());
+      std::lock_guard lock(mu_);
+      by_request_.erase({saga.record.requester, saga.record.request_id});
+      sagas_.erase(saga.record.saga_id);
+      views_.erase(saga.record.saga_id);
+      return;
+    }
+    Enter(saga, SagaStep::kRequesting);
+    SendPhase(saga, SagaPhase::kRequest, false);
+    MaybeCrash("after_requests");
+  });
+}
+
+void Saga::RunOwn(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
+                  std::function<void(Live&)> step) {
+  auto not_found = [this, requester, reply] {
+    hooks_.reply_error(Error{Errc::kNotFound, "no such reservation of " + requester, ""}, reply);
+  };
+  Run(
+      saga_id,
+      [requester, reply, step = std::move(step), not_found](Live& s) {
+        if (s.record.requester != requester) {
+          not_found();
+          return;
+        }
+        s.waiting.push_back(reply);
+        step(s);
+      },
+      not_found);
+}
+
+void Saga::Confirm(const std::string& requester, const std::string& saga_id, const ReplyTo& reply) {
+  RunOwn(requester, saga_id, reply, [this](Live& s) {
+    if (s.record.step == SagaStep::kCommitting) return;  // answered once committed
+    if (s.record.step == SagaStep::kDone && s.record.outcome == ReservationStatus::kConfirmed) {
+      Answer(s);
+      return;
+    }
+    if (s.record.step != SagaStep::kHeld) {
+      AnswerError(s, Error{Errc::kConflict,
+                           "the reservation is " +
+                               std::string(schemas::ReservationStatusName(s.record.Status())),
+                           "reservation_id"});
+      return;
+    }
+    if (s.record.expires_at && *s.record.expires_at <= clock_.Now()) {
+      AnswerError(
+          s, Error{Errc::kExpired,
+                   "the hold expired at " + FormatTime(*s.record.expires_at) + ": reserve again",
+                   "reservation_id"});
+      DecideCompensate(s, ReservationStatus::kExpired, std::nullopt);
+      return;
+    }
+    s.reply_deadline = Now() + options_.reply_timeout;
+    DecideCommit(s);
+  });
+}
+
+void Saga::Cancel(const std::string& requester, const std::string& saga_id, const ReplyTo& reply) {
+  RunOwn(requester, saga_id, reply, [this](Live& s) {
+    bool confirmed =
+        s.record.step == SagaStep::kDone && s.record.outcome == ReservationStatus::kConfirmed;
+    if (s.record.step == SagaStep::kHeld || confirmed) {
+      DecideCompensate(s, ReservationStatus::kCancelled, std::nullopt);
+    } else if (s.record.step == SagaStep::kDone || s.record.step == SagaStep::kCompensating) {
+      Answer(s);  // already over: as it ended
+    } else {
+      AnswerError(s, Error{Errc::kConflict,
+                           "the reservation is " + std::string(SagaStepName(s.record.step)) +
+                               "; try again when it settles",
+                           "reservation_id"});
+    }
+  });
+}
+
+void Saga::OnAck(const std::string& from, const std::string& saga_id, SagaPhase phase,
+                 PartAnswer answer) {
+  Run(saga_id, [this, from, phase, answer = std::move(answer)](Live& s) {
+    auto it = s.acks.find(from);
+    if (it == s.acks.end()) return;  // not a participant of this saga
+    SagaStep step = s.record.step;
+    bool current = (phase == SagaPhase::kRequest && step == SagaStep::kRequesting) ||
+                   (phase == SagaPhase::kCommit && step == SagaStep::kCommitting) ||
+                   (phase == SagaPhase::kCompensate && step == SagaStep::kCompensating);
+    if (!current || it->second.has_value()) return;  // stale or repeated
+    // A participant that could not write its release is asked again.
+    if (phase == SagaPhase::kCompensate && !answer.ok && answer.code == Errc::kInternal) return;
+    it->second = answer.ok;
+    if (phase == SagaPhase::kRequest) {
+      OnRequestAck(s, from, answer);
+    } else if (phase == SagaPhase::kCommit) {
+      if (!answer.ok) {
+        DecideCompensate(
+            s, ReservationStatus::kFailed,
+            Error{answer.code.value_or(Errc::kExpired), from + ": " + answer.detail, ""});
+      } else if (std::all_of(s.acks.begin(), s.acks.end(),
+                             [](const auto& a) { return a.second.value_or(false); })) {
+        s.record.outcome = ReservationStatus::kConfirmed;
+        s.record.expires_at.reset();
+        Finish(s);
+      }
+    } else if (std::all_of(s.acks.begin(), s.acks.end(),
+                           [](const auto& a) { return a.second.has_value(); })) {
+      Finish(s);
+    }
+  });
+}
+
+void Saga::OnRequestAck(Live& s, const std::string& from, const PartAnswer& answer) {
+  if (!answer.ok) {
+    DecideCompensate(
+        s, ReservationStatus::kFailed,
+        Error{answer.code.value_or(Errc::kUnavailable), from + ": " + answer.detail, ""});
+    return;
+  }
+  s.record.parts[from].held = answer.held;
+  if (answer.expires_at && (!s.record.expires_at || *answer.expires_at < *s.record.expires_at))
+    s.record.expires_at = answer.expires_at;
+  MaybeCrash("after_first_ack");
+  if (std::any_of(s.acks.begin(), s.acks.end(), [](const auto& a) { return !a.second; })) return;
+  if (!s.record.hold_only) {
+    DecideCommit(s);
+    return;
+  }
+  for (auto& a : s.acks) a.second.reset();
+  s.record.step = SagaStep::kHeld;
+  if (auto st = Persist(s); !st) {
+    DecideCompensate(s, ReservationStatus::kFailed, st.error());
+    return;
+  }
+  Enter(s, SagaStep::kHeld);
+  Answer(s);
+}
+
+void Saga::DecideCommit(Live& s) {
+  s.record.step = SagaStep::kCommitting;
+  for (auto& a : s.acks) a.second.reset();
+  s.backoff = kFirstBackoff;
+  if (auto st = Persist(s); !st) {
+    DecideCompensate(s, ReservationStatus::kFailed, st.error());
+    return;
+  }
+  MaybeCrash("after_decision");
+  Enter(s, SagaStep::kCommitting);
+  SendPhase(s, SagaPhase::kCommit, false);
+  MaybeCrash("after_commits");
+}
+
+void Saga::DecideCompensate(Live& s, ReservationStatus outcome, std::optional<Error> error) {
+  s.record.step = SagaStep::kCompensating;
+  s.record.outcome = outcome;
+  if (error) s.record.error = ForRequester(*error);
+  if (outcome != ReservationStatus::kExpired) s.record.expires_at.reset();
+  for (auto& a : s.acks) a.second.reset();
+  s.backoff = kFirstBackoff;
+  // Durable before any compensate goes out; on failure the tick retries.
+  if (auto st = Persist(s); !st) {
+    runtime::Log(runtime::LogLevel::kError, "saga {}: cannot store its compensation: {}",
+                 s.record.saga_id, st.error().message);
+    return;
+  }
+  Enter(s, SagaStep::kCompensating);
+  // The outcome is final: the requester need not wait for the releases.
+  Answer(s);
+  SendPhase(s, SagaPhase::kCompensate, false);
+}
+
+void Saga::Finish(Live& s) {
+  SagaStep prior = s.record.step;
+  s.record.step = SagaStep::kDone;
+  if (auto st = Persist(s); !st) {
+    s.record.step = prior;  // the tick tries again
+    return;
+  }
+  Enter(s, SagaStep::kDone);
+  Answer(s);
+}
+
+void Saga::Answer(Live& s) {
+  for (const auto& to : s.waiting) hooks_.reply(s.record, to);
+  s.waiting.clear();
+}
+
+void Saga::AnswerError(Live& s, const Error& e) {
+  for (const auto& to : s.waiting) hooks_.reply_error(ForRequester(e), to);
+  s.waiting.clear();
+}
+
+void Saga::Tick() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, r] : views_) {
+      if (r.step != SagaStep::kDone) ids.push_back(id);
+    }
+  }
+  for (const auto& id : ids) Run(id, [this](Live& s) { TickOne(s); });
+}
+
+void Saga::TickOne(Live& s) {
+  auto now = Now();
+  SagaStep step = s.record.step;
+  if ((step == SagaStep::kRequesting && now >= s.deadline) || step == SagaStep::kAborting) {
+    std::string silent;
+    for (const auto& [p, a] : s.acks) {
+      if (!a) silent += (silent.empty() ? "" : ", ") + p;
+    }
+    DecideCompensate(s, ReservationStatus::kFailed,
+                     Error{Errc::kTimeout,
+                           "no answer from " + silent + " within " +
+                               std::to_string(options_.request_timeout.count()) + " ms",
+                           ""});
+  } else if (step == SagaStep::kHeld && s.record.expires_at &&
+             *s.record.expires_at <= clock_.Now()) {
+    DecideCompensate(s, ReservationStatus::kExpired, std::nullopt);
+  } else if (step == SagaStep::kCommitting || step == SagaStep::kCompensating) {
+    bool all = std::all_of(s.acks.begin(), s.acks.end(), [&](const auto& a) {
+      return a.second.has_value() && (*a.second || step == SagaStep::kCompensating);
+    });
+    if (all) {
+      Finish(s);  // its final record failed to write
+      return;
+    }
+    if (step == SagaStep::kCommitting && !s.waiting.empty() && now >= s.reply_deadline) {
+      AnswerError(s, Error{Errc::kTimeout,
+                           "reservation " + s.record.saga_id +
+                               " is still being committed; ask again with get",
+                           ""});
+    }
+    if (now >= s.next_send) {
+      SendPhase(s, step == SagaStep::kCommitting ? SagaPhase::kCommit : SagaPhase::kCompensate,
+                true);
+    }
+  }
+}
+
+std::optional<SagaRecord> Saga::Find(const std::string& saga_id) const {
+  std::lock_guard lock(mu_);
+  auto it = views_.find(saga_id);
+  if (it == views_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<SagaRecord> Saga::ByRequest(const std::string& requester,
+                                          const std::string& request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  std::string id;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_request_.find({requester, request_id});
+    if (it == by_request_.end()) return std::nullopt;
+    id = it->second;
+  }
+  return Find(id);
+}
+
+std::vector<SagaRecord> Saga::Of(const std::string& requester) const {
+  std::vector<SagaRecord> mine;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, r] : views_) {
+    if (r.requester == requester) mine.push_back(r);
+  }
+  return mine;
+}
+
+std::size_t Saga::UnfinishedCount() const {
+  std::lock_guard lock(mu_);
+  return static_cast<std::size_t>(std::count_if(views_.begin(), views_.end(), [](const auto& v) {
+    return v.second.step != SagaStep::kDone;
+  }));
+}
+
+Status ReadSagas(runtime::Store& store, const std::function<void(SagaRecord)>& each) {
+  return store.Read([&](runtime::Tx& tx) { return saga_records::SelectAll(tx, each); });
+}
+
+}  // namespace tripmesh::engine

@@ -1,0 +1,340 @@
+// An itinerary across airlines is one saga on a real broker, coordinated by
+// the passenger's home airline: bought at every airline it names or at none.
+// Three airlines' legs confirmed, held then confirmed then cancelled; a
+// frozen airline past the timeout leaves nothing held anywhere; the home
+// airline killed at each saga step ends every itinerary final and
+// consistent after its restart; 200 passengers racing for the last seats of
+// a two-airline itinerary sell no seat twice.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "testing.h"
+#include "tripmesh/harness/process.h"
+#include "tripmesh/runtime/store.h"
+#include "tripmesh/schemas/air.h"
+#include "tripmesh/schemas/encode.h"
+
+namespace tripmesh::testing {
+namespace {
+
+using schemas::AirReservation;
+using schemas::ReservationStatus;
+
+const std::vector<std::string> kAirlines = {"jangada", "sabia", "tucano"};
+
+// (leg, seat) -> owner, of one airline's store.
+using Seats = std::map<std::string, std::string>;
+
+class AirSagaFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "-" + info->name();
+    for (char& c : name) c = c == '/' ? '-' : c;
+    dir_ = NewTempDir(name);
+    auto b = harness::LocalBroker::Start(dir_ + "/broker");
+    ASSERT_TRUE(b) << b.error().message;
+    broker_ = std::move(*b);
+    recorder_ = Recorder::Start(broker_->uri(), name);
+  }
+
+  // An airline whose sagas wait `saga_timeout_ms` for the others' holds.
+  void Start(const std::string& id, const std::vector<std::string>& extra = {},
+             int saga_timeout_ms = 1500) {
+    std::vector<std::string> args = {TripmeshBinary(),
+                                     "airline",
+                                     "--id",
+                                     id,
+                                     "--broker",
+                                     broker_->uri(),
+                                     "--data",
+                                     DataDir() + "/air",
+                                     "--db",
+                                     dir_ + "/" + id + ".db",
+                                     "--saga-timeout-ms",
+                                     std::to_string(saga_timeout_ms)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto p = harness::Process::Spawn(args, dir_ + "/" + id + ".log");
+    ASSERT_TRUE(p) << p.error().message;
+    airlines_[id] = std::move(*p);
+    ASSERT_TRUE(WaitOnline(broker_->uri(), id)) << id << " did not come online; see " << dir_;
+  }
+
+  void StartAll(int saga_timeout_ms = 1500) {
+    for (const auto& a : kAirlines) Start(a, {}, saga_timeout_ms);
+  }
+
+  // Wednesday of next week at the origin, as leg ids name it.
+  static std::string Date() {
+    Time now = core::RealClock().Now();
+    Time days = now / kDayS;
+    Time monday = (days - (days + 3) % 7 + 7) * kDayS;
+    return FormatTime(monday + 2 * kDayS).substr(0, 10);
+  }
+
+  // Belém to Natal, the best itinerary a plan finds: it takes all three airlines.
+  std::vector<schemas::AirPlanLeg> BelemToNatal(vehicle::VehicleClient& passenger) {
+    schemas::AirPlanRequest q;
+    q.from = "BEL";
+    q.to = "NAT";
+    q.depart_after = ParseTime(Date() + "T06:00:00-03:00").value();
+    auto text = vehicle::ResultOf(passenger.Request("plan", schemas::Encode(q)));
+    EXPECT_TRUE(text) << text.error().message;
+    if (!text) return {};
+    auto plan = schemas::Decode<schemas::AirPlanResult>(*text);
+    EXPECT_TRUE(plan && !plan->itineraries.empty());
+    if (!plan || plan->itineraries.empty()) return {};
+    return plan->itineraries.front().legs;
+  }
+
+  static std::string Ask(const std::vector<std::pair<std::string, std::string>>& legs,
+                         bool hold_only = false, const std::string& request_id = "") {
+    schemas::AirReserveRequest r{
+        .request_id = request_id, .legs = {}, .passengers = 1, .hold_only = hold_only};
+    for (const auto& [leg, fare_class] : legs)
+      r.legs.push_back({.leg_id = leg, .fare_class = fare_class, .seats = {}});
+    return schemas::Encode(r);
+  }
+
+  static std::string Ask(const std::vector<schemas::AirPlanLeg>& legs, bool hold_only = false,
+                         const std::string& request_id = "") {
+    std::vector<std::pair<std::string, std::string>> ids;
+    for (const auto& l : legs) ids.emplace_back(l.leg_id, l.fare_class);
+    return Ask(ids, hold_only, request_id);
+  }
+
+  static Result<AirReservation> Reservation(Result<std::string> reply) {
+    auto text = vehicle::ResultOf(std::move(reply));
+    if (!text) return tl::unexpected<Error>(text.error());
+    return schemas::Decode<AirReservation>(*text);
+  }
+
+  static std::string Ref(const std::string& op, const std::string& id) {
+    return schemas::EncodeRef({"", id}, op);
+  }
+
+  Seats StoredSeats(const std::string& airline) { return AirSeatsIn(dir_ + "/" + airline + ".db"); }
+
+  // Waits until no store of `airlines` holds a seat of `owner` (a saga id).
+  bool NothingHeldFor(const std::string& owner,
+                      const std::vector<std::string>& airlines = kAirlines) {
+    for (int i = 0; i < 100; ++i) {
+      bool any = false;
+      for (const auto& a : airlines) {
+        for (const auto& [seat, who] : StoredSeats(a)) any = any || who == owner;
+      }
+      if (!any) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  // Every seat of the itinerary is in the store of the airline that flies its leg.
+  void ExpectBookedEverywhere(const AirReservation& r) {
+    std::string owner = "s" + r.reservation_id;
+    for (const auto& leg : r.legs) {
+      ASSERT_EQ(leg.seats.size(), 1u) << leg.leg_id;
+      auto stored = StoredSeats(leg.airline);
+      EXPECT_EQ(stored[leg.leg_id + "/" + leg.seats[0]], owner) << leg.leg_id;
+    }
+  }
+
+  std::string dir_;
+  std::unique_ptr<harness::LocalBroker> broker_;
+  std::unique_ptr<Recorder> recorder_;
+  std::map<std::string, std::unique_ptr<harness::Process>> airlines_;
+};
+
+using AirSagaTest = AirSagaFixture;
+
+TEST_F(AirSagaTest, AThreeAirlineItineraryIsBoughtAtEveryAirlineItNames) {
+  StartAll();
+  auto ana = ConnectVehicle(broker_->uri(), "ana", "tucano");
+  ASSERT_TRUE(ana);
+  auto legs = BelemToNatal(*ana);
+  std::set<std::string> airlines;
+  for (const auto& l : legs) airlines.insert(l.airline);
+  ASSERT_EQ(airlines.size(), 3u);
+  auto r = Reservation(ana->Request("reserve", Ask(legs, false, "trip-1")));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, ReservationStatus::kConfirmed);
+  ASSERT_EQ(r->legs.size(), legs.size());
+  double sum = 0;
+  for (const auto& l : r->legs) sum += l.price;
+  EXPECT_NEAR(r->price, sum, 0.005);
+  ExpectBookedEverywhere(*r);
+  // The same request again gets the same itinerary; get and list show it.
+  auto again = Reservation(ana->Request("reserve", Ask(legs, false, "trip-1")));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->reservation_id, r->reservation_id);
+  auto got = Reservation(ana->Request("get", Ref("get", r->reservation_id)));
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->status, ReservationStatus::kConfirmed);
+  EXPECT_EQ(got->legs[0].seats, r->legs[0].seats);
+  auto list = vehicle::ResultOf(ana->Request("list", R"({"type":"list.request"})"));
+  ASSERT_TRUE(list);
+  auto decoded = schemas::Decode<schemas::AirReservationList>(*list);
+  ASSERT_TRUE(decoded);
+  ASSERT_EQ(decoded->reservations.size(), 1u);
+  EXPECT_EQ(decoded->reservations[0].reservation_id, r->reservation_id);
+}
+
+TEST_F(AirSagaTest, HeldThenConfirmedThenCancelledEveryAirlineFollows) {
+  StartAll();
+  auto ana = ConnectVehicle(broker_->uri(), "ana", "jangada");
+  ASSERT_TRUE(ana);
+  auto legs = BelemToNatal(*ana);
+  auto held = Reservation(ana->Request("reserve", Ask(legs, true)));
+  ASSERT_TRUE(held) << held.error().message;
+  EXPECT_EQ(held->status, ReservationStatus::kHeld);
+  ASSERT_TRUE(held->expires_at);
+  ExpectBookedEverywhere(*held);
+  auto confirmed = Reservation(ana->Request("confirm", Ref("confirm", held->reservation_id)));
+  ASSERT_TRUE(confirmed) << confirmed.error().message;
+  EXPECT_EQ(confirmed->status, ReservationStatus::kConfirmed);
+  EXPECT_FALSE(confirmed->expires_at);
+  auto bia = ConnectVehicle(broker_->uri(), "bia", "jangada");
+  ASSERT_TRUE(bia);
+  auto theirs = vehicle::ResultOf(bia->Request("cancel", Ref("cancel", held->reservation_id)));
+  ASSERT_FALSE(theirs);
+  EXPECT_EQ(theirs.error().code, Errc::kNotFound);
+  auto cancelled = Reservation(ana->Request("cancel", Ref("cancel", held->reservation_id)));
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(cancelled->status, ReservationStatus::kCancelled);
+  EXPECT_TRUE(NothingHeldFor("s" + held->reservation_id));
+}
+
+TEST_F(AirSagaTest, AFrozenAirlinePastTheTimeoutLeavesNothingHeldAnywhere) {
+  StartAll();
+  auto ana = ConnectVehicle(broker_->uri(), "ana", "tucano");
+  ASSERT_TRUE(ana);
+  auto legs = BelemToNatal(*ana);
+  airlines_["sabia"]->Signal(SIGSTOP);
+  auto r = vehicle::ResultOf(ana->Request("reserve", Ask(legs, false, "frozen")));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kTimeout);
+  EXPECT_NE(r.error().message.find("sabia"), std::string::npos) << r.error().message;
+  auto list = vehicle::ResultOf(ana->Request("list", R"({"for_request_id":"frozen"})"));
+  ASSERT_TRUE(list);
+  auto decoded = schemas::Decode<schemas::AirReservationList>(*list);
+  ASSERT_TRUE(decoded && decoded->reservations.size() == 1u);
+  EXPECT_EQ(decoded->reservations[0].status, ReservationStatus::kFailed);
+  std::string owner = "s" + decoded->reservations[0].reservation_id;
+  // The others give their seats back; Sabiá, once it wakes, holds and then releases.
+  EXPECT_TRUE(NothingHeldFor(owner, {"jangada", "tucano"}));
+  airlines_["sabia"]->Signal(SIGCONT);
+  EXPECT_TRUE(NothingHeldFor(owner));
+}
+
+class AirCoordinatorCrashTest : public AirSagaFixture,
+                                public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(AirCoordinatorCrashTest, EveryItineraryEndsFinalAndConsistentAfterARestart) {
+  Start("jangada");
+  Start("sabia");
+  Start("tucano", {"--saga-crash-at", GetParam()});
+  auto quick = ConnectVehicle(broker_->uri(), "ana", "tucano", "", std::chrono::seconds(3));
+  ASSERT_TRUE(quick);
+  auto legs = BelemToNatal(*quick);
+  // Its answer dies with the coordinator.
+  (void)quick->Request("reserve", Ask(legs, false, "crash"));
+  ASSERT_TRUE(airlines_["tucano"]->Wait(std::chrono::seconds(20)));
+  quick.reset();
+  Start("tucano");
+  auto ana = ConnectVehicle(broker_->uri(), "ana", "tucano");
+  ASSERT_TRUE(ana);
+  Result<AirReservation> r = Fail(Errc::kNotFound, "not asked");
+  for (int i = 0; i < 100; ++i) {
+    auto list = vehicle::ResultOf(ana->Request("list", R"({"for_request_id":"crash"})"));
+    ASSERT_TRUE(list) << list.error().message;
+    auto decoded = schemas::Decode<schemas::AirReservationList>(*list);
+    ASSERT_TRUE(decoded);
+    if (!decoded->reservations.empty() &&
+        decoded->reservations[0].status != ReservationStatus::kHeld) {
+      r = decoded->reservations[0];
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(r) << "the itinerary did not settle: " << r.error().message;
+  if (r->status == ReservationStatus::kConfirmed) {
+    ExpectBookedEverywhere(*r);
+  } else {
+    EXPECT_EQ(r->status, ReservationStatus::kFailed);
+    EXPECT_TRUE(NothingHeldFor("s" + r->reservation_id));
+  }
+  // Which way a step ends is fixed by where it died.
+  bool decided = GetParam() == "after_decision" || GetParam() == "after_commits";
+  EXPECT_EQ(r->status, decided ? ReservationStatus::kConfirmed : ReservationStatus::kFailed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, AirCoordinatorCrashTest,
+                         ::testing::Values("after_requests", "after_first_ack", "after_decision",
+                                           "after_commits"));
+
+TEST_F(AirSagaTest, TwoHundredPassengersRaceForTheLastSeatsAcrossAirlinesAndNoneIsSoldTwice) {
+  StartAll(30000);  // a slow machine answers late, never wrongly
+  constexpr int kPassengers = 200, kSeats = 72;
+  // Jangada's ATR72 from Recife to João Pessoa (72 seats), and a Sabiá leg of the same day.
+  std::vector<std::pair<std::string, std::string>> itinerary = {{"JG1061-" + Date(), "E"},
+                                                                {"SB3001-" + Date(), "E"}};
+  std::vector<std::unique_ptr<vehicle::VehicleClient>> passengers;
+  for (int i = 0; i < kPassengers; ++i) {
+    passengers.push_back(ConnectVehicle(broker_->uri(), "p" + std::to_string(i),
+                                        kAirlines[static_cast<std::size_t>(i) % 3]));
+    ASSERT_TRUE(passengers.back()) << i;
+  }
+  std::vector<Result<AirReservation>> results(kPassengers, Fail(Errc::kInternal, "not run"));
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kPassengers; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go) std::this_thread::yield();
+      results[i] = Reservation(passengers[i]->Request("reserve", Ask(itinerary)));
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  std::map<std::string, std::string> sold;  // leg/seat -> reservation
+  int confirmed = 0;
+  for (int i = 0; i < kPassengers; ++i) {
+    if (!results[i]) {
+      EXPECT_EQ(results[i].error().code, Errc::kUnavailable) << results[i].error().message;
+      continue;
+    }
+    ASSERT_EQ(results[i]->status, ReservationStatus::kConfirmed);
+    ++confirmed;
+    for (const auto& leg : results[i]->legs) {
+      ASSERT_EQ(leg.seats.size(), 1u);
+      EXPECT_TRUE(sold.emplace(leg.leg_id + "/" + leg.seats[0], results[i]->reservation_id).second)
+          << leg.leg_id << " seat " << leg.seats[0] << " sold twice";
+    }
+  }
+  EXPECT_EQ(confirmed, kSeats);
+  // Every confirmed itinerary is booked at both airlines, and nothing else is
+  // held once the failed ones' compensations are through.
+  for (int i = 0; i < kPassengers; ++i) {
+    if (results[i]) ExpectBookedEverywhere(*results[i]);
+  }
+  for (int i = 0; i < 100; ++i) {
+    if (StoredSeats("jangada").size() == kSeats && StoredSeats("sabia").size() == kSeats) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(StoredSeats("jangada").size(), static_cast<std::size_t>(kSeats));
+  EXPECT_EQ(StoredSeats("sabia").size(), static_cast<std::size_t>(kSeats));
+  // The checker, over the three stores as the airlines run, finds nothing.
+  std::string out;
+  EXPECT_EQ(
+      RunCommand(TripmeshBinary() + " check --profile air --data " + DataDir() + " --var " + dir_,
+                 &out),
+      0)
+      << out;
+  EXPECT_NE(out.find("no seat sold twice"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace tripmesh::testing
