@@ -11,6 +11,7 @@
 //   e2e_bench --reservations 100000   # the agents' memory after that many
 //   e2e_bench --concurrency 1 --kinds three-planned --saga-steps
 //   e2e_bench --stores sqlite,postgresql --takeovers 10
+//   e2e_bench --profile ev,air   # the charging companies, then the airlines
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include <set>
 #include <thread>
 
+#include "air_load.h"
 #include "broker_baseline.h"
 #include "harness.h"
 #include "protocol_floor.h"
@@ -44,6 +46,8 @@ struct Flags {
   double seconds = 10, warmup = 2;
   std::vector<int> concurrency = {1, 8, 64};
   std::vector<std::string> kinds = {"single", "three"};
+  std::vector<std::string> profiles = {"ev"};
+  std::vector<std::string> air_kinds = {"air-one", "air-three"};
   long reservations = 0;  // memory mode when > 0
   std::vector<std::string> agent_args;
   bool keep = false;
@@ -96,42 +100,76 @@ schemas::PlanRequest TripRequest(const Trip& t) {
   return req;
 }
 
+// A vehicle or a passenger of the closed loop.
 struct Car {
   std::unique_ptr<vehicle::VehicleClient> client;
-  const Trip* trip;
-  bool planned;
+  // Prepares the next reservation (not timed) and returns the call that is
+  // timed: how many companies the confirmed reservation spans, or why not.
+  std::function<std::function<Result<int>()>()> next;
 };
 
 // The request a car times: an inline plan, or the plan_id of a plan it asked
 // for just before (not timed); the plan's error when that plan failed.
-Result<schemas::ReserveRequest> NextReserve(const Car& car) {
-  schemas::PlanRequest trip = TripRequest(*car.trip);
-  if (!car.planned) return schemas::ReserveRequest{"", "", std::move(trip), false};
-  auto plans = car.client->Plan(trip);
+Result<schemas::ReserveRequest> NextReserve(vehicle::VehicleClient& client, const Trip& t,
+                                            bool planned) {
+  schemas::PlanRequest trip = TripRequest(t);
+  if (!planned) return schemas::ReserveRequest{"", "", std::move(trip), false};
+  auto plans = client.Plan(trip);
   if (!plans) return tl::unexpected<Error>(plans.error());
   if (plans->plans.empty()) return Fail(Errc::kNoRoute, "the plan found no trip");
   return schemas::ReserveRequest{"", plans->plans.front().plan_id, std::nullopt, false};
 }
 
-Result<schemas::Reservation> Reserve(const Car& car, const Result<schemas::ReserveRequest>& req) {
-  if (!req) return tl::unexpected<Error>(req.error());
-  return car.client->Reserve(*req);
+// The companies a confirmed reservation spans, or why it was not confirmed.
+Result<int> Spanned(const Result<schemas::Reservation>& r) {
+  if (!r) return tl::unexpected<Error>(r.error());
+  if (r->status != schemas::ReservationStatus::kConfirmed)
+    return Fail(r->error ? r->error->code : Errc::kInternal, "not confirmed");
+  std::set<std::string> companies;
+  for (const auto& item : r->items) companies.insert(item.company);
+  return static_cast<int>(companies.size());
 }
 
-std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n) {
+std::unique_ptr<vehicle::VehicleClient> Connect(const Agents& agents, const std::string& id,
+                                                const std::string& home) {
+  vehicle::VehicleOptions vo;
+  vo.id = id;
+  vo.home = home;
+  vo.mqtt = ClientOptions(agents.broker_uri());
+  vo.timeout = std::chrono::seconds(60);
+  auto client = vehicle::VehicleClient::Connect(vo);
+  if (!client) Die("vehicle: " + client.error().message);
+  return std::move(*client);
+}
+
+// Vehicles of an EV kind, or passengers of an air kind (their itineraries from `pool`).
+std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n,
+                          const std::shared_ptr<AirPool>& pool = nullptr) {
   static std::atomic<int> fleet{0};
   int tag = fleet.fetch_add(1);
   std::vector<Car> cars;
   for (int i = 0; i < n; ++i) {
-    const Trip& t = TripOf(kind, static_cast<std::size_t>(i));
-    vehicle::VehicleOptions vo;
-    vo.id = fmt::format("bench-{}-{}", tag, i);
-    vo.home = t.home;
-    vo.mqtt = ClientOptions(agents.broker_uri());
-    vo.timeout = std::chrono::seconds(60);
-    auto client = vehicle::VehicleClient::Connect(vo);
-    if (!client) Die("vehicle: " + client.error().message);
-    cars.push_back({std::move(*client), &t, Planned(kind)});
+    std::string id = fmt::format("bench-{}-{}", tag, i);
+    if (pool) {
+      auto client = Connect(agents, id, pool->home);
+      auto* c = client.get();
+      cars.push_back({std::move(client), [c, pool] {
+                        std::string payload = pool->Next();
+                        return [c, payload] { return ReserveAir(*c, payload); };
+                      }});
+      continue;
+    }
+    const Trip* t = &TripOf(kind, static_cast<std::size_t>(i));
+    auto client = Connect(agents, id, t->home);
+    auto* c = client.get();
+    bool planned = Planned(kind);
+    cars.push_back({std::move(client), [c, t, planned] {
+                      auto req = NextReserve(*c, *t, planned);
+                      return [c, req] {
+                        if (!req) return Result<int>(tl::unexpected<Error>(req.error()));
+                        return Spanned(c->Reserve(*req));
+                      };
+                    }});
   }
   return cars;
 }
@@ -159,23 +197,20 @@ LoadResult Drive(const Agents& agents, std::vector<Car>& cars, Steady::time_poin
   for (auto& car : cars) {
     threads.emplace_back([&] {
       while (!stop && Steady::now() < deadline) {
-        auto req = NextReserve(car);
+        auto call = car.next();
         auto t0 = Steady::now();
-        auto r = Reserve(car, req);
+        auto r = call();
         auto t1 = Steady::now();
         if (t0 < measured_from || t1 > deadline) continue;
         std::lock_guard lock(mu);
         if (!sampled) before = agents.SampleCpu();
         sampled = true;
-        if (r && r->status == schemas::ReservationStatus::kConfirmed) {
+        if (r) {
           out.latency.Add(std::chrono::duration<double, std::milli>(t1 - t0).count());
-          std::set<std::string> companies;
-          for (const auto& item : r->items) companies.insert(item.company);
-          out.companies_spanned += static_cast<long>(companies.size());
+          out.companies_spanned += *r;
           if (++out.confirmed >= target) stop = true;
         } else {
-          Errc code = !r ? r.error().code : r->error ? r->error->code : Errc::kInternal;
-          ++out.failed[std::string(ErrcName(code))];
+          ++out.failed[std::string(ErrcName(r.error().code))];
         }
       }
     });
@@ -328,8 +363,7 @@ void PrintTakeovers(Agents& agents, const Flags& f) {
   for (auto& car : cars) {
     load.emplace_back([&stop, &car] {
       while (!stop) {
-        if (!Reserve(car, NextReserve(car)))
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (!car.next()()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     });
   }
@@ -356,20 +390,26 @@ void Cleanup(const std::string& dir, bool keep) {
   }
 }
 
-int RunLoad(const Flags& f, const std::string& store) {
+int RunLoad(const Flags& f, const std::string& store, bool air) {
   std::string dir = TempDir("tripmesh-e2e");
-  auto agents =
-      Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls, store == "postgresql");
-  std::fprintf(stderr, "broker on %s, three agents online, stores on %s\n",
-               agents->broker_uri().c_str(), store.c_str());
-  std::printf("\n## stores: %s\n", store.c_str());
+  auto agents = air ? Agents::StartAirlines(f.tripmesh, f.data, f.conf, dir)
+                    : Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls,
+                                    store == "postgresql");
+  std::fprintf(stderr, "broker on %s, three %s online, stores on %s\n",
+               agents->broker_uri().c_str(), air ? "airlines" : "agents", store.c_str());
+  std::printf("\n## %s, stores: %s\n", air ? "air profile (airlines)" : "EV profile (companies)",
+              store.c_str());
+  const auto& kinds = air ? f.air_kinds : f.kinds;
+  std::map<std::string, std::shared_ptr<AirPool>> pools;
+  for (const auto& kind : kinds) {
+    if (air) pools[kind] = PlanAirPool(agents->broker_uri(), kind, 60);
+  }
   std::map<std::string, MessageCount> msgs;
-  for (const auto& kind : f.kinds) {
-    auto cars = MakeCars(*agents, kind, static_cast<int>(std::size(kSingle)));
+  for (const auto& kind : kinds) {
+    auto cars = MakeCars(*agents, kind, static_cast<int>(std::size(kSingle)), pools[kind]);
     msgs[kind] = CountMessages(agents->broker_uri(), 30, [&](int i) {
       auto& car = cars[static_cast<std::size_t>(i) % cars.size()];
-      auto r = Reserve(car, NextReserve(car));
-      return r && r->status == schemas::ReservationStatus::kConfirmed;
+      return car.next()().has_value();
     });
   }
   std::vector<BrokerResult> brokers(f.concurrency.size());
@@ -378,9 +418,9 @@ int RunLoad(const Flags& f, const std::string& store) {
     int c = f.concurrency[i];
     std::fprintf(stderr, "raw broker, %d request(s) in flight...\n", c);
     brokers[i] = BrokerRoundTrips(agents->broker_uri(), c, f.warmup, f.seconds);
-    for (const auto& kind : f.kinds) {
-      std::fprintf(stderr, "%s-company reservations, %d vehicle(s)...\n", kind.c_str(), c);
-      auto cars = MakeCars(*agents, kind, c);
+    for (const auto& kind : kinds) {
+      std::fprintf(stderr, "%s reservations, %d in flight...\n", kind.c_str(), c);
+      auto cars = MakeCars(*agents, kind, c, pools[kind]);
       auto start = Steady::now();
       auto from = After(start, f.warmup);
       LoadResult load = Drive(*agents, cars, from, After(from, f.seconds), LONG_MAX);
@@ -388,8 +428,8 @@ int RunLoad(const Flags& f, const std::string& store) {
       std::string failures;
       for (const auto& [code, n] : load.failed) failures += fmt::format(", {} {}", code, n);
       std::fprintf(
-          stderr, "  %.0f confirmed/s, p99 %.1f ms, %.2f companies each%s\n", load.rate(),
-          load.latency.At(0.99),
+          stderr, "  %.0f confirmed/s, p99 %.1f ms, %.2f companies or airlines each%s\n",
+          load.rate(), load.latency.At(0.99),
           static_cast<double>(load.companies_spanned) / static_cast<double>(load.confirmed),
           failures.empty() ? "" : ("; failed: " + failures.substr(2)).c_str());
       rows.push_back({kind, c, std::move(load), &brokers[i], msgs[kind].per_reservation});
@@ -397,7 +437,7 @@ int RunLoad(const Flags& f, const std::string& store) {
   }
   PrintTable(rows, msgs);
   PrintTargets(rows, PrintFloor(agents->broker_uri(), dir, f, rows));
-  if (f.saga_steps) PrintSagaSteps(*agents, f, brokers);
+  if (f.saga_steps && !air) PrintSagaSteps(*agents, f, brokers);
   if (store == "postgresql" && f.takeovers > 0) PrintTakeovers(*agents, f);
   std::printf("\nagents: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),
               agents->CheckConsistency().c_str());
@@ -442,6 +482,14 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", f.seconds, "Measured seconds per point")->capture_default_str();
   app.add_option("--warmup", f.warmup, "Seconds run before measuring")->capture_default_str();
   app.add_option("--concurrency", f.concurrency, "Vehicles in flight, e.g. 1,8,64")->delimiter(',');
+  app.add_option("--profile", f.profiles,
+                 "ev (the charging companies), air (the airlines), or ev,air: both, one after "
+                 "the other, in one run")
+      ->delimiter(',');
+  app.add_option("--air-kinds", f.air_kinds,
+                 "air-one (Recife-Fortaleza on Jangada), air-three (Belém-Natal on three "
+                 "airlines, one saga)")
+      ->delimiter(',');
   app.add_option("--kinds", f.kinds,
                  "single, three, single-planned, three-planned (planned: only the reserve of "
                  "a plan_id is timed)")
@@ -468,7 +516,11 @@ int main(int argc, char** argv) {
   if (f.reservations > 0) return RunMemory(f);
   for (const auto& store : f.stores) {
     if (store != "sqlite" && store != "postgresql") Die("--stores takes sqlite and postgresql");
-    if (int rc = RunLoad(f, store); rc != 0) return rc;
+    for (const auto& profile : f.profiles) {
+      if (profile != "ev" && profile != "air") Die("--profile takes ev and air");
+      if (profile == "air" && store != "sqlite") continue;  // airlines run on SQLite here
+      if (int rc = RunLoad(f, store, profile == "air"); rc != 0) return rc;
+    }
   }
   return 0;
 }

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tripmesh/airline/air_consistency.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/topics/topics.h"
@@ -24,6 +25,7 @@ namespace tripmesh::bench {
 namespace {
 
 const std::vector<std::string> kCompanies = {"voltpoint", "eflux", "ecocharge"};
+const std::vector<std::string> kAirlines = {"jangada", "sabia", "tucano"};
 
 // utime + stime of a process, from /proc/<pid>/stat (fields 14 and 15).
 double CpuSeconds(const std::string& pid) {
@@ -182,11 +184,38 @@ std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::st
   return a;
 }
 
+std::unique_ptr<Agents> Agents::StartAirlines(const std::string& tripmesh, const std::string& data,
+                                              const std::string& conf, const std::string& dir) {
+  auto a = std::make_unique<Agents>();
+  a->dir_ = dir;
+  a->tripmesh_ = tripmesh;
+  a->data_ = data;
+  a->air_ = true;
+  for (const auto& c : kAirlines) a->stores_[c] = dir + "/" + c + ".db";
+  auto broker = harness::LocalBroker::Start(dir + "/broker", conf);
+  if (!broker) Die("broker: " + broker.error().message);
+  a->broker_ = std::move(*broker);
+  for (const auto& c : kAirlines) {
+    auto p = harness::Process::Spawn(a->AgentArgv(c), dir + "/" + c + ".log");
+    if (!p) Die(c + ": " + p.error().message);
+    a->companies_[c] = std::move(*p);
+  }
+  runtime::TransportOptions watch = ClientOptions(a->broker_uri());
+  if (auto st = vehicle::WaitForCompanies(watch, kAirlines, std::chrono::seconds(30)); !st) {
+    Die(st.error().message + "; see " + dir + "/*.log");
+  }
+  return a;
+}
+
 Agents::~Agents() {
   companies_.clear();  // the agents stop before their database
 }
 
 std::vector<std::string> Agents::AgentArgv(const std::string& c) const {
+  if (air_) {
+    return {tripmesh_,    "airline", "--id",         c,      "--broker",
+            broker_uri(), "--data",  data_ + "/air", "--db", stores_.at(c)};
+  }
   std::vector<std::string> argv = {tripmesh_,    "company", "--id", c,      "--broker",
                                    broker_uri(), "--data",  data_,  "--db", stores_.at(c)};
   argv.insert(argv.end(), agent_args_.begin(), agent_args_.end());
@@ -267,6 +296,11 @@ double Agents::MaxAgentRssMiB() const {
 }
 
 std::string Agents::CheckConsistency() const {
+  if (air_) {
+    auto report = airline::CheckAirStores(stores_, RealNow());
+    if (!report) return "checker failed: " + report.error().message;
+    return (report->ok() ? "" : "FINDINGS: ") + report->Summary();
+  }
   auto report = company::CheckConsistency(stores_, RealNow());
   if (!report) return "checker failed: " + report.error().message;
   return (report->ok() ? "" : "FINDINGS: ") + report->Summary();

@@ -62,6 +62,10 @@ class Agents {
                                        const std::string& conf, const std::string& dir,
                                        const std::vector<std::string>& agent_args = {},
                                        bool tls = false, bool postgresql = false);
+  // The air profile: `tripmesh airline` for each of the three airlines of
+  // <data>/air, on SQLite stores.
+  static std::unique_ptr<Agents> StartAirlines(const std::string& tripmesh, const std::string& data,
+                                               const std::string& conf, const std::string& dir);
   ~Agents();
   Agents() = default;
   Agents(const Agents&) = delete;
@@ -76,7 +80,8 @@ class Agents {
   // Resident and peak memory of each agent, and its store's size.
   std::string MemoryReport() const;
   double MaxAgentRssMiB() const;
-  // The consistency checker over the three stores, as one line.
+  // The consistency checker over the three stores (the companies' or the
+  // airlines'), as one line.
   std::string CheckConsistency() const;
 
  private:
@@ -84,6 +89,7 @@ class Agents {
   std::string dir_, tripmesh_, data_;
   std::vector<std::string> agent_args_;
   bool tls_ = false;
+  bool air_ = false;
   std::unique_ptr<harness::LocalPostgres> postgres_;
   std::map<std::string, std::string> stores_;  // company -> its store
   std::unique_ptr<harness::LocalBroker> broker_;
