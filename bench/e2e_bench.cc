@@ -402,7 +402,7 @@ int RunLoad(const Flags& f, const std::string& store, bool air) {
   const auto& kinds = air ? f.air_kinds : f.kinds;
   std::map<std::string, std::shared_ptr<AirPool>> pools;
   for (const auto& kind : kinds) {
-    if (air) pools[kind] = PlanAirPool(agents->broker_uri(), kind, 60);
+    if (air) pools[kind] = PlanAirPool(agents->broker_uri(), kind, 360);
   }
   std::map<std::string, MessageCount> msgs;
   for (const auto& kind : kinds) {

@@ -324,11 +324,13 @@ std::string MosquittoAcl(const AclAccounts& a) {
   for (const auto& c : a.companies) {
     line({"\nuser ", c});
     rule("read", {"companies/", c, "/#"});
-    // The other companies' catalogues: each agent plans on them as retained.
-    for (const char* shared : {"/info", "/status", "/stations/#"}) {
+    // The other companies' catalogues (an airline's is its timetable): each
+    // agent plans on them as retained.
+    for (const char* shared : {"/info", "/status", "/stations/#", "/timetable"}) {
       rule("read", {"companies/+", shared});
     }
-    for (const char* own : {"/info", "/status", "/stations/#", "/events/#", "/metrics"}) {
+    for (const char* own :
+         {"/info", "/status", "/stations/#", "/timetable", "/events/#", "/metrics"}) {
       rule("write", {"companies/", c, own});
     }
     rule("write", {"world/map"});

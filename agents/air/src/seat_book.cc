@@ -9,13 +9,10 @@ std::optional<Leg> FindLeg(const Timetable& timetable, const std::string& leg_id
   constexpr std::size_t kDateLen = 10;  // YYYY-MM-DD
   if (leg_id.size() <= kDateLen + 1 || leg_id[leg_id.size() - kDateLen - 1] != '-')
     return std::nullopt;
-  auto day = ParseTime(leg_id.substr(leg_id.size() - kDateLen) + "T00:00:00Z");
-  if (!day) return std::nullopt;
-  // The origin's local date is within a day of the UTC one.
-  for (auto& leg : timetable.LegsDeparting(*day - kDayS, *day + 2 * kDayS)) {
-    if (leg.id == leg_id) return std::move(leg);
-  }
-  return std::nullopt;
+  std::string date = leg_id.substr(leg_id.size() - kDateLen);
+  auto midnight = ParseTime(date + "T00:00:00Z");
+  if (!midnight || FormatTime(*midnight).substr(0, kDateLen) != date) return std::nullopt;
+  return timetable.LegOn(leg_id.substr(0, leg_id.size() - kDateLen - 1), *midnight / kDayS);
 }
 
 namespace {

@@ -31,6 +31,7 @@ bool Aircraft::HasSeat(Cabin cabin, const std::string& seat) const {
 Timetable::Timetable(std::vector<Airport> airports, std::vector<Airline> airlines,
                      std::vector<WeeklyFlight> flights)
     : flights_(std::move(flights)) {
+  for (std::size_t i = 0; i < flights_.size(); ++i) by_number_.emplace(flights_[i].number, i);
   for (auto& a : airports) airports_.emplace(a.code, std::move(a));
   for (auto& a : airlines) airlines_.emplace(a.id, std::move(a));
 }
@@ -83,21 +84,36 @@ std::vector<Leg> Timetable::LegsDeparting(Time from, Time to) const {
       if (std::find(f.days.begin(), f.days.end(), IsoWeekday(day)) == f.days.end()) continue;
       Time departs = day * kDayS + Time{f.departs_local_min} * kMinuteS - offset;
       if (departs < from || departs >= to) continue;
-      legs.push_back(Leg{.id = f.number + "-" + FormatTime(day * kDayS).substr(0, 10),
-                         .airline = f.airline,
-                         .number = f.number,
-                         .from = f.from,
-                         .to = f.to,
-                         .aircraft = f.aircraft,
-                         .departs = departs,
-                         .arrives = departs + Time{f.block_min} * kMinuteS,
-                         .fares = f.fares});
+      legs.push_back(MakeLeg(f, day, offset));
     }
   }
   std::sort(legs.begin(), legs.end(), [](const Leg& a, const Leg& b) {
     return std::tie(a.departs, a.id) < std::tie(b.departs, b.id);
   });
   return legs;
+}
+
+Leg Timetable::MakeLeg(const WeeklyFlight& f, Time day, Time offset_s) {
+  Time departs = day * kDayS + Time{f.departs_local_min} * kMinuteS - offset_s;
+  return Leg{.id = f.number + "-" + FormatTime(day * kDayS).substr(0, 10),
+             .airline = f.airline,
+             .number = f.number,
+             .from = f.from,
+             .to = f.to,
+             .aircraft = f.aircraft,
+             .departs = departs,
+             .arrives = departs + Time{f.block_min} * kMinuteS,
+             .fares = f.fares};
+}
+
+std::optional<Leg> Timetable::LegOn(const std::string& number, Time day) const {
+  auto it = by_number_.find(number);
+  if (it == by_number_.end()) return std::nullopt;
+  const WeeklyFlight& f = flights_[it->second];
+  const Airport* origin = FindAirport(f.from);
+  if (!origin || !FindAirport(f.to)) return std::nullopt;
+  if (std::find(f.days.begin(), f.days.end(), IsoWeekday(day)) == f.days.end()) return std::nullopt;
+  return MakeLeg(f, day, Time{origin->utc_offset_min} * kMinuteS);
 }
 
 }  // namespace tripmesh::air

@@ -31,6 +31,7 @@ struct SecureFlags {
   int port = 1883, ws_port = 9001;
   bool federation = false;
   FederationFlags federated;
+  std::string profile = "ev";
 };
 
 // The template's "listener 1883" and "listener 9001" lines, on the ports asked for.
@@ -49,10 +50,17 @@ int Fail(const std::string& why) {
 }
 
 int RunSecure(const SecureFlags& f) {
-  auto world = worldfiles::LoadWorld(f.data);
-  if (!world) return Fail(world.error().message);
   topics::AclAccounts accounts;
-  for (const auto& c : world->catalogues()) accounts.companies.push_back(c.info.company);
+  if (f.profile == "air") {
+    // The airlines are the companies; passengers are the requesters (--vehicle).
+    auto air = worldfiles::ReadAirFiles(f.data + "/air");
+    if (!air) return Fail(air.error().message);
+    for (const auto& a : air->airlines) accounts.companies.push_back(a.info.id);
+  } else {
+    auto world = worldfiles::LoadWorld(f.data);
+    if (!world) return Fail(world.error().message);
+    for (const auto& c : world->catalogues()) accounts.companies.push_back(c.info.company);
+  }
   accounts.vehicles = f.vehicles;
   for (int i = 1; i <= f.sim_vehicles; ++i) accounts.vehicles.push_back("sim-" + std::to_string(i));
   for (const auto& v : accounts.vehicles) {
@@ -143,7 +151,13 @@ void AddSecure(CLI::App& app, Runner& run) {
   cmd->add_option("--data", f->data, "Folder of map.json and companies/")->capture_default_str();
   cmd->add_option("--out", f->out, "Folder to write into")->capture_default_str();
   cmd->add_option("--conf", f->conf, "Broker config template")->capture_default_str();
-  cmd->add_option("--vehicle", f->vehicles, "A vehicle account (repeatable)");
+  cmd->add_option("--vehicle", f->vehicles,
+                  "A vehicle account, or a passenger's with --profile air (repeatable)");
+  cmd->add_option("--profile", f->profile,
+                  "ev: accounts for the charging companies of data/; air: for the airlines of "
+                  "data/air")
+      ->check(CLI::IsMember({"ev", "air"}))
+      ->capture_default_str();
   cmd->add_option("--sim-vehicles", f->sim_vehicles, "Accounts sim-1 .. sim-N for the simulator");
   cmd->add_option("--port", f->port, "The broker's MQTT port")
       ->check(CLI::Range(1, 65535))

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,11 +82,18 @@ class Timetable {
   const FareClass* FindFareClass(const std::string& airline, const std::string& code) const;
   // Every leg departing in [from, to), by departure time (then id).
   std::vector<Leg> LegsDeparting(Time from, Time to) const;
+  // Flight `number` on the origin's local date `day` (days since 1970-01-01),
+  // if it flies that day.
+  std::optional<Leg> LegOn(const std::string& number, Time day) const;
 
  private:
+  // `f` on the origin's local date `day`; `offset_s` is the origin's UTC offset.
+  static Leg MakeLeg(const WeeklyFlight& f, Time day, Time offset_s);
+
   std::map<std::string, Airport> airports_;
   std::map<std::string, Airline> airlines_;
   std::vector<WeeklyFlight> flights_;
+  std::map<std::string, std::size_t> by_number_;  // index into flights_
 };
 
 }  // namespace tripmesh::air
