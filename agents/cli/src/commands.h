@@ -80,7 +80,12 @@ void AddAirline(CLI::App& app, Runner& run);
 void AddPassenger(CLI::App& app, Runner& run);
 // The air profile's demo: three airlines and `passengers` buying itineraries
 // that mix them, then the stores checked; the process exit code.
-int RunAirDemo(const std::string& data, const std::string& dir, int passengers, int linger_s);
+int RunAirDemo(const std::string& data, const std::string& dir, int passengers, int fleet,
+               int linger_s);
+// `sim.vehicles` passengers over the airlines of <data>/air, then the
+// airlines' stores in `check` (a folder) and `check_dbs` checked; the exit code.
+int RunAirSimulation(const vehicle::SimOptions& sim, const std::string& data,
+                     const std::string& check, const std::vector<std::string>& check_dbs);
 // reserve, confirm, cancel, get and list under `tripmesh passenger`.
 void AddPassengerSeats(CLI::App* passenger, Runner& run);
 

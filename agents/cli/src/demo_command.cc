@@ -243,7 +243,8 @@ bool RunFleet(const DemoFlags& f, const std::string& uri, const core::Clock& clo
 int RunDemo(const DemoFlags& f) {
   signal(SIGINT, [](int) { interrupted = true; });
   signal(SIGTERM, [](int) { interrupted = true; });
-  if (f.profile == "air") return RunAirDemo(f.data, f.dir + "-air", f.vehicles, f.linger_s);
+  if (f.profile == "air")
+    return RunAirDemo(f.data, f.dir + "-air", f.vehicles, f.fleet, f.linger_s);
   // One simulation clock for the companies and the fleet, so that trips are
   // driven in about a minute while holds and departures keep their meaning.
   Time clock_start = core::RealClock().Now();

@@ -31,6 +31,7 @@ struct SimFlags {
   Time clock_origin = 0;  // 0: now
   std::string credentials;
   double depart_within_h = 4;
+  std::string profile = "ev";
 };
 
 int RunSimulation(const SimFlags& f) {
@@ -149,6 +150,11 @@ void AddSim(CLI::App& app, Runner& run) {
   cmd->add_option("--home", f->sim.homes,
                   "Home companies taken in turn (repeatable; default: every company)");
   cmd->add_option("--data", f->data, "Folder of map.json and companies/")->capture_default_str();
+  cmd->add_option("--profile", f->profile,
+                  "ev: vehicles and charging companies; air: passengers and airlines (--vehicles "
+                  "passengers, --home airlines, --check the airlines' stores)")
+      ->check(CLI::IsMember({"ev", "air"}))
+      ->capture_default_str();
   cmd->add_option("--check", f->check,
                   "Afterwards, check the stores <DIR>/<company>.db for consistency");
   cmd->add_option("--check-db", f->check_dbs,
@@ -172,6 +178,10 @@ void AddSim(CLI::App& app, Runner& run) {
         }
         std::istringstream lines(*text);
         for (std::string user, pw; lines >> user >> pw;) f->sim.passwords[user] = pw;
+      }
+      if (f->profile == "air") {
+        if (f->sim.id_prefix == "sim") f->sim.id_prefix = "sim-pax";
+        return RunAirSimulation(f->sim, f->data, f->check, f->check_dbs);
       }
       return RunSimulation(*f);
     };
