@@ -17,6 +17,7 @@
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/air.h"
 #include "tripmesh/schemas/encode.h"
+#include "tripmesh/topics/topics.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -228,6 +229,69 @@ TEST_F(AirSagaTest, AFrozenAirlinePastTheTimeoutLeavesNothingHeldAnywhere) {
   EXPECT_TRUE(NothingHeldFor(owner, {"jangada", "tucano"}));
   airlines_["sabia"]->Signal(SIGCONT);
   EXPECT_TRUE(NothingHeldFor(owner));
+}
+
+TEST_F(AirSagaTest, RepeatedAndReorderedSagaMessagesHoldNothingTwiceAndNothingLate) {
+  Start("jangada");
+  // Tucano's side of the wire, played by hand: its requests to Jangada, and
+  // Jangada's acks as they come.
+  runtime::TransportOptions o;
+  o.broker = broker_->uri();
+  o.client_id = "played-tucano";
+  o.clean_start = true;
+  auto tucano = runtime::NewMosquittoTransport(o);
+  std::mutex mu;
+  std::vector<schemas::AirSagaAck> acks;
+  tucano->SetReceiver([&](runtime::InboundMessage m) {
+    auto ack = schemas::Decode<schemas::AirSagaAck>(m.payload);
+    std::lock_guard lock(mu);
+    if (ack) acks.push_back(*ack);
+  });
+  ASSERT_TRUE(tucano->Connect(std::chrono::seconds(5)));
+  ASSERT_TRUE(tucano->Subscribe(topics::Saga("tucano", "jangada", topics::SagaKind::kAck), 1));
+  auto send = [&](topics::SagaKind kind, const std::string& payload) {
+    ASSERT_TRUE(
+        tucano->Publish({.topic = topics::Saga("jangada", "tucano", kind), .payload = payload}));
+  };
+  auto request = [&](const std::string& saga_id) {
+    return schemas::Encode(schemas::AirSagaRequest{
+        .saga_id = saga_id,
+        .reservation_id = saga_id.substr(1),
+        .passenger = "ana",
+        .passengers = 1,
+        .hold_ttl_s = 600,
+        .legs = {{.leg_id = "JG1001-" + Date(), .fare_class = "E", .seats = {}}}});
+  };
+  auto wait_acks = [&](std::size_t n) {
+    for (int i = 0; i < 100; ++i) {
+      {
+        std::lock_guard lock(mu);
+        if (acks.size() >= n) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  // The same request twice holds one seat, and both acks name it.
+  send(topics::SagaKind::kRequest, request("stwice"));
+  send(topics::SagaKind::kRequest, request("stwice"));
+  ASSERT_TRUE(wait_acks(2));
+  // A compensation that overtakes its request: the request holds nothing.
+  send(topics::SagaKind::kCompensate, schemas::Encode(schemas::SagaCompensate{"slate", "failed"}));
+  send(topics::SagaKind::kRequest, request("slate"));
+  ASSERT_TRUE(wait_acks(4));
+  std::lock_guard lock(mu);
+  ASSERT_TRUE(acks[0].ok && acks[1].ok) << acks[0].detail;
+  ASSERT_EQ(acks[0].legs.size(), 1u);
+  EXPECT_EQ(acks[0].legs[0].seats, acks[1].legs[0].seats);
+  EXPECT_EQ(acks[2].phase, schemas::SagaPhase::kCompensate);
+  EXPECT_TRUE(acks[2].ok);
+  EXPECT_EQ(acks[3].phase, schemas::SagaPhase::kRequest);
+  EXPECT_FALSE(acks[3].ok);
+  EXPECT_EQ(acks[3].code, Errc::kConflict);
+  auto seats = StoredSeats("jangada");
+  ASSERT_EQ(seats.size(), 1u);
+  EXPECT_EQ(seats.begin()->second, "stwice");
 }
 
 class AirCoordinatorCrashTest : public AirSagaFixture,

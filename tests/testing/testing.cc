@@ -292,9 +292,8 @@ std::map<std::string, std::string> AirSeatsIn(const std::string& db) {
   EXPECT_TRUE(store) << store.error().message;
   if (!store) return seats;
   auto st = (*store)->Read([&](runtime::Tx& tx) {
-    return tx.Query("SELECT leg_id, seat, owner FROM air_seats", {}, [&](const runtime::Row& r) {
-      seats[r.Str(0) + "/" + r.Str(1)] = r.Str(2);
-    });
+    return tx.Query("SELECT leg_id, seat, owner FROM air_seats", {},
+                    [&](const runtime::Row& r) { seats[r.Str(0) + "/" + r.Str(1)] = r.Str(2); });
   });
   EXPECT_TRUE(st) << st.error().message;
   return seats;

@@ -148,6 +148,15 @@ class AirProfile final : public engine::Profile {
                                       std::string(topics::OpName(op)) + " is not an airline's op",
                                   payload, "op");
     }
+    if (!answer && answer.error().internal_words) {
+      // The store's own words stay in the log; the passenger reads what to do.
+      runtime::Log(LogLevel::kWarn, "store error kept from {}: {}", passenger,
+                   answer.error().message);
+      return engine::ErrorReply(Errc::kInternal,
+                                "the airline's store failed (the details are in its log); try "
+                                "again shortly",
+                                payload);
+    }
     if (!answer) {
       return engine::ErrorReply(answer.error().code, answer.error().message, payload,
                                 answer.error().field);

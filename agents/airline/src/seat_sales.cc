@@ -193,6 +193,10 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
   Result<AirReservation> held;
   {
     std::lock_guard lock(mu_);
+    if (released_early_.count(request.saga_id)) {
+      return Refusal(request.saga_id, phase, Errc::kConflict,
+                     "the saga was compensated before this request arrived");
+    }
     if (auto earlier = book_.Find(request.saga_id)) {
       if (earlier->status == ReservationStatus::kHeld ||
           earlier->status == ReservationStatus::kConfirmed)
@@ -251,6 +255,9 @@ schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
     if (!next || !Commit(*next))
       return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
     services_.count("saga.parts.released", 1);
+  } else if (!part) {
+    std::lock_guard lock(mu_);
+    released_early_.insert(saga_id);
   }
   // Nothing held (never, or no longer): nothing to give back.
   return Done(saga_id, phase);

@@ -70,8 +70,12 @@ class SeatSales {
   // Held across each change of one reservation, from reading it to showing
   // its new state: a hold that expires and a confirm never cross.
   runtime::KeyedLocks changing_;
-  mutable std::mutex mu_;           // guards the book and expiring_
+  mutable std::mutex mu_;           // guards the book, expiring_ and released_early_
   std::set<std::string> expiring_;  // reservations whose expiry is posted
+  // Sagas compensated before their request arrived (messages reordered): a
+  // late request holds nothing. Kept while the agent runs; after a restart
+  // such a hold lasts its hold_ttl_s.
+  std::set<std::string> released_early_;
 };
 
 }  // namespace tripmesh::airline
