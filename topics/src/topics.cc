@@ -291,7 +291,8 @@ std::vector<std::string> BridgeTopics(std::string_view self, std::string_view pe
           Join({"companies", peer, "replies", "#"}),
           Join({"companies", self, "info"}),
           Join({"companies", self, "status"}),
-          Join({"companies", self, "stations", "#"})};
+          Join({"companies", self, "stations", "#"}),
+          Timetable(self)};
 }
 
 std::string BridgeLink(std::string_view self, std::string_view peer) {

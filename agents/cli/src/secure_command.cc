@@ -69,6 +69,7 @@ int RunSecure(const SecureFlags& f) {
   if (f.federation) {
     FederationFlags fed = f.federated;
     fed.out = f.out;
+    fed.agent = f.profile == "air" ? "airline" : "company";
     return RunSecureFederation(fed, accounts.companies, accounts.vehicles);
   }
   auto conf = worldfiles::ReadFile(f.conf);
@@ -98,10 +99,10 @@ int RunSecure(const SecureFlags& f) {
       dir.c_str(), users.size(), accounts.companies.size(), accounts.vehicles.size());
   std::printf("start the broker:  mosquitto -c %s/mosquitto.conf\n", dir.c_str());
   std::printf(
-      "each agent logs in as itself, e.g.  tripmesh company --id %s --username %s --password "
+      "each agent logs in as itself, e.g.  tripmesh %s --id %s --username %s --password "
       "\"$(awk '$1==\"%s\"{print $2}' %s/credentials)\"\n",
-      accounts.companies.front().c_str(), accounts.companies.front().c_str(),
-      accounts.companies.front().c_str(), dir.c_str());
+      f.profile == "air" ? "airline" : "company", accounts.companies.front().c_str(),
+      accounts.companies.front().c_str(), accounts.companies.front().c_str(), dir.c_str());
   return 0;
 }
 

@@ -237,10 +237,10 @@ int RunSecureFederation(const FederationFlags& f, const std::vector<std::string>
   std::printf("start a broker:  mosquitto -c %s/%s/mosquitto.conf\n", out.c_str(),
               companies.front().c_str());
   std::printf(
-      "each agent logs in as itself over TLS, e.g.  tripmesh company --id %s --broker "
+      "each agent logs in as itself over TLS, e.g.  tripmesh %s --id %s --broker "
       "mqtts://%s:%d --cafile %s/%s/ca.crt --username %s --password \"$(awk '$1==\"%s\"{print "
       "$2}' %s/%s/credentials)\"\n",
-      companies.front().c_str(), at->at(companies.front()).host.c_str(),
+      f.agent.c_str(), companies.front().c_str(), at->at(companies.front()).host.c_str(),
       at->at(companies.front()).port, out.c_str(), companies.front().c_str(),
       companies.front().c_str(), companies.front().c_str(), out.c_str(), companies.front().c_str());
   return 0;

@@ -23,7 +23,8 @@ struct FederationFlags {
   std::string bind = "0.0.0.0";
   // company=host:port:bridge_port:ws_port (default broker-<c>:8883:8884:9443)
   std::vector<std::string> brokers;
-  int days = 825;  // how long the certificates last
+  int days = 825;                 // how long the certificates last
+  std::string agent = "company";  // the subcommand the companies run (airline for the air profile)
 };
 
 // Writes, under `out`, a private CA (ca/, kept apart: it signs, no broker
