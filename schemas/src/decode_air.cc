@@ -214,6 +214,16 @@ void ReadReserveLeg(Fields& f, AirReserveLeg& l) {
   f.StrArray("seats", l.seats, kOptional, kMaxPassengers, 3);
 }
 
+// A request names each leg once.
+void DistinctLegs(Fields& f, const std::vector<AirReserveLeg>& legs) {
+  std::vector<std::string> ids;
+  ids.reserve(legs.size());
+  for (const auto& l : legs) ids.push_back(l.leg_id);
+  std::sort(ids.begin(), ids.end());
+  auto twice = std::adjacent_find(ids.begin(), ids.end());
+  if (f.ok() && twice != ids.end()) f.Fail("legs", "leg " + twice->substr(0, 40) + " twice");
+}
+
 void ReadBookedLeg(Fields& f, AirBookedLeg& l) {
   f.Str("leg_id", l.leg_id, kRequired, kIdLen);
   f.Str("airline", l.airline, kRequired, 64);
@@ -261,6 +271,7 @@ Result<AirReserveRequest> Decode<AirReserveRequest>(std::string_view json) {
     f.Objects("legs", kRequired, kMaxLegs,
               [&](Fields& l) { ReadReserveLeg(l, r.legs.emplace_back()); });
     if (f.ok() && r.legs.empty()) f.Fail("legs", "at least one leg");
+    DistinctLegs(f, r.legs);
     for (const auto& leg : r.legs) {
       if (f.ok() && !leg.seats.empty() &&
           static_cast<std::int64_t>(leg.seats.size()) != r.passengers)
@@ -315,6 +326,7 @@ Result<AirSagaRequest> Decode<AirSagaRequest>(std::string_view json) {
     f.Objects("legs", kRequired, kMaxLegs,
               [&](Fields& l) { ReadReserveLeg(l, r.legs.emplace_back()); });
     if (f.ok() && r.legs.empty()) f.Fail("legs", "at least one leg");
+    DistinctLegs(f, r.legs);
   });
 }
 

@@ -108,6 +108,9 @@ TEST(AirMessagesTest, AReserveRequestRoundTripsAndNamesTheFieldOfABadOne) {
   };
   EXPECT_EQ(field_of(R"({"legs":[{"leg_id":"JG1-2027-01-04","fare_class":"E"}]})"), "accepted");
   EXPECT_EQ(field_of(R"({"legs":[]})"), "legs");
+  EXPECT_EQ(
+      field_of(R"({"legs":[{"leg_id":"x","fare_class":"E"},{"leg_id":"x","fare_class":"Y"}]})"),
+      "legs");
   EXPECT_EQ(field_of(R"({})"), "legs");
   EXPECT_EQ(field_of(R"({"legs":[{"fare_class":"E"}]})"), "legs[0].leg_id");
   EXPECT_EQ(field_of(R"({"legs":[{"leg_id":"x","fare_class":"E","seats":["1A","1B"]}]})"), "seats");

@@ -1,9 +1,14 @@
 #include "tripmesh/air/seat_book.h"
 
 #include <algorithm>
-#include <set>
 
 namespace tripmesh::air {
+
+double TotalPrice(const schemas::AirReservation& r) {
+  double sum = 0;
+  for (const auto& leg : r.legs) sum += leg.price * static_cast<double>(r.passengers);
+  return sum;
+}
 
 std::optional<Leg> FindLeg(const Timetable& timetable, const std::string& leg_id) {
   constexpr std::size_t kDateLen = 10;  // YYYY-MM-DD
@@ -87,11 +92,6 @@ Result<schemas::AirBookedLeg> SeatBook::HoldLeg(const Timetable& timetable,
 Result<AirReservation> SeatBook::Hold(const Timetable& timetable, const std::string& passenger,
                                       const schemas::AirReserveRequest& request,
                                       const std::string& id, Time now, Time hold_ttl_s) {
-  std::set<std::string> distinct;
-  for (const auto& want : request.legs) {
-    if (!distinct.insert(want.leg_id).second)
-      return Fail(Errc::kInvalidRequest, "leg " + want.leg_id.substr(0, 40) + " twice", "legs");
-  }
   AirReservation r{
       .reservation_id = id,
       .request_id = request.request_id,
@@ -111,10 +111,10 @@ Result<AirReservation> SeatBook::Hold(const Timetable& timetable, const std::str
       Release(r);
       return tl::unexpected<Error>(leg.error());
     }
-    r.price += leg->price * static_cast<double>(request.passengers);
     r.legs.push_back(std::move(*leg));
   }
-  reservations_[id] = r;
+  r.price = TotalPrice(r);
+  Keep(r);
   if (!r.request_id.empty()) by_request_[{passenger, r.request_id}] = id;
   if (!request.hold_only) Apply(r);
   return r;
@@ -132,7 +132,17 @@ void SeatBook::Drop(const std::string& id) {
   if (it == reservations_.end()) return;
   Release(it->second);
   by_request_.erase({it->second.passenger, it->second.request_id});
+  if (it->second.expires_at) holds_.erase({*it->second.expires_at, id});
   reservations_.erase(it);
+}
+
+void SeatBook::Keep(const AirReservation& r) {
+  auto it = reservations_.find(r.reservation_id);
+  if (it != reservations_.end() && it->second.expires_at)
+    holds_.erase({*it->second.expires_at, r.reservation_id});
+  reservations_[r.reservation_id] = r;
+  if (r.status == ReservationStatus::kHeld && r.expires_at)
+    holds_.insert({*r.expires_at, r.reservation_id});
 }
 
 Status SeatBook::Adopt(const Timetable& timetable, const AirReservation& r) {
@@ -150,7 +160,7 @@ Status SeatBook::Adopt(const Timetable& timetable, const AirReservation& r) {
       }
     }
   }
-  reservations_[r.reservation_id] = r;
+  Keep(r);
   if (!r.request_id.empty()) by_request_[{r.passenger, r.request_id}] = r.reservation_id;
   Apply(r);
   return {};
@@ -218,9 +228,8 @@ Result<AirReservation> SeatBook::Cancelling(const std::string& passenger,
 }
 
 void SeatBook::Apply(const AirReservation& r) {
-  auto it = reservations_.find(r.reservation_id);
-  if (it == reservations_.end()) return;
-  it->second = r;
+  if (!reservations_.count(r.reservation_id)) return;
+  Keep(r);
   if (!Active(r)) {
     Release(r);
     return;
@@ -234,10 +243,8 @@ void SeatBook::Apply(const AirReservation& r) {
 
 std::vector<std::pair<std::string, std::string>> SeatBook::DueHolds(Time now) const {
   std::vector<std::pair<std::string, std::string>> due;
-  for (const auto& [id, r] : reservations_) {
-    if (r.status == ReservationStatus::kHeld && r.expires_at && *r.expires_at <= now)
-      due.emplace_back(r.passenger, id);
-  }
+  for (auto it = holds_.begin(); it != holds_.end() && it->first <= now; ++it)
+    due.emplace_back(reservations_.at(it->second).passenger, it->second);
   return due;
 }
 

@@ -1,7 +1,5 @@
 #include "air_sagas.h"
 
-#include <set>
-
 #include "tripmesh/air/seat_book.h"
 #include "tripmesh/schemas/encode.h"
 
@@ -12,23 +10,6 @@ using schemas::AirReservation;
 using schemas::AirSagaAck;
 using schemas::ReservationStatus;
 using schemas::SagaPhase;
-
-topics::SagaKind KindOf(SagaPhase phase) {
-  switch (phase) {
-    case SagaPhase::kCommit:
-      return topics::SagaKind::kCommit;
-    case SagaPhase::kCompensate:
-      return topics::SagaKind::kCompensate;
-    default:
-      return topics::SagaKind::kRequest;
-  }
-}
-
-double Total(const AirReservation& r) {
-  double sum = 0;
-  for (const auto& leg : r.legs) sum += leg.price * static_cast<double>(r.passengers);
-  return sum;
-}
 
 }  // namespace
 
@@ -69,16 +50,13 @@ Status AirSagas::Reserve(const air::Timetable& timetable, const std::string& pas
                        .currency = "BRL",
                        .legs = {}};
   std::map<std::string, schemas::AirSagaRequest> parts;  // by airline
-  std::set<std::string> distinct;
   for (const auto& want : request.legs) {
-    if (!distinct.insert(want.leg_id).second)
-      return Fail(Errc::kInvalidRequest, "leg " + want.leg_id.substr(0, 40) + " twice", "legs");
     auto leg = air::DraftLeg(timetable, want, now);
     if (!leg) return tl::unexpected<Error>(leg.error());
     parts[leg->airline].legs.push_back(want);
     draft.legs.push_back(std::move(*leg));
   }
-  draft.price = Total(draft);
+  draft.price = air::TotalPrice(draft);
   engine::SagaRecord r;
   r.saga_id = SagaIdOf(id);
   r.requester = passenger;
@@ -153,7 +131,7 @@ AirReservation AirSagas::View(const engine::SagaRecord& r) {
       }
     }
   }
-  v.price = Total(v);
+  v.price = air::TotalPrice(v);
   return v;
 }
 
@@ -197,8 +175,8 @@ void AirSagas::Send(const engine::SagaRecord& r, const std::string& participant,
         schemas::SagaCompensate{r.saga_id, std::string(schemas::ReservationStatusName(
                                                r.outcome.value_or(ReservationStatus::kFailed)))});
   }
-  services_.send(
-      {.topic = topics::Saga(participant, self_, KindOf(phase)), .payload = std::move(payload)});
+  services_.send({.topic = topics::Saga(participant, self_, engine::SagaKindOf(phase)),
+                  .payload = std::move(payload)});
 }
 
 AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase) {

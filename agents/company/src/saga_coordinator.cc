@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tripmesh/engine/saga.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
@@ -12,20 +13,6 @@
 
 namespace tripmesh::company {
 namespace {
-
-topics::SagaKind KindOf(schemas::SagaPhase phase) {
-  switch (phase) {
-    case schemas::SagaPhase::kRequest:
-      return topics::SagaKind::kRequest;
-    case schemas::SagaPhase::kCommit:
-      return topics::SagaKind::kCommit;
-    case schemas::SagaPhase::kCompensate:
-      return topics::SagaKind::kCompensate;
-    case schemas::SagaPhase::kChanged:
-      return topics::SagaKind::kChanged;
-  }
-  return topics::SagaKind::kRequest;
-}
 
 using schemas::SagaPhase;
 
@@ -307,8 +294,8 @@ void SagaCoordinator::SendPhase(Saga& s, SagaPhase phase, bool only_unacked,
       continue;
     }
     std::string payload = std::visit([](const auto& m) { return schemas::Encode(m); }, msg);
-    hooks_.publish(
-        {.topic = topics::Saga(company, company_, KindOf(phase)), .payload = std::move(payload)});
+    hooks_.publish({.topic = topics::Saga(company, company_, engine::SagaKindOf(phase)),
+                    .payload = std::move(payload)});
   }
   // After the peers' messages are out, so the home company's own work overlaps theirs.
   if (local) {

@@ -26,6 +26,20 @@ Error ForRequester(const Error& e) {
 
 }  // namespace
 
+topics::SagaKind SagaKindOf(SagaPhase phase) {
+  switch (phase) {
+    case SagaPhase::kRequest:
+      return topics::SagaKind::kRequest;
+    case SagaPhase::kCommit:
+      return topics::SagaKind::kCommit;
+    case SagaPhase::kCompensate:
+      return topics::SagaKind::kCompensate;
+    case SagaPhase::kChanged:
+      return topics::SagaKind::kChanged;
+  }
+  return topics::SagaKind::kRequest;
+}
+
 std::string_view SagaStepName(SagaStep s) {
   switch (s) {
     case SagaStep::kRequesting:
@@ -74,21 +88,29 @@ Status Saga::Load() {
     if (r.step == SagaStep::kRequesting) r.step = SagaStep::kAborting;
     for (const auto& [p, part] : r.parts) s->acks[p] = std::nullopt;
     if (!r.request_id.empty()) by_request_[{r.requester, r.request_id}] = r.saga_id;
-    views_[r.saga_id] = r;
+    Show(r);
     s->record = std::move(r);
     sagas_[s->record.saga_id] = std::move(s);
   }
   return {};
 }
 
-void Saga::Resume() {
-  std::vector<std::string> ids;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [id, r] : views_) {
-      if (r.step != SagaStep::kDone) ids.push_back(id);
-    }
+void Saga::Show(const SagaRecord& r) {
+  views_[r.saga_id] = r;
+  if (r.step == SagaStep::kDone) {
+    unfinished_.erase(r.saga_id);
+  } else {
+    unfinished_.insert(r.saga_id);
   }
+}
+
+std::vector<std::string> Saga::Unfinished() const {
+  std::lock_guard lock(mu_);
+  return {unfinished_.begin(), unfinished_.end()};
+}
+
+void Saga::Resume() {
+  std::vector<std::string> ids = Unfinished();
   for (const auto& id : ids) {
     Run(id, [this](Live& s) {
       switch (s.record.step) {
@@ -141,7 +163,7 @@ void Saga::Enter(Live& s, SagaStep step) {
   s.record.step = step;
   {
     std::lock_guard lock(mu_);
-    views_[s.record.saga_id] = s.record;
+    Show(s.record);
   }
   if (hooks_.changed) hooks_.changed(s.record);
 }
@@ -173,7 +195,7 @@ void Saga::Start(SagaRecord r, ReplyTo reply) {
   {
     std::lock_guard lock(mu_);
     sagas_[id] = s;
-    views_[id] = s->record;
+    Show(s->record);
     if (!s->record.request_id.empty())
       by_request_[{s->record.requester, s->record.request_id}] = id;
   }
@@ -184,6 +206,7 @@ void Saga::Start(SagaRecord r, ReplyTo reply) {
       by_request_.erase({saga.record.requester, saga.record.request_id});
       sagas_.erase(saga.record.saga_id);
       views_.erase(saga.record.saga_id);
+      unfinished_.erase(saga.record.saga_id);
       return;
     }
     Enter(saga, SagaStep::kRequesting);
@@ -368,14 +391,7 @@ void Saga::AnswerError(Live& s, const Error& e) {
 }
 
 void Saga::Tick() {
-  std::vector<std::string> ids;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [id, r] : views_) {
-      if (r.step != SagaStep::kDone) ids.push_back(id);
-    }
-  }
-  for (const auto& id : ids) Run(id, [this](Live& s) { TickOne(s); });
+  for (const auto& id : Unfinished()) Run(id, [this](Live& s) { TickOne(s); });
 }
 
 void Saga::TickOne(Live& s) {
@@ -446,9 +462,7 @@ std::vector<SagaRecord> Saga::Of(const std::string& requester) const {
 
 std::size_t Saga::UnfinishedCount() const {
   std::lock_guard lock(mu_);
-  return static_cast<std::size_t>(std::count_if(views_.begin(), views_.end(), [](const auto& v) {
-    return v.second.step != SagaStep::kDone;
-  }));
+  return unfinished_.size();
 }
 
 Status ReadSagas(runtime::Store& store, const std::function<void(SagaRecord)>& each) {

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,13 +78,19 @@ class SeatBook {
                                                       int passengers, const std::string& id,
                                                       Time now, Time expires_at);
   void Release(const schemas::AirReservation& r);
+  // Records `r` as it now stands, and its hold's expiry.
+  void Keep(const schemas::AirReservation& r);
 
   std::string airline_;
   std::map<std::string, SeatLedger> ledgers_;                    // by leg id
   std::map<std::string, schemas::AirReservation> reservations_;  // by id
   std::map<std::pair<std::string, std::string>, std::string>
-      by_request_;  // (passenger, request id)
+      by_request_;                                // (passenger, request id)
+  std::set<std::pair<Time, std::string>> holds_;  // (expires_at, id) of the held ones
 };
+
+// Every passenger's seat on every leg.
+double TotalPrice(const schemas::AirReservation& r);
 
 // The leg `want` names, priced in its fare class, no seat chosen yet:
 // invalid_request for a leg the timetable does not fly or that has departed

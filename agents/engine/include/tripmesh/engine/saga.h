@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,8 +30,12 @@
 #include "tripmesh/engine/agent.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/messages.h"
+#include "tripmesh/topics/topics.h"
 
 namespace tripmesh::engine {
+
+// The topic kind a saga message of `phase` travels on.
+topics::SagaKind SagaKindOf(schemas::SagaPhase phase);
 
 enum class SagaStep { kRequesting, kAborting, kHeld, kCommitting, kCompensating, kDone };
 std::string_view SagaStepName(SagaStep s);
@@ -131,6 +136,9 @@ class Saga {
   void RunOwn(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
               std::function<void(Live&)> step);
   [[nodiscard]] Status Persist(const Live& s);
+  // Shows `r` to the other threads (mu_ held).
+  void Show(const SagaRecord& r);
+  std::vector<std::string> Unfinished() const;
   void Enter(Live& s, SagaStep step);
   void SendPhase(Live& s, schemas::SagaPhase phase, bool only_unacked);
   void OnRequestAck(Live& s, const std::string& from, const PartAnswer& answer);
@@ -154,6 +162,7 @@ class Saga {
   std::unordered_map<std::string, std::shared_ptr<Live>> sagas_;  // every saga, by id
   // Each saga's record as last stored: what the other threads read.
   std::unordered_map<std::string, SagaRecord> views_;
+  std::set<std::string> unfinished_;  // ids of views_ not done: what ticks visit
   std::map<std::pair<std::string, std::string>, std::string> by_request_;
 };
 
