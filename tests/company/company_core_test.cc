@@ -13,6 +13,7 @@
 #include "fake_transport.h"
 #include "testing.h"
 #include "tripmesh/core/clock.h"
+#include "tripmesh/engine/saga.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/topics/topics.h"
@@ -59,8 +60,14 @@ class CompanyCoreTest : public ::testing::TestWithParam<tripmesh::testing::Backe
     }
   }
 
+  // Starts company `id` on its store, as a restart would: what the previous
+  // one had in memory or queued is gone.
   void Open(const std::string& id) {
     Company& c = companies_[id];
+    c.core.reset();
+    c.tasks.clear();
+    c.sent.clear();
+    c.store.reset();
     auto store = runtime::Store::Open(where_[id]);
     ASSERT_TRUE(store) << store.error().message;
     c.store = std::move(*store);
@@ -270,6 +277,54 @@ TEST(PeerClientTest, AsksEveryCompanyAtOnceAndLeavesOutOneThatDoesNotAnswer) {
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers.begin()->first, "eflux");
   EXPECT_EQ(answers.begin()->second.points.front().free.front().end, kNow + 3600);
+}
+
+// A store made before the engine's saga tables kept a saga it coordinates in
+// `sagas`: at the next start the engine takes it over and finishes it.
+TEST_P(CompanyCoreTest, ASagaInTheOldSagasTableIsTakenOverAndFinished) {
+  auto reply = Ask("voltpoint", topics::Op::kReserve,
+                   schemas::Encode(schemas::ReserveRequest{
+                       "r1", "", Trip("salvador-ba", "fortaleza-ce", 1.0), false}));
+  ASSERT_TRUE(reply.deferred) << reply.payload;
+  EXPECT_TRUE(Exchange("", 2).empty());  // committing: the commits are out
+  auto& home = companies_["voltpoint"];
+  home.sent.clear();  // and lost with the old agent
+  std::optional<engine::SagaRecord> saga;
+  ASSERT_TRUE(engine::ReadSagas(*home.store, [&](engine::SagaRecord r) { saga = std::move(r); }));
+  ASSERT_TRUE(saga);
+  ASSERT_EQ(saga->step, engine::SagaStep::kCommitting);
+  auto moved = home.store->Write([&](runtime::Tx& tx) -> Status {
+    for (const char* sql :
+         {"CREATE TABLE sagas(saga_id TEXT PRIMARY KEY, reservation_id TEXT NOT NULL,"
+          " state TEXT NOT NULL, outcome TEXT, hold_only BIGINT NOT NULL, request_id TEXT,"
+          " body TEXT NOT NULL)",
+          "DELETE FROM engine_saga_parts", "DELETE FROM engine_sagas"}) {
+      if (auto st = tx.Exec(sql); !st) return st;
+    }
+    return tx.Exec(
+        "INSERT INTO sagas(saga_id, reservation_id, state, outcome, hold_only, request_id, body)"
+        " VALUES(?,?,'committing',NULL,0,?,?)",
+        {saga->saga_id, saga->saga_id.substr(1), saga->request_id, saga->body});
+  });
+  ASSERT_TRUE(moved) << moved.error().message;
+
+  Open("voltpoint");
+  companies_["voltpoint"].core->coordinator().Resume();
+  EXPECT_EQ(companies_["voltpoint"].core->coordinator().UnfinishedCount(), 1u);
+  Exchange();
+  EXPECT_EQ(companies_["voltpoint"].core->coordinator().UnfinishedCount(), 0u);
+  auto r = companies_["voltpoint"].core->book().Get("car", saga->saga_id.substr(1));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, schemas::ReservationStatus::kConfirmed);
+  for (const char* c : {"eflux", "ecocharge"}) {
+    bool booked = false;
+    for (const auto& [point, ivs] : companies_[c].core->book().Snapshot()) {
+      for (const auto& iv : ivs) booked |= iv.owner == saga->saga_id && !iv.expires_at;
+    }
+    EXPECT_TRUE(booked) << c << " did not commit " << saga->saga_id;
+  }
+  Open("voltpoint");  // the old table is gone: nothing is taken over twice
+  EXPECT_EQ(companies_["voltpoint"].core->coordinator().UnfinishedCount(), 0u);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // The engine's saga coordinator on a fake transport, a manual clock and a
 // real SQLite store: all participants hold and it commits; one refuses or is
 // silent and every one is compensated; hold_only waits for confirm; a held
-// saga expires; a confirmed one is cancelled; and a restart at any step ends
-// every saga the same way.
+// saga expires; a confirmed one is cancelled; a restart at any step ends
+// every saga the same way; the agent's own part joins the state's commit; a
+// settled saga leaves memory and is revived to end; an amend is stored first.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -51,6 +52,18 @@ class EngineSagaTest : public ::testing::Test {
         .post = [this](const std::string&,
                        std::function<void()> task) { tasks_.push_back(std::move(task)); },
         .changed = {}};
+    if (own_) {
+      // jangada is this agent: its part runs in process, and settled sagas leave memory.
+      options.self = "jangada";
+      options.keep_settled = false;
+      hooks.own = [this](const SagaRecord&, SagaPhase phase, JoinedWrite* joined) {
+        own_calls_.push_back({joined != nullptr ? "joined" : "alone", phase});
+        if (joined)
+          joined->done = bool(store_->Write([&](runtime::Tx& tx) { return joined->write(tx); }));
+        return PartAnswer{
+            .ok = true, .code = {}, .detail = "", .held = "held-by-self", .expires_at = {}};
+      };
+    }
     saga_ = std::make_unique<Saga>(*store_, clock_, options, hooks);
     ASSERT_TRUE(saga_->Load());
   }
@@ -82,7 +95,8 @@ class EngineSagaTest : public ::testing::Test {
     PartAnswer a{.ok = ok,
                  .code = ok ? std::nullopt : std::optional<Errc>(Errc::kUnavailable),
                  .detail = ok ? "" : "no seats",
-                 .held = ok ? "held-by-" + from : "",
+                 // Any bytes: the store keeps them as they are.
+                 .held = ok ? "held-by-" + from + " 12:3C\x1f\x1e" : "",
                  .expires_at = expires_at};
     saga_->OnAck(from, id, phase, a);
     Pump();
@@ -110,7 +124,18 @@ class EngineSagaTest : public ::testing::Test {
   std::vector<Sent> sent_;
   std::vector<SagaRecord> replies_;
   std::vector<Error> errors_;
+  bool own_ = false;
+  std::vector<Sent> own_calls_;  // participant: how the own part ran (joined or alone)
 };
+
+// The stored record of saga `id`.
+std::optional<SagaRecord> Stored(runtime::Store& store, const std::string& id) {
+  std::optional<SagaRecord> found;
+  EXPECT_TRUE(ReadSagas(store, [&](SagaRecord r) {
+    if (r.saga_id == id) found = std::move(r);
+  }));
+  return found;
+}
 
 using Phases = std::vector<SagaPhase>;
 
@@ -129,7 +154,7 @@ TEST_F(EngineSagaTest, EveryParticipantHoldsThenCommitsAndTheRequesterHearsConfi
   Ack("sabia", "s1", SagaPhase::kCommit);
   ASSERT_EQ(replies_.size(), 1u);
   EXPECT_EQ(replies_[0].Status(), ReservationStatus::kConfirmed);
-  EXPECT_EQ(replies_[0].parts.at("sabia").held, "held-by-sabia");
+  EXPECT_EQ(replies_[0].parts.at("sabia").held, "held-by-sabia 12:3C\x1f\x1e");
   EXPECT_EQ(saga_->UnfinishedCount(), 0u);
   EXPECT_EQ(saga_->ByRequest("ana", "q-s1")->saga_id, "s1");
   EXPECT_FALSE(saga_->ByRequest("bia", "q-s1"));
@@ -228,7 +253,7 @@ TEST_F(EngineSagaTest, ARestartCompensatesWhatWasRequestingAndResendsWhatWasComm
   auto s2 = saga_->Find("s2");
   ASSERT_TRUE(s2);
   EXPECT_EQ(s2->step, SagaStep::kCommitting);
-  EXPECT_EQ(s2->parts.at("jangada").held, "held-by-jangada");
+  EXPECT_EQ(s2->parts.at("jangada").held, "held-by-jangada 12:3C\x1f\x1e");
   EXPECT_EQ(s2->body, "what is sold");
   auto sent = TakeSent()["jangada"];
   std::sort(sent.begin(), sent.end());  // the two sagas resume in any order
@@ -241,6 +266,97 @@ TEST_F(EngineSagaTest, ARestartCompensatesWhatWasRequestingAndResendsWhatWasComm
   EXPECT_EQ(saga_->Find("s2")->Status(), ReservationStatus::kConfirmed);
   EXPECT_EQ(saga_->UnfinishedCount(), 0u);
   EXPECT_EQ(saga_->Of("ana").size(), 2u);
+}
+
+TEST_F(EngineSagaTest, TheOwnPartRunsInTheSameCommitAsTheStateAndASettledSagaLeavesMemory) {
+  own_ = true;
+  Open();
+  Start("s1");
+  // The own part held in the commit that stored `requesting`; only sabia hears.
+  EXPECT_EQ(TakeSent(), (std::map<std::string, Phases>{{"sabia", {SagaPhase::kRequest}}}));
+  ASSERT_EQ(own_calls_.size(), 1u);
+  EXPECT_EQ(own_calls_[0].participant, "joined");
+  EXPECT_EQ(Stored(*store_, "s1")->step, SagaStep::kRequesting);
+  Ack("sabia", "s1", SagaPhase::kRequest);
+  EXPECT_EQ(TakeSent(), (std::map<std::string, Phases>{{"sabia", {SagaPhase::kCommit}}}));
+  ASSERT_EQ(own_calls_.size(), 2u);
+  EXPECT_EQ(own_calls_[1].participant, "joined");
+  EXPECT_EQ(own_calls_[1].phase, SagaPhase::kCommit);
+  Ack("sabia", "s1", SagaPhase::kCommit);
+  ASSERT_FALSE(replies_.empty());
+  EXPECT_EQ(replies_.back().Status(), ReservationStatus::kConfirmed);
+  EXPECT_FALSE(saga_->Knows("s1"));
+  EXPECT_FALSE(saga_->Find("s1"));
+  auto stored = Stored(*store_, "s1");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->step, SagaStep::kDone);
+  EXPECT_EQ(stored->parts.at("jangada").held, "held-by-self");
+
+  // A settled saga is unknown until revived; then it ends as no_show everywhere.
+  bool unknown = false;
+  saga_->End("ana", "s1", ReservationStatus::kNoShow, std::nullopt, [&] { unknown = true; });
+  Pump();
+  EXPECT_TRUE(unknown);
+  saga_->Revive(*stored);
+  saga_->End("ana", "s1", ReservationStatus::kNoShow, std::nullopt);
+  Pump();
+  EXPECT_EQ(TakeSent(), (std::map<std::string, Phases>{{"sabia", {SagaPhase::kCompensate}}}));
+  EXPECT_EQ(own_calls_.back().phase, SagaPhase::kCompensate);
+  EXPECT_EQ(own_calls_.back().participant, "alone");
+  Ack("sabia", "s1", SagaPhase::kCompensate);
+  EXPECT_FALSE(saga_->Knows("s1"));
+  EXPECT_EQ(Stored(*store_, "s1")->outcome, ReservationStatus::kNoShow);
+
+  // A restart loads only what is unfinished.
+  Start("s2", true);
+  Open();
+  EXPECT_TRUE(saga_->Knows("s2"));
+  EXPECT_FALSE(saga_->Knows("s1"));
+}
+
+TEST_F(EngineSagaTest, AnAmendIsStoredBeforeItsCallerHearsAndARepeatChangesNothing) {
+  Start("s1", true);
+  Ack("jangada", "s1", SagaPhase::kRequest);
+  Ack("sabia", "s1", SagaPhase::kRequest);
+  std::vector<bool> heard;
+  auto change = [](SagaRecord& r) {
+    if (r.body == "moved") return false;
+    r.body = "moved";
+    return true;
+  };
+  auto then = [&](const SagaRecord& r, bool changed) {
+    EXPECT_EQ(Stored(*store_, "s1")->body, "moved");  // stored before this runs
+    EXPECT_EQ(r.body, "moved");
+    heard.push_back(changed);
+  };
+  bool unknown = false;
+  saga_->Amend("s1", change, then, [&] { unknown = true; });
+  saga_->Amend("s1", change, then, [&] { unknown = true; });
+  saga_->Amend("nope", change, then, [&] { unknown = true; });
+  Pump();
+  EXPECT_EQ(heard, (std::vector<bool>{true, false}));
+  EXPECT_TRUE(unknown);
+  EXPECT_EQ(saga_->Find("s1")->body, "moved");
+}
+
+// Stores from before the parts' column kept them a row each: still read.
+TEST_F(EngineSagaTest, PartsKeptARowEachByAnOlderStoreAreStillRead) {
+  Start("s1");
+  ASSERT_TRUE(store_->Write([](runtime::Tx& tx) -> Status {
+    for (const char* sql :
+         {"UPDATE engine_sagas SET parts = NULL",
+          "INSERT INTO engine_saga_parts(saga_id, participant, request, held)"
+          " VALUES('s1', 'jangada', 'req-j', ''), ('s1', 'sabia', 'req-s', 'seat 3C')"}) {
+      if (auto st = tx.Exec(sql); !st) return st;
+    }
+    return {};
+  }));
+  Open();
+  auto s1 = saga_->Find("s1");
+  ASSERT_TRUE(s1);
+  ASSERT_EQ(s1->parts.size(), 2u);
+  EXPECT_EQ(s1->parts.at("jangada").request, "req-j");
+  EXPECT_EQ(s1->parts.at("sabia").held, "seat 3C");
 }
 
 }  // namespace

@@ -24,8 +24,8 @@ struct Part {
 struct CompanyState {
   std::map<std::string, schemas::Reservation> reservations;  // by id
   std::vector<Booking> bookings;
-  std::map<std::string, Part> parts;         // by saga id
-  std::map<std::string, std::string> sagas;  // coordinator: reservation id -> saga state
+  std::map<std::string, Part> parts;              // by saga id
+  std::map<std::string, engine::SagaStep> sagas;  // coordinator: reservation id -> its step
   std::vector<records::PointStatusRow> outages;
 };
 
@@ -51,8 +51,8 @@ Result<CompanyState> ReadStore(const std::string& path) {
     q = records::SelectPointStatuses(
         tx, [&](const records::PointStatusRow& o) { s.outages.push_back(o); });
     if (!q) return q;
-    return records::SelectSagas(tx, std::nullopt, [&](const records::SagaRow& row) {
-      s.sagas[row.reservation_id] = row.state;
+    return engine::ReadSagas(tx, [&](const engine::SagaRecord& r) {
+      s.sagas[SagaCoordinator::ReservationIdOf(r.saga_id)] = r.step;
     });
   });
   if (!st) return Fail(Errc::kInternal, path + ": " + st.error().message);
@@ -100,7 +100,7 @@ class Checker {
   ConsistencyReport Run() {
     for (const auto& [company, s] : all_) {
       for (const auto& [id, state] : s.sagas) {
-        if (state != SagaStateName(SagaState::kDone)) in_flight_.insert(Key(company, id));
+        if (state != engine::SagaStep::kDone) in_flight_.insert(Key(company, id));
       }
     }
     out_.sagas_in_flight = static_cast<int>(in_flight_.size());

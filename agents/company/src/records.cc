@@ -25,9 +25,6 @@ constexpr const char* kTables[] = {
     " point TEXT NOT NULL, start_at BIGINT NOT NULL, end_at BIGINT NOT NULL, expires_at BIGINT,"
     " PRIMARY KEY(station, point, start_at))",
     "CREATE INDEX IF NOT EXISTS bookings_by_reservation ON bookings(reservation_id)",
-    "CREATE TABLE IF NOT EXISTS sagas("
-    " saga_id TEXT PRIMARY KEY, reservation_id TEXT NOT NULL, state TEXT NOT NULL,"
-    " outcome TEXT, hold_only BIGINT NOT NULL, request_id TEXT, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS saga_parts("
     " saga_id TEXT PRIMARY KEY, coordinator TEXT NOT NULL, reservation_id TEXT NOT NULL,"
     " vehicle TEXT NOT NULL, state TEXT NOT NULL, expires_at BIGINT, ack TEXT NOT NULL)",
@@ -283,35 +280,27 @@ Status SelectBookings(runtime::Tx& tx, const std::function<void(const BookingRow
       });
 }
 
-Status UpsertSaga(runtime::Tx& tx, const SagaRow& s) {
-  return tx.Exec(
-      "INSERT INTO sagas(saga_id, reservation_id, state, outcome, hold_only, request_id, body)"
-      " VALUES(?,?,?,?,?,?,?) ON CONFLICT(saga_id) DO UPDATE SET state=excluded.state,"
-      " outcome=excluded.outcome, body=excluded.body",
-      {s.saga_id, s.reservation_id, s.state,
-       s.outcome ? runtime::Value(*s.outcome) : runtime::Value(nullptr), std::int64_t{s.hold_only},
-       s.request_id, s.body});
-}
-
-Status SelectSagas(runtime::Tx& tx, const std::optional<std::string>& unless_state,
-                   const std::function<void(const SagaRow&)>& each) {
-  std::string sql =
-      "SELECT saga_id, reservation_id, state, outcome, hold_only, request_id, body"
-      " FROM sagas";
-  std::vector<runtime::Value> args;
-  if (unless_state) {
-    sql += " WHERE state != ?";
-    args.emplace_back(*unless_state);
-  }
-  return tx.Query(sql, args, [&](const runtime::Row& row) {
-    each({.saga_id = row.Str(0),
-          .reservation_id = row.Str(1),
-          .state = row.Str(2),
-          .outcome = row.IsNull(3) ? std::nullopt : std::optional<std::string>(row.Str(3)),
-          .hold_only = row.Int(4) != 0,
-          .request_id = row.IsNull(5) ? "" : row.Str(5),
-          .body = row.Str(6)});
-  });
+Status TakeLegacySagas(runtime::Tx& tx, const std::function<void(const LegacySagaRow&)>& each) {
+  bool present = false;
+  auto st = tx.Query(tx.kind() == runtime::StoreKind::kPostgres
+                         ? "SELECT 1 FROM information_schema.tables WHERE table_name = 'sagas'"
+                           " AND table_schema = current_schema()"
+                         : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sagas'",
+                     {}, [&](const runtime::Row&) { present = true; });
+  if (!st || !present) return st;
+  st = tx.Query(
+      "SELECT saga_id, state, outcome, hold_only, request_id, body FROM sagas"
+      " WHERE state != 'done'",
+      {}, [&](const runtime::Row& row) {
+        each({.saga_id = row.Str(0),
+              .state = row.Str(1),
+              .outcome = row.IsNull(2) ? std::nullopt : std::optional<std::string>(row.Str(2)),
+              .hold_only = row.Int(3) != 0,
+              .request_id = row.IsNull(4) ? "" : row.Str(4),
+              .body = row.Str(5)});
+      });
+  if (!st) return st;
+  return tx.Exec("DROP TABLE sagas");
 }
 
 Status UpsertPart(runtime::Tx& tx, const PartRow& p) {

@@ -1,6 +1,6 @@
 // A company's tables and every statement on them: reservations, bookings,
-// sagas (the coordinator's), saga_parts and saga_outbox (the participant's), point_status
-// and the catalogue.
+// saga_parts and saga_outbox (the participant's), point_status and the
+// catalogue. The sagas it coordinates are the engine's (engine_sagas).
 // Nothing else in the company writes SQL; the checker reads through here too. States are stored by
 // name; their owners parse them.
 #pragma once
@@ -100,18 +100,17 @@ struct PointStatusRow {
 [[nodiscard]] Status SelectPointStatuses(runtime::Tx& tx,
                                          const std::function<void(const PointStatusRow&)>& each);
 
-// ---- sagas: the coordinator's, the reservation's JSON in `body` ----
-struct SagaRow {
-  std::string saga_id, reservation_id, state;
+// ---- sagas: where stores made before the engine kept the sagas they coordinate ----
+struct LegacySagaRow {
+  std::string saga_id, state;
   std::optional<std::string> outcome;
   bool hold_only = false;
-  std::string request_id, body;
+  std::string request_id, body;  // body: the reservation's JSON
 };
 
-[[nodiscard]] Status UpsertSaga(runtime::Tx& tx, const SagaRow& s);
-// Every saga, or with `unless_state` those in any other state.
-[[nodiscard]] Status SelectSagas(runtime::Tx& tx, const std::optional<std::string>& unless_state,
-                                 const std::function<void(const SagaRow&)>& each);
+// The unfinished rows of the old `sagas` table, once: the table is dropped.
+[[nodiscard]] Status TakeLegacySagas(runtime::Tx& tx,
+                                     const std::function<void(const LegacySagaRow&)>& each);
 
 // ---- saga_parts: the participant's, the ack it gave in `ack` ----
 struct PartRow {

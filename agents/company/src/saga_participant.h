@@ -20,6 +20,7 @@
 #include "reservation_book.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
+#include "tripmesh/engine/saga.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/messages.h"
 
@@ -51,10 +52,7 @@ class SagaParticipant {
 
   // The home company's coordinator writing its saga state in the same commit
   // as its own part's change: one durable commit instead of two.
-  struct Also {
-    ReservationBook::ExtraWrite write;
-    bool done = false;  // `write` ran in a transaction that committed
-  };
+  using Also = engine::JoinedWrite;
 
   // With `also`, it joins the transaction of this part's change, if there is one.
   schemas::SagaAck OnRequest(const std::string& coordinator, const schemas::SagaRequest& req,

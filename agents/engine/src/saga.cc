@@ -24,6 +24,13 @@ Error ForRequester(const Error& e) {
           e.field};
 }
 
+// Where a saga stands as its requester reads it: its outcome once it has
+// one, else its step.
+std::string Standing(const SagaRecord& r) {
+  if (r.outcome) return std::string(schemas::ReservationStatusName(*r.outcome));
+  return std::string(SagaStepName(r.step));
+}
+
 }  // namespace
 
 topics::SagaKind SagaKindOf(SagaPhase phase) {
@@ -67,18 +74,25 @@ std::optional<SagaStep> ParseSagaStep(std::string_view name) {
 }
 
 schemas::ReservationStatus SagaRecord::Status() const {
-  if (outcome && (step == SagaStep::kDone || step == SagaStep::kCompensating)) return *outcome;
-  return ReservationStatus::kHeld;
+  return outcome.value_or(ReservationStatus::kHeld);
 }
 
 Saga::Saga(runtime::Store& store, const core::Clock& clock, SagaOptions options, Hooks hooks)
     : store_(store), clock_(clock), options_(std::move(options)), hooks_(std::move(hooks)) {}
 
-Status Saga::Load() {
+Status Saga::Load(const Adopt& adopt) {
   std::vector<SagaRecord> loaded;
   auto st = store_.Write([&](runtime::Tx& tx) -> Status {
     if (auto s = saga_records::CreateTables(tx); !s) return s;
-    return saga_records::SelectAll(tx, [&](SagaRecord r) { loaded.push_back(std::move(r)); });
+    std::vector<SagaRecord> adopted;
+    if (adopt) {
+      if (auto s = adopt(tx, adopted); !s) return s;
+    }
+    for (const auto& r : adopted) {
+      if (auto s = saga_records::Save(tx, r); !s) return s;
+    }
+    return saga_records::SelectAll(
+        tx, [&](SagaRecord r) { loaded.push_back(std::move(r)); }, !options_.keep_settled);
   });
   if (!st) return st;
   std::lock_guard lock(mu_);
@@ -90,6 +104,7 @@ Status Saga::Load() {
     if (!r.request_id.empty()) by_request_[{r.requester, r.request_id}] = r.saga_id;
     Show(r);
     s->record = std::move(r);
+    s->parts_stored = true;
     sagas_[s->record.saga_id] = std::move(s);
   }
   return {};
@@ -148,8 +163,50 @@ void Saga::Run(const std::string& saga_id, std::function<void(Live&)> step,
   });
 }
 
-Status Saga::Persist(const Live& s) {
-  return store_.Write([&](runtime::Tx& tx) { return saga_records::Save(tx, s.record); });
+Status Saga::Persist(Live& s) {
+  auto state = [&](runtime::Tx& tx) { return saga_records::Save(tx, s.record, !s.parts_stored); };
+  auto st = hooks_.persist ? hooks_.persist(s.record, state) : store_.Write(state);
+  if (st) s.parts_stored = true;
+  return st;
+}
+
+bool Saga::Mine(const Live& s) const {
+  return hooks_.own && !options_.self.empty() && s.acks.count(options_.self) > 0;
+}
+
+Status Saga::PersistAndSend(Live& s, SagaPhase phase) {
+  if (!Mine(s)) {
+    if (auto st = Persist(s); !st) return st;
+    if (phase == SagaPhase::kCommit) MaybeCrash("after_decision");
+    Enter(s, s.record.step);
+    SendPhase(s, phase, false);
+    return {};
+  }
+  bool with_parts = !s.parts_stored;
+  JoinedWrite joined{[&](runtime::Tx& tx) { return saga_records::Save(tx, s.record, with_parts); },
+                     false};
+  PartAnswer mine = hooks_.own(s.record, phase, &joined);
+  if (joined.done) {
+    s.parts_stored = true;
+  } else if (auto st = Persist(s); !st) {
+    return st;  // the part changed nothing (a repeat) or failed: the state goes alone
+  }
+  if (phase == SagaPhase::kCommit) MaybeCrash("after_decision");
+  Enter(s, s.record.step);
+  if (mine.ok || phase != SagaPhase::kRequest) {
+    SendPhase(s, phase, false, true);
+  } else {
+    // A refused hold fails the saga at once: the others need not hold anything.
+    s.deadline = Now() + options_.request_timeout;
+  }
+  OnAck(options_.self, s.record.saga_id, phase, std::move(mine));
+  return {};
+}
+
+void Saga::PostOwn(const Live& s, SagaPhase phase) {
+  hooks_.post(s.record.saga_id, [this, phase, r = s.record] {
+    OnAck(options_.self, r.saga_id, phase, hooks_.own(r, phase, nullptr));
+  });
 }
 
 void Saga::MaybeCrash(std::string_view step) const {
@@ -168,11 +225,18 @@ void Saga::Enter(Live& s, SagaStep step) {
   if (hooks_.changed) hooks_.changed(s.record);
 }
 
-void Saga::SendPhase(Live& s, SagaPhase phase, bool only_unacked) {
+void Saga::SendPhase(Live& s, SagaPhase phase, bool only_unacked, bool skip_own) {
+  bool own = false;
   for (const auto& [participant, ack] : s.acks) {
     if (only_unacked && ack.has_value()) continue;
+    if (Mine(s) && participant == options_.self) {
+      own = !skip_own;
+      continue;
+    }
     hooks_.send(s.record, participant, phase);
   }
+  // After the others' messages are out, so this agent's own work overlaps theirs.
+  if (own) PostOwn(s, phase);
   auto now = Now();
   if (phase == SagaPhase::kRequest) {
     s.deadline = now + options_.request_timeout;
@@ -200,25 +264,23 @@ void Saga::Start(SagaRecord r, ReplyTo reply) {
       by_request_[{s->record.requester, s->record.request_id}] = id;
   }
   Run(id, [this](Live& saga) {
-    if (auto st = Persist(saga); !st) {
+    if (auto st = PersistAndSend(saga, SagaPhase::kRequest); !st) {
       AnswerError(saga, st.error());
       std::lock_guard lock(mu_);
-      by_request_.erase({saga.record.requester, saga.record.request_id});
-      sagas_.erase(saga.record.saga_id);
-      views_.erase(saga.record.saga_id);
-      unfinished_.erase(saga.record.saga_id);
+      Forget(saga.record);
       return;
     }
-    Enter(saga, SagaStep::kRequesting);
-    SendPhase(saga, SagaPhase::kRequest, false);
     MaybeCrash("after_requests");
   });
 }
 
-void Saga::RunOwn(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
-                  std::function<void(Live&)> step) {
+void Saga::RunOwn(const std::string& requester, const std::string& saga_id,
+                  const std::optional<ReplyTo>& reply, std::function<void(Live&)> step,
+                  std::function<void()> unknown) {
   auto not_found = [this, requester, reply] {
-    hooks_.reply_error(Error{Errc::kNotFound, "no such reservation of " + requester, ""}, reply);
+    if (reply) {
+      hooks_.reply_error(Error{Errc::kNotFound, "no such reservation of " + requester, ""}, *reply);
+    }
   };
   Run(
       saga_id,
@@ -227,54 +289,99 @@ void Saga::RunOwn(const std::string& requester, const std::string& saga_id, cons
           not_found();
           return;
         }
-        s.waiting.push_back(reply);
+        if (reply) s.waiting.push_back(*reply);
         step(s);
       },
-      not_found);
+      unknown ? std::move(unknown) : std::function<void()>(not_found));
 }
 
-void Saga::Confirm(const std::string& requester, const std::string& saga_id, const ReplyTo& reply) {
-  RunOwn(requester, saga_id, reply, [this](Live& s) {
-    if (s.record.step == SagaStep::kCommitting) return;  // answered once committed
-    if (s.record.step == SagaStep::kDone && s.record.outcome == ReservationStatus::kConfirmed) {
-      Answer(s);
-      return;
-    }
-    if (s.record.step != SagaStep::kHeld) {
+void Saga::Confirm(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
+                   std::function<void()> unknown) {
+  RunOwn(
+      requester, saga_id, reply,
+      [this](Live& s) {
+        if (s.record.step == SagaStep::kCommitting) return;  // answered once committed
+        if (s.record.step == SagaStep::kDone && s.record.outcome == ReservationStatus::kConfirmed) {
+          Answer(s);
+          return;
+        }
+        if (s.record.step != SagaStep::kHeld) {
+          AnswerError(s, Error{Errc::kConflict, "the reservation is " + Standing(s.record),
+                               "reservation_id"});
+          return;
+        }
+        if (s.record.expires_at && *s.record.expires_at <= clock_.Now()) {
+          AnswerError(s, Error{Errc::kExpired,
+                               "the hold expired at " + FormatTime(*s.record.expires_at) +
+                                   ": reserve again",
+                               "reservation_id"});
+          DecideCompensate(s, ReservationStatus::kExpired, std::nullopt);
+          return;
+        }
+        s.reply_deadline = Now() + options_.reply_timeout;
+        DecideCommit(s);
+      },
+      std::move(unknown));
+}
+
+void Saga::End(const std::string& requester, const std::string& saga_id, ReservationStatus outcome,
+               const std::optional<ReplyTo>& reply, std::function<void()> unknown) {
+  auto step = [this, outcome](Live& s) {
+    SagaStep at = s.record.step;
+    bool confirmed = at == SagaStep::kDone && s.record.outcome == ReservationStatus::kConfirmed;
+    bool settled = at == SagaStep::kDone || at == SagaStep::kCompensating;
+    if (at == SagaStep::kHeld || confirmed) {
+      DecideCompensate(s, outcome, std::nullopt);
+    } else if (settled && s.record.outcome == outcome) {
+      Answer(s);  // already ending so
+    } else if (settled) {
       AnswerError(s, Error{Errc::kConflict,
                            "the reservation is " +
                                std::string(schemas::ReservationStatusName(s.record.Status())),
                            "reservation_id"});
-      return;
-    }
-    if (s.record.expires_at && *s.record.expires_at <= clock_.Now()) {
-      AnswerError(
-          s, Error{Errc::kExpired,
-                   "the hold expired at " + FormatTime(*s.record.expires_at) + ": reserve again",
-                   "reservation_id"});
-      DecideCompensate(s, ReservationStatus::kExpired, std::nullopt);
-      return;
-    }
-    s.reply_deadline = Now() + options_.reply_timeout;
-    DecideCommit(s);
-  });
-}
-
-void Saga::Cancel(const std::string& requester, const std::string& saga_id, const ReplyTo& reply) {
-  RunOwn(requester, saga_id, reply, [this](Live& s) {
-    bool confirmed =
-        s.record.step == SagaStep::kDone && s.record.outcome == ReservationStatus::kConfirmed;
-    if (s.record.step == SagaStep::kHeld || confirmed) {
-      DecideCompensate(s, ReservationStatus::kCancelled, std::nullopt);
-    } else if (s.record.step == SagaStep::kDone || s.record.step == SagaStep::kCompensating) {
-      Answer(s);  // already over: as it ended
     } else {
       AnswerError(s, Error{Errc::kConflict,
-                           "the reservation is " + std::string(SagaStepName(s.record.step)) +
+                           "the reservation is " + std::string(SagaStepName(at)) +
                                "; try again when it settles",
                            "reservation_id"});
     }
-  });
+  };
+  RunOwn(requester, saga_id, reply, std::move(step), std::move(unknown));
+}
+
+void Saga::Revive(SagaRecord settled) {
+  auto s = std::make_shared<Live>();
+  settled.step = SagaStep::kDone;
+  for (const auto& [p, part] : settled.parts) s->acks[p] = std::nullopt;
+  s->record = std::move(settled);
+  s->parts_stored = true;
+  std::lock_guard lock(mu_);
+  sagas_.try_emplace(s->record.saga_id, std::move(s));
+}
+
+void Saga::Amend(const std::string& saga_id, std::function<bool(SagaRecord&)> change,
+                 std::function<void(const SagaRecord&, bool changed)> then,
+                 std::function<void()> unknown) {
+  auto step = [this, change = std::move(change), then = std::move(then)](Live& s) {
+    SagaRecord before = s.record;
+    if (!change(s.record)) {
+      then(s.record, false);
+      return;
+    }
+    s.parts_stored = false;  // `change` may have changed them too
+    if (auto st = Persist(s); !st) {
+      s.record = std::move(before);  // the next attempt finds it unchanged
+      runtime::Log(runtime::LogLevel::kError, "saga {}: cannot store a change: {}",
+                   s.record.saga_id, st.error().message);
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (views_.count(s.record.saga_id)) views_[s.record.saga_id] = s.record;
+    }
+    then(s.record, true);
+  };
+  Run(saga_id, std::move(step), std::move(unknown));
 }
 
 void Saga::OnAck(const std::string& from, const std::string& saga_id, SagaPhase phase,
@@ -318,6 +425,7 @@ void Saga::OnRequestAck(Live& s, const std::string& from, const PartAnswer& answ
     return;
   }
   s.record.parts[from].held = answer.held;
+  s.parts_stored = false;
   if (answer.expires_at && (!s.record.expires_at || *answer.expires_at < *s.record.expires_at))
     s.record.expires_at = answer.expires_at;
   MaybeCrash("after_first_ack");
@@ -340,13 +448,10 @@ void Saga::DecideCommit(Live& s) {
   s.record.step = SagaStep::kCommitting;
   for (auto& a : s.acks) a.second.reset();
   s.backoff = kFirstBackoff;
-  if (auto st = Persist(s); !st) {
+  if (auto st = PersistAndSend(s, SagaPhase::kCommit); !st) {
     DecideCompensate(s, ReservationStatus::kFailed, st.error());
     return;
   }
-  MaybeCrash("after_decision");
-  Enter(s, SagaStep::kCommitting);
-  SendPhase(s, SagaPhase::kCommit, false);
   MaybeCrash("after_commits");
 }
 
@@ -371,6 +476,17 @@ void Saga::DecideCompensate(Live& s, ReservationStatus outcome, std::optional<Er
 
 void Saga::Finish(Live& s) {
   SagaStep prior = s.record.step;
+  if (prior == SagaStep::kCommitting) {
+    // The outcome is fixed: the decision and every participant's part are
+    // stored, and a restart before the final record resends the commits,
+    // whose repeated acks end the saga the same way. So the requester need
+    // not wait for that record; the views show the outcome meanwhile.
+    {
+      std::lock_guard lock(mu_);
+      Show(s.record);
+    }
+    Answer(s);
+  }
   s.record.step = SagaStep::kDone;
   if (auto st = Persist(s); !st) {
     s.record.step = prior;  // the tick tries again
@@ -378,6 +494,16 @@ void Saga::Finish(Live& s) {
   }
   Enter(s, SagaStep::kDone);
   Answer(s);
+  if (options_.keep_settled) return;
+  std::lock_guard lock(mu_);
+  Forget(s.record);
+}
+
+void Saga::Forget(const SagaRecord& r) {
+  if (!r.request_id.empty()) by_request_.erase({r.requester, r.request_id});
+  views_.erase(r.saga_id);
+  unfinished_.erase(r.saga_id);
+  sagas_.erase(r.saga_id);  // last: `r` may live in it
 }
 
 void Saga::Answer(Live& s) {
@@ -460,13 +586,22 @@ std::vector<SagaRecord> Saga::Of(const std::string& requester) const {
   return mine;
 }
 
+bool Saga::Knows(const std::string& saga_id) const {
+  std::lock_guard lock(mu_);
+  return sagas_.count(saga_id) > 0;
+}
+
 std::size_t Saga::UnfinishedCount() const {
   std::lock_guard lock(mu_);
   return unfinished_.size();
 }
 
 Status ReadSagas(runtime::Store& store, const std::function<void(SagaRecord)>& each) {
-  return store.Read([&](runtime::Tx& tx) { return saga_records::SelectAll(tx, each); });
+  return store.Read([&](runtime::Tx& tx) { return ReadSagas(tx, each); });
+}
+
+Status ReadSagas(runtime::Tx& tx, const std::function<void(SagaRecord)>& each) {
+  return saga_records::SelectAll(tx, each);
 }
 
 }  // namespace tripmesh::engine

@@ -1,12 +1,70 @@
 #include "saga_records.h"
 
+#include <charconv>
 #include <map>
+#include <optional>
+#include <string_view>
+#include <system_error>
 
 namespace tripmesh::engine::saga_records {
 namespace {
 
 runtime::Value OptionalTime(const std::optional<Time>& t) {
   return t ? runtime::Value{*t} : runtime::Value{nullptr};
+}
+
+// The parts in one column, each field as "<length>:<bytes>" (participant,
+// request, held, for each part), so any encoding of the profile's fits. One
+// column is one b-tree write where a row per part was several, on every
+// step of every saga.
+void Field(std::string& out, std::string_view v) {
+  out += std::to_string(v.size());
+  out += ':';
+  out += v;
+}
+
+std::optional<std::string> TakeField(std::string_view& s) {
+  auto colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + colon, n);
+  if (ec != std::errc() || end != s.data() + colon || n > s.size() - colon - 1) return std::nullopt;
+  std::string v(s.substr(colon + 1, n));
+  s.remove_prefix(colon + 1 + n);
+  return v;
+}
+
+std::string EncodeParts(const std::map<std::string, SagaRecord::Part>& parts) {
+  std::string out;
+  for (const auto& [participant, part] : parts) {
+    Field(out, participant);
+    Field(out, part.request);
+    Field(out, part.held);
+  }
+  return out;
+}
+
+std::map<std::string, SagaRecord::Part> DecodeParts(std::string_view s) {
+  std::map<std::string, SagaRecord::Part> parts;
+  while (!s.empty()) {
+    auto participant = TakeField(s), request = TakeField(s), held = TakeField(s);
+    if (!participant || !request || !held) break;  // not ours: the rest is unreadable
+    parts[*participant] = {std::move(*request), std::move(*held)};
+  }
+  return parts;
+}
+
+// Stores made before the parts had their column get it; their parts stay
+// in engine_saga_parts, which Load still reads for them.
+Status AddPartsColumn(runtime::Tx& tx) {
+  if (tx.kind() == runtime::StoreKind::kPostgres) {
+    return tx.Exec("ALTER TABLE engine_sagas ADD COLUMN IF NOT EXISTS parts TEXT");
+  }
+  bool present = false;
+  auto st = tx.Query("PRAGMA table_info(engine_sagas)", {},
+                     [&](const runtime::Row& row) { present = present || row.Str(1) == "parts"; });
+  if (!st || present) return st;
+  return tx.Exec("ALTER TABLE engine_sagas ADD COLUMN parts TEXT");
 }
 
 }  // namespace
@@ -16,53 +74,55 @@ Status CreateTables(runtime::Tx& tx) {
            "CREATE TABLE IF NOT EXISTS engine_sagas(saga_id TEXT PRIMARY KEY,"
            " requester TEXT NOT NULL, request_id TEXT NOT NULL, step TEXT NOT NULL,"
            " outcome TEXT, hold_only BIGINT NOT NULL, created_at BIGINT NOT NULL,"
-           " expires_at BIGINT, error_code TEXT, error_message TEXT, body TEXT NOT NULL)",
+           " expires_at BIGINT, error_code TEXT, error_message TEXT, body TEXT NOT NULL,"
+           " parts TEXT)",
            "CREATE TABLE IF NOT EXISTS engine_saga_parts(saga_id TEXT NOT NULL,"
            " participant TEXT NOT NULL, request TEXT NOT NULL, held TEXT NOT NULL,"
            " PRIMARY KEY(saga_id, participant))",
        }) {
     if (auto st = tx.Exec(sql); !st) return st;
   }
-  return {};
+  return AddPartsColumn(tx);
 }
 
-Status Save(runtime::Tx& tx, const SagaRecord& r) {
-  runtime::Value outcome = nullptr, code = nullptr, message = nullptr;
+Status Save(runtime::Tx& tx, const SagaRecord& r, bool with_parts) {
+  runtime::Value outcome = nullptr, code = nullptr, message = nullptr, parts = nullptr;
   if (r.outcome) outcome = std::string(schemas::ReservationStatusName(*r.outcome));
   if (r.error) {
     code = std::string(ErrcName(r.error->code));
     message = r.error->message;
   }
-  auto st = tx.Exec(
+  if (with_parts) parts = EncodeParts(r.parts);
+  return tx.Exec(
       "INSERT INTO engine_sagas(saga_id, requester, request_id, step, outcome, hold_only,"
-      " created_at, expires_at, error_code, error_message, body) VALUES(?,?,?,?,?,?,?,?,?,?,?)"
+      " created_at, expires_at, error_code, error_message, body, parts)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
       " ON CONFLICT(saga_id) DO UPDATE SET step=excluded.step, outcome=excluded.outcome,"
       " expires_at=excluded.expires_at, error_code=excluded.error_code,"
-      " error_message=excluded.error_message, body=excluded.body",
+      " error_message=excluded.error_message, body=excluded.body,"
+      " parts=COALESCE(excluded.parts, engine_sagas.parts)",
       {r.saga_id, r.requester, r.request_id, std::string(SagaStepName(r.step)), outcome,
        std::int64_t{r.hold_only ? 1 : 0}, r.created_at, OptionalTime(r.expires_at), code, message,
-       r.body});
-  if (!st) return st;
-  for (const auto& [participant, part] : r.parts) {
-    st = tx.Exec(
-        "INSERT INTO engine_saga_parts(saga_id, participant, request, held) VALUES(?,?,?,?)"
-        " ON CONFLICT(saga_id, participant) DO UPDATE SET held=excluded.held",
-        {r.saga_id, participant, part.request, part.held});
-    if (!st) return st;
-  }
-  return {};
+       r.body, parts});
 }
 
-Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each) {
-  std::map<std::string, std::map<std::string, SagaRecord::Part>> parts;
-  auto st = tx.Query("SELECT saga_id, participant, request, held FROM engine_saga_parts", {},
-                     [&](const runtime::Row& row) {
-                       parts[row.Str(0)][row.Str(1)] = {row.Str(2), row.Str(3)};
-                     });
+Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each,
+                 bool unfinished_only) {
+  std::string which = unfinished_only ? " WHERE step != 'done'" : "";
+  // Only stores from before the parts column have rows here.
+  std::map<std::string, std::map<std::string, SagaRecord::Part>> old_parts;
+  auto st = tx.Query(
+      "SELECT saga_id, participant, request, held FROM engine_saga_parts" +
+          (unfinished_only ? " WHERE saga_id IN (SELECT saga_id FROM engine_sagas" + which + ")"
+                           : std::string()),
+      {}, [&](const runtime::Row& row) {
+        old_parts[row.Str(0)][row.Str(1)] = {row.Str(2), row.Str(3)};
+      });
   if (!st) return st;
   return tx.Query(
       "SELECT saga_id, requester, request_id, step, outcome, hold_only, created_at, expires_at,"
-      " error_code, error_message, body FROM engine_sagas ORDER BY created_at, saga_id",
+      " error_code, error_message, body, parts FROM engine_sagas" +
+          which + " ORDER BY created_at, saga_id",
       {}, [&](const runtime::Row& row) {
         SagaRecord r;
         r.saga_id = row.Str(0);
@@ -79,7 +139,7 @@ Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each) {
           r.error = std::move(e);
         }
         r.body = row.Str(10);
-        r.parts = std::move(parts[r.saga_id]);
+        r.parts = row.IsNull(11) ? std::move(old_parts[r.saga_id]) : DecodeParts(row.Str(11));
         each(std::move(r));
       });
 }

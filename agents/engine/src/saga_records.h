@@ -1,6 +1,7 @@
-// The engine's saga tables and every statement on them: engine_sagas (one
-// row per saga the agent coordinates) and engine_saga_parts (each
-// participant's request and what it held, in the profile's encodings).
+// The engine's saga table and every statement on it: engine_sagas, one row
+// per saga the agent coordinates, with each participant's request and what
+// it held (in the profile's encodings) in its `parts` column.
+// engine_saga_parts is only read, for stores made before that column.
 #pragma once
 
 #include <functional>
@@ -12,9 +13,10 @@
 namespace tripmesh::engine::saga_records {
 
 [[nodiscard]] Status CreateTables(runtime::Tx& tx);
-// The saga's row and its parts' rows.
-[[nodiscard]] Status Save(runtime::Tx& tx, const SagaRecord& r);
-// Every saga, oldest first.
-[[nodiscard]] Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each);
+// The saga's row, and its parts' rows `with_parts`.
+[[nodiscard]] Status Save(runtime::Tx& tx, const SagaRecord& r, bool with_parts = true);
+// Every saga (or every one not done), oldest first.
+[[nodiscard]] Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each,
+                               bool unfinished_only = false);
 
 }  // namespace tripmesh::engine::saga_records

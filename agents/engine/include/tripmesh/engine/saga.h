@@ -66,8 +66,15 @@ struct SagaRecord {
   std::string body;                // the profile's own record of what is sold
   std::map<std::string, Part> parts;
 
-  // As the requester sees it: held, confirmed, or the outcome.
+  // As the requester sees it: held until an outcome is fixed, then the outcome.
   schemas::ReservationStatus Status() const;
+};
+
+// A write that joins the transaction of another change, so both are one
+// commit: the saga's state beside this agent's own part of it.
+struct JoinedWrite {
+  std::function<Status(runtime::Tx&)> write;
+  bool done = false;  // `write` ran in a transaction that committed
 };
 
 struct SagaOptions {
@@ -76,10 +83,15 @@ struct SagaOptions {
   std::string crash_at;  // fault injection: SIGKILL self after this step (tests only)
   // The time timeouts and resends are measured on (unset: the steady clock).
   std::function<std::chrono::steady_clock::time_point()> steady_now;
+  std::string self;  // this agent's name among the participants (see Hooks::own)
+  // false: a settled saga leaves memory, and Load skips it; the profile keeps
+  // its own record of it (Revive brings one back to end it).
+  bool keep_settled = true;
 };
 
 // Every saga a store's agent coordinates, as stored (for checkers: reads only).
 [[nodiscard]] Status ReadSagas(runtime::Store& store, const std::function<void(SagaRecord)>& each);
+[[nodiscard]] Status ReadSagas(runtime::Tx& tx, const std::function<void(SagaRecord)>& each);
 
 class Saga {
  public:
@@ -92,21 +104,48 @@ class Saga {
     std::function<void(const Error&, const ReplyTo&)> reply_error;
     std::function<void(const std::string& key, std::function<void()>)> post;
     std::function<void(const SagaRecord&)> changed;  // after each durable change; may be unset
+    // This agent's own part (participant `self`), run in process: with
+    // `joined`, the saga's state is written in the same commit as the part's
+    // change. Unset: `send` reaches it like any participant.
+    std::function<PartAnswer(const SagaRecord&, schemas::SagaPhase, JoinedWrite* joined)> own;
+    // Writes the saga's state (`state`) and what the profile keeps beside it
+    // in one commit. Unset: the state alone.
+    std::function<Status(const SagaRecord&, const std::function<Status(runtime::Tx&)>& state)>
+        persist;
   };
 
   Saga(runtime::Store& store, const core::Clock& clock, SagaOptions options, Hooks hooks);
 
+  // Sagas a profile kept elsewhere before, handed over once (`adopt` fills
+  // them, and removes them where they were, in the load's transaction).
+  using Adopt = std::function<Status(runtime::Tx&, std::vector<SagaRecord>&)>;
   // Creates the tables and loads every saga; unfinished ones resume on Resume().
-  [[nodiscard]] Status Load();
+  [[nodiscard]] Status Load(const Adopt& adopt = {});
   void Resume();
 
   // Starts `r` (step requesting, parts with their requests); answers `reply`
   // once it is held, confirmed or failed.
   void Start(SagaRecord r, ReplyTo reply);
-  // A held saga of `requester`: commit, or compensate as cancelled (a
-  // confirmed one too). not_found for another's; conflict while it moves.
-  void Confirm(const std::string& requester, const std::string& saga_id, const ReplyTo& reply);
-  void Cancel(const std::string& requester, const std::string& saga_id, const ReplyTo& reply);
+  // A held saga of `requester`: commit. not_found for another's; conflict
+  // while it moves. `unknown` (unset: not_found) answers for a saga not kept.
+  void Confirm(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
+               std::function<void()> unknown = {});
+  // A held or confirmed saga of `requester` ends as `outcome` (cancelled,
+  // no_show): every participant compensates. One already ending so answers.
+  void End(const std::string& requester, const std::string& saga_id,
+           schemas::ReservationStatus outcome, const std::optional<ReplyTo>& reply,
+           std::function<void()> unknown = {});
+  void Cancel(const std::string& requester, const std::string& saga_id, const ReplyTo& reply) {
+    End(requester, saga_id, schemas::ReservationStatus::kCancelled, reply);
+  }
+  // A settled saga that left memory, brought back so that End can undo it.
+  // Nothing when the saga is kept.
+  void Revive(SagaRecord settled);
+  // Changes the saga's record: when `change` says it changed anything, the
+  // record is stored first; then `then` runs. `unknown` runs for a saga not kept.
+  void Amend(const std::string& saga_id, std::function<bool(SagaRecord&)> change,
+             std::function<void(const SagaRecord&, bool changed)> then,
+             std::function<void()> unknown);
   void OnAck(const std::string& from, const std::string& saga_id, schemas::SagaPhase phase,
              PartAnswer answer);
   // Timeouts, expiries and resends: call periodically.
@@ -117,6 +156,7 @@ class Saga {
                                       const std::string& request_id) const;
   std::vector<SagaRecord> Of(const std::string& requester) const;
   std::size_t UnfinishedCount() const;
+  bool Knows(const std::string& saga_id) const;  // kept in memory
 
  private:
   using Steady = std::chrono::steady_clock;
@@ -126,6 +166,7 @@ class Saga {
     Steady::time_point deadline{}, next_send{}, reply_deadline{};
     std::chrono::milliseconds backoff{500};
     std::vector<ReplyTo> waiting;
+    bool parts_stored = false;  // the parts' rows hold what `record` has
   };
 
   // Runs `step` on the saga's lane, or `missing` when it is not known.
@@ -133,18 +174,26 @@ class Saga {
            std::function<void()> missing = {});
   // As Run, for a request of `requester` about its saga: not_found for
   // another's or none; else `reply` waits on the saga and `step` runs.
-  void RunOwn(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
-              std::function<void(Live&)> step);
-  [[nodiscard]] Status Persist(const Live& s);
+  void RunOwn(const std::string& requester, const std::string& saga_id,
+              const std::optional<ReplyTo>& reply, std::function<void(Live&)> step,
+              std::function<void()> unknown);
+  [[nodiscard]] Status Persist(Live& s);
+  // Stores the saga's state, then sends `phase`; this agent's own part runs
+  // in the same commit as the state when it takes part.
+  [[nodiscard]] Status PersistAndSend(Live& s, schemas::SagaPhase phase);
+  bool Mine(const Live& s) const;
+  // Runs this agent's own part of `phase` later on the saga's lane.
+  void PostOwn(const Live& s, schemas::SagaPhase phase);
   // Shows `r` to the other threads (mu_ held).
   void Show(const SagaRecord& r);
   std::vector<std::string> Unfinished() const;
   void Enter(Live& s, SagaStep step);
-  void SendPhase(Live& s, schemas::SagaPhase phase, bool only_unacked);
+  void SendPhase(Live& s, schemas::SagaPhase phase, bool only_unacked, bool skip_own = false);
   void OnRequestAck(Live& s, const std::string& from, const PartAnswer& answer);
   void DecideCommit(Live& s);
   void DecideCompensate(Live& s, schemas::ReservationStatus outcome, std::optional<Error> error);
   void Finish(Live& s);
+  void Forget(const SagaRecord& r);  // mu_ held
   void Answer(Live& s);
   void AnswerError(Live& s, const Error& e);
   void TickOne(Live& s);
