@@ -43,9 +43,17 @@ std::string SeatSales::Answer(AirReservation r, const std::string& request_id) {
   return schemas::Encode(r);
 }
 
-Status SeatSales::Commit(const AirReservation& r) {
-  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, r); });
-  if (!st) return st;
+Status SeatSales::Store(const AirReservation& r, engine::JoinedWrite* joined) {
+  auto st = services_.store.Write([&](runtime::Tx& tx) -> Status {
+    if (auto s = records::Save(tx, r); !s) return s;
+    return joined ? joined->write(tx) : Status{};
+  });
+  if (st && joined) joined->done = true;
+  return st;
+}
+
+Status SeatSales::Commit(const AirReservation& r, engine::JoinedWrite* joined) {
+  if (auto st = Store(r, joined); !st) return st;
   std::lock_guard lock(mu_);
   book_.Apply(r);
   return {};
@@ -187,7 +195,8 @@ schemas::AirSagaAck Holding(const AirReservation& r) {
 }  // namespace
 
 schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
-                                        const schemas::AirSagaRequest& request) {
+                                        const schemas::AirSagaRequest& request,
+                                        engine::JoinedWrite* joined) {
   const auto phase = schemas::SagaPhase::kRequest;
   auto changing = changing_.LockOne(request.saga_id);
   Result<AirReservation> held;
@@ -212,8 +221,7 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
                       request.hold_ttl_s);
   }
   if (!held) return Refusal(request.saga_id, phase, held.error().code, held.error().message);
-  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, *held); });
-  if (!st) {
+  if (auto st = Store(*held, joined); !st) {
     std::lock_guard lock(mu_);
     book_.Drop(request.saga_id);
     return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
@@ -222,7 +230,7 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
   return Holding(*held);
 }
 
-schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id) {
+schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id, engine::JoinedWrite* joined) {
   const auto phase = schemas::SagaPhase::kCommit;
   auto changing = changing_.LockOne(saga_id);
   auto part = Find(saga_id);
@@ -234,14 +242,15 @@ schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id) {
   }
   if (!next) return Refusal(saga_id, phase, next.error().code, next.error().message);
   if (part->status != ReservationStatus::kConfirmed) {
-    if (auto st = Commit(*next); !st)
+    if (auto st = Commit(*next, joined); !st)
       return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
     services_.count("saga.parts.committed", 1);
   }
   return Done(saga_id, phase);
 }
 
-schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
+schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id,
+                                           engine::JoinedWrite* joined) {
   const auto phase = schemas::SagaPhase::kCompensate;
   auto changing = changing_.LockOne(saga_id);
   auto part = Find(saga_id);
@@ -252,7 +261,7 @@ schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
       std::lock_guard lock(mu_);
       next = book_.Cancelling(part->passenger, saga_id);
     }
-    if (!next || !Commit(*next))
+    if (!next || !Commit(*next, joined))
       return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
     services_.count("saga.parts.released", 1);
   } else if (!part) {
