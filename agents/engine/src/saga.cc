@@ -545,10 +545,9 @@ void Saga::TickOne(Live& s) {
       return;
     }
     if (step == SagaStep::kCommitting && !s.waiting.empty() && now >= s.reply_deadline) {
+      // The saga's id is the engine's; the requester knows its reservation's.
       AnswerError(s, Error{Errc::kTimeout,
-                           "reservation " + s.record.saga_id +
-                               " is still being committed; ask again with get",
-                           ""});
+                           "the reservation is still being committed; ask again with get", ""});
     }
     if (now >= s.next_send) {
       SendPhase(s, step == SagaStep::kCommitting ? SagaPhase::kCommit : SagaPhase::kCompensate,
