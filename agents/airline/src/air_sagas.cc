@@ -11,20 +11,6 @@ using schemas::AirSagaAck;
 using schemas::ReservationStatus;
 using schemas::SagaPhase;
 
-engine::PartAnswer AnswerOf(const AirSagaAck& ack) {
-  bool held = ack.ok && ack.phase == SagaPhase::kRequest;
-  return {.ok = ack.ok,
-          .code = ack.code,
-          .detail = ack.detail,
-          .held = held ? schemas::Encode(ack) : "",
-          .expires_at = ack.expires_at};
-}
-
-engine::SagaOptions WithSelf(engine::SagaOptions o, const std::string& self) {
-  o.self = self;
-  return o;
-}
-
 }  // namespace
 
 AirSagas::AirSagas(std::string self, SeatSales& sales, engine::Services& services,
@@ -35,7 +21,7 @@ AirSagas::AirSagas(std::string self, SeatSales& sales, engine::Services& service
       timetable_(std::move(timetable)),
       options_(std::move(options)),
       saga_(
-          services.store, services.clock, WithSelf(options_.saga, self_),
+          services.store, services.clock, options_.saga,
           engine::Saga::Hooks{
               .send = [this](const engine::SagaRecord& r, const std::string& p,
                              SagaPhase phase) { Send(r, p, phase); },
@@ -45,12 +31,7 @@ AirSagas::AirSagas(std::string self, SeatSales& sales, engine::Services& service
                                     const engine::ReplyTo& to) { AnswerError(e, to); },
               .post = [this](const std::string& key,
                              std::function<void()> task) { services_.post(key, std::move(task)); },
-              .changed = {},
-              .own =
-                  [this](const engine::SagaRecord& r, SagaPhase phase,
-                         engine::JoinedWrite* joined) {
-                    return AnswerOf(RunLocal(r, phase, joined));
-                  }}) {}
+              .changed = {}}) {}
 
 Status AirSagas::Load() { return saga_.Load(); }
 
@@ -180,6 +161,10 @@ void AirSagas::AnswerError(const Error& e, const engine::ReplyTo& to) {
 }
 
 void AirSagas::Send(const engine::SagaRecord& r, const std::string& participant, SagaPhase phase) {
+  if (participant == self_) {
+    services_.post(r.saga_id, [this, r, phase] { Acked(self_, RunLocal(r, phase)); });
+    return;
+  }
   std::string payload;
   if (phase == SagaPhase::kRequest) {
     payload = r.parts.at(participant).request;
@@ -194,10 +179,9 @@ void AirSagas::Send(const engine::SagaRecord& r, const std::string& participant,
                   .payload = std::move(payload)});
 }
 
-AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase,
-                              engine::JoinedWrite* joined) {
-  if (phase == SagaPhase::kCommit) return sales_.CommitPart(r.saga_id, joined);
-  if (phase == SagaPhase::kCompensate) return sales_.ReleasePart(r.saga_id, joined);
+AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase) {
+  if (phase == SagaPhase::kCommit) return sales_.CommitPart(r.saga_id);
+  if (phase == SagaPhase::kCompensate) return sales_.ReleasePart(r.saga_id);
   auto request = schemas::Decode<schemas::AirSagaRequest>(r.parts.at(self_).request);
   auto timetable = timetable_();
   if (!request || !timetable) {
@@ -209,11 +193,17 @@ AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase,
             .expires_at = std::nullopt,
             .legs = {}};
   }
-  return sales_.HoldPart(**timetable, *request, joined);
+  return sales_.HoldPart(**timetable, *request);
 }
 
 void AirSagas::Acked(const std::string& from, const AirSagaAck& ack) {
-  saga_.OnAck(from, ack.saga_id, ack.phase, AnswerOf(ack));
+  bool held = ack.ok && ack.phase == SagaPhase::kRequest;
+  saga_.OnAck(from, ack.saga_id, ack.phase,
+              engine::PartAnswer{.ok = ack.ok,
+                                 .code = ack.code,
+                                 .detail = ack.detail,
+                                 .held = held ? schemas::Encode(ack) : "",
+                                 .expires_at = ack.expires_at});
 }
 
 Status AirSagas::OnMessage(const std::string& from, topics::SagaKind kind,

@@ -66,10 +66,8 @@ class AirSagas {
 
  private:
   void Send(const engine::SagaRecord& r, const std::string& participant, schemas::SagaPhase phase);
-  // This airline's own part of `r`, run in process: in the saga state's
-  // commit when `joined` is given.
-  schemas::AirSagaAck RunLocal(const engine::SagaRecord& r, schemas::SagaPhase phase,
-                               engine::JoinedWrite* joined);
+  // This airline's own part, run in process.
+  schemas::AirSagaAck RunLocal(const engine::SagaRecord& r, schemas::SagaPhase phase);
   void Acked(const std::string& from, const schemas::AirSagaAck& ack);
   void Answer(const engine::SagaRecord& r, const engine::ReplyTo& to);
   void AnswerError(const Error& e, const engine::ReplyTo& to);

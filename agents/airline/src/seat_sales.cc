@@ -43,17 +43,9 @@ std::string SeatSales::Answer(AirReservation r, const std::string& request_id) {
   return schemas::Encode(r);
 }
 
-Status SeatSales::Store(const AirReservation& r, engine::JoinedWrite* joined) {
-  auto st = services_.store.Write([&](runtime::Tx& tx) -> Status {
-    if (auto s = records::Save(tx, r); !s) return s;
-    return joined ? joined->write(tx) : Status{};
-  });
-  if (st && joined) joined->done = true;
-  return st;
-}
-
-Status SeatSales::Commit(const AirReservation& r, engine::JoinedWrite* joined) {
-  if (auto st = Store(r, joined); !st) return st;
+Status SeatSales::Commit(const AirReservation& r) {
+  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, r); });
+  if (!st) return st;
   std::lock_guard lock(mu_);
   book_.Apply(r);
   return {};
@@ -195,8 +187,7 @@ schemas::AirSagaAck Holding(const AirReservation& r) {
 }  // namespace
 
 schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
-                                        const schemas::AirSagaRequest& request,
-                                        engine::JoinedWrite* joined) {
+                                        const schemas::AirSagaRequest& request) {
   const auto phase = schemas::SagaPhase::kRequest;
   auto changing = changing_.LockOne(request.saga_id);
   Result<AirReservation> held;
@@ -221,7 +212,8 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
                       request.hold_ttl_s);
   }
   if (!held) return Refusal(request.saga_id, phase, held.error().code, held.error().message);
-  if (auto st = Store(*held, joined); !st) {
+  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, *held); });
+  if (!st) {
     std::lock_guard lock(mu_);
     book_.Drop(request.saga_id);
     return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
@@ -230,7 +222,7 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
   return Holding(*held);
 }
 
-schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id, engine::JoinedWrite* joined) {
+schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id) {
   const auto phase = schemas::SagaPhase::kCommit;
   auto changing = changing_.LockOne(saga_id);
   auto part = Find(saga_id);
@@ -242,15 +234,14 @@ schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id, engine::Jo
   }
   if (!next) return Refusal(saga_id, phase, next.error().code, next.error().message);
   if (part->status != ReservationStatus::kConfirmed) {
-    if (auto st = Commit(*next, joined); !st)
+    if (auto st = Commit(*next); !st)
       return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
     services_.count("saga.parts.committed", 1);
   }
   return Done(saga_id, phase);
 }
 
-schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id,
-                                           engine::JoinedWrite* joined) {
+schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
   const auto phase = schemas::SagaPhase::kCompensate;
   auto changing = changing_.LockOne(saga_id);
   auto part = Find(saga_id);
@@ -261,7 +252,7 @@ schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id,
       std::lock_guard lock(mu_);
       next = book_.Cancelling(part->passenger, saga_id);
     }
-    if (!next || !Commit(*next, joined))
+    if (!next || !Commit(*next))
       return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
     services_.count("saga.parts.released", 1);
   } else if (!part) {

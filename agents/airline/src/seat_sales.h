@@ -14,7 +14,6 @@
 #include "tripmesh/air/seat_book.h"
 #include "tripmesh/base/result.h"
 #include "tripmesh/engine/agent.h"
-#include "tripmesh/engine/saga.h"
 #include "tripmesh/runtime/keyed_locks.h"
 #include "tripmesh/schemas/air.h"
 
@@ -47,14 +46,11 @@ class SeatSales {
 
   // This airline's part of an itinerary's saga, kept as a reservation under
   // the saga's id: its legs held for `hold_ttl_s`, then bought or given back.
-  // Each answers a repeat as it answered first. With `joined` (the home
-  // airline's own part), the saga's state is written in the same commit.
+  // Each answers a repeat as it answered first.
   schemas::AirSagaAck HoldPart(const air::Timetable& timetable,
-                               const schemas::AirSagaRequest& request,
-                               engine::JoinedWrite* joined = nullptr);
-  schemas::AirSagaAck CommitPart(const std::string& saga_id, engine::JoinedWrite* joined = nullptr);
-  schemas::AirSagaAck ReleasePart(const std::string& saga_id,
-                                  engine::JoinedWrite* joined = nullptr);
+                               const schemas::AirSagaRequest& request);
+  schemas::AirSagaAck CommitPart(const std::string& saga_id);
+  schemas::AirSagaAck ReleasePart(const std::string& saga_id);
   std::optional<schemas::AirReservation> Find(const std::string& id) const;
 
   // Posts the expiry of every hold whose time is up to its passenger's lane.
@@ -64,10 +60,7 @@ class SeatSales {
 
  private:
   // Writes `r` and then shows it in the book.
-  [[nodiscard]] Status Commit(const schemas::AirReservation& r,
-                              engine::JoinedWrite* joined = nullptr);
-  // Writes `r` (and `joined`'s write with it).
-  [[nodiscard]] Status Store(const schemas::AirReservation& r, engine::JoinedWrite* joined);
+  [[nodiscard]] Status Commit(const schemas::AirReservation& r);
   void Expire(const std::string& passenger, const std::string& id);
   static std::string Answer(schemas::AirReservation r, const std::string& request_id);
 
