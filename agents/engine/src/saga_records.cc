@@ -9,6 +9,8 @@
 namespace tripmesh::engine::saga_records {
 namespace {
 
+constexpr std::int64_t kMigrationLock = 0x656e67696e65;  // any constant of the engine's
+
 runtime::Value OptionalTime(const std::optional<Time>& t) {
   return t ? runtime::Value{*t} : runtime::Value{nullptr};
 }
@@ -70,6 +72,12 @@ Status AddPartsColumn(runtime::Tx& tx) {
 }  // namespace
 
 Status CreateTables(runtime::Tx& tx) {
+  if (tx.kind() == runtime::StoreKind::kPostgres) {
+    // Agents sharing one database (a standby beside the serving one) create
+    // and alter the tables one at a time.
+    auto st = tx.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLock}, [](const auto&) {});
+    if (!st) return st;
+  }
   for (const char* sql : {
            "CREATE TABLE IF NOT EXISTS engine_sagas(saga_id TEXT PRIMARY KEY,"
            " requester TEXT NOT NULL, request_id TEXT NOT NULL, step TEXT NOT NULL,"
