@@ -134,10 +134,10 @@ void Saga::Resume() {
                            Error{Errc::kTimeout, "the coordinator restarted before every ack", ""});
           break;
         case SagaStep::kCommitting:
-          SendPhase(s, SagaPhase::kCommit, false);
+          SendPhase(s, SagaPhase::kCommit, Recipients::kAll);
           break;
         case SagaStep::kCompensating:
-          SendPhase(s, SagaPhase::kCompensate, false);
+          SendPhase(s, SagaPhase::kCompensate, Recipients::kAll);
           break;
         default:
           break;
@@ -179,7 +179,7 @@ Status Saga::PersistAndSend(Live& s, SagaPhase phase) {
     if (auto st = Persist(s); !st) return st;
     if (phase == SagaPhase::kCommit) MaybeCrash("after_decision");
     Enter(s, s.record.step);
-    SendPhase(s, phase, false);
+    SendPhase(s, phase, Recipients::kAll);
     return {};
   }
   bool with_parts = !s.parts_stored;
@@ -194,7 +194,7 @@ Status Saga::PersistAndSend(Live& s, SagaPhase phase) {
   if (phase == SagaPhase::kCommit) MaybeCrash("after_decision");
   Enter(s, s.record.step);
   if (mine.ok || phase != SagaPhase::kRequest) {
-    SendPhase(s, phase, false, true);
+    SendPhase(s, phase, Recipients::kOthers);
   } else {
     // A refused hold fails the saga at once: the others need not hold anything.
     s.deadline = Now() + options_.request_timeout;
@@ -225,12 +225,12 @@ void Saga::Enter(Live& s, SagaStep step) {
   if (hooks_.changed) hooks_.changed(s.record);
 }
 
-void Saga::SendPhase(Live& s, SagaPhase phase, bool only_unacked, bool skip_own) {
+void Saga::SendPhase(Live& s, SagaPhase phase, Recipients to) {
   bool own = false;
   for (const auto& [participant, ack] : s.acks) {
-    if (only_unacked && ack.has_value()) continue;
+    if (to == Recipients::kUnacked && ack.has_value()) continue;
     if (Mine(s) && participant == options_.self) {
-      own = !skip_own;
+      own = to != Recipients::kOthers;
       continue;
     }
     hooks_.send(s.record, participant, phase);
@@ -471,7 +471,7 @@ void Saga::DecideCompensate(Live& s, ReservationStatus outcome, std::optional<Er
   Enter(s, SagaStep::kCompensating);
   // The outcome is final: the requester need not wait for the releases.
   Answer(s);
-  SendPhase(s, SagaPhase::kCompensate, false);
+  SendPhase(s, SagaPhase::kCompensate, Recipients::kAll);
 }
 
 void Saga::Finish(Live& s) {
@@ -551,7 +551,7 @@ void Saga::TickOne(Live& s) {
     }
     if (now >= s.next_send) {
       SendPhase(s, step == SagaStep::kCommitting ? SagaPhase::kCommit : SagaPhase::kCompensate,
-                true);
+                Recipients::kUnacked);
     }
   }
 }

@@ -188,7 +188,10 @@ class Saga {
   void Show(const SagaRecord& r);
   std::vector<std::string> Unfinished() const;
   void Enter(Live& s, SagaStep step);
-  void SendPhase(Live& s, schemas::SagaPhase phase, bool only_unacked, bool skip_own = false);
+  // Who a phase goes to: every participant, those yet to ack it, or every
+  // participant but this agent's own part (which ran already).
+  enum class Recipients { kAll, kUnacked, kOthers };
+  void SendPhase(Live& s, schemas::SagaPhase phase, Recipients to);
   void OnRequestAck(Live& s, const std::string& from, const PartAnswer& answer);
   void DecideCommit(Live& s);
   void DecideCompensate(Live& s, schemas::ReservationStatus outcome, std::optional<Error> error);
