@@ -21,6 +21,7 @@ struct AirlineStore {
   std::map<std::string, AirReservation> reservations;  // by id
   std::map<std::string, std::string> seats;            // "leg/seat" -> owner
   std::vector<engine::SagaRecord> sagas;
+  engine::SagaMarks began;  // where its sagas stood when the check began
 };
 
 Result<AirlineStore> Read(const std::string& where) {
@@ -38,10 +39,17 @@ Result<AirlineStore> Read(const std::string& where) {
         });
   });
   if (!st) return tl::unexpected<Error>(st.error());
-  if (auto sagas = engine::ReadSagas(
-          **store, [&](engine::SagaRecord r) { out.sagas.push_back(std::move(r)); });
-      !sagas) {
-    return tl::unexpected<Error>(sagas.error());
+  return out;
+}
+
+Result<std::vector<engine::SagaRecord>> ReadSagasOf(const std::string& where) {
+  auto store = runtime::Store::Open(where);
+  if (!store) return tl::unexpected<Error>(store.error());
+  std::vector<engine::SagaRecord> out;
+  if (auto st =
+          engine::ReadSagas(**store, [&](engine::SagaRecord r) { out.push_back(std::move(r)); });
+      !st) {
+    return tl::unexpected<Error>(st.error());
   }
   return out;
 }
@@ -80,7 +88,7 @@ void CheckSagas(const std::string& coordinator, const AirlineStore& s,
                 AirConsistencyReport& report) {
   for (const auto& saga : s.sagas) {
     ++report.itineraries;
-    if (saga.step != engine::SagaStep::kDone) {
+    if (saga.step != engine::SagaStep::kDone || engine::MovedSince(s.began, saga)) {
       ++report.in_flight;
       continue;
     }
@@ -129,11 +137,26 @@ std::string AirConsistencyReport::Summary() const {
 
 Result<AirConsistencyReport> CheckAirStores(const std::map<std::string, std::string>& stores,
                                             Time now, Time grace_s) {
+  // Sagas, then every airline's seats, then sagas again: a saga settled
+  // the same way at both ends had settled its parts before they were read.
+  std::map<std::string, engine::SagaMarks> began;
+  for (const auto& [airline, where] : stores) {
+    auto marks = engine::ReadSagaMarks(where);
+    if (!marks) return Fail(marks.error().code, airline + ": " + marks.error().message);
+    began[airline] = std::move(*marks);
+  }
   std::map<std::string, AirlineStore> all;
   for (const auto& [airline, where] : stores) {
     auto s = Read(where);
     if (!s) return Fail(s.error().code, airline + ": " + s.error().message);
     all[airline] = std::move(*s);
+  }
+  for (const auto& [airline, where] : stores) {
+    auto sagas = ReadSagasOf(where);
+    if (!sagas) return Fail(sagas.error().code, airline + ": " + sagas.error().message);
+    auto& s = all[airline];
+    s.sagas = std::move(*sagas);
+    s.began = std::move(began[airline]);
   }
   AirConsistencyReport report;
   for (const auto& [airline, s] : all) {

@@ -26,6 +26,8 @@ struct CompanyState {
   std::vector<Booking> bookings;
   std::map<std::string, Part> parts;              // by saga id
   std::map<std::string, engine::SagaStep> sagas;  // coordinator: reservation id -> its step
+  engine::SagaMarks marks;                        // the same sagas, by saga id
+  std::set<std::string> moved;  // reservation ids whose saga moved while the stores were read
   std::vector<records::PointStatusRow> outages;
 };
 
@@ -53,6 +55,7 @@ Result<CompanyState> ReadStore(const std::string& path) {
     if (!q) return q;
     return engine::ReadSagas(tx, [&](const engine::SagaRecord& r) {
       s.sagas[SagaCoordinator::ReservationIdOf(r.saga_id)] = r.step;
+      s.marks[r.saga_id] = {r.step, r.outcome};
     });
   });
   if (!st) return Fail(Errc::kInternal, path + ": " + st.error().message);
@@ -102,6 +105,7 @@ class Checker {
       for (const auto& [id, state] : s.sagas) {
         if (state != engine::SagaStep::kDone) in_flight_.insert(Key(company, id));
       }
+      for (const auto& id : s.moved) in_flight_.insert(Key(company, id));
     }
     out_.sagas_in_flight = static_cast<int>(in_flight_.size());
     for (const auto& [company, s] : all_) CheckBookings(company, s);
@@ -228,6 +232,18 @@ Result<ConsistencyReport> CheckConsistency(const std::map<std::string, std::stri
     auto s = ReadStore(path);
     if (!s) return tl::unexpected<Error>(s.error());
     all[company] = std::move(*s);
+  }
+  // A saga that moved after its coordinator's store was read may have
+  // changed parts at companies read later.
+  for (const auto& [company, path] : stores) {
+    auto after = engine::ReadSagaMarks(path);
+    if (!after) return Fail(Errc::kInternal, path + ": " + after.error().message);
+    auto& s = all[company];
+    for (const auto& [id, mark] : *after) {
+      auto before = s.marks.find(id);
+      if (before == s.marks.end() || before->second != mark)
+        s.moved.insert(SagaCoordinator::ReservationIdOf(id));
+    }
   }
   return Checker(std::move(all), now, grace_s).Run();
 }

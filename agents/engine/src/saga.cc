@@ -603,4 +603,20 @@ Status ReadSagas(runtime::Tx& tx, const std::function<void(SagaRecord)>& each) {
   return saga_records::SelectAll(tx, each);
 }
 
+Result<SagaMarks> ReadSagaMarks(const std::string& where) {
+  auto store = runtime::Store::Open(where);
+  if (!store) return tl::unexpected<Error>(store.error());
+  SagaMarks marks;
+  auto st = ReadSagas(**store, [&](const SagaRecord& r) {
+    marks[r.saga_id] = {r.step, r.outcome};
+  });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return marks;
+}
+
+bool MovedSince(const SagaMarks& before, const SagaRecord& now) {
+  auto it = before.find(now.saga_id);
+  return it == before.end() || it->second != SagaMark{now.step, now.outcome};
+}
+
 }  // namespace tripmesh::engine

@@ -28,9 +28,9 @@ struct AirConsistencyReport {
 };
 
 // `stores` maps each airline to its store (a SQLite file or a PostgreSQL
-// URI), which running agents may be using. Itineraries still in flight are
-// counted, not judged; a part may outlive its saga until its hold runs out
-// (`grace_s` after it).
+// URI), which running agents may be using. Itineraries still in flight,
+// or that moved while the stores were read, are counted, not judged; a part
+// may outlive its saga until its hold runs out (`grace_s` after it).
 [[nodiscard]] Result<AirConsistencyReport> CheckAirStores(
     const std::map<std::string, std::string>& stores, Time now, Time grace_s = 5);
 
