@@ -12,6 +12,7 @@
 
 #include "fake_transport.h"
 #include "testing.h"
+#include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/engine/saga.h"
 #include "tripmesh/schemas/decode.h"
@@ -307,6 +308,16 @@ TEST_P(CompanyCoreTest, ASagaInTheOldSagasTableIsTakenOverAndFinished) {
         {saga->saga_id, saga->saga_id.substr(1), saga->request_id, saga->body});
   });
   ASSERT_TRUE(moved) << moved.error().message;
+  // The checker reads such a store, engine tables or not: the old saga is in flight.
+  auto before_engine = home.store->Write([](runtime::Tx& tx) -> Status {
+    if (auto st = tx.Exec("DROP TABLE engine_saga_parts"); !st) return st;
+    return tx.Exec("DROP TABLE engine_sagas");
+  });
+  ASSERT_TRUE(before_engine) << before_engine.error().message;
+  auto checked = CheckConsistency(where_, kNow, 5);
+  ASSERT_TRUE(checked) << checked.error().message;
+  EXPECT_EQ(checked->sagas_in_flight, 1) << checked->Summary();
+  EXPECT_TRUE(checked->ok()) << checked->Summary();
 
   Open("voltpoint");
   companies_["voltpoint"].core->coordinator().Resume();

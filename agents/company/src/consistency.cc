@@ -53,6 +53,11 @@ Result<CompanyState> ReadStore(const std::string& path) {
     q = records::SelectPointStatuses(
         tx, [&](const records::PointStatusRow& o) { s.outages.push_back(o); });
     if (!q) return q;
+    // A store this version has not opened yet keeps its sagas the old way.
+    q = records::ReadLegacySagas(tx, [&](const records::LegacySagaRow& r) {
+      s.sagas[r.reservation_id] = engine::SagaStep::kRequesting;
+    });
+    if (!q) return q;
     return engine::ReadSagas(tx, [&](const engine::SagaRecord& r) {
       s.sagas[SagaCoordinator::ReservationIdOf(r.saga_id)] = r.step;
       s.marks[r.saga_id] = {r.step, r.outcome};

@@ -280,26 +280,29 @@ Status SelectBookings(runtime::Tx& tx, const std::function<void(const BookingRow
       });
 }
 
-Status TakeLegacySagas(runtime::Tx& tx, const std::function<void(const LegacySagaRow&)>& each) {
-  bool present = false;
-  auto st = tx.Query(tx.kind() == runtime::StoreKind::kPostgres
-                         ? "SELECT 1 FROM information_schema.tables WHERE table_name = 'sagas'"
-                           " AND table_schema = current_schema()"
-                         : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sagas'",
-                     {}, [&](const runtime::Row&) { present = true; });
-  if (!st || !present) return st;
-  st = tx.Query(
-      "SELECT saga_id, state, outcome, hold_only, request_id, body FROM sagas"
+Status ReadLegacySagas(runtime::Tx& tx, const std::function<void(const LegacySagaRow&)>& each) {
+  auto present = runtime::HasTable(tx, "sagas");
+  if (!present) return tl::unexpected<Error>(present.error());
+  if (!*present) return {};
+  return tx.Query(
+      "SELECT saga_id, reservation_id, state, outcome, hold_only, request_id, body FROM sagas"
       " WHERE state != 'done'",
       {}, [&](const runtime::Row& row) {
         each({.saga_id = row.Str(0),
-              .state = row.Str(1),
-              .outcome = row.IsNull(2) ? std::nullopt : std::optional<std::string>(row.Str(2)),
-              .hold_only = row.Int(3) != 0,
-              .request_id = row.IsNull(4) ? "" : row.Str(4),
-              .body = row.Str(5)});
+              .reservation_id = row.Str(1),
+              .state = row.Str(2),
+              .outcome = row.IsNull(3) ? std::nullopt : std::optional<std::string>(row.Str(3)),
+              .hold_only = row.Int(4) != 0,
+              .request_id = row.IsNull(5) ? "" : row.Str(5),
+              .body = row.Str(6)});
       });
-  if (!st) return st;
+}
+
+Status TakeLegacySagas(runtime::Tx& tx, const std::function<void(const LegacySagaRow&)>& each) {
+  auto present = runtime::HasTable(tx, "sagas");
+  if (!present) return tl::unexpected<Error>(present.error());
+  if (!*present) return {};
+  if (auto st = ReadLegacySagas(tx, each); !st) return st;
   return tx.Exec("DROP TABLE sagas");
 }
 

@@ -102,13 +102,16 @@ struct PointStatusRow {
 
 // ---- sagas: where stores made before the engine kept the sagas they coordinate ----
 struct LegacySagaRow {
-  std::string saga_id, state;
+  std::string saga_id, reservation_id, state;
   std::optional<std::string> outcome;
   bool hold_only = false;
   std::string request_id, body;  // body: the reservation's JSON
 };
 
-// The unfinished rows of the old `sagas` table, once: the table is dropped.
+// The unfinished rows of the old `sagas` table, if the store has one.
+[[nodiscard]] Status ReadLegacySagas(runtime::Tx& tx,
+                                     const std::function<void(const LegacySagaRow&)>& each);
+// The same, once: the table is dropped.
 [[nodiscard]] Status TakeLegacySagas(runtime::Tx& tx,
                                      const std::function<void(const LegacySagaRow&)>& each);
 

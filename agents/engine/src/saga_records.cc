@@ -58,14 +58,27 @@ std::map<std::string, SagaRecord::Part> DecodeParts(std::string_view s) {
 
 // Stores made before the parts had their column get it; their parts stay
 // in engine_saga_parts, which Load still reads for them.
+Result<bool> HasPartsColumn(runtime::Tx& tx) {
+  bool present = false;
+  auto st = tx.kind() == runtime::StoreKind::kPostgres
+                ? tx.Query(
+                      "SELECT 1 FROM information_schema.columns WHERE table_name = 'engine_sagas'"
+                      " AND column_name = 'parts' AND table_schema = current_schema()",
+                      {}, [&](const runtime::Row&) { present = true; })
+                : tx.Query("PRAGMA table_info(engine_sagas)", {}, [&](const runtime::Row& row) {
+                    present = present || row.Str(1) == "parts";
+                  });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return present;
+}
+
 Status AddPartsColumn(runtime::Tx& tx) {
   if (tx.kind() == runtime::StoreKind::kPostgres) {
     return tx.Exec("ALTER TABLE engine_sagas ADD COLUMN IF NOT EXISTS parts TEXT");
   }
-  bool present = false;
-  auto st = tx.Query("PRAGMA table_info(engine_sagas)", {},
-                     [&](const runtime::Row& row) { present = present || row.Str(1) == "parts"; });
-  if (!st || present) return st;
+  auto present = HasPartsColumn(tx);
+  if (!present) return tl::unexpected<Error>(present.error());
+  if (*present) return {};
   return tx.Exec("ALTER TABLE engine_sagas ADD COLUMN parts TEXT");
 }
 
@@ -116,6 +129,12 @@ Status Save(runtime::Tx& tx, const SagaRecord& r, bool with_parts) {
 
 Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each,
                  bool unfinished_only) {
+  auto present = runtime::HasTable(tx, "engine_sagas");
+  if (!present) return tl::unexpected<Error>(present.error());
+  if (!*present) return {};  // a store no agent of this version has opened
+  // A checker may read a store made before the parts had their column.
+  auto with_column = HasPartsColumn(tx);
+  if (!with_column) return tl::unexpected<Error>(with_column.error());
   std::string which = unfinished_only ? " WHERE step != 'done'" : "";
   // Only stores from before the parts column have rows here.
   std::map<std::string, std::map<std::string, SagaRecord::Part>> old_parts;
@@ -129,8 +148,9 @@ Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each,
   if (!st) return st;
   return tx.Query(
       "SELECT saga_id, requester, request_id, step, outcome, hold_only, created_at, expires_at,"
-      " error_code, error_message, body, parts FROM engine_sagas" +
-          which + " ORDER BY created_at, saga_id",
+      " error_code, error_message, body, " +
+          std::string(*with_column ? "parts" : "NULL") + " FROM engine_sagas" + which +
+          " ORDER BY created_at, saga_id",
       {}, [&](const runtime::Row& row) {
         SagaRecord r;
         r.saga_id = row.Str(0);

@@ -34,6 +34,17 @@ std::string Row::Str(std::size_t i) const {
   return {};
 }
 
+Result<bool> HasTable(Tx& tx, const std::string& name) {
+  bool present = false;
+  auto st = tx.Query(tx.kind() == StoreKind::kPostgres
+                         ? "SELECT 1 FROM information_schema.tables WHERE table_name = ?"
+                           " AND table_schema = current_schema()"
+                         : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                     {name}, [&](const Row&) { present = true; });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return present;
+}
+
 bool IsPostgresUri(std::string_view where) {
   return where.starts_with("postgresql://") || where.starts_with("postgres://");
 }

@@ -57,6 +57,10 @@ class Tx {
   virtual StoreKind kind() const = 0;
 };
 
+// Whether the store `tx` reads has a table of this name (in the current
+// schema, on PostgreSQL): a checker may read a store an older version made.
+[[nodiscard]] Result<bool> HasTable(Tx& tx, const std::string& name);
+
 struct StoreOptions {
   bool synchronous_full = true;  // FULL survives power loss; NORMAL survives process kills only
   std::size_t max_batch = 512;   // operations per group commit
