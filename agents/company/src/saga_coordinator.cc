@@ -171,20 +171,33 @@ void SagaCoordinator::Send(const SagaRecord& r, const std::string& company, Saga
                   .payload = std::move(payload)});
 }
 
+// The saga's body as a reservation. A saga that settles is answered and
+// recorded from the same body in one task, so the last one decoded on this
+// thread is kept: one decode where there were two.
 schemas::Reservation SagaCoordinator::ReservationOf(const SagaRecord& r) const {
-  auto res = schemas::Decode<schemas::Reservation>(r.body);
-  if (!res) {
-    runtime::Log(runtime::LogLevel::kError, "saga {} has an unreadable body: {}", r.saga_id,
-                 res.error().message);
-    res = schemas::Reservation{};
-    res->reservation_id = ReservationIdOf(r.saga_id);
-    res->vehicle = r.requester;
+  thread_local struct {
+    std::string saga_id, body;
+    schemas::Reservation decoded;
+  } last;
+  if (last.saga_id != r.saga_id || last.body != r.body) {
+    auto res = schemas::Decode<schemas::Reservation>(r.body);
+    if (!res) {
+      runtime::Log(runtime::LogLevel::kError, "saga {} has an unreadable body: {}", r.saga_id,
+                   res.error().message);
+      res = schemas::Reservation{};
+      res->reservation_id = ReservationIdOf(r.saga_id);
+      res->vehicle = r.requester;
+    }
+    last.decoded = std::move(*res);
+    last.saga_id = r.saga_id;
+    last.body = r.body;
   }
-  FoldHeld(*res, r.parts);
-  res->status = r.Status();
-  res->error = r.error;
-  res->expires_at = r.expires_at;
-  return std::move(*res);
+  schemas::Reservation res = last.decoded;
+  FoldHeld(res, r.parts);
+  res.status = r.Status();
+  res.error = r.error;
+  res.expires_at = r.expires_at;
+  return res;
 }
 
 SagaRecord SagaCoordinator::SettledRecordOf(const schemas::Reservation& r) {
