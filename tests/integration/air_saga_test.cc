@@ -4,7 +4,8 @@
 // frozen airline past the timeout leaves nothing held anywhere; the home
 // airline killed at each saga step ends every itinerary final and
 // consistent after its restart; 200 passengers racing for the last seats of
-// a three-airline itinerary sell no seat twice.
+// a three-airline itinerary sell no seat twice; a compensation that overtakes
+// its request holds nothing, even across a restart.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -281,7 +282,19 @@ TEST_F(AirSagaTest, RepeatedAndReorderedSagaMessagesHoldNothingTwiceAndNothingLa
   send(topics::SagaKind::kCompensate, schemas::Encode(schemas::SagaCompensate{"slate", "failed"}));
   send(topics::SagaKind::kRequest, request("slate"));
   ASSERT_TRUE(wait_acks(4));
+  // And when the airline restarts in between, the request still holds nothing.
+  send(topics::SagaKind::kCompensate,
+       schemas::Encode(schemas::SagaCompensate{"srestart", "failed"}));
+  ASSERT_TRUE(wait_acks(5));
+  airlines_["jangada"]->Signal(SIGKILL);
+  ASSERT_TRUE(airlines_["jangada"]->Wait(std::chrono::seconds(10)));
+  Start("jangada");
+  send(topics::SagaKind::kRequest, request("srestart"));
+  ASSERT_TRUE(wait_acks(6));
   std::lock_guard lock(mu);
+  EXPECT_EQ(acks[5].saga_id, "srestart");
+  EXPECT_FALSE(acks[5].ok);
+  EXPECT_EQ(acks[5].code, Errc::kConflict);
   ASSERT_TRUE(acks[0].ok && acks[1].ok) << acks[0].detail;
   ASSERT_EQ(acks[0].legs.size(), 1u);
   EXPECT_EQ(acks[0].legs[0].seats, acks[1].legs[0].seats);

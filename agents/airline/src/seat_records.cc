@@ -17,6 +17,7 @@ Status CreateTables(runtime::Tx& tx) {
            "CREATE TABLE IF NOT EXISTS air_seats(leg_id TEXT NOT NULL, seat TEXT NOT NULL,"
            " owner TEXT NOT NULL, PRIMARY KEY(leg_id, seat))",
            "CREATE INDEX IF NOT EXISTS air_seats_owner ON air_seats(owner)",
+           "CREATE TABLE IF NOT EXISTS air_released_early(saga_id TEXT PRIMARY KEY)",
        }) {
     if (auto st = tx.Exec(sql); !st) return st;
   }
@@ -52,6 +53,16 @@ Status SelectSeats(
     const std::function<void(const std::string&, const std::string&, const std::string&)>& each) {
   return tx.Query("SELECT leg_id, seat, owner FROM air_seats ORDER BY leg_id, seat", {},
                   [&](const runtime::Row& row) { each(row.Str(0), row.Str(1), row.Str(2)); });
+}
+
+Status InsertReleasedEarly(runtime::Tx& tx, const std::string& saga_id) {
+  return tx.Exec("INSERT INTO air_released_early(saga_id) VALUES(?) ON CONFLICT DO NOTHING",
+                 {saga_id});
+}
+
+Status SelectReleasedEarly(runtime::Tx& tx, const std::function<void(const std::string&)>& each) {
+  return tx.Query("SELECT saga_id FROM air_released_early", {},
+                  [&](const runtime::Row& row) { each(row.Str(0)); });
 }
 
 }  // namespace tripmesh::airline::records

@@ -1,6 +1,6 @@
 // The airline's tables and every statement on them: air_reservations (each
 // reservation's JSON in `body`) and air_seats (one row per seat a held or
-// confirmed reservation has on a leg). The seats' primary key is (leg, seat):
+// confirmed reservation has on a leg), air_released_early. The seats' primary key is (leg, seat):
 // the store itself refuses a seat sold twice.
 #pragma once
 
@@ -23,5 +23,11 @@ namespace tripmesh::airline::records {
 [[nodiscard]] Status SelectSeats(
     runtime::Tx& tx, const std::function<void(const std::string& leg, const std::string& seat,
                                               const std::string& owner)>& each);
+
+// Sagas compensated before their request arrived (air_released_early): a
+// request that comes later, even after a restart, is refused.
+[[nodiscard]] Status InsertReleasedEarly(runtime::Tx& tx, const std::string& saga_id);
+[[nodiscard]] Status SelectReleasedEarly(runtime::Tx& tx,
+                                         const std::function<void(const std::string&)>& each);
 
 }  // namespace tripmesh::airline::records

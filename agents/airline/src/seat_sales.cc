@@ -22,15 +22,20 @@ std::string NewReservationId() {
 
 Status SeatSales::Load(const air::Timetable& timetable) {
   std::vector<AirReservation> all;
+  std::set<std::string> released_early;
   auto st = services_.store.Write([&](runtime::Tx& tx) { return records::CreateTables(tx); });
   if (!st) return st;
   st = services_.store.Read([&](runtime::Tx& tx) {
-    return records::SelectReservations(tx, [&](const std::string& body) {
+    auto read = records::SelectReservations(tx, [&](const std::string& body) {
       if (auto r = schemas::Decode<AirReservation>(body)) all.push_back(std::move(*r));
     });
+    if (!read) return read;
+    return records::SelectReleasedEarly(
+        tx, [&](const std::string& saga_id) { released_early.insert(saga_id); });
   });
   if (!st) return st;
   std::lock_guard lock(mu_);
+  released_early_ = std::move(released_early);
   for (const auto& r : all) {
     if (auto adopted = book_.Adopt(timetable, r); !adopted) return adopted;
   }
@@ -256,6 +261,10 @@ schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
       return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
     services_.count("saga.parts.released", 1);
   } else if (!part) {
+    // Durable before the ack: a request that arrives after a restart is refused too.
+    auto st = services_.store.Write(
+        [&](runtime::Tx& tx) { return records::InsertReleasedEarly(tx, saga_id); });
+    if (!st) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
     std::lock_guard lock(mu_);
     released_early_.insert(saga_id);
   }
