@@ -200,6 +200,11 @@ TEST_F(AirSagaTest, HeldThenConfirmedThenCancelledEveryAirlineFollows) {
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   EXPECT_EQ(confirmed->status, ReservationStatus::kConfirmed);
   EXPECT_FALSE(confirmed->expires_at);
+  // Settled, the itinerary is read from the store: confirm again says so.
+  auto twice = Reservation(ana->Request("confirm", Ref("confirm", held->reservation_id)));
+  ASSERT_TRUE(twice) << twice.error().message;
+  EXPECT_EQ(twice->status, ReservationStatus::kConfirmed);
+  EXPECT_EQ(twice->legs[0].seats, confirmed->legs[0].seats);
   auto bia = ConnectVehicle(broker_->uri(), "bia", "jangada");
   ASSERT_TRUE(bia);
   auto theirs = vehicle::ResultOf(bia->Request("cancel", Ref("cancel", held->reservation_id)));
@@ -209,6 +214,12 @@ TEST_F(AirSagaTest, HeldThenConfirmedThenCancelledEveryAirlineFollows) {
   ASSERT_TRUE(cancelled) << cancelled.error().message;
   EXPECT_EQ(cancelled->status, ReservationStatus::kCancelled);
   EXPECT_TRUE(NothingHeldFor("s" + held->reservation_id));
+  auto again = Reservation(ana->Request("cancel", Ref("cancel", held->reservation_id)));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->status, ReservationStatus::kCancelled);
+  auto late = vehicle::ResultOf(ana->Request("confirm", Ref("confirm", held->reservation_id)));
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, Errc::kConflict);
 }
 
 TEST_F(AirSagaTest, AFrozenAirlinePastTheTimeoutLeavesNothingHeldAnywhere) {

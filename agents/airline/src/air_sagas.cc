@@ -1,6 +1,7 @@
 #include "air_sagas.h"
 
 #include "tripmesh/air/seat_book.h"
+#include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/encode.h"
 
 namespace tripmesh::airline {
@@ -10,6 +11,13 @@ using schemas::AirReservation;
 using schemas::AirSagaAck;
 using schemas::ReservationStatus;
 using schemas::SagaPhase;
+
+// A settled itinerary leaves memory: the store has it, and memory stays
+// flat however many are sold.
+engine::SagaOptions Settling(engine::SagaOptions o) {
+  o.keep_settled = false;
+  return o;
+}
 
 }  // namespace
 
@@ -21,7 +29,7 @@ AirSagas::AirSagas(std::string self, SeatSales& sales, engine::Services& service
       timetable_(std::move(timetable)),
       options_(std::move(options)),
       saga_(
-          services.store, services.clock, options_.saga,
+          services.store, services.clock, Settling(options_.saga),
           engine::Saga::Hooks{
               .send = [this](const engine::SagaRecord& r, const std::string& p,
                              SagaPhase phase) { Send(r, p, phase); },
@@ -77,39 +85,93 @@ Status AirSagas::Reserve(const air::Timetable& timetable, const std::string& pas
   return {};
 }
 
+std::optional<engine::SagaRecord> AirSagas::Recall(const std::string& reservation_id) const {
+  auto r = saga_.Recall(SagaIdOf(reservation_id));
+  if (!r) {
+    runtime::Log(runtime::LogLevel::kError, "cannot read itinerary {}: {}", reservation_id,
+                 r.error().message);
+    return std::nullopt;
+  }
+  return *r;
+}
+
 bool AirSagas::Coordinates(const std::string& reservation_id) const {
-  return saga_.Find(SagaIdOf(reservation_id)).has_value();
+  return Recall(reservation_id).has_value();
 }
 
 engine::Reply AirSagas::Confirm(const std::string& passenger, const schemas::ReservationRef& ref,
                                 const engine::ReplyTo& reply) {
-  saga_.Confirm(passenger, SagaIdOf(ref.reservation_id), reply);
+  saga_.Confirm(passenger, SagaIdOf(ref.reservation_id), reply, [this, passenger, ref, reply] {
+    AnswerSettled(passenger, ref.reservation_id, ReservationStatus::kConfirmed, reply);
+  });
   return {"", std::nullopt, true};
 }
 
 engine::Reply AirSagas::Cancel(const std::string& passenger, const schemas::ReservationRef& ref,
                                const engine::ReplyTo& reply) {
-  saga_.Cancel(passenger, SagaIdOf(ref.reservation_id), reply);
+  End(passenger, ref.reservation_id, reply, true);
   return {"", std::nullopt, true};
+}
+
+// A confirmed itinerary that left memory comes back to be undone.
+void AirSagas::End(const std::string& passenger, const std::string& reservation_id,
+                   const engine::ReplyTo& reply, bool may_revive) {
+  saga_.End(passenger, SagaIdOf(reservation_id), ReservationStatus::kCancelled, reply,
+            [this, passenger, reservation_id, reply, may_revive] {
+              auto r = Recall(reservation_id);
+              bool undoable = r && r->requester == passenger &&
+                              r->step == engine::SagaStep::kDone &&
+                              r->Status() == ReservationStatus::kConfirmed;
+              if (undoable && may_revive) {
+                saga_.Revive(std::move(*r));
+                End(passenger, reservation_id, reply, false);
+                return;
+              }
+              AnswerSettled(passenger, reservation_id, ReservationStatus::kCancelled, reply);
+            });
+}
+
+// For a settled itinerary not in memory: itself when it stands as `wanted`,
+// else conflict (not_found for none of the passenger's).
+void AirSagas::AnswerSettled(const std::string& passenger, const std::string& reservation_id,
+                             ReservationStatus wanted, const engine::ReplyTo& reply) {
+  auto r = Recall(reservation_id);
+  if (!r || r->requester != passenger) {
+    AnswerError(Error{Errc::kNotFound, "no such reservation of " + passenger, ""}, reply);
+  } else if (r->Status() == wanted) {
+    Answer(*r, reply);
+  } else {
+    AnswerError(
+        Error{Errc::kConflict,
+              "the reservation is " + std::string(schemas::ReservationStatusName(r->Status())),
+              "reservation_id"},
+        reply);
+  }
 }
 
 std::optional<AirReservation> AirSagas::Get(const std::string& passenger,
                                             const std::string& reservation_id) const {
-  auto r = saga_.Find(SagaIdOf(reservation_id));
+  auto r = Recall(reservation_id);
   if (!r || r->requester != passenger) return std::nullopt;
   return View(*r);
 }
 
 std::optional<AirReservation> AirSagas::ByRequest(const std::string& passenger,
                                                   const std::string& request_id) const {
-  auto r = saga_.ByRequest(passenger, request_id);
-  if (!r) return std::nullopt;
-  return View(*r);
+  auto r = saga_.RecallByRequest(passenger, request_id);
+  if (!r || !*r) return std::nullopt;
+  return View(**r);
 }
 
 std::vector<AirReservation> AirSagas::Of(const std::string& passenger) const {
   std::vector<AirReservation> out;
-  for (const auto& r : saga_.Of(passenger)) out.push_back(View(r));
+  auto all = saga_.RecallOf(passenger);
+  if (!all) {
+    runtime::Log(runtime::LogLevel::kError, "cannot read {}'s itineraries: {}", passenger,
+                 all.error().message);
+    return out;
+  }
+  for (const auto& r : *all) out.push_back(View(r));
   return out;
 }
 

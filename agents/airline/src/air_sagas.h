@@ -69,6 +69,12 @@ class AirSagas {
   // This airline's own part, run in process.
   schemas::AirSagaAck RunLocal(const engine::SagaRecord& r, schemas::SagaPhase phase);
   void Acked(const std::string& from, const schemas::AirSagaAck& ack);
+  // The itinerary's saga, kept or stored.
+  std::optional<engine::SagaRecord> Recall(const std::string& reservation_id) const;
+  void End(const std::string& passenger, const std::string& reservation_id,
+           const engine::ReplyTo& reply, bool may_revive);
+  void AnswerSettled(const std::string& passenger, const std::string& reservation_id,
+                     schemas::ReservationStatus wanted, const engine::ReplyTo& reply);
   void Answer(const engine::SagaRecord& r, const engine::ReplyTo& to);
   void AnswerError(const Error& e, const engine::ReplyTo& to);
   // The itinerary as its passenger sees it: the draft with the seats each airline holds.

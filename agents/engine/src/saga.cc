@@ -595,6 +595,53 @@ std::size_t Saga::UnfinishedCount() const {
   return unfinished_.size();
 }
 
+Result<std::optional<SagaRecord>> Saga::Recall(const std::string& saga_id) const {
+  if (auto kept = Find(saga_id)) return kept;
+  std::optional<SagaRecord> stored;
+  auto st = store_.Read([&](runtime::Tx& tx) {
+    return saga_records::SelectOne(tx, saga_id, [&](SagaRecord r) { stored = std::move(r); });
+  });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return Find(saga_id) ? Find(saga_id) : stored;  // it may have come back meanwhile
+}
+
+Result<std::optional<SagaRecord>> Saga::RecallByRequest(const std::string& requester,
+                                                        const std::string& request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  if (auto kept = ByRequest(requester, request_id)) return kept;
+  std::optional<SagaRecord> stored;
+  auto st = store_.Read([&](runtime::Tx& tx) {
+    return saga_records::SelectOf(tx, requester, request_id,
+                                  [&](SagaRecord r) { stored = std::move(r); });
+  });
+  if (!st) return tl::unexpected<Error>(st.error());
+  if (stored) {
+    if (auto kept = Find(stored->saga_id)) return kept;
+  }
+  return stored;
+}
+
+Result<std::vector<SagaRecord>> Saga::RecallOf(const std::string& requester) const {
+  std::vector<SagaRecord> stored;
+  auto st = store_.Read([&](runtime::Tx& tx) {
+    return saga_records::SelectOf(tx, requester, std::nullopt,
+                                  [&](SagaRecord r) { stored.push_back(std::move(r)); });
+  });
+  if (!st) return tl::unexpected<Error>(st.error());
+  // Memory is the newer: a saga answered before its final record shows so.
+  std::map<std::string, SagaRecord> kept;
+  for (auto& r : Of(requester)) kept.emplace(r.saga_id, std::move(r));
+  for (auto& r : stored) {
+    if (auto it = kept.find(r.saga_id); it != kept.end()) {
+      r = std::move(it->second);
+      kept.erase(it);
+    }
+  }
+  // Started after the read began: not stored yet.
+  for (auto& [id, r] : kept) stored.push_back(std::move(r));
+  return stored;
+}
+
 Status ReadSagas(runtime::Store& store, const std::function<void(SagaRecord)>& each) {
   return store.Read([&](runtime::Tx& tx) { return ReadSagas(tx, each); });
 }

@@ -97,6 +97,8 @@ Status CreateTables(runtime::Tx& tx) {
            " outcome TEXT, hold_only BIGINT NOT NULL, created_at BIGINT NOT NULL,"
            " expires_at BIGINT, error_code TEXT, error_message TEXT, body TEXT NOT NULL,"
            " parts TEXT)",
+           "CREATE INDEX IF NOT EXISTS engine_sagas_requester"
+           " ON engine_sagas(requester, request_id)",
            "CREATE TABLE IF NOT EXISTS engine_saga_parts(saga_id TEXT NOT NULL,"
            " participant TEXT NOT NULL, request TEXT NOT NULL, held TEXT NOT NULL,"
            " PRIMARY KEY(saga_id, participant))",
@@ -127,49 +129,79 @@ Status Save(runtime::Tx& tx, const SagaRecord& r, bool with_parts) {
        r.body, parts});
 }
 
-Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each,
-                 bool unfinished_only) {
+namespace {
+
+constexpr const char* kColumns =
+    "saga_id, requester, request_id, step, outcome, hold_only, created_at, expires_at,"
+    " error_code, error_message, body, ";
+
+SagaRecord RecordOf(const runtime::Row& row) {
+  SagaRecord r;
+  r.saga_id = row.Str(0);
+  r.requester = row.Str(1);
+  r.request_id = row.Str(2);
+  r.step = ParseSagaStep(row.Str(3)).value_or(SagaStep::kAborting);
+  if (!row.IsNull(4)) r.outcome = schemas::ParseReservationStatus(row.Str(4));
+  r.hold_only = row.Int(5) != 0;
+  r.created_at = row.Int(6);
+  if (!row.IsNull(7)) r.expires_at = row.Int(7);
+  if (!row.IsNull(8)) {
+    Error e{Errc::kInternal, row.Str(9), ""};
+    if (!ParseErrc(row.Str(8), e.code)) e.code = Errc::kInternal;
+    r.error = std::move(e);
+  }
+  r.body = row.Str(10);
+  if (!row.IsNull(11)) r.parts = DecodeParts(row.Str(11));
+  return r;
+}
+
+// Rows of engine_sagas `where` says, with their parts from either place.
+Status Select(runtime::Tx& tx, const std::string& where, const std::vector<runtime::Value>& args,
+              const std::function<void(SagaRecord)>& each) {
   auto present = runtime::HasTable(tx, "engine_sagas");
   if (!present) return tl::unexpected<Error>(present.error());
   if (!*present) return {};  // a store no agent of this version has opened
   // A checker may read a store made before the parts had their column.
   auto with_column = HasPartsColumn(tx);
   if (!with_column) return tl::unexpected<Error>(with_column.error());
-  std::string which = unfinished_only ? " WHERE step != 'done'" : "";
   // Only stores from before the parts column have rows here.
   std::map<std::string, std::map<std::string, SagaRecord::Part>> old_parts;
   auto st = tx.Query(
-      "SELECT saga_id, participant, request, held FROM engine_saga_parts" +
-          (unfinished_only ? " WHERE saga_id IN (SELECT saga_id FROM engine_sagas" + which + ")"
-                           : std::string()),
-      {}, [&](const runtime::Row& row) {
+      "SELECT saga_id, participant, request, held FROM engine_saga_parts"
+      " WHERE saga_id IN (SELECT saga_id FROM engine_sagas" +
+          where + ")",
+      args, [&](const runtime::Row& row) {
         old_parts[row.Str(0)][row.Str(1)] = {row.Str(2), row.Str(3)};
       });
   if (!st) return st;
-  return tx.Query(
-      "SELECT saga_id, requester, request_id, step, outcome, hold_only, created_at, expires_at,"
-      " error_code, error_message, body, " +
-          std::string(*with_column ? "parts" : "NULL") + " FROM engine_sagas" + which +
-          " ORDER BY created_at, saga_id",
-      {}, [&](const runtime::Row& row) {
-        SagaRecord r;
-        r.saga_id = row.Str(0);
-        r.requester = row.Str(1);
-        r.request_id = row.Str(2);
-        r.step = ParseSagaStep(row.Str(3)).value_or(SagaStep::kAborting);
-        if (!row.IsNull(4)) r.outcome = schemas::ParseReservationStatus(row.Str(4));
-        r.hold_only = row.Int(5) != 0;
-        r.created_at = row.Int(6);
-        if (!row.IsNull(7)) r.expires_at = row.Int(7);
-        if (!row.IsNull(8)) {
-          Error e{Errc::kInternal, row.Str(9), ""};
-          if (!ParseErrc(row.Str(8), e.code)) e.code = Errc::kInternal;
-          r.error = std::move(e);
-        }
-        r.body = row.Str(10);
-        r.parts = row.IsNull(11) ? std::move(old_parts[r.saga_id]) : DecodeParts(row.Str(11));
-        each(std::move(r));
-      });
+  return tx.Query(std::string("SELECT ") + kColumns + (*with_column ? "parts" : "NULL") +
+                      " FROM engine_sagas" + where + " ORDER BY created_at, saga_id",
+                  args, [&](const runtime::Row& row) {
+                    SagaRecord r = RecordOf(row);
+                    if (row.IsNull(11)) r.parts = std::move(old_parts[r.saga_id]);
+                    each(std::move(r));
+                  });
+}
+
+}  // namespace
+
+Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each,
+                 bool unfinished_only) {
+  return Select(tx, unfinished_only ? " WHERE step != 'done'" : "", {}, each);
+}
+
+Status SelectOne(runtime::Tx& tx, const std::string& saga_id,
+                 const std::function<void(SagaRecord)>& each) {
+  return Select(tx, " WHERE saga_id = ?", {saga_id}, each);
+}
+
+Status SelectOf(runtime::Tx& tx, const std::string& requester,
+                const std::optional<std::string>& request_id,
+                const std::function<void(SagaRecord)>& each) {
+  if (request_id) {
+    return Select(tx, " WHERE requester = ? AND request_id = ?", {requester, *request_id}, each);
+  }
+  return Select(tx, " WHERE requester = ?", {requester}, each);
 }
 
 }  // namespace tripmesh::engine::saga_records

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "tripmesh/base/result.h"
 #include "tripmesh/engine/saga.h"
@@ -18,5 +20,13 @@ namespace tripmesh::engine::saga_records {
 // Every saga (or every one not done), oldest first.
 [[nodiscard]] Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each,
                                bool unfinished_only = false);
+
+// One saga, if the store has it.
+[[nodiscard]] Status SelectOne(runtime::Tx& tx, const std::string& saga_id,
+                               const std::function<void(SagaRecord)>& each);
+// The sagas of `requester` (with `request_id`, that request's), oldest first.
+[[nodiscard]] Status SelectOf(runtime::Tx& tx, const std::string& requester,
+                              const std::optional<std::string>& request_id,
+                              const std::function<void(SagaRecord)>& each);
 
 }  // namespace tripmesh::engine::saga_records

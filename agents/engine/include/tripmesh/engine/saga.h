@@ -166,6 +166,13 @@ class Saga {
   std::size_t UnfinishedCount() const;
   bool Knows(const std::string& saga_id) const;  // kept in memory
 
+  // As Find, ByRequest and Of, with the settled sagas that left memory
+  // (keep_settled false) read from the store: memory is the newer.
+  [[nodiscard]] Result<std::optional<SagaRecord>> Recall(const std::string& saga_id) const;
+  [[nodiscard]] Result<std::optional<SagaRecord>> RecallByRequest(
+      const std::string& requester, const std::string& request_id) const;
+  [[nodiscard]] Result<std::vector<SagaRecord>> RecallOf(const std::string& requester) const;
+
  private:
   using Steady = std::chrono::steady_clock;
   struct Live {
