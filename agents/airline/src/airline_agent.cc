@@ -116,8 +116,9 @@ class AirProfile final : public engine::Profile {
         break;
       case topics::Op::kConfirm:
       case topics::Op::kCancel: {
+        // A sale of this airline's is in memory; an itinerary may be in the store.
         auto ref = schemas::Decode<schemas::ReservationRef>(payload);
-        if (ref && sagas_.Coordinates(ref->reservation_id)) {
+        if (ref && !sales_.Find(ref->reservation_id) && sagas_.Coordinates(ref->reservation_id)) {
           return op == topics::Op::kConfirm ? sagas_.Confirm(passenger, *ref, reply_to)
                                             : sagas_.Cancel(passenger, *ref, reply_to);
         }
@@ -129,11 +130,13 @@ class AirProfile final : public engine::Profile {
       }
       case topics::Op::kGet:
         answer = Decoded<schemas::ReservationRef>(payload, [&](const auto& ref) {
+          auto sale = sales_.Get(passenger, ref);
+          if (sale || sales_.Find(ref.reservation_id)) return sale;
           if (auto r = sagas_.Get(passenger, ref.reservation_id)) {
             r->request_id = ref.request_id;
             return Result<std::string>(schemas::Encode(*r));
           }
-          return sales_.Get(passenger, ref);
+          return sale;
         });
         break;
       case topics::Op::kList:
@@ -209,15 +212,16 @@ class AirProfile final : public engine::Profile {
   Result<std::string> Reserve(const air::Timetable& t, const std::string& passenger,
                               const schemas::AirReserveRequest& r,
                               const engine::ReplyTo& reply_to) {
-    if (auto earlier = sagas_.ByRequest(passenger, r.request_id)) {
-      earlier->request_id = r.request_id;
-      return schemas::Encode(*earlier);
-    }
     bool mine = std::all_of(r.legs.begin(), r.legs.end(), [&](const auto& want) {
       auto leg = air::FindLeg(t, want.leg_id);
       return !leg || leg->airline == id_;  // an unknown leg: refused as a local one
     });
+    // A repeated request names the same legs: each kind finds its own repeats.
     if (mine) return sales_.Reserve(t, passenger, r);
+    if (auto earlier = sagas_.ByRequest(passenger, r.request_id)) {
+      earlier->request_id = r.request_id;
+      return schemas::Encode(*earlier);
+    }
     if (auto st = sagas_.Reserve(t, passenger, r, reply_to); !st)
       return tl::unexpected<Error>(st.error());
     return std::string();
