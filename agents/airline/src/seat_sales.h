@@ -73,8 +73,7 @@ class SeatSales {
   mutable std::mutex mu_;           // guards the book, expiring_ and released_early_
   std::set<std::string> expiring_;  // reservations whose expiry is posted
   // Sagas compensated before their request arrived (messages reordered): a
-  // late request holds nothing. Kept while the agent runs; after a restart
-  // such a hold lasts its hold_ttl_s.
+  // late request holds nothing. Also in the store (air_released_early).
   std::set<std::string> released_early_;
 };
 
