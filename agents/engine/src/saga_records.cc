@@ -59,17 +59,7 @@ std::map<std::string, SagaRecord::Part> DecodeParts(std::string_view s) {
 // Stores made before the parts had their column get it; their parts stay
 // in engine_saga_parts, which Load still reads for them.
 Result<bool> HasPartsColumn(runtime::Tx& tx) {
-  bool present = false;
-  auto st = tx.kind() == runtime::StoreKind::kPostgres
-                ? tx.Query(
-                      "SELECT 1 FROM information_schema.columns WHERE table_name = 'engine_sagas'"
-                      " AND column_name = 'parts' AND table_schema = current_schema()",
-                      {}, [&](const runtime::Row&) { present = true; })
-                : tx.Query("PRAGMA table_info(engine_sagas)", {}, [&](const runtime::Row& row) {
-                    present = present || row.Str(1) == "parts";
-                  });
-  if (!st) return tl::unexpected<Error>(st.error());
-  return present;
+  return runtime::HasColumn(tx, "engine_sagas", "parts");
 }
 
 Status AddPartsColumn(runtime::Tx& tx) {
@@ -155,15 +145,10 @@ SagaRecord RecordOf(const runtime::Row& row) {
   return r;
 }
 
-// Rows of engine_sagas `where` says, with their parts from either place.
+// Rows of engine_sagas `where` says, with their parts from either place;
+// `parts` is the column's name, or NULL for a store made before it.
 Status Select(runtime::Tx& tx, const std::string& where, const std::vector<runtime::Value>& args,
-              const std::function<void(SagaRecord)>& each) {
-  auto present = runtime::HasTable(tx, "engine_sagas");
-  if (!present) return tl::unexpected<Error>(present.error());
-  if (!*present) return {};  // a store no agent of this version has opened
-  // A checker may read a store made before the parts had their column.
-  auto with_column = HasPartsColumn(tx);
-  if (!with_column) return tl::unexpected<Error>(with_column.error());
+              std::string_view parts, const std::function<void(SagaRecord)>& each) {
   // Only stores from before the parts column have rows here.
   std::map<std::string, std::map<std::string, SagaRecord::Part>> old_parts;
   auto st = tx.Query(
@@ -174,8 +159,8 @@ Status Select(runtime::Tx& tx, const std::string& where, const std::vector<runti
         old_parts[row.Str(0)][row.Str(1)] = {row.Str(2), row.Str(3)};
       });
   if (!st) return st;
-  return tx.Query(std::string("SELECT ") + kColumns + (*with_column ? "parts" : "NULL") +
-                      " FROM engine_sagas" + where + " ORDER BY created_at, saga_id",
+  return tx.Query(std::string("SELECT ") + kColumns + std::string(parts) + " FROM engine_sagas" +
+                      where + " ORDER BY created_at, saga_id",
                   args, [&](const runtime::Row& row) {
                     SagaRecord r = RecordOf(row);
                     if (row.IsNull(11)) r.parts = std::move(old_parts[r.saga_id]);
@@ -185,23 +170,33 @@ Status Select(runtime::Tx& tx, const std::string& where, const std::vector<runti
 
 }  // namespace
 
+// The one read a checker may make of a store an older version left, so the
+// only one that looks at what the store has; the agent's own reads come
+// after Load made the tables.
 Status SelectAll(runtime::Tx& tx, const std::function<void(SagaRecord)>& each,
                  bool unfinished_only) {
-  return Select(tx, unfinished_only ? " WHERE step != 'done'" : "", {}, each);
+  auto present = runtime::HasTable(tx, "engine_sagas");
+  if (!present) return tl::unexpected<Error>(present.error());
+  if (!*present) return {};  // a store no agent of this version has opened
+  auto with_column = HasPartsColumn(tx);
+  if (!with_column) return tl::unexpected<Error>(with_column.error());
+  return Select(tx, unfinished_only ? " WHERE step != 'done'" : "", {},
+                *with_column ? "parts" : "NULL", each);
 }
 
 Status SelectOne(runtime::Tx& tx, const std::string& saga_id,
                  const std::function<void(SagaRecord)>& each) {
-  return Select(tx, " WHERE saga_id = ?", {saga_id}, each);
+  return Select(tx, " WHERE saga_id = ?", {saga_id}, "parts", each);
 }
 
 Status SelectOf(runtime::Tx& tx, const std::string& requester,
                 const std::optional<std::string>& request_id,
                 const std::function<void(SagaRecord)>& each) {
   if (request_id) {
-    return Select(tx, " WHERE requester = ? AND request_id = ?", {requester, *request_id}, each);
+    return Select(tx, " WHERE requester = ? AND request_id = ?", {requester, *request_id}, "parts",
+                  each);
   }
-  return Select(tx, " WHERE requester = ?", {requester}, each);
+  return Select(tx, " WHERE requester = ?", {requester}, "parts", each);
 }
 
 }  // namespace tripmesh::engine::saga_records

@@ -45,6 +45,19 @@ Result<bool> HasTable(Tx& tx, const std::string& name) {
   return present;
 }
 
+Result<bool> HasColumn(Tx& tx, const std::string& table, const std::string& column) {
+  bool present = false;
+  auto st = tx.kind() == StoreKind::kPostgres
+                ? tx.Query(
+                      "SELECT 1 FROM information_schema.columns WHERE table_name = ?"
+                      " AND column_name = ? AND table_schema = current_schema()",
+                      {table, column}, [&](const Row&) { present = true; })
+                : tx.Query("SELECT name FROM pragma_table_info(?)", {table},
+                           [&](const Row& row) { present = present || row.Str(0) == column; });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return present;
+}
+
 bool IsPostgresUri(std::string_view where) {
   return where.starts_with("postgresql://") || where.starts_with("postgres://");
 }

@@ -60,6 +60,8 @@ class Tx {
 // Whether the store `tx` reads has a table of this name (in the current
 // schema, on PostgreSQL): a checker may read a store an older version made.
 [[nodiscard]] Result<bool> HasTable(Tx& tx, const std::string& name);
+// Whether `table` has a column of this name.
+[[nodiscard]] Result<bool> HasColumn(Tx& tx, const std::string& table, const std::string& column);
 
 struct StoreOptions {
   bool synchronous_full = true;  // FULL survives power loss; NORMAL survives process kills only
