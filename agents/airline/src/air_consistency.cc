@@ -88,7 +88,8 @@ void CheckSagas(const std::string& coordinator, const AirlineStore& s,
                 AirConsistencyReport& report) {
   for (const auto& saga : s.sagas) {
     ++report.itineraries;
-    if (saga.step != engine::SagaStep::kDone || engine::MovedSince(s.began, saga)) {
+    if (saga.step != engine::SagaStep::kDone ||
+        engine::MovedSince(s.began, saga.saga_id, {saga.step, saga.outcome})) {
       ++report.in_flight;
       continue;
     }

@@ -245,8 +245,7 @@ Result<ConsistencyReport> CheckConsistency(const std::map<std::string, std::stri
     if (!after) return Fail(Errc::kInternal, path + ": " + after.error().message);
     auto& s = all[company];
     for (const auto& [id, mark] : *after) {
-      auto before = s.marks.find(id);
-      if (before == s.marks.end() || before->second != mark)
+      if (engine::MovedSince(s.marks, id, mark))
         s.moved.insert(SagaCoordinator::ReservationIdOf(id));
     }
   }

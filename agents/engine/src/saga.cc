@@ -602,7 +602,8 @@ Result<std::optional<SagaRecord>> Saga::Recall(const std::string& saga_id) const
     return saga_records::SelectOne(tx, saga_id, [&](SagaRecord r) { stored = std::move(r); });
   });
   if (!st) return tl::unexpected<Error>(st.error());
-  return Find(saga_id) ? Find(saga_id) : stored;  // it may have come back meanwhile
+  if (auto kept = Find(saga_id)) return kept;  // it came back meanwhile: memory is the newer
+  return stored;
 }
 
 Result<std::optional<SagaRecord>> Saga::RecallByRequest(const std::string& requester,
@@ -661,9 +662,9 @@ Result<SagaMarks> ReadSagaMarks(const std::string& where) {
   return marks;
 }
 
-bool MovedSince(const SagaMarks& before, const SagaRecord& now) {
-  auto it = before.find(now.saga_id);
-  return it == before.end() || it->second != SagaMark{now.step, now.outcome};
+bool MovedSince(const SagaMarks& before, const std::string& saga_id, const SagaMark& now) {
+  auto it = before.find(saga_id);
+  return it == before.end() || it->second != now;
 }
 
 }  // namespace tripmesh::engine

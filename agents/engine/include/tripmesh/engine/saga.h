@@ -99,7 +99,7 @@ struct SagaOptions {
 using SagaMark = std::pair<SagaStep, std::optional<schemas::ReservationStatus>>;
 using SagaMarks = std::map<std::string, SagaMark>;
 [[nodiscard]] Result<SagaMarks> ReadSagaMarks(const std::string& where);
-bool MovedSince(const SagaMarks& before, const SagaRecord& now);
+bool MovedSince(const SagaMarks& before, const std::string& saga_id, const SagaMark& now);
 
 class Saga {
  public:
