@@ -109,22 +109,22 @@ engine::Reply AirSagas::Confirm(const std::string& passenger, const schemas::Res
 
 engine::Reply AirSagas::Cancel(const std::string& passenger, const schemas::ReservationRef& ref,
                                const engine::ReplyTo& reply) {
-  End(passenger, ref.reservation_id, reply, true);
+  End(passenger, ref.reservation_id, reply, IfSettled::kRevive);
   return {"", std::nullopt, true};
 }
 
 // A confirmed itinerary that left memory comes back to be undone.
 void AirSagas::End(const std::string& passenger, const std::string& reservation_id,
-                   const engine::ReplyTo& reply, bool may_revive) {
+                   const engine::ReplyTo& reply, IfSettled if_settled) {
   saga_.End(passenger, SagaIdOf(reservation_id), ReservationStatus::kCancelled, reply,
-            [this, passenger, reservation_id, reply, may_revive] {
+            [this, passenger, reservation_id, reply, if_settled] {
               auto r = Recall(reservation_id);
               bool undoable = r && r->requester == passenger &&
                               r->step == engine::SagaStep::kDone &&
                               r->Status() == ReservationStatus::kConfirmed;
-              if (undoable && may_revive) {
+              if (undoable && if_settled == IfSettled::kRevive) {
                 saga_.Revive(std::move(*r));
-                End(passenger, reservation_id, reply, false);
+                End(passenger, reservation_id, reply, IfSettled::kAnswer);
                 return;
               }
               AnswerSettled(passenger, reservation_id, ReservationStatus::kCancelled, reply);

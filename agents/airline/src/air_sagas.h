@@ -71,8 +71,10 @@ class AirSagas {
   void Acked(const std::string& from, const schemas::AirSagaAck& ack);
   // The itinerary's saga, kept or stored.
   std::optional<engine::SagaRecord> Recall(const std::string& reservation_id) const;
+  // What a cancel does with an itinerary that has left memory.
+  enum class IfSettled { kRevive, kAnswer };
   void End(const std::string& passenger, const std::string& reservation_id,
-           const engine::ReplyTo& reply, bool may_revive);
+           const engine::ReplyTo& reply, IfSettled if_settled);
   void AnswerSettled(const std::string& passenger, const std::string& reservation_id,
                      schemas::ReservationStatus wanted, const engine::ReplyTo& reply);
   void Answer(const engine::SagaRecord& r, const engine::ReplyTo& to);
