@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "company_fixture.h"
+#include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/worldfiles/files.h"
 
@@ -211,6 +212,43 @@ TEST_F(CliTest, CheckFindsTheStoresOrSaysWhereToLookAndWhatItLeftOut) {
   std::filesystem::create_directories(root + "/empty");
   EXPECT_EQ(Run("check --data " + DataDir() + " --var " + root + "/empty", &out), 1);
   EXPECT_NE(out.find("name the folder with --var"), std::string::npos) << out;
+}
+
+TEST_F(CliTest, CheckListsEachFindingAndSaysItAsJsonForAProgram) {
+  StartWorld({"voltpoint"});
+  for (auto& [c, p] : agents_) p->Stop();
+  {
+    // Two bookings of one point at once, of reservations nobody has.
+    auto store = runtime::Store::Open(dir_ + "/voltpoint.db");
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE((*store)->Write([](runtime::Tx& tx) {
+      return tx.Exec(
+          "INSERT INTO bookings(reservation_id, station, point, start_at, end_at) VALUES"
+          " ('ghost-1', 'vp-salvador-aeroporto', '1', 1799020800, 1799024400),"
+          " ('ghost-2', 'vp-salvador-aeroporto', '1', 1799022600, 1799026200)");
+    }));
+  }
+  std::string db = " --db voltpoint=" + dir_ + "/voltpoint.db";
+  std::string out;
+  EXPECT_EQ(Run("check --data " + DataDir() + db, &out), 1);
+  EXPECT_NE(out.find("overlap: voltpoint vp-salvador-aeroporto/1"), std::string::npos) << out;
+  EXPECT_NE(out.find("orphan: voltpoint"), std::string::npos) << out;
+  EXPECT_NE(out.find("INCONSISTENT: 0 reservations, 2 bookings, 0 in flight; 3 findings (orphan 2, "
+                     "overlap 1)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(Run("check --json --data " + DataDir() + db, &out), 1);
+  ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;  // one message, nothing else
+  for (const auto* part : {R"("type":"check.result","profile":"ev","consistent":false)",
+                           R"("counts":{"reservations":0,"bookings":2,"in_flight":0})",
+                           R"({"kind":"overlap","detail":"voltpoint vp-salvador-aeroporto/1)",
+                           R"("unchecked":["ecocharge","eflux"])"}) {
+    EXPECT_NE(out.find(part), std::string::npos) << part << " in " << out;
+  }
+  // check_emitted validates it against schemas/check.result.schema.json.
+  std::string emitted = BinaryDir() + "/emitted";
+  std::filesystem::create_directories(emitted);
+  std::ofstream(emitted + "/cli-check.jsonl", std::ios::app) << "tripmesh check --json\t" << out;
 }
 
 TEST_F(CliTest, AStoreInAFolderThatDoesNotExistIsAnError) {

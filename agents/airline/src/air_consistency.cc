@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "seat_records.h"
-#include "tripmesh/engine/saga.h"
+#include "tripmesh/engine/check.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/air.h"
 
@@ -20,59 +20,39 @@ bool Live(ReservationStatus s) {
 struct AirlineStore {
   std::map<std::string, AirReservation> reservations;  // by id
   std::map<std::string, std::string> seats;            // "leg/seat" -> owner
-  std::vector<engine::SagaRecord> sagas;
-  engine::SagaMarks began;  // where its sagas stood when the check began
+  engine::CheckedStore sagas;
 };
 
-Result<AirlineStore> Read(const std::string& where) {
-  auto store = runtime::Store::Open(where);
-  if (!store) return tl::unexpected<Error>(store.error());
-  AirlineStore out;
-  auto st = (*store)->Read([&](runtime::Tx& tx) -> Status {
-    auto read = records::SelectReservations(tx, [&](const std::string& body) {
-      if (auto r = schemas::Decode<AirReservation>(body)) out.reservations[r->reservation_id] = *r;
-    });
-    if (!read) return read;
-    return records::SelectSeats(
-        tx, [&](const std::string& leg, const std::string& seat, const std::string& owner) {
-          out.seats[leg + "/" + seat] = owner;
-        });
+Status ReadRows(runtime::Tx& tx, AirlineStore& out) {
+  auto read = records::SelectReservations(tx, [&](const std::string& body) {
+    if (auto r = schemas::Decode<AirReservation>(body)) out.reservations[r->reservation_id] = *r;
   });
-  if (!st) return tl::unexpected<Error>(st.error());
-  return out;
-}
-
-Result<std::vector<engine::SagaRecord>> ReadSagasOf(const std::string& where) {
-  auto store = runtime::Store::Open(where);
-  if (!store) return tl::unexpected<Error>(store.error());
-  std::vector<engine::SagaRecord> out;
-  if (auto st =
-          engine::ReadSagas(**store, [&](engine::SagaRecord r) { out.push_back(std::move(r)); });
-      !st) {
-    return tl::unexpected<Error>(st.error());
-  }
-  return out;
+  if (!read) return read;
+  return records::SelectSeats(
+      tx, [&](const std::string& leg, const std::string& seat, const std::string& owner) {
+        out.seats[leg + "/" + seat] = owner;
+      });
 }
 
 // Seats of one airline's store against its reservations.
 void CheckSeats(const std::string& airline, const AirlineStore& s, AirConsistencyReport& report) {
-  std::map<std::string, std::string> claimed;  // "leg/seat" -> reservation
+  std::vector<engine::Claim> claims;  // the seats of live reservations
   for (const auto& [id, r] : s.reservations) {
     ++report.reservations;
     if (!Live(r.status)) continue;
     for (const auto& leg : r.legs) {
       for (const auto& seat : leg.seats) {
         std::string key = leg.leg_id + "/" + seat;
-        auto [it, fresh] = claimed.emplace(key, id);
-        if (!fresh) {
-          report.sold_twice.push_back(
-              fmt::format("{} {}: {} and {}", airline, key, it->second, id));
-        }
         auto row = s.seats.find(key);
         if (row == s.seats.end() || row->second != id)
           report.unbooked.push_back(fmt::format("{} {} of {}", airline, key, id));
+        claims.push_back({std::move(key), id});
       }
     }
+  }
+  for (auto [first, second] : engine::Overlapping(claims)) {
+    report.sold_twice.push_back(fmt::format("{} {}: {} and {}", airline, claims[first].resource,
+                                            claims[first].owner, claims[second].owner));
   }
   for (const auto& [key, owner] : s.seats) {
     ++report.seats;
@@ -86,10 +66,9 @@ void CheckSeats(const std::string& airline, const AirlineStore& s, AirConsistenc
 void CheckSagas(const std::string& coordinator, const AirlineStore& s,
                 const std::map<std::string, AirlineStore>& all, Time now, Time grace_s,
                 AirConsistencyReport& report) {
-  for (const auto& saga : s.sagas) {
+  for (const auto& saga : s.sagas.sagas) {
     ++report.itineraries;
-    if (saga.step != engine::SagaStep::kDone ||
-        engine::MovedSince(s.began, saga.saga_id, {saga.step, saga.outcome})) {
+    if (!s.sagas.Settled(saga.saga_id)) {
       ++report.in_flight;
       continue;
     }
@@ -136,29 +115,31 @@ std::string AirConsistencyReport::Summary() const {
   return out;
 }
 
+schemas::CheckResult AirConsistencyReport::Result() const {
+  schemas::CheckResult out;
+  out.profile = "air";
+  out.counts = {{"reservations", reservations},
+                {"seats", seats},
+                {"itineraries", itineraries},
+                {"in_flight", in_flight}};
+  using Kind = std::pair<const char*, const std::vector<std::string>*>;
+  for (const auto& [kind, items] : std::initializer_list<Kind>{{"sold_twice", &sold_twice},
+                                                               {"orphan", &orphans},
+                                                               {"unbooked", &unbooked},
+                                                               {"itinerary_apart", &sagas_apart}}) {
+    for (const auto& detail : *items) out.findings.push_back({kind, detail});
+  }
+  return out;
+}
+
 Result<AirConsistencyReport> CheckAirStores(const std::map<std::string, std::string>& stores,
                                             Time now, Time grace_s) {
-  // Sagas, then every airline's seats, then sagas again: a saga settled
-  // the same way at both ends had settled its parts before they were read.
-  std::map<std::string, engine::SagaMarks> began;
-  for (const auto& [airline, where] : stores) {
-    auto marks = engine::ReadSagaMarks(where);
-    if (!marks) return Fail(marks.error().code, airline + ": " + marks.error().message);
-    began[airline] = std::move(*marks);
-  }
   std::map<std::string, AirlineStore> all;
-  for (const auto& [airline, where] : stores) {
-    auto s = Read(where);
-    if (!s) return Fail(s.error().code, airline + ": " + s.error().message);
-    all[airline] = std::move(*s);
-  }
-  for (const auto& [airline, where] : stores) {
-    auto sagas = ReadSagasOf(where);
-    if (!sagas) return Fail(sagas.error().code, airline + ": " + sagas.error().message);
-    auto& s = all[airline];
-    s.sagas = std::move(*sagas);
-    s.began = std::move(began[airline]);
-  }
+  auto read = engine::ReadRunningStores(stores, [&](const std::string& airline, runtime::Tx& tx) {
+    return ReadRows(tx, all[airline]);
+  });
+  if (!read) return tl::unexpected<Error>(read.error());
+  for (auto& [airline, sagas] : *read) all[airline].sagas = std::move(sagas);
   AirConsistencyReport report;
   for (const auto& [airline, s] : all) {
     CheckSeats(airline, s, report);

@@ -1,6 +1,7 @@
 // tripmesh check: the consistency checker over every company's store.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -9,6 +10,7 @@
 #include "tripmesh/airline/air_consistency.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
+#include "tripmesh/schemas/check.h"
 #include "tripmesh/worldfiles/files.h"
 
 namespace tripmesh::cli {
@@ -20,7 +22,50 @@ struct CheckFlags {
   std::vector<std::string> dbs;  // company=path
   int grace_s = 5;
   std::string profile = "ev";
+  bool json = false;
 };
+
+// Either profile's report: every finding on a line and a summary for a
+// person, or check.result for a program (--json). Exit 1 on any finding.
+int Print(const schemas::CheckResult& r, bool json) {
+  if (json) {
+    std::cout << schemas::Encode(r) << "\n";
+    return r.consistent() ? kSuccess : kError;
+  }
+  std::vector<std::pair<std::string, int>> kinds;  // in the order they were found
+  for (const auto& f : r.findings) {
+    std::string kind = f.kind;
+    std::replace(kind.begin(), kind.end(), '_', ' ');
+    std::cout << kind << ": " << f.detail << "\n";
+    auto seen =
+        std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == kind; });
+    if (seen == kinds.end()) {
+      kinds.emplace_back(kind, 1);
+    } else {
+      ++seen->second;
+    }
+  }
+  std::vector<std::string> read, found;
+  for (const auto& [what, n] : r.counts) {
+    std::string name = what;
+    std::replace(name.begin(), name.end(), '_', ' ');
+    read.push_back(fmt::format("{} {}", n, name));
+  }
+  for (const auto& [kind, n] : kinds) found.push_back(fmt::format("{} {}", kind, n));
+  std::cout << (r.consistent() ? "consistent: " : "INCONSISTENT: ")
+            << fmt::format("{}", fmt::join(read, ", "))
+            << (r.consistent()
+                    ? "; no finding"
+                    : fmt::format("; {} findings ({})", r.findings.size(), fmt::join(found, ", ")))
+            << "\n";
+  if (!r.unchecked.empty()) {
+    std::cout << fmt::format(
+        "not checked: {} (no store given); items they hold for the others "
+        "could not be compared\n",
+        fmt::join(r.unchecked, ", "));
+  }
+  return r.consistent() ? kSuccess : kError;
+}
 
 // The air profile: every airline's store (<airline>.db in --var, or --db).
 int RunAirCheck(const CheckFlags& f) {
@@ -47,8 +92,7 @@ int RunAirCheck(const CheckFlags& f) {
     std::cerr << "tripmesh: " << report.error().message << "\n";
     return kError;
   }
-  std::cout << (report->ok() ? "consistent: " : "INCONSISTENT: ") << report->Summary() << "\n";
-  return report->ok() ? kSuccess : kError;
+  return Print(report->Result(), f.json);
 }
 
 // The company stores (<company>.db) in `dir`.
@@ -75,7 +119,7 @@ Result<std::map<std::string, std::string>> FindStores(const core::World& world,
     }
   }
   if (found.size() == 1) {
-    std::cout << "no store in " << var << "/ itself; checking " << found.front() << "/\n";
+    std::cerr << "no store in " << var << "/ itself; checking " << found.front() << "/\n";
     return StoresIn(world, found.front());
   }
   if (found.empty()) {
@@ -116,22 +160,9 @@ int RunCheck(const CheckFlags& f) {
     std::cerr << "tripmesh: " << report.error().message << "\n";
     return kError;
   }
-  auto list = [](const char* what, const std::vector<std::string>& items) {
-    for (const auto& i : items) std::cout << what << ": " << i << "\n";
-  };
-  list("missing", report->missing_items);
-  list("orphan", report->orphans);
-  list("overlap", report->overlaps);
-  list("stale hold", report->stale_holds);
-  list("on a point out of service", report->on_unavailable_points);
-  std::cout << (report->ok() ? "consistent: " : "INCONSISTENT: ") << report->Summary() << "\n";
-  if (!unchecked.empty()) {
-    std::cout << fmt::format(
-        "not checked: {} (no store given); items they hold for the others "
-        "could not be compared\n",
-        fmt::join(unchecked, ", "));
-  }
-  return report->ok() ? kSuccess : kError;
+  auto result = report->Result();
+  result.unchecked = std::move(unchecked);
+  return Print(result, f.json);
 }
 
 }  // namespace
@@ -168,6 +199,8 @@ void AddCheck(CLI::App& app, Runner& run) {
                   "itinerary its airlines do not agree on)")
       ->check(CLI::IsMember({"ev", "air"}))
       ->capture_default_str();
+  cmd->add_flag("--json", f->json,
+                "Print one check.result (schemas/check.result.schema.json) instead of lines");
   cmd->callback([&run, f] { run = [f] { return RunCheck(*f); }; });
 }
 

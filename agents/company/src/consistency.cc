@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <optional>
 #include <set>
-#include <tuple>
 
 #include "records.h"
 #include "saga_coordinator.h"
+#include "tripmesh/engine/check.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/decode.h"
 
@@ -24,47 +24,32 @@ struct Part {
 struct CompanyState {
   std::map<std::string, schemas::Reservation> reservations;  // by id
   std::vector<Booking> bookings;
-  std::map<std::string, Part> parts;              // by saga id
-  std::map<std::string, engine::SagaStep> sagas;  // coordinator: reservation id -> its step
-  engine::SagaMarks marks;                        // the same sagas, by saga id
-  std::set<std::string> moved;  // reservation ids whose saga moved while the stores were read
+  std::map<std::string, Part> parts;  // by saga id
+  // Reservation ids of the sagas it coordinates that are not settled (see
+  // engine::CheckedStore), or that it keeps the old way.
+  std::set<std::string> unsettled;
   std::vector<records::PointStatusRow> outages;
 };
 
-Result<CompanyState> ReadStore(const std::string& path) {
-  runtime::StoreOptions options;
-  options.synchronous_full = false;
-  auto store = runtime::Store::Open(path, options);
-  if (!store) return tl::unexpected<Error>(store.error());
-  CompanyState s;
-  auto st = (*store)->Read([&](runtime::Tx& tx) -> Status {
-    auto q = records::SelectAllReservations(tx, [&](const std::string& body) {
-      if (auto r = schemas::Decode<schemas::Reservation>(body)) {
-        s.reservations[r->reservation_id] = std::move(*r);
-      }
-    });
-    if (!q) return q;
-    q = records::SelectBookings(tx, [&](const records::BookingRow& b) { s.bookings.push_back(b); });
-    if (!q) return q;
-    q = records::SelectParts(tx, std::nullopt, [&](const records::PartRow& p) {
-      s.parts[p.saga_id] = {p.coordinator, p.reservation_id, p.state};
-    });
-    if (!q) return q;
-    q = records::SelectPointStatuses(
-        tx, [&](const records::PointStatusRow& o) { s.outages.push_back(o); });
-    if (!q) return q;
-    // A store this version has not opened yet keeps its sagas the old way.
-    q = records::ReadLegacySagas(tx, [&](const records::LegacySagaRow& r) {
-      s.sagas[r.reservation_id] = engine::SagaStep::kRequesting;
-    });
-    if (!q) return q;
-    return engine::ReadSagas(tx, [&](const engine::SagaRecord& r) {
-      s.sagas[SagaCoordinator::ReservationIdOf(r.saga_id)] = r.step;
-      s.marks[r.saga_id] = {r.step, r.outcome};
-    });
+Status ReadRows(runtime::Tx& tx, CompanyState& s) {
+  auto q = records::SelectAllReservations(tx, [&](const std::string& body) {
+    if (auto r = schemas::Decode<schemas::Reservation>(body)) {
+      s.reservations[r->reservation_id] = std::move(*r);
+    }
   });
-  if (!st) return Fail(Errc::kInternal, path + ": " + st.error().message);
-  return s;
+  if (!q) return q;
+  q = records::SelectBookings(tx, [&](const records::BookingRow& b) { s.bookings.push_back(b); });
+  if (!q) return q;
+  q = records::SelectParts(tx, std::nullopt, [&](const records::PartRow& p) {
+    s.parts[p.saga_id] = {p.coordinator, p.reservation_id, p.state};
+  });
+  if (!q) return q;
+  q = records::SelectPointStatuses(
+      tx, [&](const records::PointStatusRow& o) { s.outages.push_back(o); });
+  if (!q) return q;
+  // A store this version has not opened yet keeps its sagas the old way.
+  return records::ReadLegacySagas(
+      tx, [&](const records::LegacySagaRow& r) { s.unsettled.insert(r.reservation_id); });
 }
 
 std::string Where(const std::string& company, const Booking& b) {
@@ -80,6 +65,23 @@ std::string ConsistencyReport::Summary() const {
       "{} overlaps, {} stale holds, {} on points out of service",
       reservations, bookings, sagas_in_flight, missing_items.size(), orphans.size(),
       overlaps.size(), stale_holds.size(), on_unavailable_points.size());
+}
+
+schemas::CheckResult ConsistencyReport::Result() const {
+  schemas::CheckResult out;
+  out.profile = "ev";
+  out.counts = {
+      {"reservations", reservations}, {"bookings", bookings}, {"in_flight", sagas_in_flight}};
+  using Kind = std::pair<const char*, const std::vector<std::string>*>;
+  for (const auto& [kind, items] :
+       std::initializer_list<Kind>{{"missing", &missing_items},
+                                   {"orphan", &orphans},
+                                   {"overlap", &overlaps},
+                                   {"stale_hold", &stale_holds},
+                                   {"out_of_service", &on_unavailable_points}}) {
+    for (const auto& detail : *items) out.findings.push_back({kind, detail});
+  }
+  return out;
 }
 
 namespace {
@@ -107,10 +109,7 @@ class Checker {
 
   ConsistencyReport Run() {
     for (const auto& [company, s] : all_) {
-      for (const auto& [id, state] : s.sagas) {
-        if (state != engine::SagaStep::kDone) in_flight_.insert(Key(company, id));
-      }
-      for (const auto& id : s.moved) in_flight_.insert(Key(company, id));
+      for (const auto& id : s.unsettled) in_flight_.insert(Key(company, id));
     }
     out_.sagas_in_flight = static_cast<int>(in_flight_.size());
     for (const auto& [company, s] : all_) CheckBookings(company, s);
@@ -145,8 +144,10 @@ class Checker {
     out_.reservations += static_cast<int>(s.reservations.size());
     out_.bookings += static_cast<int>(s.bookings.size());
     std::map<std::string, std::vector<const Booking*>> by_point;
+    std::vector<engine::Claim> claims;
     for (const auto& b : s.bookings) {
       by_point[b.station + "/" + b.point].push_back(&b);
+      claims.push_back({b.station + "/" + b.point, b.owner, b.start_at, b.end_at});
       if (b.expires_at && *b.expires_at + grace_s_ < now_) {
         out_.stale_holds.push_back(Where(company, b) + " held by " + b.owner + " expired at " +
                                    FormatTime(*b.expires_at));
@@ -163,16 +164,9 @@ class Checker {
         }
       }
     }
-    for (auto& [point, list] : by_point) {
-      std::sort(list.begin(), list.end(), [](const Booking* a, const Booking* b) {
-        return std::tie(a->start_at, a->end_at) < std::tie(b->start_at, b->end_at);
-      });
-      for (std::size_t i = 1; i < list.size(); ++i) {
-        if (list[i]->start_at < list[i - 1]->end_at) {
-          out_.overlaps.push_back(Where(company, *list[i]) + " (" + list[i]->owner + ") overlaps " +
-                                  list[i - 1]->owner);
-        }
-      }
+    for (auto [earlier, later] : engine::Overlapping(claims)) {
+      out_.overlaps.push_back(Where(company, s.bookings[later]) + " (" + s.bookings[later].owner +
+                              ") overlaps " + s.bookings[earlier].owner);
     }
   }
 
@@ -233,20 +227,14 @@ class Checker {
 Result<ConsistencyReport> CheckConsistency(const std::map<std::string, std::string>& stores,
                                            Time now, Time grace_s) {
   std::map<std::string, CompanyState> all;
-  for (const auto& [company, path] : stores) {
-    auto s = ReadStore(path);
-    if (!s) return tl::unexpected<Error>(s.error());
-    all[company] = std::move(*s);
-  }
-  // A saga that moved after its coordinator's store was read may have
-  // changed parts at companies read later.
-  for (const auto& [company, path] : stores) {
-    auto after = engine::ReadSagaMarks(path);
-    if (!after) return Fail(Errc::kInternal, path + ": " + after.error().message);
-    auto& s = all[company];
-    for (const auto& [id, mark] : *after) {
-      if (engine::MovedSince(s.marks, id, mark))
-        s.moved.insert(SagaCoordinator::ReservationIdOf(id));
+  auto read = engine::ReadRunningStores(stores, [&](const std::string& company, runtime::Tx& tx) {
+    return ReadRows(tx, all[company]);
+  });
+  if (!read) return Fail(Errc::kInternal, read.error().message);
+  for (const auto& [company, checked] : *read) {
+    for (const auto& saga : checked.sagas) {
+      if (!checked.Settled(saga.saga_id))
+        all[company].unsettled.insert(SagaCoordinator::ReservationIdOf(saga.saga_id));
     }
   }
   return Checker(std::move(all), now, grace_s).Run();

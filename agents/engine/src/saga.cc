@@ -651,20 +651,4 @@ Status ReadSagas(runtime::Tx& tx, const std::function<void(SagaRecord)>& each) {
   return saga_records::SelectAll(tx, each);
 }
 
-Result<SagaMarks> ReadSagaMarks(const std::string& where) {
-  auto store = runtime::Store::Open(where);
-  if (!store) return tl::unexpected<Error>(store.error());
-  SagaMarks marks;
-  auto st = ReadSagas(**store, [&](const SagaRecord& r) {
-    marks[r.saga_id] = {r.step, r.outcome};
-  });
-  if (!st) return tl::unexpected<Error>(st.error());
-  return marks;
-}
-
-bool MovedSince(const SagaMarks& before, const std::string& saga_id, const SagaMark& now) {
-  auto it = before.find(saga_id);
-  return it == before.end() || it->second != now;
-}
-
 }  // namespace tripmesh::engine

@@ -9,6 +9,7 @@
 
 #include "tripmesh/base/result.h"
 #include "tripmesh/base/time.h"
+#include "tripmesh/schemas/check.h"
 
 namespace tripmesh::airline {
 
@@ -25,6 +26,8 @@ struct AirConsistencyReport {
     return sold_twice.empty() && orphans.empty() && unbooked.empty() && sagas_apart.empty();
   }
   std::string Summary() const;
+  // The same, as `tripmesh check --json` prints it.
+  schemas::CheckResult Result() const;
 };
 
 // `stores` maps each airline to its store (a SQLite file or a PostgreSQL

@@ -8,6 +8,7 @@
 
 #include "tripmesh/base/result.h"
 #include "tripmesh/base/time.h"
+#include "tripmesh/schemas/check.h"
 
 namespace tripmesh::company {
 
@@ -29,6 +30,8 @@ struct ConsistencyReport {
            on_unavailable_points.empty();
   }
   std::string Summary() const;
+  // The same, as `tripmesh check --json` prints it.
+  schemas::CheckResult Result() const;
 };
 
 // `stores` maps each company id to its SQLite file; the files may be in use by

@@ -93,14 +93,6 @@ struct SagaOptions {
 [[nodiscard]] Status ReadSagas(runtime::Store& store, const std::function<void(SagaRecord)>& each);
 [[nodiscard]] Status ReadSagas(runtime::Tx& tx, const std::function<void(SagaRecord)>& each);
 
-// Where each saga stood, by id. A checker of running agents reads these
-// before and after the stores it judges and leaves alone a saga that moved
-// in between: its parts may have been read on either side of its decision.
-using SagaMark = std::pair<SagaStep, std::optional<schemas::ReservationStatus>>;
-using SagaMarks = std::map<std::string, SagaMark>;
-[[nodiscard]] Result<SagaMarks> ReadSagaMarks(const std::string& where);
-bool MovedSince(const SagaMarks& before, const std::string& saga_id, const SagaMark& now);
-
 class Saga {
  public:
   struct Hooks {
