@@ -135,5 +135,32 @@ TEST_F(SeatBookTest, ABookRebuiltFromItsReservationsHoldsTheSameSeats) {
   EXPECT_FALSE(again.ByRequest("bia", "q1"));
 }
 
+TEST_F(SeatBookTest, ASettledReservationLeavesMemoryButKeepsItsSeatsUntilCancelled) {
+  auto want = Ask({"JG1001-2027-01-04"}, 2);
+  want.request_id = "q1";
+  auto r = book_.Hold(*timetable_, "ana", want, "r1", kMonday, kTtl);
+  ASSERT_TRUE(r);
+  auto leg = FindLeg(*timetable_, "JG1001-2027-01-04");
+  int left = book_.SeatsLeft(*timetable_, *leg, Cabin::kEconomy);
+  book_.Evict("r1");
+  EXPECT_EQ(book_.size(), 0u);
+  EXPECT_FALSE(book_.Find("r1"));
+  EXPECT_FALSE(book_.ByRequest("ana", "q1"));
+  // Its seats are still sold: the next passenger gets the ones after them.
+  EXPECT_EQ(book_.SeatsLeft(*timetable_, *leg, Cabin::kEconomy), left);
+  auto next = book_.Hold(*timetable_, "bia", Ask({"JG1001-2027-01-04"}), "r2", kMonday, kTtl);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->legs[0].seats, std::vector<std::string>{"4C"});
+  // Brought back from the store's copy, it is cancelled and frees its seats.
+  book_.Recall(*r);
+  EXPECT_EQ(book_.ByRequest("ana", "q1")->reservation_id, "r1");
+  auto cancelled = book_.Cancelling("ana", "r1");
+  ASSERT_TRUE(cancelled);
+  book_.Apply(*cancelled);
+  EXPECT_EQ(book_.SeatsLeft(*timetable_, *leg, Cabin::kEconomy), left + 2 - 1);  // bia has one
+  EXPECT_EQ(Cancelling(*cancelled).status, ReservationStatus::kCancelled);
+  EXPECT_EQ(Confirming(*cancelled, kMonday).error().code, Errc::kConflict);
+}
+
 }  // namespace
 }  // namespace tripmesh::air

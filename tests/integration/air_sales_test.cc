@@ -1,7 +1,8 @@
 // Airlines sell the seats of their own legs on a real broker: 200 passengers
 // race for the 72 seats of one flight and no seat is sold twice, before or
 // after the airline is killed; a hold that is not confirmed expires and its
-// seat goes back on sale; bad requests get precise errors and change nothing.
+// seat goes back on sale; a settled sale leaves memory and is answered from
+// the store; bad requests get precise errors and change nothing.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -212,6 +213,70 @@ TEST_F(AirSalesTest, AHoldNotConfirmedExpiresAndItsSeatGoesBackOnSale) {
   EXPECT_EQ(twice->status, ReservationStatus::kCancelled);
   EXPECT_EQ(SeatsLeft(*bia), 72);
   EXPECT_TRUE(StoredSeats().empty());
+}
+
+// Only holds stay in the airline's memory: a sale, once bought, is read back
+// from the store for a repeated request, get, list and cancel, before and
+// after a restart, and from a store made before the request_id column.
+TEST_F(AirSalesTest, ASettledSaleLeavesMemoryAndIsStillAnsweredFromTheStore) {
+  StartJangada();
+  auto ana = ConnectVehicle(broker_->uri(), "ana", "jangada");
+  auto bia = ConnectVehicle(broker_->uri(), "bia", "jangada");
+  ASSERT_TRUE(ana && bia);
+  auto ask = schemas::Decode<schemas::AirReserveRequest>(Ask(Leg(), 1, false, {"12C"})).value();
+  ask.request_id = "q1";
+  auto bought = Reservation(ana->Request("reserve", schemas::Encode(ask)));
+  ASSERT_TRUE(bought) << bought.error().message;
+  auto held = Reservation(bia->Request("reserve", Ask(Leg(), 1, true, {"14A"})));
+  ASSERT_TRUE(held) << held.error().message;
+  // The airline's metrics count what it keeps in memory: the hold alone.
+  EXPECT_TRUE(recorder_->WaitFor(
+      [](const runtime::InboundMessage& m) {
+        auto metrics = schemas::Decode<schemas::CompanyMetrics>(m.payload);
+        return m.topic == topics::Metrics("jangada") && metrics &&
+               metrics->counters["reservations.in_memory"] == 1;
+      },
+      std::chrono::seconds(15)));
+  schemas::ReservationRef ref{"", bought->reservation_id};
+  auto answered_from_the_store = [&] {
+    auto again = Reservation(ana->Request("reserve", schemas::Encode(ask)));
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->reservation_id, bought->reservation_id);
+    auto got = Reservation(ana->Request("get", schemas::EncodeRef(ref, "get")));
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got->status, ReservationStatus::kConfirmed);
+    auto others = Reservation(bia->Request("get", schemas::EncodeRef(ref, "get")));
+    ASSERT_FALSE(others);
+    EXPECT_EQ(others.error().code, Errc::kNotFound);
+    auto list = vehicle::ResultOf(ana->Request("list", R"({"type":"list.request"})"));
+    ASSERT_TRUE(list) << list.error().message;
+    EXPECT_NE(list->find(bought->reservation_id), std::string::npos) << *list;
+    auto taken = Reservation(bia->Request("reserve", Ask(Leg(), 1, false, {"12C"})));
+    ASSERT_FALSE(taken);
+    EXPECT_EQ(taken.error().code, Errc::kConflict);
+    EXPECT_EQ(SeatsLeft(*bia), 70);
+  };
+  answered_from_the_store();
+
+  // Killed, and its store taken back to before the request_id column.
+  jangada_->Signal(SIGKILL);
+  ASSERT_TRUE(jangada_->Wait(std::chrono::seconds(10)));
+  {
+    auto store = runtime::Store::Open(dir_ + "/jangada.db");
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE((*store)->Write([](runtime::Tx& tx) -> Status {
+      if (auto st = tx.Exec("DROP INDEX air_reservations_by_passenger"); !st) return st;
+      return tx.Exec("ALTER TABLE air_reservations DROP COLUMN request_id");
+    }));
+  }
+  StartJangada();
+  answered_from_the_store();
+  auto cancelled = Reservation(ana->Request("cancel", schemas::EncodeRef(ref, "cancel")));
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(cancelled->status, ReservationStatus::kCancelled);
+  auto rebought = Reservation(bia->Request("reserve", Ask(Leg(), 1, false, {"12C"})));
+  ASSERT_TRUE(rebought) << rebought.error().message;
+  EXPECT_EQ(StoredSeats().at(Leg() + "/12C"), rebought->reservation_id);
 }
 
 TEST_F(AirSalesTest, BadSeatRequestsGetPreciseErrorsAndChangeNothing) {

@@ -131,9 +131,7 @@ void SeatBook::Drop(const std::string& id) {
   auto it = reservations_.find(id);
   if (it == reservations_.end()) return;
   Release(it->second);
-  by_request_.erase({it->second.passenger, it->second.request_id});
-  if (it->second.expires_at) holds_.erase({*it->second.expires_at, id});
-  reservations_.erase(it);
+  Evict(id);
 }
 
 void SeatBook::Keep(const AirReservation& r) {
@@ -143,6 +141,20 @@ void SeatBook::Keep(const AirReservation& r) {
   reservations_[r.reservation_id] = r;
   if (r.status == ReservationStatus::kHeld && r.expires_at)
     holds_.insert({*r.expires_at, r.reservation_id});
+}
+
+void SeatBook::Evict(const std::string& id) {
+  auto it = reservations_.find(id);
+  if (it == reservations_.end()) return;
+  by_request_.erase({it->second.passenger, it->second.request_id});
+  if (it->second.expires_at) holds_.erase({*it->second.expires_at, id});
+  reservations_.erase(it);
+}
+
+void SeatBook::Recall(const AirReservation& r) {
+  if (reservations_.count(r.reservation_id)) return;
+  Keep(r);
+  if (!r.request_id.empty()) by_request_[{r.passenger, r.request_id}] = r.reservation_id;
 }
 
 Status SeatBook::Adopt(const Timetable& timetable, const AirReservation& r) {
@@ -196,35 +208,45 @@ std::vector<AirReservation> SeatBook::Of(const std::string& passenger) const {
   return mine;
 }
 
-Result<AirReservation> SeatBook::Confirming(const std::string& passenger, const std::string& id,
-                                            Time now) const {
-  auto r = Get(passenger, id);
-  if (!r) return r;
-  switch (r->status) {
+Result<AirReservation> Confirming(AirReservation r, Time now) {
+  const std::string& id = r.reservation_id;
+  switch (r.status) {
     case ReservationStatus::kConfirmed:
       return r;
     case ReservationStatus::kHeld:
-      if (r->expires_at && *r->expires_at <= now) break;
-      r->status = ReservationStatus::kConfirmed;
-      r->expires_at.reset();
+      if (r.expires_at && *r.expires_at <= now) break;
+      r.status = ReservationStatus::kConfirmed;
+      r.expires_at.reset();
       return r;
     case ReservationStatus::kExpired:
       break;
     default:
       return Fail(Errc::kConflict, "reservation " + id + " is " +
-                                       std::string(schemas::ReservationStatusName(r->status)) +
+                                       std::string(schemas::ReservationStatusName(r.status)) +
                                        ": it cannot be confirmed");
   }
   return Fail(Errc::kExpired, "the hold of " + id + " has expired: reserve again");
 }
 
+AirReservation Cancelling(AirReservation r) {
+  if (!Active(r)) return r;
+  r.status = ReservationStatus::kCancelled;
+  r.expires_at.reset();
+  return r;
+}
+
+Result<AirReservation> SeatBook::Confirming(const std::string& passenger, const std::string& id,
+                                            Time now) const {
+  auto r = Get(passenger, id);
+  if (!r) return r;
+  return air::Confirming(std::move(*r), now);
+}
+
 Result<AirReservation> SeatBook::Cancelling(const std::string& passenger,
                                             const std::string& id) const {
   auto r = Get(passenger, id);
-  if (!r || !Active(*r)) return r;
-  r->status = ReservationStatus::kCancelled;
-  r->expires_at.reset();
-  return r;
+  if (!r) return r;
+  return air::Cancelling(std::move(*r));
 }
 
 void SeatBook::Apply(const AirReservation& r) {

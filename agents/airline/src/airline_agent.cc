@@ -116,9 +116,9 @@ class AirProfile final : public engine::Profile {
         break;
       case topics::Op::kConfirm:
       case topics::Op::kCancel: {
-        // A sale of this airline's is in memory; an itinerary may be in the store.
+        // Not a sale of this airline's: an itinerary it coordinates, perhaps.
         auto ref = schemas::Decode<schemas::ReservationRef>(payload);
-        if (ref && !sales_.Find(ref->reservation_id) && sagas_.Coordinates(ref->reservation_id)) {
+        if (ref && NoSale(ref->reservation_id) && sagas_.Coordinates(ref->reservation_id)) {
           return op == topics::Op::kConfirm ? sagas_.Confirm(passenger, *ref, reply_to)
                                             : sagas_.Cancel(passenger, *ref, reply_to);
         }
@@ -131,7 +131,7 @@ class AirProfile final : public engine::Profile {
       case topics::Op::kGet:
         answer = Decoded<schemas::ReservationRef>(payload, [&](const auto& ref) {
           auto sale = sales_.Get(passenger, ref);
-          if (sale || sales_.Find(ref.reservation_id)) return sale;
+          if (sale || !NoSale(ref.reservation_id)) return sale;
           if (auto r = sagas_.Get(passenger, ref.reservation_id)) {
             r->request_id = ref.request_id;
             return Result<std::string>(schemas::Encode(*r));
@@ -199,7 +199,7 @@ class AirProfile final : public engine::Profile {
   void AddMetrics(std::map<std::string, std::int64_t>& counters) override {
     std::lock_guard lock(mu_);
     counters["world.airlines"] = static_cast<std::int64_t>(timetables_.size());
-    counters["reservations"] = static_cast<std::int64_t>(sales_.Reservations());
+    counters["reservations.in_memory"] = static_cast<std::int64_t>(sales_.Reservations());
     counters["sagas.unfinished"] = static_cast<std::int64_t>(sagas_.Unfinished());
   }
 
@@ -227,10 +227,19 @@ class AirProfile final : public engine::Profile {
     return std::string();
   }
 
+  // Whether `id` is surely no sale or saga part of this airline's (a store
+  // that fails to say is not sure).
+  bool NoSale(const std::string& id) const {
+    auto sale = sales_.Find(id);
+    return sale && !*sale;
+  }
+
   // Both kinds, oldest first; a saga's own part here shows as the itinerary.
   Result<std::string> List(const std::string& passenger, const schemas::ListRequest& r) {
     schemas::AirReservationList list{.request_id = r.request_id, .reservations = {}};
-    for (auto& mine : sales_.List(passenger, r)) {
+    auto sales = sales_.List(passenger, r);
+    if (!sales) return tl::unexpected<Error>(sales.error());
+    for (auto& mine : *sales) {
       bool part_of_ours = mine.reservation_id.size() > 1 && mine.reservation_id[0] == 's' &&
                           sagas_.Coordinates(mine.reservation_id.substr(1));
       if (!part_of_ours) list.reservations.push_back(std::move(mine));

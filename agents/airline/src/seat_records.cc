@@ -1,10 +1,33 @@
 #include "seat_records.h"
 
+#include <utility>
+#include <vector>
+
 namespace tripmesh::airline::records {
 namespace {
 
 bool Active(schemas::ReservationStatus s) {
   return s == schemas::ReservationStatus::kHeld || s == schemas::ReservationStatus::kConfirmed;
+}
+
+// A store made before settled reservations left memory has no request_id
+// column: added, and filled from the bodies, once.
+Status AddRequestIds(runtime::Tx& tx) {
+  auto has = runtime::HasColumn(tx, "air_reservations", "request_id");
+  if (!has) return tl::unexpected<Error>(has.error());
+  if (*has) return {};
+  auto st = tx.Exec("ALTER TABLE air_reservations ADD COLUMN request_id TEXT NOT NULL DEFAULT ''");
+  if (!st) return st;
+  std::vector<std::pair<std::string, std::string>> ids;  // (id, request_id)
+  st = tx.Query("SELECT id, body FROM air_reservations", {}, [&](const runtime::Row& row) {
+    auto r = schemas::Decode<schemas::AirReservation>(row.Str(1));
+    if (r && !r->request_id.empty()) ids.emplace_back(row.Str(0), r->request_id);
+  });
+  for (const auto& [id, request_id] : ids) {
+    if (!st) break;
+    st = tx.Exec("UPDATE air_reservations SET request_id=? WHERE id=?", {request_id, id});
+  }
+  return st;
 }
 
 }  // namespace
@@ -13,7 +36,7 @@ Status CreateTables(runtime::Tx& tx) {
   for (const char* sql : {
            "CREATE TABLE IF NOT EXISTS air_reservations(id TEXT PRIMARY KEY,"
            " passenger TEXT NOT NULL, status TEXT NOT NULL, created_at BIGINT NOT NULL,"
-           " body TEXT NOT NULL)",
+           " body TEXT NOT NULL, request_id TEXT NOT NULL DEFAULT '')",
            "CREATE TABLE IF NOT EXISTS air_seats(leg_id TEXT NOT NULL, seat TEXT NOT NULL,"
            " owner TEXT NOT NULL, PRIMARY KEY(leg_id, seat))",
            "CREATE INDEX IF NOT EXISTS air_seats_owner ON air_seats(owner)",
@@ -21,15 +44,19 @@ Status CreateTables(runtime::Tx& tx) {
        }) {
     if (auto st = tx.Exec(sql); !st) return st;
   }
-  return {};
+  if (auto st = AddRequestIds(tx); !st) return st;
+  return tx.Exec(
+      "CREATE INDEX IF NOT EXISTS air_reservations_by_passenger"
+      " ON air_reservations(passenger, request_id)");
 }
 
 Status Save(runtime::Tx& tx, const schemas::AirReservation& r) {
   auto st = tx.Exec(
-      "INSERT INTO air_reservations(id, passenger, status, created_at, body) VALUES(?,?,?,?,?)"
-      " ON CONFLICT(id) DO UPDATE SET status=excluded.status, body=excluded.body",
+      "INSERT INTO air_reservations(id, passenger, status, created_at, body, request_id)"
+      " VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
+      " body=excluded.body",
       {r.reservation_id, r.passenger, std::string(schemas::ReservationStatusName(r.status)),
-       r.created_at, schemas::Encode(r)});
+       r.created_at, schemas::Encode(r), r.request_id});
   if (!st) return st;
   if (st = tx.Exec("DELETE FROM air_seats WHERE owner=?", {r.reservation_id}); !st) return st;
   if (!Active(r.status)) return {};
@@ -46,6 +73,46 @@ Status Save(runtime::Tx& tx, const schemas::AirReservation& r) {
 Status SelectReservations(runtime::Tx& tx, const std::function<void(const std::string&)>& each) {
   return tx.Query("SELECT body FROM air_reservations ORDER BY created_at, id", {},
                   [&](const runtime::Row& row) { each(row.Str(0)); });
+}
+
+Status SelectLiveReservations(runtime::Tx& tx,
+                              const std::function<void(const std::string&)>& each) {
+  return tx.Query(
+      "SELECT body FROM air_reservations WHERE status IN ('held', 'confirmed')"
+      " ORDER BY created_at, id",
+      {}, [&](const runtime::Row& row) { each(row.Str(0)); });
+}
+
+Status SelectKeys(runtime::Tx& tx, const std::function<void(const ReservationKeys&)>& each) {
+  return tx.Query("SELECT id, passenger, request_id FROM air_reservations", {},
+                  [&](const runtime::Row& row) {
+                    each({row.Str(0), row.Str(1), row.Str(2)});
+                  });
+}
+
+Result<std::optional<std::string>> SelectReservation(runtime::Tx& tx, const std::string& id) {
+  std::optional<std::string> body;
+  auto st = tx.Query("SELECT body FROM air_reservations WHERE id=?", {id},
+                     [&](const runtime::Row& row) { body = row.Str(0); });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return body;
+}
+
+Result<std::optional<std::string>> SelectByRequest(runtime::Tx& tx, const std::string& passenger,
+                                                   const std::string& request_id) {
+  std::optional<std::string> body;
+  auto st = tx.Query(
+      "SELECT body FROM air_reservations WHERE passenger=? AND request_id=?"
+      " ORDER BY created_at LIMIT 1",
+      {passenger, request_id}, [&](const runtime::Row& row) { body = row.Str(0); });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return body;
+}
+
+Status SelectOf(runtime::Tx& tx, const std::string& passenger,
+                const std::function<void(const std::string&)>& each) {
+  return tx.Query("SELECT body FROM air_reservations WHERE passenger=? ORDER BY created_at, id",
+                  {passenger}, [&](const runtime::Row& row) { each(row.Str(0)); });
 }
 
 Status SelectSeats(

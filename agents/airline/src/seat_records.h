@@ -1,10 +1,12 @@
 // The airline's tables and every statement on them: air_reservations (each
-// reservation's JSON in `body`) and air_seats (one row per seat a held or
+// reservation's JSON in `body`; its passenger and request id also as columns,
+// to find a reservation that left memory) and air_seats (one row per seat a held or
 // confirmed reservation has on a leg), air_released_early. The seats' primary key is (leg, seat):
 // the store itself refuses a seat sold twice.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "tripmesh/base/result.h"
@@ -19,6 +21,24 @@ namespace tripmesh::airline::records {
 // Every reservation's body, oldest first.
 [[nodiscard]] Status SelectReservations(runtime::Tx& tx,
                                         const std::function<void(const std::string&)>& each);
+// The held and confirmed reservations' bodies, oldest first.
+[[nodiscard]] Status SelectLiveReservations(runtime::Tx& tx,
+                                            const std::function<void(const std::string&)>& each);
+// What names each reservation: its id, and its passenger's request id.
+struct ReservationKeys {
+  std::string id, passenger, request_id;
+};
+[[nodiscard]] Status SelectKeys(runtime::Tx& tx,
+                                const std::function<void(const ReservationKeys&)>& each);
+// One reservation's body by its id, or by its passenger's request id.
+[[nodiscard]] Result<std::optional<std::string>> SelectReservation(runtime::Tx& tx,
+                                                                   const std::string& id);
+[[nodiscard]] Result<std::optional<std::string>> SelectByRequest(runtime::Tx& tx,
+                                                                 const std::string& passenger,
+                                                                 const std::string& request_id);
+// A passenger's reservations' bodies, oldest first.
+[[nodiscard]] Status SelectOf(runtime::Tx& tx, const std::string& passenger,
+                              const std::function<void(const std::string&)>& each);
 // Every seat row: (leg, seat, owner).
 [[nodiscard]] Status SelectSeats(
     runtime::Tx& tx, const std::function<void(const std::string& leg, const std::string& seat,

@@ -21,14 +21,17 @@ std::string NewReservationId() {
 }
 
 Status SeatSales::Load(const air::Timetable& timetable) {
-  std::vector<AirReservation> all;
+  std::vector<AirReservation> live;
+  std::vector<records::ReservationKeys> keys;
   std::set<std::string> released_early;
   auto st = services_.store.Write([&](runtime::Tx& tx) { return records::CreateTables(tx); });
   if (!st) return st;
   st = services_.store.Read([&](runtime::Tx& tx) {
-    auto read = records::SelectReservations(tx, [&](const std::string& body) {
-      if (auto r = schemas::Decode<AirReservation>(body)) all.push_back(std::move(*r));
+    auto read = records::SelectLiveReservations(tx, [&](const std::string& body) {
+      if (auto r = schemas::Decode<AirReservation>(body)) live.push_back(std::move(*r));
     });
+    if (!read) return read;
+    read = records::SelectKeys(tx, [&](const records::ReservationKeys& k) { keys.push_back(k); });
     if (!read) return read;
     return records::SelectReleasedEarly(
         tx, [&](const std::string& saga_id) { released_early.insert(saga_id); });
@@ -36,11 +39,84 @@ Status SeatSales::Load(const air::Timetable& timetable) {
   if (!st) return st;
   std::lock_guard lock(mu_);
   released_early_ = std::move(released_early);
-  for (const auto& r : all) {
-    if (auto adopted = book_.Adopt(timetable, r); !adopted) return adopted;
+  // Every key is known as settled; a hold in memory is found there first.
+  for (const auto& k : keys) {
+    settled_ids_.insert(std::hash<std::string>{}(k.id));
+    if (!k.request_id.empty()) settled_requests_.insert(RequestKey(k.passenger, k.request_id));
   }
-  if (!all.empty()) runtime::Log(runtime::LogLevel::kInfo, "{} reservations loaded", all.size());
+  for (const auto& r : live) {
+    if (auto adopted = book_.Adopt(timetable, r); !adopted) return adopted;
+    if (r.status != ReservationStatus::kHeld) book_.Evict(r.reservation_id);
+  }
+  runtime::Log(runtime::LogLevel::kInfo, "{} reservations in the store, {} of them live",
+               keys.size(), live.size());
   return {};
+}
+
+std::uint64_t SeatSales::RequestKey(const std::string& passenger, const std::string& request_id) {
+  std::string key = passenger;
+  key += '\n';  // neither name has one
+  key += request_id;
+  return std::hash<std::string>{}(key);
+}
+
+void SeatSales::Settle(const AirReservation& r) {
+  if (r.status == ReservationStatus::kHeld) return;
+  std::lock_guard lock(mu_);
+  settled_ids_.insert(std::hash<std::string>{}(r.reservation_id));
+  if (!r.request_id.empty()) settled_requests_.insert(RequestKey(r.passenger, r.request_id));
+  book_.Evict(r.reservation_id);
+}
+
+Result<std::optional<AirReservation>> SeatSales::Lookup(const std::string& id) const {
+  {
+    std::lock_guard lock(mu_);
+    if (auto r = book_.Find(id)) return r;
+    if (!settled_ids_.count(std::hash<std::string>{}(id))) return std::nullopt;
+  }
+  return ReadOne([&](runtime::Tx& tx) { return records::SelectReservation(tx, id); });
+}
+
+Result<std::optional<AirReservation>> SeatSales::ReadOne(const Select& select) const {
+  Result<std::optional<std::string>> body = std::nullopt;
+  auto st = services_.store.Read([&](runtime::Tx& tx) -> Status {
+    body = select(tx);
+    if (!body) return tl::unexpected<Error>(body.error());
+    return {};
+  });
+  if (!st) return tl::unexpected<Error>(st.error());
+  if (!*body) return std::nullopt;
+  auto r = schemas::Decode<AirReservation>(**body);
+  if (!r) return Fail(Errc::kInternal, "a reservation in the store is unreadable");
+  return std::optional(std::move(*r));
+}
+
+Result<AirReservation> SeatSales::Mine(const std::string& passenger, const std::string& id) const {
+  auto r = Lookup(id);
+  if (!r) return tl::unexpected<Error>(r.error());
+  if (!*r || (*r)->passenger != passenger)
+    return Fail(Errc::kNotFound, "no reservation " + id.substr(0, 40) + " of " + passenger);
+  return std::move(**r);
+}
+
+Status SeatSales::Change(const AirReservation& was, const AirReservation& next) {
+  {
+    std::lock_guard lock(mu_);
+    book_.Recall(was);  // back from the store if it had left memory
+  }
+  return Commit(next);
+}
+
+Result<std::optional<AirReservation>> SeatSales::ByRequest(const std::string& passenger,
+                                                           const std::string& request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  {
+    std::lock_guard lock(mu_);
+    if (auto r = book_.ByRequest(passenger, request_id)) return r;
+    if (!settled_requests_.count(RequestKey(passenger, request_id))) return std::nullopt;
+  }
+  return ReadOne(
+      [&](runtime::Tx& tx) { return records::SelectByRequest(tx, passenger, request_id); });
 }
 
 std::string SeatSales::Answer(AirReservation r, const std::string& request_id) {
@@ -51,19 +127,24 @@ std::string SeatSales::Answer(AirReservation r, const std::string& request_id) {
 Status SeatSales::Commit(const AirReservation& r) {
   auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, r); });
   if (!st) return st;
-  std::lock_guard lock(mu_);
-  book_.Apply(r);
+  {
+    std::lock_guard lock(mu_);
+    book_.Apply(r);
+  }
+  Settle(r);
   return {};
 }
 
 Result<std::string> SeatSales::Reserve(const air::Timetable& timetable,
                                        const std::string& passenger,
                                        const schemas::AirReserveRequest& request) {
+  // One passenger's requests come from its lane: none with this id is under way.
+  auto earlier = ByRequest(passenger, request.request_id);
+  if (!earlier) return tl::unexpected<Error>(earlier.error());
+  if (*earlier) return Answer(**earlier, request.request_id);
   Result<AirReservation> held;
   {
     std::lock_guard lock(mu_);
-    if (auto earlier = book_.ByRequest(passenger, request.request_id))
-      return Answer(*earlier, request.request_id);
     held = book_.Hold(timetable, passenger, request, NewReservationId(), services_.clock.Now(),
                       hold_ttl_s_);
   }
@@ -74,6 +155,7 @@ Result<std::string> SeatSales::Reserve(const air::Timetable& timetable,
     book_.Drop(held->reservation_id);
     return tl::unexpected<Error>(st.error());
   }
+  Settle(*held);
   services_.count(request.hold_only ? "reservations.held" : "reservations.confirmed", 1);
   return Answer(*held, request.request_id);
 }
@@ -81,13 +163,11 @@ Result<std::string> SeatSales::Reserve(const air::Timetable& timetable,
 Result<std::string> SeatSales::Confirm(const std::string& passenger,
                                        const schemas::ReservationRef& ref) {
   auto changing = changing_.LockOne(ref.reservation_id);
-  Result<AirReservation> next;
-  {
-    std::lock_guard lock(mu_);
-    next = book_.Confirming(passenger, ref.reservation_id, services_.clock.Now());
-  }
+  auto r = Mine(passenger, ref.reservation_id);
+  if (!r) return tl::unexpected<Error>(r.error());
+  auto next = air::Confirming(*r, services_.clock.Now());
   if (!next) return tl::unexpected<Error>(next.error());
-  if (auto st = Commit(*next); !st) return tl::unexpected<Error>(st.error());
+  if (auto st = Change(*r, *next); !st) return tl::unexpected<Error>(st.error());
   services_.count("reservations.confirmed", 1);
   return Answer(*next, ref.request_id);
 }
@@ -95,31 +175,37 @@ Result<std::string> SeatSales::Confirm(const std::string& passenger,
 Result<std::string> SeatSales::Cancel(const std::string& passenger,
                                       const schemas::ReservationRef& ref) {
   auto changing = changing_.LockOne(ref.reservation_id);
-  Result<AirReservation> next;
-  {
-    std::lock_guard lock(mu_);
-    next = book_.Cancelling(passenger, ref.reservation_id);
-  }
-  if (!next) return tl::unexpected<Error>(next.error());
-  if (auto st = Commit(*next); !st) return tl::unexpected<Error>(st.error());
+  auto r = Mine(passenger, ref.reservation_id);
+  if (!r) return tl::unexpected<Error>(r.error());
+  auto next = air::Cancelling(*r);
+  if (auto st = Change(*r, next); !st) return tl::unexpected<Error>(st.error());
   services_.count("reservations.cancelled", 1);
-  return Answer(*next, ref.request_id);
+  return Answer(next, ref.request_id);
 }
 
 Result<std::string> SeatSales::Get(const std::string& passenger,
                                    const schemas::ReservationRef& ref) const {
-  std::lock_guard lock(mu_);
-  auto r = book_.Get(passenger, ref.reservation_id);
+  auto r = Mine(passenger, ref.reservation_id);
   if (!r) return tl::unexpected<Error>(r.error());
   return Answer(*r, ref.request_id);
 }
 
-std::vector<AirReservation> SeatSales::List(const std::string& passenger,
-                                            const schemas::ListRequest& request) const {
-  std::lock_guard lock(mu_);
-  if (request.for_request_id.empty()) return book_.Of(passenger);
+Result<std::vector<AirReservation>> SeatSales::List(const std::string& passenger,
+                                                    const schemas::ListRequest& request) const {
   std::vector<AirReservation> found;
-  if (auto r = book_.ByRequest(passenger, request.for_request_id)) found.push_back(*r);
+  if (!request.for_request_id.empty()) {
+    auto r = ByRequest(passenger, request.for_request_id);
+    if (!r) return tl::unexpected<Error>(r.error());
+    if (*r) found.push_back(std::move(**r));
+    return found;
+  }
+  // The store has every reservation the book shows: a change is written first.
+  auto st = services_.store.Read([&](runtime::Tx& tx) {
+    return records::SelectOf(tx, passenger, [&](const std::string& body) {
+      if (auto r = schemas::Decode<AirReservation>(body)) found.push_back(std::move(*r));
+    });
+  });
+  if (!st) return tl::unexpected<Error>(st.error());
   return found;
 }
 
@@ -195,20 +281,26 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
                                         const schemas::AirSagaRequest& request) {
   const auto phase = schemas::SagaPhase::kRequest;
   auto changing = changing_.LockOne(request.saga_id);
-  Result<AirReservation> held;
   {
     std::lock_guard lock(mu_);
     if (released_early_.count(request.saga_id)) {
       return Refusal(request.saga_id, phase, Errc::kConflict,
                      "the saga was compensated before this request arrived");
     }
-    if (auto earlier = book_.Find(request.saga_id)) {
-      if (earlier->status == ReservationStatus::kHeld ||
-          earlier->status == ReservationStatus::kConfirmed)
-        return Holding(*earlier);
-      return Refusal(request.saga_id, phase, Errc::kConflict,
-                     "its part is " + std::string(schemas::ReservationStatusName(earlier->status)));
-    }
+  }
+  auto earlier = Lookup(request.saga_id);
+  if (!earlier)
+    return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
+  if (*earlier) {
+    const auto& part = **earlier;
+    if (part.status == ReservationStatus::kHeld || part.status == ReservationStatus::kConfirmed)
+      return Holding(part);
+    return Refusal(request.saga_id, phase, Errc::kConflict,
+                   "its part is " + std::string(schemas::ReservationStatusName(part.status)));
+  }
+  Result<AirReservation> held;
+  {
+    std::lock_guard lock(mu_);
     schemas::AirReserveRequest want{.request_id = "",
                                     .legs = request.legs,
                                     .passengers = request.passengers,
@@ -230,34 +322,28 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
 schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id) {
   const auto phase = schemas::SagaPhase::kCommit;
   auto changing = changing_.LockOne(saga_id);
-  auto part = Find(saga_id);
+  auto found = Lookup(saga_id);
+  if (!found) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+  auto& part = *found;
   if (!part) return Refusal(saga_id, phase, Errc::kNotFound, "no seats held for this saga");
-  Result<AirReservation> next;
-  {
-    std::lock_guard lock(mu_);
-    next = book_.Confirming(part->passenger, saga_id, services_.clock.Now());
-  }
+  if (part->status == ReservationStatus::kConfirmed) return Done(saga_id, phase);  // said twice
+  auto next = air::Confirming(*part, services_.clock.Now());
   if (!next) return Refusal(saga_id, phase, next.error().code, next.error().message);
-  if (part->status != ReservationStatus::kConfirmed) {
-    if (auto st = Commit(*next); !st)
-      return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-    services_.count("saga.parts.committed", 1);
-  }
+  if (auto st = Change(*part, *next); !st)
+    return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+  services_.count("saga.parts.committed", 1);
   return Done(saga_id, phase);
 }
 
 schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
   const auto phase = schemas::SagaPhase::kCompensate;
   auto changing = changing_.LockOne(saga_id);
-  auto part = Find(saga_id);
+  auto found = Lookup(saga_id);
+  if (!found) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+  auto& part = *found;
   if (part &&
       (part->status == ReservationStatus::kHeld || part->status == ReservationStatus::kConfirmed)) {
-    Result<AirReservation> next;
-    {
-      std::lock_guard lock(mu_);
-      next = book_.Cancelling(part->passenger, saga_id);
-    }
-    if (!next || !Commit(*next))
+    if (!Change(*part, air::Cancelling(*part)))
       return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
     services_.count("saga.parts.released", 1);
   } else if (!part) {
@@ -272,9 +358,8 @@ schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
   return Done(saga_id, phase);
 }
 
-std::optional<AirReservation> SeatSales::Find(const std::string& id) const {
-  std::lock_guard lock(mu_);
-  return book_.Find(id);
+Result<std::optional<AirReservation>> SeatSales::Find(const std::string& id) const {
+  return Lookup(id);
 }
 
 int SeatSales::SeatsLeft(const air::Timetable& timetable, const air::Leg& leg,

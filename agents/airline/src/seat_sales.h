@@ -1,20 +1,27 @@
 // An airline's sales desk: the seat book behind a lock, every change durable
 // in the store before the book shows it and the passenger hears of it, and
-// holds that run out expired on the passenger's lane.
+// holds that run out expired on the passenger's lane. Only holds stay in
+// memory: a settled reservation is read back from the store when asked for
+// (its seats stay booked in the book's ledgers), so memory does not grow
+// with sales.
 // Thread safety: any thread; calls for one passenger come from its lane, so
 // they do not interleave.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 
 #include "tripmesh/air/seat_book.h"
 #include "tripmesh/base/result.h"
 #include "tripmesh/engine/agent.h"
 #include "tripmesh/runtime/keyed_locks.h"
+#include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/air.h"
 
 namespace tripmesh::airline {
@@ -27,7 +34,8 @@ class SeatSales {
   SeatSales(std::string airline, Time hold_ttl_s, engine::Services& services)
       : book_(std::move(airline)), hold_ttl_s_(hold_ttl_s), services_(services) {}
 
-  // Makes the tables and reads every reservation back into the book.
+  // Makes the tables, reads the holds back into the book and claims the
+  // seats of every confirmed reservation.
   [[nodiscard]] Status Load(const air::Timetable& timetable);
 
   // A passenger's reserve, confirm, cancel, get and list: the encoded answer.
@@ -41,8 +49,8 @@ class SeatSales {
   [[nodiscard]] Result<std::string> Get(const std::string& passenger,
                                         const schemas::ReservationRef& ref) const;
   // Oldest first; a saga's part shows under the saga's id.
-  std::vector<schemas::AirReservation> List(const std::string& passenger,
-                                            const schemas::ListRequest& request) const;
+  [[nodiscard]] Result<std::vector<schemas::AirReservation>> List(
+      const std::string& passenger, const schemas::ListRequest& request) const;
 
   // This airline's part of an itinerary's saga, kept as a reservation under
   // the saga's id: its legs held for `hold_ttl_s`, then bought or given back.
@@ -51,16 +59,34 @@ class SeatSales {
                                const schemas::AirSagaRequest& request);
   schemas::AirSagaAck CommitPart(const std::string& saga_id);
   schemas::AirSagaAck ReleasePart(const std::string& saga_id);
-  std::optional<schemas::AirReservation> Find(const std::string& id) const;
+  // Any reservation or part by its id (from the store if it left memory).
+  [[nodiscard]] Result<std::optional<schemas::AirReservation>> Find(const std::string& id) const;
 
   // Posts the expiry of every hold whose time is up to its passenger's lane.
   void ExpireDue();
   int SeatsLeft(const air::Timetable& timetable, const air::Leg& leg, air::Cabin cabin) const;
-  std::size_t Reservations() const;
+  std::size_t Reservations() const;  // in memory: the holds, and changes under way
 
  private:
-  // Writes `r` and then shows it in the book.
+  // Writes `r` and then shows it in the book; a settled one then leaves it.
   [[nodiscard]] Status Commit(const schemas::AirReservation& r);
+  // Takes a settled `r` out of the book (its keys stay known, see below).
+  void Settle(const schemas::AirReservation& r);
+  // The reservation `id` from memory, else from the store if it left memory.
+  [[nodiscard]] Result<std::optional<schemas::AirReservation>> Lookup(const std::string& id) const;
+  // Lookup of `passenger`'s own: not_found for another's.
+  [[nodiscard]] Result<schemas::AirReservation> Mine(const std::string& passenger,
+                                                     const std::string& id) const;
+  // Commits `next`, the new state of `was` (put back in the book first if
+  // it had left memory). Under changing_ for its id.
+  [[nodiscard]] Status Change(const schemas::AirReservation& was,
+                              const schemas::AirReservation& next);
+  [[nodiscard]] Result<std::optional<schemas::AirReservation>> ByRequest(
+      const std::string& passenger, const std::string& request_id) const;
+  // The one reservation `select` finds in the store, decoded.
+  using Select = std::function<Result<std::optional<std::string>>(runtime::Tx&)>;
+  [[nodiscard]] Result<std::optional<schemas::AirReservation>> ReadOne(const Select& select) const;
+  static std::uint64_t RequestKey(const std::string& passenger, const std::string& request_id);
   void Expire(const std::string& passenger, const std::string& id);
   static std::string Answer(schemas::AirReservation r, const std::string& request_id);
 
@@ -70,11 +96,15 @@ class SeatSales {
   // Held across each change of one reservation, from reading it to showing
   // its new state: a hold that expires and a confirm never cross.
   runtime::KeyedLocks changing_;
-  mutable std::mutex mu_;           // guards the book, expiring_ and released_early_
+  mutable std::mutex mu_;           // guards the book, expiring_, released_early_ and settled_*
   std::set<std::string> expiring_;  // reservations whose expiry is posted
   // Sagas compensated before their request arrived (messages reordered): a
   // late request holds nothing. Also in the store (air_released_early).
   std::set<std::string> released_early_;
+  // Hashes of the ids and (passenger, request id) of the reservations that
+  // left memory: a miss means the store need not be asked, so a purchase
+  // costs no read; a hit is confirmed by reading the store.
+  std::unordered_set<std::uint64_t> settled_ids_, settled_requests_;
 };
 
 }  // namespace tripmesh::airline

@@ -1,10 +1,10 @@
 // An airline's seats on its own legs and the reservations that hold or bought
-// them. A reservation holds one seat per passenger on each of its legs, of
-// the cabin its fare class sells; all legs or none. The first hold on a seat
-// wins. Changes are proposed, made durable by the caller, then applied, so a
-// state the book shows is one the store has; only Hold claims seats at once
-// (and Drop gives them back when its write fails), so that two passengers
-// never both get a seat. Not thread-safe: the airline serialises calls.
+// them (the settled ones only while the caller keeps them; see Evict). A reservation holds one seat
+// per passenger on each of its legs, of the cabin its fare class sells; all legs or none. The first
+// hold on a seat wins. Changes are proposed, made durable by the caller, then applied, so a state
+// the book shows is one the store has; only Hold claims seats at once (and Drop gives them back
+// when its write fails), so that two passengers never both get a seat. Not thread-safe: the airline
+// serialises calls.
 #pragma once
 
 #include <map>
@@ -53,22 +53,29 @@ class SeatBook {
   // Oldest first.
   std::vector<schemas::AirReservation> Of(const std::string& passenger) const;
 
-  // The reservation as confirming it makes it: itself when confirmed;
-  // expired when its hold has run out (or expired), conflict when cancelled.
+  // The reservation `passenger` means by `id` as Confirming (below) makes it.
   [[nodiscard]] Result<schemas::AirReservation> Confirming(const std::string& passenger,
                                                            const std::string& id, Time now) const;
-  // The reservation as cancelling it makes it (itself once cancelled or expired).
+  // The same, as Cancelling (below) makes it.
   [[nodiscard]] Result<schemas::AirReservation> Cancelling(const std::string& passenger,
                                                            const std::string& id) const;
   // A durable new state of a known reservation: a confirmed one keeps its
   // seats for good, a cancelled or expired one frees them.
   void Apply(const schemas::AirReservation& r);
 
+  // A settled reservation (confirmed, cancelled or expired) leaves memory;
+  // the seats of a confirmed one stay booked in the ledgers, so its store row
+  // is all that is needed to bring it back.
+  void Evict(const std::string& id);
+  // Brings back a reservation Evict let go, as the store has it; its seats
+  // are as it left them.
+  void Recall(const schemas::AirReservation& r);
+
   // (passenger, id) of the holds whose time is up at `now`.
   std::vector<std::pair<std::string, std::string>> DueHolds(Time now) const;
   // Seats of `cabin` no reservation holds or bought on `leg` (this airline's).
   int SeatsLeft(const Timetable& timetable, const Leg& leg, Cabin cabin) const;
-  std::size_t size() const { return reservations_.size(); }
+  std::size_t size() const { return reservations_.size(); }  // those in memory
 
  private:
   // The ledger of `leg`, made on first use.
@@ -88,6 +95,12 @@ class SeatBook {
       by_request_;                                // (passenger, request id)
   std::set<std::pair<Time, std::string>> holds_;  // (expires_at, id) of the held ones
 };
+
+// A reservation as confirming it makes it: itself when confirmed; expired
+// when its hold has run out (or expired), conflict when cancelled.
+[[nodiscard]] Result<schemas::AirReservation> Confirming(schemas::AirReservation r, Time now);
+// A reservation as cancelling it makes it (itself once cancelled or expired).
+schemas::AirReservation Cancelling(schemas::AirReservation r);
 
 // Every passenger's seat on every leg.
 double TotalPrice(const schemas::AirReservation& r);
