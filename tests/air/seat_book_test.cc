@@ -100,20 +100,19 @@ TEST_F(SeatBookTest, ConfirmBeforeTheHoldRunsOutCancelFreesExpiredCannotBeConfir
       book_.Hold(*timetable_, "ana", Ask({"JG1001-2027-01-04"}, 1, true), "r1", kMonday, kTtl));
   ASSERT_TRUE(
       book_.Hold(*timetable_, "ana", Ask({"JG1003-2027-01-04"}, 1, true), "r2", kMonday, kTtl));
-  auto confirmed = book_.Confirming("ana", "r1", kMonday + kTtl - 1);
+  auto confirmed = Confirming(*book_.Get("ana", "r1"), kMonday + kTtl - 1);
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   EXPECT_FALSE(confirmed->expires_at);
   book_.Apply(*confirmed);
   EXPECT_EQ(book_.Get("ana", "r1")->status, ReservationStatus::kConfirmed);
-  EXPECT_EQ(book_.Confirming("ana", "r2", kMonday + kTtl).error().code, Errc::kExpired);
+  EXPECT_EQ(Confirming(*book_.Get("ana", "r2"), kMonday + kTtl).error().code, Errc::kExpired);
   auto due = book_.DueHolds(kMonday + kTtl);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].second, "r2");
   EXPECT_EQ(book_.Get("bia", "r1").error().code, Errc::kNotFound);
-  auto cancelled = book_.Cancelling("ana", "r1");
-  ASSERT_TRUE(cancelled);
-  book_.Apply(*cancelled);
-  EXPECT_EQ(book_.Confirming("ana", "r1", kMonday).error().code, Errc::kConflict);
+  auto cancelled = Cancelling(*book_.Get("ana", "r1"));
+  book_.Apply(cancelled);
+  EXPECT_EQ(Confirming(*book_.Get("ana", "r1"), kMonday).error().code, Errc::kConflict);
   auto leg = FindLeg(*timetable_, "JG1001-2027-01-04");
   EXPECT_EQ(book_.SeatsLeft(*timetable_, *leg, Cabin::kEconomy), 26 * 6);
 }
@@ -154,12 +153,11 @@ TEST_F(SeatBookTest, ASettledReservationLeavesMemoryButKeepsItsSeatsUntilCancell
   // Brought back from the store's copy, it is cancelled and frees its seats.
   book_.Recall(*r);
   EXPECT_EQ(book_.ByRequest("ana", "q1")->reservation_id, "r1");
-  auto cancelled = book_.Cancelling("ana", "r1");
-  ASSERT_TRUE(cancelled);
-  book_.Apply(*cancelled);
+  auto cancelled = Cancelling(*book_.Get("ana", "r1"));
+  book_.Apply(cancelled);
   EXPECT_EQ(book_.SeatsLeft(*timetable_, *leg, Cabin::kEconomy), left + 2 - 1);  // bia has one
-  EXPECT_EQ(Cancelling(*cancelled).status, ReservationStatus::kCancelled);
-  EXPECT_EQ(Confirming(*cancelled, kMonday).error().code, Errc::kConflict);
+  EXPECT_EQ(cancelled.status, ReservationStatus::kCancelled);
+  EXPECT_EQ(Confirming(cancelled, kMonday).error().code, Errc::kConflict);
 }
 
 }  // namespace

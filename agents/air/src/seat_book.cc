@@ -198,16 +198,6 @@ std::optional<AirReservation> SeatBook::ByRequest(const std::string& passenger,
   return reservations_.at(it->second);
 }
 
-std::vector<AirReservation> SeatBook::Of(const std::string& passenger) const {
-  std::vector<AirReservation> mine;
-  for (const auto& [id, r] : reservations_) {
-    if (r.passenger == passenger) mine.push_back(r);
-  }
-  std::stable_sort(mine.begin(), mine.end(),
-                   [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
-  return mine;
-}
-
 Result<AirReservation> Confirming(AirReservation r, Time now) {
   const std::string& id = r.reservation_id;
   switch (r.status) {
@@ -233,20 +223,6 @@ AirReservation Cancelling(AirReservation r) {
   r.status = ReservationStatus::kCancelled;
   r.expires_at.reset();
   return r;
-}
-
-Result<AirReservation> SeatBook::Confirming(const std::string& passenger, const std::string& id,
-                                            Time now) const {
-  auto r = Get(passenger, id);
-  if (!r) return r;
-  return air::Confirming(std::move(*r), now);
-}
-
-Result<AirReservation> SeatBook::Cancelling(const std::string& passenger,
-                                            const std::string& id) const {
-  auto r = Get(passenger, id);
-  if (!r) return r;
-  return air::Cancelling(std::move(*r));
 }
 
 void SeatBook::Apply(const AirReservation& r) {

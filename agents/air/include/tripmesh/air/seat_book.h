@@ -50,15 +50,7 @@ class SeatBook {
   std::optional<schemas::AirReservation> Find(const std::string& id) const;
   std::optional<schemas::AirReservation> ByRequest(const std::string& passenger,
                                                    const std::string& request_id) const;
-  // Oldest first.
-  std::vector<schemas::AirReservation> Of(const std::string& passenger) const;
 
-  // The reservation `passenger` means by `id` as Confirming (below) makes it.
-  [[nodiscard]] Result<schemas::AirReservation> Confirming(const std::string& passenger,
-                                                           const std::string& id, Time now) const;
-  // The same, as Cancelling (below) makes it.
-  [[nodiscard]] Result<schemas::AirReservation> Cancelling(const std::string& passenger,
-                                                           const std::string& id) const;
   // A durable new state of a known reservation: a confirmed one keeps its
   // seats for good, a cancelled or expired one frees them.
   void Apply(const schemas::AirReservation& r);
