@@ -25,9 +25,7 @@ namespace {
 using schemas::AirReservation;
 using schemas::ReservationStatus;
 
-bool Active(const AirReservation& r) {
-  return r.status == ReservationStatus::kHeld || r.status == ReservationStatus::kConfirmed;
-}
+bool Active(const AirReservation& r) { return HoldsSeats(r.status); }
 
 double Money(std::int64_t cents) { return static_cast<double>(cents) / 100; }
 
@@ -196,6 +194,10 @@ std::optional<AirReservation> SeatBook::ByRequest(const std::string& passenger,
   auto it = by_request_.find({passenger, request_id});
   if (request_id.empty() || it == by_request_.end()) return std::nullopt;
   return reservations_.at(it->second);
+}
+
+bool HoldsSeats(ReservationStatus s) {
+  return s == ReservationStatus::kHeld || s == ReservationStatus::kConfirmed;
 }
 
 Result<AirReservation> Confirming(AirReservation r, Time now) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "seat_records.h"
+#include "tripmesh/air/seat_book.h"
 #include "tripmesh/engine/check.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/air.h"
@@ -12,10 +13,6 @@ namespace {
 
 using schemas::AirReservation;
 using schemas::ReservationStatus;
-
-bool Live(ReservationStatus s) {
-  return s == ReservationStatus::kHeld || s == ReservationStatus::kConfirmed;
-}
 
 struct AirlineStore {
   std::map<std::string, AirReservation> reservations;  // by id
@@ -39,7 +36,7 @@ void CheckSeats(const std::string& airline, const AirlineStore& s, AirConsistenc
   std::vector<engine::Claim> claims;  // the seats of live reservations
   for (const auto& [id, r] : s.reservations) {
     ++report.reservations;
-    if (!Live(r.status)) continue;
+    if (!air::HoldsSeats(r.status)) continue;
     for (const auto& leg : r.legs) {
       for (const auto& seat : leg.seats) {
         std::string key = leg.leg_id + "/" + seat;
@@ -57,7 +54,7 @@ void CheckSeats(const std::string& airline, const AirlineStore& s, AirConsistenc
   for (const auto& [key, owner] : s.seats) {
     ++report.seats;
     auto r = s.reservations.find(owner);
-    if (r == s.reservations.end() || !Live(r->second.status))
+    if (r == s.reservations.end() || !air::HoldsSeats(r->second.status))
       report.orphans.push_back(fmt::format("{} {} of {}", airline, key, owner));
   }
 }

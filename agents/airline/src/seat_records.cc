@@ -3,12 +3,10 @@
 #include <utility>
 #include <vector>
 
+#include "tripmesh/air/seat_book.h"
+
 namespace tripmesh::airline::records {
 namespace {
-
-bool Active(schemas::ReservationStatus s) {
-  return s == schemas::ReservationStatus::kHeld || s == schemas::ReservationStatus::kConfirmed;
-}
 
 // A store made before settled reservations left memory has no request_id
 // column: added, and filled from the bodies, once.
@@ -59,7 +57,7 @@ Status Save(runtime::Tx& tx, const schemas::AirReservation& r) {
        r.created_at, schemas::Encode(r), r.request_id});
   if (!st) return st;
   if (st = tx.Exec("DELETE FROM air_seats WHERE owner=?", {r.reservation_id}); !st) return st;
-  if (!Active(r.status)) return {};
+  if (!air::HoldsSeats(r.status)) return {};
   for (const auto& leg : r.legs) {
     for (const auto& seat : leg.seats) {
       st = tx.Exec("INSERT INTO air_seats(leg_id, seat, owner) VALUES(?,?,?)",

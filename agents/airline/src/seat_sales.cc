@@ -293,8 +293,7 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
     return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
   if (*earlier) {
     const auto& part = **earlier;
-    if (part.status == ReservationStatus::kHeld || part.status == ReservationStatus::kConfirmed)
-      return Holding(part);
+    if (air::HoldsSeats(part.status)) return Holding(part);
     return Refusal(request.saga_id, phase, Errc::kConflict,
                    "its part is " + std::string(schemas::ReservationStatusName(part.status)));
   }
@@ -341,8 +340,7 @@ schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
   auto found = Lookup(saga_id);
   if (!found) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
   auto& part = *found;
-  if (part &&
-      (part->status == ReservationStatus::kHeld || part->status == ReservationStatus::kConfirmed)) {
+  if (part && air::HoldsSeats(part->status)) {
     if (!Change(*part, air::Cancelling(*part)))
       return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
     services_.count("saga.parts.released", 1);

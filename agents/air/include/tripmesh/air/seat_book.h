@@ -88,6 +88,9 @@ class SeatBook {
   std::set<std::pair<Time, std::string>> holds_;  // (expires_at, id) of the held ones
 };
 
+// Whether a reservation in this state holds or has bought its seats.
+bool HoldsSeats(schemas::ReservationStatus s);
+
 // A reservation as confirming it makes it: itself when confirmed; expired
 // when its hold has run out (or expired), conflict when cancelled.
 [[nodiscard]] Result<schemas::AirReservation> Confirming(schemas::AirReservation r, Time now);
