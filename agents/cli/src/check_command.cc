@@ -25,44 +25,46 @@ struct CheckFlags {
   bool json = false;
 };
 
+// "stale_hold" as a person reads it.
+std::string Spoken(std::string name) {
+  std::replace(name.begin(), name.end(), '_', ' ');
+  return name;
+}
+
+// "0 reservations, 2 bookings, 0 in flight; 3 findings (orphan 2, overlap 1)"
+std::string Summary(const schemas::CheckResult& r) {
+  std::vector<std::string> read, found;
+  for (const auto& [what, n] : r.counts) read.push_back(fmt::format("{} {}", n, Spoken(what)));
+  std::vector<std::pair<std::string, int>> kinds;  // in the order they were found
+  for (const auto& f : r.findings) {
+    auto seen =
+        std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == f.kind; });
+    if (seen == kinds.end()) {
+      kinds.emplace_back(f.kind, 1);
+    } else {
+      ++seen->second;
+    }
+  }
+  for (const auto& [kind, n] : kinds) found.push_back(fmt::format("{} {}", Spoken(kind), n));
+  if (found.empty()) return fmt::format("{}; no finding", fmt::join(read, ", "));
+  return fmt::format("{}; {} findings ({})", fmt::join(read, ", "), r.findings.size(),
+                     fmt::join(found, ", "));
+}
+
 // Either profile's report: every finding on a line and a summary for a
 // person, or check.result for a program (--json). Exit 1 on any finding.
 int Print(const schemas::CheckResult& r, bool json) {
   if (json) {
     std::cout << schemas::Encode(r) << "\n";
-    return r.consistent() ? kSuccess : kError;
-  }
-  std::vector<std::pair<std::string, int>> kinds;  // in the order they were found
-  for (const auto& f : r.findings) {
-    std::string kind = f.kind;
-    std::replace(kind.begin(), kind.end(), '_', ' ');
-    std::cout << kind << ": " << f.detail << "\n";
-    auto seen =
-        std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == kind; });
-    if (seen == kinds.end()) {
-      kinds.emplace_back(kind, 1);
-    } else {
-      ++seen->second;
+  } else {
+    for (const auto& f : r.findings) std::cout << Spoken(f.kind) << ": " << f.detail << "\n";
+    std::cout << (r.consistent() ? "consistent: " : "INCONSISTENT: ") << Summary(r) << "\n";
+    if (!r.unchecked.empty()) {
+      std::cout << fmt::format(
+          "not checked: {} (no store given); items they hold for the others "
+          "could not be compared\n",
+          fmt::join(r.unchecked, ", "));
     }
-  }
-  std::vector<std::string> read, found;
-  for (const auto& [what, n] : r.counts) {
-    std::string name = what;
-    std::replace(name.begin(), name.end(), '_', ' ');
-    read.push_back(fmt::format("{} {}", n, name));
-  }
-  for (const auto& [kind, n] : kinds) found.push_back(fmt::format("{} {}", kind, n));
-  std::cout << (r.consistent() ? "consistent: " : "INCONSISTENT: ")
-            << fmt::format("{}", fmt::join(read, ", "))
-            << (r.consistent()
-                    ? "; no finding"
-                    : fmt::format("; {} findings ({})", r.findings.size(), fmt::join(found, ", ")))
-            << "\n";
-  if (!r.unchecked.empty()) {
-    std::cout << fmt::format(
-        "not checked: {} (no store given); items they hold for the others "
-        "could not be compared\n",
-        fmt::join(r.unchecked, ", "));
   }
   return r.consistent() ? kSuccess : kError;
 }
