@@ -161,7 +161,8 @@ TEST_F(AirSalesTest, TwoHundredPassengersRaceForSeventyTwoSeatsAndNoneIsSoldTwic
   for (int i = 0; i < kPassengers; ++i) {
     if (!results[i]) continue;
     schemas::ReservationRef ref{"", results[i]->reservation_id};
-    auto again = Reservation(passengers[i]->Request("get", schemas::EncodeRef(ref, "get")));
+    auto again = OnceHomeIsBack(
+        [&] { return Reservation(passengers[i]->Request("get", schemas::EncodeRef(ref, "get"))); });
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(again->status, ReservationStatus::kConfirmed);
     EXPECT_EQ(again->legs[0].seats, results[i]->legs[0].seats);

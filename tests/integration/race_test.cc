@@ -90,7 +90,7 @@ TEST_F(RaceTest, FiftyVehiclesForOneWindowBookEachPointOnceAndSurviveAKill) {
   agents_["voltpoint"]->Wait(std::chrono::seconds(5));
   RestartCompany("voltpoint");
   for (int i : winners) {
-    auto got = cars[i]->Get(results[i]->reservation_id);
+    auto got = OnceHomeIsBack([&] { return cars[i]->Get(results[i]->reservation_id); });
     ASSERT_TRUE(got) << got.error().message;
     EXPECT_EQ(got->status, schemas::ReservationStatus::kConfirmed);
     EXPECT_EQ(got->items[0].point, results[i]->items[0].point);

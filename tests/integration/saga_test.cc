@@ -375,7 +375,7 @@ TEST_P(CoordinatorCrashTest, EverySagaReachesAFinalStateEverywhereAfterARestart)
   EXPECT_EQ(status, 128 + SIGKILL);
   RestartCompany("voltpoint");
   ExpectSettled(Settle());
-  auto list = car->List();
+  auto list = OnceHomeIsBack([&] { return car->List(); });
   ASSERT_TRUE(list) << list.error().message;
   ASSERT_EQ(list->reservations.size(), 1u);
   const auto& got = list->reservations.front();

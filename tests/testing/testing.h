@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "tripmesh/base/result.h"
@@ -97,6 +98,22 @@ std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(
 std::unique_ptr<vehicle::VehicleClient> ConnectVehicle(
     const runtime::TransportOptions& mqtt, const std::string& id, const std::string& home,
     std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// What `request` answers once its client has heard the restarted home
+// company say online. A long-lived client learns it from the status topic a
+// moment after the test's own watcher does, and until then answers kOffline
+// at once (as it should: the company was offline when it last heard).
+template <typename Request>
+auto OnceHomeIsBack(Request request, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto r = request();
+    if (r || r.error().code != Errc::kOffline || std::chrono::steady_clock::now() > deadline) {
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
 
 // The whitespace-separated words of `text`.
 std::vector<std::string> Words(std::string_view text);
