@@ -8,7 +8,7 @@
 //
 //   e2e_bench [--seconds 10] [--concurrency 1,8,64] [--kinds single,three]
 //   e2e_bench --kinds three,three-planned --concurrency 1
-//   e2e_bench --reservations 100000   # the agents' memory after that many
+//   e2e_bench --reservations 100000 [--profile air]   # the agents' memory after that many
 //   e2e_bench --concurrency 1 --kinds three-planned --saga-steps
 //   e2e_bench --stores sqlite,postgresql --takeovers 10
 //   e2e_bench --profile ev,air   # the charging companies, then the airlines
@@ -22,6 +22,7 @@
 #include <climits>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -176,7 +177,8 @@ std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n,
 
 struct LoadResult {
   long confirmed = 0, companies_spanned = 0;
-  std::map<std::string, long> failed;
+  std::map<std::string, long> failed;  // by error code
+  long failures = 0;
   Latencies latency;
   CpuShares cpu;
   double rate() const { return static_cast<double>(confirmed) / cpu.wall_s; }
@@ -211,6 +213,9 @@ LoadResult Drive(const Agents& agents, std::vector<Car>& cars, Steady::time_poin
           if (++out.confirmed >= target) stop = true;
         } else {
           ++out.failed[std::string(ErrcName(r.error().code))];
+          // As many failures as the target: sold out, or broken; either way
+          // going on measures nothing more.
+          if (++out.failures >= target) stop = true;
         }
       }
     });
@@ -446,13 +451,28 @@ int RunLoad(const Flags& f, const std::string& store, bool air) {
   return 0;
 }
 
-// Confirms `f.reservations` reservations (half single-company, half across the
-// three) with 64 vehicles, then reports the agents' memory.
-int RunMemory(const Flags& f) {
+// 64 vehicles, half of them reserving at one company and half across the
+// three; in the air profile, half on Jangada alone (air-one) and half on
+// three airlines (air-three).
+std::vector<Car> MixedCars(const Agents& agents, bool air) {
+  if (!air) return MakeCars(agents, "mixed", 64);
+  std::vector<Car> cars;
+  for (const char* kind : {"air-one", "air-three"}) {
+    auto half = MakeCars(agents, kind, 32, PlanAirPool(agents.broker_uri(), kind, 360));
+    std::move(half.begin(), half.end(), std::back_inserter(cars));
+  }
+  return cars;
+}
+
+// Confirms `f.reservations` reservations with MixedCars, then reports the
+// agents' memory.
+int RunMemory(const Flags& f, bool air) {
   std::string dir = TempDir("tripmesh-e2e-memory");
-  auto agents = Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls);
-  std::printf("at start: %s\n", agents->MemoryReport().c_str());
-  auto cars = MakeCars(*agents, "mixed", 64);
+  auto agents = air ? Agents::StartAirlines(f.tripmesh, f.data, f.conf, dir)
+                    : Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls);
+  std::printf("\n## %s\nat start: %s\n", air ? "air profile (airlines)" : "EV profile (companies)",
+              agents->MemoryReport().c_str());
+  auto cars = MixedCars(*agents, air);
   bool tty = isatty(STDERR_FILENO) != 0;
   auto load = Drive(*agents, cars, Steady::now(), Steady::time_point::max(), f.reservations,
                     [&](const LoadResult& l) {
@@ -461,10 +481,8 @@ int RunMemory(const Flags& f) {
                                    agents->MaxAgentRssMiB(), tty ? "   " : "\n");
                     });
   if (tty) std::fprintf(stderr, "\n");
-  long failed = 0;
-  for (const auto& [code, n] : load.failed) failed += n;
   std::printf("%ld confirmed (%ld failed) in %.0f s, %.0f/s; p50 %.1f ms, p99 %.1f ms\n",
-              load.confirmed, failed, load.cpu.wall_s, load.rate(), load.latency.At(0.5),
+              load.confirmed, load.failures, load.cpu.wall_s, load.rate(), load.latency.At(0.5),
               load.latency.At(0.99));
   std::printf("after: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),
               agents->CheckConsistency().c_str());
@@ -495,7 +513,8 @@ int main(int argc, char** argv) {
                  "a plan_id is timed)")
       ->delimiter(',');
   app.add_option("--reservations", f.reservations,
-                 "Memory mode: confirm this many, then report the agents' memory");
+                 "Memory mode: confirm this many (in each --profile), then report the agents' "
+                 "memory");
   app.add_option("--data", f.data, "World folder")->capture_default_str();
   app.add_option("--tripmesh", f.tripmesh, "The tripmesh binary")->capture_default_str();
   app.add_flag("--keep", f.keep, "Keep the stores and logs");
@@ -513,11 +532,18 @@ int main(int argc, char** argv) {
                  "On postgresql: SIGKILL the serving agent this many times with a standby "
                  "waiting, and time each takeover");
   CLI11_PARSE(app, argc, argv);
-  if (f.reservations > 0) return RunMemory(f);
+  for (const auto& profile : f.profiles) {
+    if (profile != "ev" && profile != "air") Die("--profile takes ev and air");
+  }
+  if (f.reservations > 0) {
+    for (const auto& profile : f.profiles) {
+      if (int rc = RunMemory(f, profile == "air"); rc != 0) return rc;
+    }
+    return 0;
+  }
   for (const auto& store : f.stores) {
     if (store != "sqlite" && store != "postgresql") Die("--stores takes sqlite and postgresql");
     for (const auto& profile : f.profiles) {
-      if (profile != "ev" && profile != "air") Die("--profile takes ev and air");
       if (profile == "air" && store != "sqlite") continue;  // airlines run on SQLite here
       if (int rc = RunLoad(f, store, profile == "air"); rc != 0) return rc;
     }
