@@ -5,7 +5,8 @@
 // airline killed at each saga step ends every itinerary final and
 // consistent after its restart; 200 passengers racing for the last seats of
 // a three-airline itinerary sell no seat twice; a compensation that overtakes
-// its request holds nothing, even across a restart.
+// its request holds nothing, even across a restart; only a saga's coordinator
+// reaches its part, and no saga message a passenger's own sale.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -31,6 +32,53 @@ const std::vector<std::string> kAirlines = {"jangada", "sabia", "tucano"};
 
 // (leg, seat) -> owner, of one airline's store.
 using Seats = std::map<std::string, std::string>;
+
+// Another airline's side of the saga wire, played by hand: what it sends to
+// `to` as `self`, and the acks `to` returns.
+class PlayedAirline {
+ public:
+  PlayedAirline(const std::string& broker, const std::string& self, const std::string& to)
+      : self_(self), to_(to) {
+    runtime::TransportOptions o;
+    o.broker = broker;
+    o.client_id = "played-" + self;
+    o.clean_start = true;
+    transport_ = runtime::NewMosquittoTransport(o);
+    transport_->SetReceiver([this](runtime::InboundMessage m) {
+      auto ack = schemas::Decode<schemas::AirSagaAck>(m.payload);
+      std::lock_guard lock(mu_);
+      if (ack) acks_.push_back(*ack);
+    });
+    connected_ =
+        transport_->Connect(std::chrono::seconds(5)).has_value() &&
+        transport_->Subscribe(topics::Saga(self, to, topics::SagaKind::kAck), 1).has_value();
+  }
+  bool connected() const { return connected_; }
+  // One message at a time, so the acks come back in the order sent.
+  void Send(topics::SagaKind kind, const std::string& payload) {
+    std::size_t before = acks().size();
+    ASSERT_TRUE(transport_->Publish({.topic = topics::Saga(to_, self_, kind), .payload = payload}));
+    WaitAcks(before + 1);
+  }
+  bool WaitAcks(std::size_t n) {
+    for (int i = 0; i < 100; ++i) {
+      if (acks().size() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  std::vector<schemas::AirSagaAck> acks() const {
+    std::lock_guard lock(mu_);
+    return acks_;
+  }
+
+ private:
+  std::string self_, to_;
+  std::unique_ptr<runtime::Transport> transport_;
+  bool connected_ = false;
+  mutable std::mutex mu_;
+  std::vector<schemas::AirSagaAck> acks_;
+};
 
 class AirSagaFixture : public ::testing::Test {
  protected:
@@ -118,6 +166,17 @@ class AirSagaFixture : public ::testing::Test {
 
   static std::string Ref(const std::string& op, const std::string& id) {
     return schemas::EncodeRef({"", id}, op);
+  }
+
+  // A coordinator's request for Ana's seat on Jangada's JG1001 next Wednesday.
+  static std::string PartRequest(const std::string& saga_id) {
+    return schemas::Encode(schemas::AirSagaRequest{
+        .saga_id = saga_id,
+        .reservation_id = saga_id.substr(1),
+        .passenger = "ana",
+        .passengers = 1,
+        .hold_ttl_s = 600,
+        .legs = {{.leg_id = "JG1001-" + Date(), .fare_class = "E", .seats = {}}}});
   }
 
   Seats StoredSeats(const std::string& airline) { return AirSeatsIn(dir_ + "/" + airline + ".db"); }
@@ -246,63 +305,27 @@ TEST_F(AirSagaTest, AFrozenAirlinePastTheTimeoutLeavesNothingHeldAnywhere) {
 
 TEST_F(AirSagaTest, RepeatedAndReorderedSagaMessagesHoldNothingTwiceAndNothingLate) {
   Start("jangada");
-  // Tucano's side of the wire, played by hand: its requests to Jangada, and
-  // Jangada's acks as they come.
-  runtime::TransportOptions o;
-  o.broker = broker_->uri();
-  o.client_id = "played-tucano";
-  o.clean_start = true;
-  auto tucano = runtime::NewMosquittoTransport(o);
-  std::mutex mu;
-  std::vector<schemas::AirSagaAck> acks;
-  tucano->SetReceiver([&](runtime::InboundMessage m) {
-    auto ack = schemas::Decode<schemas::AirSagaAck>(m.payload);
-    std::lock_guard lock(mu);
-    if (ack) acks.push_back(*ack);
-  });
-  ASSERT_TRUE(tucano->Connect(std::chrono::seconds(5)));
-  ASSERT_TRUE(tucano->Subscribe(topics::Saga("tucano", "jangada", topics::SagaKind::kAck), 1));
-  auto send = [&](topics::SagaKind kind, const std::string& payload) {
-    ASSERT_TRUE(
-        tucano->Publish({.topic = topics::Saga("jangada", "tucano", kind), .payload = payload}));
-  };
-  auto request = [&](const std::string& saga_id) {
-    return schemas::Encode(schemas::AirSagaRequest{
-        .saga_id = saga_id,
-        .reservation_id = saga_id.substr(1),
-        .passenger = "ana",
-        .passengers = 1,
-        .hold_ttl_s = 600,
-        .legs = {{.leg_id = "JG1001-" + Date(), .fare_class = "E", .seats = {}}}});
-  };
-  auto wait_acks = [&](std::size_t n) {
-    for (int i = 0; i < 100; ++i) {
-      {
-        std::lock_guard lock(mu);
-        if (acks.size() >= n) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  };
+  PlayedAirline tucano(broker_->uri(), "tucano", "jangada");
+  ASSERT_TRUE(tucano.connected());
   // The same request twice holds one seat, and both acks name it.
-  send(topics::SagaKind::kRequest, request("stwice"));
-  send(topics::SagaKind::kRequest, request("stwice"));
-  ASSERT_TRUE(wait_acks(2));
+  tucano.Send(topics::SagaKind::kRequest, PartRequest("stwice"));
+  tucano.Send(topics::SagaKind::kRequest, PartRequest("stwice"));
+  ASSERT_TRUE(tucano.WaitAcks(2));
   // A compensation that overtakes its request: the request holds nothing.
-  send(topics::SagaKind::kCompensate, schemas::Encode(schemas::SagaCompensate{"slate", "failed"}));
-  send(topics::SagaKind::kRequest, request("slate"));
-  ASSERT_TRUE(wait_acks(4));
+  tucano.Send(topics::SagaKind::kCompensate,
+              schemas::Encode(schemas::SagaCompensate{"slate", "failed"}));
+  tucano.Send(topics::SagaKind::kRequest, PartRequest("slate"));
+  ASSERT_TRUE(tucano.WaitAcks(4));
   // And when the airline restarts in between, the request still holds nothing.
-  send(topics::SagaKind::kCompensate,
-       schemas::Encode(schemas::SagaCompensate{"srestart", "failed"}));
-  ASSERT_TRUE(wait_acks(5));
+  tucano.Send(topics::SagaKind::kCompensate,
+              schemas::Encode(schemas::SagaCompensate{"srestart", "failed"}));
+  ASSERT_TRUE(tucano.WaitAcks(5));
   airlines_["jangada"]->Signal(SIGKILL);
   ASSERT_TRUE(airlines_["jangada"]->Wait(std::chrono::seconds(10)));
   Start("jangada");
-  send(topics::SagaKind::kRequest, request("srestart"));
-  ASSERT_TRUE(wait_acks(6));
-  std::lock_guard lock(mu);
+  tucano.Send(topics::SagaKind::kRequest, PartRequest("srestart"));
+  ASSERT_TRUE(tucano.WaitAcks(6));
+  auto acks = tucano.acks();
   EXPECT_EQ(acks[5].saga_id, "srestart");
   EXPECT_FALSE(acks[5].ok);
   EXPECT_EQ(acks[5].code, Errc::kConflict);
@@ -317,6 +340,76 @@ TEST_F(AirSagaTest, RepeatedAndReorderedSagaMessagesHoldNothingTwiceAndNothingLa
   auto seats = StoredSeats("jangada");
   ASSERT_EQ(seats.size(), 1u);
   EXPECT_EQ(seats.begin()->second, "stwice");
+}
+
+TEST_F(AirSagaTest, APartAnswersOnlyItsCoordinatorAndASaleNoSaga) {
+  Start("jangada");
+  PlayedAirline tucano(broker_->uri(), "tucano", "jangada");
+  PlayedAirline sabia(broker_->uri(), "sabia", "jangada");
+  ASSERT_TRUE(tucano.connected() && sabia.connected());
+  // Bia bought a seat at Jangada itself; Tucano holds one there for Ana's itinerary.
+  auto bia = ConnectVehicle(broker_->uri(), "bia", "jangada");
+  ASSERT_TRUE(bia);
+  std::vector<std::pair<std::string, std::string>> leg = {{"JG1001-" + Date(), "E"}};
+  auto sale = Reservation(bia->Request("reserve", Ask(leg)));
+  ASSERT_TRUE(sale) << sale.error().message;
+  tucano.Send(topics::SagaKind::kRequest, PartRequest("sana"));
+  ASSERT_TRUE(tucano.WaitAcks(1));
+  ASSERT_TRUE(tucano.acks()[0].ok) << tucano.acks()[0].detail;
+  auto before = StoredSeats("jangada");
+  ASSERT_EQ(before.size(), 2u);
+
+  // Sabiá, a trusted airline but not this saga's coordinator, can neither
+  // take over Tucano's part nor end it, nor end Bia's sale as if it were a part.
+  auto commit = [](const std::string& id) { return schemas::Encode(schemas::SagaCommit{id}); };
+  auto release = [](const std::string& id) {
+    return schemas::Encode(schemas::SagaCompensate{id, "failed"});
+  };
+  sabia.Send(topics::SagaKind::kRequest, PartRequest("sana"));
+  sabia.Send(topics::SagaKind::kCommit, commit("sana"));
+  sabia.Send(topics::SagaKind::kCompensate, release("sana"));
+  sabia.Send(topics::SagaKind::kCompensate, release(sale->reservation_id));
+  sabia.Send(topics::SagaKind::kCommit, commit(sale->reservation_id));
+  ASSERT_TRUE(sabia.WaitAcks(5));
+  auto refused = sabia.acks();
+  std::vector<Errc> want = {Errc::kForbidden, Errc::kNotFound, Errc::kForbidden, Errc::kForbidden,
+                            Errc::kNotFound};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_FALSE(refused[i].ok) << i;
+    EXPECT_EQ(refused[i].code, want[i]) << i << ": " << refused[i].detail;
+    EXPECT_TRUE(refused[i].legs.empty()) << i << ": another's seats were shown";
+  }
+  // Ana cannot confirm or cancel the part alone: the itinerary is Tucano's.
+  auto ana = ConnectVehicle(broker_->uri(), "ana", "jangada");
+  ASSERT_TRUE(ana);
+  for (const char* op : {"confirm", "cancel"}) {
+    auto alone = Reservation(ana->Request(op, Ref(op, "sana")));
+    ASSERT_FALSE(alone) << op;
+    EXPECT_EQ(alone.error().code, Errc::kConflict) << op << ": " << alone.error().message;
+    EXPECT_NE(alone.error().message.find("tucano"), std::string::npos) << alone.error().message;
+  }
+  EXPECT_EQ(StoredSeats("jangada"), before);
+  auto kept = Reservation(bia->Request("get", Ref("get", sale->reservation_id)));
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(kept->status, ReservationStatus::kConfirmed);
+
+  // Its coordinator still commits it, also after a restart, and ends it.
+  airlines_["jangada"]->Signal(SIGKILL);
+  ASSERT_TRUE(airlines_["jangada"]->Wait(std::chrono::seconds(10)));
+  Start("jangada");
+  sabia.Send(topics::SagaKind::kCompensate, release("sana"));
+  tucano.Send(topics::SagaKind::kCommit, commit("sana"));
+  ASSERT_TRUE(sabia.WaitAcks(6) && tucano.WaitAcks(2));
+  EXPECT_EQ(sabia.acks()[5].code, Errc::kForbidden) << sabia.acks()[5].detail;
+  EXPECT_TRUE(tucano.acks()[1].ok) << tucano.acks()[1].detail;
+  auto confirmed =
+      OnceHomeIsBack([&] { return Reservation(ana->Request("get", Ref("get", "sana"))); });
+  ASSERT_TRUE(confirmed) << confirmed.error().message;
+  EXPECT_EQ(confirmed->status, ReservationStatus::kConfirmed);
+  tucano.Send(topics::SagaKind::kCompensate, release("sana"));
+  ASSERT_TRUE(tucano.WaitAcks(3));
+  EXPECT_TRUE(tucano.acks()[2].ok) << tucano.acks()[2].detail;
+  EXPECT_TRUE(NothingHeldFor("sana", {"jangada"}));
 }
 
 class AirCoordinatorCrashTest : public AirSagaFixture,

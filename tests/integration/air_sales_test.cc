@@ -218,7 +218,8 @@ TEST_F(AirSalesTest, AHoldNotConfirmedExpiresAndItsSeatGoesBackOnSale) {
 
 // Only holds stay in the airline's memory: a sale, once bought, is read back
 // from the store for a repeated request, get, list and cancel, before and
-// after a restart, and from a store made before the request_id column.
+// after a restart, and from a store made before the request_id and
+// coordinator columns.
 TEST_F(AirSalesTest, ASettledSaleLeavesMemoryAndIsStillAnsweredFromTheStore) {
   StartJangada();
   auto ana = ConnectVehicle(broker_->uri(), "ana", "jangada");
@@ -259,7 +260,7 @@ TEST_F(AirSalesTest, ASettledSaleLeavesMemoryAndIsStillAnsweredFromTheStore) {
   };
   answered_from_the_store();
 
-  // Killed, and its store taken back to before the request_id column.
+  // Killed, and its store taken back to before the request_id and coordinator columns.
   jangada_->Signal(SIGKILL);
   ASSERT_TRUE(jangada_->Wait(std::chrono::seconds(10)));
   {
@@ -267,6 +268,9 @@ TEST_F(AirSalesTest, ASettledSaleLeavesMemoryAndIsStillAnsweredFromTheStore) {
     ASSERT_TRUE(store) << store.error().message;
     ASSERT_TRUE((*store)->Write([](runtime::Tx& tx) -> Status {
       if (auto st = tx.Exec("DROP INDEX air_reservations_by_passenger"); !st) return st;
+      if (auto st = tx.Exec("ALTER TABLE air_reservations DROP COLUMN coordinator"); !st) {
+        return st;
+      }
       return tx.Exec("ALTER TABLE air_reservations DROP COLUMN request_id");
     }));
   }

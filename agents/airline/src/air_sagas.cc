@@ -242,8 +242,8 @@ void AirSagas::Send(const engine::SagaRecord& r, const std::string& participant,
 }
 
 AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase) {
-  if (phase == SagaPhase::kCommit) return sales_.CommitPart(r.saga_id);
-  if (phase == SagaPhase::kCompensate) return sales_.ReleasePart(r.saga_id);
+  if (phase == SagaPhase::kCommit) return sales_.CommitPart(self_, r.saga_id);
+  if (phase == SagaPhase::kCompensate) return sales_.ReleasePart(self_, r.saga_id);
   auto request = schemas::Decode<schemas::AirSagaRequest>(r.parts.at(self_).request);
   auto timetable = timetable_();
   if (!request || !timetable) {
@@ -255,7 +255,7 @@ AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase) {
             .expires_at = std::nullopt,
             .legs = {}};
   }
-  return sales_.HoldPart(**timetable, *request);
+  return sales_.HoldPart(**timetable, self_, *request);
 }
 
 void AirSagas::Acked(const std::string& from, const AirSagaAck& ack) {
@@ -285,24 +285,26 @@ Status AirSagas::OnMessage(const std::string& from, topics::SagaKind kind,
       auto request = schemas::Decode<schemas::AirSagaRequest>(payload);
       if (!request) return tl::unexpected<Error>(request.error());
       std::string key = request->saga_id;  // before the task takes the request
-      services_.post(key, [this, answer, request = std::move(*request)] {
+      services_.post(key, [this, answer, from, request = std::move(*request)] {
         auto timetable = timetable_();
-        if (timetable) answer(sales_.HoldPart(**timetable, request));
+        if (timetable) answer(sales_.HoldPart(**timetable, from, request));
       });
       return {};
     }
     case topics::SagaKind::kCommit: {
       auto commit = schemas::Decode<schemas::SagaCommit>(payload);
       if (!commit) return tl::unexpected<Error>(commit.error());
-      services_.post(commit->saga_id,
-                     [this, answer, id = commit->saga_id] { answer(sales_.CommitPart(id)); });
+      services_.post(commit->saga_id, [this, answer, from, id = commit->saga_id] {
+        answer(sales_.CommitPart(from, id));
+      });
       return {};
     }
     case topics::SagaKind::kCompensate: {
       auto release = schemas::Decode<schemas::SagaCompensate>(payload);
       if (!release) return tl::unexpected<Error>(release.error());
-      services_.post(release->saga_id,
-                     [this, answer, id = release->saga_id] { answer(sales_.ReleasePart(id)); });
+      services_.post(release->saga_id, [this, answer, from, id = release->saga_id] {
+        answer(sales_.ReleasePart(from, id));
+      });
       return {};
     }
     default:

@@ -28,6 +28,19 @@ Status AddRequestIds(runtime::Tx& tx) {
   return st;
 }
 
+// A store made before a saga's part named its coordinator has no
+// coordinator column: added, and the parts then in it (their ids are the
+// saga's, "s" + the itinerary's) answer any coordinator, as they did.
+Status AddCoordinators(runtime::Tx& tx) {
+  auto has = runtime::HasColumn(tx, "air_reservations", "coordinator");
+  if (!has) return tl::unexpected<Error>(has.error());
+  if (*has) return {};
+  auto st = tx.Exec("ALTER TABLE air_reservations ADD COLUMN coordinator TEXT NOT NULL DEFAULT ''");
+  if (!st) return st;
+  return tx.Exec("UPDATE air_reservations SET coordinator=? WHERE id LIKE 's%'",
+                 {std::string(kAnyCoordinator)});
+}
+
 }  // namespace
 
 Status CreateTables(runtime::Tx& tx) {
@@ -43,18 +56,19 @@ Status CreateTables(runtime::Tx& tx) {
     if (auto st = tx.Exec(sql); !st) return st;
   }
   if (auto st = AddRequestIds(tx); !st) return st;
+  if (auto st = AddCoordinators(tx); !st) return st;
   return tx.Exec(
       "CREATE INDEX IF NOT EXISTS air_reservations_by_passenger"
       " ON air_reservations(passenger, request_id)");
 }
 
-Status Save(runtime::Tx& tx, const schemas::AirReservation& r) {
+Status Save(runtime::Tx& tx, const schemas::AirReservation& r, const std::string& coordinator) {
   auto st = tx.Exec(
-      "INSERT INTO air_reservations(id, passenger, status, created_at, body, request_id)"
-      " VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
-      " body=excluded.body",
+      "INSERT INTO air_reservations(id, passenger, status, created_at, body, request_id,"
+      " coordinator) VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+      " status=excluded.status, body=excluded.body",
       {r.reservation_id, r.passenger, std::string(schemas::ReservationStatusName(r.status)),
-       r.created_at, schemas::Encode(r), r.request_id});
+       r.created_at, schemas::Encode(r), r.request_id, coordinator});
   if (!st) return st;
   if (st = tx.Exec("DELETE FROM air_seats WHERE owner=?", {r.reservation_id}); !st) return st;
   if (!air::HoldsSeats(r.status)) return {};
@@ -94,6 +108,22 @@ Result<std::optional<std::string>> SelectReservation(runtime::Tx& tx, const std:
                      [&](const runtime::Row& row) { body = row.Str(0); });
   if (!st) return tl::unexpected<Error>(st.error());
   return body;
+}
+
+Result<std::optional<std::string>> SelectCoordinator(runtime::Tx& tx, const std::string& id) {
+  std::optional<std::string> coordinator;
+  auto st = tx.Query("SELECT coordinator FROM air_reservations WHERE id=?", {id},
+                     [&](const runtime::Row& row) { coordinator = row.Str(0); });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return coordinator;
+}
+
+Status SelectHeldParts(
+    runtime::Tx& tx,
+    const std::function<void(const std::string& id, const std::string& coordinator)>& each) {
+  return tx.Query(
+      "SELECT id, coordinator FROM air_reservations WHERE status='held' AND coordinator<>''", {},
+      [&](const runtime::Row& row) { each(row.Str(0), row.Str(1)); });
 }
 
 Result<std::optional<std::string>> SelectByRequest(runtime::Tx& tx, const std::string& passenger,

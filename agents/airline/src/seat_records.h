@@ -1,13 +1,14 @@
 // The airline's tables and every statement on them: air_reservations (each
 // reservation's JSON in `body`; its passenger and request id also as columns,
-// to find a reservation that left memory) and air_seats (one row per seat a held or
-// confirmed reservation has on a leg), air_released_early. The seats' primary key is (leg, seat):
-// the store itself refuses a seat sold twice.
+// to find a reservation that left memory, and a saga's part its coordinator) and air_seats (one row
+// per seat a held or confirmed reservation has on a leg), air_released_early. The seats' primary
+// key is (leg, seat): the store itself refuses a seat sold twice.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tripmesh/base/result.h"
 #include "tripmesh/runtime/store.h"
@@ -16,8 +17,15 @@
 namespace tripmesh::airline::records {
 
 [[nodiscard]] Status CreateTables(runtime::Tx& tx);
+// The coordinator of a part stored before parts named theirs: any airline's
+// saga messages reach it.
+inline constexpr std::string_view kAnyCoordinator = "*";
+
 // The reservation's row, and its seats: those it has, none once it has ended.
-[[nodiscard]] Status Save(runtime::Tx& tx, const schemas::AirReservation& r);
+// `coordinator`: the airline whose saga this part is, "" for a passenger's
+// own sale; kept from the first save.
+[[nodiscard]] Status Save(runtime::Tx& tx, const schemas::AirReservation& r,
+                          const std::string& coordinator = "");
 // Every reservation's body, oldest first.
 [[nodiscard]] Status SelectReservations(runtime::Tx& tx,
                                         const std::function<void(const std::string&)>& each);
@@ -33,6 +41,13 @@ struct ReservationKeys {
 // One reservation's body by its id, or by its passenger's request id.
 [[nodiscard]] Result<std::optional<std::string>> SelectReservation(runtime::Tx& tx,
                                                                    const std::string& id);
+// The coordinator Save was given for `id`; none when there is no such reservation.
+[[nodiscard]] Result<std::optional<std::string>> SelectCoordinator(runtime::Tx& tx,
+                                                                   const std::string& id);
+// (id, coordinator) of every held part of a saga.
+[[nodiscard]] Status SelectHeldParts(
+    runtime::Tx& tx,
+    const std::function<void(const std::string& id, const std::string& coordinator)>& each);
 [[nodiscard]] Result<std::optional<std::string>> SelectByRequest(runtime::Tx& tx,
                                                                  const std::string& passenger,
                                                                  const std::string& request_id);

@@ -24,6 +24,7 @@ Status SeatSales::Load(const air::Timetable& timetable) {
   std::vector<AirReservation> live;
   std::vector<records::ReservationKeys> keys;
   std::set<std::string> released_early;
+  std::unordered_map<std::string, std::string> coordinators;
   auto st = services_.store.Write([&](runtime::Tx& tx) { return records::CreateTables(tx); });
   if (!st) return st;
   st = services_.store.Read([&](runtime::Tx& tx) {
@@ -33,12 +34,16 @@ Status SeatSales::Load(const air::Timetable& timetable) {
     if (!read) return read;
     read = records::SelectKeys(tx, [&](const records::ReservationKeys& k) { keys.push_back(k); });
     if (!read) return read;
+    read = records::SelectHeldParts(
+        tx, [&](const std::string& id, const std::string& c) { coordinators.emplace(id, c); });
+    if (!read) return read;
     return records::SelectReleasedEarly(
         tx, [&](const std::string& saga_id) { released_early.insert(saga_id); });
   });
   if (!st) return st;
   std::lock_guard lock(mu_);
   released_early_ = std::move(released_early);
+  coordinators_ = std::move(coordinators);
   // Every key is known as settled; a hold in memory is found there first.
   for (const auto& k : keys) {
     settled_ids_.insert(std::hash<std::string>{}(k.id));
@@ -66,6 +71,24 @@ void SeatSales::Settle(const AirReservation& r) {
   settled_ids_.insert(std::hash<std::string>{}(r.reservation_id));
   if (!r.request_id.empty()) settled_requests_.insert(RequestKey(r.passenger, r.request_id));
   book_.Evict(r.reservation_id);
+  coordinators_.erase(r.reservation_id);
+}
+
+Result<std::string> SeatSales::CoordinatorOf(const std::string& id) const {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = coordinators_.find(id); it != coordinators_.end()) return it->second;
+    // Not a held part, and never settled: a held sale, or nothing.
+    if (!settled_ids_.count(std::hash<std::string>{}(id))) return std::string();
+  }
+  Result<std::optional<std::string>> coordinator = std::nullopt;
+  auto st = services_.store.Read([&](runtime::Tx& tx) -> Status {
+    coordinator = records::SelectCoordinator(tx, id);
+    if (!coordinator) return tl::unexpected<Error>(coordinator.error());
+    return {};
+  });
+  if (!st) return tl::unexpected<Error>(st.error());
+  return coordinator->value_or("");
 }
 
 Result<std::optional<AirReservation>> SeatSales::Lookup(const std::string& id) const {
@@ -97,6 +120,21 @@ Result<AirReservation> SeatSales::Mine(const std::string& passenger, const std::
   if (!*r || (*r)->passenger != passenger)
     return Fail(Errc::kNotFound, "no reservation " + id.substr(0, 40) + " of " + passenger);
   return std::move(**r);
+}
+
+Result<AirReservation> SeatSales::MineToChange(const std::string& passenger,
+                                               const std::string& id) const {
+  auto r = Mine(passenger, id);
+  if (!r) return r;
+  auto coordinator = CoordinatorOf(id);
+  if (!coordinator) return tl::unexpected<Error>(coordinator.error());
+  if (coordinator->empty()) return r;
+  std::string who =
+      *coordinator == records::kAnyCoordinator ? "the passenger's home airline" : *coordinator;
+  return Fail(Errc::kConflict,
+              fmt::format("{} is this airline's part of an itinerary that {} coordinates: confirm "
+                          "or cancel the itinerary at {}",
+                          id.substr(0, 40), who, who));
 }
 
 Status SeatSales::Change(const AirReservation& was, const AirReservation& next) {
@@ -163,7 +201,7 @@ Result<std::string> SeatSales::Reserve(const air::Timetable& timetable,
 Result<std::string> SeatSales::Confirm(const std::string& passenger,
                                        const schemas::ReservationRef& ref) {
   auto changing = changing_.LockOne(ref.reservation_id);
-  auto r = Mine(passenger, ref.reservation_id);
+  auto r = MineToChange(passenger, ref.reservation_id);
   if (!r) return tl::unexpected<Error>(r.error());
   auto next = air::Confirming(*r, services_.clock.Now());
   if (!next) return tl::unexpected<Error>(next.error());
@@ -175,7 +213,7 @@ Result<std::string> SeatSales::Confirm(const std::string& passenger,
 Result<std::string> SeatSales::Cancel(const std::string& passenger,
                                       const schemas::ReservationRef& ref) {
   auto changing = changing_.LockOne(ref.reservation_id);
-  auto r = Mine(passenger, ref.reservation_id);
+  auto r = MineToChange(passenger, ref.reservation_id);
   if (!r) return tl::unexpected<Error>(r.error());
   auto next = air::Cancelling(*r);
   if (auto st = Change(*r, next); !st) return tl::unexpected<Error>(st.error());
@@ -277,7 +315,23 @@ schemas::AirSagaAck Holding(const AirReservation& r) {
 
 }  // namespace
 
+std::optional<schemas::AirSagaAck> SeatSales::NotYours(const std::string& coordinator,
+                                                       const std::string& saga_id,
+                                                       schemas::SagaPhase phase) const {
+  auto owner = CoordinatorOf(saga_id);
+  if (!owner) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+  if (*owner == coordinator || *owner == records::kAnyCoordinator) return std::nullopt;
+  // As the charging participant says it: a commit finds no such saga of
+  // this coordinator, a request or compensation is not its to make.
+  if (phase == schemas::SagaPhase::kCommit) {
+    return Refusal(saga_id, phase, Errc::kNotFound, "no saga " + saga_id + " from " + coordinator);
+  }
+  return Refusal(saga_id, phase, Errc::kForbidden,
+                 saga_id + " is no part of a saga that " + coordinator + " coordinates");
+}
+
 schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
+                                        const std::string& coordinator,
                                         const schemas::AirSagaRequest& request) {
   const auto phase = schemas::SagaPhase::kRequest;
   auto changing = changing_.LockOne(request.saga_id);
@@ -292,6 +346,7 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
   if (!earlier)
     return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
   if (*earlier) {
+    if (auto no = NotYours(coordinator, request.saga_id, phase)) return *no;
     const auto& part = **earlier;
     if (air::HoldsSeats(part.status)) return Holding(part);
     return Refusal(request.saga_id, phase, Errc::kConflict,
@@ -308,23 +363,30 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
                       request.hold_ttl_s);
   }
   if (!held) return Refusal(request.saga_id, phase, held.error().code, held.error().message);
-  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, *held); });
-  if (!st) {
+  auto st =
+      services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, *held, coordinator); });
+  {
     std::lock_guard lock(mu_);
-    book_.Drop(request.saga_id);
-    return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
+    if (st) {
+      coordinators_.emplace(request.saga_id, coordinator);
+    } else {
+      book_.Drop(request.saga_id);
+    }
   }
+  if (!st) return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
   services_.count("saga.parts.held", 1);
   return Holding(*held);
 }
 
-schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id) {
+schemas::AirSagaAck SeatSales::CommitPart(const std::string& coordinator,
+                                          const std::string& saga_id) {
   const auto phase = schemas::SagaPhase::kCommit;
   auto changing = changing_.LockOne(saga_id);
   auto found = Lookup(saga_id);
   if (!found) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
   auto& part = *found;
   if (!part) return Refusal(saga_id, phase, Errc::kNotFound, "no seats held for this saga");
+  if (auto no = NotYours(coordinator, saga_id, phase)) return *no;
   if (part->status == ReservationStatus::kConfirmed) return Done(saga_id, phase);  // said twice
   auto next = air::Confirming(*part, services_.clock.Now());
   if (!next) return Refusal(saga_id, phase, next.error().code, next.error().message);
@@ -334,12 +396,16 @@ schemas::AirSagaAck SeatSales::CommitPart(const std::string& saga_id) {
   return Done(saga_id, phase);
 }
 
-schemas::AirSagaAck SeatSales::ReleasePart(const std::string& saga_id) {
+schemas::AirSagaAck SeatSales::ReleasePart(const std::string& coordinator,
+                                           const std::string& saga_id) {
   const auto phase = schemas::SagaPhase::kCompensate;
   auto changing = changing_.LockOne(saga_id);
   auto found = Lookup(saga_id);
   if (!found) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
   auto& part = *found;
+  if (part) {
+    if (auto no = NotYours(coordinator, saga_id, phase)) return *no;
+  }
   if (part && air::HoldsSeats(part->status)) {
     if (!Change(*part, air::Cancelling(*part)))
       return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "tripmesh/air/seat_book.h"
@@ -54,11 +55,13 @@ class SeatSales {
 
   // This airline's part of an itinerary's saga, kept as a reservation under
   // the saga's id: its legs held for `hold_ttl_s`, then bought or given back.
-  // Each answers a repeat as it answered first.
-  schemas::AirSagaAck HoldPart(const air::Timetable& timetable,
+  // Each answers a repeat as it answered first. Only the airline that
+  // coordinates the saga reaches its part (forbidden, or not_found for a
+  // commit, to any other), and no saga message reaches a passenger's own sale.
+  schemas::AirSagaAck HoldPart(const air::Timetable& timetable, const std::string& coordinator,
                                const schemas::AirSagaRequest& request);
-  schemas::AirSagaAck CommitPart(const std::string& saga_id);
-  schemas::AirSagaAck ReleasePart(const std::string& saga_id);
+  schemas::AirSagaAck CommitPart(const std::string& coordinator, const std::string& saga_id);
+  schemas::AirSagaAck ReleasePart(const std::string& coordinator, const std::string& saga_id);
   // Any reservation or part by its id (from the store if it left memory).
   [[nodiscard]] Result<std::optional<schemas::AirReservation>> Find(const std::string& id) const;
 
@@ -77,6 +80,16 @@ class SeatSales {
   // Lookup of `passenger`'s own: not_found for another's.
   [[nodiscard]] Result<schemas::AirReservation> Mine(const std::string& passenger,
                                                      const std::string& id) const;
+  // Mine, when the passenger may change it alone: conflict for a saga's part
+  // (the itinerary is confirmed or cancelled at its coordinator).
+  [[nodiscard]] Result<schemas::AirReservation> MineToChange(const std::string& passenger,
+                                                             const std::string& id) const;
+  // The airline coordinating part `id`; "" for a sale or no reservation.
+  [[nodiscard]] Result<std::string> CoordinatorOf(const std::string& id) const;
+  // Why `coordinator` may not reach part `saga_id` (nullopt: it may).
+  [[nodiscard]] std::optional<schemas::AirSagaAck> NotYours(const std::string& coordinator,
+                                                            const std::string& saga_id,
+                                                            schemas::SagaPhase phase) const;
   // Commits `next`, the new state of `was` (put back in the book first if
   // it had left memory). Under changing_ for its id.
   [[nodiscard]] Status Change(const schemas::AirReservation& was,
@@ -96,7 +109,7 @@ class SeatSales {
   // Held across each change of one reservation, from reading it to showing
   // its new state: a hold that expires and a confirm never cross.
   runtime::KeyedLocks changing_;
-  mutable std::mutex mu_;           // guards the book, expiring_, released_early_ and settled_*
+  mutable std::mutex mu_;  // guards the book, expiring_, released_early_, settled_*, coordinators_
   std::set<std::string> expiring_;  // reservations whose expiry is posted
   // Sagas compensated before their request arrived (messages reordered): a
   // late request holds nothing. Also in the store (air_released_early).
@@ -105,6 +118,8 @@ class SeatSales {
   // left memory: a miss means the store need not be asked, so a purchase
   // costs no read; a hit is confirmed by reading the store.
   std::unordered_set<std::uint64_t> settled_ids_, settled_requests_;
+  // The coordinator of each part held in memory; a settled one's is in the store.
+  std::unordered_map<std::string, std::string> coordinators_;
 };
 
 }  // namespace tripmesh::airline
