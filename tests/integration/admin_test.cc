@@ -424,7 +424,7 @@ TEST_F(AdminTest, TwoAdminsChangingOneStationAtOnceAreSerialised) {
 TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRemovesStations) {
   auto sim =
       harness::Process::Spawn({TripmeshBinary(), "sim", "--broker", broker_->uri(), "--data",
-                               DataDir(), "--vehicles", "100", "--concurrency", "8", "--seed", "7"},
+                               DataDir(), "--vehicles", "200", "--concurrency", "4", "--seed", "7"},
                               dir_ + "/sim.log");
   ASSERT_TRUE(sim) << sim.error().message;
   struct Change {
@@ -457,6 +457,8 @@ TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRem
     ASSERT_TRUE(result) << out;
     add(*result);
   }
+  // A stop lost once the fleet has ended reaches no one who could plan again.
+  bool listening = (*sim)->Running();
   int status = -1;
   ASSERT_TRUE((*sim)->Wait(std::chrono::seconds(120), &status));
   EXPECT_EQ(status, 0) << "see " << dir_ << "/sim.log";
@@ -483,7 +485,7 @@ TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRem
   // The fleet heard of its lost stops and planned those trips again.
   auto log = worldfiles::ReadFile(dir_ + "/sim.log");
   ASSERT_TRUE(log);
-  if (!lost.empty()) {
+  if (!lost.empty() && listening) {
     EXPECT_NE(log->find("disrupted trips (a stop lost to a point out of service): "),
               std::string::npos)
         << *log;
@@ -494,7 +496,8 @@ TEST_F(AdminAcrossCompaniesTest, AFleetReservesWhileAnOperatorBreaksPointsAndRem
   // Sagas still in flight are the drivers' holds they walked away from.
   company::ConsistencyReport report = Check();
   EXPECT_TRUE(report.ok()) << report.Summary();
-  std::printf("moved %zu, lost %zu: %s\n", moved.size(), lost.size(), report.Summary().c_str());
+  std::printf("moved %zu, lost %zu%s: %s\n", moved.size(), lost.size(),
+              listening ? "" : " (after the fleet ended)", report.Summary().c_str());
 }
 
 }  // namespace
