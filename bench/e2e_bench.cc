@@ -178,10 +178,14 @@ std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n,
 struct LoadResult {
   long confirmed = 0, companies_spanned = 0;
   std::map<std::string, long> failed;  // by error code
-  long failures = 0;
   Latencies latency;
   CpuShares cpu;
   double rate() const { return static_cast<double>(confirmed) / cpu.wall_s; }
+  long failures() const {
+    long n = 0;
+    for (const auto& [code, count] : failed) n += count;
+    return n;
+  }
 };
 
 // Every car reserves back to back until `deadline` or until `target`
@@ -215,7 +219,7 @@ LoadResult Drive(const Agents& agents, std::vector<Car>& cars, Steady::time_poin
           ++out.failed[std::string(ErrcName(r.error().code))];
           // As many failures as the target: sold out, or broken; either way
           // going on measures nothing more.
-          if (++out.failures >= target) stop = true;
+          if (out.failures() >= target) stop = true;
         }
       }
     });
@@ -259,8 +263,7 @@ void PrintTable(const std::vector<Row>& rows, const std::map<std::string, Messag
       "vehicles | agents' CPU ms per confirmed |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
       "---|---|\n");
   for (const auto& r : rows) {
-    long failed = 0;
-    for (const auto& [code, n] : r.load.failed) failed += n;
+    long failed = r.load.failures();
     const auto& b = *r.broker;
     double share = r.load.rate() * r.messages_per_reservation / (2 * b.round_trips_per_s);
     std::printf(
@@ -395,11 +398,17 @@ void Cleanup(const std::string& dir, bool keep) {
   }
 }
 
+// A broker and the profile's three agents: the companies on `store`, or
+// the airlines (on SQLite).
+std::unique_ptr<Agents> StartProfile(const Flags& f, const std::string& dir,
+                                     const std::string& store, bool air) {
+  if (air) return Agents::StartAirlines(f.tripmesh, f.data, f.conf, dir);
+  return Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls, store == "postgresql");
+}
+
 int RunLoad(const Flags& f, const std::string& store, bool air) {
   std::string dir = TempDir("tripmesh-e2e");
-  auto agents = air ? Agents::StartAirlines(f.tripmesh, f.data, f.conf, dir)
-                    : Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls,
-                                    store == "postgresql");
+  auto agents = StartProfile(f, dir, store, air);
   std::fprintf(stderr, "broker on %s, three %s online, stores on %s\n",
                agents->broker_uri().c_str(), air ? "airlines" : "agents", store.c_str());
   std::printf("\n## %s, stores: %s\n", air ? "air profile (airlines)" : "EV profile (companies)",
@@ -468,8 +477,7 @@ std::vector<Car> MixedCars(const Agents& agents, bool air) {
 // agents' memory.
 int RunMemory(const Flags& f, bool air) {
   std::string dir = TempDir("tripmesh-e2e-memory");
-  auto agents = air ? Agents::StartAirlines(f.tripmesh, f.data, f.conf, dir)
-                    : Agents::Start(f.tripmesh, f.data, f.conf, dir, f.agent_args, f.tls);
+  auto agents = StartProfile(f, dir, "sqlite", air);
   std::printf("\n## %s\nat start: %s\n", air ? "air profile (airlines)" : "EV profile (companies)",
               agents->MemoryReport().c_str());
   auto cars = MixedCars(*agents, air);
@@ -482,7 +490,7 @@ int RunMemory(const Flags& f, bool air) {
                     });
   if (tty) std::fprintf(stderr, "\n");
   std::printf("%ld confirmed (%ld failed) in %.0f s, %.0f/s; p50 %.1f ms, p99 %.1f ms\n",
-              load.confirmed, load.failures, load.cpu.wall_s, load.rate(), load.latency.At(0.5),
+              load.confirmed, load.failures(), load.cpu.wall_s, load.rate(), load.latency.At(0.5),
               load.latency.At(0.99));
   std::printf("after: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),
               agents->CheckConsistency().c_str());
