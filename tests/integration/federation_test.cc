@@ -2,6 +2,9 @@
 // --federation` writes them: each agent on its own broker, company-to-company
 // requests and catalogues cross, and nobody can act as another company.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -20,6 +23,36 @@ namespace tripmesh::testing {
 namespace {
 
 const std::vector<std::string> kCompanies = {"voltpoint", "eflux", "ecocharge"};
+
+bool Bindable(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// A federation's broker has listeners on ports of its own; one such as 18837
+// begins like the default 1883 the harness moves, and must stay where it is.
+TEST(LocalBrokerTest, KeepsAListenerWhosePortOnlyBeginsLikeTheDefault) {
+  int kept = 0;
+  for (int p = 18830; p <= 18839 && kept == 0; ++p) {
+    if (Bindable(p)) kept = p;
+  }
+  if (kept == 0) GTEST_SKIP() << "ports 18830-18839 are all taken";
+  std::string dir = NewTempDir("LocalBroker-KeepsAListener");
+  std::ofstream(dir + "/in.conf") << "per_listener_settings true\n"
+                                  << "listener 1883 127.0.0.1\nallow_anonymous true\n"
+                                  << "listener " << kept << " 127.0.0.1\nallow_anonymous true\n";
+  auto broker = harness::LocalBroker::Start(dir + "/broker", dir + "/in.conf");
+  ASSERT_TRUE(broker) << broker.error().message;
+  EXPECT_NE((*broker)->port(), 1883);
+  EXPECT_TRUE(harness::WaitForPort(kept, std::chrono::seconds(5)))
+      << "the listener on " << kept << " was moved; see " << dir << "/broker/mosquitto.conf";
+}
 
 // Each company's broker as `tripmesh secure --federation` writes it: TLS on
 // every listener, passwords for agents and vehicles, certificates for the

@@ -34,14 +34,16 @@ struct SecureFlags {
   std::string profile = "ev";
 };
 
-// The template's "listener 1883" and "listener 9001" lines, on the ports asked for.
-std::string WithPorts(std::string text, int port, int ws_port) {
-  auto replace = [&](const std::string& from, const std::string& to) {
-    if (auto at = text.find(from); at != std::string::npos) text.replace(at, from.size(), to);
-  };
-  replace("listener 1883", "listener " + std::to_string(port));
-  replace("listener 9001", "listener " + std::to_string(ws_port));
-  return text;
+// The template's "listener 1883" and "listener 9001" lines, on the ports asked
+// for; line by line, so that one port's new number is never taken for the other's.
+std::string WithPorts(const std::string& text, int port, int ws_port) {
+  std::string out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    auto moved = harness::MoveListener(line, 1883, port);
+    out += (moved != line ? moved : harness::MoveListener(line, 9001, ws_port)) + "\n";
+  }
+  return out;
 }
 
 int Fail(const std::string& why) {

@@ -192,6 +192,14 @@ constexpr const char* kDevConf =
 
 }  // namespace
 
+std::string MoveListener(const std::string& line, int from, int to) {
+  std::string head = "listener " + std::to_string(from);
+  if (!line.starts_with(head) || (line.size() > head.size() && line[head.size()] != ' ')) {
+    return line;
+  }
+  return "listener " + std::to_string(to) + line.substr(head.size());
+}
+
 Result<std::unique_ptr<LocalBroker>> LocalBroker::Start(const std::string& dir,
                                                         const std::string& conf, int port) {
   std::unique_ptr<LocalBroker> b(new LocalBroker());
@@ -211,11 +219,11 @@ Result<std::unique_ptr<LocalBroker>> LocalBroker::Start(const std::string& dir,
   std::string rewritten;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("listener 1883", 0) == 0) {
-      line = "listener " + std::to_string(b->port_) + line.substr(13);
-    } else if (line.rfind("listener 9001", 0) == 0) {  // websockets: a free port too
+    if (auto moved = MoveListener(line, 1883, b->port_); moved != line) {
+      line = moved;
+    } else if (MoveListener(line, 9001, 0) != line) {  // websockets: a free port too
       b->ws_port_ = FreeLoopbackPort();
-      line = "listener " + std::to_string(b->ws_port_) + line.substr(13);
+      line = MoveListener(line, 9001, b->ws_port_);
     }
     rewritten += line + "\n";
   }

@@ -43,6 +43,10 @@ int FreeLoopbackPort();
 // The path of the running executable.
 std::string SelfExe();
 
+// A mosquitto config `line` moved from listening on `from` to `to`; any other
+// line as it is. The whole port is matched: 18837 is not 1883.
+std::string MoveListener(const std::string& line, int from, int to);
+
 // A mosquitto on 127.0.0.1 and a free port, with its own persistence folder.
 class LocalBroker {
  public:
