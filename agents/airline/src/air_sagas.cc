@@ -13,10 +13,20 @@ using schemas::ReservationStatus;
 using schemas::SagaPhase;
 
 // A settled itinerary leaves memory: the store has it, and memory stays
-// flat however many are sold.
-engine::SagaOptions Settling(engine::SagaOptions o) {
+// flat however many are sold. The home airline's own part runs in process.
+engine::SagaOptions Settling(engine::SagaOptions o, const std::string& self) {
   o.keep_settled = false;
+  o.self = self;
   return o;
+}
+
+engine::PartAnswer AnswerOf(const AirSagaAck& ack) {
+  bool held = ack.ok && ack.phase == SagaPhase::kRequest;
+  return {.ok = ack.ok,
+          .code = ack.code,
+          .detail = ack.detail,
+          .held = held ? schemas::Encode(ack) : "",
+          .expires_at = ack.expires_at};
 }
 
 }  // namespace
@@ -29,7 +39,7 @@ AirSagas::AirSagas(std::string self, SeatSales& sales, engine::Services& service
       timetable_(std::move(timetable)),
       options_(std::move(options)),
       saga_(
-          services.store, services.clock, Settling(options_.saga),
+          services.store, services.clock, Settling(options_.saga, self_),
           engine::Saga::Hooks{
               .send = [this](const engine::SagaRecord& r, const std::string& p,
                              SagaPhase phase) { Send(r, p, phase); },
@@ -39,7 +49,13 @@ AirSagas::AirSagas(std::string self, SeatSales& sales, engine::Services& service
                                     const engine::ReplyTo& to) { AnswerError(e, to); },
               .post = [this](const std::string& key,
                              std::function<void()> task) { services_.post(key, std::move(task)); },
-              .changed = {}}) {}
+              .changed = {},
+              .own =
+                  [this](const engine::SagaRecord& r, SagaPhase phase,
+                         engine::JoinedWrite* joined) {
+                    return AnswerOf(RunLocal(r, phase, joined));
+                  },
+              .persist = {}}) {}
 
 Status AirSagas::Load() { return saga_.Load(); }
 
@@ -223,10 +239,6 @@ void AirSagas::AnswerError(const Error& e, const engine::ReplyTo& to) {
 }
 
 void AirSagas::Send(const engine::SagaRecord& r, const std::string& participant, SagaPhase phase) {
-  if (participant == self_) {
-    services_.post(r.saga_id, [this, r, phase] { Acked(self_, RunLocal(r, phase)); });
-    return;
-  }
   std::string payload;
   if (phase == SagaPhase::kRequest) {
     payload = r.parts.at(participant).request;
@@ -241,9 +253,10 @@ void AirSagas::Send(const engine::SagaRecord& r, const std::string& participant,
                   .payload = std::move(payload)});
 }
 
-AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase) {
-  if (phase == SagaPhase::kCommit) return sales_.CommitPart(self_, r.saga_id);
-  if (phase == SagaPhase::kCompensate) return sales_.ReleasePart(self_, r.saga_id);
+AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase,
+                              engine::JoinedWrite* joined) {
+  if (phase == SagaPhase::kCommit) return sales_.CommitPart(self_, r.saga_id, joined);
+  if (phase == SagaPhase::kCompensate) return sales_.ReleasePart(self_, r.saga_id, joined);
   auto request = schemas::Decode<schemas::AirSagaRequest>(r.parts.at(self_).request);
   auto timetable = timetable_();
   if (!request || !timetable) {
@@ -255,17 +268,11 @@ AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase) {
             .expires_at = std::nullopt,
             .legs = {}};
   }
-  return sales_.HoldPart(**timetable, self_, *request);
+  return sales_.HoldPart(**timetable, self_, *request, joined);
 }
 
 void AirSagas::Acked(const std::string& from, const AirSagaAck& ack) {
-  bool held = ack.ok && ack.phase == SagaPhase::kRequest;
-  saga_.OnAck(from, ack.saga_id, ack.phase,
-              engine::PartAnswer{.ok = ack.ok,
-                                 .code = ack.code,
-                                 .detail = ack.detail,
-                                 .held = held ? schemas::Encode(ack) : "",
-                                 .expires_at = ack.expires_at});
+  saga_.OnAck(from, ack.saga_id, ack.phase, AnswerOf(ack));
 }
 
 Status AirSagas::OnMessage(const std::string& from, topics::SagaKind kind,

@@ -66,8 +66,10 @@ class AirSagas {
 
  private:
   void Send(const engine::SagaRecord& r, const std::string& participant, schemas::SagaPhase phase);
-  // This airline's own part, run in process.
-  schemas::AirSagaAck RunLocal(const engine::SagaRecord& r, schemas::SagaPhase phase);
+  // This airline's own part of a saga it coordinates, run in process (the
+  // engine's `own`): with `joined`, in the same commit as the saga's state.
+  schemas::AirSagaAck RunLocal(const engine::SagaRecord& r, schemas::SagaPhase phase,
+                               engine::JoinedWrite* joined);
   void Acked(const std::string& from, const schemas::AirSagaAck& ack);
   // The itinerary's saga, kept or stored.
   std::optional<engine::SagaRecord> Recall(const std::string& reservation_id) const;

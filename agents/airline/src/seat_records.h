@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "tripmesh/base/result.h"
+#include "tripmesh/engine/part.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/air.h"
 
@@ -19,7 +20,7 @@ namespace tripmesh::airline::records {
 [[nodiscard]] Status CreateTables(runtime::Tx& tx);
 // The coordinator of a part stored before parts named theirs: any airline's
 // saga messages reach it.
-inline constexpr std::string_view kAnyCoordinator = "*";
+using engine::kAnyCoordinator;
 
 // The reservation's row, and its seats: those it has, none once it has ended.
 // `coordinator`: the airline whose saga this part is, "" for a passenger's

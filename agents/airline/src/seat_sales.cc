@@ -130,19 +130,32 @@ Result<AirReservation> SeatSales::MineToChange(const std::string& passenger,
   if (!coordinator) return tl::unexpected<Error>(coordinator.error());
   if (coordinator->empty()) return r;
   std::string who =
-      *coordinator == records::kAnyCoordinator ? "the passenger's home airline" : *coordinator;
+      *coordinator == engine::kAnyCoordinator ? "the passenger's home airline" : *coordinator;
   return Fail(Errc::kConflict,
               fmt::format("{} is this airline's part of an itinerary that {} coordinates: confirm "
                           "or cancel the itinerary at {}",
                           id.substr(0, 40), who, who));
 }
 
-Status SeatSales::Change(const AirReservation& was, const AirReservation& next) {
+Status SeatSales::Change(const AirReservation& was, const AirReservation& next,
+                         engine::JoinedWrite* joined) {
   {
     std::lock_guard lock(mu_);
     book_.Recall(was);  // back from the store if it had left memory
   }
-  return Commit(next);
+  return Commit(next, joined);
+}
+
+Status SeatSales::WriteJoined(engine::JoinedWrite* joined,
+                              const std::function<Status(runtime::Tx&)>& write) {
+  auto st = services_.store.Write([&](runtime::Tx& tx) -> Status {
+    if (joined && joined->write) {
+      if (auto w = joined->write(tx); !w) return w;
+    }
+    return write(tx);
+  });
+  if (st && joined) joined->done = true;
+  return st;
 }
 
 Result<std::optional<AirReservation>> SeatSales::ByRequest(const std::string& passenger,
@@ -162,8 +175,8 @@ std::string SeatSales::Answer(AirReservation r, const std::string& request_id) {
   return schemas::Encode(r);
 }
 
-Status SeatSales::Commit(const AirReservation& r) {
-  auto st = services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, r); });
+Status SeatSales::Commit(const AirReservation& r, engine::JoinedWrite* joined) {
+  auto st = WriteJoined(joined, [&](runtime::Tx& tx) { return records::Save(tx, r); });
   if (!st) return st;
   {
     std::lock_guard lock(mu_);
@@ -313,44 +326,70 @@ schemas::AirSagaAck Holding(const AirReservation& r) {
   return ack;
 }
 
+// A sale's state as a saga's part: a hold, bought, or over one way or another.
+engine::PartState PartStateOf(ReservationStatus s) {
+  switch (s) {
+    case ReservationStatus::kHeld:
+      return engine::PartState::kHeld;
+    case ReservationStatus::kConfirmed:
+    case ReservationStatus::kFulfilled:
+    case ReservationStatus::kNoShow:
+      return engine::PartState::kCommitted;
+    case ReservationStatus::kExpired:
+      return engine::PartState::kExpired;
+    case ReservationStatus::kCancelled:
+      return engine::PartState::kCompensated;
+    case ReservationStatus::kFailed:
+      break;
+  }
+  return engine::PartState::kRefused;
+}
+
 }  // namespace
 
-std::optional<schemas::AirSagaAck> SeatSales::NotYours(const std::string& coordinator,
-                                                       const std::string& saga_id,
-                                                       schemas::SagaPhase phase) const {
-  auto owner = CoordinatorOf(saga_id);
-  if (!owner) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-  if (*owner == coordinator || *owner == records::kAnyCoordinator) return std::nullopt;
-  // As the charging participant says it: a commit finds no such saga of
-  // this coordinator, a request or compensation is not its to make.
-  if (phase == schemas::SagaPhase::kCommit) {
-    return Refusal(saga_id, phase, Errc::kNotFound, "no saga " + saga_id + " from " + coordinator);
+Result<engine::PartDecision> SeatSales::Decide(schemas::SagaPhase phase, const std::string& saga_id,
+                                               const std::string& coordinator,
+                                               const std::optional<AirReservation>& part) const {
+  std::optional<engine::PartNow> now;
+  bool released_early = false;
+  {
+    std::lock_guard lock(mu_);
+    released_early = released_early_.count(saga_id) > 0;
   }
-  return Refusal(saga_id, phase, Errc::kForbidden,
-                 saga_id + " is no part of a saga that " + coordinator + " coordinates");
+  if (released_early) {
+    now = engine::PartNow{.state = engine::PartState::kAborted,
+                          .coordinator = std::string(engine::kAnyCoordinator),
+                          .lapsed = false,
+                          .code = Errc::kConflict,
+                          .detail = "the saga was compensated before this request arrived"};
+  } else if (part) {
+    auto owner = CoordinatorOf(saga_id);
+    if (!owner) return tl::unexpected<Error>(owner.error());
+    now = engine::PartNow{.state = PartStateOf(part->status),
+                          .coordinator = *owner,  // "": a passenger's own sale, no saga's
+                          .lapsed = part->status == ReservationStatus::kHeld && part->expires_at &&
+                                    *part->expires_at <= services_.clock.Now(),
+                          .code = std::nullopt,
+                          .detail = ""};
+  }
+  return engine::DecidePart(phase, saga_id, coordinator, now);
 }
 
 schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
                                         const std::string& coordinator,
-                                        const schemas::AirSagaRequest& request) {
+                                        const schemas::AirSagaRequest& request,
+                                        engine::JoinedWrite* joined) {
   const auto phase = schemas::SagaPhase::kRequest;
   auto changing = changing_.LockOne(request.saga_id);
-  {
-    std::lock_guard lock(mu_);
-    if (released_early_.count(request.saga_id)) {
-      return Refusal(request.saga_id, phase, Errc::kConflict,
-                     "the saga was compensated before this request arrived");
-    }
-  }
   auto earlier = Lookup(request.saga_id);
   if (!earlier)
     return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
-  if (*earlier) {
-    if (auto no = NotYours(coordinator, request.saga_id, phase)) return *no;
-    const auto& part = **earlier;
-    if (air::HoldsSeats(part.status)) return Holding(part);
-    return Refusal(request.saga_id, phase, Errc::kConflict,
-                   "its part is " + std::string(schemas::ReservationStatusName(part.status)));
+  auto decision = Decide(phase, request.saga_id, coordinator, *earlier);
+  if (!decision)
+    return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
+  if (decision->step == engine::PartStep::kAnswerHolding) return Holding(**earlier);
+  if (decision->step != engine::PartStep::kHold) {
+    return Refusal(request.saga_id, phase, decision->refusal.code, decision->refusal.message);
   }
   Result<AirReservation> held;
   {
@@ -364,7 +403,7 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
   }
   if (!held) return Refusal(request.saga_id, phase, held.error().code, held.error().message);
   auto st =
-      services_.store.Write([&](runtime::Tx& tx) { return records::Save(tx, *held, coordinator); });
+      WriteJoined(joined, [&](runtime::Tx& tx) { return records::Save(tx, *held, coordinator); });
   {
     std::lock_guard lock(mu_);
     if (st) {
@@ -379,46 +418,62 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
 }
 
 schemas::AirSagaAck SeatSales::CommitPart(const std::string& coordinator,
-                                          const std::string& saga_id) {
+                                          const std::string& saga_id, engine::JoinedWrite* joined) {
   const auto phase = schemas::SagaPhase::kCommit;
   auto changing = changing_.LockOne(saga_id);
   auto found = Lookup(saga_id);
   if (!found) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-  auto& part = *found;
-  if (!part) return Refusal(saga_id, phase, Errc::kNotFound, "no seats held for this saga");
-  if (auto no = NotYours(coordinator, saga_id, phase)) return *no;
-  if (part->status == ReservationStatus::kConfirmed) return Done(saga_id, phase);  // said twice
-  auto next = air::Confirming(*part, services_.clock.Now());
+  auto decision = Decide(phase, saga_id, coordinator, *found);
+  if (!decision) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+  switch (decision->step) {
+    case engine::PartStep::kAcknowledge:
+      return Done(saga_id, phase);  // said twice
+    case engine::PartStep::kCommit:
+    case engine::PartStep::kRehold:
+      break;  // a lapsed hold is not taken again: Confirming refuses it, expired
+    default:
+      return Refusal(saga_id, phase, decision->refusal.code, decision->refusal.message);
+  }
+  const auto& part = **found;
+  auto next = air::Confirming(part, services_.clock.Now());
   if (!next) return Refusal(saga_id, phase, next.error().code, next.error().message);
-  if (auto st = Change(*part, *next); !st)
+  if (auto st = Change(part, *next, joined); !st)
     return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
   services_.count("saga.parts.committed", 1);
   return Done(saga_id, phase);
 }
 
 schemas::AirSagaAck SeatSales::ReleasePart(const std::string& coordinator,
-                                           const std::string& saga_id) {
+                                           const std::string& saga_id,
+                                           engine::JoinedWrite* joined) {
   const auto phase = schemas::SagaPhase::kCompensate;
   auto changing = changing_.LockOne(saga_id);
   auto found = Lookup(saga_id);
   if (!found) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-  auto& part = *found;
-  if (part) {
-    if (auto no = NotYours(coordinator, saga_id, phase)) return *no;
+  auto decision = Decide(phase, saga_id, coordinator, *found);
+  if (!decision) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+  switch (decision->step) {
+    case engine::PartStep::kRelease: {
+      const auto& part = **found;
+      if (!Change(part, air::Cancelling(part), joined))
+        return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+      services_.count("saga.parts.released", 1);
+      break;
+    }
+    case engine::PartStep::kRememberAbort: {
+      // Durable before the ack: a request that arrives after a restart is refused too.
+      auto st = WriteJoined(
+          joined, [&](runtime::Tx& tx) { return records::InsertReleasedEarly(tx, saga_id); });
+      if (!st) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
+      std::lock_guard lock(mu_);
+      released_early_.insert(saga_id);
+      break;
+    }
+    case engine::PartStep::kRefuse:
+      return Refusal(saga_id, phase, decision->refusal.code, decision->refusal.message);
+    default:
+      break;  // nothing held (no longer): nothing to give back
   }
-  if (part && air::HoldsSeats(part->status)) {
-    if (!Change(*part, air::Cancelling(*part)))
-      return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-    services_.count("saga.parts.released", 1);
-  } else if (!part) {
-    // Durable before the ack: a request that arrives after a restart is refused too.
-    auto st = services_.store.Write(
-        [&](runtime::Tx& tx) { return records::InsertReleasedEarly(tx, saga_id); });
-    if (!st) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-    std::lock_guard lock(mu_);
-    released_early_.insert(saga_id);
-  }
-  // Nothing held (never, or no longer): nothing to give back.
   return Done(saga_id, phase);
 }
 

@@ -21,6 +21,8 @@
 #include "tripmesh/air/seat_book.h"
 #include "tripmesh/base/result.h"
 #include "tripmesh/engine/agent.h"
+#include "tripmesh/engine/part.h"
+#include "tripmesh/engine/saga.h"
 #include "tripmesh/runtime/keyed_locks.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/air.h"
@@ -58,10 +60,15 @@ class SeatSales {
   // Each answers a repeat as it answered first. Only the airline that
   // coordinates the saga reaches its part (forbidden, or not_found for a
   // commit, to any other), and no saga message reaches a passenger's own sale.
+  // With `joined` (the home airline's own part), the coordinator's saga state
+  // is written in the same commit as the part's change.
   schemas::AirSagaAck HoldPart(const air::Timetable& timetable, const std::string& coordinator,
-                               const schemas::AirSagaRequest& request);
-  schemas::AirSagaAck CommitPart(const std::string& coordinator, const std::string& saga_id);
-  schemas::AirSagaAck ReleasePart(const std::string& coordinator, const std::string& saga_id);
+                               const schemas::AirSagaRequest& request,
+                               engine::JoinedWrite* joined = nullptr);
+  schemas::AirSagaAck CommitPart(const std::string& coordinator, const std::string& saga_id,
+                                 engine::JoinedWrite* joined = nullptr);
+  schemas::AirSagaAck ReleasePart(const std::string& coordinator, const std::string& saga_id,
+                                  engine::JoinedWrite* joined = nullptr);
   // Any reservation or part by its id (from the store if it left memory).
   [[nodiscard]] Result<std::optional<schemas::AirReservation>> Find(const std::string& id) const;
 
@@ -72,7 +79,11 @@ class SeatSales {
 
  private:
   // Writes `r` and then shows it in the book; a settled one then leaves it.
-  [[nodiscard]] Status Commit(const schemas::AirReservation& r);
+  [[nodiscard]] Status Commit(const schemas::AirReservation& r,
+                              engine::JoinedWrite* joined = nullptr);
+  // `write` in one transaction, after `joined`'s write if there is one.
+  [[nodiscard]] Status WriteJoined(engine::JoinedWrite* joined,
+                                   const std::function<Status(runtime::Tx&)>& write);
   // Takes a settled `r` out of the book (its keys stay known, see below).
   void Settle(const schemas::AirReservation& r);
   // The reservation `id` from memory, else from the store if it left memory.
@@ -86,14 +97,16 @@ class SeatSales {
                                                              const std::string& id) const;
   // The airline coordinating part `id`; "" for a sale or no reservation.
   [[nodiscard]] Result<std::string> CoordinatorOf(const std::string& id) const;
-  // Why `coordinator` may not reach part `saga_id` (nullopt: it may).
-  [[nodiscard]] std::optional<schemas::AirSagaAck> NotYours(const std::string& coordinator,
-                                                            const std::string& saga_id,
-                                                            schemas::SagaPhase phase) const;
+  // What a saga message of `phase` from `coordinator` does to part `saga_id`
+  // (`part`: the reservation under its id, if any), by the engine's rules.
+  [[nodiscard]] Result<engine::PartDecision> Decide(
+      schemas::SagaPhase phase, const std::string& saga_id, const std::string& coordinator,
+      const std::optional<schemas::AirReservation>& part) const;
   // Commits `next`, the new state of `was` (put back in the book first if
   // it had left memory). Under changing_ for its id.
   [[nodiscard]] Status Change(const schemas::AirReservation& was,
-                              const schemas::AirReservation& next);
+                              const schemas::AirReservation& next,
+                              engine::JoinedWrite* joined = nullptr);
   [[nodiscard]] Result<std::optional<schemas::AirReservation>> ByRequest(
       const std::string& passenger, const std::string& request_id) const;
   // The one reservation `select` finds in the store, decoded.

@@ -20,32 +20,6 @@ SagaParticipant::SagaParticipant(std::string company, const WorldView& world, Re
                                  runtime::Store& store, const core::Clock& clock)
     : company_(std::move(company)), world_(world), book_(book), store_(store), clock_(clock) {}
 
-std::string_view PartStateName(PartState s) {
-  switch (s) {
-    case PartState::kHeld:
-      return "held";
-    case PartState::kCommitted:
-      return "committed";
-    case PartState::kRefused:
-      return "refused";
-    case PartState::kAborted:
-      return "aborted";
-    case PartState::kCompensated:
-      return "compensated";
-    case PartState::kExpired:
-      return "expired";
-  }
-  return "aborted";
-}
-
-std::optional<PartState> ParsePartState(std::string_view name) {
-  for (auto s : {PartState::kHeld, PartState::kCommitted, PartState::kRefused, PartState::kAborted,
-                 PartState::kCompensated, PartState::kExpired}) {
-    if (PartStateName(s) == name) return s;
-  }
-  return std::nullopt;
-}
-
 // A part as stored: its holds and refusal are those of the ack it sent. A
 // state this code does not know (a newer version's) is taken as aborted:
 // requests for it are refused and it holds nothing.
@@ -244,18 +218,29 @@ void SagaParticipant::Changed(const Part& p) {
   }
 }
 
+engine::PartDecision SagaParticipant::Decide(SagaPhase phase, const std::string& saga_id,
+                                             const std::string& coordinator,
+                                             const std::optional<Part>& part) const {
+  std::optional<engine::PartNow> now;
+  if (part) {
+    now = engine::PartNow{.state = part->state,
+                          .coordinator = part->coordinator,
+                          .lapsed = part->state == PartState::kHeld && part->expires_at &&
+                                    *part->expires_at <= clock_.Now(),
+                          .code = part->code,
+                          .detail = part->detail};
+  }
+  return engine::DecidePart(phase, saga_id, coordinator, now);
+}
+
 SagaAck SagaParticipant::OnRequest(const std::string& coordinator, const schemas::SagaRequest& req,
                                    Also* also) {
-  if (auto p = Find(req.saga_id)) {
-    if (p->coordinator != coordinator) {
-      return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kForbidden,
-                    "saga " + req.saga_id + " belongs to another coordinator");
-    }
-    if (p->state == PartState::kHeld || p->state == PartState::kCommitted) return RequestAck(*p);
-    if (p->code) return Refuse(req.saga_id, SagaPhase::kRequest, *p->code, p->detail);
-    return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kConflict,
-                  "saga " + req.saga_id + " was " + std::string(PartStateName(p->state)) +
-                      " before this request");
+  auto found = Find(req.saga_id);
+  auto decision = Decide(SagaPhase::kRequest, req.saga_id, coordinator, found);
+  if (decision.step == engine::PartStep::kAnswerHolding) return RequestAck(*found);
+  if (decision.step != engine::PartStep::kHold) {
+    return Refuse(req.saga_id, SagaPhase::kRequest, decision.refusal.code,
+                  decision.refusal.message);
   }
   Part p{.saga_id = req.saga_id,
          .coordinator = coordinator,
@@ -326,33 +311,27 @@ bool SagaParticipant::Rehold(Part& p, const Also* also) {
 SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas::SagaCommit& msg,
                                   Also* also) {
   auto found = Find(msg.saga_id);
-  if (!found || found->coordinator != coordinator) {
-    return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kNotFound,
-                  "no saga " + msg.saga_id + " from " + coordinator);
+  auto decision = Decide(SagaPhase::kCommit, msg.saga_id, coordinator, found);
+  SagaAck ok{.saga_id = msg.saga_id, .phase = SagaPhase::kCommit, .ok = true};
+  if (decision.step == engine::PartStep::kAcknowledge) return ok;
+  if (decision.step == engine::PartStep::kRefuse) {
+    return Refuse(msg.saga_id, SagaPhase::kCommit, decision.refusal.code, decision.refusal.message);
   }
   Part p = *found;
-  SagaAck ok{.saga_id = msg.saga_id, .phase = SagaPhase::kCommit, .ok = true};
-  if (p.state == PartState::kCommitted) return ok;
-  if (p.state == PartState::kHeld && p.expires_at && *p.expires_at <= clock_.Now()) {
-    Expire(p.saga_id);
+  if (decision.step == engine::PartStep::kRehold && p.state == PartState::kHeld) {
+    Expire(p.saga_id);  // its points go back before they are taken again
     p = *Find(msg.saga_id);
+    if (p.state == PartState::kHeld) decision.step = engine::PartStep::kCommit;
   }
   Status st;
   p.expires_at.reset();
-  if (p.state == PartState::kHeld) {
+  if (decision.step == engine::PartStep::kCommit) {
     p.state = PartState::kCommitted;
     st = book_.BookSlots(p.saga_id, p.slots,
                          [&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-  } else if (p.state == PartState::kExpired) {
-    // A commit that arrives after the hold lapsed still succeeds when the same
-    // points are free: the coordinator decided in time, only the message was late.
-    if (!Rehold(p, also)) {
-      return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kExpired,
-                    "the hold of saga " + msg.saga_id + " expired and its points were taken");
-    }
-  } else {
-    return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kConflict,
-                  "saga " + msg.saga_id + " is " + std::string(PartStateName(p.state)));
+  } else if (!Rehold(p, also)) {
+    return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kExpired,
+                  "the hold of saga " + msg.saga_id + " expired and its points were taken");
   }
   if (!st) {
     return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kInternal,
@@ -368,30 +347,33 @@ SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
                                       const schemas::SagaCompensate& msg, Also* also) {
   SagaAck ok{.saga_id = msg.saga_id, .phase = SagaPhase::kCompensate, .ok = true};
   auto found = Find(msg.saga_id);
-  if (found && found->coordinator != coordinator) {
-    return Refuse(msg.saga_id, SagaPhase::kCompensate, Errc::kForbidden,
-                  "saga " + msg.saga_id + " belongs to another coordinator");
-  }
+  auto decision = Decide(SagaPhase::kCompensate, msg.saga_id, coordinator, found);
   Part p;
   Status st;
-  if (!found) {
-    // The request has not arrived (or never will): remember the abort so a
-    // late request is refused instead of holding points nobody will commit.
-    p = Part{.saga_id = msg.saga_id,
-             .coordinator = coordinator,
-             .state = PartState::kAborted,
-             .code = Errc::kConflict,
-             .detail = "aborted before its request arrived: " + msg.reason};
-    st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-  } else if (found->state == PartState::kHeld || found->state == PartState::kCommitted) {
-    p = *found;
-    p.state = PartState::kCompensated;
-    p.expires_at.reset();
-    p.detail = msg.reason;
-    st = book_.ReleaseSlots(p.saga_id, p.slots,
-                            [&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-  } else {
-    return ok;
+  switch (decision.step) {
+    case engine::PartStep::kRememberAbort:
+      // The request has not arrived (or never will): remember the abort so a
+      // late request is refused instead of holding points nobody will commit.
+      p = Part{.saga_id = msg.saga_id,
+               .coordinator = coordinator,
+               .state = PartState::kAborted,
+               .code = Errc::kConflict,
+               .detail = "aborted before its request arrived: " + msg.reason};
+      st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
+      break;
+    case engine::PartStep::kRelease:
+      p = *found;
+      p.state = PartState::kCompensated;
+      p.expires_at.reset();
+      p.detail = msg.reason;
+      st = book_.ReleaseSlots(p.saga_id, p.slots,
+                              [&](runtime::Tx& tx) { return WritePart(tx, p, also); });
+      break;
+    case engine::PartStep::kRefuse:
+      return Refuse(msg.saga_id, SagaPhase::kCompensate, decision.refusal.code,
+                    decision.refusal.message);
+    default:
+      return ok;
   }
   if (!st) {
     return Refuse(msg.saga_id, SagaPhase::kCompensate, Errc::kInternal,

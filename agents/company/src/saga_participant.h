@@ -20,16 +20,16 @@
 #include "reservation_book.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
+#include "tripmesh/engine/part.h"
 #include "tripmesh/engine/saga.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/messages.h"
 
 namespace tripmesh::company {
 
-// The state of this company's part in one saga, stored by name.
-enum class PartState { kHeld, kCommitted, kRefused, kAborted, kCompensated, kExpired };
-std::string_view PartStateName(PartState s);
-std::optional<PartState> ParsePartState(std::string_view name);
+using engine::ParsePartState;
+using engine::PartState;
+using engine::PartStateName;
 
 // A durable step of a saga, as the coordinator or a participant took it.
 struct SagaEvent {
@@ -95,6 +95,9 @@ class SagaParticipant {
   [[nodiscard]] Status FollowParts(runtime::Tx& tx,
                                    std::vector<ReservationBook::Displaced>& displaced);
   std::optional<Part> Find(const std::string& saga_id) const;
+  engine::PartDecision Decide(schemas::SagaPhase phase, const std::string& saga_id,
+                              const std::string& coordinator,
+                              const std::optional<Part>& part) const;
   void Keep(const Part& p);
   Status WritePart(runtime::Tx& tx, const Part& p, const Also* also = nullptr) const;
   schemas::SagaAck RequestAck(const Part& p) const;
