@@ -257,6 +257,41 @@ TEST_P(CompanyCoreTest, ACompensateBeforeItsRequestLeavesATombstoneThatRefusesTh
   for (const auto& [point, ivs] : eflux.core->book().Snapshot()) EXPECT_TRUE(ivs.empty()) << point;
 }
 
+// The coordinator sent a commit, then (another participant having refused
+// it) a compensation; this participant's hold had lapsed, and the commit,
+// late, arrives after the compensation: it books nothing.
+TEST_P(CompanyCoreTest, ACommitArrivingAfterTheCompensationOfALapsedHoldBooksNothing) {
+  auto& eflux = companies_["eflux"];
+  schemas::SagaRequest req;
+  req.saga_id = "sr-voltpoint-2";
+  req.reservation_id = "r-voltpoint-2";
+  req.vehicle = "car";
+  req.items = {{"ef-fortaleza-aldeota", "", kNow + 7200, kNow + 9000, 30}};
+  req.hold_ttl_s = 120;
+  auto say = [&](topics::SagaKind kind, const std::string& payload) {
+    eflux.sent.clear();
+    EXPECT_TRUE(eflux.core->OnSagaMessage("voltpoint", kind, payload));
+    Drain("eflux");
+    EXPECT_FALSE(eflux.sent.empty());
+    auto ack =
+        schemas::Decode<schemas::SagaAck>(eflux.sent.empty() ? "" : eflux.sent.back().payload);
+    EXPECT_TRUE(ack);
+    return ack ? *ack : schemas::SagaAck{};
+  };
+  ASSERT_TRUE(say(topics::SagaKind::kRequest, schemas::Encode(req)).ok);
+  clock_.Advance(121);
+  eflux.core->Tick();  // the hold expires
+  Drain("eflux");
+  EXPECT_TRUE(say(topics::SagaKind::kCompensate,
+                  schemas::Encode(schemas::SagaCompensate{"sr-voltpoint-2", "failed"}))
+                  .ok);
+  auto late =
+      say(topics::SagaKind::kCommit, schemas::Encode(schemas::SagaCommit{"sr-voltpoint-2"}));
+  EXPECT_FALSE(late.ok);
+  EXPECT_EQ(late.code, Errc::kConflict) << late.detail;
+  for (const auto& [point, ivs] : eflux.core->book().Snapshot()) EXPECT_TRUE(ivs.empty()) << point;
+}
+
 TEST(PeerClientTest, AsksEveryCompanyAtOnceAndLeavesOutOneThatDoesNotAnswer) {
   tripmesh::testing::FakeTransport transport;
   PeerClient peers("voltpoint", transport);

@@ -472,7 +472,9 @@ schemas::AirSagaAck SeatSales::ReleasePart(const std::string& coordinator,
     case engine::PartStep::kRefuse:
       return Refusal(saga_id, phase, decision->refusal.code, decision->refusal.message);
     default:
-      break;  // nothing held (no longer): nothing to give back
+      // Nothing held (no longer): nothing to give back. A lapsed hold stays
+      // expired: a late commit of it is refused (Confirming), never re-held.
+      break;
   }
   return Done(saga_id, phase);
 }

@@ -369,6 +369,12 @@ SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
       st = book_.ReleaseSlots(p.saga_id, p.slots,
                               [&](runtime::Tx& tx) { return WritePart(tx, p, also); });
       break;
+    case engine::PartStep::kEndLapsed:  // its points went back when it expired
+      p = *found;
+      p.state = PartState::kCompensated;
+      p.detail = msg.reason;
+      st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
+      break;
     case engine::PartStep::kRefuse:
       return Refuse(msg.saga_id, SagaPhase::kCompensate, decision.refusal.code,
                     decision.refusal.message);

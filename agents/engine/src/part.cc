@@ -59,8 +59,20 @@ PartDecision OnCommit(const std::string& saga_id, const PartNow& p) {
 }
 
 PartDecision OnCompensate(const PartNow& p) {
-  bool holds = p.state == PartState::kHeld || p.state == PartState::kCommitted;
-  return Step(holds ? PartStep::kRelease : PartStep::kAcknowledge);
+  switch (p.state) {
+    case PartState::kHeld:
+    case PartState::kCommitted:
+      return Step(PartStep::kRelease);
+    case PartState::kExpired:
+      // Else a commit sent before this compensation, arriving after it,
+      // would book again what the coordinator gave up.
+      return Step(PartStep::kEndLapsed);
+    case PartState::kRefused:
+    case PartState::kAborted:
+    case PartState::kCompensated:
+      break;
+  }
+  return Step(PartStep::kAcknowledge);
 }
 
 }  // namespace

@@ -39,6 +39,9 @@ enum class PartStep {
   kCommit,         // book what the part holds
   kRehold,         // a commit after the hold lapsed: book the same again if it is still free
   kRelease,        // give back what the part holds or booked
+  // A compensation after the hold lapsed: nothing to give back, but the part
+  // is compensated from now on, so a late commit is refused.
+  kEndLapsed,
   kRememberAbort,  // a compensation before its request: refuse that request when it comes
   kAcknowledge,    // nothing to change: answer ok
   kRefuse,         // answer PartDecision::refusal
