@@ -249,14 +249,25 @@ TEST_F(ReservationFlowTest, CliPrintsATableJsonAndAOneLineReason) {
 
 TEST_F(ReservationFlowTest, MonitorShowsCompaniesReservationsAndFailuresFromTheTopicsAlone) {
   std::string log = dir_ + "/monitor.out";
+  // Watched from the moment it says it watches until it is stopped, however
+  // slowly the machine runs.
   auto monitor = harness::Process::Spawn(
-      {TripmeshBinary(), "monitor", "--broker", broker_->uri(), "--duration", "3"}, log);
+      {TripmeshBinary(), "monitor", "--broker", broker_->uri(), "--duration", "120"}, log);
   ASSERT_TRUE(monitor);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto watching = [&] {
+    auto text = worldfiles::ReadFile(log);
+    return text && text->find("tripmesh monitor: watching ") != std::string::npos;
+  };
+  for (int i = 0; i < 300 && !watching(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(watching()) << "the monitor did not subscribe; see " << log;
   auto car = Vehicle("car-watched", "voltpoint");
   ASSERT_EQ(car->Reserve({"", "", Trip("salvador-ba", "jequie-ba", 0.5), false})->status,
             schemas::ReservationStatus::kConfirmed);
   EXPECT_FALSE(car->Plan(Trip("atlantis-ba", "jequie-ba", 0.5)));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the events that follow the replies
+  (*monitor)->Signal(SIGTERM);
   int status = -1;
   ASSERT_TRUE((*monitor)->Wait(std::chrono::seconds(10), &status));
   EXPECT_EQ(status, 0);

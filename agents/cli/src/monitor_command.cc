@@ -199,6 +199,9 @@ int RunMonitor(const MonitorFlags& f) {
     std::fprintf(stderr, "tripmesh monitor: %s\n", st.error().message.c_str());
     return 1;
   }
+  // Once subscribed: what it shows from here on is everything that happens.
+  std::fprintf(stderr, "tripmesh monitor: watching %s %s\n", o.broker.c_str(),
+               f.duration_s > 0 ? fmt::format("for {} s", f.duration_s).c_str() : "until Ctrl-C");
   bool tty = isatty(STDOUT_FILENO);
   auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
