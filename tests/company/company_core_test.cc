@@ -139,6 +139,17 @@ class CompanyCoreTest : public ::testing::TestWithParam<tripmesh::testing::Backe
     return r;
   }
 
+  // VoltPoint's saga `sr-voltpoint-{n}` asking E-Flux for a point in Aldeota, held 120 s.
+  static schemas::SagaRequest EfluxPart(const std::string& n) {
+    schemas::SagaRequest req;
+    req.saga_id = "sr-voltpoint-" + n;
+    req.reservation_id = "r-voltpoint-" + n;
+    req.vehicle = "car";
+    req.items = {{"ef-fortaleza-aldeota", "", kNow + 7200, kNow + 9000, 30}};
+    req.hold_ttl_s = 120;
+    return req;
+  }
+
   std::map<std::string, std::string> where_;  // company -> its store
   core::ManualClock clock_{kNow};
   std::int64_t steady_ms_ = 0;
@@ -239,12 +250,7 @@ TEST_P(CompanyCoreTest, ACompensateBeforeItsRequestLeavesATombstoneThatRefusesTh
       "voltpoint", topics::SagaKind::kCompensate,
       schemas::Encode(schemas::SagaCompensate{"sr-voltpoint-1", "failed"})));
   Drain("eflux");
-  schemas::SagaRequest req;
-  req.saga_id = "sr-voltpoint-1";
-  req.reservation_id = "r-voltpoint-1";
-  req.vehicle = "car";
-  req.items = {{"ef-fortaleza-aldeota", "", kNow + 7200, kNow + 9000, 30}};
-  req.hold_ttl_s = 120;
+  auto req = EfluxPart("1");
   ASSERT_TRUE(
       eflux.core->OnSagaMessage("voltpoint", topics::SagaKind::kRequest, schemas::Encode(req)));
   Drain("eflux");
@@ -262,12 +268,7 @@ TEST_P(CompanyCoreTest, ACompensateBeforeItsRequestLeavesATombstoneThatRefusesTh
 // late, arrives after the compensation: it books nothing.
 TEST_P(CompanyCoreTest, ACommitArrivingAfterTheCompensationOfALapsedHoldBooksNothing) {
   auto& eflux = companies_["eflux"];
-  schemas::SagaRequest req;
-  req.saga_id = "sr-voltpoint-2";
-  req.reservation_id = "r-voltpoint-2";
-  req.vehicle = "car";
-  req.items = {{"ef-fortaleza-aldeota", "", kNow + 7200, kNow + 9000, 30}};
-  req.hold_ttl_s = 120;
+  auto req = EfluxPart("2");
   auto say = [&](topics::SagaKind kind, const std::string& payload) {
     eflux.sent.clear();
     EXPECT_TRUE(eflux.core->OnSagaMessage("voltpoint", kind, payload));

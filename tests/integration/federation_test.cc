@@ -2,9 +2,6 @@
 // --federation` writes them: each agent on its own broker, company-to-company
 // requests and catalogues cross, and nobody can act as another company.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -24,23 +21,12 @@ namespace {
 
 const std::vector<std::string> kCompanies = {"voltpoint", "eflux", "ecocharge"};
 
-bool Bindable(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // A federation's broker has listeners on ports of its own; one such as 18837
 // begins like the default 1883 the harness moves, and must stay where it is.
 TEST(LocalBrokerTest, KeepsAListenerWhosePortOnlyBeginsLikeTheDefault) {
   int kept = 0;
   for (int p = 18830; p <= 18839 && kept == 0; ++p) {
-    if (Bindable(p)) kept = p;
+    if (harness::TryBindLoopback(p) != 0) kept = p;
   }
   if (kept == 0) GTEST_SKIP() << "ports 18830-18839 are all taken";
   std::string dir = NewTempDir("LocalBroker-KeepsAListener");

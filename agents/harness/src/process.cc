@@ -88,9 +88,6 @@ void Process::Stop(std::chrono::milliseconds grace) {
   }
 }
 
-namespace {
-
-// Whether a listener could bind 127.0.0.1:port now (0: any; returns the port).
 int TryBindLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -106,6 +103,8 @@ int TryBindLoopback(int port) {
   ::close(fd);
   return bound;
 }
+
+namespace {
 
 // Claims `port` for this process's lifetime among every process on the
 // machine that picks ports here: a probe bind alone leaves a window, until

@@ -38,6 +38,9 @@ class Process {
   int status_ = 0;
 };
 
+// Whether a listener could bind 127.0.0.1:port now: the port, else 0 (with
+// port 0, one the kernel picks).
+int TryBindLoopback(int port);
 // A free TCP port on 127.0.0.1 (bound once to find it, then released).
 int FreeLoopbackPort();
 // The path of the running executable.
