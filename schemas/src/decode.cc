@@ -8,6 +8,7 @@ namespace tripmesh::schemas {
 namespace {
 
 using internal::Fields;
+using internal::kIdLen;
 using internal::kOptional;
 using internal::kRequired;
 using internal::Need;
@@ -16,7 +17,6 @@ using internal::Read;
 using internal::ReadObject;
 
 constexpr double kHuge = 1e12;
-constexpr std::size_t kIdLen = 128;
 
 void ReadTariff(Fields& f, Tariff& t) {
   f.Num("price_per_kwh", t.price_per_kwh, kRequired, 0, 1000);

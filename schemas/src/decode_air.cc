@@ -7,6 +7,7 @@ namespace tripmesh::schemas {
 namespace {
 
 using internal::Fields;
+using internal::kIdLen;
 using internal::kOptional;
 using internal::kRequired;
 using internal::Nested;
@@ -65,8 +66,6 @@ void ReadAircraft(Fields& f, AirAircraft& a) {
     c.Str("letters", cabin.letters, kRequired, 10);
   });
 }
-
-constexpr std::size_t kIdLen = 128;
 
 void ReadPlanLeg(Fields& f, AirPlanLeg& l) {
   f.Str("leg_id", l.leg_id, kRequired, kIdLen);

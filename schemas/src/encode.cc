@@ -12,7 +12,9 @@ using internal::JsonWriter;
 using internal::OptionalRequestId;
 using internal::Typed;
 
-constexpr int kMoney = 2, kSoc = 4, kKm = 1, kKwh = 3, kCoord = 5;
+using internal::kMoney;
+
+constexpr int kSoc = 4, kKm = 1, kKwh = 3, kCoord = 5;
 
 void WriteTariff(JsonWriter& w, std::string_view key, const Tariff& t) {
   w.BeginObject(key).Num("price_per_kwh", t.price_per_kwh, kMoney);

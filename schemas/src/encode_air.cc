@@ -4,12 +4,9 @@
 namespace tripmesh::schemas {
 
 using internal::JsonWriter;
+using internal::kMoney;
 using internal::OptionalRequestId;
 using internal::Typed;
-
-namespace {
-constexpr int kMoney = 2;
-}  // namespace
 
 std::string Encode(const AirPlanRequest& m) {
   auto w = Typed("air.plan.request");

@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ namespace tripmesh::schemas::internal {
 enum class Need { kRequired, kOptional };
 inline constexpr Need kRequired = Need::kRequired;
 inline constexpr Need kOptional = Need::kOptional;
+
+// The longest id a message may carry (a request's, a reservation's, a leg's).
+inline constexpr std::size_t kIdLen = 128;
 
 class Fields {
  public:

@@ -10,6 +10,9 @@
 
 namespace tripmesh::schemas::internal {
 
+// Decimal places of an amount of money on the wire.
+inline constexpr int kMoney = 2;
+
 class JsonWriter {
  public:
   JsonWriter& Begin() { return Open('{'); }

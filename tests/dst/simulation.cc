@@ -379,7 +379,8 @@ class Simulation {
         Deliver(link.first, link.second, std::move(m));
       });
     }
-    for (auto& [id, n] : nodes_) {
+    for (auto& entry : nodes_) {
+      Node& n = entry.second;  // a lambda captures it, not a structured binding
       if (!n.up) continue;
       std::set<std::string> seen;
       for (std::size_t i = 0; i < n.tasks.size(); ++i) {
@@ -402,11 +403,13 @@ class Simulation {
       }
     }
     if (faults) {
-      for (auto& [id, n] : nodes_) {
+      for (auto& entry : nodes_) {
+        Node& n = entry.second;
         if (n.up && Chance(0.002)) can.push_back([this, &n] { Crash(n); });
         if (!n.up && n.restart_at <= now_) can.push_back([this, &n] { Start(n); });
       }
-      for (auto& [id, n] : nodes_) {
+      for (auto& entry : nodes_) {
+        Node& n = entry.second;
         if (n.up && Chance(0.001)) can.push_back([this, &n] { Operate(n); });
       }
       if (Chance(0.001)) {
@@ -417,7 +420,8 @@ class Simulation {
         });
       }
     } else {
-      for (auto& [id, n] : nodes_) {
+      for (auto& entry : nodes_) {
+        Node& n = entry.second;
         if (!n.up) can.push_back([this, &n] { Start(n); });
       }
     }

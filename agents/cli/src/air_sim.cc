@@ -48,10 +48,6 @@ struct AirSimTally {
   }
 };
 
-Result<std::string> Ask(vehicle::VehicleClient& c, const std::string& op, const std::string& body) {
-  return vehicle::ResultOf(c.Request(op, body));
-}
-
 // Passenger `i`: plan, buy, maybe cancel; the tally says how it went.
 void OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::string>& airports,
                   const std::vector<std::string>& homes, int i, AirSimTally& t) {
@@ -77,7 +73,7 @@ void OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::string>
     q.to = airports[rng() % airports.size()];
   } while (q.to == q.from);
   q.depart_after = core::RealClock().Now() + kDayS + static_cast<Time>(rng() % (6 * kDayS));
-  auto text = Ask(**client, "plan", schemas::Encode(q));
+  auto text = AskAgent(**client, "plan", schemas::Encode(q));
   auto plan = text ? schemas::Decode<schemas::AirPlanResult>(*text)
                    : Result<schemas::AirPlanResult>(tl::unexpected<Error>(text.error()));
   if (!plan || plan->itineraries.empty()) {
@@ -97,18 +93,18 @@ void OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::string>
     airlines.insert(leg.airline);
   }
   auto t0 = std::chrono::steady_clock::now();
-  text = Ask(**client, "reserve", schemas::Encode(req));
+  text = AskAgent(**client, "reserve", schemas::Encode(req));
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   auto r = text ? schemas::Decode<schemas::AirReservation>(*text)
                 : Result<schemas::AirReservation>(tl::unexpected<Error>(text.error()));
   if (r && hold) {
-    text = Ask(**client, "confirm", schemas::EncodeRef({"", r->reservation_id}, "confirm"));
+    text = AskAgent(**client, "confirm", schemas::EncodeRef({"", r->reservation_id}, "confirm"));
     if (!text) r = tl::unexpected<Error>(text.error());
   }
   if (!r) return fail(r.error());
   bool cancelled =
-      cancel && Ask(**client, "cancel", schemas::EncodeRef({"", r->reservation_id}, "cancel"));
+      cancel && AskAgent(**client, "cancel", schemas::EncodeRef({"", r->reservation_id}, "cancel"));
   std::lock_guard lock(t.mu);
   ++t.confirmed;
   t.mixed += airlines.size() > 1;

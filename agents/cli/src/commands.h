@@ -64,6 +64,11 @@ bool AddStoreSpecs(const std::vector<std::string>& specs,
                                            runtime::TransportOptions mqtt,
                                            const std::string& company, topics::AdminOp op,
                                            std::string payload, double timeout_s);
+// A request's reply from the agent `client` asks: its body, or the error it carries.
+[[nodiscard]] inline Result<std::string> AskAgent(vehicle::VehicleClient& client,
+                                                  const std::string& op, const std::string& body) {
+  return vehicle::ResultOf(client.Request(op, body));
+}
 // An admin.result as a person reads it, times in `zone`.
 std::string FormatAdminResult(const schemas::AdminResult& r, const std::string& zone);
 

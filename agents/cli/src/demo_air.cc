@@ -43,22 +43,17 @@ struct AirTally {
   int confirmed = 0, failed = 0, legs = 0, mixed = 0;
 };
 
-Result<std::string> Ask(vehicle::VehicleClient& client, const std::string& op,
-                        const std::string& payload) {
-  return vehicle::ResultOf(client.Request(op, payload));
-}
-
 Result<schemas::AirReservation> Buy(vehicle::VehicleClient& client, const schemas::AirItinerary& it,
                                     bool hold_first) {
   schemas::AirReserveRequest req{
       .request_id = "", .legs = {}, .passengers = 1, .hold_only = hold_first};
   for (const auto& leg : it.legs)
     req.legs.push_back({.leg_id = leg.leg_id, .fare_class = leg.fare_class, .seats = {}});
-  auto text = Ask(client, "reserve", schemas::Encode(req));
+  auto text = AskAgent(client, "reserve", schemas::Encode(req));
   if (!text) return tl::unexpected<Error>(text.error());
   auto r = schemas::Decode<schemas::AirReservation>(*text);
   if (!r || !hold_first) return r;
-  text = Ask(client, "confirm", schemas::EncodeRef({"", r->reservation_id}, "confirm"));
+  text = AskAgent(client, "confirm", schemas::EncodeRef({"", r->reservation_id}, "confirm"));
   if (!text) return tl::unexpected<Error>(text.error());
   return schemas::Decode<schemas::AirReservation>(*text);
 }
@@ -80,7 +75,7 @@ void OneTrip(const std::string& uri, int i, AirTally& t) {
   q.from = trip.from;
   q.to = trip.to;
   q.depart_after = core::RealClock().Now() + kDayS;
-  auto text = Ask(**client, "plan", schemas::Encode(q));
+  auto text = AskAgent(**client, "plan", schemas::Encode(q));
   auto plan = text ? schemas::Decode<schemas::AirPlanResult>(*text)
                    : Result<schemas::AirPlanResult>(tl::unexpected<Error>(text.error()));
   if (!plan || plan->itineraries.empty()) {
