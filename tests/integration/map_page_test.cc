@@ -64,6 +64,9 @@ class MapPageTest : public CompanyFixture {
       recorder_->Unchecked(topic, payload);
       ASSERT_TRUE(spoiler_->Publish({.topic = topic, .payload = payload, .qos = 1})) << topic;
     }
+    // Acknowledged: the broker has queued them to the page before anything
+    // the booking that follows makes the agents publish.
+    ASSERT_TRUE(spoiler_->Flush(std::chrono::seconds(10)));
   }
   static inline const std::vector<std::pair<std::string, std::string>> kMalformed = {
       {"tripmesh/v1/vehicles/bad-car/telemetry", "{not json"},

@@ -105,10 +105,11 @@ TEST_P(TransportContractTest, ManyQoS1MessagesArriveWithNoLoss) {
 }
 
 TEST_P(TransportContractTest, ReconnectsAndResubscribesAfterBrokerRestart) {
-  Inbox inbox;  // outlives the transport that delivers into it
+  // Both outlive the transport that writes to them: it says it is down as it is destroyed.
+  Inbox inbox;
+  std::atomic<int> ups{0};
   auto sub = Make("sub-restart", false);
   inbox.Attach(*sub);
-  std::atomic<int> ups{0};
   sub->SetConnectionHandler(
       [&](runtime::ConnectionEvent e) { ups += e == runtime::ConnectionEvent::kUp ? 1 : 0; });
   ASSERT_TRUE(sub->Connect(std::chrono::seconds(5)));
