@@ -9,22 +9,24 @@ namespace {
 
 using schemas::SagaPhase;
 
+constexpr Time kNow = 1'800'000'000;
+
 PartNow Part(PartState state, std::string coordinator = "voltpoint") {
   return {.state = state,
           .coordinator = std::move(coordinator),
-          .lapsed = false,
+          .hold_until = std::nullopt,
           .code = std::nullopt,
           .detail = ""};
 }
 
 PartStep StepOf(SagaPhase phase, const std::optional<PartNow>& part,
                 const std::string& from = "voltpoint") {
-  return DecidePart(phase, "s1", from, part).step;
+  return DecidePart(phase, "s1", from, part, kNow).step;
 }
 
 Error RefusalOf(SagaPhase phase, const std::optional<PartNow>& part,
                 const std::string& from = "voltpoint") {
-  auto d = DecidePart(phase, "s1", from, part);
+  auto d = DecidePart(phase, "s1", from, part, kNow);
   EXPECT_EQ(d.step, PartStep::kRefuse);
   return d.refusal;
 }
@@ -43,8 +45,11 @@ TEST(EnginePartTest, AHeldPartAnswersAgainIsBookedOrGivenBack) {
   EXPECT_EQ(StepOf(SagaPhase::kRequest, held), PartStep::kAnswerHolding);
   EXPECT_EQ(StepOf(SagaPhase::kCommit, held), PartStep::kCommit);
   EXPECT_EQ(StepOf(SagaPhase::kCompensate, held), PartStep::kRelease);
-  held.lapsed = true;  // the coordinator decided in time, its commit came late
+  held.hold_until = kNow + 1;
+  EXPECT_EQ(StepOf(SagaPhase::kCommit, held), PartStep::kCommit);
+  held.hold_until = kNow;  // the coordinator decided in time, its commit came late
   EXPECT_EQ(StepOf(SagaPhase::kCommit, held), PartStep::kRehold);
+  EXPECT_EQ(StepOf(SagaPhase::kCompensate, held), PartStep::kRelease);
   EXPECT_EQ(StepOf(SagaPhase::kCommit, Part(PartState::kExpired)), PartStep::kRehold);
 }
 

@@ -86,7 +86,8 @@ class World {
   Ack Answer(const Message& m) {
     auto& part = parts_[{m.to, m.saga_id}];
     PartAnswer a{.ok = true, .code = std::nullopt, .detail = "", .held = "", .expires_at = {}};
-    auto decision = DecidePart(m.phase, m.saga_id, m.from, part);
+    auto decision =
+        DecidePart(m.phase, m.saga_id, m.from, part, 0);  // holds lapse as ExpireAHold says
     auto refuse = [&a](Errc code) {
       a.ok = false;
       a.code = code;

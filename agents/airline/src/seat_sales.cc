@@ -359,7 +359,7 @@ Result<engine::PartDecision> SeatSales::Decide(schemas::SagaPhase phase, const s
   if (released_early) {
     now = engine::PartNow{.state = engine::PartState::kAborted,
                           .coordinator = std::string(engine::kAnyCoordinator),
-                          .lapsed = false,
+                          .hold_until = std::nullopt,
                           .code = Errc::kConflict,
                           .detail = "the saga was compensated before this request arrived"};
   } else if (part) {
@@ -367,12 +367,11 @@ Result<engine::PartDecision> SeatSales::Decide(schemas::SagaPhase phase, const s
     if (!owner) return tl::unexpected<Error>(owner.error());
     now = engine::PartNow{.state = PartStateOf(part->status),
                           .coordinator = *owner,  // "": a passenger's own sale, no saga's
-                          .lapsed = part->status == ReservationStatus::kHeld && part->expires_at &&
-                                    *part->expires_at <= services_.clock.Now(),
+                          .hold_until = part->expires_at,
                           .code = std::nullopt,
                           .detail = ""};
   }
-  return engine::DecidePart(phase, saga_id, coordinator, now);
+  return engine::DecidePart(phase, saga_id, coordinator, now, services_.clock.Now());
 }
 
 schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,

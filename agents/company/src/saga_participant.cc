@@ -225,12 +225,11 @@ engine::PartDecision SagaParticipant::Decide(SagaPhase phase, const std::string&
   if (part) {
     now = engine::PartNow{.state = part->state,
                           .coordinator = part->coordinator,
-                          .lapsed = part->state == PartState::kHeld && part->expires_at &&
-                                    *part->expires_at <= clock_.Now(),
+                          .hold_until = part->expires_at,
                           .code = part->code,
                           .detail = part->detail};
   }
-  return engine::DecidePart(phase, saga_id, coordinator, now);
+  return engine::DecidePart(phase, saga_id, coordinator, now, clock_.Now());
 }
 
 SagaAck SagaParticipant::OnRequest(const std::string& coordinator, const schemas::SagaRequest& req,

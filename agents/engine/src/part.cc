@@ -41,12 +41,12 @@ PartDecision OnRequest(const std::string& saga_id, const PartNow& p) {
                                      " before this request");
 }
 
-PartDecision OnCommit(const std::string& saga_id, const PartNow& p) {
+PartDecision OnCommit(const std::string& saga_id, const PartNow& p, Time now) {
   switch (p.state) {
     case PartState::kCommitted:
       return Step(PartStep::kAcknowledge);  // said twice
     case PartState::kHeld:
-      return Step(p.lapsed ? PartStep::kRehold : PartStep::kCommit);
+      return Step(p.hold_until && *p.hold_until <= now ? PartStep::kRehold : PartStep::kCommit);
     case PartState::kExpired:
       // The coordinator decided in time; only its message was late.
       return Step(PartStep::kRehold);
@@ -104,7 +104,7 @@ std::optional<PartState> ParsePartState(std::string_view name) {
 }
 
 PartDecision DecidePart(SagaPhase phase, const std::string& saga_id, const std::string& from,
-                        const std::optional<PartNow>& part) {
+                        const std::optional<PartNow>& part, Time now) {
   if (!part) {
     switch (phase) {
       case SagaPhase::kRequest:
@@ -125,7 +125,7 @@ PartDecision DecidePart(SagaPhase phase, const std::string& saga_id, const std::
     case SagaPhase::kRequest:
       return OnRequest(saga_id, *part);
     case SagaPhase::kCommit:
-      return OnCommit(saga_id, *part);
+      return OnCommit(saga_id, *part, now);
     case SagaPhase::kCompensate:
       return OnCompensate(*part);
     case SagaPhase::kChanged:

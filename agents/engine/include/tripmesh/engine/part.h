@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "tripmesh/base/result.h"
+#include "tripmesh/base/time.h"
 #include "tripmesh/schemas/messages.h"
 
 namespace tripmesh::engine {
@@ -27,7 +28,9 @@ inline constexpr std::string_view kAnyCoordinator = "*";
 struct PartNow {
   PartState state = PartState::kHeld;
   std::string coordinator;
-  bool lapsed = false;  // held, and its hold's time has passed
+  // Until when a held part's hold lasts (none: until the coordinator decides);
+  // a commit after it books the same again only if it is still free.
+  std::optional<Time> hold_until;
   // A refused or aborted part's answer to its request, given again.
   std::optional<Errc> code;
   std::string detail;
@@ -53,8 +56,8 @@ struct PartDecision {
 };
 
 // What a message of `phase` for `saga_id` from coordinator `from` does to the
-// part (none: the participant has no part of that saga).
+// part (none: the participant has no part of that saga) at time `now`.
 PartDecision DecidePart(schemas::SagaPhase phase, const std::string& saga_id,
-                        const std::string& from, const std::optional<PartNow>& part);
+                        const std::string& from, const std::optional<PartNow>& part, Time now);
 
 }  // namespace tripmesh::engine
