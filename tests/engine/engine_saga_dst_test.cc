@@ -86,8 +86,9 @@ class World {
   Ack Answer(const Message& m) {
     auto& part = parts_[{m.to, m.saga_id}];
     PartAnswer a{.ok = true, .code = std::nullopt, .detail = "", .held = "", .expires_at = {}};
-    auto decision =
-        DecidePart(m.phase, m.saga_id, m.from, part, 0);  // holds lapse as ExpireAHold says
+    // No part here holds until a time: holds lapse when ExpireAHold says.
+    constexpr Time kAnyTime = 0;
+    auto decision = DecidePart(m.phase, m.saga_id, m.from, part, kAnyTime);
     auto refuse = [&a](Errc code) {
       a.ok = false;
       a.code = code;
