@@ -12,6 +12,7 @@ namespace {
 
 using schemas::AirReservation;
 using schemas::ReservationStatus;
+using schemas::SagaPhase;
 
 }  // namespace
 
@@ -295,187 +296,201 @@ void SeatSales::Expire(const std::string& passenger, const std::string& id) {
   services_.count("reservations.expired", 1);
 }
 
-namespace {
+// This airline's part of a saga as engine::RunPart sees it: a reservation
+// under the saga's id, or a compensation that came before its request.
+struct SeatSales::PartOfSaga {
+  std::optional<AirReservation> reservation;  // unset only when released early
+  std::string coordinator;                    // "": a passenger's own sale, no saga's
+};
 
-schemas::AirSagaAck Refusal(const std::string& saga_id, schemas::SagaPhase phase, Errc code,
-                            std::string detail) {
-  return {.saga_id = saga_id,
-          .phase = phase,
-          .ok = false,
-          .code = code,
-          .detail = std::move(detail),
-          .expires_at = std::nullopt,
-          .legs = {}};
-}
+class SeatSales::Keeper {
+ public:
+  using Part = PartOfSaga;
+  using Request = schemas::AirSagaRequest;
+  using Ack = schemas::AirSagaAck;
 
-schemas::AirSagaAck Done(const std::string& saga_id, schemas::SagaPhase phase) {
-  return {.saga_id = saga_id,
-          .phase = phase,
-          .ok = true,
-          .code = std::nullopt,
-          .detail = "",
-          .expires_at = std::nullopt,
-          .legs = {}};
-}
+  Keeper(SeatSales& sales, const air::Timetable* timetable)
+      : sales_(sales), timetable_(timetable) {}
 
-// What a part answers to a request once it holds or has bought its seats.
-schemas::AirSagaAck Holding(const AirReservation& r) {
-  auto ack = Done(r.reservation_id, schemas::SagaPhase::kRequest);
-  ack.expires_at = r.expires_at;
-  ack.legs = r.legs;
-  return ack;
-}
-
-// A sale's state as a saga's part: a hold, bought, or over one way or another.
-engine::PartState PartStateOf(ReservationStatus s) {
-  switch (s) {
-    case ReservationStatus::kHeld:
-      return engine::PartState::kHeld;
-    case ReservationStatus::kConfirmed:
-    case ReservationStatus::kFulfilled:
-    case ReservationStatus::kNoShow:
-      return engine::PartState::kCommitted;
-    case ReservationStatus::kExpired:
-      return engine::PartState::kExpired;
-    case ReservationStatus::kCancelled:
-      return engine::PartState::kCompensated;
-    case ReservationStatus::kFailed:
-      break;
+  Result<std::optional<Part>> Find(const std::string& saga_id) {
+    {
+      std::lock_guard lock(sales_.mu_);
+      if (sales_.released_early_.count(saga_id)) return Part{};
+    }
+    auto r = sales_.Lookup(saga_id);
+    if (!r) return tl::unexpected<Error>(r.error());
+    if (!*r) return std::nullopt;
+    auto coordinator = sales_.CoordinatorOf(saga_id);
+    if (!coordinator) return tl::unexpected<Error>(coordinator.error());
+    return Part{.reservation = std::move(*r), .coordinator = std::move(*coordinator)};
   }
-  return engine::PartState::kRefused;
-}
 
-}  // namespace
+  static engine::PartNow StateOf(const Part& part) {
+    if (!part.reservation) {
+      return {.state = engine::PartState::kAborted,
+              .coordinator = std::string(engine::kAnyCoordinator),
+              .hold_until = std::nullopt,
+              .code = Errc::kConflict,
+              .detail = "the saga was compensated before this request arrived"};
+    }
+    return {.state = PartStateOf(part.reservation->status),
+            .coordinator = part.coordinator,
+            .hold_until = part.reservation->expires_at,
+            .code = std::nullopt,
+            .detail = ""};
+  }
 
-Result<engine::PartDecision> SeatSales::Decide(schemas::SagaPhase phase, const std::string& saga_id,
-                                               const std::string& coordinator,
-                                               const std::optional<AirReservation>& part) const {
-  std::optional<engine::PartNow> now;
-  bool released_early = false;
-  {
-    std::lock_guard lock(mu_);
-    released_early = released_early_.count(saga_id) > 0;
+  Ack Holding(const engine::PartMessage& m, const Part& part) {
+    auto ack = Done(m);
+    ack.expires_at = part.reservation->expires_at;
+    ack.legs = part.reservation->legs;
+    return ack;
   }
-  if (released_early) {
-    now = engine::PartNow{.state = engine::PartState::kAborted,
-                          .coordinator = std::string(engine::kAnyCoordinator),
-                          .hold_until = std::nullopt,
-                          .code = Errc::kConflict,
-                          .detail = "the saga was compensated before this request arrived"};
-  } else if (part) {
-    auto owner = CoordinatorOf(saga_id);
-    if (!owner) return tl::unexpected<Error>(owner.error());
-    now = engine::PartNow{.state = PartStateOf(part->status),
-                          .coordinator = *owner,  // "": a passenger's own sale, no saga's
-                          .hold_until = part->expires_at,
-                          .code = std::nullopt,
-                          .detail = ""};
+
+  Ack Hold(const engine::PartMessage& m, const Request& request) {
+    if (!timetable_) return Refuse(m, Error{Errc::kInternal, "no timetable"});
+    Result<AirReservation> held;
+    {
+      std::lock_guard lock(sales_.mu_);
+      schemas::AirReserveRequest want{.request_id = "",
+                                      .legs = request.legs,
+                                      .passengers = request.passengers,
+                                      .hold_only = true};
+      held = sales_.book_.Hold(*timetable_, request.passenger, want, m.saga_id,
+                               sales_.services_.clock.Now(), request.hold_ttl_s);
+    }
+    if (!held) return Refuse(m, held.error());
+    auto st = sales_.WriteJoined(m.joined,
+                                 [&](runtime::Tx& tx) { return records::Save(tx, *held, m.from); });
+    {
+      std::lock_guard lock(sales_.mu_);
+      if (st) {
+        sales_.coordinators_.emplace(m.saga_id, m.from);
+      } else {
+        sales_.book_.Drop(m.saga_id);
+      }
+    }
+    if (!st) return Refuse(m, st.error());
+    sales_.services_.count("saga.parts.held", 1);
+    return Holding(m, {.reservation = std::move(*held), .coordinator = m.from});
   }
-  return engine::DecidePart(phase, saga_id, coordinator, now, services_.clock.Now());
+
+  // A lapsed hold is not taken again: Confirming refuses it, expired.
+  Ack Book(const engine::PartMessage& m, const Part& part, bool /*lapsed*/) {
+    auto next = air::Confirming(*part.reservation, sales_.services_.clock.Now());
+    if (!next) return Refuse(m, next.error());
+    if (auto st = sales_.Change(*part.reservation, *next, m.joined); !st)
+      return Refuse(m, st.error());
+    sales_.services_.count("saga.parts.committed", 1);
+    return Done(m);
+  }
+
+  // A lapsed hold stays expired: nothing to give back, and a late commit of
+  // it is refused (Confirming), never re-held.
+  Ack Release(const engine::PartMessage& m, const Part& part, bool lapsed) {
+    if (lapsed) return Done(m);
+    const auto& r = *part.reservation;
+    if (auto st = sales_.Change(r, air::Cancelling(r), m.joined); !st) return Refuse(m, st.error());
+    sales_.services_.count("saga.parts.released", 1);
+    return Done(m);
+  }
+
+  // Durable before the ack: a request that arrives after a restart is refused too.
+  Ack RememberAbort(const engine::PartMessage& m) {
+    auto st = sales_.WriteJoined(
+        m.joined, [&](runtime::Tx& tx) { return records::InsertReleasedEarly(tx, m.saga_id); });
+    if (!st) return Refuse(m, st.error());
+    std::lock_guard lock(sales_.mu_);
+    sales_.released_early_.insert(m.saga_id);
+    return Done(m);
+  }
+
+  static Ack Done(const engine::PartMessage& m) {
+    return {.saga_id = m.saga_id,
+            .phase = m.phase,
+            .ok = true,
+            .code = std::nullopt,
+            .detail = "",
+            .expires_at = std::nullopt,
+            .legs = {}};
+  }
+
+  static Ack Refuse(const engine::PartMessage& m, const Error& e) {
+    return {.saga_id = m.saga_id,
+            .phase = m.phase,
+            .ok = false,
+            .code = e.code,
+            .detail = e.code == Errc::kInternal ? "the airline's store failed" : e.message,
+            .expires_at = std::nullopt,
+            .legs = {}};
+  }
+
+ private:
+  // A sale's state as a saga's part: a hold, bought, or over one way or another.
+  static engine::PartState PartStateOf(ReservationStatus s) {
+    switch (s) {
+      case ReservationStatus::kHeld:
+        return engine::PartState::kHeld;
+      case ReservationStatus::kConfirmed:
+      case ReservationStatus::kFulfilled:
+      case ReservationStatus::kNoShow:
+        return engine::PartState::kCommitted;
+      case ReservationStatus::kExpired:
+        return engine::PartState::kExpired;
+      case ReservationStatus::kCancelled:
+        return engine::PartState::kCompensated;
+      case ReservationStatus::kFailed:
+        break;
+    }
+    return engine::PartState::kRefused;
+  }
+
+  SeatSales& sales_;
+  const air::Timetable* timetable_;  // for a request
+};
+
+schemas::AirSagaAck SeatSales::RunPart(const air::Timetable* timetable,
+                                       const engine::PartMessage& m,
+                                       const schemas::AirSagaRequest* request) {
+  auto changing = changing_.LockOne(m.saga_id);
+  Keeper keeper(*this, timetable);
+  return engine::RunPart(keeper, m, request, services_.clock.Now());
 }
 
 schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
                                         const std::string& coordinator,
                                         const schemas::AirSagaRequest& request,
                                         engine::JoinedWrite* joined) {
-  const auto phase = schemas::SagaPhase::kRequest;
-  auto changing = changing_.LockOne(request.saga_id);
-  auto earlier = Lookup(request.saga_id);
-  if (!earlier)
-    return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
-  auto decision = Decide(phase, request.saga_id, coordinator, *earlier);
-  if (!decision)
-    return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
-  if (decision->step == engine::PartStep::kAnswerHolding) return Holding(**earlier);
-  if (decision->step != engine::PartStep::kHold) {
-    return Refusal(request.saga_id, phase, decision->refusal.code, decision->refusal.message);
-  }
-  Result<AirReservation> held;
-  {
-    std::lock_guard lock(mu_);
-    schemas::AirReserveRequest want{.request_id = "",
-                                    .legs = request.legs,
-                                    .passengers = request.passengers,
-                                    .hold_only = true};
-    held = book_.Hold(timetable, request.passenger, want, request.saga_id, services_.clock.Now(),
-                      request.hold_ttl_s);
-  }
-  if (!held) return Refusal(request.saga_id, phase, held.error().code, held.error().message);
-  auto st =
-      WriteJoined(joined, [&](runtime::Tx& tx) { return records::Save(tx, *held, coordinator); });
-  {
-    std::lock_guard lock(mu_);
-    if (st) {
-      coordinators_.emplace(request.saga_id, coordinator);
-    } else {
-      book_.Drop(request.saga_id);
-    }
-  }
-  if (!st) return Refusal(request.saga_id, phase, Errc::kInternal, "the airline's store failed");
-  services_.count("saga.parts.held", 1);
-  return Holding(*held);
+  return RunPart(&timetable,
+                 {.phase = SagaPhase::kRequest,
+                  .saga_id = request.saga_id,
+                  .from = coordinator,
+                  .reason = "",
+                  .joined = joined},
+                 &request);
 }
 
 schemas::AirSagaAck SeatSales::CommitPart(const std::string& coordinator,
                                           const std::string& saga_id, engine::JoinedWrite* joined) {
-  const auto phase = schemas::SagaPhase::kCommit;
-  auto changing = changing_.LockOne(saga_id);
-  auto found = Lookup(saga_id);
-  if (!found) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-  auto decision = Decide(phase, saga_id, coordinator, *found);
-  if (!decision) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-  switch (decision->step) {
-    case engine::PartStep::kAcknowledge:
-      return Done(saga_id, phase);  // said twice
-    case engine::PartStep::kCommit:
-    case engine::PartStep::kRehold:
-      break;  // a lapsed hold is not taken again: Confirming refuses it, expired
-    default:
-      return Refusal(saga_id, phase, decision->refusal.code, decision->refusal.message);
-  }
-  const auto& part = **found;
-  auto next = air::Confirming(part, services_.clock.Now());
-  if (!next) return Refusal(saga_id, phase, next.error().code, next.error().message);
-  if (auto st = Change(part, *next, joined); !st)
-    return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-  services_.count("saga.parts.committed", 1);
-  return Done(saga_id, phase);
+  return RunPart(nullptr,
+                 {.phase = SagaPhase::kCommit,
+                  .saga_id = saga_id,
+                  .from = coordinator,
+                  .reason = "",
+                  .joined = joined},
+                 nullptr);
 }
 
 schemas::AirSagaAck SeatSales::ReleasePart(const std::string& coordinator,
                                            const std::string& saga_id,
                                            engine::JoinedWrite* joined) {
-  const auto phase = schemas::SagaPhase::kCompensate;
-  auto changing = changing_.LockOne(saga_id);
-  auto found = Lookup(saga_id);
-  if (!found) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-  auto decision = Decide(phase, saga_id, coordinator, *found);
-  if (!decision) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-  switch (decision->step) {
-    case engine::PartStep::kRelease: {
-      const auto& part = **found;
-      if (!Change(part, air::Cancelling(part), joined))
-        return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-      services_.count("saga.parts.released", 1);
-      break;
-    }
-    case engine::PartStep::kRememberAbort: {
-      // Durable before the ack: a request that arrives after a restart is refused too.
-      auto st = WriteJoined(
-          joined, [&](runtime::Tx& tx) { return records::InsertReleasedEarly(tx, saga_id); });
-      if (!st) return Refusal(saga_id, phase, Errc::kInternal, "the airline's store failed");
-      std::lock_guard lock(mu_);
-      released_early_.insert(saga_id);
-      break;
-    }
-    case engine::PartStep::kRefuse:
-      return Refusal(saga_id, phase, decision->refusal.code, decision->refusal.message);
-    default:
-      // Nothing held (no longer): nothing to give back. A lapsed hold stays
-      // expired: a late commit of it is refused (Confirming), never re-held.
-      break;
-  }
-  return Done(saga_id, phase);
+  return RunPart(nullptr,
+                 {.phase = SagaPhase::kCompensate,
+                  .saga_id = saga_id,
+                  .from = coordinator,
+                  .reason = "",
+                  .joined = joined},
+                 nullptr);
 }
 
 Result<std::optional<AirReservation>> SeatSales::Find(const std::string& id) const {

@@ -21,7 +21,7 @@
 #include "tripmesh/air/seat_book.h"
 #include "tripmesh/base/result.h"
 #include "tripmesh/engine/agent.h"
-#include "tripmesh/engine/part.h"
+#include "tripmesh/engine/participant.h"
 #include "tripmesh/engine/saga.h"
 #include "tripmesh/runtime/keyed_locks.h"
 #include "tripmesh/runtime/store.h"
@@ -97,11 +97,15 @@ class SeatSales {
                                                              const std::string& id) const;
   // The airline coordinating part `id`; "" for a sale or no reservation.
   [[nodiscard]] Result<std::string> CoordinatorOf(const std::string& id) const;
-  // What a saga message of `phase` from `coordinator` does to part `saga_id`
-  // (`part`: the reservation under its id, if any), by the engine's rules.
-  [[nodiscard]] Result<engine::PartDecision> Decide(
-      schemas::SagaPhase phase, const std::string& saga_id, const std::string& coordinator,
-      const std::optional<schemas::AirReservation>& part) const;
+  // This airline's part of a saga, held, bought and given back for
+  // engine::RunPart (in the .cc).
+  struct PartOfSaga;
+  class Keeper;
+  friend class Keeper;
+  // Runs `m` on its part, under changing_ for the saga; `timetable` and
+  // `request` for a request.
+  schemas::AirSagaAck RunPart(const air::Timetable* timetable, const engine::PartMessage& m,
+                              const schemas::AirSagaRequest* request);
   // Commits `next`, the new state of `was` (put back in the book first if
   // it had left memory). Under changing_ for its id.
   [[nodiscard]] Status Change(const schemas::AirReservation& was,

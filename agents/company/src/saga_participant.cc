@@ -57,7 +57,8 @@ Status SagaParticipant::Load() {
 // Held parts live in memory (they expire on their own); settled ones are read
 // from the store when a repeated message asks, so memory stays flat however
 // many sagas have passed.
-std::optional<SagaParticipant::Part> SagaParticipant::Find(const std::string& saga_id) const {
+Result<std::optional<SagaParticipant::Part>> SagaParticipant::Find(
+    const std::string& saga_id) const {
   {
     std::lock_guard lock(mu_);
     auto it = held_.find(saga_id);
@@ -68,7 +69,7 @@ std::optional<SagaParticipant::Part> SagaParticipant::Find(const std::string& sa
     return records::SelectPart(tx, saga_id,
                                [&](const records::PartRow& row) { found = PartOf(row); });
   });
-  if (!st) return std::nullopt;
+  if (!st) return tl::unexpected<Error>(st.error());
   return found;
 }
 
@@ -218,83 +219,176 @@ void SagaParticipant::Changed(const Part& p) {
   }
 }
 
-engine::PartDecision SagaParticipant::Decide(SagaPhase phase, const std::string& saga_id,
-                                             const std::string& coordinator,
-                                             const std::optional<Part>& part) const {
-  std::optional<engine::PartNow> now;
-  if (part) {
-    now = engine::PartNow{.state = part->state,
-                          .coordinator = part->coordinator,
-                          .hold_until = part->expires_at,
-                          .code = part->code,
-                          .detail = part->detail};
+class SagaParticipant::Keeper {
+ public:
+  using Part = SagaParticipant::Part;
+  using Request = schemas::SagaRequest;
+  using Ack = SagaAck;
+
+  explicit Keeper(SagaParticipant& p) : p_(p) {}
+
+  Result<std::optional<Part>> Find(const std::string& saga_id) { return p_.Find(saga_id); }
+
+  static engine::PartNow StateOf(const Part& part) {
+    return {.state = part.state,
+            .coordinator = part.coordinator,
+            .hold_until = part.expires_at,
+            .code = part.code,
+            .detail = part.detail};
   }
-  return engine::DecidePart(phase, saga_id, coordinator, now, clock_.Now());
+
+  Ack Holding(const engine::PartMessage&, const Part& part) { return p_.RequestAck(part); }
+
+  Ack Hold(const engine::PartMessage& m, const Request& req) {
+    Part p{.saga_id = m.saga_id,
+           .coordinator = m.from,
+           .reservation_id = req.reservation_id,
+           .vehicle = req.vehicle,
+           .state = PartState::kHeld};
+    p.expires_at = p_.clock_.Now() + std::min(req.hold_ttl_s, kMaxHoldTtlS);
+    std::vector<ReservationBook::Slot> wanted;
+    for (const auto& i : req.items) wanted.push_back({i.station, i.point, i.start_at, i.end_at});
+    auto placed = p_.book_.PlaceSlots(
+        m.saga_id, wanted, p.expires_at, false,
+        [&](runtime::Tx& tx, const std::vector<ReservationBook::Slot>& slots) -> Status {
+          p.slots = slots;
+          if (auto priced = Price(req, slots, p.prices); !priced) return priced;
+          return p_.WritePart(tx, p, m.joined);
+        });
+    if (placed) {
+      p.slots = *placed;
+    } else {
+      // Nothing stored: a retry may succeed.
+      if (placed.error().code == Errc::kInternal) return Refuse(m, placed.error());
+      // Refused for good: the same answer to a repeat, after a restart too.
+      p.state = PartState::kRefused;
+      p.expires_at.reset();
+      p.code = placed.error().code;
+      p.detail = ForRequester(placed.error()).message;
+      auto st = p_.store_.Write([&](runtime::Tx& tx) { return p_.WritePart(tx, p, m.joined); });
+      if (!st) return Refuse(m, st.error());
+    }
+    p_.Settled(p, m.joined);
+    return p.code ? p_.Refuse(p.saga_id, SagaPhase::kRequest, *p.code, p.detail) : p_.RequestAck(p);
+  }
+
+  Ack Book(const engine::PartMessage& m, const Part& found, bool lapsed) {
+    Part p = found;
+    if (lapsed && p.state == PartState::kHeld) {
+      p_.Expire(p.saga_id);  // its points go back before they are taken again
+      auto now = p_.Find(m.saga_id);
+      if (!now || !*now) return Refuse(m, Error{Errc::kInternal, "the company's store failed"});
+      p = **now;
+      lapsed = p.state != PartState::kHeld;
+    }
+    p.expires_at.reset();
+    if (lapsed) {
+      if (!p_.Rehold(p, m.joined)) {
+        return p_.Refuse(m.saga_id, SagaPhase::kCommit, Errc::kExpired,
+                         "the hold of saga " + m.saga_id + " expired and its points were taken");
+      }
+    } else {
+      p.state = PartState::kCommitted;
+      auto st = p_.book_.BookSlots(p.saga_id, p.slots,
+                                   [&](runtime::Tx& tx) { return p_.WritePart(tx, p, m.joined); });
+      if (!st) return Refuse(m, st.error());
+    }
+    p_.Settled(p, m.joined);
+    return Done(m);
+  }
+
+  Ack Release(const engine::PartMessage& m, const Part& found, bool lapsed) {
+    Part p = found;
+    p.state = PartState::kCompensated;
+    p.expires_at.reset();
+    p.detail = m.reason;
+    // A lapsed hold's points went back when it expired.
+    auto st = lapsed
+                  ? p_.store_.Write([&](runtime::Tx& tx) { return p_.WritePart(tx, p, m.joined); })
+                  : p_.book_.ReleaseSlots(p.saga_id, p.slots, [&](runtime::Tx& tx) {
+                      return p_.WritePart(tx, p, m.joined);
+                    });
+    if (!st) return Refuse(m, st.error());
+    p_.Settled(p, m.joined);
+    return Done(m);
+  }
+
+  Ack RememberAbort(const engine::PartMessage& m) {
+    Part p{.saga_id = m.saga_id,
+           .coordinator = m.from,
+           .state = PartState::kAborted,
+           .code = Errc::kConflict,
+           .detail = "aborted before its request arrived: " + m.reason};
+    auto st = p_.store_.Write([&](runtime::Tx& tx) { return p_.WritePart(tx, p, m.joined); });
+    if (!st) return Refuse(m, st.error());
+    p_.Settled(p, m.joined);
+    return Done(m);
+  }
+
+  static Ack Done(const engine::PartMessage& m) {
+    return {.saga_id = m.saga_id, .phase = m.phase, .ok = true};
+  }
+
+  Ack Refuse(const engine::PartMessage& m, const Error& e) {
+    return p_.Refuse(m.saga_id, m.phase, e.code, ForRequester(e).message);
+  }
+
+ private:
+  // The price of each slot. Under the stations' locks: a station is removed
+  // from the catalogue only after its points are blocked.
+  Status Price(const Request& req, const std::vector<ReservationBook::Slot>& slots,
+               std::vector<double>& prices) const {
+    prices.clear();
+    auto world = p_.world_.Now();
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      const schemas::Station* st = world->FindStation(slots[i].station);
+      if (!st)
+        return Fail(Errc::kNotFound, "no station " + slots[i].station + " at " + p_.company_);
+      for (const auto& pt : st->points) {
+        if (pt.id != slots[i].point) continue;
+        prices.push_back(core::PriceOf(*st, pt, req.items[i].kwh,
+                                       slots[i].end_at - slots[i].start_at, slots[i].start_at));
+      }
+    }
+    return {};
+  }
+
+  SagaParticipant& p_;
+};
+
+SagaAck SagaParticipant::Run(const engine::PartMessage& m, const schemas::SagaRequest* request) {
+  Keeper keeper(*this);
+  return engine::RunPart(keeper, m, request, clock_.Now());
 }
 
 SagaAck SagaParticipant::OnRequest(const std::string& coordinator, const schemas::SagaRequest& req,
                                    Also* also) {
-  auto found = Find(req.saga_id);
-  auto decision = Decide(SagaPhase::kRequest, req.saga_id, coordinator, found);
-  if (decision.step == engine::PartStep::kAnswerHolding) return RequestAck(*found);
-  if (decision.step != engine::PartStep::kHold) {
-    return Refuse(req.saga_id, SagaPhase::kRequest, decision.refusal.code,
-                  decision.refusal.message);
-  }
-  Part p{.saga_id = req.saga_id,
-         .coordinator = coordinator,
-         .reservation_id = req.reservation_id,
-         .vehicle = req.vehicle,
-         .state = PartState::kHeld};
-  Time now = clock_.Now();
-  p.expires_at = now + std::min(req.hold_ttl_s, kMaxHoldTtlS);
-  std::vector<ReservationBook::Slot> wanted;
-  for (const auto& i : req.items) wanted.push_back({i.station, i.point, i.start_at, i.end_at});
-  auto placed = book_.PlaceSlots(
-      req.saga_id, wanted, p.expires_at, false,
-      [&](runtime::Tx& tx, const std::vector<ReservationBook::Slot>& slots) -> Status {
-        p.slots = slots;
-        p.prices.clear();
-        // Under the stations' locks: a station is removed
-        // from the catalogue only after its points are blocked.
-        auto world = world_.Now();
-        for (std::size_t i = 0; i < slots.size(); ++i) {
-          const schemas::Station* st = world->FindStation(slots[i].station);
-          if (!st) {
-            return Fail(Errc::kNotFound, "no station " + slots[i].station + " at " + company_);
-          }
-          for (const auto& pt : st->points) {
-            if (pt.id == slots[i].point) {
-              p.prices.push_back(core::PriceOf(*st, pt, req.items[i].kwh,
-                                               slots[i].end_at - slots[i].start_at,
-                                               slots[i].start_at));
-            }
-          }
-        }
-        return WritePart(tx, p, also);
-      });
-  if (placed) {
-    p.slots = *placed;
-    if (also) also->done = true;
-  } else {
-    if (placed.error().code == Errc::kInternal) {  // nothing stored: a retry may succeed
-      return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal,
-                    ForRequester(placed.error()).message);
-    }
-    p.state = PartState::kRefused;
-    p.expires_at.reset();
-    p.code = placed.error().code;
-    p.detail = ForRequester(placed.error()).message;
-    auto st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-    if (!st) {
-      return Refuse(req.saga_id, SagaPhase::kRequest, Errc::kInternal,
-                    ForRequester(st.error()).message);
-    }
-    if (also) also->done = true;
-  }
-  Keep(p);
-  Changed(p);
-  return p.code ? Refuse(p.saga_id, SagaPhase::kRequest, *p.code, p.detail) : RequestAck(p);
+  return Run({.phase = SagaPhase::kRequest,
+              .saga_id = req.saga_id,
+              .from = coordinator,
+              .reason = "",
+              .joined = also},
+             &req);
+}
+
+SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas::SagaCommit& msg,
+                                  Also* also) {
+  return Run({.phase = SagaPhase::kCommit,
+              .saga_id = msg.saga_id,
+              .from = coordinator,
+              .reason = "",
+              .joined = also},
+             nullptr);
+}
+
+SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
+                                      const schemas::SagaCompensate& msg, Also* also) {
+  return Run({.phase = SagaPhase::kCompensate,
+              .saga_id = msg.saga_id,
+              .from = coordinator,
+              .reason = msg.reason,
+              .joined = also},
+             nullptr);
 }
 
 bool SagaParticipant::Rehold(Part& p, const Also* also) {
@@ -307,87 +401,10 @@ bool SagaParticipant::Rehold(Part& p, const Also* also) {
   return placed.has_value();
 }
 
-SagaAck SagaParticipant::OnCommit(const std::string& coordinator, const schemas::SagaCommit& msg,
-                                  Also* also) {
-  auto found = Find(msg.saga_id);
-  auto decision = Decide(SagaPhase::kCommit, msg.saga_id, coordinator, found);
-  SagaAck ok{.saga_id = msg.saga_id, .phase = SagaPhase::kCommit, .ok = true};
-  if (decision.step == engine::PartStep::kAcknowledge) return ok;
-  if (decision.step == engine::PartStep::kRefuse) {
-    return Refuse(msg.saga_id, SagaPhase::kCommit, decision.refusal.code, decision.refusal.message);
-  }
-  Part p = *found;
-  if (decision.step == engine::PartStep::kRehold && p.state == PartState::kHeld) {
-    Expire(p.saga_id);  // its points go back before they are taken again
-    p = *Find(msg.saga_id);
-    if (p.state == PartState::kHeld) decision.step = engine::PartStep::kCommit;
-  }
-  Status st;
-  p.expires_at.reset();
-  if (decision.step == engine::PartStep::kCommit) {
-    p.state = PartState::kCommitted;
-    st = book_.BookSlots(p.saga_id, p.slots,
-                         [&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-  } else if (!Rehold(p, also)) {
-    return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kExpired,
-                  "the hold of saga " + msg.saga_id + " expired and its points were taken");
-  }
-  if (!st) {
-    return Refuse(msg.saga_id, SagaPhase::kCommit, Errc::kInternal,
-                  ForRequester(st.error()).message);
-  }
+void SagaParticipant::Settled(const Part& p, Also* also) {
   if (also) also->done = true;
   Keep(p);
   Changed(p);
-  return ok;
-}
-
-SagaAck SagaParticipant::OnCompensate(const std::string& coordinator,
-                                      const schemas::SagaCompensate& msg, Also* also) {
-  SagaAck ok{.saga_id = msg.saga_id, .phase = SagaPhase::kCompensate, .ok = true};
-  auto found = Find(msg.saga_id);
-  auto decision = Decide(SagaPhase::kCompensate, msg.saga_id, coordinator, found);
-  Part p;
-  Status st;
-  switch (decision.step) {
-    case engine::PartStep::kRememberAbort:
-      // The request has not arrived (or never will): remember the abort so a
-      // late request is refused instead of holding points nobody will commit.
-      p = Part{.saga_id = msg.saga_id,
-               .coordinator = coordinator,
-               .state = PartState::kAborted,
-               .code = Errc::kConflict,
-               .detail = "aborted before its request arrived: " + msg.reason};
-      st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-      break;
-    case engine::PartStep::kRelease:
-      p = *found;
-      p.state = PartState::kCompensated;
-      p.expires_at.reset();
-      p.detail = msg.reason;
-      st = book_.ReleaseSlots(p.saga_id, p.slots,
-                              [&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-      break;
-    case engine::PartStep::kEndLapsed:  // its points went back when it expired
-      p = *found;
-      p.state = PartState::kCompensated;
-      p.detail = msg.reason;
-      st = store_.Write([&](runtime::Tx& tx) { return WritePart(tx, p, also); });
-      break;
-    case engine::PartStep::kRefuse:
-      return Refuse(msg.saga_id, SagaPhase::kCompensate, decision.refusal.code,
-                    decision.refusal.message);
-    default:
-      return ok;
-  }
-  if (!st) {
-    return Refuse(msg.saga_id, SagaPhase::kCompensate, Errc::kInternal,
-                  ForRequester(st.error()).message);
-  }
-  if (also) also->done = true;
-  Keep(p);
-  Changed(p);
-  return ok;
 }
 
 std::vector<std::string> SagaParticipant::DueHolds() const {
@@ -397,17 +414,16 @@ std::vector<std::string> SagaParticipant::DueHolds() const {
 
 void SagaParticipant::Expire(const std::string& saga_id) {
   auto found = Find(saga_id);
-  if (!found || found->state != PartState::kHeld || !found->expires_at ||
-      *found->expires_at > clock_.Now()) {
+  if (!found || !*found || (*found)->state != PartState::kHeld || !(*found)->expires_at ||
+      *(*found)->expires_at > clock_.Now()) {
     return;
   }
-  Part p = *found;
+  Part p = **found;
   p.state = PartState::kExpired;
   auto st =
       book_.ReleaseSlots(p.saga_id, p.slots, [&](runtime::Tx& tx) { return WritePart(tx, p); });
   if (!st) return;
-  Keep(p);
-  Changed(p);
+  Settled(p, nullptr);
 }
 
 }  // namespace tripmesh::company

@@ -21,6 +21,7 @@
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
 #include "tripmesh/engine/part.h"
+#include "tripmesh/engine/participant.h"
 #include "tripmesh/engine/saga.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/messages.h"
@@ -91,13 +92,15 @@ class SagaParticipant {
     std::string detail;
   };
 
+  // Its points held, booked and given back for engine::RunPart (in the .cc).
+  class Keeper;
+  friend class Keeper;
+
   static Part PartOf(const records::PartRow& row);
   [[nodiscard]] Status FollowParts(runtime::Tx& tx,
                                    std::vector<ReservationBook::Displaced>& displaced);
-  std::optional<Part> Find(const std::string& saga_id) const;
-  engine::PartDecision Decide(schemas::SagaPhase phase, const std::string& saga_id,
-                              const std::string& coordinator,
-                              const std::optional<Part>& part) const;
+  [[nodiscard]] Result<std::optional<Part>> Find(const std::string& saga_id) const;
+  schemas::SagaAck Run(const engine::PartMessage& m, const schemas::SagaRequest* request);
   void Keep(const Part& p);
   Status WritePart(runtime::Tx& tx, const Part& p, const Also* also = nullptr) const;
   schemas::SagaAck RequestAck(const Part& p) const;
@@ -105,6 +108,8 @@ class SagaParticipant {
                           std::string detail) const;
   // Holds the part's slots again after its hold expired (a late commit).
   bool Rehold(Part& p, const Also* also);
+  // After `p` changed durably: kept in memory if held, and told.
+  void Settled(const Part& p, Also* also);
   void Changed(const Part& p);
 
   std::string company_;
