@@ -169,13 +169,13 @@ class AirSagaFixture : public ::testing::Test {
   }
 
   // A coordinator's request for Ana's seat on Jangada's JG1001 next Wednesday.
-  static std::string PartRequest(const std::string& saga_id) {
+  static std::string PartRequest(const std::string& saga_id, Time hold_ttl_s = 600) {
     return schemas::Encode(schemas::AirSagaRequest{
         .saga_id = saga_id,
         .reservation_id = saga_id.substr(1),
         .passenger = "ana",
         .passengers = 1,
-        .hold_ttl_s = 600,
+        .hold_ttl_s = hold_ttl_s,
         .legs = {{.leg_id = "JG1001-" + Date(), .fare_class = "E", .seats = {}}}});
   }
 
@@ -340,6 +340,51 @@ TEST_F(AirSagaTest, RepeatedAndReorderedSagaMessagesHoldNothingTwiceAndNothingLa
   auto seats = StoredSeats("jangada");
   ASSERT_EQ(seats.size(), 1u);
   EXPECT_EQ(seats.begin()->second, "stwice");
+}
+
+// The coordinator decided in time and only its commit came late: the part
+// buys the same seats if nobody took them, as a charging company does.
+TEST_F(AirSagaTest, ACommitAfterTheHoldLapsedBuysTheSameSeatsOnlyIfStillFree) {
+  Start("jangada");
+  PlayedAirline tucano(broker_->uri(), "tucano", "jangada");
+  ASSERT_TRUE(tucano.connected());
+  for (const char* saga : {"sfree", "staken", "sended"}) {
+    tucano.Send(topics::SagaKind::kRequest, PartRequest(saga, 1));
+  }
+  ASSERT_TRUE(tucano.WaitAcks(3));
+  auto holds = tucano.acks();
+  for (const auto& ack : holds) ASSERT_TRUE(ack.ok && ack.legs.size() == 1) << ack.detail;
+  for (const char* saga : {"sfree", "staken", "sended"}) {
+    ASSERT_TRUE(NothingHeldFor(saga, {"jangada"})) << saga << "'s hold did not lapse";
+  }
+  const std::string leg = holds[1].legs[0].leg_id, taken = holds[1].legs[0].seats.at(0);
+  auto bia = ConnectVehicle(broker_->uri(), "bia", "jangada");
+  ASSERT_TRUE(bia);
+  schemas::AirReserveRequest buy{.request_id = "",
+                                 .legs = {{.leg_id = leg, .fare_class = "E", .seats = {taken}}},
+                                 .passengers = 1,
+                                 .hold_only = false};
+  auto bought = Reservation(bia->Request("reserve", schemas::Encode(buy)));
+  ASSERT_TRUE(bought) << bought.error().message;
+  // A compensation of a lapsed part ends it: a commit that overtook it buys nothing.
+  tucano.Send(topics::SagaKind::kCompensate,
+              schemas::Encode(schemas::SagaCompensate{"sended", "failed"}));
+
+  tucano.Send(topics::SagaKind::kCommit, schemas::Encode(schemas::SagaCommit{"sfree"}));
+  tucano.Send(topics::SagaKind::kCommit, schemas::Encode(schemas::SagaCommit{"staken"}));
+  tucano.Send(topics::SagaKind::kCommit, schemas::Encode(schemas::SagaCommit{"sended"}));
+  ASSERT_TRUE(tucano.WaitAcks(7));
+  auto acks = tucano.acks();
+  EXPECT_TRUE(acks[3].ok) << acks[3].detail;
+  EXPECT_TRUE(acks[4].ok) << acks[4].detail;
+  EXPECT_FALSE(acks[5].ok);
+  EXPECT_EQ(acks[5].code, Errc::kExpired) << acks[5].detail;
+  EXPECT_FALSE(acks[6].ok);
+  EXPECT_EQ(acks[6].code, Errc::kConflict) << acks[6].detail;
+  auto seats = StoredSeats("jangada");
+  EXPECT_EQ(seats[leg + "/" + holds[0].legs[0].seats.at(0)], "sfree");
+  EXPECT_EQ(seats[leg + "/" + taken], bought->reservation_id);
+  for (const auto& [seat, owner] : seats) EXPECT_NE(owner, "sended") << seat;
 }
 
 TEST_F(AirSagaTest, APartAnswersOnlyItsCoordinatorAndASaleNoSaga) {

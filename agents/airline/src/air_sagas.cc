@@ -255,10 +255,12 @@ void AirSagas::Send(const engine::SagaRecord& r, const std::string& participant,
 
 AirSagaAck AirSagas::RunLocal(const engine::SagaRecord& r, SagaPhase phase,
                               engine::JoinedWrite* joined) {
-  if (phase == SagaPhase::kCommit) return sales_.CommitPart(self_, r.saga_id, joined);
   if (phase == SagaPhase::kCompensate) return sales_.ReleasePart(self_, r.saga_id, joined);
-  auto request = schemas::Decode<schemas::AirSagaRequest>(r.parts.at(self_).request);
   auto timetable = timetable_();
+  if (timetable && phase == SagaPhase::kCommit) {
+    return sales_.CommitPart(**timetable, self_, r.saga_id, joined);
+  }
+  auto request = schemas::Decode<schemas::AirSagaRequest>(r.parts.at(self_).request);
   if (!request || !timetable) {
     return {.saga_id = r.saga_id,
             .phase = phase,
@@ -302,7 +304,8 @@ Status AirSagas::OnMessage(const std::string& from, topics::SagaKind kind,
       auto commit = schemas::Decode<schemas::SagaCommit>(payload);
       if (!commit) return tl::unexpected<Error>(commit.error());
       services_.post(commit->saga_id, [this, answer, from, id = commit->saga_id] {
-        answer(sales_.CommitPart(from, id));
+        auto timetable = timetable_();
+        if (timetable) answer(sales_.CommitPart(**timetable, from, id));
       });
       return {};
     }

@@ -375,8 +375,8 @@ class SeatSales::Keeper {
     return Holding(m, {.reservation = std::move(*held), .coordinator = m.from});
   }
 
-  // A lapsed hold is not taken again: Confirming refuses it, expired.
-  Ack Book(const engine::PartMessage& m, const Part& part, bool /*lapsed*/) {
+  Ack Book(const engine::PartMessage& m, const Part& part, bool lapsed) {
+    if (lapsed) return Rebook(m, *part.reservation);
     auto next = air::Confirming(*part.reservation, sales_.services_.clock.Now());
     if (!next) return Refuse(m, next.error());
     if (auto st = sales_.Change(*part.reservation, *next, m.joined); !st)
@@ -385,11 +385,54 @@ class SeatSales::Keeper {
     return Done(m);
   }
 
-  // A lapsed hold stays expired: nothing to give back, and a late commit of
-  // it is refused (Confirming), never re-held.
+  // A commit after the hold ran out: the coordinator decided in time, only
+  // its message was late. The part buys the same seats if they are still free.
+  Ack Rebook(const engine::PartMessage& m, AirReservation r) {
+    if (r.status == ReservationStatus::kHeld) {  // its expiry has not run yet: the seats go back
+      r.status = ReservationStatus::kExpired;
+      r.expires_at.reset();
+      if (auto st = sales_.Commit(r); !st) return Refuse(m, st.error());
+    }
+    if (!timetable_) return Refuse(m, Error{Errc::kInternal, "no timetable"});
+    schemas::AirReserveRequest same{
+        .request_id = "", .legs = {}, .passengers = r.passengers, .hold_only = false};
+    for (const auto& leg : r.legs) {
+      same.legs.push_back({.leg_id = leg.leg_id, .fare_class = leg.fare_class, .seats = leg.seats});
+    }
+    Result<AirReservation> bought;
+    {
+      std::lock_guard lock(sales_.mu_);
+      bought = sales_.book_.Hold(*timetable_, r.passenger, same, m.saga_id,
+                                 sales_.services_.clock.Now(), 0);
+    }
+    if (!bought) {
+      return Refuse(m, Error{Errc::kExpired,
+                             "the hold of saga " + m.saga_id +
+                                 " expired and its seats are gone: " + bought.error().message});
+    }
+    auto st = sales_.WriteJoined(
+        m.joined, [&](runtime::Tx& tx) { return records::Save(tx, *bought, m.from); });
+    if (!st) {
+      std::lock_guard lock(sales_.mu_);
+      sales_.book_.Drop(m.saga_id);
+      return Refuse(m, st.error());
+    }
+    sales_.Settle(*bought);
+    sales_.services_.count("saga.parts.committed", 1);
+    return Done(m);
+  }
+
+  // A lapsed hold has nothing to give back, but ends cancelled so that a
+  // commit sent before this compensation and arriving after it buys nothing.
   Ack Release(const engine::PartMessage& m, const Part& part, bool lapsed) {
-    if (lapsed) return Done(m);
     const auto& r = *part.reservation;
+    if (lapsed) {
+      auto ended = r;
+      ended.status = ReservationStatus::kCancelled;
+      ended.expires_at.reset();
+      if (auto st = sales_.Commit(ended, m.joined); !st) return Refuse(m, st.error());
+      return Done(m);
+    }
     if (auto st = sales_.Change(r, air::Cancelling(r), m.joined); !st) return Refuse(m, st.error());
     sales_.services_.count("saga.parts.released", 1);
     return Done(m);
@@ -470,9 +513,10 @@ schemas::AirSagaAck SeatSales::HoldPart(const air::Timetable& timetable,
                  &request);
 }
 
-schemas::AirSagaAck SeatSales::CommitPart(const std::string& coordinator,
+schemas::AirSagaAck SeatSales::CommitPart(const air::Timetable& timetable,
+                                          const std::string& coordinator,
                                           const std::string& saga_id, engine::JoinedWrite* joined) {
-  return RunPart(nullptr,
+  return RunPart(&timetable,
                  {.phase = SagaPhase::kCommit,
                   .saga_id = saga_id,
                   .from = coordinator,

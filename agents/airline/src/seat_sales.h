@@ -65,8 +65,8 @@ class SeatSales {
   schemas::AirSagaAck HoldPart(const air::Timetable& timetable, const std::string& coordinator,
                                const schemas::AirSagaRequest& request,
                                engine::JoinedWrite* joined = nullptr);
-  schemas::AirSagaAck CommitPart(const std::string& coordinator, const std::string& saga_id,
-                                 engine::JoinedWrite* joined = nullptr);
+  schemas::AirSagaAck CommitPart(const air::Timetable& timetable, const std::string& coordinator,
+                                 const std::string& saga_id, engine::JoinedWrite* joined = nullptr);
   schemas::AirSagaAck ReleasePart(const std::string& coordinator, const std::string& saga_id,
                                   engine::JoinedWrite* joined = nullptr);
   // Any reservation or part by its id (from the store if it left memory).
