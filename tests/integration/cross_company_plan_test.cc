@@ -21,12 +21,6 @@ namespace {
 class CrossCompanyPlanTest : public CompanyFixture {
  protected:
   void SetUp() override { StartWorld({"voltpoint", "eflux", "ecocharge"}); }
-  static schemas::PlanRequest LongTrip() {
-    auto trip = Trip("salvador-ba", "fortaleza-ce", 1.0);
-    trip.vehicle.battery_kwh = 50;
-    trip.vehicle.consumption_kwh_per_km = 0.165;  // about 300 km of range
-    return trip;
-  }
 };
 
 TEST_F(CrossCompanyPlanTest, PlanMixesCompaniesAfterAskingThemForAvailability) {
