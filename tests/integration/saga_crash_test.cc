@@ -1,7 +1,9 @@
-// The coordinator killed at each step of a saga, for both profiles and on
-// each store: after its restart the reservation is final, which way it
-// ended is fixed by where the coordinator died, and every participant holds
-// exactly what that outcome says (the profile's checker finds nothing).
+// A saga's faults, for both profiles and on each store. The coordinator
+// killed at each step: after its restart the reservation is final, which
+// way it ended is fixed by where the coordinator died, and every participant
+// holds exactly what that outcome says (the profile's checker finds
+// nothing). A participant frozen past the timeout: the reservation fails
+// naming it, the others give back at once, and it gives back once it wakes.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -41,8 +43,12 @@ class ProfileWorld {
   virtual std::vector<std::string> Agents() const = 0;
   virtual std::unique_ptr<harness::Process> Start(const std::string& agent,
                                                   const std::vector<std::string>& extra) = 0;
-  // Asks the home agent for a reservation across all three; true if it answered.
-  virtual bool Reserve(const std::string& request_id) = 0;
+  // Plans a trip across all three with a requester that waits `answers`
+  // for each answer.
+  virtual void Plan(std::chrono::milliseconds answers) = 0;
+  // Asks the home agent to reserve that plan: its status, or why it failed
+  // (no answer, or the saga's error).
+  virtual Result<ReservationStatus> Reserve(const std::string& request_id) = 0;
   // The reservation `request_id` made, once it is no longer held.
   virtual Result<ReservationStatus> Final(const std::string& request_id) = 0;
   virtual Checked Check() = 0;
@@ -71,12 +77,17 @@ class ChargingWorld : public ProfileWorld {
     flags.insert(flags.end(), extra.begin(), extra.end());
     return StartCompany(agent, broker_, dir_, flags);
   }
-  bool Reserve(const std::string& request_id) override {
-    auto car = ConnectVehicle(broker_, "car-crash", "voltpoint", "", 2s);
-    EXPECT_TRUE(car);
-    if (!car) return false;
-    auto plan = ThreeCompanyPlan(*car);
-    return car->Reserve({request_id, plan.plan_id, std::nullopt, false}).has_value();
+  void Plan(std::chrono::milliseconds answers) override {
+    car_ = ConnectVehicle(broker_, "car-crash", "voltpoint", "", answers);
+    ASSERT_TRUE(car_);
+    plan_id_ = ThreeCompanyPlan(*car_).plan_id;
+  }
+  Result<ReservationStatus> Reserve(const std::string& request_id) override {
+    if (!car_) return Fail(Errc::kOffline, "the vehicle cannot connect");
+    auto r = car_->Reserve({request_id, plan_id_, std::nullopt, false});
+    if (!r) return tl::unexpected<Error>(r.error());
+    if (r->error) return tl::unexpected<Error>(Error{r->error->code, r->error->message});
+    return r->status;
   }
   Result<ReservationStatus> Final(const std::string& request_id) override {
     auto car = ConnectVehicle(broker_, "car-crash", "voltpoint");
@@ -113,6 +124,8 @@ class ChargingWorld : public ProfileWorld {
  private:
   static Time RealNow() { return core::RealClock().Now(); }
   std::map<std::string, std::string> stores_;
+  std::unique_ptr<vehicle::VehicleClient> car_;
+  std::string plan_id_;
 };
 
 class AirWorld : public ProfileWorld {
@@ -123,12 +136,18 @@ class AirWorld : public ProfileWorld {
                                           const std::vector<std::string>& extra) override {
     return StartAirline(agent, broker_, dir_, extra);
   }
-  bool Reserve(const std::string& request_id) override {
-    auto ana = ConnectVehicle(broker_, "ana", "tucano", "", 3s);
-    EXPECT_TRUE(ana);
-    if (!ana) return false;
-    auto legs = BelemToNatal(*ana);
-    return vehicle::ResultOf(ana->Request("reserve", AskFor(legs, false, request_id))).has_value();
+  void Plan(std::chrono::milliseconds answers) override {
+    ana_ = ConnectVehicle(broker_, "ana", "tucano", "", answers);
+    ASSERT_TRUE(ana_);
+    legs_ = BelemToNatal(*ana_);
+  }
+  Result<ReservationStatus> Reserve(const std::string& request_id) override {
+    if (!ana_) return Fail(Errc::kOffline, "the passenger cannot connect");
+    auto text = vehicle::ResultOf(ana_->Request("reserve", AskFor(legs_, false, request_id)));
+    if (!text) return tl::unexpected<Error>(text.error());
+    auto r = schemas::Decode<schemas::AirReservation>(*text);
+    if (!r) return tl::unexpected<Error>(r.error());
+    return r->status;
   }
   Result<ReservationStatus> Final(const std::string& request_id) override {
     auto ana = ConnectVehicle(broker_, "ana", "tucano");
@@ -157,6 +176,10 @@ class AirWorld : public ProfileWorld {
   int Claimed(const std::string& agent) override {
     return static_cast<int>(AirSeatsIn(dir_ + "/" + agent + ".db").size());
   }
+
+ private:
+  std::unique_ptr<vehicle::VehicleClient> ana_;
+  std::vector<schemas::AirPlanLeg> legs_;
 };
 
 struct Case {
@@ -171,10 +194,13 @@ std::string NameOf(const ::testing::TestParamInfo<Case>& info) {
          "_" + c.step;
 }
 
-class SagaCrashTest : public ::testing::TestWithParam<Case> {
+class SagaFaultTest : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
-    dir_ = NewTempDir("SagaCrashTest-" + NameOf({GetParam(), 0}));
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "-" + info->name();
+    for (char& c : name) c = c == '/' ? '-' : c;
+    dir_ = NewTempDir(name);
     auto b = harness::LocalBroker::Start(dir_ + "/broker");
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);
@@ -197,10 +223,21 @@ class SagaCrashTest : public ::testing::TestWithParam<Case> {
     return last;
   }
 
+  // Waits until `agent` holds and has booked nothing.
+  bool NothingClaimedAt(const std::string& agent) {
+    for (int i = 0; i < 100; ++i) {
+      if (world_->Claimed(agent) == 0) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
   std::string dir_;
   std::unique_ptr<harness::LocalBroker> broker_;
   std::unique_ptr<ProfileWorld> world_;
 };
+
+using SagaCrashTest = SagaFaultTest;
 
 TEST_P(SagaCrashTest, TheReservationEndsFinalAndTheSameEverywhereAfterARestart) {
   const std::string step = GetParam().step;
@@ -212,7 +249,9 @@ TEST_P(SagaCrashTest, TheReservationEndsFinalAndTheSameEverywhereAfterARestart) 
                                             : std::vector<std::string>{});
     ASSERT_TRUE(running[a]) << a;
   }
-  EXPECT_FALSE(world_->Reserve("crash")) << "the coordinator answered although it died " << step;
+  world_->Plan(3s);  // the coordinator dies before it answers
+  auto answer = world_->Reserve("crash");
+  EXPECT_FALSE(answer) << "the coordinator answered although it died " << step;
   int status = 0;
   ASSERT_TRUE(running[home]->Wait(20s, &status)) << "no crash " << step;
   EXPECT_EQ(status, 128 + SIGKILL);
@@ -235,6 +274,37 @@ TEST_P(SagaCrashTest, TheReservationEndsFinalAndTheSameEverywhereAfterARestart) 
   }
 }
 
+using FrozenParticipantTest = SagaFaultTest;
+
+TEST_P(FrozenParticipantTest, TheReservationFailsNamingItAndNothingStaysHeldOnceItWakes) {
+  auto agents = world_->Agents();
+  std::map<std::string, std::unique_ptr<harness::Process>> running;
+  for (const auto& a : agents) {
+    running[a] = world_->Start(a, {});
+    ASSERT_TRUE(running[a]) << a;
+  }
+  const std::string frozen = agents.back();
+  world_->Plan(20s);
+  running[frozen]->Signal(SIGSTOP);
+  auto answer = world_->Reserve("frozen");  // the home agent waits 1.5 s for its hold
+  ASSERT_FALSE(answer) << "reserved with " << frozen << " frozen";
+  EXPECT_EQ(answer.error().code, Errc::kTimeout) << answer.error().message;
+  EXPECT_NE(answer.error().message.find(frozen), std::string::npos) << answer.error().message;
+  auto outcome = world_->Final("frozen");
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(*outcome, ReservationStatus::kFailed);
+  // The others give back while it sleeps; it holds, then gives back, once it wakes.
+  for (const auto& a : agents) {
+    if (a == frozen) continue;
+    EXPECT_TRUE(NothingClaimedAt(a)) << a;
+  }
+  running[frozen]->Signal(SIGCONT);
+  auto checked = Settle();
+  EXPECT_TRUE(checked.ok) << checked.summary;
+  EXPECT_EQ(checked.in_flight, 0) << checked.summary;
+  EXPECT_TRUE(NothingClaimedAt(frozen));
+}
+
 std::vector<Case> Cases() {
   std::vector<Case> out;
   for (const char* step :
@@ -247,6 +317,14 @@ std::vector<Case> Cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Steps, SagaCrashTest, ::testing::ValuesIn(Cases()), NameOf);
+
+std::vector<Case> Profiles() {
+  return {{Profile::kCharging, Backend::kSqlite, "frozen"},
+          {Profile::kCharging, Backend::kPostgres, "frozen"},
+          {Profile::kAir, Backend::kSqlite, "frozen"}};
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, FrozenParticipantTest, ::testing::ValuesIn(Profiles()), NameOf);
 
 }  // namespace
 }  // namespace tripmesh::testing
