@@ -82,14 +82,13 @@ class PlayedAirline {
 class AirSagaFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string(info->test_suite_name()) + "-" + info->name();
-    for (char& c : name) c = c == '/' ? '-' : c;
-    dir_ = NewTempDir(name);
+    dir_ = NewTestDir();
     auto b = harness::LocalBroker::Start(dir_ + "/broker");
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);
-    recorder_ = Recorder::Start(broker_->uri(), name);
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    recorder_ =
+        Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
   }
 
   // An airline whose sagas wait `saga_timeout_ms` for the others' holds.

@@ -197,10 +197,7 @@ std::string NameOf(const ::testing::TestParamInfo<Case>& info) {
 class SagaFaultTest : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string(info->test_suite_name()) + "-" + info->name();
-    for (char& c : name) c = c == '/' ? '-' : c;
-    dir_ = NewTempDir(name);
+    dir_ = NewTestDir();
     auto b = harness::LocalBroker::Start(dir_ + "/broker");
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);

@@ -70,6 +70,13 @@ std::string NewTempDir(const std::string& name) {
   return dir;
 }
 
+std::string NewTestDir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string(info->test_suite_name()) + "-" + info->name();
+  for (char& c : name) c = c == '/' ? '-' : c;
+  return NewTempDir(name);
+}
+
 std::string BackendName(Backend b) { return b == Backend::kSqlite ? "sqlite" : "postgresql"; }
 
 void PrintTo(Backend b, std::ostream* os) { *os << BackendName(b); }

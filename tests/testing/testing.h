@@ -33,6 +33,8 @@ std::string DataDir();
 std::string TripmeshBinary();
 // A fresh folder under the build tree, unique to this process and call.
 std::string NewTempDir(const std::string& name);
+// NewTempDir named after the running test ("Suite-Name", '/' as '-').
+std::string NewTestDir();
 
 // Where a store lives: the suites that own the store's behaviour run on both.
 enum class Backend { kSqlite, kPostgres };

@@ -348,29 +348,17 @@ class SeatSales::Keeper {
   }
 
   Ack Hold(const engine::PartMessage& m, const Request& request) {
-    if (!timetable_) return Refuse(m, Error{Errc::kInternal, "no timetable"});
-    Result<AirReservation> held;
-    {
-      std::lock_guard lock(sales_.mu_);
-      schemas::AirReserveRequest want{.request_id = "",
-                                      .legs = request.legs,
-                                      .passengers = request.passengers,
-                                      .hold_only = true};
-      held = sales_.book_.Hold(*timetable_, request.passenger, want, m.saga_id,
-                               sales_.services_.clock.Now(), request.hold_ttl_s);
-    }
+    auto held = Claim(m, request.passenger,
+                      {.request_id = "",
+                       .legs = request.legs,
+                       .passengers = request.passengers,
+                       .hold_only = true},
+                      request.hold_ttl_s);
     if (!held) return Refuse(m, held.error());
-    auto st = sales_.WriteJoined(m.joined,
-                                 [&](runtime::Tx& tx) { return records::Save(tx, *held, m.from); });
     {
       std::lock_guard lock(sales_.mu_);
-      if (st) {
-        sales_.coordinators_.emplace(m.saga_id, m.from);
-      } else {
-        sales_.book_.Drop(m.saga_id);
-      }
+      sales_.coordinators_.emplace(m.saga_id, m.from);
     }
-    if (!st) return Refuse(m, st.error());
     sales_.services_.count("saga.parts.held", 1);
     return Holding(m, {.reservation = std::move(*held), .coordinator = m.from});
   }
@@ -393,30 +381,18 @@ class SeatSales::Keeper {
       r.expires_at.reset();
       if (auto st = sales_.Commit(r); !st) return Refuse(m, st.error());
     }
-    if (!timetable_) return Refuse(m, Error{Errc::kInternal, "no timetable"});
     schemas::AirReserveRequest same{
         .request_id = "", .legs = {}, .passengers = r.passengers, .hold_only = false};
     for (const auto& leg : r.legs) {
       same.legs.push_back({.leg_id = leg.leg_id, .fare_class = leg.fare_class, .seats = leg.seats});
     }
-    Result<AirReservation> bought;
-    {
-      std::lock_guard lock(sales_.mu_);
-      bought = sales_.book_.Hold(*timetable_, r.passenger, same, m.saga_id,
-                                 sales_.services_.clock.Now(), 0);
-    }
-    if (!bought) {
+    auto bought = Claim(m, r.passenger, same, 0);
+    if (!bought && bought.error().code != Errc::kInternal) {
       return Refuse(m, Error{Errc::kExpired,
                              "the hold of saga " + m.saga_id +
                                  " expired and its seats are gone: " + bought.error().message});
     }
-    auto st = sales_.WriteJoined(
-        m.joined, [&](runtime::Tx& tx) { return records::Save(tx, *bought, m.from); });
-    if (!st) {
-      std::lock_guard lock(sales_.mu_);
-      sales_.book_.Drop(m.saga_id);
-      return Refuse(m, st.error());
-    }
+    if (!bought) return Refuse(m, bought.error());
     sales_.Settle(*bought);
     sales_.services_.count("saga.parts.committed", 1);
     return Done(m);
@@ -469,6 +445,29 @@ class SeatSales::Keeper {
   }
 
  private:
+  // Takes the seats `want` names for the saga's part, held for `hold_ttl_s`
+  // (bought when not hold_only), and writes it in `m.joined`'s commit; a
+  // write that fails gives the seats back.
+  Result<AirReservation> Claim(const engine::PartMessage& m, const std::string& passenger,
+                               const schemas::AirReserveRequest& want, Time hold_ttl_s) {
+    if (!timetable_) return Fail(Errc::kInternal, "no timetable");
+    Result<AirReservation> claimed;
+    {
+      std::lock_guard lock(sales_.mu_);
+      claimed = sales_.book_.Hold(*timetable_, passenger, want, m.saga_id,
+                                  sales_.services_.clock.Now(), hold_ttl_s);
+    }
+    if (!claimed) return claimed;
+    auto st = sales_.WriteJoined(
+        m.joined, [&](runtime::Tx& tx) { return records::Save(tx, *claimed, m.from); });
+    if (!st) {
+      std::lock_guard lock(sales_.mu_);
+      sales_.book_.Drop(m.saga_id);
+      return tl::unexpected<Error>(st.error());
+    }
+    return claimed;
+  }
+
   // A sale's state as a saga's part: a hold, bought, or over one way or another.
   static engine::PartState PartStateOf(ReservationStatus s) {
     switch (s) {
