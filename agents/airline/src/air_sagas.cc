@@ -156,6 +156,8 @@ void AirSagas::AnswerSettled(const std::string& passenger, const std::string& re
     AnswerError(Error{Errc::kNotFound, "no such reservation of " + passenger, ""}, reply);
   } else if (r->Status() == wanted) {
     Answer(*r, reply);
+  } else if (wanted == ReservationStatus::kConfirmed) {
+    AnswerError(engine::RefusedConfirm(r->Status()), reply);
   } else {
     AnswerError(
         Error{Errc::kConflict,

@@ -289,6 +289,8 @@ void SagaCoordinator::AnswerFromRecord(const schemas::Reservation& before, const
   auto now = book_.Get(before.vehicle, before.reservation_id);
   if (now && now->status == wanted) {
     Reply(*now, reply);
+  } else if (now && wanted == ReservationStatus::kConfirmed) {
+    ReplyError(engine::RefusedConfirm(now->status), reply);
   } else if (now) {
     ReplyError(Error{Errc::kConflict,
                      "reservation " + now->reservation_id + " is " +

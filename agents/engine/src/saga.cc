@@ -33,6 +33,16 @@ std::string Standing(const SagaRecord& r) {
 
 }  // namespace
 
+Error RefusedConfirm(schemas::ReservationStatus status) {
+  if (status == schemas::ReservationStatus::kExpired) {
+    return Error{Errc::kExpired, "the hold expired: reserve again", "reservation_id"};
+  }
+  return Error{Errc::kConflict,
+               "the reservation is " + std::string(schemas::ReservationStatusName(status)) +
+                   ": it cannot be confirmed",
+               "reservation_id"};
+}
+
 topics::SagaKind SagaKindOf(SagaPhase phase) {
   switch (phase) {
     case SagaPhase::kRequest:
@@ -303,6 +313,10 @@ void Saga::Confirm(const std::string& requester, const std::string& saga_id, con
         if (s.record.step == SagaStep::kCommitting) return;  // answered once committed
         if (s.record.step == SagaStep::kDone && s.record.outcome == ReservationStatus::kConfirmed) {
           Answer(s);
+          return;
+        }
+        if (s.record.step != SagaStep::kHeld && s.record.outcome) {
+          AnswerError(s, RefusedConfirm(*s.record.outcome));
           return;
         }
         if (s.record.step != SagaStep::kHeld) {

@@ -39,6 +39,11 @@ topics::SagaKind SagaKindOf(schemas::SagaPhase phase);
 
 enum class SagaStep { kRequesting, kAborting, kHeld, kCommitting, kCompensating, kDone };
 std::string_view SagaStepName(SagaStep s);
+
+// Why a reservation that now stands as `status` cannot be confirmed: its
+// hold expired (reserve again), or it is past confirming (conflict). The
+// same words whether the saga is still in memory or read back settled.
+Error RefusedConfirm(schemas::ReservationStatus status);
 std::optional<SagaStep> ParseSagaStep(std::string_view name);
 
 // One participant's answer to one phase.

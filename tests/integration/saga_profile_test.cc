@@ -1,0 +1,202 @@
+// A saga's life, the same for both profiles and on each store: a
+// participant refuses and the others give back; held, a participant killed,
+// then confirmed, cancelled, and asked again; a hold left unconfirmed lapses
+// everywhere; the broker restarted under load lets every saga finish. (The
+// coordinator killed at each step and a frozen participant:
+// saga_crash_test.)
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "profile_world.h"
+
+namespace tripmesh::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using schemas::ReservationStatus;
+
+class SagaProfileTest : public ProfileTest {
+ protected:
+  // The first requester, at the coordinator.
+  std::unique_ptr<Requester> JoinHome(const std::string& name = "one") {
+    auto r = world_->Join(name, world_->Agents().front());
+    EXPECT_TRUE(r) << name;
+    return r;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Profiles, SagaProfileTest, ::testing::ValuesIn(EveryProfile()),
+                         NameOfProfileCase());
+
+TEST_P(SagaProfileTest, ARefusingParticipantGetsTheOthersToGiveBack) {
+  StartAll();
+  auto requester = JoinHome();
+  ASSERT_TRUE(requester);
+  auto agents = world_->Agents();
+  const std::string refusing = agents[1];
+  world_->Take(refusing);
+  int taken = world_->Claimed(refusing);
+  ASSERT_GT(taken, 0);
+
+  auto r = requester->Reserve("refused");
+  ASSERT_FALSE(r) << "reserved what another holds";
+  EXPECT_EQ(r.error().code, world_->TakenCode()) << r.error().message;
+  EXPECT_NE(r.error().message.find(refusing), std::string::npos) << r.error().message;
+  auto outcome = requester->Final("refused");
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(*outcome, ReservationStatus::kFailed);
+  EXPECT_TRUE(NothingClaimedAt(agents[0]));
+  EXPECT_TRUE(NothingClaimedAt(agents[2]));
+  EXPECT_EQ(world_->Claimed(refusing), taken) << "the refusing agent's own claim changed";
+
+  world_->GiveBack();
+  auto checked = Settle();
+  EXPECT_TRUE(checked.ok) << checked.summary;
+  EXPECT_EQ(checked.in_flight, 0) << checked.summary;
+  for (const auto& a : agents) EXPECT_TRUE(NothingClaimedAt(a)) << a;
+}
+
+TEST_P(SagaProfileTest, HeldThenConfirmedAcrossAParticipantKillThenCancelledEveryAgentFollows) {
+  StartAll();
+  auto requester = JoinHome();
+  ASSERT_TRUE(requester);
+  auto held = requester->Reserve("two-step", true);
+  ASSERT_TRUE(held) << held.error().message;
+  ASSERT_EQ(held->status, ReservationStatus::kHeld);
+  auto agents = world_->Agents();
+  for (const auto& a : agents) EXPECT_GT(world_->Claimed(a), 0) << a << " holds nothing";
+
+  const std::string killed = agents[1];
+  running_[killed]->Signal(SIGKILL);
+  ASSERT_TRUE(running_[killed]->Wait(5s));
+  running_[killed] = world_->Start(killed, {});
+  ASSERT_TRUE(running_[killed]);
+  const std::string id = held->reservation_id;
+  auto confirmed = requester->Request(Ask::kConfirm, id);
+  ASSERT_TRUE(confirmed) << confirmed.error().message;
+  EXPECT_EQ(*confirmed, ReservationStatus::kConfirmed);
+  auto twice = requester->Request(Ask::kConfirm, id);
+  ASSERT_TRUE(twice) << twice.error().message;
+  EXPECT_EQ(*twice, ReservationStatus::kConfirmed);
+  auto stranger = JoinHome("stranger");
+  ASSERT_TRUE(stranger);
+  auto theirs = stranger->Request(Ask::kCancel, id);
+  ASSERT_FALSE(theirs) << "another requester cancelled it";
+  EXPECT_EQ(theirs.error().code, Errc::kNotFound) << theirs.error().message;
+  auto checked = Settle();
+  EXPECT_TRUE(checked.ok) << checked.summary;
+  for (const auto& a : agents) EXPECT_GT(world_->Claimed(a), 0) << a << " booked nothing";
+
+  auto cancelled = requester->Request(Ask::kCancel, id);
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(*cancelled, ReservationStatus::kCancelled);
+  checked = Settle();
+  EXPECT_TRUE(checked.ok) << checked.summary;
+  EXPECT_EQ(checked.in_flight, 0) << checked.summary;
+  for (const auto& a : agents) EXPECT_TRUE(NothingClaimedAt(a)) << a;
+  auto again = requester->Request(Ask::kCancel, id);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again, ReservationStatus::kCancelled);
+  auto late = requester->Request(Ask::kConfirm, id);
+  ASSERT_FALSE(late) << "confirmed a cancelled reservation";
+  EXPECT_EQ(late.error().code, Errc::kConflict) << late.error().message;
+}
+
+TEST_P(SagaProfileTest, AnUnconfirmedHoldLapsesEverywhere) {
+  StartAll({"--hold-ttl", "1"});
+  auto requester = JoinHome();
+  ASSERT_TRUE(requester);
+  auto held = requester->Reserve("late", true);
+  ASSERT_TRUE(held) << held.error().message;
+  ASSERT_EQ(held->status, ReservationStatus::kHeld);
+  std::this_thread::sleep_for(2500ms);
+  auto late = requester->Request(Ask::kConfirm, held->reservation_id);
+  ASSERT_FALSE(late) << "confirmed a lapsed hold";
+  EXPECT_EQ(late.error().code, Errc::kExpired) << late.error().message;
+  auto checked = Settle();
+  EXPECT_TRUE(checked.ok) << checked.summary;
+  EXPECT_EQ(checked.in_flight, 0) << checked.summary;
+  for (const auto& a : world_->Agents()) EXPECT_TRUE(NothingClaimedAt(a)) << a;
+  auto got = requester->Request(Ask::kGet, held->reservation_id);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, ReservationStatus::kExpired);
+}
+
+// One reservation a member of the crowd asked for, and what it heard.
+struct Asked {
+  int member = 0;
+  std::string request_id;
+  Result<Booking> heard = Fail(Errc::kInternal, "not asked");
+};
+
+TEST_P(SagaProfileTest, ABrokerRestartUnderLoadLetsEverySagaFinish) {
+  StartAll();
+  constexpr int kRequesters = 12, kMostEach = 20;
+  auto agents = world_->Agents();
+  auto planner =
+      JoinHome("planner");  // its plan is reserved once; the crowd's trips again and again
+  ASSERT_TRUE(planner);
+  std::vector<std::unique_ptr<Requester>> crowd;
+  for (int i = 0; i < kRequesters; ++i) {
+    crowd.push_back(world_->Join("crowd-" + std::to_string(i), agents[i % 3], 8s));
+    ASSERT_TRUE(crowd.back()) << i;
+  }
+  // Each reserves and cancels, again and again, until the broker is back.
+  std::atomic<bool> back{false};
+  std::vector<std::vector<Asked>> asked(kRequesters);
+  std::vector<std::thread> threads;
+  threads.reserve(kRequesters);
+  for (int i = 0; i < kRequesters; ++i) {
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < kMostEach && (k == 0 || !back); ++k) {
+        Asked a{i, "crowd-" + std::to_string(i) + "-" + std::to_string(k)};
+        a.heard = crowd[i]->Reserve(a.request_id);
+        if (a.heard && a.heard->status == ReservationStatus::kConfirmed) {
+          (void)crowd[i]->Request(Ask::kCancel, a.heard->reservation_id);
+        }
+        asked[i].push_back(std::move(a));
+      }
+    });
+  }
+  std::this_thread::sleep_for(150ms);
+  broker_->Kill();
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(broker_->Restart());
+  back = true;
+  for (auto& t : threads) t.join();
+  for (const auto& a : agents) EXPECT_TRUE(WaitOnline(broker_->uri(), a)) << a;
+  auto checked = Settle(40s);
+  EXPECT_TRUE(checked.ok) << checked.summary;
+  EXPECT_EQ(checked.in_flight, 0) << checked.summary;
+  // A reservation a requester heard of ended as it heard, or was cancelled
+  // after; one it heard nothing of may have had its answer lost, and the
+  // checker vouches for it.
+  int answered = 0, unanswered = 0;
+  for (const auto& mine : asked) {
+    for (const auto& a : mine) {
+      if (!a.heard) {
+        ++unanswered;
+        continue;
+      }
+      ++answered;
+      auto outcome = crowd[a.member]->Final(a.request_id);
+      ASSERT_TRUE(outcome) << a.request_id << ": " << outcome.error().message;
+      if (a.heard->status == ReservationStatus::kConfirmed) {
+        EXPECT_TRUE(*outcome == ReservationStatus::kConfirmed ||
+                    *outcome == ReservationStatus::kCancelled)
+            << a.request_id << " is " << *outcome;
+      } else {
+        EXPECT_EQ(*outcome, a.heard->status) << a.request_id;
+      }
+    }
+  }
+  EXPECT_GT(unanswered + answered, kRequesters) << "the load ended before the broker did";
+  RecordProperty("answered", answered);
+  RecordProperty("unanswered", unanswered);
+}
+
+}  // namespace
+}  // namespace tripmesh::testing

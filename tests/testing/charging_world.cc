@@ -1,0 +1,210 @@
+// The charging profile's ProfileWorld: VoltPoint, E-Flux and EcoCharge, a
+// vehicle homed at VoltPoint, and Salvador to Fortaleza with a stop at each.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "company_fixture.h"
+#include "profile_world.h"
+#include "tripmesh/company/consistency.h"
+#include "tripmesh/core/clock.h"
+#include "tripmesh/runtime/store.h"
+#include "tripmesh/runtime/transport.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/schemas/encode.h"
+#include "tripmesh/topics/topics.h"
+
+namespace tripmesh::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using schemas::ReservationStatus;
+
+const std::vector<std::string> kCompanies = {"voltpoint", "eflux", "ecocharge"};
+
+Result<Booking> BookingOf(Result<schemas::Reservation> r) {
+  if (!r) return tl::unexpected<Error>(r.error());
+  if (r->error) return tl::unexpected<Error>(Error{r->error->code, r->error->message});
+  return Booking{r->reservation_id, r->status};
+}
+
+Result<ReservationStatus> StatusOf(Result<schemas::Reservation> r) {
+  if (!r) return tl::unexpected<Error>(r.error());
+  return r->status;
+}
+
+// Speaks the saga wire as company `from` to company `to`, one message and
+// its ack at a time.
+class PlayedCompany {
+ public:
+  PlayedCompany(const std::string& broker, std::string from, std::string to)
+      : from_(std::move(from)), to_(std::move(to)) {
+    runtime::TransportOptions o;
+    o.broker = broker;
+    o.client_id = "played-" + from_;
+    o.clean_start = true;
+    transport_ = runtime::NewTransport(runtime::TransportKind::kMosquitto, o);
+    transport_->SetReceiver([this](runtime::InboundMessage m) {
+      std::lock_guard lock(mu_);
+      acks_.push_back(std::move(m.payload));
+    });
+    connected_ =
+        transport_->Connect(5s).has_value() &&
+        transport_->Subscribe(topics::Saga(from_, to_, topics::SagaKind::kAck), 1).has_value();
+  }
+  // The ack of `payload`, sent as `kind`.
+  std::optional<schemas::SagaAck> Send(topics::SagaKind kind, const std::string& payload) {
+    if (!connected_) return std::nullopt;
+    std::size_t before = Acks();
+    if (!transport_->Publish({.topic = topics::Saga(to_, from_, kind), .payload = payload})) {
+      return std::nullopt;
+    }
+    for (int i = 0; i < 200 && Acks() == before; ++i) std::this_thread::sleep_for(50ms);
+    std::lock_guard lock(mu_);
+    if (acks_.size() == before) return std::nullopt;
+    auto ack = schemas::Decode<schemas::SagaAck>(acks_.back());
+    return ack ? std::optional(*ack) : std::nullopt;
+  }
+  const std::string& from() const { return from_; }
+
+ private:
+  std::size_t Acks() {
+    std::lock_guard lock(mu_);
+    return acks_.size();
+  }
+  std::string from_, to_;
+  std::unique_ptr<runtime::Transport> transport_;
+  bool connected_ = false;
+  std::mutex mu_;
+  std::vector<std::string> acks_;
+};
+
+class Vehicle : public Requester {
+ public:
+  // Reserves `plan_id`, or `trip` when it has none.
+  Vehicle(std::unique_ptr<vehicle::VehicleClient> car, std::string plan_id,
+          schemas::PlanRequest trip)
+      : car_(std::move(car)), plan_id_(std::move(plan_id)), trip_(std::move(trip)) {}
+  Result<Booking> Reserve(const std::string& request_id, bool hold_only) override {
+    if (plan_id_.empty()) return BookingOf(car_->Reserve({request_id, "", trip_, hold_only}));
+    return BookingOf(car_->Reserve({request_id, plan_id_, std::nullopt, hold_only}));
+  }
+  Result<ReservationStatus> Request(Ask ask, const std::string& id) override {
+    switch (ask) {
+      case Ask::kConfirm:
+        return StatusOf(car_->Confirm(id));
+      case Ask::kCancel:
+        return StatusOf(car_->Cancel(id));
+      case Ask::kGet:
+        return StatusOf(car_->Get(id));
+    }
+    return Fail(Errc::kInternal, "no such ask");
+  }
+  Result<ReservationStatus> Final(const std::string& request_id) override {
+    for (int i = 0; i < 100; ++i) {
+      auto list = OnceHomeIsBack([&] { return car_->ListForRequest(request_id); });
+      if (!list) return tl::unexpected<Error>(list.error());
+      if (!list->reservations.empty() &&
+          list->reservations.front().status != ReservationStatus::kHeld) {
+        return list->reservations.front().status;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return Fail(Errc::kTimeout, "the reservation did not settle");
+  }
+
+ private:
+  std::unique_ptr<vehicle::VehicleClient> car_;
+  std::string plan_id_;
+  schemas::PlanRequest trip_;
+};
+
+class ChargingWorld : public ProfileWorld {
+ public:
+  ChargingWorld(std::string broker, std::string dir, Backend backend)
+      : ProfileWorld(std::move(broker), std::move(dir)) {
+    for (const auto& c : kCompanies) {
+      stores_[c] = backend == Backend::kSqlite ? dir_ + "/" + c + ".db" : NewStore(backend, c);
+    }
+  }
+  std::vector<std::string> Agents() const override { return kCompanies; }
+  std::unique_ptr<harness::Process> Start(const std::string& agent,
+                                          const std::vector<std::string>& extra) override {
+    std::vector<std::string> flags = {"--saga-timeout-ms", "1500", "--db", stores_.at(agent)};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    return StartCompany(agent, broker_, dir_, flags);
+  }
+  std::unique_ptr<Requester> Join(const std::string& name, const std::string& home,
+                                  std::chrono::milliseconds answers) override {
+    auto car = ConnectVehicle(broker_, name, home, "", answers);
+    EXPECT_TRUE(car) << name;
+    if (!car) return nullptr;
+    auto trip = LongTrip();
+    if (joined_++ == 0) {
+      plan_ = ThreeCompanyPlan(*car);
+      return std::make_unique<Vehicle>(std::move(car), plan_.plan_id, trip);
+    }
+    trip.depart_at = *trip.depart_at + Time{600} * (joined_ - 1);  // the same stations, later
+    return std::make_unique<Vehicle>(std::move(car), "", trip);
+  }
+  // Saga "s-taker" of the next company holds every point of `agent`'s stop
+  // of the plan for that stop's window, as if another vehicle had booked them.
+  void Take(const std::string& agent) override {
+    const schemas::Stop* stop = nullptr;
+    for (const auto& s : plan_.stops) {
+      if (s.company == agent) stop = &s;
+    }
+    ASSERT_TRUE(stop) << "the plan does not stop at " << agent;
+    const auto* station = DefaultWorld().FindStation(stop->station);
+    ASSERT_TRUE(station);
+    schemas::SagaRequest taker{"s-taker", "r-taker", "someone-else", {}, 600};
+    for (const auto& p : station->points) {
+      taker.items.push_back({station->id, p.id, stop->start_at, stop->end_at, 1});
+    }
+    auto at = std::find(kCompanies.begin(), kCompanies.end(), agent) - kCompanies.begin();
+    taker_ = std::make_unique<PlayedCompany>(broker_, kCompanies[(at + 1) % 3], agent);
+    auto held = taker_->Send(topics::SagaKind::kRequest, schemas::Encode(taker));
+    ASSERT_TRUE(held && held->ok) << (held ? held->detail : "no ack");
+  }
+  void GiveBack() override {
+    ASSERT_TRUE(taker_);
+    auto ack = taker_->Send(topics::SagaKind::kCompensate,
+                            schemas::Encode(schemas::SagaCompensate{"s-taker", "test over"}));
+    ASSERT_TRUE(ack && ack->ok) << (ack ? ack->detail : "no ack");
+    taker_.reset();
+  }
+  Errc TakenCode() const override { return Errc::kUnavailable; }
+  Checked Check() override {
+    auto r = company::CheckConsistency(stores_, core::RealClock().Now(), 2);
+    if (!r) return {.ok = false, .in_flight = 0, .summary = r.error().message};
+    return {.ok = r->ok(), .in_flight = r->sagas_in_flight, .summary = r->Summary()};
+  }
+  int Claimed(const std::string& agent) override {
+    int n = 0;
+    auto store = runtime::Store::Open(stores_.at(agent));
+    EXPECT_TRUE(store) << store.error().message;
+    if (!store) return -1;
+    auto st = (*store)->Read([&](runtime::Tx& tx) {
+      return tx.Query("SELECT count(*) FROM bookings", {},
+                      [&](const runtime::Row& row) { n = static_cast<int>(row.Int(0)); });
+    });
+    EXPECT_TRUE(st) << st.error().message;
+    return n;
+  }
+
+ private:
+  std::map<std::string, std::string> stores_;
+  int joined_ = 0;
+  schemas::Plan plan_;
+  std::unique_ptr<PlayedCompany> taker_;
+};
+
+}  // namespace
+
+std::unique_ptr<ProfileWorld> NewChargingWorld(Backend backend, const std::string& broker,
+                                               const std::string& dir) {
+  return std::make_unique<ChargingWorld>(broker, dir, backend);
+}
+
+}  // namespace tripmesh::testing
