@@ -123,6 +123,9 @@ TEST_P(SagaProfileTest, AnUnconfirmedHoldLapsesEverywhere) {
   auto got = requester->Request(Ask::kGet, held->reservation_id);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(*got, ReservationStatus::kExpired);
+  auto cancel = requester->Request(Ask::kCancel, held->reservation_id);
+  ASSERT_FALSE(cancel) << "cancelled a lapsed hold";
+  EXPECT_EQ(cancel.error().code, Errc::kConflict) << cancel.error().message;
 }
 
 // One reservation a member of the crowd asked for, and what it heard.

@@ -200,31 +200,20 @@ bool HoldsSeats(ReservationStatus s) {
   return s == ReservationStatus::kHeld || s == ReservationStatus::kConfirmed;
 }
 
-Result<AirReservation> Confirming(AirReservation r, Time now) {
-  const std::string& id = r.reservation_id;
-  switch (r.status) {
-    case ReservationStatus::kConfirmed:
-      return r;
-    case ReservationStatus::kHeld:
-      if (r.expires_at && *r.expires_at <= now) break;
-      r.status = ReservationStatus::kConfirmed;
-      r.expires_at.reset();
-      return r;
-    case ReservationStatus::kExpired:
-      break;
-    default:
-      return Fail(Errc::kConflict, "reservation " + id + " is " +
-                                       std::string(schemas::ReservationStatusName(r.status)) +
-                                       ": it cannot be confirmed");
-  }
-  return Fail(Errc::kExpired, "the hold of " + id + " has expired: reserve again");
-}
-
-AirReservation Cancelling(AirReservation r) {
-  if (!Active(r)) return r;
-  r.status = ReservationStatus::kCancelled;
+AirReservation Bought(AirReservation r) {
+  r.status = ReservationStatus::kConfirmed;
   r.expires_at.reset();
   return r;
+}
+
+AirReservation Ended(AirReservation r, ReservationStatus outcome) {
+  r.status = outcome;
+  r.expires_at.reset();
+  return r;
+}
+
+bool Lapsed(const AirReservation& r, Time now) {
+  return r.status == ReservationStatus::kHeld && r.expires_at && *r.expires_at <= now;
 }
 
 void SeatBook::Apply(const AirReservation& r) {

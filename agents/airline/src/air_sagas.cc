@@ -1,12 +1,15 @@
 #include "air_sagas.h"
 
 #include "tripmesh/air/seat_book.h"
+#include "tripmesh/engine/sale.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/encode.h"
 
 namespace tripmesh::airline {
 namespace {
 
+using engine::ReservationIdOf;
+using engine::SagaIdOf;
 using schemas::AirReservation;
 using schemas::AirSagaAck;
 using schemas::ReservationStatus;
@@ -157,7 +160,7 @@ void AirSagas::AnswerSettled(const std::string& passenger, const std::string& re
   } else if (r->Status() == wanted) {
     Answer(*r, reply);
   } else if (wanted == ReservationStatus::kConfirmed) {
-    AnswerError(engine::RefusedConfirm(r->Status()), reply);
+    AnswerError(engine::RefusedConfirm(reservation_id, r->Status()), reply);
   } else {
     AnswerError(
         Error{Errc::kConflict,

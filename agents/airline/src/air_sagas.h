@@ -62,8 +62,6 @@ class AirSagas {
   [[nodiscard]] Status OnMessage(const std::string& from, topics::SagaKind kind,
                                  std::string_view payload);
 
-  static std::string SagaIdOf(const std::string& reservation_id) { return "s" + reservation_id; }
-
  private:
   void Send(const engine::SagaRecord& r, const std::string& participant, schemas::SagaPhase phase);
   // This airline's own part of a saga it coordinates, run in process (the

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "seat_records.h"
+#include "tripmesh/engine/sale.h"
 #include "tripmesh/runtime/log.h"
 
 namespace tripmesh::airline {
@@ -217,11 +218,14 @@ Result<std::string> SeatSales::Confirm(const std::string& passenger,
   auto changing = changing_.LockOne(ref.reservation_id);
   auto r = MineToChange(passenger, ref.reservation_id);
   if (!r) return tl::unexpected<Error>(r.error());
-  auto next = air::Confirming(*r, services_.clock.Now());
-  if (!next) return tl::unexpected<Error>(next.error());
-  if (auto st = Change(*r, *next); !st) return tl::unexpected<Error>(st.error());
+  auto decided =
+      engine::DecideConfirm(r->reservation_id, r->status, air::Lapsed(*r, services_.clock.Now()));
+  if (decided.step == engine::SaleStep::kAsItStands) return Answer(*r, ref.request_id);
+  if (decided.step != engine::SaleStep::kBook) return tl::unexpected<Error>(decided.refusal);
+  auto next = air::Bought(*r);
+  if (auto st = Change(*r, next); !st) return tl::unexpected<Error>(st.error());
   services_.count("reservations.confirmed", 1);
-  return Answer(*next, ref.request_id);
+  return Answer(next, ref.request_id);
 }
 
 Result<std::string> SeatSales::Cancel(const std::string& passenger,
@@ -229,7 +233,11 @@ Result<std::string> SeatSales::Cancel(const std::string& passenger,
   auto changing = changing_.LockOne(ref.reservation_id);
   auto r = MineToChange(passenger, ref.reservation_id);
   if (!r) return tl::unexpected<Error>(r.error());
-  auto next = air::Cancelling(*r);
+  auto decided = engine::DecideEnd(r->reservation_id, r->status, ReservationStatus::kCancelled,
+                                   air::Lapsed(*r, services_.clock.Now()));
+  if (decided.step == engine::SaleStep::kAsItStands) return Answer(*r, ref.request_id);
+  if (decided.step != engine::SaleStep::kRelease) return tl::unexpected<Error>(decided.refusal);
+  auto next = air::Ended(*r, ReservationStatus::kCancelled);
   if (auto st = Change(*r, next); !st) return tl::unexpected<Error>(st.error());
   services_.count("reservations.cancelled", 1);
   return Answer(next, ref.request_id);
@@ -282,13 +290,12 @@ void SeatSales::Expire(const std::string& passenger, const std::string& id) {
     expiring_.erase(id);
     r = book_.Get(passenger, id);
   }
+  if (!r) return;
   // Confirmed or cancelled meanwhile: nothing runs out.
-  if (!r || r->status != ReservationStatus::kHeld || !r->expires_at ||
-      *r->expires_at > services_.clock.Now())
-    return;
-  r->status = ReservationStatus::kExpired;
-  r->expires_at.reset();
-  if (auto st = Commit(*r); !st) {
+  auto decided = engine::DecideEnd(id, r->status, ReservationStatus::kExpired,
+                                   air::Lapsed(*r, services_.clock.Now()));
+  if (decided.step != engine::SaleStep::kRelease) return;
+  if (auto st = Commit(air::Ended(*r, ReservationStatus::kExpired)); !st) {
     runtime::Log(runtime::LogLevel::kWarn, "the hold of {} did not expire: {}", id,
                  st.error().message);
     return;
@@ -365,9 +372,7 @@ class SeatSales::Keeper {
 
   Ack Book(const engine::PartMessage& m, const Part& part, bool lapsed) {
     if (lapsed) return Rebook(m, *part.reservation);
-    auto next = air::Confirming(*part.reservation, sales_.services_.clock.Now());
-    if (!next) return Refuse(m, next.error());
-    if (auto st = sales_.Change(*part.reservation, *next, m.joined); !st)
+    if (auto st = sales_.Change(*part.reservation, air::Bought(*part.reservation), m.joined); !st)
       return Refuse(m, st.error());
     sales_.services_.count("saga.parts.committed", 1);
     return Done(m);
@@ -377,8 +382,7 @@ class SeatSales::Keeper {
   // its message was late. The part buys the same seats if they are still free.
   Ack Rebook(const engine::PartMessage& m, AirReservation r) {
     if (r.status == ReservationStatus::kHeld) {  // its expiry has not run yet: the seats go back
-      r.status = ReservationStatus::kExpired;
-      r.expires_at.reset();
+      r = air::Ended(r, ReservationStatus::kExpired);
       if (auto st = sales_.Commit(r); !st) return Refuse(m, st.error());
     }
     schemas::AirReserveRequest same{
@@ -402,14 +406,12 @@ class SeatSales::Keeper {
   // commit sent before this compensation and arriving after it buys nothing.
   Ack Release(const engine::PartMessage& m, const Part& part, bool lapsed) {
     const auto& r = *part.reservation;
+    auto ended = air::Ended(r, ReservationStatus::kCancelled);
     if (lapsed) {
-      auto ended = r;
-      ended.status = ReservationStatus::kCancelled;
-      ended.expires_at.reset();
       if (auto st = sales_.Commit(ended, m.joined); !st) return Refuse(m, st.error());
       return Done(m);
     }
-    if (auto st = sales_.Change(r, air::Cancelling(r), m.joined); !st) return Refuse(m, st.error());
+    if (auto st = sales_.Change(r, ended, m.joined); !st) return Refuse(m, st.error());
     sales_.services_.count("saga.parts.released", 1);
     return Done(m);
   }

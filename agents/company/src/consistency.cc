@@ -198,7 +198,7 @@ class Checker {
         continue;
       bool local = std::all_of(r.items.begin(), r.items.end(),
                                [&](const auto& i) { return i.company == coordinator; });
-      std::string owner = local ? id : SagaCoordinator::SagaIdOf(id);
+      std::string owner = local ? id : engine::SagaIdOf(id);
       for (const auto& item : r.items) {
         auto c = all_.find(item.company);
         if (c == all_.end() || item.lost_at) continue;  // a lost stop is booked nowhere
@@ -234,7 +234,7 @@ Result<ConsistencyReport> CheckConsistency(const std::map<std::string, std::stri
   for (const auto& [company, checked] : *read) {
     for (const auto& saga : checked.sagas) {
       if (!checked.Settled(saga.saga_id))
-        all[company].unsettled.insert(SagaCoordinator::ReservationIdOf(saga.saga_id));
+        all[company].unsettled.insert(engine::ReservationIdOf(saga.saga_id));
     }
   }
   return Checker(std::move(all), now, grace_s).Run();

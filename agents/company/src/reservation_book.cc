@@ -8,6 +8,7 @@
 #include "ids.h"
 #include "tripmesh/core/money.h"
 #include "tripmesh/core/planner.h"
+#include "tripmesh/engine/sale.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
@@ -364,21 +365,9 @@ Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle
   if (!current) return current;
   schemas::Reservation r = *current;
   if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
-  if (r.status == schemas::ReservationStatus::kConfirmed) return r;
-  if (r.status == schemas::ReservationStatus::kExpired) {
-    return Fail(Errc::kExpired, "the hold of reservation " + id + " expired", "reservation_id");
-  }
-  if (r.status != schemas::ReservationStatus::kHeld) {
-    return Fail(
-        Errc::kConflict,
-        "reservation " + id + " is " + std::string(schemas::ReservationStatusName(r.status)),
-        "reservation_id");
-  }
-  if (r.expires_at && *r.expires_at <= clock_.Now()) {
-    return Fail(Errc::kExpired,
-                "the hold of reservation " + id + " expired at " + FormatTime(*r.expires_at),
-                "reservation_id");
-  }
+  auto decided = engine::DecideConfirm(id, r.status, Lapsed(r));
+  if (decided.step == engine::SaleStep::kAsItStands) return r;
+  if (decided.step != engine::SaleStep::kBook) return tl::unexpected<Error>(decided.refusal);
   for (const auto& item : r.items) {
     if (auto st = LedgerOf(item.station, item.point).MakeBooking(id, item.start_at); !st) {
       return Fail(Errc::kInternal, "ledger lost a hold of " + id);
@@ -402,12 +391,12 @@ Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle
 
 Result<schemas::Reservation> ReservationBook::Cancel(const std::string& vehicle,
                                                      const std::string& id) {
-  return Release(vehicle, id, schemas::ReservationStatus::kCancelled, false);
+  return Release(vehicle, id, schemas::ReservationStatus::kCancelled);
 }
 
 Result<schemas::Reservation> ReservationBook::EndAsNoShow(const std::string& vehicle,
                                                           const std::string& id) {
-  return Release(vehicle, id, schemas::ReservationStatus::kNoShow, false);
+  return Release(vehicle, id, schemas::ReservationStatus::kNoShow);
 }
 
 Result<schemas::Reservation> ReservationBook::CheckIn(const std::string& vehicle,
@@ -467,25 +456,15 @@ std::vector<std::pair<std::string, std::string>> ReservationBook::DueNoShows(Tim
 
 Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle,
                                                       const std::string& id,
-                                                      schemas::ReservationStatus status,
-                                                      bool must_be_held) {
+                                                      schemas::ReservationStatus status) {
   std::optional<runtime::KeyedLocks::Guard> guard;
   auto current = GetLocked(vehicle, id, guard);
   if (!current) return current;
   schemas::Reservation r = *current;
   if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
-  if (r.status == status) return r;
-  bool live = r.status == schemas::ReservationStatus::kHeld ||
-              (r.status == schemas::ReservationStatus::kConfirmed && !must_be_held);
-  if (!live) {
-    return Fail(
-        Errc::kConflict,
-        "reservation " + id + " is " + std::string(schemas::ReservationStatusName(r.status)),
-        "reservation_id");
-  }
-  if (must_be_held && r.expires_at && *r.expires_at > clock_.Now()) {
-    return Fail(Errc::kConflict, "the hold of " + id + " has not expired");
-  }
+  auto decided = engine::DecideEnd(id, r.status, status, Lapsed(r));
+  if (decided.step == engine::SaleStep::kAsItStands) return r;
+  if (decided.step != engine::SaleStep::kRelease) return tl::unexpected<Error>(decided.refusal);
   r.status = status;
   if (status != schemas::ReservationStatus::kExpired) r.expires_at.reset();
   if (auto st = Persist(r, {.bookings = Bookings::kDelete}); !st)
@@ -506,7 +485,7 @@ std::size_t ReservationBook::ExpireHolds() {
   }
   std::size_t expired = 0;
   for (const auto& [vehicle, id] : due) {
-    if (Release(vehicle, id, schemas::ReservationStatus::kExpired, true)) ++expired;
+    if (Release(vehicle, id, schemas::ReservationStatus::kExpired)) ++expired;
   }
   return expired;
 }

@@ -223,11 +223,16 @@ class ReservationBook {
   }
   core::PointLedger& LedgerOf(const std::string& station, const std::string& point);
   bool HasLedger(const std::string& station, const std::string& point) const;
-  // Moves a reservation to a final state that frees its points (cancelled, expired).
+  // Moves a reservation to a final state that frees its points (cancelled,
+  // no_show, expired), as engine::DecideEnd allows.
   [[nodiscard]] Result<schemas::Reservation> Release(const std::string& vehicle,
                                                      const std::string& id,
-                                                     schemas::ReservationStatus status,
-                                                     bool must_be_held);
+                                                     schemas::ReservationStatus status);
+  // Held past its hold time (its expiry may not have run yet).
+  bool Lapsed(const schemas::Reservation& r) const {
+    return r.status == schemas::ReservationStatus::kHeld && r.expires_at &&
+           *r.expires_at <= clock_.Now();
+  }
   // What a write of a reservation does to its rows in `bookings`.
   enum class Bookings {
     kKeep,     // as they are

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "records.h"
+#include "tripmesh/engine/sale.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
@@ -15,6 +16,8 @@
 namespace tripmesh::company {
 namespace {
 
+using engine::ReservationIdOf;
+using engine::SagaIdOf;
 using engine::SagaRecord;
 using engine::SagaStep;
 using schemas::ReservationStatus;
@@ -290,7 +293,7 @@ void SagaCoordinator::AnswerFromRecord(const schemas::Reservation& before, const
   if (now && now->status == wanted) {
     Reply(*now, reply);
   } else if (now && wanted == ReservationStatus::kConfirmed) {
-    ReplyError(engine::RefusedConfirm(now->status), reply);
+    ReplyError(engine::RefusedConfirm(now->reservation_id, now->status), reply);
   } else if (now) {
     ReplyError(Error{Errc::kConflict,
                      "reservation " + now->reservation_id + " is " +

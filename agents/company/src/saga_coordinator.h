@@ -97,9 +97,6 @@ class SagaCoordinator {
   // Timeouts, expiries and resends: call periodically from any thread.
   void Tick() { saga_.Tick(); }
 
-  static std::string SagaIdOf(const std::string& reservation_id) { return "s" + reservation_id; }
-  static std::string ReservationIdOf(const std::string& saga_id) { return saga_id.substr(1); }
-
  private:
   engine::Saga::Hooks EngineHooks();
   // The saga of `r` as it starts: each company's request, and `r` as its body.

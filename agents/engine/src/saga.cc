@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "saga_records.h"
+#include "tripmesh/engine/sale.h"
 #include "tripmesh/runtime/log.h"
 
 namespace tripmesh::engine {
@@ -32,16 +33,6 @@ std::string Standing(const SagaRecord& r) {
 }
 
 }  // namespace
-
-Error RefusedConfirm(schemas::ReservationStatus status) {
-  if (status == schemas::ReservationStatus::kExpired) {
-    return Error{Errc::kExpired, "the hold expired: reserve again", "reservation_id"};
-  }
-  return Error{Errc::kConflict,
-               "the reservation is " + std::string(schemas::ReservationStatusName(status)) +
-                   ": it cannot be confirmed",
-               "reservation_id"};
-}
 
 topics::SagaKind SagaKindOf(SagaPhase phase) {
   switch (phase) {
@@ -316,7 +307,7 @@ void Saga::Confirm(const std::string& requester, const std::string& saga_id, con
           return;
         }
         if (s.record.step != SagaStep::kHeld && s.record.outcome) {
-          AnswerError(s, RefusedConfirm(*s.record.outcome));
+          AnswerError(s, RefusedConfirm(ReservationIdOf(s.record.saga_id), *s.record.outcome));
           return;
         }
         if (s.record.step != SagaStep::kHeld) {

@@ -91,11 +91,12 @@ class SeatBook {
 // Whether a reservation in this state holds or has bought its seats.
 bool HoldsSeats(schemas::ReservationStatus s);
 
-// A reservation as confirming it makes it: itself when confirmed; expired
-// when its hold has run out (or expired), conflict when cancelled.
-[[nodiscard]] Result<schemas::AirReservation> Confirming(schemas::AirReservation r, Time now);
-// A reservation as cancelling it makes it (itself once cancelled or expired).
-schemas::AirReservation Cancelling(schemas::AirReservation r);
+// A held reservation once bought: confirmed, with no hold time.
+schemas::AirReservation Bought(schemas::AirReservation r);
+// A reservation ended as `outcome` (cancelled, expired): its seats go back.
+schemas::AirReservation Ended(schemas::AirReservation r, schemas::ReservationStatus outcome);
+// Held past its hold time at `now` (its expiry may not have run yet).
+bool Lapsed(const schemas::AirReservation& r, Time now);
 
 // Every passenger's seat on every leg.
 double TotalPrice(const schemas::AirReservation& r);

@@ -40,11 +40,13 @@ topics::SagaKind SagaKindOf(schemas::SagaPhase phase);
 enum class SagaStep { kRequesting, kAborting, kHeld, kCommitting, kCompensating, kDone };
 std::string_view SagaStepName(SagaStep s);
 
-// Why a reservation that now stands as `status` cannot be confirmed: its
-// hold expired (reserve again), or it is past confirming (conflict). The
-// same words whether the saga is still in memory or read back settled.
-Error RefusedConfirm(schemas::ReservationStatus status);
 std::optional<SagaStep> ParseSagaStep(std::string_view name);
+
+// A reservation's saga is named after it, so either id finds the other.
+inline std::string SagaIdOf(const std::string& reservation_id) { return "s" + reservation_id; }
+inline std::string ReservationIdOf(const std::string& saga_id) {
+  return saga_id.empty() ? saga_id : saga_id.substr(1);
+}
 
 // One participant's answer to one phase.
 struct PartAnswer {
