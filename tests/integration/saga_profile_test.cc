@@ -1,7 +1,8 @@
 // A saga's life, the same for both profiles and on each store: a
 // participant refuses and the others give back; held, a participant killed,
 // then confirmed, cancelled, and asked again; a hold left unconfirmed lapses
-// everywhere; the broker restarted under load lets every saga finish. (The
+// everywhere; repeated and reordered saga messages leave the state of a
+// clean run; the broker restarted under load lets every saga finish. (The
 // coordinator killed at each step and a frozen participant:
 // saga_crash_test.)
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "profile_world.h"
+#include "tripmesh/schemas/encode.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -126,6 +128,64 @@ TEST_P(SagaProfileTest, AnUnconfirmedHoldLapsesEverywhere) {
   auto cancel = requester->Request(Ask::kCancel, held->reservation_id);
   ASSERT_FALSE(cancel) << "cancelled a lapsed hold";
   EXPECT_EQ(cancel.error().code, Errc::kConflict) << cancel.error().message;
+}
+
+// The saga wire played by hand to one participant: a compensation that
+// overtakes its request, also across a restart; a request and a commit
+// each twice; another coordinator's messages.
+TEST_P(SagaProfileTest, RepeatedAndReorderedSagaMessagesLeaveTheStateOfACleanRun) {
+  StartAll();
+  auto agents = world_->Agents();
+  ASSERT_TRUE(JoinHome());  // the trip whose resources the requests ask for
+  const std::string part = agents[1];
+  PlayedCoordinator home(broker_->uri(), agents[0], part);
+  PlayedCoordinator other(broker_->uri(), agents[2], part);
+  ASSERT_TRUE(home.connected() && other.connected());
+  auto send = [&](PlayedCoordinator& from, topics::SagaKind kind, const std::string& payload) {
+    auto ack = world_->AckOf(from.Send(kind, payload).value_or(""));
+    EXPECT_TRUE(ack) << "no ack to " << payload;
+    return ack.value_or(PartAck{});
+  };
+  auto compensate = [](const std::string& saga) {
+    return schemas::Encode(schemas::SagaCompensate{saga, "gave up"});
+  };
+  auto commit = [](const std::string& saga) { return schemas::Encode(schemas::SagaCommit{saga}); };
+
+  // A compensation before its request: the late request is refused, and
+  // still is after the participant restarts in between.
+  EXPECT_TRUE(send(home, topics::SagaKind::kCompensate, compensate("s-early")).ok);
+  auto late = send(home, topics::SagaKind::kRequest, world_->PartRequest(part, "s-early"));
+  EXPECT_FALSE(late.ok);
+  EXPECT_EQ(late.code, Errc::kConflict) << late.payload;
+  EXPECT_TRUE(send(home, topics::SagaKind::kCompensate, compensate("s-restart")).ok);
+  running_[part]->Signal(SIGKILL);
+  ASSERT_TRUE(running_[part]->Wait(10s));
+  running_[part] = world_->Start(part, {});
+  ASSERT_TRUE(running_[part]);
+  auto after = send(home, topics::SagaKind::kRequest, world_->PartRequest(part, "s-restart"));
+  EXPECT_FALSE(after.ok);
+  EXPECT_EQ(after.code, Errc::kConflict) << after.payload;
+
+  // A request twice gets the same answer; a commit twice books once.
+  auto first = send(home, topics::SagaKind::kRequest, world_->PartRequest(part, "s-dup"));
+  auto second = send(home, topics::SagaKind::kRequest, world_->PartRequest(part, "s-dup"));
+  ASSERT_TRUE(first.ok) << first.payload;
+  EXPECT_EQ(first.payload, second.payload);
+  EXPECT_TRUE(send(home, topics::SagaKind::kCommit, commit("s-dup")).ok);
+  EXPECT_TRUE(send(home, topics::SagaKind::kCommit, commit("s-dup")).ok);
+  EXPECT_EQ(world_->ClaimedBy(part, "s-dup"), 1);
+  EXPECT_EQ(world_->ClaimedBy(part, "s-early"), 0);
+  EXPECT_EQ(world_->ClaimedBy(part, "s-restart"), 0);
+
+  // Another coordinator can neither take the part over nor end it.
+  auto taken = send(other, topics::SagaKind::kRequest, world_->PartRequest(part, "s-dup"));
+  EXPECT_EQ(taken.code, Errc::kForbidden) << taken.payload;
+  auto ended = send(other, topics::SagaKind::kCompensate, compensate("s-dup"));
+  EXPECT_EQ(ended.code, Errc::kForbidden) << ended.payload;
+  auto committed = send(other, topics::SagaKind::kCommit, commit("s-dup"));
+  EXPECT_EQ(committed.code, Errc::kNotFound) << committed.payload;
+  EXPECT_EQ(world_->Claimed(part), 1);
+  EXPECT_EQ(world_->ClaimedBy(part, "s-dup"), 1);
 }
 
 // One reservation a member of the crowd asked for, and what it heard.

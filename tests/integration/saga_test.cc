@@ -1,7 +1,8 @@
 // Reservations that span companies, as sagas between real agent processes:
-// what each store holds, the home company's own part, and duplicated or
-// reordered saga messages. (For both profiles: a refusal, a killed
-// participant, a lapsed hold and a restarted broker in saga_profile_test; a
+// what each store holds, a get or cancel the moment a confirmation arrives,
+// the home company's own part, and the simulator's fleet. (For both
+// profiles: a refusal, a killed participant, a lapsed hold, repeated and
+// reordered saga messages and a restarted broker in saga_profile_test; a
 // killed coordinator at each step and a frozen participant in
 // saga_crash_test.)
 #include <gtest/gtest.h>
@@ -237,56 +238,6 @@ TEST_P(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer)
   for (const auto& c : kCompanies) {
     EXPECT_EQ(BookingsAt(c, true).count(refused), 0u) << c << " holds for the failed saga";
   }
-}
-
-TEST_P(SagaTest, DuplicatedAndReorderedSagaMessagesLeaveTheStateOfACleanRun) {
-  const auto* station = DefaultWorld().FindStation("ec-caruaru");
-  ASSERT_TRUE(station) << "ec-caruaru";
-  Time start = Tomorrow() + 3600;
-  auto request = [&](const std::string& saga) {
-    schemas::SagaRequest r{saga, "r-" + saga, "car-dup", {}, 600};
-    r.items.push_back({station->id, station->points.front().id, start, start + 1800, 20});
-    return schemas::Encode(r);
-  };
-  // A compensate before its request: the late request is refused.
-  PublishSaga("ecocharge", "eflux", topics::SagaKind::kCompensate,
-              schemas::Encode(schemas::SagaCompensate{"s-early", "gave up"}));
-  ASSERT_TRUE(WaitAck("eflux", "ecocharge", "s-early", schemas::SagaPhase::kCompensate));
-  PublishSaga("ecocharge", "eflux", topics::SagaKind::kRequest, request("s-early"));
-  auto refused = WaitAck("eflux", "ecocharge", "s-early", schemas::SagaPhase::kRequest);
-  ASSERT_TRUE(refused);
-  EXPECT_FALSE(refused->ok);
-  EXPECT_EQ(refused->code, Errc::kConflict);
-
-  // A request twice, then a commit twice: one booking, the same answers.
-  PublishSaga("ecocharge", "eflux", topics::SagaKind::kRequest, request("s-dup"));
-  PublishSaga("ecocharge", "eflux", topics::SagaKind::kRequest, request("s-dup"));
-  auto first = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kRequest, 1);
-  auto second = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kRequest, 2);
-  ASSERT_TRUE(first && second);
-  EXPECT_TRUE(first->ok);
-  EXPECT_EQ(schemas::Encode(*first), schemas::Encode(*second));
-  PublishSaga("ecocharge", "eflux", topics::SagaKind::kCommit,
-              schemas::Encode(schemas::SagaCommit{"s-dup"}));
-  PublishSaga("ecocharge", "eflux", topics::SagaKind::kCommit,
-              schemas::Encode(schemas::SagaCommit{"s-dup"}));
-  auto c1 = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kCommit, 1);
-  auto c2 = WaitAck("eflux", "ecocharge", "s-dup", schemas::SagaPhase::kCommit, 2);
-  ASSERT_TRUE(c1 && c2);
-  EXPECT_TRUE(c1->ok && c2->ok);
-  auto bookings = BookingsAt("ecocharge");
-  EXPECT_EQ(bookings.size(), 1u);
-  EXPECT_EQ(bookings["s-dup"], 1);
-  EXPECT_FALSE(bookings.count("s-early"));
-  EXPECT_TRUE(BookingsAt("ecocharge", true).empty());
-
-  // Another company cannot commit or compensate eflux's saga.
-  PublishSaga("ecocharge", "voltpoint", topics::SagaKind::kCompensate,
-              schemas::Encode(schemas::SagaCompensate{"s-dup", "not mine"}));
-  auto forbidden = WaitAck("voltpoint", "ecocharge", "s-dup", schemas::SagaPhase::kCompensate);
-  ASSERT_TRUE(forbidden);
-  EXPECT_FALSE(forbidden->ok);
-  EXPECT_EQ(BookingsAt("ecocharge")["s-dup"], 1);
 }
 
 TEST_P(SagaTest, TheSimulatorsFleetLeavesEveryStoreConsistent) {

@@ -9,6 +9,7 @@
 #include "profile_world.h"
 #include "tripmesh/airline/air_consistency.h"
 #include "tripmesh/core/clock.h"
+#include "tripmesh/engine/saga.h"
 #include "tripmesh/schemas/air.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
@@ -137,6 +138,30 @@ class AirWorld : public ProfileWorld {
   }
   int Claimed(const std::string& agent) override {
     return static_cast<int>(AirSeatsIn(dir_ + "/" + agent + ".db").size());
+  }
+  int ClaimedBy(const std::string& agent, const std::string& owner) override {
+    int n = 0;
+    for (const auto& [seat, who] : AirSeatsIn(dir_ + "/" + agent + ".db")) n += who == owner;
+    return n;
+  }
+  // A seat on the agent's leg of the planned itinerary, in that leg's class.
+  std::string PartRequest(const std::string& agent, const std::string& saga_id) override {
+    auto leg =
+        std::find_if(legs_.begin(), legs_.end(), [&](const auto& l) { return l.airline == agent; });
+    EXPECT_NE(leg, legs_.end()) << "join first: the itinerary has no leg of " << agent;
+    if (leg == legs_.end()) return "";
+    return schemas::Encode(schemas::AirSagaRequest{
+        .saga_id = saga_id,
+        .reservation_id = engine::ReservationIdOf(saga_id),
+        .passenger = "ana",
+        .passengers = 1,
+        .hold_ttl_s = 600,
+        .legs = {{.leg_id = leg->leg_id, .fare_class = leg->fare_class, .seats = {}}}});
+  }
+  std::optional<PartAck> AckOf(const std::string& payload) const override {
+    auto a = schemas::Decode<schemas::AirSagaAck>(payload);
+    if (!a) return std::nullopt;
+    return PartAck{a->phase, a->ok, a->code, payload};
   }
 
  private:

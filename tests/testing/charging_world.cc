@@ -9,6 +9,7 @@
 #include "profile_world.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
+#include "tripmesh/engine/saga.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/decode.h"
@@ -33,52 +34,6 @@ Result<ReservationStatus> StatusOf(Result<schemas::Reservation> r) {
   if (!r) return tl::unexpected<Error>(r.error());
   return r->status;
 }
-
-// Speaks the saga wire as company `from` to company `to`, one message and
-// its ack at a time.
-class PlayedCompany {
- public:
-  PlayedCompany(const std::string& broker, std::string from, std::string to)
-      : from_(std::move(from)), to_(std::move(to)) {
-    runtime::TransportOptions o;
-    o.broker = broker;
-    o.client_id = "played-" + from_;
-    o.clean_start = true;
-    transport_ = runtime::NewTransport(runtime::TransportKind::kMosquitto, o);
-    transport_->SetReceiver([this](runtime::InboundMessage m) {
-      std::lock_guard lock(mu_);
-      acks_.push_back(std::move(m.payload));
-    });
-    connected_ =
-        transport_->Connect(5s).has_value() &&
-        transport_->Subscribe(topics::Saga(from_, to_, topics::SagaKind::kAck), 1).has_value();
-  }
-  // The ack of `payload`, sent as `kind`.
-  std::optional<schemas::SagaAck> Send(topics::SagaKind kind, const std::string& payload) {
-    if (!connected_) return std::nullopt;
-    std::size_t before = Acks();
-    if (!transport_->Publish({.topic = topics::Saga(to_, from_, kind), .payload = payload})) {
-      return std::nullopt;
-    }
-    for (int i = 0; i < 200 && Acks() == before; ++i) std::this_thread::sleep_for(50ms);
-    std::lock_guard lock(mu_);
-    if (acks_.size() == before) return std::nullopt;
-    auto ack = schemas::Decode<schemas::SagaAck>(acks_.back());
-    return ack ? std::optional(*ack) : std::nullopt;
-  }
-  const std::string& from() const { return from_; }
-
- private:
-  std::size_t Acks() {
-    std::lock_guard lock(mu_);
-    return acks_.size();
-  }
-  std::string from_, to_;
-  std::unique_ptr<runtime::Transport> transport_;
-  bool connected_ = false;
-  std::mutex mu_;
-  std::vector<std::string> acks_;
-};
 
 class Vehicle : public Requester {
  public:
@@ -163,15 +118,18 @@ class ChargingWorld : public ProfileWorld {
       taker.items.push_back({station->id, p.id, stop->start_at, stop->end_at, 1});
     }
     auto at = std::find(kCompanies.begin(), kCompanies.end(), agent) - kCompanies.begin();
-    taker_ = std::make_unique<PlayedCompany>(broker_, kCompanies[(at + 1) % 3], agent);
-    auto held = taker_->Send(topics::SagaKind::kRequest, schemas::Encode(taker));
-    ASSERT_TRUE(held && held->ok) << (held ? held->detail : "no ack");
+    taker_ = std::make_unique<PlayedCoordinator>(broker_, kCompanies[(at + 1) % 3], agent);
+    auto held =
+        AckOf(taker_->Send(topics::SagaKind::kRequest, schemas::Encode(taker)).value_or(""));
+    ASSERT_TRUE(held && held->ok) << (held ? held->payload : "no ack");
   }
   void GiveBack() override {
     ASSERT_TRUE(taker_);
-    auto ack = taker_->Send(topics::SagaKind::kCompensate,
-                            schemas::Encode(schemas::SagaCompensate{"s-taker", "test over"}));
-    ASSERT_TRUE(ack && ack->ok) << (ack ? ack->detail : "no ack");
+    auto ack = AckOf(taker_
+                         ->Send(topics::SagaKind::kCompensate,
+                                schemas::Encode(schemas::SagaCompensate{"s-taker", "test over"}))
+                         .value_or(""));
+    ASSERT_TRUE(ack && ack->ok) << (ack ? ack->payload : "no ack");
     taker_.reset();
   }
   Errc TakenCode() const override { return Errc::kUnavailable; }
@@ -181,23 +139,46 @@ class ChargingWorld : public ProfileWorld {
     return {.ok = r->ok(), .in_flight = r->sagas_in_flight, .summary = r->Summary()};
   }
   int Claimed(const std::string& agent) override {
+    return Count(agent, "SELECT count(*) FROM bookings", {});
+  }
+  int ClaimedBy(const std::string& agent, const std::string& owner) override {
+    return Count(agent, "SELECT count(*) FROM bookings WHERE reservation_id = ?", {owner});
+  }
+  // The first point of the agent's first station, tomorrow at 01:00 for half an hour.
+  std::string PartRequest(const std::string& agent, const std::string& saga_id) override {
+    const auto* company = DefaultWorld().FindCompany(agent);
+    EXPECT_TRUE(company && !company->stations.empty()) << agent << " has no station";
+    if (!company || company->stations.empty()) return "";
+    const auto& station = company->stations.front();
+    Time start = Tomorrow() + 3600;
+    schemas::SagaRequest r{saga_id, engine::ReservationIdOf(saga_id), "car-played", {}, 600};
+    r.items.push_back({station.id, station.points.front().id, start, start + 1800, 20});
+    return schemas::Encode(r);
+  }
+  std::optional<PartAck> AckOf(const std::string& payload) const override {
+    auto a = schemas::Decode<schemas::SagaAck>(payload);
+    if (!a) return std::nullopt;
+    return PartAck{a->phase, a->ok, a->code, payload};
+  }
+
+ private:
+  int Count(const std::string& agent, const std::string& sql, std::vector<runtime::Value> args) {
     int n = 0;
     auto store = runtime::Store::Open(stores_.at(agent));
     EXPECT_TRUE(store) << store.error().message;
     if (!store) return -1;
     auto st = (*store)->Read([&](runtime::Tx& tx) {
-      return tx.Query("SELECT count(*) FROM bookings", {},
+      return tx.Query(sql, args,
                       [&](const runtime::Row& row) { n = static_cast<int>(row.Int(0)); });
     });
     EXPECT_TRUE(st) << st.error().message;
     return n;
   }
 
- private:
   std::map<std::string, std::string> stores_;
   int joined_ = 0;
   schemas::Plan plan_;
-  std::unique_ptr<PlayedCompany> taker_;
+  std::unique_ptr<PlayedCoordinator> taker_;
 };
 
 }  // namespace

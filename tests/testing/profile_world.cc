@@ -10,6 +10,44 @@ std::string ProfileCaseName(Profile profile, Backend backend) {
   return std::string(profile == Profile::kAir ? "air_" : "charging_") + BackendName(backend);
 }
 
+PlayedCoordinator::PlayedCoordinator(const std::string& broker, std::string from, std::string to)
+    : from_(std::move(from)), to_(std::move(to)) {
+  runtime::TransportOptions o;
+  o.broker = broker;
+  o.client_id = "played-" + from_ + "-to-" + to_;
+  o.clean_start = true;
+  transport_ = runtime::NewTransport(runtime::TransportKind::kMosquitto, o);
+  transport_->SetReceiver([this](runtime::InboundMessage m) {
+    std::lock_guard lock(mu_);
+    acks_.push_back(std::move(m.payload));
+  });
+  connected_ =
+      transport_->Connect(5s).has_value() &&
+      transport_->Subscribe(topics::Saga(from_, to_, topics::SagaKind::kAck), 1).has_value();
+}
+
+PlayedCoordinator::~PlayedCoordinator() {
+  if (transport_) transport_->Disconnect();
+}
+
+std::size_t PlayedCoordinator::Acks() {
+  std::lock_guard lock(mu_);
+  return acks_.size();
+}
+
+std::optional<std::string> PlayedCoordinator::Send(topics::SagaKind kind,
+                                                   const std::string& payload) {
+  if (!connected_) return std::nullopt;
+  std::size_t before = Acks();
+  if (!transport_->Publish({.topic = topics::Saga(to_, from_, kind), .payload = payload})) {
+    return std::nullopt;
+  }
+  for (int i = 0; i < 200 && Acks() == before; ++i) std::this_thread::sleep_for(50ms);
+  std::lock_guard lock(mu_);
+  if (acks_.size() == before) return std::nullopt;
+  return acks_.back();
+}
+
 std::vector<ProfileCase> EveryProfile(const char* variant) {
   return {{Profile::kCharging, Backend::kSqlite, variant},
           {Profile::kCharging, Backend::kPostgres, variant},

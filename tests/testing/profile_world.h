@@ -9,12 +9,16 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "testing.h"
 #include "tripmesh/harness/process.h"
+#include "tripmesh/runtime/transport.h"
 #include "tripmesh/schemas/messages.h"
+#include "tripmesh/topics/topics.h"
 
 namespace tripmesh::testing {
 
@@ -35,6 +39,32 @@ struct Booking {
 
 // What a requester asks of a reservation it made.
 enum class Ask { kConfirm, kCancel, kGet };
+
+// An agent's answer on the saga wire, whatever its profile.
+struct PartAck {
+  schemas::SagaPhase phase = schemas::SagaPhase::kRequest;
+  bool ok = false;
+  std::optional<Errc> code;
+  std::string payload;  // as it came
+};
+
+// Speaks the saga wire as agent `from` to agent `to` with a plain MQTT
+// client: one message, then the payload of its ack (none when no ack came).
+class PlayedCoordinator {
+ public:
+  PlayedCoordinator(const std::string& broker, std::string from, std::string to);
+  ~PlayedCoordinator();
+  bool connected() const { return connected_; }
+  std::optional<std::string> Send(topics::SagaKind kind, const std::string& payload);
+
+ private:
+  std::size_t Acks();
+  std::string from_, to_;
+  std::unique_ptr<runtime::Transport> transport_;
+  bool connected_ = false;
+  std::mutex mu_;
+  std::vector<std::string> acks_;
+};
 
 // A vehicle or a passenger, and the trip across all three it reserves.
 class Requester {
@@ -77,6 +107,13 @@ class ProfileWorld {
   // How many resources (a charging point for a while, a seat on a leg) the
   // agent's store has held or booked, whoever for.
   virtual int Claimed(const std::string& agent) = 0;
+  // Of those, how many `owner` (a saga id) holds or has booked.
+  virtual int ClaimedBy(const std::string& agent, const std::string& owner) = 0;
+  // The profile's saga request `saga_id` for one resource of `agent`'s (a
+  // charging point for half an hour, a seat on a leg).
+  virtual std::string PartRequest(const std::string& agent, const std::string& saga_id) = 0;
+  // The profile's saga ack as the suite reads it.
+  virtual std::optional<PartAck> AckOf(const std::string& payload) const = 0;
 
  protected:
   std::string broker_, dir_;
