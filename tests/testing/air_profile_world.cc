@@ -69,20 +69,16 @@ class Passenger : public Requester {
     if (!r) return tl::unexpected<Error>(r.error());
     return r->status;
   }
-  Result<ReservationStatus> Final(const std::string& request_id) override {
-    std::string ask = R"({"for_request_id":")" + request_id + R"("})";
-    for (int i = 0; i < 100; ++i) {
-      auto list = vehicle::ResultOf(OnceHomeIsBack([&] { return who_->Request("list", ask); }));
-      if (!list) return tl::unexpected<Error>(list.error());
-      auto decoded = schemas::Decode<schemas::AirReservationList>(*list);
-      if (!decoded) return tl::unexpected<Error>(decoded.error());
-      if (!decoded->reservations.empty() &&
-          decoded->reservations.front().status != ReservationStatus::kHeld) {
-        return decoded->reservations.front().status;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return Fail(Errc::kTimeout, "the itinerary did not settle");
+
+ protected:
+  Result<std::optional<ReservationStatus>> Listed(const std::string& request_id) override {
+    auto list =
+        vehicle::ResultOf(who_->Request("list", R"({"for_request_id":")" + request_id + R"("})"));
+    if (!list) return tl::unexpected<Error>(list.error());
+    auto decoded = schemas::Decode<schemas::AirReservationList>(*list);
+    if (!decoded) return tl::unexpected<Error>(decoded.error());
+    if (decoded->reservations.empty()) return std::nullopt;
+    return decoded->reservations.front().status;
   }
 
  private:

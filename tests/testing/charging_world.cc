@@ -56,17 +56,13 @@ class Vehicle : public Requester {
     }
     return Fail(Errc::kInternal, "no such ask");
   }
-  Result<ReservationStatus> Final(const std::string& request_id) override {
-    for (int i = 0; i < 100; ++i) {
-      auto list = OnceHomeIsBack([&] { return car_->ListForRequest(request_id); });
-      if (!list) return tl::unexpected<Error>(list.error());
-      if (!list->reservations.empty() &&
-          list->reservations.front().status != ReservationStatus::kHeld) {
-        return list->reservations.front().status;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return Fail(Errc::kTimeout, "the reservation did not settle");
+
+ protected:
+  Result<std::optional<ReservationStatus>> Listed(const std::string& request_id) override {
+    auto list = car_->ListForRequest(request_id);
+    if (!list) return tl::unexpected<Error>(list.error());
+    if (list->reservations.empty()) return std::nullopt;
+    return list->reservations.front().status;
   }
 
  private:

@@ -48,6 +48,16 @@ std::optional<std::string> PlayedCoordinator::Send(topics::SagaKind kind,
   return acks_.back();
 }
 
+Result<schemas::ReservationStatus> Requester::Final(const std::string& request_id) {
+  for (int i = 0; i < 100; ++i) {
+    auto now = OnceHomeIsBack([&] { return Listed(request_id); });
+    if (!now) return tl::unexpected<Error>(now.error());
+    if (*now && **now != schemas::ReservationStatus::kHeld) return **now;
+    std::this_thread::sleep_for(100ms);
+  }
+  return Fail(Errc::kTimeout, "the reservation of request " + request_id + " did not settle");
+}
+
 std::vector<ProfileCase> EveryProfile(const char* variant) {
   return {{Profile::kCharging, Backend::kSqlite, variant},
           {Profile::kCharging, Backend::kPostgres, variant},
@@ -59,6 +69,10 @@ void ProfileTest::SetUp() {
   auto b = harness::LocalBroker::Start(dir_ + "/broker");
   ASSERT_TRUE(b) << b.error().message;
   broker_ = std::move(*b);
+  // Every message the agents send is checked against the schemas after the suite.
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  recorder_ =
+      Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
   world_ = NewProfileWorld(GetParam().profile, GetParam().backend, broker_->uri(), dir_);
 }
 

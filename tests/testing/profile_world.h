@@ -77,7 +77,12 @@ class Requester {
                                                      const std::string& reservation_id) = 0;
   // The reservation `request_id` made, once it is no longer held (asked
   // again while its home is away).
-  virtual Result<schemas::ReservationStatus> Final(const std::string& request_id) = 0;
+  Result<schemas::ReservationStatus> Final(const std::string& request_id);
+
+ protected:
+  // Where the reservation `request_id` made stands now (none: not yet).
+  virtual Result<std::optional<schemas::ReservationStatus>> Listed(
+      const std::string& request_id) = 0;
 };
 
 class ProfileWorld {
@@ -166,6 +171,7 @@ class ProfileTest : public ::testing::TestWithParam<ProfileCase> {
 
   std::string dir_;
   std::unique_ptr<harness::LocalBroker> broker_;
+  std::unique_ptr<Recorder> recorder_;
   std::unique_ptr<ProfileWorld> world_;
   std::map<std::string, std::unique_ptr<harness::Process>> running_;
 };
