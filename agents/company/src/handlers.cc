@@ -15,6 +15,7 @@
 #include "tripmesh/core/ledger.h"
 #include "tripmesh/core/planner.h"
 #include "tripmesh/core/suggest.h"
+#include "tripmesh/engine/sale.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
 
@@ -369,8 +370,7 @@ Result<std::string> Handlers::OnReservation(topics::Op op, const std::string& ag
     if (saga->status == schemas::ReservationStatus::kConfirmed) {
       r = *saga;
     } else if (saga->status == schemas::ReservationStatus::kExpired) {
-      return Fail(Errc::kExpired, "the hold of reservation " + req->reservation_id + " expired",
-                  "reservation_id");
+      return tl::unexpected<Error>(engine::RefusedConfirm(req->reservation_id, saga->status));
     } else {
       sagas_->Confirm(*saga, reply_to);
       return std::string();
