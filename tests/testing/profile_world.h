@@ -96,8 +96,9 @@ class ProfileWorld {
                                                   const std::vector<std::string>& extra) = 0;
   // Requester `name` at `home`, waiting `answers` for each answer (null,
   // and a test failure, when it cannot connect). The first to join plans
-  // the trip; the others reserve the same one, each on its own terms (a
-  // vehicle leaves `joined` x 10 minutes later, a passenger takes other seats).
+  // the trip; each later one reserves the same trip on its own terms (a
+  // vehicle leaves 10 minutes after the one before it, a passenger gets
+  // seats of its own).
   virtual std::unique_ptr<Requester> Join(
       const std::string& name, const std::string& home,
       std::chrono::milliseconds answers = std::chrono::seconds(20)) = 0;
