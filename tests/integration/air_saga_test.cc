@@ -87,9 +87,7 @@ class AirSagaFixture : public ::testing::Test {
     auto b = harness::LocalBroker::Start(dir_ + "/broker");
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    recorder_ =
-        Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
+    recorder_ = Recorder::ForThisTest(broker_->uri());
   }
 
   // An airline whose sagas wait `saga_timeout_ms` for the others' holds.

@@ -28,13 +28,11 @@ constexpr int kNotOffered = -1;
 class AirSalesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = NewTempDir(std::string(info->test_suite_name()) + "-" + info->name());
+    dir_ = NewTestDir();
     auto b = harness::LocalBroker::Start(dir_ + "/broker");
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);
-    recorder_ =
-        Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
+    recorder_ = Recorder::ForThisTest(broker_->uri());
   }
 
   void StartJangada(const std::vector<std::string>& extra = {}) {

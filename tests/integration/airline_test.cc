@@ -23,13 +23,11 @@ const std::vector<std::string> kAirlines = {"jangada", "sabia", "tucano"};
 class AirlineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = NewTempDir(std::string(info->test_suite_name()) + "-" + info->name());
+    dir_ = NewTestDir();
     auto b = harness::LocalBroker::Start(dir_ + "/broker");
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);
-    recorder_ =
-        Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
+    recorder_ = Recorder::ForThisTest(broker_->uri());
     for (const auto& a : kAirlines) {
       auto p = harness::Process::Spawn(
           {TripmeshBinary(), "airline", "--id", a, "--broker", broker_->uri(), "--data",

@@ -65,7 +65,7 @@ TEST_P(SagaProfileTest, HeldThenConfirmedAcrossAParticipantKillThenCancelledEver
   StartAll();
   auto requester = JoinHome();
   ASSERT_TRUE(requester);
-  auto held = requester->Reserve("two-step", true);
+  auto held = requester->Reserve("two-step", HoldOnly::kYes);
   ASSERT_TRUE(held) << held.error().message;
   ASSERT_EQ(held->status, ReservationStatus::kHeld);
   auto agents = world_->Agents();
@@ -77,32 +77,32 @@ TEST_P(SagaProfileTest, HeldThenConfirmedAcrossAParticipantKillThenCancelledEver
   running_[killed] = world_->Start(killed, {});
   ASSERT_TRUE(running_[killed]);
   const std::string id = held->reservation_id;
-  auto confirmed = requester->Request(Ask::kConfirm, id);
+  auto confirmed = requester->Request(topics::Op::kConfirm, id);
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   EXPECT_EQ(*confirmed, ReservationStatus::kConfirmed);
-  auto twice = requester->Request(Ask::kConfirm, id);
+  auto twice = requester->Request(topics::Op::kConfirm, id);
   ASSERT_TRUE(twice) << twice.error().message;
   EXPECT_EQ(*twice, ReservationStatus::kConfirmed);
   auto stranger = JoinHome("stranger");
   ASSERT_TRUE(stranger);
-  auto theirs = stranger->Request(Ask::kCancel, id);
+  auto theirs = stranger->Request(topics::Op::kCancel, id);
   ASSERT_FALSE(theirs) << "another requester cancelled it";
   EXPECT_EQ(theirs.error().code, Errc::kNotFound) << theirs.error().message;
   auto checked = Settle();
   EXPECT_TRUE(checked.ok) << checked.summary;
   for (const auto& a : agents) EXPECT_GT(world_->Claimed(a), 0) << a << " booked nothing";
 
-  auto cancelled = requester->Request(Ask::kCancel, id);
+  auto cancelled = requester->Request(topics::Op::kCancel, id);
   ASSERT_TRUE(cancelled) << cancelled.error().message;
   EXPECT_EQ(*cancelled, ReservationStatus::kCancelled);
   checked = Settle();
   EXPECT_TRUE(checked.ok) << checked.summary;
   EXPECT_EQ(checked.in_flight, 0) << checked.summary;
   for (const auto& a : agents) EXPECT_TRUE(NothingClaimedAt(a)) << a;
-  auto again = requester->Request(Ask::kCancel, id);
+  auto again = requester->Request(topics::Op::kCancel, id);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(*again, ReservationStatus::kCancelled);
-  auto late = requester->Request(Ask::kConfirm, id);
+  auto late = requester->Request(topics::Op::kConfirm, id);
   ASSERT_FALSE(late) << "confirmed a cancelled reservation";
   EXPECT_EQ(late.error().code, Errc::kConflict) << late.error().message;
 }
@@ -111,21 +111,21 @@ TEST_P(SagaProfileTest, AnUnconfirmedHoldLapsesEverywhere) {
   StartAll({"--hold-ttl", "1"});
   auto requester = JoinHome();
   ASSERT_TRUE(requester);
-  auto held = requester->Reserve("late", true);
+  auto held = requester->Reserve("late", HoldOnly::kYes);
   ASSERT_TRUE(held) << held.error().message;
   ASSERT_EQ(held->status, ReservationStatus::kHeld);
   std::this_thread::sleep_for(2500ms);
-  auto late = requester->Request(Ask::kConfirm, held->reservation_id);
+  auto late = requester->Request(topics::Op::kConfirm, held->reservation_id);
   ASSERT_FALSE(late) << "confirmed a lapsed hold";
   EXPECT_EQ(late.error().code, Errc::kExpired) << late.error().message;
   auto checked = Settle();
   EXPECT_TRUE(checked.ok) << checked.summary;
   EXPECT_EQ(checked.in_flight, 0) << checked.summary;
   for (const auto& a : world_->Agents()) EXPECT_TRUE(NothingClaimedAt(a)) << a;
-  auto got = requester->Request(Ask::kGet, held->reservation_id);
+  auto got = requester->Request(topics::Op::kGet, held->reservation_id);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(*got, ReservationStatus::kExpired);
-  auto cancel = requester->Request(Ask::kCancel, held->reservation_id);
+  auto cancel = requester->Request(topics::Op::kCancel, held->reservation_id);
   ASSERT_FALSE(cancel) << "cancelled a lapsed hold";
   EXPECT_EQ(cancel.error().code, Errc::kConflict) << cancel.error().message;
 }
@@ -220,7 +220,7 @@ TEST_P(SagaProfileTest, ABrokerRestartUnderLoadLetsEverySagaFinish) {
         ++busy;
         a.heard = crowd[i]->Reserve(a.request_id);
         if (a.heard && a.heard->status == ReservationStatus::kConfirmed) {
-          (void)crowd[i]->Request(Ask::kCancel, a.heard->reservation_id);
+          (void)crowd[i]->Request(topics::Op::kCancel, a.heard->reservation_id);
         }
         --busy;
         asked[i].push_back(std::move(a));

@@ -35,18 +35,6 @@ Result<Booking> BookingOf(Result<std::string> reply) {
   return Booking{r->reservation_id, r->status};
 }
 
-const char* OpOf(Ask ask) {
-  switch (ask) {
-    case Ask::kConfirm:
-      return "confirm";
-    case Ask::kCancel:
-      return "cancel";
-    case Ask::kGet:
-      return "get";
-  }
-  return "get";
-}
-
 class Passenger : public Requester {
  public:
   // `named` (leg -> seat) is the world's, shared: the seats this passenger asks for by name.
@@ -54,7 +42,8 @@ class Passenger : public Requester {
             const std::vector<schemas::AirPlanLeg>& legs,
             const std::map<std::string, std::string>& named)
       : who_(std::move(who)), legs_(legs), named_(named) {}
-  Result<Booking> Reserve(const std::string& request_id, bool hold_only) override {
+  Result<Booking> Reserve(const std::string& request_id, HoldOnly hold) override {
+    bool hold_only = hold == HoldOnly::kYes;
     schemas::AirReserveRequest r{
         .request_id = request_id, .legs = {}, .passengers = 1, .hold_only = hold_only};
     for (const auto& l : legs_) {
@@ -64,8 +53,9 @@ class Passenger : public Requester {
     }
     return BookingOf(who_->Request("reserve", schemas::Encode(r)));
   }
-  Result<ReservationStatus> Request(Ask ask, const std::string& id) override {
-    auto r = ReservationOf(who_->Request(OpOf(ask), schemas::EncodeRef({"", id}, OpOf(ask))));
+  Result<ReservationStatus> Request(topics::Op op, const std::string& id) override {
+    std::string name(topics::OpName(op));
+    auto r = ReservationOf(who_->Request(name, schemas::EncodeRef({"", id}, name)));
     if (!r) return tl::unexpected<Error>(r.error());
     return r->status;
   }

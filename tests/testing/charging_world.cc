@@ -41,20 +41,22 @@ class Vehicle : public Requester {
   Vehicle(std::unique_ptr<vehicle::VehicleClient> car, std::string plan_id,
           schemas::PlanRequest trip)
       : car_(std::move(car)), plan_id_(std::move(plan_id)), trip_(std::move(trip)) {}
-  Result<Booking> Reserve(const std::string& request_id, bool hold_only) override {
+  Result<Booking> Reserve(const std::string& request_id, HoldOnly hold) override {
+    bool hold_only = hold == HoldOnly::kYes;
     if (plan_id_.empty()) return BookingOf(car_->Reserve({request_id, "", trip_, hold_only}));
     return BookingOf(car_->Reserve({request_id, plan_id_, std::nullopt, hold_only}));
   }
-  Result<ReservationStatus> Request(Ask ask, const std::string& id) override {
-    switch (ask) {
-      case Ask::kConfirm:
+  Result<ReservationStatus> Request(topics::Op op, const std::string& id) override {
+    switch (op) {
+      case topics::Op::kConfirm:
         return StatusOf(car_->Confirm(id));
-      case Ask::kCancel:
+      case topics::Op::kCancel:
         return StatusOf(car_->Cancel(id));
-      case Ask::kGet:
+      case topics::Op::kGet:
         return StatusOf(car_->Get(id));
+      default:
+        return Fail(Errc::kInvalidRequest, "a vehicle confirms, cancels or gets a reservation");
     }
-    return Fail(Errc::kInternal, "no such ask");
   }
 
  protected:

@@ -55,13 +55,11 @@ inline schemas::Plan ThreeCompanyPlan(vehicle::VehicleClient& car) {
 class CompanyFixture : public ::testing::Test {
  protected:
   void StartWorld(const std::vector<std::string>& companies, std::vector<std::string> extra = {}) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = NewTempDir(std::string(info->test_suite_name()) + "-" + info->name());
+    dir_ = NewTestDir();
     auto b = harness::LocalBroker::Start(dir_ + "/broker", broker_conf_);
     ASSERT_TRUE(b) << b.error().message;
     broker_ = std::move(*b);
-    recorder_ =
-        Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
+    recorder_ = Recorder::ForThisTest(broker_->uri());
     extra_ = std::move(extra);
     for (const auto& c : companies) {
       if (!stores_.count(c)) {  // unless the test chose the store

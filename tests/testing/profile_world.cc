@@ -70,9 +70,7 @@ void ProfileTest::SetUp() {
   ASSERT_TRUE(b) << b.error().message;
   broker_ = std::move(*b);
   // Every message the agents send is checked against the schemas after the suite.
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  recorder_ =
-      Recorder::Start(broker_->uri(), std::string(info->test_suite_name()) + "." + info->name());
+  recorder_ = Recorder::ForThisTest(broker_->uri());
   world_ = NewProfileWorld(GetParam().profile, GetParam().backend, broker_->uri(), dir_);
 }
 

@@ -37,8 +37,8 @@ struct Booking {
   schemas::ReservationStatus status = schemas::ReservationStatus::kFailed;
 };
 
-// What a requester asks of a reservation it made.
-enum class Ask { kConfirm, kCancel, kGet };
+// Whether a reserve only holds (hold_only: a confirm buys later) or buys at once.
+enum class HoldOnly { kNo, kYes };
 
 // An agent's answer on the saga wire, whatever its profile.
 struct PartAck {
@@ -72,8 +72,9 @@ class Requester {
   virtual ~Requester() = default;
   // Asks its home agent to reserve the trip: the reservation, or why it
   // failed (no answer, or the saga's error).
-  virtual Result<Booking> Reserve(const std::string& request_id, bool hold_only = false) = 0;
-  virtual Result<schemas::ReservationStatus> Request(Ask ask,
+  virtual Result<Booking> Reserve(const std::string& request_id, HoldOnly hold = HoldOnly::kNo) = 0;
+  // A confirm, cancel or get of a reservation it made.
+  virtual Result<schemas::ReservationStatus> Request(topics::Op op,
                                                      const std::string& reservation_id) = 0;
   // The reservation `request_id` made, once it is no longer held (asked
   // again while its home is away).

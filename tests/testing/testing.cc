@@ -103,6 +103,11 @@ std::string NewStore(Backend b, const std::string& name) {
   return *uri;
 }
 
+std::unique_ptr<Recorder> Recorder::ForThisTest(const std::string& broker) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return Start(broker, std::string(info->test_suite_name()) + "." + info->name());
+}
+
 std::unique_ptr<Recorder> Recorder::Start(const std::string& broker, const std::string& name,
                                           const std::string& username,
                                           const std::string& password) {

@@ -61,6 +61,8 @@ class Recorder {
                                          const std::string& password = "");
   // With these connection options (TLS, an account).
   static std::unique_ptr<Recorder> Start(runtime::TransportOptions o, const std::string& name);
+  // Named after the running test ("Suite.Name").
+  static std::unique_ptr<Recorder> ForThisTest(const std::string& broker);
   ~Recorder();
   std::vector<runtime::InboundMessage> Messages();
   bool WaitFor(const std::function<bool(const runtime::InboundMessage&)>& match,
