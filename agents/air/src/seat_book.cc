@@ -212,10 +212,6 @@ AirReservation Ended(AirReservation r, ReservationStatus outcome) {
   return r;
 }
 
-bool Lapsed(const AirReservation& r, Time now) {
-  return r.status == ReservationStatus::kHeld && r.expires_at && *r.expires_at <= now;
-}
-
 void SeatBook::Apply(const AirReservation& r) {
   if (!reservations_.count(r.reservation_id)) return;
   Keep(r);

@@ -219,7 +219,7 @@ Result<std::string> SeatSales::Confirm(const std::string& passenger,
   auto r = MineToChange(passenger, ref.reservation_id);
   if (!r) return tl::unexpected<Error>(r.error());
   auto decided =
-      engine::DecideConfirm(r->reservation_id, r->status, air::Lapsed(*r, services_.clock.Now()));
+      engine::DecideConfirm(r->reservation_id, {r->status, r->expires_at}, services_.clock.Now());
   if (decided.step == engine::SaleStep::kAsItStands) return Answer(*r, ref.request_id);
   if (decided.step != engine::SaleStep::kBook) return tl::unexpected<Error>(decided.refusal);
   auto next = air::Bought(*r);
@@ -233,8 +233,8 @@ Result<std::string> SeatSales::Cancel(const std::string& passenger,
   auto changing = changing_.LockOne(ref.reservation_id);
   auto r = MineToChange(passenger, ref.reservation_id);
   if (!r) return tl::unexpected<Error>(r.error());
-  auto decided = engine::DecideEnd(r->reservation_id, r->status, ReservationStatus::kCancelled,
-                                   air::Lapsed(*r, services_.clock.Now()));
+  auto decided = engine::DecideEnd(r->reservation_id, {r->status, r->expires_at},
+                                   ReservationStatus::kCancelled, services_.clock.Now());
   if (decided.step == engine::SaleStep::kAsItStands) return Answer(*r, ref.request_id);
   if (decided.step != engine::SaleStep::kRelease) return tl::unexpected<Error>(decided.refusal);
   auto next = air::Ended(*r, ReservationStatus::kCancelled);
@@ -292,8 +292,8 @@ void SeatSales::Expire(const std::string& passenger, const std::string& id) {
   }
   if (!r) return;
   // Confirmed or cancelled meanwhile: nothing runs out.
-  auto decided = engine::DecideEnd(id, r->status, ReservationStatus::kExpired,
-                                   air::Lapsed(*r, services_.clock.Now()));
+  auto decided = engine::DecideEnd(id, {r->status, r->expires_at}, ReservationStatus::kExpired,
+                                   services_.clock.Now());
   if (decided.step != engine::SaleStep::kRelease) return;
   if (auto st = Commit(air::Ended(*r, ReservationStatus::kExpired)); !st) {
     runtime::Log(runtime::LogLevel::kWarn, "the hold of {} did not expire: {}", id,

@@ -365,7 +365,7 @@ Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle
   if (!current) return current;
   schemas::Reservation r = *current;
   if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
-  auto decided = engine::DecideConfirm(id, r.status, Lapsed(r));
+  auto decided = engine::DecideConfirm(id, {r.status, r.expires_at}, clock_.Now());
   if (decided.step == engine::SaleStep::kAsItStands) return r;
   if (decided.step != engine::SaleStep::kBook) return tl::unexpected<Error>(decided.refusal);
   for (const auto& item : r.items) {
@@ -462,7 +462,7 @@ Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle
   if (!current) return current;
   schemas::Reservation r = *current;
   if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
-  auto decided = engine::DecideEnd(id, r.status, status, Lapsed(r));
+  auto decided = engine::DecideEnd(id, {r.status, r.expires_at}, status, clock_.Now());
   if (decided.step == engine::SaleStep::kAsItStands) return r;
   if (decided.step != engine::SaleStep::kRelease) return tl::unexpected<Error>(decided.refusal);
   r.status = status;

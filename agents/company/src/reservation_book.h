@@ -228,11 +228,6 @@ class ReservationBook {
   [[nodiscard]] Result<schemas::Reservation> Release(const std::string& vehicle,
                                                      const std::string& id,
                                                      schemas::ReservationStatus status);
-  // Held past its hold time (its expiry may not have run yet).
-  bool Lapsed(const schemas::Reservation& r) const {
-    return r.status == schemas::ReservationStatus::kHeld && r.expires_at &&
-           *r.expires_at <= clock_.Now();
-  }
   // What a write of a reservation does to its rows in `bookings`.
   enum class Bookings {
     kKeep,     // as they are

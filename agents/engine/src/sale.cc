@@ -25,14 +25,22 @@ Error RefusedConfirm(const std::string& id, ReservationStatus now) {
   return Standing(id, now, ": it cannot be confirmed");
 }
 
-SaleDecision DecideConfirm(const std::string& id, ReservationStatus now, bool lapsed) {
+bool HoldLapsed(const SaleNow& sale, Time now) {
+  return sale.status == ReservationStatus::kHeld && sale.expires_at && *sale.expires_at <= now;
+}
+
+SaleDecision DecideConfirm(const std::string& id, const SaleNow& sale, Time at) {
+  ReservationStatus now = sale.status;
+  bool lapsed = HoldLapsed(sale, at);
   if (now == ReservationStatus::kConfirmed) return {SaleStep::kAsItStands, {}};
   if (now == ReservationStatus::kHeld && !lapsed) return {SaleStep::kBook, {}};
   return Refuse(RefusedConfirm(id, now));
 }
 
-SaleDecision DecideEnd(const std::string& id, ReservationStatus now, ReservationStatus outcome,
-                       bool lapsed) {
+SaleDecision DecideEnd(const std::string& id, const SaleNow& sale, ReservationStatus outcome,
+                       Time at) {
+  ReservationStatus now = sale.status;
+  bool lapsed = HoldLapsed(sale, at);
   if (now == outcome) return {SaleStep::kAsItStands, {}};
   if (outcome == ReservationStatus::kExpired) {
     if (now == ReservationStatus::kHeld && lapsed) return {SaleStep::kRelease, {}};

@@ -95,8 +95,6 @@ bool HoldsSeats(schemas::ReservationStatus s);
 schemas::AirReservation Bought(schemas::AirReservation r);
 // A reservation ended as `outcome` (cancelled, expired): its seats go back.
 schemas::AirReservation Ended(schemas::AirReservation r, schemas::ReservationStatus outcome);
-// Held past its hold time at `now` (its expiry may not have run yet).
-bool Lapsed(const schemas::AirReservation& r, Time now);
 
 // Every passenger's seat on every leg.
 double TotalPrice(const schemas::AirReservation& r);

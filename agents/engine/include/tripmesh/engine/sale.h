@@ -6,9 +6,11 @@
 // same words (engine::Saga): a requester cannot tell which kind it holds.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "tripmesh/base/result.h"
+#include "tripmesh/base/time.h"
 #include "tripmesh/schemas/messages.h"
 
 namespace tripmesh::engine {
@@ -20,19 +22,27 @@ enum class SaleStep {
   kRefuse,      // answer SaleDecision::refusal
 };
 
+// Where a reservation stands: its status, and until when a hold lasts.
+struct SaleNow {
+  schemas::ReservationStatus status = schemas::ReservationStatus::kHeld;
+  std::optional<Time> expires_at;
+};
+
+// Held past its hold time at `now` (its expiry may not have run yet).
+bool HoldLapsed(const SaleNow& sale, Time now);
+
 struct SaleDecision {
   SaleStep step = SaleStep::kRefuse;
   Error refusal;  // for kRefuse
 };
 
-// Confirming reservation `id`, which stands as `now`; `lapsed` when it is
-// held past its hold time (its expiry may not have run yet).
-SaleDecision DecideConfirm(const std::string& id, schemas::ReservationStatus now, bool lapsed);
+// Confirming reservation `id`, which stands as `sale`, at time `now`.
+SaleDecision DecideConfirm(const std::string& id, const SaleNow& sale, Time now);
 
 // Ending reservation `id` as `outcome` (cancelled, no_show, or expired,
 // which only a lapsed hold can be). Ended so already: as it stands.
-SaleDecision DecideEnd(const std::string& id, schemas::ReservationStatus now,
-                       schemas::ReservationStatus outcome, bool lapsed);
+SaleDecision DecideEnd(const std::string& id, const SaleNow& sale,
+                       schemas::ReservationStatus outcome, Time now);
 
 // Why reservation `id`, standing as `now`, cannot be confirmed: its hold
 // expired (reserve again), or it is past confirming (conflict).
