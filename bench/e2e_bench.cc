@@ -177,15 +177,11 @@ std::vector<Car> MakeCars(const Agents& agents, const std::string& kind, int n,
 
 struct LoadResult {
   long confirmed = 0, companies_spanned = 0;
-  std::map<std::string, long> failed;  // by error code
+  crowd::Failures failed;
   Latencies latency;
   CpuShares cpu;
   double rate() const { return static_cast<double>(confirmed) / cpu.wall_s; }
-  long failures() const {
-    long n = 0;
-    for (const auto& [code, count] : failed) n += count;
-    return n;
-  }
+  long failures() const { return failed.Total(); }
 };
 
 // Every car reserves back to back until `deadline` or until `target`
@@ -216,7 +212,7 @@ LoadResult Drive(const Agents& agents, std::vector<Car>& cars, Steady::time_poin
           out.companies_spanned += *r;
           if (++out.confirmed >= target) stop = true;
         } else {
-          ++out.failed[std::string(ErrcName(r.error().code))];
+          out.failed.Add(r.error().code);
           // As many failures as the target: sold out, or broken; either way
           // going on measures nothing more.
           if (out.failures() >= target) stop = true;
@@ -439,13 +435,12 @@ int RunLoad(const Flags& f, const std::string& store, bool air) {
       auto from = After(start, f.warmup);
       LoadResult load = Drive(*agents, cars, from, After(from, f.seconds), LONG_MAX);
       if (load.confirmed == 0) Die(fmt::format("nothing confirmed with {} vehicle(s)", c));
-      std::string failures;
-      for (const auto& [code, n] : load.failed) failures += fmt::format(", {} {}", code, n);
+      std::string failures = load.failed.Format();
       std::fprintf(
           stderr, "  %.0f confirmed/s, p99 %.1f ms, %.2f companies or airlines each%s\n",
           load.rate(), load.latency.At(0.99),
           static_cast<double>(load.companies_spanned) / static_cast<double>(load.confirmed),
-          failures.empty() ? "" : ("; failed: " + failures.substr(2)).c_str());
+          failures.empty() ? "" : ("; failed: " + failures).c_str());
       rows.push_back({kind, c, std::move(load), &brokers[i], msgs[kind].per_reservation});
     }
   }

@@ -120,14 +120,6 @@ std::string TempDir(const std::string& prefix) {
   return pattern;
 }
 
-double Latencies::At(double q) const {
-  if (ms_.empty()) return 0;
-  if (!sorted_) std::sort(ms_.begin(), ms_.end());
-  sorted_ = true;
-  return ms_[std::min(ms_.size() - 1,
-                      static_cast<std::size_t>(q * static_cast<double>(ms_.size())))];
-}
-
 std::string CpuShares::Format() const {
   return fmt::format("{:.2f} / {:.2f} / {:.2f}", cores.count("broker") ? cores.at("broker") : 0,
                      cores.count("agents") ? cores.at("agents") : 0,

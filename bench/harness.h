@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tripmesh/base/time.h"
+#include "tripmesh/crowd/crowd.h"
 #include "tripmesh/harness/postgres.h"
 #include "tripmesh/harness/process.h"
 #include "tripmesh/runtime/transport.h"
@@ -26,16 +27,7 @@ runtime::TransportOptions ClientOptions(const std::string& broker);
 // A plain libmosquitto client with a clean session, not yet connected.
 std::unique_ptr<runtime::Transport> PlainClient(const std::string& broker, const std::string& id);
 
-class Latencies {
- public:
-  void Add(double ms) { ms_.push_back(ms); }
-  double At(double q) const;  // percentile, 0..1
-  std::size_t size() const { return ms_.size(); }
-
- private:
-  mutable std::vector<double> ms_;  // sorted on demand
-  mutable bool sorted_ = false;
-};
+using crowd::Latencies;
 
 // Cores each process used over an interval.
 struct CpuShares {

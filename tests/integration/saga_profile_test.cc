@@ -2,7 +2,8 @@
 // participant refuses and the others give back; held, a participant killed,
 // then confirmed, cancelled, and asked again; a hold left unconfirmed lapses
 // everywhere; repeated and reordered saga messages leave the state of a
-// clean run; the broker restarted under load lets every saga finish. (The
+// clean run; the broker restarted under load lets every saga finish; the
+// profile's simulated crowd leaves every store consistent. (The
 // coordinator killed at each step and a frozen participant:
 // saga_crash_test.)
 #include <gtest/gtest.h>
@@ -264,6 +265,30 @@ TEST_P(SagaProfileTest, ABrokerRestartUnderLoadLetsEverySagaFinish) {
   RecordProperty("answered", answered);
   RecordProperty("unanswered", unanswered);
   RecordProperty("busy_at_kill", busy_at_kill);
+}
+
+// The profile's simulator (`tripmesh sim`, its crowd of vehicles or
+// passengers) checks the stores itself when it ends; the suite's checker
+// agrees once every saga has settled.
+TEST_P(SagaProfileTest, TheSimulatorsCrowdLeavesEveryStoreConsistent) {
+  StartAll();
+  std::string flags;
+  for (const auto& agent : world_->Agents()) {
+    flags += " --check-db " + agent + "=" + world_->StoreOf(agent);
+  }
+  std::string out;
+  // Real time: a hold let go would stay in flight for ten minutes.
+  int code = RunCommand(TripmeshBinary() + " sim" + world_->ProfileFlags() +
+                            " --vehicles 40 --seed 7 --expire-share 0 --broker " + broker_->uri() +
+                            " --data " + DataDir() + flags + " 2>&1",
+                        &out);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("40/40"), std::string::npos) << "no progress to the end:\n" << out;
+  EXPECT_NE(out.find("\nconsistency: "), std::string::npos) << out;
+  EXPECT_EQ(out.find("FINDINGS"), std::string::npos) << out;
+  Checked checked = Settle();
+  EXPECT_TRUE(checked.ok) << checked.summary;
+  EXPECT_EQ(checked.in_flight, 0) << checked.summary;
 }
 
 }  // namespace

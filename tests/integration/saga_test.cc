@@ -1,10 +1,9 @@
 // Reservations that span companies, as sagas between real agent processes:
 // what each store holds, a get or cancel the moment a confirmation arrives,
-// the home company's own part, and the simulator's fleet. (For both
-// profiles: a refusal, a killed participant, a lapsed hold, repeated and
-// reordered saga messages and a restarted broker in saga_profile_test; a
-// killed coordinator at each step and a frozen participant in
-// saga_crash_test.)
+// the home company's own part. (For both profiles: a refusal, a killed
+// participant, a lapsed hold, repeated and reordered saga messages, a
+// restarted broker and the simulator's crowd in saga_profile_test; a killed
+// coordinator at each step and a frozen participant in saga_crash_test.)
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -238,26 +237,6 @@ TEST_P(SagaTest, TheHomeCompanysOwnPartStaysOffTheBrokerAndItsRefusalAsksNoPeer)
   for (const auto& c : kCompanies) {
     EXPECT_EQ(BookingsAt(c, true).count(refused), 0u) << c << " holds for the failed saga";
   }
-}
-
-TEST_P(SagaTest, TheSimulatorsFleetLeavesEveryStoreConsistent) {
-  auto CheckStores = [&] {
-    std::string flags;
-    for (const auto& [c, store] : stores_) flags += " --check-db " + c + "=" + store;
-    return flags;
-  };
-  std::string out;
-  // Real time: a hold let go would stay in flight for ten minutes.
-  int code =
-      RunCommand(TripmeshBinary() + " sim --vehicles 40 --seed 7 --expire-share 0 --broker " +
-                     broker_->uri() + " --data " + DataDir() + CheckStores() + " 2>&1",
-                 &out);
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("trips 40 in"), std::string::npos) << out;
-  EXPECT_NE(out.find("consistency: "), std::string::npos) << out;
-  EXPECT_NE(out.find("0 orphans, 0 overlaps"), std::string::npos) << out;
-  EXPECT_EQ(out.find("FINDINGS"), std::string::npos) << out;
-  ExpectSettled(Settle());
 }
 
 }  // namespace

@@ -81,6 +81,10 @@ class AirWorld : public ProfileWorld {
  public:
   using ProfileWorld::ProfileWorld;
   std::vector<std::string> Agents() const override { return kHomeFirst; }
+  std::string ProfileFlags() const override { return " --profile air"; }
+  std::string StoreOf(const std::string& agent) const override {
+    return dir_ + "/" + agent + ".db";
+  }
   std::unique_ptr<harness::Process> Start(const std::string& agent,
                                           const std::vector<std::string>& extra) override {
     return StartAirline(agent, broker_, dir_, extra);
@@ -117,17 +121,17 @@ class AirWorld : public ProfileWorld {
   Errc TakenCode() const override { return Errc::kConflict; }
   Checked Check() override {
     std::map<std::string, std::string> stores;
-    for (const auto& a : kAirlines) stores[a] = dir_ + "/" + a + ".db";
+    for (const auto& a : kAirlines) stores[a] = StoreOf(a);
     auto r = airline::CheckAirStores(stores, core::RealClock().Now(), 2);
     if (!r) return {.ok = false, .in_flight = 0, .summary = r.error().message};
     return {.ok = r->ok(), .in_flight = r->in_flight, .summary = r->Summary()};
   }
   int Claimed(const std::string& agent) override {
-    return static_cast<int>(AirSeatsIn(dir_ + "/" + agent + ".db").size());
+    return static_cast<int>(AirSeatsIn(StoreOf(agent)).size());
   }
   int ClaimedBy(const std::string& agent, const std::string& owner) override {
     int n = 0;
-    for (const auto& [seat, who] : AirSeatsIn(dir_ + "/" + agent + ".db")) n += who == owner;
+    for (const auto& [seat, who] : AirSeatsIn(StoreOf(agent))) n += who == owner;
     return n;
   }
   // A seat on the agent's leg of the planned itinerary, in that leg's class.

@@ -82,6 +82,8 @@ class ChargingWorld : public ProfileWorld {
     }
   }
   std::vector<std::string> Agents() const override { return kCompanies; }
+  std::string ProfileFlags() const override { return ""; }
+  std::string StoreOf(const std::string& agent) const override { return stores_.at(agent); }
   std::unique_ptr<harness::Process> Start(const std::string& agent,
                                           const std::vector<std::string>& extra) override {
     std::vector<std::string> flags = {"--saga-timeout-ms", "1500", "--db", stores_.at(agent)};

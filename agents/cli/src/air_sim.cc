@@ -2,20 +2,16 @@
 // client, who plan a random trip between two airports in the next week and
 // buy an itinerary (some hold first, some cancel afterwards), many at once.
 #include <fmt/format.h>
+#include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <mutex>
-#include <numeric>
 #include <random>
 #include <set>
-#include <thread>
 
 #include "commands.h"
 #include "tripmesh/airline/air_consistency.h"
+#include "tripmesh/crowd/crowd.h"
 #include "tripmesh/schemas/air.h"
 #include "tripmesh/schemas/encode.h"
 #include "tripmesh/worldfiles/files.h"
@@ -23,40 +19,34 @@
 namespace tripmesh::cli {
 namespace {
 
+// How the passengers' purchases went, counted one passenger at a time.
 struct AirSimTally {
-  std::mutex mu;
   int done = 0, confirmed = 0, mixed = 0, cancelled = 0, no_itinerary = 0;
-  std::map<std::string, int> failed;  // by error code
-  std::vector<double> reserve_ms;
+  crowd::Failures failed;
 
-  std::string Format(int total) {
-    std::sort(reserve_ms.begin(), reserve_ms.end());
-    auto at = [&](double q) {
-      return reserve_ms.empty() ? 0.0
-                                : reserve_ms[static_cast<std::size_t>(
-                                      q * static_cast<double>(reserve_ms.size() - 1))];
-    };
-    std::string fails;
-    for (const auto& [code, n] : failed) fails += fmt::format(", {} {}", code, n);
+  std::string Format(int total, const crowd::Latencies& reserve) const {
+    std::string fails = failed.Format();
     return fmt::format(
         "{} passengers: {} itineraries confirmed ({} across airlines), {} cancelled afterwards, "
         "{} with no itinerary in the week, {} failed{}; reserve p50 {:.1f} ms, p99 {:.1f} ms",
-        total, confirmed, mixed, cancelled, no_itinerary,
-        std::accumulate(failed.begin(), failed.end(), 0,
-                        [](int n, const auto& f) { return n + f.second; }),
-        fails.empty() ? "" : " (" + fails.substr(2) + ")", at(0.5), at(0.99));
+        total, confirmed, mixed, cancelled, no_itinerary, failed.Total(),
+        fails.empty() ? "" : " (" + fails + ")", reserve.At(0.5), reserve.At(0.99));
   }
 };
 
+// What became of one passenger.
+struct Purchase {
+  enum class Ending { kConfirmed, kNoItinerary, kFailed } ending = Ending::kFailed;
+  Errc error = Errc::kInternal;
+  bool mixed = false, cancelled = false;
+};
+
 // Passenger `i`: plan, buy, maybe cancel; the tally says how it went.
-void OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::string>& airports,
-                  const std::vector<std::string>& homes, int i, AirSimTally& t) {
+Purchase OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::string>& airports,
+                      const std::vector<std::string>& homes, int i, crowd::Latencies& reserve) {
   std::mt19937_64 rng(sim.seed * 1000003 + static_cast<std::uint64_t>(i));
   std::uniform_real_distribution<double> share(0, 1);
-  auto fail = [&t](const Error& e) {
-    std::lock_guard lock(t.mu);
-    ++t.failed[std::string(ErrcName(e.code))];
-  };
+  auto fail = [](const Error& e) { return Purchase{.error = e.code}; };
   vehicle::VehicleOptions vo;
   vo.id = fmt::format("{}-{}", sim.id_prefix, i + 1);
   vo.home = homes[static_cast<std::size_t>(i) % homes.size()];
@@ -78,9 +68,7 @@ void OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::string>
                    : Result<schemas::AirPlanResult>(tl::unexpected<Error>(text.error()));
   if (!plan || plan->itineraries.empty()) {
     if (plan || plan.error().code == Errc::kNoRoute) {
-      std::lock_guard lock(t.mu);
-      ++t.no_itinerary;
-      return;
+      return Purchase{.ending = Purchase::Ending::kNoItinerary};
     }
     return fail(plan.error());
   }
@@ -92,10 +80,7 @@ void OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::string>
     req.legs.push_back({.leg_id = leg.leg_id, .fare_class = leg.fare_class, .seats = {}});
     airlines.insert(leg.airline);
   }
-  auto t0 = std::chrono::steady_clock::now();
-  text = AskAgent(**client, "reserve", schemas::Encode(req));
-  double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  text = crowd::Timed(reserve, [&] { return AskAgent(**client, "reserve", schemas::Encode(req)); });
   auto r = text ? schemas::Decode<schemas::AirReservation>(*text)
                 : Result<schemas::AirReservation>(tl::unexpected<Error>(text.error()));
   if (r && hold) {
@@ -105,11 +90,25 @@ void OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::string>
   if (!r) return fail(r.error());
   bool cancelled =
       cancel && AskAgent(**client, "cancel", schemas::EncodeRef({"", r->reservation_id}, "cancel"));
-  std::lock_guard lock(t.mu);
-  ++t.confirmed;
-  t.mixed += airlines.size() > 1;
-  t.cancelled += cancelled;
-  t.reserve_ms.push_back(ms);
+  return Purchase{
+      .ending = Purchase::Ending::kConfirmed, .mixed = airlines.size() > 1, .cancelled = cancelled};
+}
+
+void Count(const Purchase& p, AirSimTally& t) {
+  ++t.done;
+  switch (p.ending) {
+    case Purchase::Ending::kConfirmed:
+      ++t.confirmed;
+      t.mixed += p.mixed;
+      t.cancelled += p.cancelled;
+      break;
+    case Purchase::Ending::kNoItinerary:
+      ++t.no_itinerary;
+      break;
+    case Purchase::Ending::kFailed:
+      t.failed.Add(p.error);
+      break;
+  }
 }
 
 }  // namespace
@@ -127,39 +126,28 @@ int RunAirSimulation(const vehicle::SimOptions& sim, const std::string& data,
     for (const auto& a : files->airlines) homes.push_back(a.info.id);
   }
   AirSimTally tally;
-  std::atomic<int> next{0};
-  std::vector<std::thread> workers;
-  for (int w = 0; w < std::max(1, sim.concurrency); ++w) {
-    workers.emplace_back([&] {
-      for (int i = next++; i < sim.vehicles; i = next++) {
-        OnePassenger(sim, airports, homes, i, tally);
-        std::lock_guard lock(tally.mu);
-        if (++tally.done % std::max(1, sim.vehicles / 10) == 0 || tally.done == sim.vehicles) {
-          std::fprintf(stderr, "%d/%d passengers, %d confirmed\n", tally.done, sim.vehicles,
-                       tally.confirmed);
-        }
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
-  std::cout << tally.Format(sim.vehicles) << "\n";
-  std::map<std::string, std::string> stores;
-  for (const auto& a : files->airlines) {
-    if (!check.empty()) stores[a.info.id] = check + "/" + a.info.id + ".db";
-  }
-  if (!AddStoreSpecs(check_dbs, stores)) return kUsageError;
+  std::vector<Purchase> purchases(static_cast<std::size_t>(std::max(0, sim.vehicles)));
+  auto play = [&](int i, crowd::Latencies& reserve) {
+    purchases[static_cast<std::size_t>(i)] = OnePassenger(sim, airports, homes, i, reserve);
+  };
+  bool tty = isatty(STDERR_FILENO);
+  auto after = [&](int i) {
+    Count(purchases[static_cast<std::size_t>(i)], tally);
+    PrintProgress({.done = tally.done, .total = sim.vehicles, .confirmed = tally.confirmed}, tty,
+                  "UTC", "passengers");
+  };
+  auto reserve = crowd::Run({sim.vehicles, sim.concurrency, sim.stop}, play, after);
+  std::cout << tally.Format(sim.vehicles, reserve) << "\n";
   // A flight sold out is the market, not a fault: other failures are.
-  bool faults = std::any_of(tally.failed.begin(), tally.failed.end(), [](const auto& f) {
-    return f.first != ErrcName(Errc::kUnavailable) && f.first != ErrcName(Errc::kConflict);
+  bool faults = tally.failed.AnyBut({Errc::kUnavailable, Errc::kConflict});
+  std::vector<std::string> airlines;
+  for (const auto& a : files->airlines) airlines.push_back(a.info.id);
+  int checked = CheckAfterSim(airlines, check, check_dbs, [](const auto& stores) {
+    return airline::CheckAirStores(stores, core::RealClock().Now()).map([](const auto& report) {
+      return CheckVerdict{report.ok(), report.Summary()};
+    });
   });
-  if (stores.empty()) return faults ? kError : kSuccess;
-  auto report = airline::CheckAirStores(stores, core::RealClock().Now());
-  if (!report) {
-    std::cerr << "tripmesh sim: consistency check: " << report.error().message << "\n";
-    return kError;
-  }
-  std::cout << "consistency: " << (report->ok() ? "" : "FINDINGS: ") << report->Summary() << "\n";
-  return report->ok() && !faults ? kSuccess : kError;
+  return checked == kSuccess && faults ? kError : checked;
 }
 
 }  // namespace tripmesh::cli

@@ -48,15 +48,30 @@ int PrintError(const Error& e);
 void AddClockFlags(CLI::App* cmd, double& time_scale, Time& clock_start, Time& clock_origin,
                    double min_scale);
 
-// A progress bar on a TTY, else a line every tenth: (done, total, confirmed);
-// simulation times in `zone`.
-void PrintProgress(const vehicle::SimProgressInfo& p, bool tty, const std::string& zone);
+// A progress bar on a TTY, else a line every tenth: (done, total, confirmed)
+// of the crowd's `members`; simulation times in `zone`.
+void PrintProgress(const vehicle::SimProgressInfo& p, bool tty, const std::string& zone,
+                   std::string_view members = "vehicles");
 // The zone of the world's region (its first city's), for times of the whole fleet.
 std::string RegionZone(const core::World& world);
 // `company=store` specs (a SQLite path or a postgresql:// URI) into `stores`;
 // false, with the line printed, on a spec without a company.
 bool AddStoreSpecs(const std::vector<std::string>& specs,
                    std::map<std::string, std::string>& stores);
+
+// What a profile's checker says of some stores: whether it found nothing,
+// and its one-line summary.
+struct CheckVerdict {
+  bool ok = false;
+  std::string summary;
+};
+using StoreChecker =
+    std::function<Result<CheckVerdict>(const std::map<std::string, std::string>& stores)>;
+// After a simulation: `check` over each agent's store in `folder` (when one
+// is given) and the `--check-db` specs, with its line printed. kSuccess when
+// it found nothing, or when there was nothing to check.
+int CheckAfterSim(const std::vector<std::string>& agents, const std::string& folder,
+                  const std::vector<std::string>& specs, const StoreChecker& check);
 
 // An admin op to `company` over MQTT, answered on the company's own replies;
 // the raw reply (a result or an error), or kTimeout.

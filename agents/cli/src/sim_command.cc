@@ -51,7 +51,6 @@ int RunSimulation(const SimFlags& f) {
     sim.time_scale = f.time_scale;
     sim.depart_within_s = static_cast<Time>(f.depart_within_h * 3600);
   }
-  const std::string& check = f.check;
   bool tty = isatty(STDERR_FILENO);
   auto summary = vehicle::RunSim(
       sim, *world, [tty, zone = RegionZone(*world)](const vehicle::SimProgressInfo& p) {
@@ -62,19 +61,13 @@ int RunSimulation(const SimFlags& f) {
     return 1;
   }
   std::cout << summary->Format() << "\n";
-  if (check.empty() && f.check_dbs.empty()) return 0;
-  std::map<std::string, std::string> stores;
-  for (const auto& c : world->catalogues()) {
-    if (!check.empty()) stores[c.info.company] = check + "/" + c.info.company + ".db";
-  }
-  if (!AddStoreSpecs(f.check_dbs, stores)) return kUsageError;
-  auto report = company::CheckConsistency(stores, clock->Now());
-  if (!report) {
-    std::cerr << "tripmesh sim: consistency check: " << report.error().message << "\n";
-    return 1;
-  }
-  std::cout << "consistency: " << (report->ok() ? "" : "FINDINGS: ") << report->Summary() << "\n";
-  return report->ok() ? 0 : 1;
+  std::vector<std::string> companies;
+  for (const auto& c : world->catalogues()) companies.push_back(c.info.company);
+  return CheckAfterSim(companies, f.check, f.check_dbs, [&](const auto& stores) {
+    return company::CheckConsistency(stores, clock->Now()).map([](const auto& report) {
+      return CheckVerdict{report.ok(), report.Summary()};
+    });
+  });
 }
 
 }  // namespace
@@ -84,13 +77,14 @@ std::string RegionZone(const core::World& world) {
                                                                     : "UTC";
 }
 
-void PrintProgress(const vehicle::SimProgressInfo& p, bool tty, const std::string& zone) {
+void PrintProgress(const vehicle::SimProgressInfo& p, bool tty, const std::string& zone,
+                   std::string_view members) {
   std::string line =
       p.driving
           ? fmt::format("{} parked of {}; {} on the road, {} charging, {} waiting; {}", p.done,
                         p.total, p.on_road, p.charging, p.waiting,
                         runtime::FormatLocal(p.now, zone, core::RealClock().Now()))
-          : fmt::format("{}/{} vehicles reserved, {} confirmed", p.done, p.total, p.confirmed);
+          : fmt::format("{}/{} {} reserved, {} confirmed", p.done, p.total, members, p.confirmed);
   if (tty) {
     int width = 30, filled = p.total ? p.done * width / p.total : width;
     std::fprintf(stderr, "\r[%s%s] %s\033[K", std::string(filled, '#').c_str(),
@@ -186,6 +180,23 @@ void AddSim(CLI::App& app, Runner& run) {
       return RunSimulation(*f);
     };
   });
+}
+
+int CheckAfterSim(const std::vector<std::string>& agents, const std::string& folder,
+                  const std::vector<std::string>& specs, const StoreChecker& check) {
+  std::map<std::string, std::string> stores;
+  for (const auto& agent : agents) {
+    if (!folder.empty()) stores[agent] = fmt::format("{}/{}.db", folder, agent);
+  }
+  if (!AddStoreSpecs(specs, stores)) return kUsageError;
+  if (stores.empty()) return kSuccess;
+  auto verdict = check(stores);
+  if (!verdict) {
+    std::cerr << "tripmesh sim: consistency check: " << verdict.error().message << "\n";
+    return kError;
+  }
+  std::cout << "consistency: " << (verdict->ok ? "" : "FINDINGS: ") << verdict->summary << "\n";
+  return verdict->ok ? kSuccess : kError;
 }
 
 }  // namespace tripmesh::cli

@@ -115,21 +115,10 @@ std::vector<Plan> MakeFleet(const SimOptions& o, const core::World& world) {
   return fleet;
 }
 
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-}
-
 }  // namespace
 
 std::string SimSummary::Format() const {
-  std::string failures;
-  int failed_total = 0;
-  for (const auto& [code, n] : failed) {
-    failures += fmt::format(" {} {}", code, n);
-    failed_total += n;
-  }
+  std::string failures = failed.Format();
   std::string out = fmt::format(
       "trips {} in {:.1f} s: confirmed {} (held then confirmed {}, then cancelled {}), failed "
       "{}{}\n"
@@ -137,8 +126,8 @@ std::string SimSummary::Format() const {
       "across companies: {} confirmed at 2 companies, {} at 3 ({:.0f} % of confirmed)\n"
       "waits for a free point: mean {:.1f} min, max {:.0f} min per trip\n"
       "latency of plan/reserve/confirm: p50 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms; retries {}",
-      trips, seconds, confirmed, held_then_confirmed, cancelled, failed_total,
-      failures.empty() ? "" : " (" + failures.substr(1) + ")", holds_let_go, holds_expired,
+      trips, seconds, confirmed, held_then_confirmed, cancelled, failed.Total(),
+      failures.empty() ? "" : " (" + failures + ")", holds_let_go, holds_expired,
       static_cast<double>(max_wait_s) / 3600, gave_up, spanning_two, spanning_three,
       confirmed ? 100.0 * (spanning_two + spanning_three) / confirmed : 0.0, wait_mean_min,
       wait_max_min, p50_ms, p99_ms, max_ms, retries);
@@ -154,14 +143,12 @@ std::string SimSummary::Format() const {
     out += "\nunreachable by car: " + cars.substr(2);
   }
   if (telemetry > 0) {
-    std::string failed_checkins;
-    for (const auto& [code, n] : checkin_failed) failed_checkins += fmt::format(", {} {}", code, n);
+    std::string failed_checkins = checkin_failed.Format();
     out += fmt::format(
         "\ndriven: {} trips to their destination, {} telemetry messages, {} check-ins{}\n"
         "reservations ended: fulfilled {}, no_show {}",
         arrived, telemetry, checkins,
-        failed_checkins.empty() ? "" : " (failed:" + failed_checkins.substr(1) + ")", fulfilled,
-        no_show);
+        failed_checkins.empty() ? "" : " (failed: " + failed_checkins + ")", fulfilled, no_show);
   }
   return out;
 }
@@ -180,8 +167,7 @@ VehicleOptions OptionsOf(const SimOptions& o, const Plan& p) {
 
 // Plans, then books the best plan (re-planning after `unavailable`), and
 // carries out the driver's behaviour.
-Outcome Reserve(const SimOptions& o, const Plan& p,
-                const std::function<double(const std::function<bool()>&)>& timed,
+Outcome Reserve(const SimOptions& o, const Plan& p, crowd::Latencies& latencies,
                 std::optional<Error>& connect_error) {
   Outcome out;
   VehicleOptions vo = OptionsOf(o, p);
@@ -201,7 +187,7 @@ Outcome Reserve(const SimOptions& o, const Plan& p,
   for (int attempt = 0; attempt <= o.max_retries; ++attempt) {
     if (o.clock) trip.depart_at = o.clock->Now() + p.depart_offset_s;
     Result<schemas::PlanResult> plans = Fail(Errc::kInternal, "not run");
-    timed([&] { return (plans = car.Plan(trip)).has_value(); });
+    crowd::Timed(latencies, [&] { plans = car.Plan(trip); });
     if (!plans) {
       out.reservation = tl::unexpected<Error>(plans.error());
       return out;
@@ -212,14 +198,13 @@ Outcome Reserve(const SimOptions& o, const Plan& p,
       out.reservation = Fail(Errc::kUnavailable, "the best plan waits too long");
       return out;
     }
-    timed([&] {
+    crowd::Timed(latencies, [&] {
       out.reservation = car.Reserve({"", out.plan->plan_id, std::nullopt, hold});
-      return out.reservation.has_value();
     });
     auto& r = out.reservation;
     if (r && r->status == schemas::ReservationStatus::kHeld &&
         p.behaviour == Behaviour::kHoldThenConfirm) {
-      timed([&] { return (r = car.Confirm(r->reservation_id)).has_value(); });
+      crowd::Timed(latencies, [&] { r = car.Confirm(r->reservation_id); });
     }
     bool again = r && r->status == schemas::ReservationStatus::kFailed && r->error &&
                  r->error->code == Errc::kUnavailable;
@@ -346,7 +331,7 @@ void Drive(const SimOptions& o, const std::vector<Plan>& fleet, std::vector<Outc
         if (r) {
           ++summary.checkins;
         } else {
-          ++summary.checkin_failed[std::string(ErrcName(r.error().code))];
+          summary.checkin_failed.Add(r.error().code);
         }
       });
     };
@@ -424,7 +409,7 @@ Status CheckSimOptions(const SimOptions& o, const core::World& world) {
 // What the reserving phase leaves: each vehicle's outcome and every request's latency.
 struct Reserved {
   std::vector<Outcome> outcomes;
-  std::vector<double> latencies;
+  crowd::Latencies latencies;
   std::optional<Error> fatal;  // a connection failure, fatal when nobody connected
   int connected = 0;
 };
@@ -434,42 +419,29 @@ Reserved ReserveAll(const SimOptions& o, const std::vector<Plan>& fleet,
                     const SimProgress& progress) {
   Reserved out;
   out.outcomes.resize(fleet.size());
-  std::mutex mu;  // guards out.latencies, out.fatal, out.connected and the progress counts
-  std::atomic<int> next{0};
+  std::vector<std::optional<Error>> connect_errors(fleet.size());
   int done = 0, confirmed = 0;
-  auto timed = [&](const std::function<bool()>& call) {
-    auto t0 = Clock::now();
-    call();
-    double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    std::lock_guard lock(mu);
-    out.latencies.push_back(ms);
-    return ms;
+  auto play = [&](int i, crowd::Latencies& latencies) {
+    auto at = static_cast<std::size_t>(i);
+    auto& one = out.outcomes[at];
+    one = Reserve(o, fleet[at], latencies, connect_errors[at]);
+    // Vehicles that will not drive or be asked again need no connection.
+    bool keep = one.reservation && !one.cancelled &&
+                (one.reservation->status == schemas::ReservationStatus::kHeld ||
+                 (o.clock && one.reservation->status == schemas::ReservationStatus::kConfirmed));
+    if (!keep) one.client.reset();
   };
-  auto work = [&] {
-    for (int i; (i = next.fetch_add(1)) < o.vehicles;) {
-      if (o.stop && o.stop()) break;
-      std::optional<Error> connect_error;
-      auto& one = out.outcomes[static_cast<std::size_t>(i)];
-      one = Reserve(o, fleet[static_cast<std::size_t>(i)], timed, connect_error);
-      // Vehicles that will not drive or be asked again need no connection.
-      bool keep = one.reservation && !one.cancelled &&
-                  (one.reservation->status == schemas::ReservationStatus::kHeld ||
-                   (o.clock && one.reservation->status == schemas::ReservationStatus::kConfirmed));
-      if (!keep) one.client.reset();
-      std::lock_guard lock(mu);
-      if (connect_error && !out.fatal) out.fatal = connect_error;
-      out.connected += !connect_error;
-      ++done;
-      confirmed +=
-          one.reservation && one.reservation->status == schemas::ReservationStatus::kConfirmed;
-      if (progress) progress({false, done, o.vehicles, confirmed, 0, 0, 0, 0});
-    }
+  auto after = [&](int i) {
+    auto at = static_cast<std::size_t>(i);
+    const auto& error = connect_errors[at];
+    if (error && !out.fatal) out.fatal = error;
+    out.connected += !error;
+    ++done;
+    const auto& r = out.outcomes[at].reservation;
+    confirmed += r && r->status == schemas::ReservationStatus::kConfirmed;
+    if (progress) progress({false, done, o.vehicles, confirmed, 0, 0, 0, 0});
   };
-  std::vector<std::thread> workers;
-  int threads = std::max(1, std::min(o.concurrency, o.vehicles));
-  workers.reserve(static_cast<std::size_t>(threads));
-  for (int t = 0; t < threads; ++t) workers.emplace_back(work);
-  for (auto& w : workers) w.join();
+  out.latencies = crowd::Run({o.vehicles, o.concurrency, o.stop}, play, after);
   return out;
 }
 
@@ -497,7 +469,7 @@ void CountOutcomes(const std::vector<Plan>& fleet, const std::vector<Outcome>& o
       ++summary.gave_up;
     } else {
       Errc code = !r ? r.error().code : r->error ? r->error->code : Errc::kInternal;
-      ++summary.failed[std::string(ErrcName(code))];
+      summary.failed.Add(code);
       if (code == Errc::kUnreachable) ++summary.unreachable_by_car[fleet[i].car];
     }
   }
@@ -530,14 +502,7 @@ int Recover(const SimOptions& o, const std::vector<Plan>& fleet, Reserved& reser
     auto client = VehicleClient::Connect(OptionsOf(o, p));
     if (!client || !(*client)->Cancel(n.reservation_id)) continue;
     std::optional<Error> connect_error;
-    auto timed = [&](const std::function<bool()>& call) {
-      auto t0 = Clock::now();
-      call();
-      double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-      reserved.latencies.push_back(ms);
-      return ms;
-    };
-    Outcome again = Reserve(o, p, timed, connect_error);
+    Outcome again = Reserve(o, p, reserved.latencies, connect_error);
     if (again.reservation && again.reservation->status == schemas::ReservationStatus::kConfirmed) {
       ++recovered;
       replanned.push_back(p.id);
@@ -578,9 +543,9 @@ Result<SimSummary> RunSim(const SimOptions& o, const core::World& world,
   summary.holds_expired = CountExpired(o, reserved.outcomes);
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   const auto& latencies = reserved.latencies;
-  summary.p50_ms = Percentile(latencies, 0.50);
-  summary.p99_ms = Percentile(latencies, 0.99);
-  summary.max_ms = latencies.empty() ? 0 : *std::max_element(latencies.begin(), latencies.end());
+  summary.p50_ms = latencies.At(0.50);
+  summary.p99_ms = latencies.At(0.99);
+  summary.max_ms = latencies.Max();
   return summary;
 }
 

@@ -17,6 +17,7 @@
 #include "tripmesh/base/result.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
+#include "tripmesh/crowd/crowd.h"
 #include "tripmesh/runtime/transport.h"
 
 namespace tripmesh::vehicle {
@@ -61,11 +62,11 @@ struct SimSummary {
   int holds_let_go = 0, holds_expired = 0;        // held and never confirmed; seen expired
   int arrived = 0;                                // trips driven to the end
   int checkins = 0;                               // stops checked in at
-  std::map<std::string, int> checkin_failed;      // by error code
+  crowd::Failures checkin_failed;                 // by error code
   int fulfilled = 0, no_show = 0;                 // how driven reservations ended
   long telemetry = 0;                             // telemetry messages published
   double wait_mean_min = 0, wait_max_min = 0;     // waits for a free point, per confirmed trip
-  std::map<std::string, int> failed;              // by error code
+  crowd::Failures failed;                         // by error code
   std::map<std::string, int> unreachable_by_car;  // trips no plan could reach, by car model
   int spanning_two = 0, spanning_three = 0;       // confirmed reservations across companies
   int disrupted = 0;                   // reservations whose vehicle was told a stop was lost
