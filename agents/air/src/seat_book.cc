@@ -133,19 +133,16 @@ void SeatBook::Drop(const std::string& id) {
 }
 
 void SeatBook::Keep(const AirReservation& r) {
-  auto it = reservations_.find(r.reservation_id);
-  if (it != reservations_.end() && it->second.expires_at)
-    holds_.erase({*it->second.expires_at, r.reservation_id});
   reservations_[r.reservation_id] = r;
-  if (r.status == ReservationStatus::kHeld && r.expires_at)
-    holds_.insert({*r.expires_at, r.reservation_id});
+  holds_.Set(r.reservation_id,
+             r.status == ReservationStatus::kHeld ? r.expires_at : std::optional<Time>());
 }
 
 void SeatBook::Evict(const std::string& id) {
   auto it = reservations_.find(id);
   if (it == reservations_.end()) return;
   by_request_.erase({it->second.passenger, it->second.request_id});
-  if (it->second.expires_at) holds_.erase({*it->second.expires_at, id});
+  holds_.Set(id, std::nullopt);
   reservations_.erase(it);
 }
 
@@ -228,8 +225,10 @@ void SeatBook::Apply(const AirReservation& r) {
 
 std::vector<std::pair<std::string, std::string>> SeatBook::DueHolds(Time now) const {
   std::vector<std::pair<std::string, std::string>> due;
-  for (auto it = holds_.begin(); it != holds_.end() && it->first <= now; ++it)
-    due.emplace_back(reservations_.at(it->second).passenger, it->second);
+  for (auto& id : holds_.Due(now)) {
+    const auto& passenger = reservations_.at(id).passenger;
+    due.emplace_back(passenger, std::move(id));
+  }
   return due;
 }
 

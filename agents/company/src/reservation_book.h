@@ -18,8 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "expiry_index.h"
 #include "records.h"
+#include "tripmesh/base/expiry_index.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/ledger.h"
 #include "tripmesh/core/world.h"

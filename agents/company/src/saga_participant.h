@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "expiry_index.h"
 #include "reservation_book.h"
+#include "tripmesh/base/expiry_index.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/core/world.h"
 #include "tripmesh/engine/part.h"

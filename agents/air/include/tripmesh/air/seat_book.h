@@ -9,13 +9,13 @@
 
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "tripmesh/air/seat_ledger.h"
 #include "tripmesh/air/timetable.h"
+#include "tripmesh/base/expiry_index.h"
 #include "tripmesh/base/result.h"
 #include "tripmesh/schemas/air.h"
 
@@ -84,8 +84,8 @@ class SeatBook {
   std::map<std::string, SeatLedger> ledgers_;                    // by leg id
   std::map<std::string, schemas::AirReservation> reservations_;  // by id
   std::map<std::pair<std::string, std::string>, std::string>
-      by_request_;                                // (passenger, request id)
-  std::set<std::pair<Time, std::string>> holds_;  // (expires_at, id) of the held ones
+      by_request_;     // (passenger, request id)
+  ExpiryIndex holds_;  // the held ones, by when they lapse
 };
 
 // Whether a reservation in this state holds or has bought its seats.

@@ -1,5 +1,6 @@
-// Ids by the time their hold expires, for the ticker's sweeps. Not
-// thread-safe: its owner guards it.
+// Ids by the time their hold expires, for the sweeps that let holds lapse:
+// a charging company's held reservations and saga parts, an airline's held
+// seats. Not thread-safe: its owner guards it.
 #pragma once
 
 #include <optional>
@@ -11,7 +12,7 @@
 
 #include "tripmesh/base/time.h"
 
-namespace tripmesh::company {
+namespace tripmesh {
 
 class ExpiryIndex {
  public:
@@ -41,4 +42,4 @@ class ExpiryIndex {
   std::set<std::pair<Time, std::string>> by_time_;
 };
 
-}  // namespace tripmesh::company
+}  // namespace tripmesh
