@@ -492,9 +492,11 @@ class Simulation {
 
   std::string StatusAt(Node& n, const std::string& reservation) {
     std::string status;
-    (void)n.store->Read([&](runtime::Tx& tx) {
-      return company::records::SelectStatus(tx, reservation,
-                                            [&](const std::string& s) { status = s; });
+    (void)n.store->Read([&](runtime::Tx& tx) -> Status {
+      auto found = company::records::Reservations().StatusOf(tx, reservation);
+      if (!found) return tl::unexpected<Error>(found.error());
+      if (*found) status = schemas::ReservationStatusName(**found);
+      return {};
     });
     return status;
   }

@@ -21,7 +21,7 @@ struct AirlineStore {
 };
 
 Status ReadRows(runtime::Tx& tx, AirlineStore& out) {
-  auto read = records::SelectReservations(tx, [&](const std::string& body) {
+  auto read = records::Reservations().All(tx, [&](const std::string& body) {
     if (auto r = schemas::Decode<AirReservation>(body)) out.reservations[r->reservation_id] = *r;
   });
   if (!read) return read;

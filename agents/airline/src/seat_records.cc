@@ -82,17 +82,9 @@ Status Save(runtime::Tx& tx, const schemas::AirReservation& r, const std::string
   return {};
 }
 
-Status SelectReservations(runtime::Tx& tx, const std::function<void(const std::string&)>& each) {
-  return tx.Query("SELECT body FROM air_reservations ORDER BY created_at, id", {},
-                  [&](const runtime::Row& row) { each(row.Str(0)); });
-}
-
-Status SelectLiveReservations(runtime::Tx& tx,
-                              const std::function<void(const std::string&)>& each) {
-  return tx.Query(
-      "SELECT body FROM air_reservations WHERE status IN ('held', 'confirmed')"
-      " ORDER BY created_at, id",
-      {}, [&](const runtime::Row& row) { each(row.Str(0)); });
+const engine::SaleRecords& Reservations() {
+  static const engine::SaleRecords kReservations("air_reservations", "passenger");
+  return kReservations;
 }
 
 Status SelectKeys(runtime::Tx& tx, const std::function<void(const ReservationKeys&)>& each) {
@@ -100,14 +92,6 @@ Status SelectKeys(runtime::Tx& tx, const std::function<void(const ReservationKey
                   [&](const runtime::Row& row) {
                     each({row.Str(0), row.Str(1), row.Str(2)});
                   });
-}
-
-Result<std::optional<std::string>> SelectReservation(runtime::Tx& tx, const std::string& id) {
-  std::optional<std::string> body;
-  auto st = tx.Query("SELECT body FROM air_reservations WHERE id=?", {id},
-                     [&](const runtime::Row& row) { body = row.Str(0); });
-  if (!st) return tl::unexpected<Error>(st.error());
-  return body;
 }
 
 Result<std::optional<std::string>> SelectCoordinator(runtime::Tx& tx, const std::string& id) {
@@ -124,23 +108,6 @@ Status SelectHeldParts(
   return tx.Query(
       "SELECT id, coordinator FROM air_reservations WHERE status='held' AND coordinator<>''", {},
       [&](const runtime::Row& row) { each(row.Str(0), row.Str(1)); });
-}
-
-Result<std::optional<std::string>> SelectByRequest(runtime::Tx& tx, const std::string& passenger,
-                                                   const std::string& request_id) {
-  std::optional<std::string> body;
-  auto st = tx.Query(
-      "SELECT body FROM air_reservations WHERE passenger=? AND request_id=?"
-      " ORDER BY created_at LIMIT 1",
-      {passenger, request_id}, [&](const runtime::Row& row) { body = row.Str(0); });
-  if (!st) return tl::unexpected<Error>(st.error());
-  return body;
-}
-
-Status SelectOf(runtime::Tx& tx, const std::string& passenger,
-                const std::function<void(const std::string&)>& each) {
-  return tx.Query("SELECT body FROM air_reservations WHERE passenger=? ORDER BY created_at, id",
-                  {passenger}, [&](const runtime::Row& row) { each(row.Str(0)); });
 }
 
 Status SelectSeats(

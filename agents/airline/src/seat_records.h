@@ -12,6 +12,7 @@
 
 #include "tripmesh/base/result.h"
 #include "tripmesh/engine/part.h"
+#include "tripmesh/engine/sale_records.h"
 #include "tripmesh/runtime/store.h"
 #include "tripmesh/schemas/air.h"
 
@@ -27,21 +28,14 @@ using engine::kAnyCoordinator;
 // own sale; kept from the first save.
 [[nodiscard]] Status Save(runtime::Tx& tx, const schemas::AirReservation& r,
                           const std::string& coordinator = "");
-// Every reservation's body, oldest first.
-[[nodiscard]] Status SelectReservations(runtime::Tx& tx,
-                                        const std::function<void(const std::string&)>& each);
-// The held and confirmed reservations' bodies, oldest first.
-[[nodiscard]] Status SelectLiveReservations(runtime::Tx& tx,
-                                            const std::function<void(const std::string&)>& each);
+// The air_reservations table, read as the engine reads a profile's (by passenger).
+const engine::SaleRecords& Reservations();
 // What names each reservation: its id, and its passenger's request id.
 struct ReservationKeys {
   std::string id, passenger, request_id;
 };
 [[nodiscard]] Status SelectKeys(runtime::Tx& tx,
                                 const std::function<void(const ReservationKeys&)>& each);
-// One reservation's body by its id, or by its passenger's request id.
-[[nodiscard]] Result<std::optional<std::string>> SelectReservation(runtime::Tx& tx,
-                                                                   const std::string& id);
 // The coordinator Save was given for `id`; none when there is no such reservation.
 [[nodiscard]] Result<std::optional<std::string>> SelectCoordinator(runtime::Tx& tx,
                                                                    const std::string& id);
@@ -49,12 +43,6 @@ struct ReservationKeys {
 [[nodiscard]] Status SelectHeldParts(
     runtime::Tx& tx,
     const std::function<void(const std::string& id, const std::string& coordinator)>& each);
-[[nodiscard]] Result<std::optional<std::string>> SelectByRequest(runtime::Tx& tx,
-                                                                 const std::string& passenger,
-                                                                 const std::string& request_id);
-// A passenger's reservations' bodies, oldest first.
-[[nodiscard]] Status SelectOf(runtime::Tx& tx, const std::string& passenger,
-                              const std::function<void(const std::string&)>& each);
 // Every seat row: (leg, seat, owner).
 [[nodiscard]] Status SelectSeats(
     runtime::Tx& tx, const std::function<void(const std::string& leg, const std::string& seat,

@@ -30,9 +30,11 @@ Status SeatSales::Load(const air::Timetable& timetable) {
   auto st = services_.store.Write([&](runtime::Tx& tx) { return records::CreateTables(tx); });
   if (!st) return st;
   st = services_.store.Read([&](runtime::Tx& tx) {
-    auto read = records::SelectLiveReservations(tx, [&](const std::string& body) {
-      if (auto r = schemas::Decode<AirReservation>(body)) live.push_back(std::move(*r));
-    });
+    auto read = records::Reservations().WithStatus(
+        tx, {ReservationStatus::kHeld, ReservationStatus::kConfirmed},
+        [&](const std::string& body) {
+          if (auto r = schemas::Decode<AirReservation>(body)) live.push_back(std::move(*r));
+        });
     if (!read) return read;
     read = records::SelectKeys(tx, [&](const records::ReservationKeys& k) { keys.push_back(k); });
     if (!read) return read;
@@ -99,21 +101,10 @@ Result<std::optional<AirReservation>> SeatSales::Lookup(const std::string& id) c
     if (auto r = book_.Find(id)) return r;
     if (!settled_ids_.count(std::hash<std::string>{}(id))) return std::nullopt;
   }
-  return ReadOne([&](runtime::Tx& tx) { return records::SelectReservation(tx, id); });
-}
-
-Result<std::optional<AirReservation>> SeatSales::ReadOne(const Select& select) const {
-  Result<std::optional<std::string>> body = std::nullopt;
-  auto st = services_.store.Read([&](runtime::Tx& tx) -> Status {
-    body = select(tx);
-    if (!body) return tl::unexpected<Error>(body.error());
-    return {};
-  });
-  if (!st) return tl::unexpected<Error>(st.error());
-  if (!*body) return std::nullopt;
-  auto r = schemas::Decode<AirReservation>(**body);
-  if (!r) return Fail(Errc::kInternal, "a reservation in the store is unreadable");
-  return std::optional(std::move(*r));
+  return engine::ReadOne<AirReservation>(services_.store,
+                                         [&](runtime::Tx& tx, const engine::BodyFn& each) {
+                                           return records::Reservations().ById(tx, id, each);
+                                         });
 }
 
 Result<AirReservation> SeatSales::Mine(const std::string& passenger, const std::string& id) const {
@@ -168,8 +159,10 @@ Result<std::optional<AirReservation>> SeatSales::ByRequest(const std::string& pa
     if (auto r = book_.ByRequest(passenger, request_id)) return r;
     if (!settled_requests_.count(RequestKey(passenger, request_id))) return std::nullopt;
   }
-  return ReadOne(
-      [&](runtime::Tx& tx) { return records::SelectByRequest(tx, passenger, request_id); });
+  return engine::ReadOne<AirReservation>(
+      services_.store, [&](runtime::Tx& tx, const engine::BodyFn& each) {
+        return records::Reservations().ByRequest(tx, passenger, request_id, each);
+      });
 }
 
 std::string SeatSales::Answer(AirReservation r, const std::string& request_id) {
@@ -252,21 +245,18 @@ Result<std::string> SeatSales::Get(const std::string& passenger,
 
 Result<std::vector<AirReservation>> SeatSales::List(const std::string& passenger,
                                                     const schemas::ListRequest& request) const {
-  std::vector<AirReservation> found;
   if (!request.for_request_id.empty()) {
     auto r = ByRequest(passenger, request.for_request_id);
     if (!r) return tl::unexpected<Error>(r.error());
+    std::vector<AirReservation> found;
     if (*r) found.push_back(std::move(**r));
     return found;
   }
   // The store has every reservation the book shows: a change is written first.
-  auto st = services_.store.Read([&](runtime::Tx& tx) {
-    return records::SelectOf(tx, passenger, [&](const std::string& body) {
-      if (auto r = schemas::Decode<AirReservation>(body)) found.push_back(std::move(*r));
-    });
-  });
-  if (!st) return tl::unexpected<Error>(st.error());
-  return found;
+  return engine::ReadAll<AirReservation>(services_.store,
+                                         [&](runtime::Tx& tx, const engine::BodyFn& each) {
+                                           return records::Reservations().Of(tx, passenger, each);
+                                         });
 }
 
 void SeatSales::ExpireDue() {

@@ -113,9 +113,6 @@ class SeatSales {
                               engine::JoinedWrite* joined = nullptr);
   [[nodiscard]] Result<std::optional<schemas::AirReservation>> ByRequest(
       const std::string& passenger, const std::string& request_id) const;
-  // The one reservation `select` finds in the store, decoded.
-  using Select = std::function<Result<std::optional<std::string>>(runtime::Tx&)>;
-  [[nodiscard]] Result<std::optional<schemas::AirReservation>> ReadOne(const Select& select) const;
   static std::uint64_t RequestKey(const std::string& passenger, const std::string& request_id);
   void Expire(const std::string& passenger, const std::string& id);
   static std::string Answer(schemas::AirReservation r, const std::string& request_id);

@@ -32,7 +32,7 @@ struct CompanyState {
 };
 
 Status ReadRows(runtime::Tx& tx, CompanyState& s) {
-  auto q = records::SelectAllReservations(tx, [&](const std::string& body) {
+  auto q = records::Reservations().All(tx, [&](const std::string& body) {
     if (auto r = schemas::Decode<schemas::Reservation>(body)) {
       s.reservations[r->reservation_id] = std::move(*r);
     }

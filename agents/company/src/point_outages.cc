@@ -168,7 +168,7 @@ ReservationBook::FollowOutage(runtime::Tx& tx, std::vector<Displaced>& displaced
   Time now = clock_.Now();
   for (auto& d : displaced) {
     std::optional<schemas::Reservation> r;
-    auto st = records::SelectReservationById(tx, d.owner, [&](const std::string& body) {
+    auto st = records::Reservations().ById(tx, d.owner, [&](const std::string& body) {
       if (auto decoded = schemas::Decode<schemas::Reservation>(body)) r = std::move(*decoded);
     });
     if (!st) return tl::unexpected<Error>(st.error());

@@ -89,11 +89,6 @@ Status AddDueAt(runtime::Tx& tx) {
   return tx.Exec("ALTER TABLE reservations ADD COLUMN due_at INTEGER");
 }
 
-Status Bodies(runtime::Tx& tx, std::string_view sql, const std::vector<runtime::Value>& args,
-              const BodyFn& each) {
-  return tx.Query(sql, args, [&](const runtime::Row& row) { each(row.Str(0)); });
-}
-
 PartRow PartOf(const runtime::Row& row) {
   return {.saga_id = row.Str(0),
           .coordinator = row.Str(1),
@@ -151,8 +146,9 @@ Status UpsertReservation(runtime::Tx& tx, const ReservationRow& r) {
        Opt(r.due_at)});
 }
 
-Status SelectReservationById(runtime::Tx& tx, const std::string& id, const BodyFn& each) {
-  return Bodies(tx, "SELECT body FROM reservations WHERE id=?", {id}, each);
+const engine::SaleRecords& Reservations() {
+  static const engine::SaleRecords kReservations("reservations", "vehicle");
+  return kReservations;
 }
 
 Status MoveBooking(runtime::Tx& tx, const std::string& station, const std::string& from_point,
@@ -214,42 +210,12 @@ Status SelectPointStatuses(runtime::Tx& tx,
                   });
 }
 
-Status SelectReservation(runtime::Tx& tx, const std::string& id, const std::string& vehicle,
-                         const BodyFn& each) {
-  return Bodies(tx, "SELECT body FROM reservations WHERE id=? AND vehicle=?", {id, vehicle}, each);
-}
-
-Status SelectByRequest(runtime::Tx& tx, const std::string& vehicle, const std::string& request_id,
-                       const BodyFn& each) {
-  return Bodies(tx, "SELECT body FROM reservations WHERE vehicle=? AND request_id=?",
-                {vehicle, request_id}, each);
-}
-
-Status SelectOfVehicle(runtime::Tx& tx, const std::string& vehicle, const BodyFn& each) {
-  return Bodies(tx, "SELECT body FROM reservations WHERE vehicle=? ORDER BY created_at, id",
-                {vehicle}, each);
-}
-
-Status SelectWithStatus(runtime::Tx& tx, const std::string& status, const BodyFn& each) {
-  return Bodies(tx, "SELECT body FROM reservations WHERE status=?", {status}, each);
-}
-
-Status SelectAllReservations(runtime::Tx& tx, const BodyFn& each) {
-  return Bodies(tx, "SELECT body FROM reservations", {}, each);
-}
-
 Status SelectDue(
     runtime::Tx& tx, const std::string& status, Time by, int limit,
     const std::function<void(const std::string& vehicle, const std::string& id)>& each) {
   return tx.Query("SELECT vehicle, id FROM reservations WHERE due_at <= ? AND status=? LIMIT ?",
                   {by, status, std::int64_t{limit}},
                   [&](const runtime::Row& row) { each(row.Str(0), row.Str(1)); });
-}
-
-Status SelectStatus(runtime::Tx& tx, const std::string& id,
-                    const std::function<void(const std::string& status)>& each) {
-  return tx.Query("SELECT status FROM reservations WHERE id=?", {id},
-                  [&](const runtime::Row& row) { each(row.Str(0)); });
 }
 
 Status InsertBooking(runtime::Tx& tx, const BookingRow& b) {

@@ -11,6 +11,7 @@
 
 #include "tripmesh/base/result.h"
 #include "tripmesh/base/time.h"
+#include "tripmesh/engine/sale_records.h"
 #include "tripmesh/runtime/store.h"
 
 namespace tripmesh::company::records {
@@ -31,27 +32,15 @@ struct ReservationRow {
   std::optional<Time> due_at;  // confirmed: the first stop not checked in at
   std::string body;
 };
-using BodyFn = std::function<void(const std::string& body)>;
+using engine::BodyFn;
 
 [[nodiscard]] Status UpsertReservation(runtime::Tx& tx, const ReservationRow& r);
-[[nodiscard]] Status SelectReservation(runtime::Tx& tx, const std::string& id,
-                                       const std::string& vehicle, const BodyFn& each);
-[[nodiscard]] Status SelectReservationById(runtime::Tx& tx, const std::string& id,
-                                           const BodyFn& each);
-[[nodiscard]] Status SelectByRequest(runtime::Tx& tx, const std::string& vehicle,
-                                     const std::string& request_id, const BodyFn& each);
-// A vehicle's reservations, oldest first.
-[[nodiscard]] Status SelectOfVehicle(runtime::Tx& tx, const std::string& vehicle,
-                                     const BodyFn& each);
-[[nodiscard]] Status SelectWithStatus(runtime::Tx& tx, const std::string& status,
-                                      const BodyFn& each);
-[[nodiscard]] Status SelectAllReservations(runtime::Tx& tx, const BodyFn& each);
+// The reservations table, read as the engine reads a profile's (by vehicle).
+const engine::SaleRecords& Reservations();
 // (vehicle, id) of up to `limit` reservations in `status` due at or before `by`.
 [[nodiscard]] Status SelectDue(
     runtime::Tx& tx, const std::string& status, Time by, int limit,
     const std::function<void(const std::string& vehicle, const std::string& id)>& each);
-[[nodiscard]] Status SelectStatus(runtime::Tx& tx, const std::string& id,
-                                  const std::function<void(const std::string& status)>& each);
 
 // ---- bookings: a point's interval, held (expires_at) or booked ----
 struct BookingRow {

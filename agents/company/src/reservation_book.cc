@@ -73,10 +73,10 @@ Status ReservationBook::Load() {
   std::vector<std::pair<core::Interval, PointKey>> intervals;
   auto st = store_.Write([&](runtime::Tx& tx) -> Status {
     if (auto s = records::CreateTables(tx); !s) return s;
-    auto held = std::string(schemas::ReservationStatusName(schemas::ReservationStatus::kHeld));
-    auto q = records::SelectWithStatus(tx, held, [&](const std::string& body) {
-      if (auto r = schemas::Decode<schemas::Reservation>(body)) loaded.push_back(std::move(*r));
-    });
+    auto q = records::Reservations().WithStatus(
+        tx, {schemas::ReservationStatus::kHeld}, [&](const std::string& body) {
+          if (auto r = schemas::Decode<schemas::Reservation>(body)) loaded.push_back(std::move(*r));
+        });
     if (!q) return q;
     if (auto o = LoadOutages(tx); !o) return o;
     return records::SelectBookings(tx, [&](const records::BookingRow& b) {
@@ -153,27 +153,6 @@ void ReservationBook::Remember(const schemas::Reservation& r) {
     hold_vehicles_.erase(r.reservation_id);
   }
   hold_expiries_.Set(r.reservation_id, held ? r.expires_at : std::nullopt);
-}
-
-Result<std::optional<schemas::Reservation>> ReservationBook::ReadOne(
-    const std::function<Status(runtime::Tx&, const records::BodyFn&)>& select) const {
-  std::optional<schemas::Reservation> out;
-  std::optional<Error> unreadable;
-  auto st = store_.Read([&](runtime::Tx& tx) {
-    return select(tx, [&](const std::string& body) {
-      auto r = schemas::Decode<schemas::Reservation>(body);
-      if (r) {
-        out = std::move(*r);
-      } else {
-        unreadable = r.error();
-      }
-    });
-  });
-  if (!st) return tl::unexpected<Error>(st.error());
-  if (unreadable) {
-    return Fail(Errc::kInternal, "a stored reservation does not decode: " + unreadable->message);
-  }
-  return out;
 }
 
 void ReservationBook::MarkDirty(const std::vector<schemas::ReservationItem>& items) {
@@ -318,9 +297,10 @@ Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle
 
 Result<schemas::Reservation> ReservationBook::Get(const std::string& vehicle,
                                                   const std::string& id) const {
-  auto r = ReadOne([&](runtime::Tx& tx, const records::BodyFn& each) {
-    return records::SelectReservation(tx, id, vehicle, each);
-  });
+  auto r = engine::ReadOne<schemas::Reservation>(
+      store_, [&](runtime::Tx& tx, const records::BodyFn& each) {
+        return records::Reservations().ByIdOf(tx, id, vehicle, each);
+      });
   if (!r) return tl::unexpected<Error>(r.error());
   if (!*r) {
     return Fail(Errc::kNotFound, "no reservation " + id + " for vehicle " + vehicle,
@@ -330,23 +310,10 @@ Result<schemas::Reservation> ReservationBook::Get(const std::string& vehicle,
 }
 
 Result<std::vector<schemas::Reservation>> ReservationBook::List(const std::string& vehicle) const {
-  std::vector<schemas::Reservation> out;
-  std::optional<Error> unreadable;
-  auto st = store_.Read([&](runtime::Tx& tx) {
-    return records::SelectOfVehicle(tx, vehicle, [&](const std::string& body) {
-      auto r = schemas::Decode<schemas::Reservation>(body);
-      if (r) {
-        out.push_back(std::move(*r));
-      } else {
-        unreadable = r.error();
-      }
-    });
-  });
-  if (!st) return tl::unexpected<Error>(st.error());
-  if (unreadable) {
-    return Fail(Errc::kInternal, "a stored reservation does not decode: " + unreadable->message);
-  }
-  return out;
+  return engine::ReadAll<schemas::Reservation>(
+      store_, [&](runtime::Tx& tx, const records::BodyFn& each) {
+        return records::Reservations().Of(tx, vehicle, each);
+      });
 }
 
 Result<schemas::Reservation> ReservationBook::GetLocked(
@@ -580,9 +547,10 @@ Status ReservationBook::Record(const schemas::Reservation& r, const std::string&
 Result<std::optional<schemas::Reservation>> ReservationBook::FindByRequest(
     const std::string& vehicle, const std::string& request_id) const {
   if (request_id.empty()) return std::optional<schemas::Reservation>();
-  return ReadOne([&](runtime::Tx& tx, const records::BodyFn& each) {
-    return records::SelectByRequest(tx, vehicle, request_id, each);
-  });
+  return engine::ReadOne<schemas::Reservation>(
+      store_, [&](runtime::Tx& tx, const records::BodyFn& each) {
+        return records::Reservations().ByRequest(tx, vehicle, request_id, each);
+      });
 }
 
 }  // namespace tripmesh::company

@@ -264,10 +264,6 @@ class ReservationBook {
       std::optional<runtime::KeyedLocks::Guard>& guard) const;
   // Tracks r's hold for expiry while it is held.
   void Remember(const schemas::Reservation& r);
-  // The one reservation `where` selects, if any; kInternal when the store
-  // cannot be read or what it holds does not decode.
-  [[nodiscard]] Result<std::optional<schemas::Reservation>> ReadOne(
-      const std::function<Status(runtime::Tx&, const records::BodyFn&)>& select) const;
   void MarkDirty(const std::vector<schemas::ReservationItem>& items);
   std::vector<std::string_view> StationsOf(
       const std::vector<schemas::ReservationItem>& items) const;
