@@ -54,12 +54,42 @@ TEST(CliUsageTest, UsageErrorsExitTwoWithOneLineNamingTheWord) {
                        &out),
             2);
   EXPECT_NE(out.find("--max-charge-kw"), std::string::npos) << out;
+  // A fleet's flag given to the passengers' crowd is refused, not ignored;
+  // nothing is tried on the (unreachable) broker.
+  EXPECT_EQ(
+      RunCommand(t + "sim --profile air --time-scale 60 --broker mqtt://127.0.0.1:1 2>&1", &out),
+      2);
+  EXPECT_EQ(out,
+            "tripmesh: --time-scale is for the vehicles' fleet, not --profile air; see tripmesh "
+            "sim --help\n");
+  EXPECT_EQ(RunCommand(t + "sim --profile air --no-show-share 0.1 2>&1", &out), 2);
+  EXPECT_NE(out.find("--no-show-share is for the vehicles' fleet"), std::string::npos) << out;
   EXPECT_EQ(RunCommand(t + "--version", &out), 0);
   ASSERT_FALSE(out.empty());
   EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(out[0])) &&
               std::count(out.begin(), out.end(), '.') == 2)
       << out;
   EXPECT_EQ(RunCommand(t + "vehicle --help", &out), 0);
+}
+
+TEST(CliSimTest, EitherProfilesCrowdSaysOnceThatTheBrokerIsUnreachable) {
+  std::string broker = "mqtt://127.0.0.1:" + std::to_string(harness::FreeLoopbackPort());
+  for (const std::string profile : {"ev", "air"}) {
+    std::string out;
+    EXPECT_EQ(RunCommand(TripmeshBinary() + " sim --vehicles 5 --profile " + profile + " --data " +
+                             DataDir() + " --broker " + broker + " 2>/dev/null",
+                         &out),
+              1)
+        << profile;
+    EXPECT_EQ(out, "") << profile << ": no summary of a run that reached nobody";
+    EXPECT_EQ(RunCommand(TripmeshBinary() + " sim --vehicles 5 --profile " + profile + " --data " +
+                             DataDir() + " --broker " + broker + " 2>&1 >/dev/null",
+                         &out),
+              1)
+        << profile;
+    EXPECT_NE(out.find("tripmesh sim: cannot reach the broker at " + broker), std::string::npos)
+        << profile << ": " << out;
+  }
 }
 
 TEST(CliWorldTest, ListsCitiesCompaniesAndStationsAndSuggestsNames) {

@@ -277,10 +277,9 @@ TEST_P(SagaProfileTest, TheSimulatorsCrowdLeavesEveryStoreConsistent) {
     flags += " --check-db " + agent + "=" + world_->StoreOf(agent);
   }
   std::string out;
-  // Real time: a hold let go would stay in flight for ten minutes.
-  int code = RunCommand(TripmeshBinary() + " sim" + world_->ProfileFlags() +
-                            " --vehicles 40 --seed 7 --expire-share 0 --broker " + broker_->uri() +
-                            " --data " + DataDir() + flags + " 2>&1",
+  int code = RunCommand(TripmeshBinary() + " sim" + world_->SimFlags() +
+                            " --vehicles 40 --seed 7 --broker " + broker_->uri() + " --data " +
+                            DataDir() + flags + " 2>&1",
                         &out);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("40/40"), std::string::npos) << "no progress to the end:\n" << out;

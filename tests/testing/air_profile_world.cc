@@ -81,7 +81,7 @@ class AirWorld : public ProfileWorld {
  public:
   using ProfileWorld::ProfileWorld;
   std::vector<std::string> Agents() const override { return kHomeFirst; }
-  std::string ProfileFlags() const override { return " --profile air"; }
+  std::string SimFlags() const override { return " --profile air"; }
   std::string StoreOf(const std::string& agent) const override {
     return dir_ + "/" + agent + ".db";
   }

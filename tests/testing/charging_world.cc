@@ -82,7 +82,8 @@ class ChargingWorld : public ProfileWorld {
     }
   }
   std::vector<std::string> Agents() const override { return kCompanies; }
-  std::string ProfileFlags() const override { return ""; }
+  // A hold let go would stay in flight for ten minutes.
+  std::string SimFlags() const override { return " --expire-share 0"; }
   std::string StoreOf(const std::string& agent) const override { return stores_.at(agent); }
   std::unique_ptr<harness::Process> Start(const std::string& agent,
                                           const std::vector<std::string>& extra) override {

@@ -121,8 +121,8 @@ class ProfileWorld {
   virtual std::string PartRequest(const std::string& agent, const std::string& saga_id) = 0;
   // The profile's saga ack as the suite reads it.
   virtual std::optional<PartAck> AckOf(const std::string& payload) const = 0;
-  // The flags that make a `tripmesh` command speak of this profile.
-  virtual std::string ProfileFlags() const = 0;
+  // The flags of `tripmesh sim` for this profile's crowd, in real time.
+  virtual std::string SimFlags() const = 0;
   // Where `agent` keeps its state, as `--check-db` takes it.
   virtual std::string StoreOf(const std::string& agent) const = 0;
 

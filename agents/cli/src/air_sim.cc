@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -38,7 +39,9 @@ struct AirSimTally {
 struct Purchase {
   enum class Ending { kConfirmed, kNoItinerary, kFailed } ending = Ending::kFailed;
   Errc error = Errc::kInternal;
+  std::string message;  // of the error
   bool mixed = false, cancelled = false;
+  bool connected = true;  // false: the passenger never reached the broker
 };
 
 // Passenger `i`: plan, buy, maybe cancel; the tally says how it went.
@@ -46,7 +49,7 @@ Purchase OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::str
                       const std::vector<std::string>& homes, int i, crowd::Latencies& reserve) {
   std::mt19937_64 rng(sim.seed * 1000003 + static_cast<std::uint64_t>(i));
   std::uniform_real_distribution<double> share(0, 1);
-  auto fail = [](const Error& e) { return Purchase{.error = e.code}; };
+  auto fail = [](const Error& e) { return Purchase{.error = e.code, .message = e.message}; };
   vehicle::VehicleOptions vo;
   vo.id = fmt::format("{}-{}", sim.id_prefix, i + 1);
   vo.home = homes[static_cast<std::size_t>(i) % homes.size()];
@@ -56,7 +59,11 @@ Purchase OnePassenger(const vehicle::SimOptions& sim, const std::vector<std::str
     vo.mqtt.password = pw->second;
   }
   auto client = vehicle::VehicleClient::Connect(vo);
-  if (!client) return fail(client.error());
+  if (!client) {
+    auto p = fail(client.error());
+    p.connected = false;
+    return p;
+  }
   schemas::AirPlanRequest q;
   q.from = airports[rng() % airports.size()];
   do {
@@ -137,6 +144,12 @@ int RunAirSimulation(const vehicle::SimOptions& sim, const std::string& data,
                   "UTC", "passengers");
   };
   auto reserve = crowd::Run({sim.vehicles, sim.concurrency, sim.stop}, play, after);
+  // Nobody reached the broker: one line says why, not a tally of the same failure.
+  if (!purchases.empty() &&
+      std::none_of(purchases.begin(), purchases.end(), [](const auto& p) { return p.connected; })) {
+    std::cerr << "tripmesh sim: " << purchases.front().message << "\n";
+    return kError;
+  }
   std::cout << tally.Format(sim.vehicles, reserve) << "\n";
   // A flight sold out is the market, not a fault: other failures are.
   bool faults = tally.failed.AnyBut({Errc::kUnavailable, Errc::kConflict});

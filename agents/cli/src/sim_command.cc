@@ -158,7 +158,22 @@ void AddSim(CLI::App& app, Runner& run) {
                   "On a secured broker: the file of `user password` lines `tripmesh secure` "
                   "wrote; each vehicle with a line logs in as itself");
   AddBrokerFlags(cmd, f->broker);
-  cmd->callback([&run, f, max_wait_h] {
+  cmd->callback([&run, f, max_wait_h, cmd] {
+    // Passengers neither drive nor wait for points: a flag of the fleet's
+    // alone would be silently ignored.
+    if (f->profile == "air") {
+      for (const char* flag : {"--time-scale", "--clock-start", "--clock-origin", "--depart-within",
+                               "--expire-share", "--no-show-share", "--max-wait"}) {
+        if (cmd->count(flag) > 0) {
+          std::fprintf(stderr,
+                       "tripmesh: %s is for the vehicles' fleet, not --profile air; see tripmesh "
+                       "sim --help\n",
+                       flag);
+          run = [] { return kUsageError; };
+          return;
+        }
+      }
+    }
     run = [f, max_wait_h] {
       f->sim.max_wait_s = static_cast<Time>(*max_wait_h * 3600);
       f->sim.mqtt = f->broker.Resolve();
