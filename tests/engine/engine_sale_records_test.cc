@@ -134,5 +134,48 @@ TEST_F(EngineSaleRecordsTest, ReadOneDecodesOrSaysTheStoreIsUnreadable) {
   }));
 }
 
+TEST_F(EngineSaleRecordsTest, SaveWritesARowThenItsNewStateKeepingWhatTheFirstSaveFixed) {
+  ASSERT_TRUE(store_->Write([](runtime::Tx& tx) {
+    return tx.Exec(
+        "CREATE TABLE sales(id TEXT PRIMARY KEY, buyer TEXT NOT NULL, request_id TEXT,"
+        " status TEXT NOT NULL, created_at BIGINT NOT NULL, body TEXT NOT NULL,"
+        " due BIGINT, seller TEXT NOT NULL)");
+  }));
+  SaleRecords sales("sales", "buyer", {{"due"}, {"seller", false}});
+  Reservation r{.request_id = "", .reservation_id = "s1", .vehicle = "caio"};
+  SaleRow row{.id = "s1",
+              .requester = "caio",
+              .request_id = "q9",
+              .status = ReservationStatus::kHeld,
+              .created_at = 50,
+              .body = schemas::Encode(r),
+              .more = {std::int64_t{70}, std::string("first")}};
+  ASSERT_TRUE(store_->Write([&](runtime::Tx& tx) { return sales.Save(tx, row); }));
+  r.status = ReservationStatus::kConfirmed;
+  row.status = ReservationStatus::kConfirmed;
+  row.body = schemas::Encode(r);
+  row.request_id = "";
+  row.more = {nullptr, std::string("second")};
+  ASSERT_TRUE(store_->Write([&](runtime::Tx& tx) { return sales.Save(tx, row); }));
+  std::string seen;
+  ASSERT_TRUE(store_->Read([&](runtime::Tx& tx) {
+    return tx.Query("SELECT request_id, status, due IS NULL, seller FROM sales", {},
+                    [&](const runtime::Row& got) {
+                      seen = got.Str(0) + " " + got.Str(1) + " " + std::to_string(got.Int(2)) +
+                             " " + got.Str(3);
+                    });
+  }));
+  // The request and the seller stay as first written; the rest is the new state.
+  EXPECT_EQ(seen, "q9 confirmed 1 first");
+  auto one = ReadOne<Reservation>(
+      *store_, [&](auto& tx, const auto& each) { return sales.ByRequest(tx, "caio", "q9", each); });
+  ASSERT_TRUE(one && one->has_value());
+  EXPECT_EQ((*one)->status, ReservationStatus::kConfirmed);
+  row.more = {nullptr};  // one of the profile's columns missing: nothing written
+  auto st = store_->Write([&](runtime::Tx& tx) { return sales.Save(tx, row); });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kInternal);
+}
+
 }  // namespace
 }  // namespace tripmesh::engine

@@ -63,12 +63,13 @@ Status CreateTables(runtime::Tx& tx) {
 }
 
 Status Save(runtime::Tx& tx, const schemas::AirReservation& r, const std::string& coordinator) {
-  auto st = tx.Exec(
-      "INSERT INTO air_reservations(id, passenger, status, created_at, body, request_id,"
-      " coordinator) VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
-      " status=excluded.status, body=excluded.body",
-      {r.reservation_id, r.passenger, std::string(schemas::ReservationStatusName(r.status)),
-       r.created_at, schemas::Encode(r), r.request_id, coordinator});
+  auto st = Reservations().Save(tx, {.id = r.reservation_id,
+                                     .requester = r.passenger,
+                                     .request_id = r.request_id,
+                                     .status = r.status,
+                                     .created_at = r.created_at,
+                                     .body = schemas::Encode(r),
+                                     .more = {coordinator}});
   if (!st) return st;
   if (st = tx.Exec("DELETE FROM air_seats WHERE owner=?", {r.reservation_id}); !st) return st;
   if (!air::HoldsSeats(r.status)) return {};
@@ -83,7 +84,9 @@ Status Save(runtime::Tx& tx, const schemas::AirReservation& r, const std::string
 }
 
 const engine::SaleRecords& Reservations() {
-  static const engine::SaleRecords kReservations("air_reservations", "passenger");
+  // A part's coordinator stays as the first save wrote it.
+  static const engine::SaleRecords kReservations("air_reservations", "passenger",
+                                                 {{"coordinator", false}});
   return kReservations;
 }
 

@@ -186,7 +186,7 @@ ReservationBook::FollowOutage(runtime::Tx& tx, std::vector<Displaced>& displaced
       }
     }
     r->cost = TotalCost(r->items);
-    if (auto w = records::UpsertReservation(tx, RowOf(*r, {})); !w) {
+    if (auto w = records::Reservations().Save(tx, RowOf(*r, {})); !w) {
       return tl::unexpected<Error>(w.error());
     }
     out.emplace_back(std::move(*r), d);

@@ -137,18 +137,15 @@ Status CreateTables(runtime::Tx& tx) {
 
 std::int64_t SchemaVersion() { return std::size(kMigrations); }
 
-Status UpsertReservation(runtime::Tx& tx, const ReservationRow& r) {
-  return tx.Exec(
-      "INSERT INTO reservations(id, vehicle, request_id, status, created_at, expires_at, body,"
-      " due_at) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
-      " expires_at=excluded.expires_at, body=excluded.body, due_at=excluded.due_at",
-      {r.id, r.vehicle, Opt(r.request_id), r.status, r.created_at, Opt(r.expires_at), r.body,
-       Opt(r.due_at)});
+const engine::SaleRecords& Reservations() {
+  static const engine::SaleRecords kReservations("reservations", "vehicle",
+                                                 {{"expires_at"}, {"due_at"}});
+  return kReservations;
 }
 
-const engine::SaleRecords& Reservations() {
-  static const engine::SaleRecords kReservations("reservations", "vehicle");
-  return kReservations;
+std::vector<runtime::Value> ReservationColumns(std::optional<Time> expires_at,
+                                               std::optional<Time> due_at) {
+  return {Opt(expires_at), Opt(due_at)};
 }
 
 Status MoveBooking(runtime::Tx& tx, const std::string& station, const std::string& from_point,

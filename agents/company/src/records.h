@@ -23,20 +23,14 @@ namespace tripmesh::company::records {
 std::int64_t SchemaVersion();
 
 // ---- reservations: one row per reservation, its JSON in `body` ----
-struct ReservationRow {
-  std::string id, vehicle;
-  std::string request_id;  // empty: none recorded
-  std::string status;
-  Time created_at = 0;
-  std::optional<Time> expires_at;
-  std::optional<Time> due_at;  // confirmed: the first stop not checked in at
-  std::string body;
-};
 using engine::BodyFn;
 
-[[nodiscard]] Status UpsertReservation(runtime::Tx& tx, const ReservationRow& r);
-// The reservations table, read as the engine reads a profile's (by vehicle).
+// The reservations table, written and read as the engine does a profile's
+// (by vehicle), with two columns of its own: the hold's expiry, and for a
+// confirmed reservation the start of its first stop not checked in at.
 const engine::SaleRecords& Reservations();
+std::vector<runtime::Value> ReservationColumns(std::optional<Time> expires_at,
+                                               std::optional<Time> due_at);
 // (vehicle, id) of up to `limit` reservations in `status` due at or before `by`.
 [[nodiscard]] Status SelectDue(
     runtime::Tx& tx, const std::string& status, Time by, int limit,

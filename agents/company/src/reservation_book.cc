@@ -39,18 +39,17 @@ std::optional<Time> DueAt(const schemas::Reservation& r) {
 
 }  // namespace
 
-records::ReservationRow ReservationBook::RowOf(const schemas::Reservation& r,
-                                               const std::string& request_id) {
+engine::SaleRow ReservationBook::RowOf(const schemas::Reservation& r,
+                                       const std::string& request_id) {
   schemas::Reservation body = r;
   body.request_id.clear();
   return {.id = r.reservation_id,
-          .vehicle = r.vehicle,
+          .requester = r.vehicle,
           .request_id = request_id,
-          .status = std::string(schemas::ReservationStatusName(r.status)),
+          .status = r.status,
           .created_at = r.created_at,
-          .expires_at = r.expires_at,
-          .due_at = DueAt(r),
-          .body = schemas::Encode(body)};
+          .body = schemas::Encode(body),
+          .more = records::ReservationColumns(r.expires_at, DueAt(r))};
 }
 
 std::string ReservationBook::NewReservationId(const std::string& company) {
@@ -167,10 +166,10 @@ std::set<std::string> ReservationBook::TakeDirtyStations() {
 
 Status ReservationBook::Persist(const schemas::Reservation& r, const PersistOptions& o) {
   bool held = r.status == schemas::ReservationStatus::kHeld;
-  records::ReservationRow row = RowOf(r, o.request_id);
+  engine::SaleRow row = RowOf(r, o.request_id);
   return store_.Write(
       [&](runtime::Tx& tx) -> Status {
-        auto st = records::UpsertReservation(tx, row);
+        auto st = records::Reservations().Save(tx, row);
         if (!st) return st;
         switch (o.bookings) {
           case Bookings::kKeep:

@@ -242,8 +242,7 @@ class ReservationBook {
     std::function<void()> queued;              // called once the write is queued
   };
   [[nodiscard]] Status Persist(const schemas::Reservation& r, const PersistOptions& o);
-  static records::ReservationRow RowOf(const schemas::Reservation& r,
-                                       const std::string& request_id);
+  static engine::SaleRow RowOf(const schemas::Reservation& r, const std::string& request_id);
   // Moves (or drops) every interval of others on `o`'s point during the
   // outage, under the station's lock; returns what it did.
   // Blocks each outage's point and moves every interval of others there.

@@ -12,8 +12,10 @@ Status Bodies(runtime::Tx& tx, std::string_view sql, const std::vector<runtime::
 
 }  // namespace
 
-SaleRecords::SaleRecords(std::string_view table, std::string_view requester)
-    : table_(table),
+SaleRecords::SaleRecords(std::string_view table, std::string_view requester,
+                         std::initializer_list<SaleColumn> more)
+    : more_(more.size()),
+      table_(table),
       by_id_(fmt::format("SELECT body FROM {} WHERE id=?", table)),
       by_id_of_(fmt::format("SELECT body FROM {} WHERE id=? AND {}=?", table, requester)),
       by_request_(fmt::format(
@@ -21,7 +23,31 @@ SaleRecords::SaleRecords(std::string_view table, std::string_view requester)
           requester)),
       of_(fmt::format("SELECT body FROM {} WHERE {}=? ORDER BY created_at, id", table, requester)),
       all_(fmt::format("SELECT body FROM {}", table)),
-      status_of_(fmt::format("SELECT status FROM {} WHERE id=?", table)) {}
+      status_of_(fmt::format("SELECT status FROM {} WHERE id=?", table)) {
+  std::string names, marks, updates;
+  for (const auto& c : more) {
+    names += fmt::format(", {}", c.name);
+    marks += ",?";
+    if (c.rewritten) updates += fmt::format(", {0}=excluded.{0}", c.name);
+  }
+  save_ = fmt::format(
+      "INSERT INTO {}(id, {}, request_id, status, created_at, body{}) VALUES(?,?,?,?,?,?{})"
+      " ON CONFLICT(id) DO UPDATE SET status=excluded.status, body=excluded.body{}",
+      table, requester, names, marks, updates);
+}
+
+Status SaleRecords::Save(runtime::Tx& tx, const SaleRow& row) const {
+  if (row.more.size() != more_) {
+    return Fail(Errc::kInternal, fmt::format("a row of {} needs {} columns of its own, not {}",
+                                             table_, more_, row.more.size()));
+  }
+  std::vector<runtime::Value> args = {
+      row.id,         row.requester,
+      row.request_id, std::string(schemas::ReservationStatusName(row.status)),
+      row.created_at, row.body};
+  args.insert(args.end(), row.more.begin(), row.more.end());
+  return tx.Exec(save_, args);
+}
 
 Status SaleRecords::ById(runtime::Tx& tx, const std::string& id, const BodyFn& each) const {
   return Bodies(tx, by_id_, {id}, each);

@@ -2,8 +2,9 @@
 // it is (the requester column: a vehicle, a passenger), the request that made
 // it, its status, when it was made, and the reservation itself as JSON in
 // `body`. The charging profile's table is `reservations` (by `vehicle`), the
-// air profile's `air_reservations` (by `passenger`); each makes its table,
-// adds columns of its own and writes its rows. Reading them is the engine's.
+// air profile's `air_reservations` (by `passenger`); each makes its table
+// (with columns of its own) and says what goes in a row. Writing and reading
+// the rows is the engine's.
 #pragma once
 
 #include <functional>
@@ -22,9 +23,33 @@ namespace tripmesh::engine {
 
 using BodyFn = std::function<void(const std::string& body)>;
 
+// A column of a profile's own in its reservations table: its name, and
+// whether a save of a row already there writes it again (else the first
+// save's value stays).
+struct SaleColumn {
+  std::string_view name;
+  bool rewritten = true;
+};
+
+// One reservation's row.
+struct SaleRow {
+  std::string id, requester;
+  std::string request_id;  // "" when none
+  schemas::ReservationStatus status = schemas::ReservationStatus::kHeld;
+  Time created_at = 0;
+  std::string body;
+  std::vector<runtime::Value> more;  // the profile's own columns, in the order named
+};
+
 class SaleRecords {
  public:
-  SaleRecords(std::string_view table, std::string_view requester);
+  SaleRecords(std::string_view table, std::string_view requester,
+              std::initializer_list<SaleColumn> more = {});
+
+  // Inserts the row, or for one already there writes its status, its body
+  // and the rewritten columns of the profile's own. kInternal when `row`
+  // does not give every column of the profile's own.
+  [[nodiscard]] Status Save(runtime::Tx& tx, const SaleRow& row) const;
 
   [[nodiscard]] Status ById(runtime::Tx& tx, const std::string& id, const BodyFn& each) const;
   // Only when it is `requester`'s.
@@ -46,7 +71,8 @@ class SaleRecords {
       runtime::Tx& tx, const std::string& id) const;
 
  private:
-  std::string table_, by_id_, by_id_of_, by_request_, of_, all_, status_of_;
+  std::size_t more_ = 0;
+  std::string table_, save_, by_id_, by_id_of_, by_request_, of_, all_, status_of_;
 };
 
 // The reservations `select` passes the bodies of (in a read of `store`),
