@@ -1,7 +1,8 @@
 // A crowd of simulated clients, whatever they buy: members played a number
 // at a time, the latency of each timed call kept, failures counted by their
-// code. The simulators of both profiles and the end-to-end benchmark run on
-// it; what a member does (plan a trip and charge, or buy seats) is theirs.
+// code. The simulators of both profiles run on it (what a member does, plan
+// a trip and charge or buy seats, is theirs); the end-to-end benchmark
+// counts its latencies and failures with it.
 #pragma once
 
 #include <chrono>
