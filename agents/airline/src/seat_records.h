@@ -1,8 +1,10 @@
 // The airline's tables and every statement on them: air_reservations (each
 // reservation's JSON in `body`; its passenger and request id also as columns,
-// to find a reservation that left memory, and a saga's part its coordinator) and air_seats (one row
-// per seat a held or confirmed reservation has on a leg), air_released_early. The seats' primary
-// key is (leg, seat): the store itself refuses a seat sold twice.
+// to find a reservation that left memory, and a saga's part its coordinator;
+// its rows saved and read by the engine's SaleRecords) and air_seats (one row
+// per seat a held or confirmed reservation has on a leg), air_released_early.
+// The seats' primary key is (leg, seat): the store itself refuses a seat sold
+// twice.
 #pragma once
 
 #include <functional>
@@ -28,7 +30,8 @@ using engine::kAnyCoordinator;
 // own sale; kept from the first save.
 [[nodiscard]] Status Save(runtime::Tx& tx, const schemas::AirReservation& r,
                           const std::string& coordinator = "");
-// The air_reservations table, read as the engine reads a profile's (by passenger).
+// The air_reservations table, saved and read as the engine does a profile's
+// (by passenger), with a column of its own: a part's coordinator.
 const engine::SaleRecords& Reservations();
 // What names each reservation: its id, and its passenger's request id.
 struct ReservationKeys {

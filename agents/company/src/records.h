@@ -1,8 +1,9 @@
-// A company's tables and every statement on them: reservations, bookings,
-// saga_parts and saga_outbox (the participant's), point_status and the
-// catalogue. The sagas it coordinates are the engine's (engine_sagas).
-// Nothing else in the company writes SQL; the checker reads through here too. States are stored by
-// name; their owners parse them.
+// A company's tables and every statement on them: reservations (its rows
+// saved and read by the engine's SaleRecords), bookings, saga_parts and
+// saga_outbox (the participant's), point_status and the catalogue. The sagas
+// it coordinates are the engine's (engine_sagas). Nothing else in the company
+// writes SQL; the checker reads through here too. States are stored by name;
+// their owners parse them.
 #pragma once
 
 #include <functional>
