@@ -13,9 +13,10 @@
 #include <set>
 
 #include "company_core.h"
-#include "ids.h"
 #include "records.h"
+#include "sim_kernel.h"
 #include "testing.h"
+#include "tripmesh/base/ids.h"
 #include "tripmesh/company/consistency.h"
 #include "tripmesh/core/clock.h"
 #include "tripmesh/runtime/log.h"
@@ -26,10 +27,7 @@
 namespace tripmesh::dst {
 namespace {
 
-using Ms = std::int64_t;  // simulated milliseconds since the start
-
 constexpr std::array<const char*, 3> kCompanies = {"voltpoint", "eflux", "ecocharge"};
-constexpr Time kStart = 1796112000;      // 2026-12-01T08:00:00Z
 constexpr Ms kTickMs = 1000;             // each company's periodic work
 constexpr Ms kVehicleTimeoutMs = 30000;  // a vehicle gives up on a reply
 constexpr Ms kSettleMs = 3600 * 1000;    // every saga final within this after the last fault
@@ -51,21 +49,10 @@ constexpr std::array<Trip, 6> kTrips = {{
     {"voltpoint", "salvador-ba", "recife-pe", 0.8},
 }};
 
-struct Message {
-  std::string topic, payload, correlation, response_topic;
-  std::string from;  // a company, or "" for a vehicle
-  Ms deliver_at = 0;
-};
-
-// A live company: its store and its logic, and the tasks its lanes have.
-struct Node {
-  std::string id;
+// A live company: its store and its logic.
+struct Node : SimNode {
   std::unique_ptr<runtime::Store> store;
   std::unique_ptr<company::CompanyCore> core;
-  std::deque<std::pair<std::string, std::function<void()>>> tasks;  // (lane key, task)
-  bool up = false;
-  bool changed = false;  // since the last overlap check
-  Ms restart_at = 0, next_tick = 0;
 };
 
 struct Vehicle {
@@ -83,13 +70,12 @@ struct Vehicle {
   std::set<std::string> cancel_sent;
 };
 
-class Simulation {
+class Simulation final : public SimKernel {
  public:
-  explicit Simulation(const SimConfig& c)
-      : config_(c), rng_(c.seed), clock_(kStart), world_(testing::DefaultWorld()) {}
+  explicit Simulation(const SimConfig& c) : SimKernel(c), world_(testing::DefaultWorld()) {}
 
   SimResult Run() {
-    company::SeedIds(config_.seed * 0x9e3779b97f4a7c15ULL + 1);
+    SeedIds(config_.seed * 0x9e3779b97f4a7c15ULL + 1);
     std::filesystem::remove_all(config_.dir);
     std::filesystem::create_directories(config_.dir);
     for (const char* id : kCompanies) {
@@ -105,8 +91,7 @@ class Simulation {
     }
     Settle(last_fault_window);
     if (result_.ok) CheckEnd();
-    result_.trace.assign(trace_.begin(), trace_.end());
-    return result_;
+    return Finish();
   }
 
  private:
@@ -201,33 +186,11 @@ class Simulation {
     Enqueue(from, to, {m.topic, m.payload, m.correlation_data, m.response_topic, from, 0});
   }
 
-  void Enqueue(const std::string& from, const std::string& to, Message m) {
-    auto& link = links_[{from, to}];
-    m.deliver_at = now_ + Uniform(1, 40);
-    // Within QoS 1 one publisher's messages to one subscriber keep their order.
-    if (!config_.beyond_mqtt && !link.empty()) {
-      m.deliver_at = std::max(m.deliver_at, link.back().deliver_at);
-    }
-    if (config_.faults && Chance(0.1)) {
-      // A redelivery after a reconnection (its PUBACK was lost): QoS 1 lets
-      // it come after messages sent later that were acknowledged.
-      Message again = m;
-      again.deliver_at = m.deliver_at + Uniform(1, 15000);
-      redeliveries_.push_back({{from, to}, std::move(again)});
-    }
-    link.push_back(std::move(m));
-    if (config_.beyond_mqtt) {
-      std::stable_sort(link.begin(), link.end(), [](const Message& a, const Message& b) {
-        return a.deliver_at < b.deliver_at;
-      });
-    }
+  bool Accepts(const std::string& to) override {
+    return to.rfind("vehicle:", 0) == 0 || nodes_[to].up;
   }
 
-  void Deliver(const std::string& from, const std::string& to, Message m) {
-    if (config_.beyond_mqtt && config_.faults && Chance(0.03)) {
-      Trace("lose {} -> {}: {}", from, to, m.topic);
-      return;
-    }
+  void Deliver(const std::string& from, const std::string& to, Message m) override {
     if (to.rfind("vehicle:", 0) == 0) return DeliverToVehicle(to.substr(8), m);
     Node& n = nodes_[to];
     auto route = topics::ParseTopic(m.topic);
@@ -344,49 +307,15 @@ class Simulation {
   }
 
   // ---- the scheduler ----
-  std::int64_t Uniform(std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_);
-  }
-  // One of n, uniformly.
-  std::size_t Pick(std::size_t n) {
-    return static_cast<std::size_t>(Uniform(0, static_cast<std::int64_t>(n) - 1));
-  }
-  bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
-
   // One step: a random one of whatever can happen now, else time moves on.
   void Step(bool faults) {
     faulting_ = faults;
     std::vector<std::function<void()>> can;
-    for (auto& [link, queue] : links_) {
-      if (queue.empty() || queue.front().deliver_at > now_) continue;
-      const auto& to = link.second;
-      if (to.rfind("vehicle:", 0) != 0 && !nodes_[to].up) continue;  // kept in its session
-      can.push_back([this, link = link] {
-        auto& q = links_[link];
-        Message m = std::move(q.front());
-        q.pop_front();
-        Deliver(link.first, link.second, std::move(m));
-      });
-    }
-    for (std::size_t i = 0; i < redeliveries_.size(); ++i) {
-      const auto& [link, m] = redeliveries_[i];
-      if (m.deliver_at > now_) continue;
-      if (link.second.rfind("vehicle:", 0) != 0 && !nodes_[link.second].up) continue;
-      can.push_back([this, i] {
-        auto [link, m] = std::move(redeliveries_[i]);
-        redeliveries_.erase(redeliveries_.begin() + static_cast<std::ptrdiff_t>(i));
-        Trace("redeliver");
-        Deliver(link.first, link.second, std::move(m));
-      });
-    }
+    AddDeliveries(can);
     for (auto& entry : nodes_) {
       Node& n = entry.second;  // a lambda captures it, not a structured binding
       if (!n.up) continue;
-      std::set<std::string> seen;
-      for (std::size_t i = 0; i < n.tasks.size(); ++i) {
-        if (!seen.insert(n.tasks[i].first).second) continue;  // a lane runs in order
-        can.push_back([this, &n, i] { RunTask(n, i); });
-      }
+      AddTasks(can, n);
       if (n.next_tick <= now_) can.push_back([this, &n] { TickNode(n); });
     }
     for (auto& v : vehicles_) {
@@ -501,14 +430,6 @@ class Simulation {
     return status;
   }
 
-  void RunTask(Node& n, std::size_t i) {
-    n.changed = true;
-    auto task = std::move(n.tasks[i].second);
-    Trace("{} runs a task of {}", n.id, n.tasks[i].first);
-    n.tasks.erase(n.tasks.begin() + static_cast<std::ptrdiff_t>(i));
-    task();
-  }
-
   void TickNode(Node& n) {
     n.changed = true;
     n.next_tick = now_ + kTickMs;
@@ -517,19 +438,12 @@ class Simulation {
 
   // Nothing can happen now: move to the next time something can.
   void Advance() {
-    Ms next = now_ + 5000;
-    for (auto& [link, q] : links_) {
-      if (!q.empty()) next = std::min(next, std::max(q.front().deliver_at, now_ + 1));
-    }
-    for (const auto& r : redeliveries_)
-      next = std::min(next, std::max(r.second.deliver_at, now_ + 1));
+    Ms next = NextDelivery(now_ + 5000);
     for (auto& [id, n] : nodes_) next = std::min(next, n.up ? n.next_tick : n.restart_at);
     for (auto& v : vehicles_) {
       next = std::min(next, v.waiting_corr.empty() ? v.next_action : v.gave_up_at);
     }
-    next = std::max(next, now_ + 1);
-    clock_.Advance((next / 1000) - (now_ / 1000));
-    now_ = next;
+    AdvanceTo(next);
   }
 
   // ---- invariants ----
@@ -550,10 +464,7 @@ class Simulation {
   }
 
   bool Quiet() {
-    if (!redeliveries_.empty()) return false;
-    for (auto& [link, q] : links_) {
-      if (!q.empty()) return false;
-    }
+    if (!NetworkQuiet()) return false;
     for (auto& [id, n] : nodes_) {
       if (!n.up || !n.tasks.empty() || n.core->coordinator().UnfinishedCount() > 0) return false;
       if (!n.core->participant().Outbox().empty()) return false;  // a saga.changed to resend
@@ -636,37 +547,11 @@ class Simulation {
     }
   }
 
-  void Fail(const std::string& why) {
-    if (!result_.ok) return;
-    result_.ok = false;
-    result_.failure = why;
-    Trace("FAILED: {}", why);
-  }
-
-  template <typename... Args>
-  void Trace(fmt::format_string<Args...> f, Args&&... args) {
-    std::string line =
-        fmt::format("{:>9} ms  ", now_) + fmt::format(f, std::forward<Args>(args)...);
-    for (char c : line)
-      result_.trace_hash = (result_.trace_hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    trace_.push_back(std::move(line));
-    if (trace_.size() > config_.trace_tail) trace_.pop_front();
-  }
-
-  SimConfig config_;
-  std::mt19937_64 rng_;
-  core::ManualClock clock_;
   const core::World& world_;
   SimPeers peers_{*this};
-  Ms now_ = 0;
-  bool faulting_ = false;
   std::uint64_t serial_ = 0;
   std::map<std::string, Node> nodes_;
   std::vector<Vehicle> vehicles_;
-  std::map<std::pair<std::string, std::string>, std::deque<Message>> links_;
-  std::vector<std::pair<std::pair<std::string, std::string>, Message>> redeliveries_;
-  std::deque<std::string> trace_;
-  SimResult result_;
 };
 
 }  // namespace

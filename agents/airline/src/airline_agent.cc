@@ -331,6 +331,22 @@ class AirProfile final : public engine::Profile {
 
 }  // namespace
 
+Result<std::unique_ptr<engine::Profile>> MakeAirProfile(const AirlineOptions& options,
+                                                        engine::Services& services) {
+  auto files = worldfiles::ReadAirFiles(options.data_dir);
+  if (!files) return tl::unexpected<Error>(files.error());
+  AirSagaOptions sagas{.hold_ttl_s = options.hold_ttl_s,
+                       .commit_hold_ttl_s = 120,
+                       .saga = {.request_timeout = options.saga_timeout,
+                                .reply_timeout = std::chrono::milliseconds(10000),
+                                .crash_at = options.crash_at,
+                                .steady_now = options.steady_now}};
+  auto profile = std::make_unique<AirProfile>(options.id, std::move(*files), options.hold_ttl_s,
+                                              std::move(sagas), services);
+  if (auto st = profile->Load(options.data_dir); !st) return tl::unexpected<Error>(st.error());
+  return std::unique_ptr<engine::Profile>(std::move(profile));
+}
+
 Result<std::unique_ptr<engine::Agent>> StartAirline(AirlineOptions options,
                                                     const core::Clock& clock) {
   auto files = worldfiles::ReadAirFiles(options.data_dir);
@@ -339,28 +355,15 @@ Result<std::unique_ptr<engine::Agent>> StartAirline(AirlineOptions options,
                          .db_path = options.db_path,
                          .workers = options.workers,
                          .transport = options.transport,
-                         .mqtt = std::move(options.mqtt),
+                         .mqtt = options.mqtt,
                          .sync_full = options.sync_full,
                          .time_zone = ZoneOfFirstHub(*files, options.id),
                          .standby = false,
                          .interrupted = std::move(options.interrupted),
                          .on_fatal = std::move(options.on_fatal)};
-  std::string id = options.id, data_dir = options.data_dir;
-  Time hold_ttl_s = options.hold_ttl_s;
-  AirSagaOptions sagas{.hold_ttl_s = options.hold_ttl_s,
-                       .commit_hold_ttl_s = 120,
-                       .saga = {.request_timeout = options.saga_timeout,
-                                .reply_timeout = std::chrono::milliseconds(10000),
-                                .crash_at = options.crash_at,
-                                .steady_now = {}}};
   return engine::Agent::Start(std::move(o), clock,
-                              [&](engine::Services& services,
-                                  const std::string&) -> Result<std::unique_ptr<engine::Profile>> {
-                                auto profile = std::make_unique<AirProfile>(
-                                    id, std::move(*files), hold_ttl_s, sagas, services);
-                                if (auto st = profile->Load(data_dir); !st)
-                                  return tl::unexpected<Error>(st.error());
-                                return std::unique_ptr<engine::Profile>(std::move(profile));
+                              [&](engine::Services& services, const std::string&) {
+                                return MakeAirProfile(options, services);
                               });
 }
 

@@ -2,9 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <random>
-
 #include "seat_records.h"
+#include "tripmesh/base/ids.h"
 #include "tripmesh/engine/sale.h"
 #include "tripmesh/runtime/log.h"
 
@@ -17,10 +16,7 @@ using schemas::SagaPhase;
 
 }  // namespace
 
-std::string NewReservationId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:016x}", rng());
-}
+std::string NewReservationId() { return RandomHex(); }
 
 Status SeatSales::Load(const air::Timetable& timetable) {
   std::vector<AirReservation> live;

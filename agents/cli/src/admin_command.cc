@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <future>
 #include <mutex>
-#include <random>
 #include <tuple>
 
 #include "commands.h"
+#include "tripmesh/base/ids.h"
 #include "tripmesh/runtime/local_time.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
@@ -36,11 +36,6 @@ struct AdminFlags {
     return o && o->count() > 0;
   }
 };
-
-std::string RandomHex() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:016x}", rng());
-}
 
 }  // namespace
 

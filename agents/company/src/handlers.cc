@@ -6,12 +6,11 @@
 #include <cctype>
 #include <cmath>
 #include <map>
-#include <random>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "ids.h"
+#include "tripmesh/base/ids.h"
 #include "tripmesh/core/ledger.h"
 #include "tripmesh/core/planner.h"
 #include "tripmesh/core/suggest.h"

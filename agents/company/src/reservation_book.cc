@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <random>
 
-#include "ids.h"
+#include "tripmesh/base/ids.h"
 #include "tripmesh/core/money.h"
 #include "tripmesh/core/planner.h"
 #include "tripmesh/engine/sale.h"

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "ids.h"
+#include "tripmesh/base/ids.h"
 #include "tripmesh/core/planner.h"
 #include "tripmesh/runtime/log.h"
 #include "tripmesh/schemas/decode.h"

@@ -7,10 +7,10 @@
 #include <future>
 #include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <unordered_map>
 
+#include "tripmesh/base/ids.h"
 #include "tripmesh/runtime/local_time.h"
 #include "tripmesh/schemas/decode.h"
 #include "tripmesh/schemas/encode.h"
@@ -18,11 +18,6 @@
 
 namespace tripmesh::vehicle {
 namespace {
-
-std::string RandomHex() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:016x}", rng());
-}
 
 class VehicleClientImpl final : public VehicleClient {
  public:

@@ -28,6 +28,8 @@ struct AirlineOptions {
   // Longest an itinerary's saga waits for the other airlines to hold their legs.
   std::chrono::milliseconds saga_timeout{5000};
   std::string crash_at;  // fault injection: SIGKILL at this saga step (tests only)
+  // The sagas' timer; empty: the steady clock (a simulation moves its own).
+  std::function<std::chrono::steady_clock::time_point()> steady_now;
   std::function<bool()> interrupted;
   std::function<void(const Error&)> on_fatal;
 };
@@ -37,6 +39,12 @@ struct AirlineOptions {
 // `clock` must outlive the agent.
 [[nodiscard]] Result<std::unique_ptr<engine::Agent>> StartAirline(AirlineOptions options,
                                                                   const core::Clock& clock);
+
+// The air profile alone, on what a harness lends it in place of the agent
+// (the deterministic simulation): the profile StartAirline runs, its store's
+// reservations loaded; kNotFound for an airline not in the data.
+[[nodiscard]] Result<std::unique_ptr<engine::Profile>> MakeAirProfile(const AirlineOptions& options,
+                                                                      engine::Services& services);
 
 // Runs an airline's agent until SIGINT or SIGTERM; returns the process exit code.
 int RunAirline(AirlineOptions options);

@@ -1,11 +1,11 @@
-#include "ids.h"
+#include "tripmesh/base/ids.h"
 
 #include <fmt/format.h>
 
 #include <mutex>
 #include <random>
 
-namespace tripmesh::company {
+namespace tripmesh {
 namespace {
 
 std::mutex mu;
@@ -26,4 +26,4 @@ void SeedIds(std::uint64_t seed) {
   Generator().seed(seed);
 }
 
-}  // namespace tripmesh::company
+}  // namespace tripmesh
