@@ -1,6 +1,10 @@
 // The rules of a reservation one agent sells alone, for both profiles: what
-// a confirm, a cancel, a no-show and the expiry sweep do from each status.
+// a confirm, a cancel, a no-show and the expiry sweep do from each status,
+// and how RunConfirm and RunEnd run them on a desk's goods.
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "tripmesh/engine/sale.h"
 
@@ -81,6 +85,82 @@ TEST(EngineSaleTest, OnlyALapsedHoldExpires) {
     EXPECT_EQ(DecideEnd("r1", Overdue(now), kExpired, kNow).step, SaleStep::kRefuse)
         << schemas::ReservationStatusName(now);
   }
+}
+
+// A desk that records what it is asked to do, and refuses what it should.
+struct FakeDesk {
+  struct Sale {
+    std::string id, owner;
+    SaleNow now;
+  };
+  std::vector<Sale> sales;
+  std::vector<std::string> calls;
+  bool store_fails = false;
+
+  Result<Sale> Take(const std::string& who, const std::string& id) {
+    calls.push_back("take " + id);
+    for (const auto& s : sales) {
+      if (s.id == id && s.owner == who) return s;
+    }
+    return Fail(Errc::kNotFound, "no reservation " + id);
+  }
+  static SaleNow Now(const Sale& s) { return s.now; }
+  Result<Sale> Book(const Sale& s) {
+    calls.push_back("book " + s.id);
+    if (store_fails) return Fail(Errc::kInternal, "disk full");
+    return Sale{s.id, s.owner, {kConfirmed, std::nullopt}};
+  }
+  Result<Sale> End(const Sale& s, ReservationStatus outcome) {
+    calls.push_back("end " + s.id + " " + std::string(schemas::ReservationStatusName(outcome)));
+    return Sale{s.id, s.owner, {outcome, std::nullopt}};
+  }
+};
+static_assert(SaleKeeper<FakeDesk>);
+
+TEST(EngineSaleTest, RunConfirmTakesDecidesAtTheClocksTimeAndBooksOnlyAFreshHold) {
+  core::ManualClock clock(kNow);
+  FakeDesk desk{.sales = {{"r1", "ev-1", Fresh(kHeld)},
+                          {"r2", "ev-1", Overdue(kHeld)},
+                          {"r3", "ev-1", {kConfirmed, std::nullopt}}}};
+  auto booked = RunConfirm(desk, "ev-1", "r1", clock);
+  ASSERT_TRUE(booked) << booked.error().message;
+  EXPECT_EQ(booked->now.status, kConfirmed);
+  auto lapsed = RunConfirm(desk, "ev-1", "r2", clock);
+  ASSERT_FALSE(lapsed);
+  EXPECT_EQ(lapsed.error().code, Errc::kExpired);
+  auto repeated = RunConfirm(desk, "ev-1", "r3", clock);
+  ASSERT_TRUE(repeated);
+  EXPECT_EQ(repeated->now.status, kConfirmed);
+  auto another = RunConfirm(desk, "ev-2", "r1", clock);
+  ASSERT_FALSE(another);
+  EXPECT_EQ(another.error().code, Errc::kNotFound);
+  EXPECT_EQ(desk.calls,
+            (std::vector<std::string>{"take r1", "book r1", "take r2", "take r3", "take r1"}));
+  desk.store_fails = true;
+  auto failed = RunConfirm(desk, "ev-1", "r1", clock);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, Errc::kInternal);
+}
+
+TEST(EngineSaleTest, RunEndReleasesAsTheRulesSayAndAnswersAnEndedOneAsItStands) {
+  core::ManualClock clock(kNow);
+  FakeDesk desk{.sales = {{"r1", "ev-1", Fresh(kHeld)},
+                          {"r2", "ev-1", {kCancelled, std::nullopt}},
+                          {"r3", "ev-1", {kFailed, std::nullopt}}}};
+  auto cancelled = RunEnd(desk, "ev-1", "r1", kCancelled, clock);
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(cancelled->now.status, kCancelled);
+  EXPECT_TRUE(RunEnd(desk, "ev-1", "r2", kCancelled, clock));
+  auto failed = RunEnd(desk, "ev-1", "r3", kCancelled, clock);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, Errc::kConflict);
+  // The sweep: a fresh hold does not expire; once the clock passes it, it does.
+  EXPECT_FALSE(RunEnd(desk, "ev-1", "r1", kExpired, clock));
+  clock.Advance(61);
+  EXPECT_TRUE(RunEnd(desk, "ev-1", "r1", kExpired, clock));
+  EXPECT_EQ(desk.calls,
+            (std::vector<std::string>{"take r1", "end r1 cancelled", "take r2", "take r3",
+                                      "take r1", "take r1", "end r1 expired"}));
 }
 
 }  // namespace

@@ -202,34 +202,62 @@ Result<std::string> SeatSales::Reserve(const air::Timetable& timetable,
   return Answer(*held, request.request_id);
 }
 
+class SeatSales::Desk {
+ public:
+  using Sale = AirReservation;
+  // Whose reservations it takes: a passenger's own sales, or (the expiry
+  // sweep) a saga's parts too.
+  enum class Takes { kOwnSales, kPartsToo };
+  Desk(SeatSales& sales, Takes takes) : sales_(sales), takes_(takes) {}
+
+  Result<Sale> Take(const std::string& passenger, const std::string& id) {
+    changing_ = sales_.changing_.LockOne(id);
+    if (takes_ == Takes::kOwnSales) return sales_.MineToChange(passenger, id);
+    {
+      std::lock_guard lock(sales_.mu_);
+      sales_.expiring_.erase(id);  // its expiry runs now
+    }
+    return sales_.Mine(passenger, id);
+  }
+
+  static engine::SaleNow Now(const Sale& r) { return {r.status, r.expires_at}; }
+
+  Result<Sale> Book(const Sale& held) {
+    auto next = air::Bought(held);
+    if (auto st = sales_.Change(held, next); !st) return tl::unexpected<Error>(st.error());
+    sales_.services_.count("reservations.confirmed", 1);
+    return next;
+  }
+
+  Result<Sale> End(const Sale& was, ReservationStatus outcome) {
+    auto next = air::Ended(was, outcome);
+    if (auto st = sales_.Change(was, next); !st) return tl::unexpected<Error>(st.error());
+    sales_.services_.count(fmt::format("reservations.{}", schemas::ReservationStatusName(outcome)),
+                           1);
+    return next;
+  }
+
+ private:
+  SeatSales& sales_;
+  Takes takes_;
+  std::unique_lock<std::mutex> changing_;  // the reservation's, once taken
+};
+
 Result<std::string> SeatSales::Confirm(const std::string& passenger,
                                        const schemas::ReservationRef& ref) {
-  auto changing = changing_.LockOne(ref.reservation_id);
-  auto r = MineToChange(passenger, ref.reservation_id);
+  Desk desk(*this, Desk::Takes::kOwnSales);
+  auto r = engine::RunConfirm(desk, passenger, ref.reservation_id, services_.clock);
   if (!r) return tl::unexpected<Error>(r.error());
-  auto decided =
-      engine::DecideConfirm(r->reservation_id, {r->status, r->expires_at}, services_.clock.Now());
-  if (decided.step == engine::SaleStep::kAsItStands) return Answer(*r, ref.request_id);
-  if (decided.step != engine::SaleStep::kBook) return tl::unexpected<Error>(decided.refusal);
-  auto next = air::Bought(*r);
-  if (auto st = Change(*r, next); !st) return tl::unexpected<Error>(st.error());
-  services_.count("reservations.confirmed", 1);
-  return Answer(next, ref.request_id);
+  return Answer(*r, ref.request_id);
 }
 
 Result<std::string> SeatSales::Cancel(const std::string& passenger,
                                       const schemas::ReservationRef& ref) {
-  auto changing = changing_.LockOne(ref.reservation_id);
-  auto r = MineToChange(passenger, ref.reservation_id);
+  Desk desk(*this, Desk::Takes::kOwnSales);
+  auto r = engine::RunEnd(desk, passenger, ref.reservation_id, ReservationStatus::kCancelled,
+                          services_.clock);
   if (!r) return tl::unexpected<Error>(r.error());
-  auto decided = engine::DecideEnd(r->reservation_id, {r->status, r->expires_at},
-                                   ReservationStatus::kCancelled, services_.clock.Now());
-  if (decided.step == engine::SaleStep::kAsItStands) return Answer(*r, ref.request_id);
-  if (decided.step != engine::SaleStep::kRelease) return tl::unexpected<Error>(decided.refusal);
-  auto next = air::Ended(*r, ReservationStatus::kCancelled);
-  if (auto st = Change(*r, next); !st) return tl::unexpected<Error>(st.error());
-  services_.count("reservations.cancelled", 1);
-  return Answer(next, ref.request_id);
+  return Answer(*r, ref.request_id);
 }
 
 Result<std::string> SeatSales::Get(const std::string& passenger,
@@ -269,24 +297,12 @@ void SeatSales::ExpireDue() {
 }
 
 void SeatSales::Expire(const std::string& passenger, const std::string& id) {
-  auto changing = changing_.LockOne(id);
-  Result<AirReservation> r;
-  {
-    std::lock_guard lock(mu_);
-    expiring_.erase(id);
-    r = book_.Get(passenger, id);
-  }
-  if (!r) return;
-  // Confirmed or cancelled meanwhile: nothing runs out.
-  auto decided = engine::DecideEnd(id, {r->status, r->expires_at}, ReservationStatus::kExpired,
-                                   services_.clock.Now());
-  if (decided.step != engine::SaleStep::kRelease) return;
-  if (auto st = Commit(air::Ended(*r, ReservationStatus::kExpired)); !st) {
+  Desk desk(*this, Desk::Takes::kPartsToo);
+  auto r = engine::RunEnd(desk, passenger, id, ReservationStatus::kExpired, services_.clock);
+  if (!r && r.error().code != Errc::kNotFound && r.error().code != Errc::kConflict) {
     runtime::Log(runtime::LogLevel::kWarn, "the hold of {} did not expire: {}", id,
-                 st.error().message);
-    return;
+                 r.error().message);
   }
-  services_.count("reservations.expired", 1);
 }
 
 // This airline's part of a saga as engine::RunPart sees it: a reservation

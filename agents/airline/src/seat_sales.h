@@ -102,6 +102,10 @@ class SeatSales {
   struct PartOfSaga;
   class Keeper;
   friend class Keeper;
+  // A reservation bought or given back for engine::RunConfirm and RunEnd,
+  // under changing_ for its id (in the .cc).
+  class Desk;
+  friend class Desk;
   // Runs `m` on its part, under changing_ for the saga; `timetable` and
   // `request` for a request.
   schemas::AirSagaAck RunPart(const air::Timetable* timetable, const engine::PartMessage& m,

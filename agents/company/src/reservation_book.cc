@@ -323,35 +323,70 @@ Result<schemas::Reservation> ReservationBook::GetLocked(
   return Get(vehicle, id);  // again, under the stations' locks
 }
 
+class ReservationBook::Keeper {
+ public:
+  using Sale = schemas::Reservation;
+  explicit Keeper(ReservationBook& book) : book_(book) {}
+
+  Result<Sale> Take(const std::string& vehicle, const std::string& id) {
+    auto r = book_.GetLocked(vehicle, id, guard_);
+    if (r && book_.IsCrossCompany(*r))
+      return Fail(Errc::kInternal, id + " is coordinated by a saga");
+    return r;
+  }
+
+  static engine::SaleNow Now(const Sale& r) { return {r.status, r.expires_at}; }
+
+  Result<Sale> Book(const Sale& held) {
+    const std::string& id = held.reservation_id;
+    for (const auto& item : held.items) {
+      if (auto st = book_.LedgerOf(item.station, item.point).MakeBooking(id, item.start_at); !st) {
+        return Fail(Errc::kInternal, "ledger lost a hold of " + id);
+      }
+    }
+    Sale r = held;
+    r.status = schemas::ReservationStatus::kConfirmed;
+    r.expires_at.reset();
+    if (auto st = book_.Persist(r, {.bookings = Bookings::kMakeFirm}); !st) {
+      for (const auto& item : r.items) {
+        book_.LedgerOf(item.station, item.point).Remove(id, item.start_at);
+        (void)book_.LedgerOf(item.station, item.point)
+            .Add({item.start_at, item.end_at, id, held.expires_at});
+      }
+      return tl::unexpected<Error>(st.error());
+    }
+    return Changed(r);
+  }
+
+  Result<Sale> End(const Sale& was, schemas::ReservationStatus outcome) {
+    Sale r = was;
+    r.status = outcome;
+    if (outcome != schemas::ReservationStatus::kExpired) r.expires_at.reset();
+    if (auto st = book_.Persist(r, {.bookings = Bookings::kDelete}); !st)
+      return tl::unexpected<Error>(st.error());
+    for (const auto& item : r.items) {
+      book_.LedgerOf(item.station, item.point).Remove(r.reservation_id, item.start_at);
+    }
+    return Changed(r);
+  }
+
+ private:
+  // Durable and in the ledgers: tracked, its stations marked, announced.
+  Result<Sale> Changed(const Sale& r) {
+    book_.Remember(r);
+    book_.MarkDirty(r.items);
+    if (book_.listener_) book_.listener_(r);
+    return r;
+  }
+
+  ReservationBook& book_;
+  std::optional<runtime::KeyedLocks::Guard> guard_;  // the stations' locks, once taken
+};
+
 Result<schemas::Reservation> ReservationBook::Confirm(const std::string& vehicle,
                                                       const std::string& id) {
-  std::optional<runtime::KeyedLocks::Guard> guard;
-  auto current = GetLocked(vehicle, id, guard);
-  if (!current) return current;
-  schemas::Reservation r = *current;
-  if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
-  auto decided = engine::DecideConfirm(id, {r.status, r.expires_at}, clock_.Now());
-  if (decided.step == engine::SaleStep::kAsItStands) return r;
-  if (decided.step != engine::SaleStep::kBook) return tl::unexpected<Error>(decided.refusal);
-  for (const auto& item : r.items) {
-    if (auto st = LedgerOf(item.station, item.point).MakeBooking(id, item.start_at); !st) {
-      return Fail(Errc::kInternal, "ledger lost a hold of " + id);
-    }
-  }
-  r.status = schemas::ReservationStatus::kConfirmed;
-  r.expires_at.reset();
-  if (auto st = Persist(r, {.bookings = Bookings::kMakeFirm}); !st) {
-    for (const auto& item : r.items) {
-      LedgerOf(item.station, item.point).Remove(id, item.start_at);
-      (void)LedgerOf(item.station, item.point)
-          .Add({item.start_at, item.end_at, id, current->expires_at});
-    }
-    return tl::unexpected<Error>(st.error());
-  }
-  Remember(r);
-  MarkDirty(r.items);
-  if (listener_) listener_(r);
-  return r;
+  Keeper keeper(*this);
+  return engine::RunConfirm(keeper, vehicle, id, clock_);
 }
 
 Result<schemas::Reservation> ReservationBook::Cancel(const std::string& vehicle,
@@ -422,23 +457,8 @@ std::vector<std::pair<std::string, std::string>> ReservationBook::DueNoShows(Tim
 Result<schemas::Reservation> ReservationBook::Release(const std::string& vehicle,
                                                       const std::string& id,
                                                       schemas::ReservationStatus status) {
-  std::optional<runtime::KeyedLocks::Guard> guard;
-  auto current = GetLocked(vehicle, id, guard);
-  if (!current) return current;
-  schemas::Reservation r = *current;
-  if (IsCrossCompany(r)) return Fail(Errc::kInternal, id + " is coordinated by a saga");
-  auto decided = engine::DecideEnd(id, {r.status, r.expires_at}, status, clock_.Now());
-  if (decided.step == engine::SaleStep::kAsItStands) return r;
-  if (decided.step != engine::SaleStep::kRelease) return tl::unexpected<Error>(decided.refusal);
-  r.status = status;
-  if (status != schemas::ReservationStatus::kExpired) r.expires_at.reset();
-  if (auto st = Persist(r, {.bookings = Bookings::kDelete}); !st)
-    return tl::unexpected<Error>(st.error());
-  for (const auto& item : r.items) LedgerOf(item.station, item.point).Remove(id, item.start_at);
-  Remember(r);
-  MarkDirty(r.items);
-  if (listener_) listener_(r);
-  return r;
+  Keeper keeper(*this);
+  return engine::RunEnd(keeper, vehicle, id, status, clock_);
 }
 
 std::size_t ReservationBook::ExpireHolds() {

@@ -228,6 +228,10 @@ class ReservationBook {
   [[nodiscard]] Result<schemas::Reservation> Release(const std::string& vehicle,
                                                      const std::string& id,
                                                      schemas::ReservationStatus status);
+  // A local reservation's points, booked or given back for engine::RunConfirm
+  // and RunEnd under its stations' locks (in the .cc).
+  class Keeper;
+  friend class Keeper;
   // What a write of a reservation does to its rows in `bookings`.
   enum class Bookings {
     kKeep,     // as they are
