@@ -281,6 +281,9 @@ void PrintTargets(const std::vector<Row>& rows, double floor_p99) {
     }
     return nullptr;
   };
+  bool charging = std::any_of(rows.begin(), rows.end(),
+                              [](const Row& r) { return r.kind == "single" || r.kind == "three"; });
+  if (!charging) return;  // the targets are the charging profile's
   std::printf("\ntargets (this run):\n");
   auto share = [](const Row& r) { return r.load.rate() / r.broker->round_trips_per_s; };
   if (const Row* r = find("three", 64)) {
