@@ -36,14 +36,14 @@ constexpr std::array<const char*, 3> kAirlines = {"jangada", "sabia", "tucano"};
 constexpr int kCheckEverySteps = 40;  // the checker reads the stores this often
 constexpr Time kHoldTtlS = 300;
 
-struct Trip {
+struct AirTrip {
   const char* from;
   const char* to;
   Time depart_after;  // after the plan is asked for
 };
 // Trips whose itineraries mix airlines (Belém to Natal takes all three) and
 // one airline's own, on the same days, so that passengers share legs.
-constexpr std::array<Trip, 6> kTrips = {{
+constexpr std::array<AirTrip, 6> kAirTrips = {{
     {"BEL", "NAT", 3600},
     {"GRU", "FOR", 3600},
     {"MAO", "REC", 7200},
@@ -61,7 +61,7 @@ struct Airline : SimNode {
 };
 
 struct Passenger : SimClient {
-  Trip trip{};
+  AirTrip trip{};
   std::optional<schemas::AirItinerary> chosen;  // planned, to buy next
 };
 
@@ -156,7 +156,7 @@ class AirSimulation final : public SimKernel {
   void MakeClients() override {
     for (int i = 0; i < config_.vehicles; ++i) {
       Passenger p;
-      p.trip = kTrips[Pick(kTrips.size())];
+      p.trip = kAirTrips[Pick(kAirTrips.size())];
       p.id = fmt::format("pax-{}", i);
       p.home = kAirlines[Pick(kAirlines.size())];
       p.cycles_left = config_.cycles;
