@@ -273,6 +273,11 @@ TEST_F(AirSalesTest, ASettledSaleLeavesMemoryAndIsStillAnsweredFromTheStore) {
     }));
   }
   StartJangada();
+  // New sessions read the retained status the new agent set; the old ones
+  // may not have heard it yet, and would be told the airline is offline.
+  ana = ConnectVehicle(broker_->uri(), "ana", "jangada");
+  bia = ConnectVehicle(broker_->uri(), "bia", "jangada");
+  ASSERT_TRUE(ana && bia);
   answered_from_the_store();
   auto cancelled = Reservation(ana->Request("cancel", schemas::EncodeRef(ref, "cancel")));
   ASSERT_TRUE(cancelled) << cancelled.error().message;
