@@ -19,12 +19,11 @@ std::string Report(const SimResult& r) {
 
 class SagaSimulationTest : public ::testing::TestWithParam<SimProfile> {
  protected:
-  static SimConfig Config(std::uint64_t seed, bool beyond = false) {
+  static SimConfig Config(std::uint64_t seed) {
     SimConfig c;
     c.profile = GetParam();
     c.seed = seed;
     c.dir = testing::NewTempDir("dst-test");
-    c.beyond_mqtt = beyond;
     return c;
   }
 };
@@ -44,7 +43,9 @@ TEST_P(SagaSimulationTest, SeedsPassWithCrashesDuplicatesAndClockJumps) {
 
 TEST_P(SagaSimulationTest, BeyondMqttLossesAndReorderingStillKeepTheInvariants) {
   for (std::uint64_t seed = 1; seed <= 15; ++seed) {
-    auto r = RunSimulation(Config(seed, true));
+    auto c = Config(seed);
+    c.beyond_mqtt = true;
+    auto r = RunSimulation(c);
     ASSERT_TRUE(r.ok) << "seed " << seed << ": " << Report(r);
   }
 }

@@ -253,7 +253,7 @@ void SimKernel::Publish(const std::string& from, runtime::OutboundMessage m) {
   } else {
     return Published(from, m);
   }
-  Enqueue(from, to, {m.topic, m.payload, m.correlation_data, m.response_topic, from, 0});
+  Enqueue(from, to, {m.topic, m.payload, m.correlation_data, m.response_topic, 0});
 }
 
 void SimKernel::Published(const std::string&, const runtime::OutboundMessage&) {
@@ -381,7 +381,7 @@ void SimKernel::Request(SimClient& c, topics::Op op, std::string payload) {
   Trace("{} asks {}: {}", c.id, topics::OpName(op), payload.substr(0, 100));
   Enqueue(client_prefix_ + c.id, c.home,
           {topics::Request(c.home, c.id, op), std::move(payload), c.waiting_corr,
-           topics::VehicleReplies(c.id), "", 0});
+           topics::VehicleReplies(c.id), 0});
 }
 
 void SimKernel::Cancel(SimClient& c) {

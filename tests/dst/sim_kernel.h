@@ -47,7 +47,6 @@ constexpr double kClockJumpChance = 0.002;  // the clock jumps 1 to 30 minutes
 
 struct Message {
   std::string topic, payload, correlation, response_topic;
-  std::string from;  // an agent, or "" for a client
   Ms deliver_at = 0;
 };
 
