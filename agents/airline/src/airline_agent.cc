@@ -331,20 +331,31 @@ class AirProfile final : public engine::Profile {
 
 }  // namespace
 
-Result<std::unique_ptr<engine::Profile>> MakeAirProfile(const AirlineOptions& options,
-                                                        engine::Services& services) {
-  auto files = worldfiles::ReadAirFiles(options.data_dir);
-  if (!files) return tl::unexpected<Error>(files.error());
+namespace {
+
+// The air profile over files already read from options.data_dir.
+Result<std::unique_ptr<engine::Profile>> MakeAirProfileOf(const AirlineOptions& options,
+                                                          worldfiles::AirFiles files,
+                                                          engine::Services& services) {
   AirSagaOptions sagas{.hold_ttl_s = options.hold_ttl_s,
                        .commit_hold_ttl_s = 120,
                        .saga = {.request_timeout = options.saga_timeout,
                                 .reply_timeout = std::chrono::milliseconds(10000),
                                 .crash_at = options.crash_at,
                                 .steady_now = options.steady_now}};
-  auto profile = std::make_unique<AirProfile>(options.id, std::move(*files), options.hold_ttl_s,
+  auto profile = std::make_unique<AirProfile>(options.id, std::move(files), options.hold_ttl_s,
                                               std::move(sagas), services);
   if (auto st = profile->Load(options.data_dir); !st) return tl::unexpected<Error>(st.error());
   return std::unique_ptr<engine::Profile>(std::move(profile));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<engine::Profile>> MakeAirProfile(const AirlineOptions& options,
+                                                        engine::Services& services) {
+  auto files = worldfiles::ReadAirFiles(options.data_dir);
+  if (!files) return tl::unexpected<Error>(files.error());
+  return MakeAirProfileOf(options, std::move(*files), services);
 }
 
 Result<std::unique_ptr<engine::Agent>> StartAirline(AirlineOptions options,
@@ -363,7 +374,7 @@ Result<std::unique_ptr<engine::Agent>> StartAirline(AirlineOptions options,
                          .on_fatal = std::move(options.on_fatal)};
   return engine::Agent::Start(std::move(o), clock,
                               [&](engine::Services& services, const std::string&) {
-                                return MakeAirProfile(options, services);
+                                return MakeAirProfileOf(options, std::move(*files), services);
                               });
 }
 

@@ -212,12 +212,8 @@ class SeatSales::Desk {
 
   Result<Sale> Take(const std::string& passenger, const std::string& id) {
     changing_ = sales_.changing_.LockOne(id);
-    if (takes_ == Takes::kOwnSales) return sales_.MineToChange(passenger, id);
-    {
-      std::lock_guard lock(sales_.mu_);
-      sales_.expiring_.erase(id);  // its expiry runs now
-    }
-    return sales_.Mine(passenger, id);
+    return takes_ == Takes::kOwnSales ? sales_.MineToChange(passenger, id)
+                                      : sales_.Mine(passenger, id);
   }
 
   static engine::SaleNow Now(const Sale& r) { return {r.status, r.expires_at}; }
@@ -297,6 +293,10 @@ void SeatSales::ExpireDue() {
 }
 
 void SeatSales::Expire(const std::string& passenger, const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    expiring_.erase(id);  // runs now; a later sweep may post it again, which finds it ended
+  }
   Desk desk(*this, Desk::Takes::kPartsToo);
   auto r = engine::RunEnd(desk, passenger, id, ReservationStatus::kExpired, services_.clock);
   if (!r && r.error().code != Errc::kNotFound && r.error().code != Errc::kConflict) {
