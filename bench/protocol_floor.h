@@ -1,7 +1,9 @@
 // The least a three-company reservation can cost under PROTOCOL.md's saga
 // rules on this machine, with no agent work at all: its broker round trips and
-// its durable commits, one after another. An implementation cannot be faster
-// than this floor; the benchmark reports it beside tripmesh's latency.
+// its durable commits, one step after another. The participants of a step
+// commit at the same time, each in a store of its own, as two companies do:
+// on one machine they share a disk. An implementation cannot be faster than
+// this floor; the benchmark reports it beside tripmesh's latency.
 #pragma once
 
 #include <string>
@@ -17,12 +19,15 @@ struct FloorOptions {
   // requests, the participant's hold before its ack, the coordinator's decision
   // before its commits, the participant's booking before its ack.
   int commits = 4;
+  // Stores that commit at once in a participant's step (the second and the
+  // fourth). 1: a single participant, as the floor was first measured.
+  int participants = 2;
   bool sync_full = true;  // else synchronous=NORMAL, as agents run with --no-sync-full
 };
 
 // Runs the chain for `seconds` after `warmup`: QoS 1 round trips between two
 // plain libmosquitto clients, and one-row SQLite transactions (WAL,
-// synchronous as in `options`) in a database under `dir`. Latencies in ms per chain.
+// synchronous as in `options`) in databases under `dir`. Latencies in ms per chain.
 Latencies ProtocolFloor(const std::string& broker, const std::string& dir, FloorOptions options,
                         double warmup, double seconds);
 
