@@ -20,7 +20,8 @@ struct FloorOptions {
   // before its commits, the participant's booking before its ack.
   int commits = 4;
   // Stores that commit at once in a participant's step (the second and the
-  // fourth). 1: a single participant, as the floor was first measured.
+  // fourth). 1: a single participant, every commit after another (the floor
+  // as first measured, which wrote all four in one store).
   int participants = 2;
   bool sync_full = true;  // else synchronous=NORMAL, as agents run with --no-sync-full
 };
