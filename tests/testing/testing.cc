@@ -126,6 +126,11 @@ std::unique_ptr<Recorder> Recorder::Start(runtime::TransportOptions o, const std
   std::replace(file.begin(), file.end(), '/', '_');
   r->log_ = std::fopen((dir + "/" + file + ".jsonl").c_str(), "a");
   EXPECT_TRUE(r->log_) << "cannot write " << dir << "/" << file << ".jsonl";
+  // Each line in one append of its own: two recorders of a test (one replaced
+  // after a restart, or a second broker's) never split each other's lines,
+  // and a test process killed mid-run leaves only whole ones. A recorded line
+  // (payload under 64 KiB) fits the buffer.
+  if (r->log_) std::setvbuf(r->log_, nullptr, _IOLBF, std::size_t{1} << 17);
   o.client_id = "recorder-" + name + "-" + std::to_string(getpid());
   o.clean_start = true;
   r->transport_ = runtime::NewMosquittoTransport(o);
