@@ -3,13 +3,19 @@
 // way it ended is fixed by where the coordinator died, and every participant
 // holds exactly what that outcome says (the profile's checker finds
 // nothing). A participant frozen past the timeout: the reservation fails
-// naming it, the others give back at once, and it gives back once it wakes.
+// naming it, the others give back at once, and it gives back once it wakes;
+// meanwhile the coordinator's metrics count the saga as unfinished.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "profile_world.h"
+#include "tripmesh/schemas/decode.h"
+#include "tripmesh/topics/topics.h"
 
 namespace tripmesh::testing {
 namespace {
@@ -18,6 +24,36 @@ using namespace std::chrono_literals;
 using schemas::ReservationStatus;
 
 using SagaCrashTest = ProfileTest;
+
+// `company`'s sagas.unfinished in each of its company.metrics, in the order they came.
+std::vector<std::int64_t> UnfinishedSagas(Recorder& recorder, const std::string& company) {
+  std::vector<std::int64_t> out;
+  for (const auto& m : recorder.Messages()) {
+    if (m.topic != topics::Metrics(company)) continue;
+    auto metrics = schemas::Decode<schemas::CompanyMetrics>(m.payload);
+    if (!metrics) continue;
+    auto n = metrics->counters.find("sagas.unfinished");
+    out.push_back(n == metrics->counters.end() ? -1 : n->second);
+  }
+  return out;
+}
+
+// Waits until `company`'s metrics counted `counts` unfinished sagas in this
+// order, whatever else came between.
+bool UnfinishedWent(Recorder& recorder, const std::string& company,
+                    const std::vector<std::int64_t>& counts) {
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto said = UnfinishedSagas(recorder, company);
+    auto next = counts.begin();
+    for (auto n : said) {
+      if (next != counts.end() && n == *next) ++next;
+    }
+    if (next == counts.end()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
 
 TEST_P(SagaCrashTest, TheReservationEndsFinalAndTheSameEverywhereAfterARestart) {
   const std::string step = GetParam().variant;
@@ -71,11 +107,17 @@ TEST_P(FrozenParticipantTest, TheReservationFailsNamingItAndNothingStaysHeldOnce
     if (a == frozen) continue;
     EXPECT_TRUE(NothingClaimedAt(a)) << a;
   }
+  // The compensation it owes the frozen one keeps the saga unfinished.
+  const std::string home = agents.front();
+  EXPECT_TRUE(UnfinishedWent(*recorder_, home, {1}))
+      << fmt::format("{}", fmt::join(UnfinishedSagas(*recorder_, home), ", "));
   running_[frozen]->Signal(SIGCONT);
   auto checked = Settle();
   EXPECT_TRUE(checked.ok) << checked.summary;
   EXPECT_EQ(checked.in_flight, 0) << checked.summary;
   EXPECT_TRUE(NothingClaimedAt(frozen));
+  EXPECT_TRUE(UnfinishedWent(*recorder_, home, {1, 0}))
+      << fmt::format("{}", fmt::join(UnfinishedSagas(*recorder_, home), ", "));
 }
 
 std::vector<ProfileCase> Steps() {

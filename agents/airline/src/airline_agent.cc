@@ -200,8 +200,9 @@ class AirProfile final : public engine::Profile {
     std::lock_guard lock(mu_);
     counters["world.airlines"] = static_cast<std::int64_t>(timetables_.size());
     counters["reservations.in_memory"] = static_cast<std::int64_t>(sales_.Reservations());
-    counters["sagas.unfinished"] = static_cast<std::int64_t>(sagas_.Unfinished());
   }
+
+  std::size_t UnfinishedSagas() const override { return sagas_.Unfinished(); }
 
   std::string TimeZone() const override { return ZoneOfFirstHub(files_, id_); }
 

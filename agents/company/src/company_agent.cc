@@ -133,6 +133,8 @@ class ChargingProfile final : public engine::Profile {
         static_cast<std::int64_t>(core_->network().refused_peer_stations());
   }
 
+  std::size_t UnfinishedSagas() const override { return core_->coordinator().UnfinishedCount(); }
+
   std::string TimeZone() const override {
     auto world = core_->network().view().Now();
     const auto* own = world->FindCompany(options_.id);

@@ -466,6 +466,7 @@ class AgentImpl final : public Agent {
     auto stats = store_->stats();
     m.counters["store.commits"] = stats.commits;
     m.counters["store.writes"] = stats.writes;
+    m.counters["sagas.unfinished"] = static_cast<std::int64_t>(profile_->UnfinishedSagas());
     profile_->AddMetrics(m.counters);
     Send({.topic = topics::Metrics(options_.id), .payload = schemas::Encode(m), .retain = true});
   }

@@ -90,6 +90,9 @@ class Profile {
   virtual void Tick(int tick) = 0;
   // The profile's own counters in company.metrics.
   virtual void AddMetrics(std::map<std::string, std::int64_t>& counters) = 0;
+  // Sagas this agent coordinates that have not settled (`sagas.unfinished`
+  // in company.metrics; a simulation waits for none).
+  virtual std::size_t UnfinishedSagas() const = 0;
   // The zone the company's status reports.
   virtual std::string TimeZone() const = 0;
 };
