@@ -9,7 +9,7 @@
 // Thread safety: Start and Stop from one thread. The profile is called from
 // Start (Online), the network thread (HearCatalogue, OnReply, OnSagaMessage:
 // post only, no disk), lanes (Handle, HandleAdmin), the ticker (Tick,
-// AddMetrics, TimeZone) and any of them (IsCompany).
+// AddMetrics, UnfinishedSagas, TimeZone) and any of them (IsCompany).
 #pragma once
 
 #include <chrono>
