@@ -273,10 +273,10 @@ void PrintTable(const std::vector<Row>& rows, const std::map<std::string, Messag
 }
 
 // The protocol floor's p99: with the two participants of a three-company
-// saga committing at once (`p99`), and with a single one (`single_p99`), as
-// the floor was first measured. Zero: not measured.
+// saga committing at once (`p99`), and with a single one
+// (`one_participant_p99`), as the floor was first measured. Zero: not measured.
 struct FloorP99 {
-  double p99 = 0, single_p99 = 0;
+  double p99 = 0, one_participant_p99 = 0;
 };
 
 // Where a run stands against the ratios it is held to (docs/BENCHMARKS.md,
@@ -306,7 +306,7 @@ void PrintTargets(const std::vector<Row>& rows, FloorP99 floor) {
     std::printf(
         "- three-company p99 at 1 / protocol floor p99: %.2fx (target <= 1.5; %.2fx the "
         "one-participant floor's)\n",
-        p99 / floor.p99, p99 / floor.single_p99);
+        p99 / floor.p99, p99 / floor.one_participant_p99);
   }
   if (const Row* r = find("single", 64)) {
     std::printf("- single-company confirmed/s at 64 / broker rt/s: %.3f (target >= 0.35)\n",

@@ -26,7 +26,7 @@ using schemas::ReservationStatus;
 using SagaCrashTest = ProfileTest;
 
 // `company`'s sagas.unfinished in each of its company.metrics, in the order they came.
-std::vector<std::int64_t> UnfinishedSagas(Recorder& recorder, const std::string& company) {
+std::vector<std::int64_t> UnfinishedCounts(Recorder& recorder, const std::string& company) {
   std::vector<std::int64_t> out;
   for (const auto& m : recorder.Messages()) {
     if (m.topic != topics::Metrics(company)) continue;
@@ -44,7 +44,7 @@ bool UnfinishedWent(Recorder& recorder, const std::string& company,
                     const std::vector<std::int64_t>& counts) {
   auto deadline = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto said = UnfinishedSagas(recorder, company);
+    auto said = UnfinishedCounts(recorder, company);
     auto next = counts.begin();
     for (auto n : said) {
       if (next != counts.end() && n == *next) ++next;
@@ -110,14 +110,14 @@ TEST_P(FrozenParticipantTest, TheReservationFailsNamingItAndNothingStaysHeldOnce
   // The compensation it owes the frozen one keeps the saga unfinished.
   const std::string home = agents.front();
   EXPECT_TRUE(UnfinishedWent(*recorder_, home, {1}))
-      << fmt::format("{}", fmt::join(UnfinishedSagas(*recorder_, home), ", "));
+      << fmt::format("{}", fmt::join(UnfinishedCounts(*recorder_, home), ", "));
   running_[frozen]->Signal(SIGCONT);
   auto checked = Settle();
   EXPECT_TRUE(checked.ok) << checked.summary;
   EXPECT_EQ(checked.in_flight, 0) << checked.summary;
   EXPECT_TRUE(NothingClaimedAt(frozen));
   EXPECT_TRUE(UnfinishedWent(*recorder_, home, {1, 0}))
-      << fmt::format("{}", fmt::join(UnfinishedSagas(*recorder_, home), ", "));
+      << fmt::format("{}", fmt::join(UnfinishedCounts(*recorder_, home), ", "));
 }
 
 std::vector<ProfileCase> Steps() {
