@@ -3,7 +3,8 @@
 // silent and every one is compensated; hold_only waits for confirm; a held
 // saga expires; a confirmed one is cancelled; a restart at any step ends
 // every saga the same way; the agent's own part joins the state's commit; a
-// settled saga leaves memory and is revived to end; an amend is stored first.
+// settled saga leaves memory and is revived to end; an amend is stored first;
+// a repeated request hears the first answer.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -337,6 +338,62 @@ TEST_F(EngineSagaTest, AnAmendIsStoredBeforeItsCallerHearsAndARepeatChangesNothi
   EXPECT_EQ(heard, (std::vector<bool>{true, false}));
   EXPECT_TRUE(unknown);
   EXPECT_EQ(saga_->Find("s1")->body, "moved");
+}
+
+// A reserve repeated while its saga runs (a client resending after the
+// broker came back) hears what the first hears, when the first does; once
+// the saga is held or settled, it hears that at once.
+TEST_F(EngineSagaTest, ARepeatedRequestWaitsForTheFirstAnswerAndNeverHearsHalfway) {
+  Start("s1");
+  EXPECT_FALSE(saga_->RejoinRequest("bia", "q-s1", {}));  // another's request
+  EXPECT_FALSE(saga_->RejoinRequest("ana", "q-none", {}));
+  ASSERT_TRUE(saga_->RejoinRequest("ana", "q-s1", {}));
+  Pump();
+  Ack("jangada", "s1", SagaPhase::kRequest);
+  Ack("sabia", "s1", SagaPhase::kRequest);
+  ASSERT_TRUE(saga_->Rejoin("ana", "s1", {}));  // the same plan, while committing
+  Pump();
+  EXPECT_TRUE(replies_.empty());
+  Ack("jangada", "s1", SagaPhase::kCommit);
+  Ack("sabia", "s1", SagaPhase::kCommit);
+  ASSERT_EQ(replies_.size(), 3u);
+  for (const auto& r : replies_) EXPECT_EQ(r.Status(), ReservationStatus::kConfirmed);
+  ASSERT_TRUE(saga_->RejoinRequest("ana", "q-s1", {}));
+  Pump();
+  ASSERT_EQ(replies_.size(), 4u);
+  EXPECT_EQ(replies_.back().Status(), ReservationStatus::kConfirmed);
+
+  // A hold answers held, to the first and to a repeat after it.
+  Start("s2", true);
+  ASSERT_TRUE(saga_->RejoinRequest("ana", "q-s2", {}));
+  Ack("jangada", "s2", SagaPhase::kRequest);
+  Ack("sabia", "s2", SagaPhase::kRequest);
+  ASSERT_EQ(replies_.size(), 6u);
+  ASSERT_TRUE(saga_->RejoinRequest("ana", "q-s2", {}));
+  Pump();
+  ASSERT_EQ(replies_.size(), 7u);
+  for (auto i = 4u; i < 7u; ++i) EXPECT_EQ(replies_[i].Status(), ReservationStatus::kHeld);
+  EXPECT_TRUE(errors_.empty());
+}
+
+// A repeat that finds its saga in memory, which then settles and leaves
+// memory before the repeat's turn, hears the stored record.
+TEST_F(EngineSagaTest, ARepeatedRequestOfASagaThatLeftMemoryHearsTheStoredOne) {
+  own_ = true;
+  Open();
+  Start("s1");
+  Ack("sabia", "s1", SagaPhase::kRequest);
+  ASSERT_TRUE(saga_->RejoinRequest("ana", "q-s1", {}));  // queued behind the commit's ack
+  saga_->OnAck("sabia", "s1", SagaPhase::kCommit,
+               PartAnswer{.ok = true, .code = {}, .detail = "", .held = "", .expires_at = {}});
+  // The ack's step runs before the repeat's: reorder the queue so.
+  std::rotate(tasks_.begin(), tasks_.end() - 1, tasks_.end());
+  Pump();
+  EXPECT_FALSE(saga_->Knows("s1"));
+  ASSERT_EQ(replies_.size(), 2u);
+  EXPECT_EQ(replies_[0].Status(), ReservationStatus::kConfirmed);
+  EXPECT_EQ(replies_[1].Status(), ReservationStatus::kConfirmed);
+  EXPECT_FALSE(saga_->RejoinRequest("ana", "q-s1", {}));  // settled: the profile's to answer
 }
 
 // Stores from before the parts' column kept them a row each: still read.

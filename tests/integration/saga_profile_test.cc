@@ -1,6 +1,7 @@
 // A saga's life, the same for both profiles and on each store: a
 // participant refuses and the others give back; held, a participant killed,
-// then confirmed, cancelled, and asked again; a hold left unconfirmed lapses
+// then confirmed, cancelled, and asked again; a reserve repeated while its
+// saga waits hears the first answer; a hold left unconfirmed lapses
 // everywhere; repeated and reordered saga messages leave the state of a
 // clean run; the broker restarted under load lets every saga finish; the
 // profile's simulated crowd leaves every store consistent. (The
@@ -106,6 +107,39 @@ TEST_P(SagaProfileTest, HeldThenConfirmedAcrossAParticipantKillThenCancelledEver
   auto late = requester->Request(topics::Op::kConfirm, id);
   ASSERT_FALSE(late) << "confirmed a cancelled reservation";
   EXPECT_EQ(late.error().code, Errc::kConflict) << late.error().message;
+}
+
+// A client that sends its reserve again while the saga waits on a frozen
+// participant (as one does after its connection came back) hears what the
+// first hears, when the first does: not the saga halfway, not a refusal.
+TEST_P(SagaProfileTest, AReserveRepeatedWhileItsSagaWaitsHearsTheFirstAnswer) {
+  StartAll();
+  auto requester = JoinHome();
+  ASSERT_TRUE(requester);
+  const std::string frozen = world_->Agents()[1];
+  running_[frozen]->Signal(SIGSTOP);
+  Result<Booking> first = Fail(Errc::kTimeout, "not answered");
+  std::thread asking([&] { first = requester->Reserve("twice"); });
+  std::this_thread::sleep_for(300ms);
+  std::thread thawing([&] {
+    std::this_thread::sleep_for(700ms);
+    running_[frozen]->Signal(SIGCONT);
+  });
+  auto again = requester->Reserve("twice");
+  asking.join();
+  thawing.join();
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(first->status, ReservationStatus::kConfirmed);
+  EXPECT_EQ(again->status, ReservationStatus::kConfirmed);
+  EXPECT_EQ(again->reservation_id, first->reservation_id);
+  auto settled = requester->Reserve("twice");
+  ASSERT_TRUE(settled) << settled.error().message;
+  EXPECT_EQ(settled->status, ReservationStatus::kConfirmed);
+  EXPECT_EQ(settled->reservation_id, first->reservation_id);
+  auto checked = Settle();
+  EXPECT_TRUE(checked.ok) << checked.summary;
+  EXPECT_EQ(checked.in_flight, 0) << checked.summary;
 }
 
 TEST_P(SagaProfileTest, AnUnconfirmedHoldLapsesEverywhere) {

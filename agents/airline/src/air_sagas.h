@@ -52,6 +52,12 @@ class AirSagas {
                        const engine::ReplyTo& reply);
   std::optional<schemas::AirReservation> Get(const std::string& passenger,
                                              const std::string& reservation_id) const;
+  // A reserve that repeats `request_id` while its saga is in memory gets
+  // the first's answer (engine::Saga::Rejoin): false when it is not.
+  bool Rejoin(const std::string& passenger, const std::string& request_id,
+              const engine::ReplyTo& reply) {
+    return saga_.RejoinRequest(passenger, request_id, reply);
+  }
   std::optional<schemas::AirReservation> ByRequest(const std::string& passenger,
                                                    const std::string& request_id) const;
   std::vector<schemas::AirReservation> Of(const std::string& passenger) const;

@@ -209,7 +209,8 @@ class AirProfile final : public engine::Profile {
  private:
   // An itinerary of this airline's legs only is sold here and now; one with
   // another airline's legs is a saga, answered when it settles (an empty
-  // answer). A repeated request_id gets what the first one made.
+  // answer). A repeated request_id gets what the first one made, when it
+  // settles if it is still under way.
   Result<std::string> Reserve(const air::Timetable& t, const std::string& passenger,
                               const schemas::AirReserveRequest& r,
                               const engine::ReplyTo& reply_to) {
@@ -219,6 +220,7 @@ class AirProfile final : public engine::Profile {
     });
     // A repeated request names the same legs: each kind finds its own repeats.
     if (mine) return sales_.Reserve(t, passenger, r);
+    if (sagas_.Rejoin(passenger, r.request_id, reply_to)) return std::string();
     if (auto earlier = sagas_.ByRequest(passenger, r.request_id)) {
       earlier->request_id = r.request_id;
       return schemas::Encode(*earlier);

@@ -279,14 +279,8 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
     (*earlier)->request_id = req->request_id;
     return schemas::Encode(**earlier);
   }
-  if (sagas_) {
-    if (auto in_flight = sagas_->InFlightByRequest(agent, req->request_id)) {
-      return Fail(Errc::kConflict,
-                  "request " + req->request_id + " is already reserving " +
-                      in_flight->reservation_id + "; ask with get",
-                  "request_id");
-    }
-  }
+  // The same request again while its saga runs (a client's resend): answered with the first.
+  if (sagas_ && sagas_->RejoinRequest(agent, req->request_id, reply_to)) return std::string();
   schemas::Plan plan;
   if (req->plan) {
     auto plans = MakePlans(agent, *req->plan, false);
@@ -308,7 +302,7 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
       plan = it->second.plan;
     }
     // A plan is reserved once: again, it answers with what the first time made.
-    if (!reserved.empty()) return Earlier(agent, reserved, req->request_id);
+    if (!reserved.empty()) return Earlier(agent, reserved, reply_to);
   }
   bool remote = std::any_of(plan.stops.begin(), plan.stops.end(),
                             [&](const auto& s) { return s.company != company_; });
@@ -321,13 +315,11 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
 }
 
 Result<std::string> Handlers::Earlier(const std::string& agent, const std::string& reservation_id,
-                                      const std::string& request_id) {
-  std::optional<schemas::Reservation> in_flight =
-      sagas_ ? sagas_->InFlight(reservation_id) : std::nullopt;
-  auto first =
-      in_flight ? Result<schemas::Reservation>(*in_flight) : book_.Get(agent, reservation_id);
+                                      const ReplyTo& reply_to) {
+  if (sagas_ && sagas_->Rejoin(agent, reservation_id, reply_to)) return std::string();
+  auto first = book_.Get(agent, reservation_id);
   if (!first) return Forward(first);
-  first->request_id = request_id;
+  first->request_id = reply_to.request_id;
   return schemas::Encode(*first);
 }
 

@@ -60,9 +60,9 @@ class Handlers {
   Result<std::string> List(const std::string& agent, std::string_view payload);
   // The plan `plan_id` (empty: an inline plan) was reserved as `reservation_id`.
   void RememberReservation(const std::string& plan_id, const std::string& reservation_id);
-  // The reservation an earlier reserve made, answered again.
+  // The reservation an earlier reserve made, answered again (once its saga, if it runs, answers).
   Result<std::string> Earlier(const std::string& agent, const std::string& reservation_id,
-                              const std::string& request_id);
+                              const ReplyTo& reply_to);
   Result<std::string> Checkin(const std::string& agent, std::string_view payload);
   Result<std::string> Availability(std::string_view payload);
   // Plans are kept for a later reserve by plan_id only when `remember`;

@@ -76,6 +76,15 @@ class SagaCoordinator {
   // A confirmed reservation whose vehicle missed a stop: compensates every
   // participant and records it as no_show.
   void EndAsNoShow(const schemas::Reservation& r);
+  // A reserve that repeats the one that started a saga in memory (its
+  // request_id, or the same plan) gets the first's answer (Saga::Rejoin).
+  bool Rejoin(const std::string& vehicle, const std::string& reservation_id, const ReplyTo& reply) {
+    return saga_.Rejoin(vehicle, engine::SagaIdOf(reservation_id), reply);
+  }
+  bool RejoinRequest(const std::string& vehicle, const std::string& request_id,
+                     const ReplyTo& reply) {
+    return saga_.RejoinRequest(vehicle, request_id, reply);
+  }
   // The reservation as a vehicle sees it while its saga is in flight.
   std::optional<schemas::Reservation> InFlight(const std::string& reservation_id) const;
   std::optional<schemas::Reservation> InFlightByRequest(const std::string& vehicle,

@@ -296,6 +296,50 @@ void Saga::RunOwn(const std::string& requester, const std::string& saga_id,
       unknown ? std::move(unknown) : std::function<void()>(not_found));
 }
 
+bool Saga::Rejoin(const std::string& requester, const std::string& saga_id, const ReplyTo& reply) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = views_.find(saga_id);
+    if (it == views_.end() || it->second.requester != requester) return false;
+  }
+  Run(
+      saga_id,
+      [this, reply](Live& s) {
+        SagaStep at = s.record.step;
+        bool moving =
+            at == SagaStep::kRequesting || at == SagaStep::kAborting || at == SagaStep::kCommitting;
+        if (moving) {
+          s.waiting.push_back(reply);
+        } else {
+          hooks_.reply(s.record, reply);
+        }
+      },
+      [this, saga_id, reply] {  // it settled and left memory meanwhile
+        auto settled = Recall(saga_id);
+        if (settled && *settled) {
+          hooks_.reply(**settled, reply);
+        } else {
+          hooks_.reply_error(Error{Errc::kUnavailable,
+                                   "the reservation cannot be read now; ask again with get", ""},
+                             reply);
+        }
+      });
+  return true;
+}
+
+bool Saga::RejoinRequest(const std::string& requester, const std::string& request_id,
+                         const ReplyTo& reply) {
+  if (request_id.empty()) return false;
+  std::string id;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_request_.find({requester, request_id});
+    if (it == by_request_.end()) return false;
+    id = it->second;
+  }
+  return Rejoin(requester, id, reply);
+}
+
 void Saga::Confirm(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
                    std::function<void()> unknown) {
   RunOwn(

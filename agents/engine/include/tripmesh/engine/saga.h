@@ -133,6 +133,15 @@ class Saga {
   // Starts `r` (step requesting, parts with their requests); answers `reply`
   // once it is held, confirmed or failed.
   void Start(SagaRecord r, ReplyTo reply);
+  // A request that repeats the one that started saga `saga_id` of
+  // `requester` (its request_id, or a reserve of the same plan) gets the
+  // answer the first gets: while the saga moves (requesting, committing) it
+  // waits on it; once held or decided it hears the saga as it stands. False,
+  // and nothing sent, when no such saga is in memory.
+  bool Rejoin(const std::string& requester, const std::string& saga_id, const ReplyTo& reply);
+  // As Rejoin, for the saga that `request_id` of `requester` started.
+  bool RejoinRequest(const std::string& requester, const std::string& request_id,
+                     const ReplyTo& reply);
   // A held saga of `requester`: commit. not_found for another's; conflict
   // while it moves. `unknown` (unset: not_found) answers for a saga not kept.
   void Confirm(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
