@@ -204,7 +204,7 @@ class AirSimulation final : public SimKernel {
       req.legs.push_back(std::move(want));
     }
     p.chosen.reset();
-    Request(p, topics::Op::kReserve, schemas::Encode(req));
+    Reserve(p, schemas::Encode(req), req.hold_only);
   }
 
   void Hear(SimClient& c, const Message& m) override {
@@ -216,7 +216,7 @@ class AirSimulation final : public SimKernel {
     }
     auto r = schemas::Decode<schemas::AirReservation>(m.payload);
     if (r) {
-      Heard(p, r->reservation_id, r->status);
+      Heard(p, m, r->reservation_id, r->status);
       SeatsGot(*r);
     }
     if (!Answered(p, m)) return;

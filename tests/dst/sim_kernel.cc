@@ -384,6 +384,11 @@ void SimKernel::Request(SimClient& c, topics::Op op, std::string payload) {
            topics::VehicleReplies(c.id), 0});
 }
 
+void SimKernel::Reserve(SimClient& c, std::string payload, bool hold_only) {
+  Request(c, topics::Op::kReserve, std::move(payload));
+  if (!hold_only) full_reserves_.insert(c.waiting_corr);
+}
+
 void SimKernel::Cancel(SimClient& c) {
   c.cancel_sent.insert(c.reservation_id);
   Request(c, topics::Op::kCancel, schemas::EncodeRef({"", c.reservation_id}, "cancel"));
@@ -415,9 +420,14 @@ bool SimKernel::Answered(SimClient& c, const Message& m) {
   return true;
 }
 
-void SimKernel::Heard(SimClient& c, const std::string& reservation_id,
+void SimKernel::Heard(SimClient& c, const Message& m, const std::string& reservation_id,
                       schemas::ReservationStatus status) {
   ++result_.reservations;
+  // Any answer to it, a repeat's too: a saga halfway is no answer to a full reserve.
+  if (status == schemas::ReservationStatus::kHeld && full_reserves_.count(m.correlation)) {
+    Fail(fmt::format("{} heard {} held in answer to a reserve that was not hold_only", c.id,
+                     reservation_id));
+  }
   if (status == schemas::ReservationStatus::kConfirmed) c.heard_confirmed.insert(reservation_id);
 }
 

@@ -134,6 +134,8 @@ class SimKernel {
   std::unique_ptr<runtime::Store> OpenStore(const std::string& id);
   std::string StorePath(const std::string& id) const { return config_.dir + "/" + id + ".db"; }
   void Request(SimClient& c, topics::Op op, std::string payload);
+  // A reserve; one that is not `hold_only` may never be answered `held`.
+  void Reserve(SimClient& c, std::string payload, bool hold_only);
   void Cancel(SimClient& c);
   // What a client does once its reservation is held (confirm, cancel or let
   // it lapse) or confirmed (cancel, now and then); false when it did nothing.
@@ -141,7 +143,8 @@ class SimKernel {
   // Whether `m` answers the client's request in flight; then it waits no more.
   bool Answered(SimClient& c, const Message& m);
   // The reservation `m` carries, heard by the client.
-  void Heard(SimClient& c, const std::string& reservation_id, schemas::ReservationStatus status);
+  void Heard(SimClient& c, const Message& m, const std::string& reservation_id,
+             schemas::ReservationStatus status);
   void Quietly();  // steps until quiet, for at most kSettleMs
 
   std::int64_t Uniform(std::int64_t lo, std::int64_t hi) {
@@ -203,6 +206,7 @@ class SimKernel {
   using Link = std::pair<std::string, std::string>;  // (from, to)
   std::map<Link, std::deque<Message>> links_;
   std::vector<std::pair<Link, Message>> redeliveries_;
+  std::set<std::string> full_reserves_;  // correlations of reserves that are not hold_only
   std::deque<std::string> trace_;
 };
 

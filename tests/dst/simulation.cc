@@ -186,12 +186,12 @@ class Simulation final : public SimKernel {
                     0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
     schemas::ReserveRequest req{fmt::format("rq-{}-{}", v.id, v.cycles_left), "", plan,
                                 Chance(0.5)};
-    Request(v, topics::Op::kReserve, schemas::Encode(req));
+    Reserve(v, schemas::Encode(req), req.hold_only);
   }
 
   void Hear(SimClient& v, const Message& m) override {
     auto r = schemas::Decode<schemas::Reservation>(m.payload);
-    if (r) Heard(v, r->reservation_id, r->status);
+    if (r) Heard(v, m, r->reservation_id, r->status);
     if (!Answered(v, m)) return;
     if (r) {
       v.reservation_id = r->reservation_id;
