@@ -352,6 +352,12 @@ void SimKernel::DeliverToClient(const std::string& id, const Message& m) {
                          [&](const SimClient* c) { return c->id == id; });
   if (it == clients_.end()) return;
   Trace("{} hears {}", id, m.payload.substr(0, 140));
+  // Every answer, a repeat's too, names the request it answers.
+  if (auto asked = request_ids_.find(m.correlation);
+      asked != request_ids_.end() && schemas::PeekRequestId(m.payload) != asked->second) {
+    Fail(fmt::format("{} heard an answer to {} that names request {}", id, asked->second,
+                     schemas::PeekRequestId(m.payload)));
+  }
   Hear(**it, m);
 }
 
@@ -378,6 +384,7 @@ void SimKernel::Request(SimClient& c, topics::Op op, std::string payload) {
   c.waiting_corr = fmt::format("c{}", ++serial_);
   c.waiting_op = op;
   c.gave_up_at = now_ + kClientTimeoutMs;
+  request_ids_[c.waiting_corr] = schemas::PeekRequestId(payload);
   Trace("{} asks {}: {}", c.id, topics::OpName(op), payload.substr(0, 100));
   Enqueue(client_prefix_ + c.id, c.home,
           {topics::Request(c.home, c.id, op), std::move(payload), c.waiting_corr,

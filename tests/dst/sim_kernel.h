@@ -207,6 +207,7 @@ class SimKernel {
   std::map<Link, std::deque<Message>> links_;
   std::vector<std::pair<Link, Message>> redeliveries_;
   std::set<std::string> full_reserves_;  // correlations of reserves that are not hold_only
+  std::map<std::string, std::string> request_ids_;  // each request's, by correlation
   std::deque<std::string> trace_;
 };
 
