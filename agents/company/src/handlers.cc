@@ -273,14 +273,16 @@ Result<std::string> Handlers::Reserve(const std::string& agent, std::string_view
                                       const ReplyTo& reply_to) {
   auto req = schemas::Decode<schemas::ReserveRequest>(payload);
   if (!req) return Forward(req);
+  // The same request again while its saga runs (a client's resend): answered
+  // with the first. Memory before the book: a saga leaves memory only once
+  // the book has it, so one that settles meanwhile is found there.
+  if (sagas_ && sagas_->RejoinRequest(agent, req->request_id, reply_to)) return std::string();
   auto earlier = book_.FindByRequest(agent, req->request_id);
   if (!earlier) return Forward(earlier);
   if (*earlier) {
     (*earlier)->request_id = req->request_id;
     return schemas::Encode(**earlier);
   }
-  // The same request again while its saga runs (a client's resend): answered with the first.
-  if (sagas_ && sagas_->RejoinRequest(agent, req->request_id, reply_to)) return std::string();
   schemas::Plan plan;
   if (req->plan) {
     auto plans = MakePlans(agent, *req->plan, false);
@@ -418,14 +420,15 @@ Result<std::string> Handlers::List(const std::string& agent, std::string_view pa
     return schemas::Encode(schemas::ReservationList{req->request_id, agent, std::move(*all)});
   }
   schemas::ReservationList out{req->request_id, agent, {}};
+  // Memory before the book, as for a repeated reserve.
+  if (auto in_flight =
+          sagas_ ? sagas_->InFlightByRequest(agent, req->for_request_id) : std::nullopt) {
+    out.reservations.push_back(std::move(*in_flight));
+    return schemas::Encode(out);
+  }
   auto found = book_.FindByRequest(agent, req->for_request_id);
   if (!found) return Forward(found);
-  if (*found) {
-    out.reservations.push_back(std::move(**found));
-  } else if (auto in_flight =
-                 sagas_ ? sagas_->InFlightByRequest(agent, req->for_request_id) : std::nullopt) {
-    out.reservations.push_back(std::move(*in_flight));
-  }
+  if (*found) out.reservations.push_back(std::move(**found));
   return schemas::Encode(out);
 }
 
