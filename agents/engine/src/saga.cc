@@ -32,6 +32,9 @@ std::string Standing(const SagaRecord& r) {
   return std::string(SagaStepName(r.step));
 }
 
+// The outcome is fixed (its compensation may still be under way).
+bool Settled(SagaStep at) { return at == SagaStep::kDone || at == SagaStep::kCompensating; }
+
 }  // namespace
 
 topics::SagaKind SagaKindOf(SagaPhase phase) {
@@ -306,12 +309,10 @@ bool Saga::Rejoin(const std::string& requester, const std::string& saga_id, cons
       saga_id,
       [this, reply](Live& s) {
         SagaStep at = s.record.step;
-        bool moving =
-            at == SagaStep::kRequesting || at == SagaStep::kAborting || at == SagaStep::kCommitting;
-        if (moving) {
-          s.waiting.push_back(reply);
-        } else {
+        if (at == SagaStep::kHeld || Settled(at)) {
           hooks_.reply(s.record, reply);
+        } else {
+          s.waiting.push_back(reply);  // still moving: answered with the first
         }
       },
       [this, saga_id, reply] {  // it settled and left memory meanwhile
@@ -319,9 +320,10 @@ bool Saga::Rejoin(const std::string& requester, const std::string& saga_id, cons
         if (settled && *settled) {
           hooks_.reply(**settled, reply);
         } else {
-          hooks_.reply_error(Error{Errc::kUnavailable,
-                                   "the reservation cannot be read now; ask again with get", ""},
-                             reply);
+          hooks_.reply_error(
+              Error{Errc::kUnavailable,
+                    "the reservation cannot be read now; send the same request again", ""},
+              reply);
         }
       });
   return true;
@@ -329,15 +331,8 @@ bool Saga::Rejoin(const std::string& requester, const std::string& saga_id, cons
 
 bool Saga::RejoinRequest(const std::string& requester, const std::string& request_id,
                          const ReplyTo& reply) {
-  if (request_id.empty()) return false;
-  std::string id;
-  {
-    std::lock_guard lock(mu_);
-    auto it = by_request_.find({requester, request_id});
-    if (it == by_request_.end()) return false;
-    id = it->second;
-  }
-  return Rejoin(requester, id, reply);
+  auto id = IdOfRequest(requester, request_id);
+  return id && Rejoin(requester, *id, reply);
 }
 
 void Saga::Confirm(const std::string& requester, const std::string& saga_id, const ReplyTo& reply,
@@ -378,7 +373,7 @@ void Saga::End(const std::string& requester, const std::string& saga_id, Reserva
   auto step = [this, outcome](Live& s) {
     SagaStep at = s.record.step;
     bool confirmed = at == SagaStep::kDone && s.record.outcome == ReservationStatus::kConfirmed;
-    bool settled = at == SagaStep::kDone || at == SagaStep::kCompensating;
+    bool settled = Settled(at);
     if (at == SagaStep::kHeld || confirmed) {
       DecideCompensate(s, outcome, std::nullopt);
     } else if (settled && s.record.outcome == outcome) {
@@ -612,17 +607,19 @@ std::optional<SagaRecord> Saga::Find(const std::string& saga_id) const {
   return it->second;
 }
 
+std::optional<std::string> Saga::IdOfRequest(const std::string& requester,
+                                             const std::string& request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = by_request_.find({requester, request_id});
+  if (it == by_request_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::optional<SagaRecord> Saga::ByRequest(const std::string& requester,
                                           const std::string& request_id) const {
-  if (request_id.empty()) return std::nullopt;
-  std::string id;
-  {
-    std::lock_guard lock(mu_);
-    auto it = by_request_.find({requester, request_id});
-    if (it == by_request_.end()) return std::nullopt;
-    id = it->second;
-  }
-  return Find(id);
+  auto id = IdOfRequest(requester, request_id);
+  return id ? Find(*id) : std::nullopt;
 }
 
 std::vector<SagaRecord> Saga::Of(const std::string& requester) const {

@@ -200,6 +200,9 @@ class Saga {
   void RunOwn(const std::string& requester, const std::string& saga_id,
               const std::optional<ReplyTo>& reply, std::function<void(Live&)> step,
               std::function<void()> unknown);
+  // The saga in memory that `request_id` of `requester` started.
+  std::optional<std::string> IdOfRequest(const std::string& requester,
+                                         const std::string& request_id) const;
   [[nodiscard]] Status Persist(Live& s);
   // Stores the saga's state, then sends `phase`; this agent's own part runs
   // in the same commit as the state when it takes part.
