@@ -12,6 +12,10 @@ namespace tripmesh::bench {
 struct BrokerResult {
   double round_trips_per_s = 0;
   Latencies latency;  // ms per round trip
+  // The CPU both clients (this process) spent per round trip, warm-up
+  // included: a request's and a reply's publish and delivery, with one thread
+  // hand-off on the requester's side, as an agent hands a message to a lane.
+  double client_cpu_ms_per_round_trip = 0;
 };
 
 // QoS 1 request/reply between two plain MQTT clients (libmosquitto): one keeps

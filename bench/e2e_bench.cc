@@ -279,9 +279,37 @@ struct FloorP99 {
   double p99 = 0, one_participant_p99 = 0;
 };
 
+// What the agents of a three-company saga cannot do without under
+// PROTOCOL.md's rules: messages, each a publish and a delivery with both ends
+// in agents (the 8 saga messages; the vehicle's request and its reply have one
+// end each), and durable writes (the coordinator's state and decision, each
+// participant's hold and booking). No events, no availability round, no
+// planning, no agent logic.
+constexpr double kFloorMessages = 9;
+constexpr int kFloorWrites = 6;
+// Writes per commit for the floor: the agents' group commit carried 1.9-2.0
+// under load on the machine of docs/BENCHMARKS.md's 2026-12-03 section.
+constexpr int kFloorWritesPerCommit = 2;
+
+// The CPU floor of a three-company reservation beside what the agents used:
+// the floor's messages at the raw broker clients' CPU per message (measured
+// in the same run at the same concurrency) and its writes at `write_cpu_ms`.
+void PrintCpuFloor(const Row& r, double write_cpu_ms) {
+  double per_message = r.broker->client_cpu_ms_per_round_trip / 2;
+  double floor = kFloorMessages * per_message + kFloorWrites * write_cpu_ms;
+  if (floor <= 0) return;
+  std::printf(
+      "- CPU floor of a three-company reservation at %d (%.0f messages at the raw broker's "
+      "clients' %.3f ms each, %d one-row writes %d to a commit at %.3f ms each; no agent work): "
+      "%.2f ms; the agents used %.1fx it; the 0.8 ms target is %.2fx it\n",
+      r.vehicles, kFloorMessages, per_message, kFloorWrites, kFloorWritesPerCommit, write_cpu_ms,
+      floor, AgentCpuMsPerConfirmed(r.load) / floor, 0.8 / floor);
+}
+
 // Where a run stands against the ratios it is held to (docs/BENCHMARKS.md,
 // "Cheaper per reservation"): figures of one run, so a noisy machine cancels.
-void PrintTargets(const std::vector<Row>& rows, FloorP99 floor) {
+// `write_cpu_ms`: a durable write's CPU for the CPU floor (0: not measured).
+void PrintTargets(const std::vector<Row>& rows, FloorP99 floor, double write_cpu_ms) {
   auto find = [&](const char* kind, int vehicles) -> const Row* {
     for (const auto& r : rows) {
       if (r.kind == kind && r.vehicles == vehicles) return &r;
@@ -300,6 +328,7 @@ void PrintTargets(const std::vector<Row>& rows, FloorP99 floor) {
         "- agents' CPU per confirmed three-company reservation at 64: %.2f ms (target <= "
         "0.8)\n",
         AgentCpuMsPerConfirmed(r->load));
+    if (write_cpu_ms > 0) PrintCpuFloor(*r, write_cpu_ms);
   }
   if (const Row* r = find("three", 1); r && floor.p99 > 0) {
     double p99 = r->load.latency.At(0.99);
@@ -314,6 +343,12 @@ void PrintTargets(const std::vector<Row>& rows, FloorP99 floor) {
   }
 }
 
+// Whether the agents commit with synchronous=FULL, as they do unless told not to.
+bool SyncFull(const Flags& f) {
+  return std::find(f.agent_args.begin(), f.agent_args.end(), "--no-sync-full") ==
+         f.agent_args.end();
+}
+
 // Beside the light-load row, what the saga's rules alone cost on this machine:
 // the floor of PROTOCOL.md's three-company saga, and the same chain with one
 // participant (every commit after another).
@@ -326,8 +361,7 @@ FloorP99 PrintFloor(const std::string& broker, const std::string& dir, const Fla
   if (!light) return {};
   std::fprintf(stderr, "protocol floor...\n");
   FloorOptions o;
-  o.sync_full =
-      std::find(f.agent_args.begin(), f.agent_args.end(), "--no-sync-full") == f.agent_args.end();
+  o.sync_full = SyncFull(f);
   Latencies floor = ProtocolFloor(broker, dir, o, f.warmup, f.seconds);
   FloorOptions single = o;
   single.participants = 1;
@@ -466,7 +500,12 @@ int RunLoad(const Flags& f, const std::string& store, bool air) {
     }
   }
   PrintTable(rows, msgs);
-  PrintTargets(rows, PrintFloor(agents->broker_uri(), dir, f, rows));
+  double write_cpu_ms = 0;
+  if (!air) {
+    std::fprintf(stderr, "durable writes' CPU...\n");
+    write_cpu_ms = WriteCpuMs(dir, kFloorWritesPerCommit, SyncFull(f), 3);
+  }
+  PrintTargets(rows, PrintFloor(agents->broker_uri(), dir, f, rows), write_cpu_ms);
   if (f.saga_steps && !air) PrintSagaSteps(*agents, f, brokers);
   if (store == "postgresql" && f.takeovers > 0) PrintTakeovers(*agents, f);
   std::printf("\nagents: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),

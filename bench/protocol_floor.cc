@@ -1,6 +1,7 @@
 #include "protocol_floor.h"
 
 #include <sqlite3.h>
+#include <time.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -46,11 +47,13 @@ class FloorStore {
   FloorStore(const FloorStore&) = delete;
   FloorStore& operator=(const FloorStore&) = delete;
 
-  void Commit() {
+  void Commit(int rows = 1) {
     Exec(db_, "BEGIN IMMEDIATE");
-    sqlite3_reset(insert_);
-    sqlite3_bind_text(insert_, 1, body_.data(), static_cast<int>(body_.size()), SQLITE_STATIC);
-    if (sqlite3_step(insert_) != SQLITE_DONE) Die("floor: insert");
+    for (int i = 0; i < rows; ++i) {
+      sqlite3_reset(insert_);
+      sqlite3_bind_text(insert_, 1, body_.data(), static_cast<int>(body_.size()), SQLITE_STATIC);
+      if (sqlite3_step(insert_) != SQLITE_DONE) Die("floor: insert");
+    }
     Exec(db_, "COMMIT");
   }
 
@@ -119,7 +122,28 @@ class Participants {
   bool stopping_ = false;
 };
 
+double ThreadCpuMs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
+}
+
 }  // namespace
+
+double WriteCpuMs(const std::string& dir, int rows_per_commit, bool sync_full, double seconds) {
+  FloorStore store(dir + "/floor-writes.db", sync_full);
+  rows_per_commit = std::max(rows_per_commit, 1);
+  store.Commit(rows_per_commit);  // the table's first pages, outside the count
+  long rows = 0;
+  double cpu_before = ThreadCpuMs();
+  auto until = Steady::now() +
+               std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
+  while (Steady::now() < until) {
+    store.Commit(rows_per_commit);
+    rows += rows_per_commit;
+  }
+  return (ThreadCpuMs() - cpu_before) / static_cast<double>(rows);
+}
 
 Latencies ProtocolFloor(const std::string& broker, const std::string& dir, FloorOptions options,
                         double warmup, double seconds) {
