@@ -16,6 +16,7 @@ struct BrokerResult {
   // included: a request's and a reply's publish and delivery, with one thread
   // hand-off on the requester's side, as an agent hands a message to a lane.
   double client_cpu_ms_per_round_trip = 0;
+  double client_switches_per_round_trip = 0;  // context switches of both clients' threads
 };
 
 // QoS 1 request/reply between two plain MQTT clients (libmosquitto): one keeps

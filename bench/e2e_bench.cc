@@ -293,23 +293,33 @@ constexpr int kFloorWritesPerCommit = 2;
 
 // The CPU floor of a three-company reservation beside what the agents used:
 // the floor's messages at the raw broker clients' CPU per message (measured
-// in the same run at the same concurrency) and its writes at `write_cpu_ms`.
-void PrintCpuFloor(const Row& r, double write_cpu_ms) {
-  double per_message = r.broker->client_cpu_ms_per_round_trip / 2;
-  double floor = kFloorMessages * per_message + kFloorWrites * write_cpu_ms;
-  if (floor <= 0) return;
+// in the same run at the same concurrency) and its writes at `write`'s; and
+// the thread switches of both.
+void PrintCpuFloor(const Row& r, WriteCost write) {
+  const BrokerResult& b = *r.broker;
+  double per_message = b.client_cpu_ms_per_round_trip / 2;
+  double floor = kFloorMessages * per_message + kFloorWrites * write.cpu_ms;
+  double confirmed = r.load.rate() * r.load.cpu.wall_s;
+  if (floor <= 0 || confirmed <= 0) return;
   std::printf(
       "- CPU floor of a three-company reservation at %d (%.0f messages at the raw broker's "
       "clients' %.3f ms each, %d one-row writes %d to a commit at %.3f ms each; no agent work): "
       "%.2f ms; the agents used %.1fx it; the 0.8 ms target is %.2fx it\n",
-      r.vehicles, kFloorMessages, per_message, kFloorWrites, kFloorWritesPerCommit, write_cpu_ms,
+      r.vehicles, kFloorMessages, per_message, kFloorWrites, kFloorWritesPerCommit, write.cpu_ms,
       floor, AgentCpuMsPerConfirmed(r.load) / floor, 0.8 / floor);
+  double per_message_switches = b.client_switches_per_round_trip / 2;
+  std::printf(
+      "- thread switches per three-company reservation at %d: the agents' %.1f; the floor's "
+      "%.1f (%.2f per message, %.2f per write)\n",
+      r.vehicles, r.load.cpu.agent_switches / confirmed,
+      kFloorMessages * per_message_switches + kFloorWrites * write.switches, per_message_switches,
+      write.switches);
 }
 
 // Where a run stands against the ratios it is held to (docs/BENCHMARKS.md,
 // "Cheaper per reservation"): figures of one run, so a noisy machine cancels.
-// `write_cpu_ms`: a durable write's CPU for the CPU floor (0: not measured).
-void PrintTargets(const std::vector<Row>& rows, FloorP99 floor, double write_cpu_ms) {
+// `write`: a durable write's cost for the CPU floor (zero: not measured).
+void PrintTargets(const std::vector<Row>& rows, FloorP99 floor, WriteCost write) {
   auto find = [&](const char* kind, int vehicles) -> const Row* {
     for (const auto& r : rows) {
       if (r.kind == kind && r.vehicles == vehicles) return &r;
@@ -328,7 +338,7 @@ void PrintTargets(const std::vector<Row>& rows, FloorP99 floor, double write_cpu
         "- agents' CPU per confirmed three-company reservation at 64: %.2f ms (target <= "
         "0.8)\n",
         AgentCpuMsPerConfirmed(r->load));
-    if (write_cpu_ms > 0) PrintCpuFloor(*r, write_cpu_ms);
+    if (write.cpu_ms > 0) PrintCpuFloor(*r, write);
   }
   if (const Row* r = find("three", 1); r && floor.p99 > 0) {
     double p99 = r->load.latency.At(0.99);
@@ -500,12 +510,12 @@ int RunLoad(const Flags& f, const std::string& store, bool air) {
     }
   }
   PrintTable(rows, msgs);
-  double write_cpu_ms = 0;
+  WriteCost write;
   if (!air) {
     std::fprintf(stderr, "durable writes' CPU...\n");
-    write_cpu_ms = WriteCpuMs(dir, kFloorWritesPerCommit, SyncFull(f), 3);
+    write = WriteCostOf(dir, kFloorWritesPerCommit, SyncFull(f), 3);
   }
-  PrintTargets(rows, PrintFloor(agents->broker_uri(), dir, f, rows), write_cpu_ms);
+  PrintTargets(rows, PrintFloor(agents->broker_uri(), dir, f, rows), write);
   if (f.saga_steps && !air) PrintSagaSteps(*agents, f, brokers);
   if (store == "postgresql" && f.takeovers > 0) PrintTakeovers(*agents, f);
   std::printf("\nagents: %s\nconsistency: %s\n", agents->MemoryReport().c_str(),

@@ -42,6 +42,22 @@ double CpuSeconds(const std::string& pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The context switches, voluntary and not, of every live thread of `pid`.
+double ContextSwitches(pid_t pid) {
+  double n = 0;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), ec)) {
+    std::ifstream in(task.path() / "status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("ctxt_switches:") != std::string::npos) {
+        n += std::atof(line.c_str() + line.find(':') + 1);
+      }
+    }
+  }
+  return n;
+}
+
 // A field of /proc/<pid>/status in KiB (VmRSS, VmHWM).
 long StatusKiB(pid_t pid, const std::string& field) {
   std::ifstream in(fmt::format("/proc/{}/status", pid));
@@ -133,6 +149,7 @@ CpuShares CpuSnapshot::Since(const CpuSnapshot& before) const {
     auto it = before.cpu_s.find(name);
     out.cores[name] = (s - (it == before.cpu_s.end() ? 0 : it->second)) / out.wall_s;
   }
+  out.agent_switches = agent_switches - before.agent_switches;
   return out;
 }
 
@@ -261,7 +278,10 @@ CpuSnapshot Agents::SampleCpu() const {
   s.wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   s.cpu_s["broker"] = CpuSeconds(std::to_string(broker_->pid()));
-  for (const auto& [c, p] : companies_) s.cpu_s["agents"] += CpuSeconds(std::to_string(p->pid()));
+  for (const auto& [c, p] : companies_) {
+    s.cpu_s["agents"] += CpuSeconds(std::to_string(p->pid()));
+    s.agent_switches += ContextSwitches(p->pid());
+  }
   s.cpu_s["vehicles"] = CpuSeconds("self");
   return s;
 }

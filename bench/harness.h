@@ -33,12 +33,14 @@ using crowd::Latencies;
 struct CpuShares {
   double wall_s = 0;
   std::map<std::string, double> cores;  // "broker", "agents", "vehicles"
+  double agent_switches = 0;            // the agents' threads' context switches
   std::string Format() const;
 };
 
 struct CpuSnapshot {
   double wall_s = 0;
   std::map<std::string, double> cpu_s;
+  double agent_switches = 0;  // so far, over the agents' live threads
   CpuShares Since(const CpuSnapshot& before) const;
 };
 

@@ -1,7 +1,7 @@
 #include "protocol_floor.h"
 
 #include <sqlite3.h>
-#include <time.h>
+#include <sys/resource.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -122,27 +122,35 @@ class Participants {
   bool stopping_ = false;
 };
 
-double ThreadCpuMs() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
+// The calling thread's CPU so far, user and system, and its context switches.
+WriteCost ThreadSoFar() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  auto ms = [](const timeval& t) {
+    return 1e3 * static_cast<double>(t.tv_sec) + 1e-3 * static_cast<double>(t.tv_usec);
+  };
+  return {.cpu_ms = ms(u.ru_utime) + ms(u.ru_stime),
+          .switches = static_cast<double>(u.ru_nvcsw + u.ru_nivcsw)};
 }
 
 }  // namespace
 
-double WriteCpuMs(const std::string& dir, int rows_per_commit, bool sync_full, double seconds) {
+WriteCost WriteCostOf(const std::string& dir, int rows_per_commit, bool sync_full, double seconds) {
   FloorStore store(dir + "/floor-writes.db", sync_full);
   rows_per_commit = std::max(rows_per_commit, 1);
   store.Commit(rows_per_commit);  // the table's first pages, outside the count
   long rows = 0;
-  double cpu_before = ThreadCpuMs();
+  WriteCost before = ThreadSoFar();
   auto until = Steady::now() +
                std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
   while (Steady::now() < until) {
     store.Commit(rows_per_commit);
     rows += rows_per_commit;
   }
-  return (ThreadCpuMs() - cpu_before) / static_cast<double>(rows);
+  WriteCost after = ThreadSoFar();
+  auto n = static_cast<double>(rows);
+  return {.cpu_ms = (after.cpu_ms - before.cpu_ms) / n,
+          .switches = (after.switches - before.switches) / n};
 }
 
 Latencies ProtocolFloor(const std::string& broker, const std::string& dir, FloorOptions options,

@@ -32,10 +32,14 @@ struct FloorOptions {
 Latencies ProtocolFloor(const std::string& broker, const std::string& dir, FloorOptions options,
                         double warmup, double seconds);
 
-// The CPU one durable one-row write costs the thread that commits it, when
+// What one durable one-row write costs the thread that commits it, when
 // `rows_per_commit` writes share each commit (the agents' group commit
 // carries about two under load): one thread writes into a SQLite file under
 // `dir` for `seconds`. The disk's wait is not CPU; the system calls are.
-double WriteCpuMs(const std::string& dir, int rows_per_commit, bool sync_full, double seconds);
+struct WriteCost {
+  double cpu_ms = 0;
+  double switches = 0;  // the thread's context switches (it sleeps in fsync)
+};
+WriteCost WriteCostOf(const std::string& dir, int rows_per_commit, bool sync_full, double seconds);
 
 }  // namespace tripmesh::bench
