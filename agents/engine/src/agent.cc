@@ -62,7 +62,7 @@ class AgentImpl final : public Agent {
                               ? options_.workers
                               : std::size_t{4} * std::max(2u, std::thread::hardware_concurrency());
     lanes_ = std::make_unique<runtime::SerialLanes>(workers);
-    peer_lanes_ = std::make_unique<runtime::SerialLanes>(2);
+    peer_lanes_ = std::make_unique<runtime::SerialLanes>(2, "peer");
     services_ = std::make_unique<Services>(Services{
         .store = *store_,
         .transport = *transport_,
@@ -91,7 +91,10 @@ class AgentImpl final : public Agent {
     subscribed_ = true;
     profile_->Online();
     PublishStatus(true);
-    ticker_ = std::thread([this] { Tick(); });
+    ticker_ = std::thread([this] {
+      runtime::NameThisThread("tick");
+      Tick();
+    });
     runtime::Log(LogLevel::kInfo, "{} ready: broker {}, store {}", options_.id,
                  options_.mqtt.broker, db);
     return {};

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "tripmesh/runtime/host.h"
 #include "tripmesh/runtime/log.h"
 
 namespace tripmesh::runtime {
@@ -23,7 +24,10 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& pat
   }
   std::unique_ptr<Checkpointer> c(new Checkpointer(db, writer, pages));
   sqlite3_wal_hook(writer, &Checkpointer::OnCommit, c.get());
-  c->thread_ = std::thread([p = c.get()] { p->Run(); });
+  c->thread_ = std::thread([p = c.get()] {
+    NameThisThread("checkpoint");
+    p->Run();
+  });
   return c;
 }
 

@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "tripmesh/runtime/host.h"
+
 namespace tripmesh::runtime {
 namespace {
 
@@ -112,7 +114,10 @@ Leadership::~Leadership() {
 
 void Leadership::KeepAlive(std::function<void(const std::string& why)> lost) {
   lost_ = std::move(lost);
-  renewer_ = std::thread([this] { Renew(); });
+  renewer_ = std::thread([this] {
+    NameThisThread("lease");
+    Renew();
+  });
 }
 
 void Leadership::Renew() {

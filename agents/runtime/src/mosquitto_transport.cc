@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tripmesh/runtime/host.h"
 #include "tripmesh/runtime/transport.h"
 
 namespace tripmesh::runtime {
@@ -94,7 +95,10 @@ class MosquittoTransport final : public Transport {
     // once (under its own lock), and the network thread only reads, pings,
     // reconnects and finishes writes the socket could not take whole.
     stopping_ = false;
-    loop_ = std::thread([this] { Loop(); });
+    loop_ = std::thread([this] {
+      NameThisThread("net");
+      Loop();
+    });
     loop_started_ = true;
     std::unique_lock lock(mu_);
     if (!cv_.wait_until(lock, deadline, [&] { return connack_ != -1; })) {

@@ -1,11 +1,19 @@
 #include "tripmesh/runtime/serial_lanes.h"
 
+#include "tripmesh/runtime/host.h"
+
 namespace tripmesh::runtime {
 
-SerialLanes::SerialLanes(std::size_t lanes) {
+SerialLanes::SerialLanes(std::size_t lanes, const std::string& name) {
   if (lanes == 0) lanes = 1;
   for (std::size_t i = 0; i < lanes; ++i) lanes_.push_back(std::make_unique<Lane>());
-  for (auto& lane : lanes_) lane->thread = std::thread([this, l = lane.get()] { Run(*l); });
+  for (std::size_t i = 0; i < lanes; ++i) {
+    lanes_[i]->thread =
+        std::thread([this, l = lanes_[i].get(), n = name + "-" + std::to_string(i)] {
+          NameThisThread(n);
+          Run(*l);
+        });
+  }
 }
 
 SerialLanes::~SerialLanes() { Drain(); }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -17,8 +18,9 @@ namespace tripmesh::runtime {
 
 class SerialLanes {
  public:
-  explicit SerialLanes(std::size_t lanes);  // starts the lanes
-  ~SerialLanes();                           // Drain()
+  // Starts the lanes; their threads are named "<name>-<i>".
+  explicit SerialLanes(std::size_t lanes, const std::string& name = "lane");
+  ~SerialLanes();  // Drain()
   // Runs every queued task, then stops the lanes (idempotent). A task posted
   // meanwhile to a lane that has stopped is dropped.
   void Drain();
