@@ -308,10 +308,15 @@ void PrintCpuFloor(const Row& r, WriteCost write) {
       r.vehicles, kFloorMessages, per_message, kFloorWrites, kFloorWritesPerCommit, write.cpu_ms,
       floor, AgentCpuMsPerConfirmed(r.load) / floor, 0.8 / floor);
   double per_message_switches = b.client_switches_per_round_trip / 2;
+  std::string roles;
+  for (const auto& [role, n] : r.load.cpu.agent_switches) {
+    if (n / confirmed >= 0.05)
+      roles += fmt::format("{}{} {:.1f}", roles.empty() ? "" : ", ", role, n / confirmed);
+  }
   std::printf(
-      "- thread switches per three-company reservation at %d: the agents' %.1f; the floor's "
-      "%.1f (%.2f per message, %.2f per write)\n",
-      r.vehicles, r.load.cpu.agent_switches / confirmed,
+      "- thread switches per three-company reservation at %d: the agents' %.1f (%s); the "
+      "floor's %.1f (%.2f per message, %.2f per write)\n",
+      r.vehicles, r.load.cpu.AgentSwitches() / confirmed, roles.c_str(),
       kFloorMessages * per_message_switches + kFloorWrites * write.switches, per_message_switches,
       write.switches);
 }

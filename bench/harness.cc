@@ -42,20 +42,23 @@ double CpuSeconds(const std::string& pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// The context switches, voluntary and not, of every live thread of `pid`.
-double ContextSwitches(pid_t pid) {
-  double n = 0;
+// Adds the context switches, voluntary and not, of every live thread of
+// `pid` to `by_role`, under its name up to "-<i>" ("lane-3": "lane").
+void AddContextSwitches(pid_t pid, std::map<std::string, double>& by_role) {
   std::error_code ec;
   for (const auto& task :
        std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), ec)) {
     std::ifstream in(task.path() / "status");
+    std::string role;
     for (std::string line; std::getline(in, line);) {
-      if (line.find("ctxt_switches:") != std::string::npos) {
-        n += std::atof(line.c_str() + line.find(':') + 1);
+      if (line.rfind("Name:", 0) == 0) {
+        role = line.substr(line.find_first_not_of(" \t", 5));
+        role = role.substr(0, role.find('-'));
+      } else if (line.find("ctxt_switches:") != std::string::npos) {
+        by_role[role] += std::atof(line.c_str() + line.find(':') + 1);
       }
     }
   }
-  return n;
 }
 
 // A field of /proc/<pid>/status in KiB (VmRSS, VmHWM).
@@ -142,6 +145,12 @@ std::string CpuShares::Format() const {
                      cores.count("vehicles") ? cores.at("vehicles") : 0);
 }
 
+double CpuShares::AgentSwitches() const {
+  double n = 0;
+  for (const auto& [role, count] : agent_switches) n += count;
+  return n;
+}
+
 CpuShares CpuSnapshot::Since(const CpuSnapshot& before) const {
   CpuShares out;
   out.wall_s = wall_s - before.wall_s;
@@ -149,7 +158,10 @@ CpuShares CpuSnapshot::Since(const CpuSnapshot& before) const {
     auto it = before.cpu_s.find(name);
     out.cores[name] = (s - (it == before.cpu_s.end() ? 0 : it->second)) / out.wall_s;
   }
-  out.agent_switches = agent_switches - before.agent_switches;
+  for (const auto& [role, n] : agent_switches) {
+    auto it = before.agent_switches.find(role);
+    out.agent_switches[role] = n - (it == before.agent_switches.end() ? 0 : it->second);
+  }
   return out;
 }
 
@@ -280,7 +292,7 @@ CpuSnapshot Agents::SampleCpu() const {
   s.cpu_s["broker"] = CpuSeconds(std::to_string(broker_->pid()));
   for (const auto& [c, p] : companies_) {
     s.cpu_s["agents"] += CpuSeconds(std::to_string(p->pid()));
-    s.agent_switches += ContextSwitches(p->pid());
+    AddContextSwitches(p->pid(), s.agent_switches);
   }
   s.cpu_s["vehicles"] = CpuSeconds("self");
   return s;

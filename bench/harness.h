@@ -33,14 +33,17 @@ using crowd::Latencies;
 struct CpuShares {
   double wall_s = 0;
   std::map<std::string, double> cores;  // "broker", "agents", "vehicles"
-  double agent_switches = 0;            // the agents' threads' context switches
+  // The agents' threads' context switches, by the threads' role: "lane",
+  // "peer", "net", "checkpoint", ... (a thread's name up to its "-<i>").
+  std::map<std::string, double> agent_switches;
+  double AgentSwitches() const;  // over every role
   std::string Format() const;
 };
 
 struct CpuSnapshot {
   double wall_s = 0;
   std::map<std::string, double> cpu_s;
-  double agent_switches = 0;  // so far, over the agents' live threads
+  std::map<std::string, double> agent_switches;  // so far, over the agents' live threads
   CpuShares Since(const CpuSnapshot& before) const;
 };
 
