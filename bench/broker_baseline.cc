@@ -34,22 +34,6 @@ std::string KindOf(const std::string& topic) {
   return "other";
 }
 
-struct ProcessUse {
-  double cpu_ms = 0, switches = 0;
-};
-
-// This process's CPU so far, user and system, and its threads' context
-// switches, voluntary or not.
-ProcessUse ProcessSoFar() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto ms = [](const timeval& t) {
-    return 1e3 * static_cast<double>(t.tv_sec) + 1e-3 * static_cast<double>(t.tv_usec);
-  };
-  return {.cpu_ms = ms(u.ru_utime) + ms(u.ru_stime),
-          .switches = static_cast<double>(u.ru_nvcsw + u.ru_nivcsw)};
-}
-
 }  // namespace
 
 BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double warmup,
@@ -84,7 +68,7 @@ BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double w
   BrokerResult out;
   std::mutex mu;
   long counted = 0, all = 0;
-  ProcessUse before = ProcessSoFar();
+  ResourceUse before = UsageSoFar(RUSAGE_SELF);
   std::vector<std::thread> threads;
   for (int i = 0; i < in_flight; ++i) {
     threads.emplace_back([&, i] {
@@ -113,7 +97,7 @@ BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double w
   for (auto& t : threads) t.join();
   out.round_trips_per_s = static_cast<double>(counted) / seconds;
   if (all > 0) {
-    ProcessUse after = ProcessSoFar();
+    ResourceUse after = UsageSoFar(RUSAGE_SELF);
     auto n = static_cast<double>(all);
     out.client_cpu_ms_per_round_trip = (after.cpu_ms - before.cpu_ms) / n;
     out.client_switches_per_round_trip = (after.switches - before.switches) / n;

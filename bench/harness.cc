@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -71,6 +72,16 @@ long StatusKiB(pid_t pid, const std::string& field) {
 }
 
 }  // namespace
+
+ResourceUse UsageSoFar(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  auto ms = [](const timeval& t) {
+    return 1e3 * static_cast<double>(t.tv_sec) + 1e-3 * static_cast<double>(t.tv_usec);
+  };
+  return {.cpu_ms = ms(u.ru_utime) + ms(u.ru_stime),
+          .switches = static_cast<double>(u.ru_nvcsw + u.ru_nivcsw)};
+}
 
 void Die(const std::string& message) {
   std::fprintf(stderr, "e2e_bench: %s\n", message.c_str());

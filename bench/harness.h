@@ -29,6 +29,13 @@ std::unique_ptr<runtime::Transport> PlainClient(const std::string& broker, const
 
 using crowd::Latencies;
 
+// CPU (user and system) and context switches (voluntary or not).
+struct ResourceUse {
+  double cpu_ms = 0, switches = 0;
+};
+// So far, of this process (RUSAGE_SELF) or of the calling thread (RUSAGE_THREAD).
+ResourceUse UsageSoFar(int who);
+
 // Cores each process used over an interval.
 struct CpuShares {
   double wall_s = 0;

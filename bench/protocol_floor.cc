@@ -122,17 +122,6 @@ class Participants {
   bool stopping_ = false;
 };
 
-// The calling thread's CPU so far, user and system, and its context switches.
-WriteCost ThreadSoFar() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  auto ms = [](const timeval& t) {
-    return 1e3 * static_cast<double>(t.tv_sec) + 1e-3 * static_cast<double>(t.tv_usec);
-  };
-  return {.cpu_ms = ms(u.ru_utime) + ms(u.ru_stime),
-          .switches = static_cast<double>(u.ru_nvcsw + u.ru_nivcsw)};
-}
-
 }  // namespace
 
 WriteCost WriteCostOf(const std::string& dir, int rows_per_commit, bool sync_full, double seconds) {
@@ -140,14 +129,14 @@ WriteCost WriteCostOf(const std::string& dir, int rows_per_commit, bool sync_ful
   rows_per_commit = std::max(rows_per_commit, 1);
   store.Commit(rows_per_commit);  // the table's first pages, outside the count
   long rows = 0;
-  WriteCost before = ThreadSoFar();
+  WriteCost before = UsageSoFar(RUSAGE_THREAD);
   auto until = Steady::now() +
                std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
   while (Steady::now() < until) {
     store.Commit(rows_per_commit);
     rows += rows_per_commit;
   }
-  WriteCost after = ThreadSoFar();
+  WriteCost after = UsageSoFar(RUSAGE_THREAD);
   auto n = static_cast<double>(rows);
   return {.cpu_ms = (after.cpu_ms - before.cpu_ms) / n,
           .switches = (after.switches - before.switches) / n};

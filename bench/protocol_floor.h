@@ -36,10 +36,8 @@ Latencies ProtocolFloor(const std::string& broker, const std::string& dir, Floor
 // `rows_per_commit` writes share each commit (the agents' group commit
 // carries about two under load): one thread writes into a SQLite file under
 // `dir` for `seconds`. The disk's wait is not CPU; the system calls are.
-struct WriteCost {
-  double cpu_ms = 0;
-  double switches = 0;  // the thread's context switches (it sleeps in fsync)
-};
+// Per write; switches: the thread's (it sleeps in fsync).
+using WriteCost = ResourceUse;
 WriteCost WriteCostOf(const std::string& dir, int rows_per_commit, bool sync_full, double seconds);
 
 }  // namespace tripmesh::bench
