@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <set>
@@ -261,6 +262,36 @@ TEST_P(CompanyCoreTest, ACompensateBeforeItsRequestLeavesATombstoneThatRefusesTh
   EXPECT_FALSE(ack->ok);
   EXPECT_EQ(ack->code, Errc::kConflict);
   for (const auto& [point, ivs] : eflux.core->book().Snapshot()) EXPECT_TRUE(ivs.empty()) << point;
+}
+
+// A participant's hold moves (its point went out of service) while the lane
+// of its saga may still be about to send the request's ack, which names the
+// old point: the change goes out on that lane, after the ack, never before it
+// (the coordinator takes an ack's holds over what it knew).
+TEST_P(CompanyCoreTest, AMovedHoldIsToldToItsCoordinatorOnTheSagasLane) {
+  auto& eflux = companies_["eflux"];
+  ASSERT_TRUE(eflux.core->OnSagaMessage("voltpoint", topics::SagaKind::kRequest,
+                                        schemas::Encode(EfluxPart("1"))));
+  Drain("eflux");
+  std::string held;
+  for (const auto& [point, ivs] : eflux.core->book().Snapshot()) {
+    if (!ivs.empty()) held = point;
+  }
+  ASSERT_FALSE(held.empty());
+  eflux.sent.clear();
+  schemas::PointStatusRequest out{.station = held.substr(0, held.find('/')),
+                                  .point = held.substr(held.find('/') + 1),
+                                  .status = schemas::PointStatus::kOutOfOrder};
+  auto reply = eflux.core->admin().Handle(topics::AdminOp::kSetPointStatus, schemas::Encode(out));
+  ASSERT_EQ(reply.payload.find("error"), std::string::npos) << reply.payload;
+  auto changes = [&] {
+    return std::count_if(eflux.sent.begin(), eflux.sent.end(), [](const auto& m) {
+      return m.topic == topics::Saga("voltpoint", "eflux", topics::SagaKind::kChanged);
+    });
+  };
+  EXPECT_EQ(changes(), 0) << "a change sent beside the saga's lane";
+  Drain("eflux");
+  EXPECT_EQ(changes(), 1);
 }
 
 // The coordinator sent a commit, then (another participant having refused

@@ -82,9 +82,15 @@ schemas::SagaAck CompanyCore::Participate(const LocalSagaMessage& msg,
 void CompanyCore::SendChanges() {
   for (const auto& row : participant_->Outbox()) {
     if (row.coordinator != options_.id) {
-      hooks_.publish(
-          {.topic = topics::Saga(row.coordinator, options_.id, topics::SagaKind::kChanged),
-           .payload = row.payload});
+      // On the saga's lane, so never before the ack of the request whose
+      // holds it moves: that lane may still be about to send it, and the
+      // coordinator takes an ack's holds over what it knew, so a change
+      // heard before the ack would be undone by it.
+      hooks_.post(row.saga_id, [this, row] {
+        hooks_.publish(
+            {.topic = topics::Saga(row.coordinator, options_.id, topics::SagaKind::kChanged),
+             .payload = row.payload});
+      });
       continue;
     }
     auto msg = schemas::Decode<schemas::SagaChanged>(row.payload);
