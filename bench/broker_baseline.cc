@@ -37,7 +37,7 @@ std::string KindOf(const std::string& topic) {
 }  // namespace
 
 BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double warmup,
-                              double seconds) {
+                              double seconds, const std::function<double()>& broker_cpu_ms) {
   auto responder = PlainClient(broker, fmt::format("bench-responder-{}", in_flight));
   auto requester = PlainClient(broker, fmt::format("bench-requester-{}", in_flight));
   const std::string reply(700, 'r');
@@ -69,6 +69,7 @@ BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double w
   std::mutex mu;
   long counted = 0, all = 0;
   ResourceUse before = UsageSoFar(RUSAGE_SELF);
+  double broker_before = broker_cpu_ms ? broker_cpu_ms() : 0;
   std::vector<std::thread> threads;
   for (int i = 0; i < in_flight; ++i) {
     threads.emplace_back([&, i] {
@@ -101,6 +102,7 @@ BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double w
     auto n = static_cast<double>(all);
     out.client_cpu_ms_per_round_trip = (after.cpu_ms - before.cpu_ms) / n;
     out.client_switches_per_round_trip = (after.switches - before.switches) / n;
+    if (broker_cpu_ms) out.broker_cpu_ms_per_round_trip = (broker_cpu_ms() - broker_before) / n;
   }
   requester->Disconnect();
   responder->Disconnect();

@@ -17,13 +17,17 @@ struct BrokerResult {
   // hand-off on the requester's side, as an agent hands a message to a lane.
   double client_cpu_ms_per_round_trip = 0;
   double client_switches_per_round_trip = 0;  // context switches of both clients' threads
+  // The broker's CPU per round trip (two messages through it), warm-up
+  // included; zero when the caller gave no way to read it.
+  double broker_cpu_ms_per_round_trip = 0;
 };
 
 // QoS 1 request/reply between two plain MQTT clients (libmosquitto): one keeps
 // `in_flight` requests outstanding, the other answers each at once. Payloads
-// are the size of a reserve request and of its reply.
+// are the size of a reserve request and of its reply. `broker_cpu_ms`, when
+// given, reads the broker process's CPU so far.
 BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double warmup,
-                              double seconds);
+                              double seconds, const std::function<double()>& broker_cpu_ms = {});
 
 struct MessageCount {
   double per_reservation = 0;

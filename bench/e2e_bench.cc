@@ -294,6 +294,53 @@ constexpr int kFloorWritesPerCommit = 2;
 // issue "Cheaper per reservation" asks for.
 constexpr double kCpuTargetMs = 0.8;
 
+// The least a reservation asks of the whole machine under PROTOCOL.md's
+// rules, for a throughput ceiling: messages through the broker (the vehicle's
+// request and its reply, the saga's messages, one event so that monitoring
+// still sees the reservation), the same messages' ends in clients, counted in
+// whole messages (an event has only its publisher's end), and durable writes.
+// No availability round, no planning, no agent code.
+struct LeastWork {
+  double broker_messages;
+  double client_messages;
+  int writes;
+};
+constexpr LeastWork kThreeCompanyLeast{.broker_messages = 11, .client_messages = 10.5, .writes = 6};
+constexpr LeastWork kSingleCompanyLeast{.broker_messages = 3, .client_messages = 2.5, .writes = 1};
+
+// How many reservations a second this machine's cores could carry if each
+// cost no more than `least`, at the prices the raw broker baseline of the
+// same concurrency measured (the broker's and its two clients' CPU per
+// message) and a one-row write at `write`'s. Zero: a price is missing.
+double CeilingPerS(const LeastWork& least, const BrokerResult& b, WriteCost write) {
+  if (b.broker_cpu_ms_per_round_trip <= 0 || b.client_cpu_ms_per_round_trip <= 0 ||
+      write.cpu_ms <= 0) {
+    return 0;
+  }
+  double ms = least.broker_messages * b.broker_cpu_ms_per_round_trip / 2 +
+              least.client_messages * b.client_cpu_ms_per_round_trip / 2 +
+              least.writes * write.cpu_ms;
+  return 1000.0 * std::max(1u, std::thread::hardware_concurrency()) / ms;
+}
+
+// Under a throughput target (`target` of the broker's round trips/s): the
+// ceiling, and where the target and the agents stand against it.
+void PrintCeiling(const Row& r, const LeastWork& least, WriteCost write, double target) {
+  const BrokerResult& b = *r.broker;
+  double ceiling = CeilingPerS(least, b, write);
+  if (ceiling <= 0) return;
+  std::printf(
+      "  - ceiling on %u cores if a reservation cost only %.0f messages through the broker, "
+      "%.1f in clients and %d one-row write%s (at this run's %.3f ms of the broker's and %.3f ms "
+      "of the clients' CPU per message, %.3f ms per write; no agent work): %.0f/s = %.3f of "
+      "broker rt/s; the target is %.2fx it, the agents reached %.2fx it\n",
+      std::max(1u, std::thread::hardware_concurrency()), least.broker_messages,
+      least.client_messages, least.writes, least.writes == 1 ? "" : "s",
+      b.broker_cpu_ms_per_round_trip / 2, b.client_cpu_ms_per_round_trip / 2, write.cpu_ms, ceiling,
+      ceiling / b.round_trips_per_s, target * b.round_trips_per_s / ceiling,
+      r.load.rate() / ceiling);
+}
+
 // The CPU floor of a three-company reservation beside what the agents used:
 // the floor's messages at the raw broker clients' CPU per message (measured
 // in the same run at the same concurrency) and its writes at `write`'s; and
@@ -342,6 +389,7 @@ void PrintTargets(const std::vector<Row>& rows, FloorP99 floor, WriteCost write)
   if (const Row* r = find("three", 64)) {
     std::printf("- three-company confirmed/s at 64 / broker rt/s: %.3f (target >= 0.09)\n",
                 share(*r));
+    PrintCeiling(*r, kThreeCompanyLeast, write, 0.09);
     std::printf(
         "- agents' CPU per confirmed three-company reservation at 64: %.2f ms (target <= "
         "%.1f)\n",
@@ -358,6 +406,7 @@ void PrintTargets(const std::vector<Row>& rows, FloorP99 floor, WriteCost write)
   if (const Row* r = find("single", 64)) {
     std::printf("- single-company confirmed/s at 64 / broker rt/s: %.3f (target >= 0.35)\n",
                 share(*r));
+    PrintCeiling(*r, kSingleCompanyLeast, write, 0.35);
   }
 }
 
@@ -500,7 +549,8 @@ int RunLoad(const Flags& f, const std::string& store, bool air) {
   for (std::size_t i = 0; i < f.concurrency.size(); ++i) {
     int c = f.concurrency[i];
     std::fprintf(stderr, "raw broker, %d request(s) in flight...\n", c);
-    brokers[i] = BrokerRoundTrips(agents->broker_uri(), c, f.warmup, f.seconds);
+    brokers[i] = BrokerRoundTrips(agents->broker_uri(), c, f.warmup, f.seconds,
+                                  [&] { return 1000 * agents->SampleCpu().cpu_s["broker"]; });
     for (const auto& kind : kinds) {
       std::fprintf(stderr, "%s reservations, %d in flight...\n", kind.c_str(), c);
       auto cars = MakeCars(*agents, kind, c, pools[kind]);
