@@ -233,9 +233,6 @@ Result<schemas::Reservation> ReservationBook::FromPlan(const std::string& compan
 Result<schemas::Reservation> ReservationBook::Reserve(const std::string& vehicle,
                                                       const std::string& request_id,
                                                       const schemas::Plan& plan, Time hold_ttl_s) {
-  auto earlier = FindByRequest(vehicle, request_id);
-  if (!earlier) return tl::unexpected<Error>(earlier.error());
-  if (*earlier) return **earlier;
   Time now = clock_.Now();
   for (const auto& s : plan.stops) {
     if (s.company != company_) {

@@ -61,8 +61,10 @@ class ReservationBook {
   // company. A point taken since planning is swapped for another point of the
   // same station with its connector and no less power (SlotCandidates), for the
   // same window; when none is free the reservation is stored as failed
-  // (kUnavailable in its error). A repeated (vehicle, request_id) returns the
-  // first answer.
+  // (kUnavailable in its error). The caller answers a repeated (vehicle,
+  // request_id) with the first answer (FindByRequest) before it plans: a
+  // vehicle's requests run one at a time, so no repeat comes in between, and
+  // the store is read once per reservation, not twice.
   [[nodiscard]] Result<schemas::Reservation> Reserve(const std::string& vehicle,
                                                      const std::string& request_id,
                                                      const schemas::Plan& plan, Time hold_ttl_s);
