@@ -115,6 +115,28 @@ TEST_P(PointOutagesTest, AStationsScheduleShowsBookingsHoldsAndOutagesInItsWindo
   EXPECT_TRUE(later.points[0].taken.empty()) << "the booking starts after this window";
 }
 
+// What the planner reads, through the ledgers found by a snapshot's points:
+// the same earliest starts as by ids, booked, held and out of service alike.
+TEST_P(PointOutagesTest, ThePlannersLedgersByPointAgreeWithTheLedgersByIds) {
+  ASSERT_TRUE(Place("s-a", "1"));
+  ASSERT_TRUE(book_->PlaceSlots("s-h", {{kStation, "2", kStart, kEnd}}, kNow + 600, true, {}));
+  ASSERT_TRUE(Break("3", kStart + 600));
+  auto world = view_.Now();
+  auto ledgers = book_->LedgersOf(world);
+  EXPECT_EQ(book_->LedgersOf(world), ledgers) << "found once for a snapshot";
+  const auto& station = *world->FindStation(kStation);
+  ASSERT_GE(station.points.size(), 3u);
+  for (const auto& p : station.points) {
+    for (Time from : {kNow, kStart, kStart + 300, kEnd}) {
+      EXPECT_EQ(ledgers->EarliestStart(station, p, from, 600),
+                book_->EarliestStart(kStation, p.id, from, 600))
+          << p.id << " from " << from;
+    }
+  }
+  EXPECT_GT(ledgers->EarliestStart(station, station.points[0], kStart, 600), kStart)
+      << "booked there";
+}
+
 TEST_P(PointOutagesTest, TheOutageSurvivesAReloadAndEndsWhenThePointIsBack) {
   ASSERT_TRUE(Break("1", kStart + 600));
   Reload();

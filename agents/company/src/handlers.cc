@@ -198,12 +198,13 @@ Result<std::vector<schemas::Plan>> Handlers::MakePlans(const std::string& vehicl
   auto world = world_.Now();
   PeerAnswers answers{.window_end = depart};
   bool round_two = false;
+  auto ledgers = book_.LedgersOf(world);
   core::PlanContext ctx;
   ctx.station_allowed = [&](const schemas::Station& s) {
     return s.company == company_ || (!round_two && peers_) || answers.known.count(&s) > 0;
   };
   ctx.earliest_start = [&](const schemas::Station& s, const schemas::Point& p, Time from, Time d) {
-    if (s.company == company_) return book_.EarliestStart(s.id, p.id, from, d);
+    if (s.company == company_) return ledgers->EarliestStart(s, p, from, d);
     auto it = answers.free.find(&p);
     return it == answers.free.end()
                ? from

@@ -478,6 +478,37 @@ Time ReservationBook::EarliestStart(const std::string& station, const std::strin
   return LedgerOf(station, point).EarliestStart(from, duration);
 }
 
+Time ReservationBook::Ledgers::EarliestStart(const schemas::Station& station,
+                                             const schemas::Point& point, Time from,
+                                             Time duration) const {
+  auto it = points_.find(&point);
+  // A point added after these ledgers were found (an operator's new station).
+  if (it == points_.end()) return book_->EarliestStart(station.id, point.id, from, duration);
+  std::lock_guard lock(*it->second.station_lock);
+  return it->second.ledger->EarliestStart(from, duration);
+}
+
+std::shared_ptr<const ReservationBook::Ledgers> ReservationBook::LedgersOf(
+    const std::shared_ptr<const core::World>& world) {
+  std::lock_guard lock(ledgers_by_point_mu_);
+  if (ledgers_by_point_ && ledgers_by_point_->world_.get() == world.get()) return ledgers_by_point_;
+  auto made = std::make_shared<Ledgers>();
+  made->book_ = this;
+  made->world_ = world;
+  if (const auto* mine = world->FindCompany(company_)) {
+    std::shared_lock read(ledgers_mu_);
+    for (const auto& s : mine->stations) {
+      for (const auto& p : s.points) {
+        auto found = ledgers_.find(Key(s.id, p.id));
+        if (found == ledgers_.end()) continue;
+        made->points_.emplace(&p, Ledgers::Entry{&station_locks_.StripeOf(s.id), &found->second});
+      }
+    }
+  }
+  ledgers_by_point_ = made;
+  return made;
+}
+
 std::vector<schemas::FreeInterval> ReservationBook::FreeIntervals(const std::string& station,
                                                                   const std::string& point,
                                                                   Time from, Time to) {

@@ -94,9 +94,31 @@ class ReservationBook {
   // Releases every hold whose expiry has passed; returns how many reservations expired.
   std::size_t ExpireHolds();
 
-  // Earliest free start for `duration` at a point, and the point's OCPI status now.
+  // Earliest free start for `duration` at a point.
   Time EarliestStart(const std::string& station, const std::string& point, Time from,
                      Time duration);
+  // This company's ledgers, found by the points of one world snapshot: a
+  // planner asks about hundreds of points a plan, and a pointer is cheaper to
+  // look up than a station and point id.
+  class Ledgers {
+   public:
+    // As EarliestStart above, for `point` of `station`, both of the snapshot.
+    Time EarliestStart(const schemas::Station& station, const schemas::Point& point, Time from,
+                       Time duration) const;
+
+   private:
+    friend class ReservationBook;
+    struct Entry {
+      std::mutex* station_lock;
+      core::PointLedger* ledger;  // a ledger is never erased, nor moved by a rehash
+    };
+    ReservationBook* book_ = nullptr;
+    std::shared_ptr<const core::World> world_;  // its points stay where they are
+    std::unordered_map<const schemas::Point*, Entry> points_;
+  };
+  // The ledgers by `world`'s points: made once for each snapshot.
+  std::shared_ptr<const Ledgers> LedgersOf(const std::shared_ptr<const core::World>& world);
+  // The OCPI status of each of the station's points now.
   schemas::StationAvailability Availability(const schemas::Station& station);
   // The holds and bookings of the station's points that overlap [now, now + span).
   schemas::StationSchedule Schedule(const schemas::Station& station, Time span);
@@ -284,6 +306,8 @@ class ReservationBook {
   // station's lock; the map itself by ledgers_mu_ (AddPoints grows it).
   mutable std::shared_mutex ledgers_mu_;
   std::unordered_map<PointKey, core::PointLedger> ledgers_;
+  std::mutex ledgers_by_point_mu_;
+  std::shared_ptr<const Ledgers> ledgers_by_point_;  // of the last snapshot asked for
   // Points out of service; guarded by their station's lock, like the ledgers.
   std::unordered_map<PointKey, Outage> outages_;
   OutageListener outage_listener_;

@@ -28,7 +28,11 @@ KeyedLocks::Guard KeyedLocks::Lock(const std::vector<std::string_view>& keys) {
 }
 
 std::unique_lock<std::mutex> KeyedLocks::LockOne(std::string_view key) {
-  return std::unique_lock(stripes_[std::hash<std::string_view>{}(key) % kStripes]);
+  return std::unique_lock(StripeOf(key));
+}
+
+std::mutex& KeyedLocks::StripeOf(std::string_view key) {
+  return stripes_[std::hash<std::string_view>{}(key) % kStripes];
 }
 
 }  // namespace tripmesh::runtime

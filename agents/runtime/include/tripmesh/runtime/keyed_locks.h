@@ -32,6 +32,9 @@ class KeyedLocks {
   [[nodiscard]] Guard Lock(const std::vector<std::string_view>& keys);
   // One key, without allocating: for lookups a planner makes hundreds of times.
   [[nodiscard]] std::unique_lock<std::mutex> LockOne(std::string_view key);
+  // The mutex LockOne(key) takes, for a caller that finds it once and takes
+  // it many times.
+  [[nodiscard]] std::mutex& StripeOf(std::string_view key);
 
  private:
   std::array<std::mutex, kStripes> stripes_;
