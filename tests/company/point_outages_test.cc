@@ -124,6 +124,9 @@ TEST_P(PointOutagesTest, ThePlannersLedgersByPointAgreeWithTheLedgersByIds) {
   auto world = view_.Now();
   auto ledgers = book_->LedgersOf(world);
   EXPECT_EQ(book_->LedgersOf(world), ledgers) << "found once for a snapshot";
+  std::size_t points = 0;
+  for (const auto& s : world->FindCompany("voltpoint")->stations) points += s.points.size();
+  EXPECT_EQ(ledgers->size(), points) << "every point of the company by its address, none by ids";
   const auto& station = *world->FindStation(kStation);
   ASSERT_GE(station.points.size(), 3u);
   for (const auto& p : station.points) {

@@ -105,6 +105,8 @@ class ReservationBook {
     // As EarliestStart above, for `point` of `station`, both of the snapshot.
     Time EarliestStart(const schemas::Station& station, const schemas::Point& point, Time from,
                        Time duration) const;
+    // How many of the snapshot's points it found a ledger for.
+    std::size_t size() const { return points_.size(); }
 
    private:
     friend class ReservationBook;
