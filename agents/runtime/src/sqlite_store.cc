@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <functional>
+#include <string_view>
+
 #include "checkpointer.h"
 
 namespace tripmesh::runtime {
@@ -18,14 +21,21 @@ Result<sqlite3*> OpenConnection(const std::string& path, int flags) {
   return db;
 }
 
-void Close(sqlite3* db, std::unordered_map<std::string, sqlite3_stmt*>& statements) {
+// Prepared statements by their SQL, found without copying the SQL to a key.
+struct SqlHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+};
+using StatementCache = std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>>;
+
+void Close(sqlite3* db, StatementCache& statements) {
   for (auto& [sql, stmt] : statements) sqlite3_finalize(stmt);
   sqlite3_close(db);
 }
 
 class SqliteTx final : public Tx {
  public:
-  using Cache = std::unordered_map<std::string, sqlite3_stmt*>;
+  using Cache = StatementCache;
   SqliteTx(sqlite3* db, Cache* cache) : db_(db), cache_(cache) {}
   Status Exec(std::string_view sql, const std::vector<Value>& args) override;
   Status Query(std::string_view sql, const std::vector<Value>& args,
@@ -75,7 +85,7 @@ class SqliteStore final : public Store {
 
 Result<sqlite3_stmt*> SqliteTx::Prepare(std::string_view sql, const std::vector<Value>& args) {
   auto& cache = *cache_;
-  auto it = cache.find(std::string(sql));
+  auto it = cache.find(sql);
   sqlite3_stmt* stmt;
   if (it == cache.end()) {
     if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
@@ -194,28 +204,30 @@ SqliteStore::~SqliteStore() {
   if (reader_) Close(reader_, read_statements_);
 }
 
-Status SqliteStore::Control(const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return FailWithInternalWords(Errc::kInternal, std::string("sqlite: ") + sql + ": " + msg);
+namespace {
+
+// Transaction control runs at every commit, savepoint and read: each
+// statement is prepared once and kept with the connection's others, not parsed
+// again each time.
+Status RunControl(sqlite3* db, SqliteTx& tx, const char* sql) {
+  if (auto st = tx.Exec(sql, {}); !st) {
+    return FailWithInternalWords(Errc::kInternal,
+                                 std::string("sqlite: ") + sql + ": " + sqlite3_errmsg(db));
   }
   return {};
 }
+
+}  // namespace
+
+Status SqliteStore::Control(const char* sql) { return RunControl(db_, writer_, sql); }
 
 Status SqliteStore::Read(const std::function<Status(Tx&)>& work) {
   std::lock_guard lock(read_mu_);
   SqliteTx tx(reader_, &read_statements_);
   // One read transaction, so a multi-statement read sees one snapshot.
-  char* err = nullptr;
-  if (sqlite3_exec(reader_, "BEGIN", nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return FailWithInternalWords(Errc::kInternal, "sqlite: BEGIN: " + msg);
-  }
+  if (auto st = RunControl(reader_, tx, "BEGIN"); !st) return st;
   Status st = work(tx);
-  (void)sqlite3_exec(reader_, "COMMIT", nullptr, nullptr, nullptr);
+  (void)RunControl(reader_, tx, "COMMIT");
   return st;
 }
 
