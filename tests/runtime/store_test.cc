@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -196,6 +197,44 @@ TEST(StoreTest, CheckpointsOnItsOwnThreadKeepTheLogBounded) {
     return tx.Query("SELECT count(*) FROM t", {}, [&](const Row& r) { count = r.Int(0); });
   }));
   EXPECT_EQ(count, 2000);
+}
+
+// A transaction that cannot begin (another connection holds the file's write
+// lock past the busy timeout) fails every write it would have carried with
+// `internal`, naming the statement, and leaves the store writing again once
+// the lock is free: no transaction is left open behind the refusal.
+TEST(StoreTest, ARefusedBeginFailsItsWritesAndTheNextOneCommits) {
+  std::string path = tripmesh::testing::NewTempDir("store") + "/t.db";
+  auto holder = Store::Open(path, {false, 512});
+  ASSERT_TRUE(holder) << holder.error().message;
+  ASSERT_TRUE((*holder)->Write([](Tx& tx) { return tx.Exec("CREATE TABLE t(k INTEGER)"); }));
+  auto store = Store::Open(path, {false, 512});
+  ASSERT_TRUE(store) << store.error().message;
+  std::promise<void> inside, release;
+  std::thread holding([&] {
+    EXPECT_TRUE((*holder)->Write([&](Tx& tx) -> Status {
+      auto st = tx.Exec("INSERT INTO t VALUES(1)");
+      inside.set_value();
+      release.get_future().wait();
+      return st;
+    }));
+  });
+  inside.get_future().wait();
+  auto refused = (*store)->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES(2)"); });
+  release.set_value();
+  holding.join();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kInternal);
+  EXPECT_NE(refused.error().message.find("sqlite: BEGIN IMMEDIATE: database is locked"),
+            std::string::npos)
+      << refused.error().message;
+  ASSERT_TRUE((*store)->Write([](Tx& tx) { return tx.Exec("INSERT INTO t VALUES(3)"); }));
+  std::vector<std::int64_t> keys;
+  ASSERT_TRUE((*store)->Read([&](Tx& tx) {
+    return tx.Query("SELECT k FROM t ORDER BY k", {},
+                    [&](const Row& r) { keys.push_back(r.Int(0)); });
+  }));
+  EXPECT_EQ(keys, (std::vector<std::int64_t>{1, 3}));
 }
 
 }  // namespace
