@@ -41,7 +41,7 @@ BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double w
   auto responder = PlainClient(broker, fmt::format("bench-responder-{}", in_flight));
   auto requester = PlainClient(broker, fmt::format("bench-requester-{}", in_flight));
   const std::string reply(700, 'r');
-  responder->SetReceiver([&](runtime::InboundMessage m) {
+  responder->SetReceiver([&](const runtime::InboundMessage& m) {
     (void)responder->Publish({.topic = m.topic + "/reply", .payload = reply});
   });
   struct Slot {
@@ -50,7 +50,7 @@ BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double w
     bool answered = false;
   };
   std::vector<Slot> slots(static_cast<std::size_t>(in_flight));
-  requester->SetReceiver([&](runtime::InboundMessage m) {
+  requester->SetReceiver([&](const runtime::InboundMessage& m) {
     // bench/req/<slot>/reply
     auto i = std::stoul(m.topic.substr(10, m.topic.size() - 16));
     std::lock_guard lock(slots[i].mu);
@@ -71,6 +71,7 @@ BrokerResult BrokerRoundTrips(const std::string& broker, int in_flight, double w
   ResourceUse before = UsageSoFar(RUSAGE_SELF);
   double broker_before = broker_cpu_ms ? broker_cpu_ms() : 0;
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(in_flight));
   for (int i = 0; i < in_flight; ++i) {
     threads.emplace_back([&, i] {
       Slot& slot = slots[static_cast<std::size_t>(i)];
@@ -121,7 +122,7 @@ MessageCount CountMessages(const std::string& broker, int n,
   std::mutex mu;
   std::map<std::string, long> counts;
   std::atomic<bool> counting{false};
-  counter->SetReceiver([&](runtime::InboundMessage m) {
+  counter->SetReceiver([&](const runtime::InboundMessage& m) {
     if (m.retained || !counting) return;  // retained copies are not new publishes
     std::lock_guard lock(mu);
     ++counts[KindOf(m.topic)];

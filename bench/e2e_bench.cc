@@ -90,12 +90,12 @@ const Trip& TripOf(const std::string& kind, std::size_t i) {
 // So a closed loop keeps finding free points instead of measuring refusals.
 std::atomic<long> departures[6];
 schemas::PlanRequest TripRequest(const Trip& t) {
-  static const Time base = (RealNow() / 86400 + 2) * 86400;
+  static const Time kFirstDay = (RealNow() / 86400 + 2) * 86400;
   long n = departures[t.timeline].fetch_add(1);
   schemas::PlanRequest req;
   req.from = t.from;
   req.to = t.to;
-  req.depart_at = base + t.timeline * 1000 * 86400 + n * 3600;
+  req.depart_at = kFirstDay + static_cast<Time>(t.timeline) * 1000 * 86400 + n * 3600;
   req.alternatives = 1;
   req.vehicle = {60, 0.17, t.soc, 0.10, std::nullopt, {"IEC_62196_T2_COMBO", "IEC_62196_T2"}};
   return req;
@@ -196,6 +196,7 @@ LoadResult Drive(const Agents& agents, std::vector<Car>& cars, Steady::time_poin
   CpuSnapshot before = agents.SampleCpu();
   bool sampled = false;
   std::vector<std::thread> threads;
+  threads.reserve(cars.size());
   for (auto& car : cars) {
     threads.emplace_back([&] {
       while (!stop && Steady::now() < deadline) {
@@ -491,6 +492,7 @@ void PrintTakeovers(Agents& agents, const Flags& f) {
   auto cars = MakeCars(agents, "three", 8);
   std::atomic<bool> stop{false};
   std::vector<std::thread> load;
+  load.reserve(cars.size());
   for (auto& car : cars) {
     load.emplace_back([&stop, &car] {
       while (!stop) {
@@ -626,11 +628,7 @@ int RunMemory(const Flags& f, bool air) {
   return 0;
 }
 
-}  // namespace
-}  // namespace tripmesh::bench
-
-int main(int argc, char** argv) {
-  using namespace tripmesh::bench;
+int Run(int argc, char** argv) {
   CLI::App app{"End-to-end load: tripmesh reservations against the raw broker"};
   Flags f;
   app.add_option("--seconds", f.seconds, "Measured seconds per point")->capture_default_str();
@@ -685,4 +683,16 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+}  // namespace
+}  // namespace tripmesh::bench
+
+int main(int argc, char** argv) {
+  try {
+    return tripmesh::bench::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "e2e_bench: internal error: %s\n", e.what());
+    return 1;
+  }
 }

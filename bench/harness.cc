@@ -85,7 +85,10 @@ ResourceUse UsageSoFar(int who) {
 
 void Die(const std::string& message) {
   std::fprintf(stderr, "e2e_bench: %s\n", message.c_str());
-  std::exit(1);
+  // Other threads may still run: end the process without the exit handlers
+  // that std::exit would run under them, once what was printed is out.
+  std::fflush(nullptr);
+  std::_Exit(1);
 }
 
 namespace {
@@ -112,9 +115,10 @@ std::string TlsConf(const std::string& conf, const std::string& dir) {
   if (!in) Die("cannot read " + conf);
   std::string out;
   for (std::string line; std::getline(in, line);) {
-    out += line + "\n";
+    out += line;
+    out += '\n';
     if (line.rfind("listener 1883", 0) == 0) {
-      out += "certfile " + dir + "/server.crt\nkeyfile " + dir + "/server.key\n";
+      out += fmt::format("certfile {0}/server.crt\nkeyfile {0}/server.key\n", dir);
     }
   }
   std::ofstream(dir + "/tls.conf") << out;
@@ -193,7 +197,7 @@ std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::st
   }
   for (const auto& c : kCompanies) {
     if (!a->postgres_) {
-      a->stores_[c] = dir + "/" + c + ".db";
+      a->stores_[c] = fmt::format("{}/{}.db", dir, c);
       continue;
     }
     auto uri = a->postgres_->NewDatabase(c);
@@ -205,13 +209,13 @@ std::unique_ptr<Agents> Agents::Start(const std::string& tripmesh, const std::st
   if (!broker) Die("broker: " + broker.error().message);
   a->broker_ = std::move(*broker);
   for (const auto& c : kCompanies) {
-    auto p = harness::Process::Spawn(a->AgentArgv(c), dir + "/" + c + ".log");
-    if (!p) Die(c + ": " + p.error().message);
+    auto p = harness::Process::Spawn(a->AgentArgv(c), fmt::format("{}/{}.log", dir, c));
+    if (!p) Die(fmt::format("{}: {}", c, p.error().message));
     a->companies_[c] = std::move(*p);
   }
   runtime::TransportOptions watch = ClientOptions(a->broker_uri());
   if (auto st = vehicle::WaitForCompanies(watch, kCompanies, std::chrono::seconds(30)); !st) {
-    Die(st.error().message + "; see " + dir + "/*.log");
+    Die(fmt::format("{}; see {}/*.log", st.error().message, dir));
   }
   return a;
 }
@@ -223,18 +227,18 @@ std::unique_ptr<Agents> Agents::StartAirlines(const std::string& tripmesh, const
   a->tripmesh_ = tripmesh;
   a->data_ = data;
   a->air_ = true;
-  for (const auto& c : kAirlines) a->stores_[c] = dir + "/" + c + ".db";
+  for (const auto& c : kAirlines) a->stores_[c] = fmt::format("{}/{}.db", dir, c);
   auto broker = harness::LocalBroker::Start(dir + "/broker", conf);
   if (!broker) Die("broker: " + broker.error().message);
   a->broker_ = std::move(*broker);
   for (const auto& c : kAirlines) {
-    auto p = harness::Process::Spawn(a->AgentArgv(c), dir + "/" + c + ".log");
-    if (!p) Die(c + ": " + p.error().message);
+    auto p = harness::Process::Spawn(a->AgentArgv(c), fmt::format("{}/{}.log", dir, c));
+    if (!p) Die(fmt::format("{}: {}", c, p.error().message));
     a->companies_[c] = std::move(*p);
   }
   runtime::TransportOptions watch = ClientOptions(a->broker_uri());
   if (auto st = vehicle::WaitForCompanies(watch, kAirlines, std::chrono::seconds(30)); !st) {
-    Die(st.error().message + "; see " + dir + "/*.log");
+    Die(fmt::format("{}; see {}/*.log", st.error().message, dir));
   }
   return a;
 }
@@ -318,8 +322,8 @@ std::string Agents::MemoryReport() const {
                             ? "store in PostgreSQL"
                             : fmt::format("store {:.1f} MiB", ec ? 0.0 : double(db) / (1 << 20));
     out += fmt::format("{}{} RSS {:.1f} MiB (peak {:.1f} MiB), {}", out.empty() ? "" : "; ", c,
-                       StatusKiB(p->pid(), "VmRSS") / 1024.0, StatusKiB(p->pid(), "VmHWM") / 1024.0,
-                       store);
+                       static_cast<double>(StatusKiB(p->pid(), "VmRSS")) / 1024.0,
+                       static_cast<double>(StatusKiB(p->pid(), "VmHWM")) / 1024.0, store);
   }
   return out;
 }
@@ -327,7 +331,7 @@ std::string Agents::MemoryReport() const {
 double Agents::MaxAgentRssMiB() const {
   long most = 0;
   for (const auto& [c, p] : companies_) most = std::max(most, StatusKiB(p->pid(), "VmRSS"));
-  return most / 1024.0;
+  return static_cast<double>(most) / 1024.0;
 }
 
 std::string Agents::CheckConsistency() const {

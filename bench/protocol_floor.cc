@@ -149,13 +149,13 @@ Latencies ProtocolFloor(const std::string& broker, const std::string& dir, Floor
 
   auto responder = Client(broker, "bench-floor-responder");
   auto requester = Client(broker, "bench-floor-requester");
-  responder->SetReceiver([&](runtime::InboundMessage) {
+  responder->SetReceiver([&](const runtime::InboundMessage&) {
     (void)responder->Publish({.topic = "bench/floor/reply", .payload = std::string(700, 'r')});
   });
   std::mutex mu;
   std::condition_variable cv;
   bool answered = false;
-  requester->SetReceiver([&](runtime::InboundMessage) {
+  requester->SetReceiver([&](const runtime::InboundMessage&) {
     std::lock_guard lock(mu);
     answered = true;
     cv.notify_one();
