@@ -205,10 +205,11 @@ TEST(StoreTest, CheckpointsOnItsOwnThreadKeepTheLogBounded) {
 // the lock is free: no transaction is left open behind the refusal.
 TEST(StoreTest, ARefusedBeginFailsItsWritesAndTheNextOneCommits) {
   std::string path = tripmesh::testing::NewTempDir("store") + "/t.db";
-  auto holder = Store::Open(path, {false, 512});
+  const StoreOptions no_fsync{.synchronous_full = false};
+  auto holder = Store::Open(path, no_fsync);
   ASSERT_TRUE(holder) << holder.error().message;
   ASSERT_TRUE((*holder)->Write([](Tx& tx) { return tx.Exec("CREATE TABLE t(k INTEGER)"); }));
-  auto store = Store::Open(path, {false, 512});
+  auto store = Store::Open(path, no_fsync);
   ASSERT_TRUE(store) << store.error().message;
   std::promise<void> inside, release;
   std::thread holding([&] {
